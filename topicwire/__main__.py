@@ -1,0 +1,5 @@
+import sys
+
+from topicwire.daemon.cli import main
+
+sys.exit(main())

@@ -1,0 +1,330 @@
+"""The config file: one validated table of keys (miniflux's options table).
+
+Every key has a type, a default, a validator and one line of help; ``KEYS``
+is the single source for validation, ``topicwire check`` and the README's
+config reference (a test fails if a key is missing there). Errors name the key
+path and the bad value, and all of them are reported at once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from topicwire.errors import ConfigError, QueryError
+from topicwire.topics.query import Query, compile_query
+
+# -- value parsers: each returns the parsed value or raises ValueError(hint) ------------
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
+_UNIT = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+def parse_duration(value: str) -> float:
+    """'90s', '15m', '1h30m', '2d' -> seconds."""
+    text = value.strip().lower().replace(" ", "") if isinstance(value, str) else ""
+    if not text or _DURATION.sub("", text):
+        raise ValueError('is not a duration (try "90s", "15m", "1h30m" or "2d")')
+    seconds = sum(float(n) * _UNIT[u] for n, u in _DURATION.findall(text))
+    if seconds <= 0:
+        raise ValueError("must be longer than zero")
+    return seconds
+
+
+def _name(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError("is not a valid name (lower-case letters, digits, '.', '_', '-')")
+    return value
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("is not an http(s) URL")
+    return value
+
+
+def _base_url(value: str) -> str:
+    return _http_url(value if value.endswith("/") else value + "/")
+
+
+def _listen(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError('is not "host:port" (try "127.0.0.1:8080")')
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def _positive(value: int) -> int:
+    if value <= 0:
+        raise ValueError("must be a positive number")
+    return value
+
+
+def _kind(value: str) -> str:
+    if value not in ("feed", "page", "auto"):
+        raise ValueError('must be "feed", "page" or "auto"')
+    return value
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True)
+class Key:
+    """One config key: TOML type, default (None = required), parser, help line."""
+
+    type: type | tuple[type, ...]
+    default: Any
+    help: str
+    parse: Callable[[Any], Any] = _identity
+
+
+_DUR = (str,)
+# Section -> key -> Key. "sources" and "topics" describe each [[sources]]/[[topics]] item.
+KEYS: Mapping[str, Mapping[str, Key]] = {
+    "store": {
+        "path": Key(str, "var/topicwire.sqlite3", "SQLite database file"),
+    },
+    "output": {
+        "dir": Key(str, "var/feeds", "folder the feed files are written to"),
+        "base_url": Key(str, "http://127.0.0.1:8080/", "public URL of that folder (self links, OPML)", _base_url),
+        "max_items": Key(int, 100, "newest entries per feed", _positive),
+        "title": Key(str, "topicwire", "title of index.opml and the feed listing"),
+    },
+    "server": {
+        "listen": Key(str, "127.0.0.1:8080", "host:port of the built-in feed server started by `run`", _listen),
+    },
+    "fetch": {
+        "user_agent": Key(str, "topicwire/0.1 (+https://example.org/topicwire)", "User-Agent header sent with every request"),
+        "timeout": Key(_DUR, "20s", "deadline for one whole HTTP response (connect, headers and body)", parse_duration),
+        "connect_timeout": Key(_DUR, "10s", "deadline for opening a connection", parse_duration),
+        "max_bytes": Key(int, 10485760, "largest response body accepted, after decompression", _positive),
+        "max_redirects": Key(int, 5, "redirects followed before giving up", _identity),
+        "allow_private_addresses": Key(bool, False, "allow loopback/private/link-local targets (off: refused after DNS)"),
+        "concurrency": Key(int, 4, "sources fetched at the same time", _positive),
+    },
+    "defaults": {
+        "interval": Key(_DUR, "15m", "default poll interval of a source", parse_duration),
+        "fulltext": Key(bool, True, "fetch each article page and extract its main text"),
+    },
+    "sources": {
+        "name": Key(str, None, "unique short name, used in logs and `source:` queries", _name),
+        "url": Key(str, None, "feed URL or HTML page URL", _http_url),
+        "kind": Key(str, "auto", "feed | page | auto (sniffed from the response)", _kind),
+        "interval": Key(_DUR, "", "poll interval (default: defaults.interval)", parse_duration),
+        "fulltext": Key(bool, "", "override defaults.fulltext for this source"),
+    },
+    "topics": {
+        "name": Key(str, None, "file stem of the topic's feeds", _name),
+        "title": Key(str, "", "feed title (default: the name)"),
+        "query": Key(str, None, "topic rule in the query language (see README)"),
+        "description": Key(str, "", "feed description"),
+    },
+}
+ALIASES_HELP = "named term sets reusable in topic queries as @name"
+
+
+# -- the validated config ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    user_agent: str
+    timeout: float
+    connect_timeout: float
+    max_bytes: int
+    max_redirects: int
+    allow_private_addresses: bool
+    concurrency: int
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    name: str
+    url: str
+    kind: str
+    interval: float
+    fulltext: bool
+
+
+@dataclass(frozen=True)
+class TopicConfig:
+    name: str
+    title: str
+    query: Query
+    description: str
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    store_path: Path
+    output_dir: Path
+    base_url: str
+    max_items: int
+    title: str
+    listen: tuple[str, int]
+    fetch: FetchConfig
+    aliases: tuple[tuple[str, tuple[str, ...]], ...]
+    sources: tuple[SourceConfig, ...]
+    topics: tuple[TopicConfig, ...]
+
+    def source(self, name: str) -> SourceConfig | None:
+        return next((s for s in self.sources if s.name == name), None)
+
+
+def default_config_path(cwd: Path | None = None) -> Path:
+    """``./config.toml``, then ``$TOPICWIRE_CONFIG``."""
+    local = (cwd or Path.cwd()) / "config.toml"
+    if local.exists() or not os.environ.get("TOPICWIRE_CONFIG"):
+        return local
+    return Path(os.environ["TOPICWIRE_CONFIG"])
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate ``path``; raise ConfigError listing every problem."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read config file: {e.strerror}") from e
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from e
+    return _Validator(path).build(raw)
+
+
+class _Validator:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.problems: list[str] = []
+
+    def fail(self, key: str, value: Any, hint: str) -> None:
+        self.problems.append(f"{key}: {_show(value)} {hint}")
+
+    def build(self, raw: dict[str, Any]) -> Config:
+        known = set(KEYS) | {"aliases"}
+        for section in raw:
+            if section not in known:
+                self.fail(section, raw[section], f"is not a known section (known: {', '.join(sorted(known))})")
+        sec = {name: self.section(name, raw.get(name, {})) for name in ("store", "output", "server", "fetch", "defaults")}
+        aliases = self.aliases(raw.get("aliases", {}))
+        sources = self.sources(raw.get("sources", []), sec["defaults"])
+        topics = self.topics(raw.get("topics", []), dict(aliases))
+        if self.problems:
+            raise ConfigError(self.problems)
+        base = self.path.resolve().parent
+        return Config(
+            path=self.path,
+            store_path=base / sec["store"]["path"],
+            output_dir=base / sec["output"]["dir"],
+            base_url=sec["output"]["base_url"],
+            max_items=sec["output"]["max_items"],
+            title=sec["output"]["title"],
+            listen=sec["server"]["listen"],
+            fetch=FetchConfig(**sec["fetch"]),
+            aliases=aliases,
+            sources=sources,
+            topics=topics,
+        )
+
+    def section(self, name: str, table: Any, where: str | None = None) -> dict[str, Any]:
+        where = where or name
+        if not isinstance(table, dict):
+            self.fail(where, table, "must be a table")
+            table = {}
+        keys = KEYS[name]
+        for key in table:
+            if key not in keys:
+                self.fail(f"{where}.{key}", table[key], f"is not a known key (known: {', '.join(keys)})")
+        return {key: self.value(f"{where}.{key}", spec, table) for key, spec in keys.items()}
+
+    def value(self, where: str, spec: Key, table: dict[str, Any]) -> Any:
+        key = where.rsplit(".", 1)[1]
+        if key not in table:
+            if spec.default is None:
+                self.problems.append(f"{where}: is required")
+            if spec.default in (None, ""):
+                return None
+            return spec.parse(spec.default)
+        value = table[key]
+        if not isinstance(value, spec.type) or (spec.type is int and isinstance(value, bool)):
+            self.fail(where, value, f"must be {_type_name(spec.type)}")
+            return None
+        try:
+            return spec.parse(value)
+        except ValueError as e:
+            self.fail(where, value, str(e))
+            return None
+
+    def aliases(self, table: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        if not isinstance(table, dict):
+            self.fail("aliases", table, "must be a table of name = [terms]")
+            return ()
+        out = []
+        for name, terms in table.items():
+            ok = isinstance(terms, list) and terms and all(isinstance(t, str) and t.strip() for t in terms)
+            if not ok:
+                self.fail(f"aliases.{name}", terms, "must be a non-empty list of strings")
+                continue
+            out.append((name, tuple(terms)))
+        return tuple(out)
+
+    def items(self, name: str, array: Any) -> list[tuple[str, dict[str, Any]]]:
+        if not isinstance(array, list):
+            self.fail(name, array, f"must be an array of tables ([[{name}]])")
+            return []
+        items = [(f"{name}[{i}]", self.section(name, t, f"{name}[{i}]")) for i, t in enumerate(array)]
+        seen: dict[str, str] = {}
+        for where, item in items:
+            if item["name"] in seen:
+                self.fail(f"{where}.name", item["name"], f"is already used by {seen[item['name']]}")
+            seen.setdefault(item["name"], where)
+        return items
+
+    def sources(self, array: Any, defaults: dict[str, Any]) -> tuple[SourceConfig, ...]:
+        out = []
+        for _, s in self.items("sources", array):
+            if s["name"] is None or s["url"] is None:
+                continue
+            interval = s["interval"] if s["interval"] is not None else defaults["interval"]
+            fulltext = s["fulltext"] if s["fulltext"] is not None else defaults["fulltext"]
+            out.append(SourceConfig(s["name"], s["url"], s["kind"] or "auto", interval, fulltext))
+        return tuple(out)
+
+    def topics(self, array: Any, aliases: dict[str, tuple[str, ...]]) -> tuple[TopicConfig, ...]:
+        out = []
+        for where, t in self.items("topics", array):
+            if t["name"] is None or t["query"] is None:
+                continue
+            try:
+                query = compile_query(t["query"], aliases)
+            except QueryError as e:
+                self.problems.append(f"{where}.query: {e}")
+                continue
+            title = t["title"] or t["name"]
+            out.append(TopicConfig(t["name"], title, query, t["description"] or title))
+        return tuple(out)
+
+
+def _type_name(t: type | tuple[type, ...]) -> str:
+    names = {str: "a string", int: "a whole number", bool: "true or false"}
+    types = t if isinstance(t, tuple) else (t,)
+    return " or ".join(names.get(x, x.__name__) for x in types)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "{...}"
+    return repr(value)

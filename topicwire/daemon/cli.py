@@ -1,0 +1,129 @@
+"""The command line: ``topicwire [-c CONFIG] check|once|run|sources``.
+
+Exit codes: 0 success; 1 the work failed (``once``: every source failed);
+2 the config or the command line is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+
+from topicwire import __version__, log
+from topicwire.config import Config, default_config_path, load_config
+from topicwire.errors import ConfigError, TopicwireError
+from topicwire.pipeline import Pipeline, make_fetcher, utc_now
+from topicwire.store import Store
+from topicwire.types import PollOutcome
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    log.setup(args.log_level, args.log_format)
+    path = args.config or default_config_path()
+    try:
+        config = load_config(path)
+    except ConfigError as e:
+        print(f"{path}: {len(e.problems)} error(s) in config:", file=sys.stderr)
+        for problem in e.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    try:
+        return int(args.func(config))
+    except TopicwireError as e:
+        log.event("command.failed", command=args.command, error=str(e))
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="topicwire", description="Fetch news, deduplicate, publish topic feeds.")
+    p.add_argument("-c", "--config", type=Path, help="config file (default: ./config.toml, then $TOPICWIRE_CONFIG)")
+    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    p.add_argument("--log-format", default="text", choices=["text", "json"], help="key=value lines or JSON lines")
+    p.add_argument("--version", action="version", version=f"topicwire {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, func, help_text in (
+        ("check", cmd_check, "validate the config and every topic query"),
+        ("once", cmd_once, "poll every source once, store, regenerate every feed"),
+        ("run", cmd_run, "the daemon: poll on schedule, serve the feeds"),
+        ("sources", cmd_sources, "each source's last poll, status, error, article count"),
+    ):
+        sub.add_parser(name, help=help_text, description=help_text).set_defaults(func=func)
+    return p
+
+
+def cmd_check(config: Config) -> int:
+    print(f"config {config.path}: ok")
+    print(f"  store:   {config.store_path}")
+    print(f"  output:  {config.output_dir} (published at {config.base_url})")
+    print(f"  server:  {config.listen[0]}:{config.listen[1]}")
+    print(f"  sources: {len(config.sources)}")
+    for s in config.sources:
+        print(f"    {s.name:<24} {s.kind:<5} every {_duration(s.interval):<6} fulltext={str(s.fulltext).lower()}  {s.url}")
+    print(f"  topics:  {len(config.topics)}")
+    for t in config.topics:
+        print(f"    {t.name:<24} {t.query.source}")
+    return 0
+
+
+def cmd_once(config: Config) -> int:
+    store = Store.open(config.store_path, utc_now())
+    fetcher = make_fetcher(config)
+    try:
+        pipeline = Pipeline(config, store, fetcher)
+        pipeline.prepare_store()
+        outcomes = _poll_all(pipeline, config)
+        pipeline.publish()
+    finally:
+        fetcher.close()
+        store.close()
+    failed = [o for o in outcomes if o.status == "error"]
+    new = sum(o.new for o in outcomes)
+    print(f"{len(outcomes)} sources polled: {new} new articles, {len(failed)} failed", file=sys.stderr)
+    for o in failed:
+        print(f"  {o.source}: {o.error}", file=sys.stderr)
+    return 1 if outcomes and len(failed) == len(outcomes) else 0
+
+
+def _poll_all(pipeline: Pipeline, config: Config) -> list[PollOutcome]:
+    with ThreadPoolExecutor(max_workers=config.fetch.concurrency) as pool:
+        futures = pool.map(pipeline.poll, config.sources)
+        if sys.stderr.isatty():
+            from tqdm import tqdm  # only on a terminal: plain log lines otherwise
+
+            futures = tqdm(futures, total=len(config.sources), desc="polling", unit="source")
+        return list(futures)
+
+
+def cmd_run(config: Config) -> int:
+    from topicwire.daemon.service import Daemon
+
+    return Daemon(config).run()
+
+
+def cmd_sources(config: Config) -> int:
+    store = Store.open(config.store_path, utc_now())
+    try:
+        states = store.source_states(tuple(s.name for s in config.sources))
+    finally:
+        store.close()
+    print(f"{'SOURCE':<24} {'STATUS':<13} {'LAST POLL':<20} {'ERRORS':>6} {'ARTICLES':>8}  ERROR")
+    for s in states:
+        print(f"{s.name:<24} {s.status:<13} {_when(s.last_polled):<20} {s.error_count:>6} {s.articles:>8}  {s.error or ''}")
+    return 0
+
+
+def _when(dt: datetime | None) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M:%S") if dt else "never"
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"

@@ -1,0 +1,134 @@
+"""The store: the only place with SQL.
+
+One ``Store`` wraps one connection; writes go through ``transaction()``, which
+also serialises writers (one writer, WAL readers). The entity modules
+(``sources``, ``http_cache``, ``articles``, ``topics``) hold the SQL; this
+facade gives the rest of topicwire typed methods and no cursors.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from topicwire.errors import StoreError
+from topicwire.store import articles, http_cache, schema, sources, topics
+from topicwire.store.codec import iso
+from topicwire.store.db import connect, transaction
+from topicwire.types import (
+    Article,
+    Fingerprint,
+    MatchDoc,
+    PollOutcome,
+    SourceState,
+    StoredArticle,
+)
+
+
+class Store:
+    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
+        self._db = db
+        self.path = path
+        self._lock = threading.RLock()
+
+    @classmethod
+    def open(cls, path: Path, now: datetime) -> Store:
+        db = connect(path)
+        try:
+            schema.migrate(db, iso(now))
+        except sqlite3.Error as e:
+            db.close()
+            raise StoreError(f"cannot migrate store {path}: {e}") from e
+        except StoreError:
+            db.close()
+            raise
+        return cls(db, path)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        with self._lock:
+            try:
+                with transaction(self._db):
+                    yield self
+            except sqlite3.Error as e:
+                raise StoreError(f"store write failed: {e}") from e
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                yield self._db
+            except sqlite3.Error as e:
+                raise StoreError(f"store read failed: {e}") from e
+
+    # -- sources ---------------------------------------------------------------------
+    def sync_sources(self, rows: tuple[tuple[str, str, str], ...]) -> None:
+        with self.transaction():
+            sources.sync(self._db, rows)
+
+    def record_poll(self, outcome: PollOutcome, now: datetime) -> None:
+        sources.record_poll(self._db, outcome, now)
+
+    def source_states(self, names: tuple[str, ...]) -> tuple[SourceState, ...]:
+        with self._read() as db:
+            return sources.states(db, names)
+
+    # -- HTTP validators ---------------------------------------------------------------
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        with self._read() as db:
+            return http_cache.get(db, url)
+
+    def save_validators(self, url: str, etag: str | None, last_modified: str | None, now: datetime) -> None:
+        http_cache.put(self._db, url, etag, last_modified, now)
+
+    # -- articles ----------------------------------------------------------------------
+    def known_items(self, source: str, keys: Iterable[str]) -> frozenset[str]:
+        with self._read() as db:
+            return articles.known_keys(db, source, keys)
+
+    def find_article(self, fp: Fingerprint) -> tuple[str, str] | None:
+        return articles.find(self._db, fp)
+
+    def insert_article(self, uid: str, article: Article, fp: Fingerprint, now: datetime) -> None:
+        articles.insert(self._db, uid, article, fp, now)
+
+    def touch_article(self, uid: str, now: datetime) -> None:
+        articles.touch(self._db, uid, now)
+
+    def add_item_keys(self, source: str, keys: Iterable[str], uid: str, now: datetime) -> None:
+        articles.add_keys(self._db, source, keys, uid, now)
+
+    def article(self, uid: str) -> StoredArticle | None:
+        with self._read() as db:
+            return articles.get(db, uid)
+
+    def article_count(self) -> int:
+        with self._read() as db:
+            return articles.count(db)
+
+    def match_docs(self) -> tuple[tuple[str, MatchDoc], ...]:
+        with self._read() as db:
+            return tuple(articles.match_docs(db))
+
+    # -- topics ------------------------------------------------------------------------
+    def add_topics(self, uid: str, names: Iterable[str], now: datetime) -> None:
+        topics.add(self._db, uid, names, now)
+
+    def topic_rule(self, topic: str) -> str | None:
+        with self._read() as db:
+            return topics.rule(db, topic)
+
+    def replace_topic(self, topic: str, rule: str, uids: Iterable[str], now: datetime) -> None:
+        topics.replace(self._db, topic, rule, uids, now)
+
+    def topic_entries(self, topic: str, limit: int) -> tuple[StoredArticle, ...]:
+        with self._read() as db:
+            return topics.entries(db, topic, limit)

@@ -1,0 +1,48 @@
+"""The SQLite connection and transactions: the only SQLite-specific corner.
+
+Pragmas (WAL, foreign keys, busy timeout) live here so that another backend
+can replace this module without touching the entity modules.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from topicwire.errors import StoreError
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so DDL in a
+        # migration is inside the transaction too (the legacy mode commits it).
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable at checkpoints, never corrupt
+        db.execute("PRAGMA foreign_keys = ON")
+        db.row_factory = sqlite3.Row
+    except (OSError, sqlite3.Error) as e:
+        raise StoreError(f"cannot open store {path}: {e}") from e
+    return db
+
+
+@contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any exception."""
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.Error as e:
+        raise StoreError(f"cannot start a transaction: {e}") from e
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    try:
+        db.execute("COMMIT")
+    except sqlite3.Error as e:
+        db.execute("ROLLBACK")
+        raise StoreError(f"cannot commit: {e}") from e

@@ -1,0 +1,119 @@
+"""Schema text and numbered migrations (reader's ``_schema.py``).
+
+Migration N brings a database from version N-1 to N. The version lives in the
+portable ``schema_version`` table, not in a SQLite pragma, so the same
+migrations can run on PostgreSQL later. A database newer than the code is
+refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from topicwire.errors import StoreError
+from topicwire.store.db import transaction
+
+# Timestamps are ISO 8601 strings in UTC ("2024-11-14T17:08:00+00:00"): they sort
+# as text and mean the same on every database.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: sources, HTTP cache, articles, item keys, topic membership
+    """
+    CREATE TABLE sources (
+        name         TEXT PRIMARY KEY,
+        url          TEXT NOT NULL,
+        kind         TEXT NOT NULL DEFAULT 'auto',
+        title        TEXT NOT NULL DEFAULT '',
+        status       TEXT NOT NULL DEFAULT 'never',
+        error        TEXT,
+        error_count  INTEGER NOT NULL DEFAULT 0,
+        last_polled  TEXT,
+        last_success TEXT,
+        next_due     TEXT
+    );
+    CREATE TABLE http_cache (
+        url           TEXT PRIMARY KEY,
+        etag          TEXT,
+        last_modified TEXT,
+        checked       TEXT NOT NULL
+    );
+    CREATE TABLE articles (
+        uid        TEXT PRIMARY KEY,
+        source     TEXT NOT NULL,
+        guid_key   TEXT NOT NULL UNIQUE,
+        url        TEXT NOT NULL,
+        text_hash  TEXT NOT NULL DEFAULT '',
+        title      TEXT NOT NULL,
+        text       TEXT NOT NULL,
+        html       TEXT NOT NULL,
+        summary    TEXT NOT NULL,
+        author     TEXT,
+        language   TEXT,
+        method     TEXT NOT NULL,
+        published  TEXT NOT NULL,
+        updated    TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen  TEXT NOT NULL
+    );
+    CREATE INDEX articles_url ON articles (url);
+    CREATE INDEX articles_text_hash ON articles (text_hash);
+    CREATE INDEX articles_published ON articles (published);
+    CREATE TABLE item_keys (
+        source   TEXT NOT NULL,
+        item_key TEXT NOT NULL,
+        uid      TEXT NOT NULL REFERENCES articles (uid) ON DELETE CASCADE,
+        seen     TEXT NOT NULL,
+        PRIMARY KEY (source, item_key)
+    );
+    CREATE TABLE topic_articles (
+        topic   TEXT NOT NULL,
+        uid     TEXT NOT NULL REFERENCES articles (uid) ON DELETE CASCADE,
+        matched TEXT NOT NULL,
+        PRIMARY KEY (topic, uid)
+    );
+    CREATE INDEX topic_articles_uid ON topic_articles (uid);
+    CREATE TABLE topic_rules (
+        topic TEXT PRIMARY KEY,
+        rule  TEXT NOT NULL
+    );
+    """,
+)
+
+VERSION = len(MIGRATIONS)
+
+
+def current_version(db: sqlite3.Connection) -> int:
+    exists = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    ).fetchone()
+    if not exists:
+        return 0
+    row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(db: sqlite3.Connection, now: str) -> int:
+    """Apply every pending migration, each in its own transaction; return the version."""
+    version = current_version(db)
+    if version > VERSION:
+        raise StoreError(
+            f"database schema version {version} is newer than this topicwire "
+            f"(knows up to {VERSION}); upgrade topicwire or use another store.path"
+        )
+    if version == 0:
+        with transaction(db):
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version "
+                "(version INTEGER PRIMARY KEY, applied TEXT NOT NULL)"
+            )
+    for number in range(version + 1, VERSION + 1):
+        with transaction(db):
+            for statement in _statements(MIGRATIONS[number - 1]):
+                db.execute(statement)
+            db.execute("INSERT INTO schema_version (version, applied) VALUES (?, ?)", (number, now))
+    return VERSION
+
+
+def _statements(script: str) -> list[str]:
+    # executescript() would COMMIT on its own; one statement at a time keeps
+    # each migration inside its transaction.
+    return [s.strip() for s in script.split(";") if s.strip()]

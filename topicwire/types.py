@@ -1,0 +1,209 @@
+"""Values that cross stage boundaries (see pipeline.py).
+
+All are frozen dataclasses; collections are tuples; datetimes are
+timezone-aware UTC. ``feedparser`` dicts and ``requests.Response`` never leave
+``sources/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+SourceKind = Literal["feed", "page", "auto"]
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """One HTTP exchange, after redirects. ``content`` is empty on a 304."""
+
+    requested_url: str
+    url: str  # final URL after redirects
+    status: int
+    content: bytes = b""
+    content_type: str = ""  # media type only, lower-cased: "application/rss+xml"
+    charset: str | None = None  # from the Content-Type header, if any
+    etag: str | None = None
+    last_modified: str | None = None
+    elapsed_ms: int = 0
+    headers: tuple[tuple[str, str], ...] = ()  # response headers, names lower-cased
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass(frozen=True)
+class RawItem:
+    """An entry of a feed, or an article link found on a listing page.
+
+    ``content``/``summary`` are HTML as the source gave them (already
+    sanitized by feedparser for feeds); for a listing-page teaser, ``summary``
+    is the teaser text.
+    """
+
+    source: str  # source name from the config
+    url: str  # absolute link to the article page ("" if the entry has none)
+    guid: str = ""  # the entry's id as published ("" if none)
+    title: str = ""
+    summary: str = ""
+    content: str = ""
+    published: datetime | None = None
+    updated: datetime | None = None
+    author: str | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedSource:
+    """What one fetched document yielded."""
+
+    kind: Literal["feed", "listing", "article"]
+    title: str
+    items: tuple[RawItem, ...]
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What the extractor found on one article page (pure output of extract/)."""
+
+    text: str  # main text, paragraphs separated by a blank line
+    html: str  # the same main text as safe HTML (<p>, <ul>, <blockquote>...)
+    title: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    updated: datetime | None = None
+    language: str | None = None
+    canonical_url: str | None = None
+    method: str = "trafilatura"  # which extractor produced the text
+
+
+@dataclass(frozen=True)
+class Article:
+    """A normalized article, ready for dedup and the store."""
+
+    source: str
+    guid: str  # the entry's own id, else its canonical URL
+    url: str  # canonical URL (tracking parameters stripped)
+    title: str
+    text: str  # plain main text, paragraphs separated by "\n\n"
+    html: str  # safe HTML of the main text
+    summary: str  # plain text, a few hundred characters at most
+    published: datetime
+    updated: datetime
+    author: str | None = None
+    language: str | None = None
+    method: str = "feed"  # trafilatura | feed | teaser
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """Keys under which an article is the same as one already stored."""
+
+    guid_key: str  # "<source>\x1f<guid>"
+    url_key: str  # canonical URL
+    text_hash: str  # sha256 of the normalized main text ("" if too short)
+
+
+@dataclass(frozen=True)
+class DedupDecision:
+    """``new`` stores the article; ``duplicate`` records a sighting of ``existing``."""
+
+    action: Literal["new", "duplicate"]
+    existing_uid: str | None = None
+    reason: str = ""  # guid | url | text
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as the store returns it."""
+
+    uid: str  # stable id, assigned once, never changes
+    source: str
+    url: str
+    title: str
+    text: str
+    html: str
+    summary: str
+    published: datetime
+    updated: datetime
+    first_seen: datetime
+    author: str | None = None
+    language: str | None = None
+    method: str = "feed"
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MatchDoc:
+    """The fields a topic query is evaluated against."""
+
+    title: str
+    text: str
+    source: str = ""
+    language: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One entry of a generated feed."""
+
+    id: str  # permanent: "urn:topicwire:article:<uid>"
+    title: str
+    link: str
+    published: datetime
+    updated: datetime
+    summary: str
+    content_html: str
+    author: str | None = None
+    categories: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class FeedDoc:
+    """One topic feed to render in every format."""
+
+    name: str  # file stem
+    title: str
+    description: str
+    base_url: str  # "http://127.0.0.1:8080/" (ends with "/")
+    updated: datetime
+    entries: tuple[FeedEntry, ...] = field(default_factory=tuple)
+
+    def url(self, ext: str) -> str:
+        return f"{self.base_url}{self.name}.{ext}"
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """A source's health as the store records it (``topicwire sources``)."""
+
+    name: str
+    url: str
+    kind: str
+    title: str
+    status: str  # never | ok | not_modified | error
+    error: str | None
+    error_count: int
+    last_polled: datetime | None
+    last_success: datetime | None
+    articles: int
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    """What one poll of one source did; logged as ``event=source.updated``."""
+
+    source: str
+    status: str  # ok | not_modified | error
+    new: int = 0
+    duplicates: int = 0
+    skipped: int = 0  # items already known, not fetched again
+    failed: int = 0  # article pages that could not be fetched or extracted
+    error: str | None = None
+    title: str = ""
+    ms: int = 0
