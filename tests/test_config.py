@@ -1,0 +1,124 @@
+"""Config validation: every error names the key path and the bad value."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from topicwire.config import KEYS, load_config, parse_duration
+from topicwire.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+MINIMAL = """
+[[sources]]
+name = "a"
+url = "https://example.org/rss.xml"
+
+[[topics]]
+name = "t"
+query = "Kremlin"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(tmp_path: Path, text: str) -> tuple[str, ...]:
+    with pytest.raises(ConfigError) as info:
+        load_config(write(tmp_path, text))
+    return info.value.problems
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("90s", 90), ("15m", 900), ("1h30m", 5400), ("2d", 172800), ("1w", 604800), ("500ms", 0.5), ("1.5h", 5400)],
+    ids=["s", "m", "h+m", "d", "w", "ms", "fraction"],
+)
+def test_durations(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
+
+
+def test_repo_config_is_valid_and_covers_the_use_case() -> None:
+    config = load_config(ROOT / "config.toml")
+    assert {t.name for t in config.topics} >= {"kremlin-statements", "caucasus", "turkey"}
+    kinds = {s.kind for s in config.sources}
+    assert "feed" in kinds and "page" in kinds
+    assert config.store_path == ROOT / "var" / "topicwire.sqlite3"
+    assert config.fetch.allow_private_addresses is False
+
+
+def test_defaults_apply(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, MINIMAL))
+    assert config.sources[0].interval == 900 and config.sources[0].fulltext is True
+    assert config.sources[0].kind == "auto"
+    assert config.max_items == 100 and config.listen == ("127.0.0.1", 8080)
+    assert config.fetch.timeout == 20 and config.fetch.max_bytes == 10485760
+    assert config.output_dir == tmp_path / "var" / "feeds"
+    assert config.topics[0].title == "t"
+
+
+BAD = [
+    ('[fetch]\ntimeout = "5 minutes"\n', 'fetch.timeout: "5 minutes" is not a duration'),
+    ("[fetch]\ntimeout = 20\n", "fetch.timeout: 20 must be a string"),
+    ('[fetch]\nmax_bytes = "big"\n', 'fetch.max_bytes: "big" must be a whole number'),
+    ("[fetch]\nmax_bytes = true\n", "fetch.max_bytes: true must be a whole number"),
+    ('[fetch]\nallow_private_addresses = "yes"\n', 'fetch.allow_private_addresses: "yes" must be true or false'),
+    ("[fetch]\nretries = 3\n", "fetch.retries: 3 is not a known key"),
+    ("[fetcher]\nx = 1\n", "fetcher: {...} is not a known section"),
+    ('[server]\nlisten = "localhost"\n', 'server.listen: "localhost" is not "host:port"'),
+    ('[output]\nbase_url = "ftp://x/"\n', 'output.base_url: "ftp://x/" is not an http(s) URL'),
+    ("[output]\nmax_items = 0\n", "output.max_items: 0 must be a positive number"),
+    ('[aliases]\nk = "Kremlin"\n', 'aliases.k: "Kremlin" must be a non-empty list of strings'),
+    ('[[sources]]\nname = "b"\nurl = "https://x.org/"\nkind = "rss"\n', 'sources[1].kind: "rss" must be "feed", "page" or "auto"'),
+    ('[[sources]]\nname = "b"\nurl = "https://x.org/"\ninterval = "5 minutes"\n', 'sources[1].interval: "5 minutes" is not a duration (try'),
+    ('[[sources]]\nname = "a"\nurl = "https://x.org/"\n', 'sources[1].name: "a" is already used by sources[0]'),
+    ('[[sources]]\nname = "b"\nurl = "x.org/feed"\n', 'sources[1].url: "x.org/feed" is not an http(s) URL'),
+    ('[[sources]]\nurl = "https://x.org/"\n', "sources[1].name: is required"),
+    ('[[sources]]\nname = "Bad Name"\nurl = "https://x.org/"\n', 'sources[1].name: "Bad Name" is not a valid name'),
+    ('[[topics]]\nname = "u"\nquery = "Kremlin AND ("\n', "topics[1].query:"),
+    ('[[topics]]\nname = "u"\nquery = "@kremlim"\n', "topics[1].query:"),
+    ('[[topics]]\nname = "t"\nquery = "x"\n', 'topics[1].name: "t" is already used by topics[0]'),
+]
+
+
+@pytest.mark.parametrize(("extra", "message"), BAD, ids=[m.split(":")[0] + f"-{i}" for i, (_, m) in enumerate(BAD)])
+def test_bad_values_are_named(tmp_path: Path, extra: str, message: str) -> None:
+    found = problems(tmp_path, MINIMAL + extra)
+    assert any(p.startswith(message) for p in found), found
+
+
+def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
+    found = problems(tmp_path, MINIMAL + '[fetch]\ntimeout = "x"\nmax_bytes = -1\n[defaults]\ninterval = "y"\n')
+    assert len(found) == 3
+
+
+def test_not_toml(tmp_path: Path) -> None:
+    found = problems(tmp_path, "[store\npath = 1")
+    assert "not valid TOML" in found[0]
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read config file"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_readme_documents_every_key() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [f"{s}.{k}" for s, keys in KEYS.items() for k in keys if f"`{s}.{k}`" not in readme]
+    assert not missing, f"README's configuration reference lacks: {missing}"
+    assert "`[aliases]`" in readme
+
+
+def test_readme_documents_every_command() -> None:
+    from topicwire.daemon.cli import _parser
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    sub = next(a for a in _parser()._actions if a.dest == "command")
+    commands = list(sub.choices)  # type: ignore[attr-defined]
+    assert commands and all(re.search(rf"\| `{c}` \|", readme) for c in commands), commands

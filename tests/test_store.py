@@ -1,0 +1,143 @@
+"""The store: migrations, version check, article keys, topic membership, atomicity."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from topicwire.dedup.fingerprint import article_uid, fingerprint
+from topicwire.errors import StoreError
+from topicwire.store import Store
+from topicwire.store.schema import VERSION
+from topicwire.types import Article, PollOutcome
+
+NOW = datetime(2024, 11, 14, 17, 8, tzinfo=UTC)
+TEXT = " ".join(f"word{i}" for i in range(40))
+
+
+def article(n: int, **changes: object) -> Article:
+    base = Article(
+        source="s", guid=f"g{n}", url=f"https://news.test/{n}", title=f"Title {n}",
+        text=f"{TEXT} {n}", html=f"<p>{TEXT} {n}</p>", summary="sum",
+        published=NOW + timedelta(minutes=n), updated=NOW + timedelta(minutes=n),
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store.open(tmp_path / "db" / "t.sqlite3", NOW)
+    yield s
+    s.close()
+
+
+def save(store: Store, a: Article, topics: tuple[str, ...] = ()) -> str:
+    fp = fingerprint(a)
+    uid = article_uid(fp)
+    with store.transaction():
+        store.insert_article(uid, a, fp, NOW)
+        store.add_topics(uid, topics, NOW)
+        store.add_item_keys(a.source, (a.guid, a.url), uid, NOW)
+    return uid
+
+
+def test_open_creates_folder_and_schema(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "t.sqlite3"
+    Store.open(path, NOW).close()
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] == VERSION
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    Store.open(path, NOW).close()  # reopening applies nothing twice
+
+
+def test_newer_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "t.sqlite3"
+    Store.open(path, NOW).close()
+    db = sqlite3.connect(path)
+    db.execute("INSERT INTO schema_version VALUES (?, 'x')", (VERSION + 1,))
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer than this topicwire"):
+        Store.open(path, NOW)
+
+
+def test_not_a_database_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "t.sqlite3"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError):
+        Store.open(path, NOW)
+
+
+@pytest.mark.parametrize(
+    ("other", "reason"),
+    [
+        (article(2, guid="g1"), "guid"),
+        (article(2, url="https://news.test/1"), "url"),
+        (article(2, source="other", text=f"{TEXT} 1"), "text"),
+    ],
+    ids=["same-guid", "same-url", "same-text-other-source"],
+)
+def test_find_by_each_key(store: Store, other: Article, reason: str) -> None:
+    uid = save(store, article(1))
+    assert store.find_article(fingerprint(other)) == (uid, reason)
+
+
+def test_different_article_is_not_found(store: Store) -> None:
+    save(store, article(1))
+    assert store.find_article(fingerprint(article(2))) is None
+
+
+def test_known_items(store: Store) -> None:
+    save(store, article(1))
+    keys = ["g1", "https://news.test/1", "g2"] + [f"k{i}" for i in range(1200)]
+    assert store.known_items("s", keys) == {"g1", "https://news.test/1"}
+    assert store.known_items("other", keys) == frozenset()
+
+
+def test_topic_entries_newest_first_with_all_topics(store: Store) -> None:
+    uids = [save(store, article(n), ("a", "b") if n % 2 else ("a",)) for n in range(5)]
+    entries = store.topic_entries("a", 3)
+    assert [e.uid for e in entries] == [uids[4], uids[3], uids[2]]
+    assert entries[1].topics == ("a", "b")
+    assert entries[0].published.tzinfo is not None
+    assert [e.uid for e in store.topic_entries("b", 10)] == [uids[3], uids[1]]
+
+
+def test_replace_topic(store: Store) -> None:
+    u1, u2 = save(store, article(1), ("t",)), save(store, article(2))
+    with store.transaction():
+        store.replace_topic("t", "rule v2", [u2], NOW)
+    assert [e.uid for e in store.topic_entries("t", 10)] == [u2]
+    assert store.topic_rule("t") == "rule v2" and u1
+
+
+def test_failed_transaction_leaves_nothing(store: Store) -> None:
+    a = article(1)
+    fp = fingerprint(a)
+    with pytest.raises(RuntimeError), store.transaction():
+        store.insert_article(article_uid(fp), a, fp, NOW)
+        raise RuntimeError("crash in the middle of a poll")
+    assert store.article_count() == 0
+
+
+def test_poll_records(store: Store) -> None:
+    store.sync_sources((("s", "https://news.test/rss", "feed"), ("t", "https://x.test/", "auto")))
+    with store.transaction():
+        store.record_poll(PollOutcome("s", "error", error="HTTP 500"), NOW)
+        store.record_poll(PollOutcome("s", "error", error="HTTP 503"), NOW)
+        store.record_poll(PollOutcome("t", "ok", title="T"), NOW)
+    save(store, article(1))
+    s, t = store.source_states(("s", "t"))
+    assert (s.status, s.error, s.error_count, s.articles, s.last_success) == ("error", "HTTP 503", 2, 1, None)
+    assert (t.status, t.error_count, t.title, t.last_success) == ("ok", 0, "T", NOW)
+
+
+def test_validators_round_trip(store: Store) -> None:
+    with store.transaction():
+        store.save_validators("https://x.test/", '"abc"', "Thu, 14 Nov 2024 17:08:00 GMT", NOW)
+    assert store.validators("https://x.test/") == ('"abc"', "Thu, 14 Nov 2024 17:08:00 GMT")
+    assert store.validators("https://y.test/") == (None, None)
