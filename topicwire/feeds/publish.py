@@ -1,0 +1,123 @@
+"""Write rendered feeds to the output folder, atomically and only on change.
+
+A reader (or the feed server) must never see a half-written file, and a
+feed whose bytes did not change must keep its mtime, so Last-Modified and
+conditional GETs stay valid across runs that found nothing new.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from topicwire.errors import PublishError
+from topicwire.feeds.render import render_atom, render_json, render_opml, render_rss
+from topicwire.types import FeedDoc
+
+INDEX_NAME = "index.opml"
+# Feeds are public by nature and are often served by another user's web
+# server straight from the folder; mkstemp's 0600 would hide them.
+FILE_MODE = 0o644
+
+_RENDERERS: tuple[tuple[str, Callable[[FeedDoc], bytes]], ...] = (
+    ("rss", render_rss),
+    ("atom", render_atom),
+    ("json", render_json),
+)
+
+
+def _unchanged(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except OSError:
+        return False  # missing or unreadable: write it (and report errors there)
+
+
+def _fsync_dir(folder: Path) -> None:
+    # The rename is only durable once the directory entry is on disk.
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_temp(folder: Path, name: str, data: bytes) -> Path:
+    """Write data to a hidden temp file in ``folder`` (so the server skips it)."""
+    fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fchmod(out.fileno(), FILE_MODE)
+            os.fsync(out.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    return Path(temp)
+
+
+def write_atomic(path: Path, data: bytes) -> bool:
+    """Replace ``path`` with ``data`` atomically; False if it already held them.
+
+    Temp file in the same folder (``os.replace`` is only atomic within one
+    file system), fsync of the file, rename, fsync of the folder.
+    Raises PublishError naming the path; no temp file is left behind.
+    """
+    if _unchanged(path, data):
+        return False
+    temp: Path | None = None
+    try:
+        temp = _write_temp(path.parent, path.name, data)
+        os.replace(temp, path)
+        temp = None
+        _fsync_dir(path.parent)
+    except OSError as e:
+        raise PublishError(f"cannot write {path}: {e.strerror or e}") from e
+    finally:
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+    return True
+
+
+def _ensure_dir(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise PublishError(f"cannot create output folder {out_dir}: {e.strerror or e}") from e
+
+
+def _check_name(name: str) -> None:
+    # The stem comes from the config; a "/" or ".." would write outside the
+    # folder and a leading "." would be hidden from the server.
+    if not name or name != Path(name).name or name.startswith("."):
+        raise PublishError(f"topic name {name!r} is not a plain file name")
+
+
+def publish_topic(out_dir: Path, doc: FeedDoc) -> tuple[Path, ...]:
+    """Write ``<name>.rss``, ``<name>.atom`` and ``<name>.json``.
+
+    Returns the paths that were actually rewritten (empty when the topic did
+    not change), so the caller can log what changed.
+    """
+    _check_name(doc.name)
+    _ensure_dir(out_dir)
+    written = []
+    for ext, render in _RENDERERS:
+        path = out_dir / f"{doc.name}.{ext}"
+        if write_atomic(path, render(doc)):
+            written.append(path)
+    return tuple(written)
+
+
+def publish_index(out_dir: Path, docs: Sequence[FeedDoc], title: str) -> Path:
+    """Write ``index.opml`` listing every topic; returns its path."""
+    _ensure_dir(out_dir)
+    path = out_dir / INDEX_NAME
+    write_atomic(path, render_opml(docs, title))
+    return path
