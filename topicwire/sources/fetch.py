@@ -1,0 +1,392 @@
+"""HTTP GET for sources: conditional, capped in bytes and time, address-checked.
+
+    Fetcher.get(url)
+    | for each hop (at most max_redirects + 1):
+    |   check scheme, resolve host, refuse private addresses
+    |   GET with stream=True, (connect, read) timeouts from the total deadline
+    |   3xx with Location -> next hop (loop detection)
+    | 304 -> FetchResult(status=304);  4xx/5xx -> FetchError(status, retry_after)
+    | 2xx -> read decoded chunks until EOF, the byte cap or the deadline
+
+``requests.Response`` never leaves this module; every requests/urllib3 error
+is wrapped in ``FetchError`` at this boundary.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+import requests
+import urllib3.exceptions
+
+from topicwire.errors import FetchError
+from topicwire.types import FetchResult
+
+DEFAULT_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, "
+    "application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, "
+    "application/json;q=0.8, text/html;q=0.7, application/xhtml+xml;q=0.7, */*;q=0.1"
+)
+# For article pages (pass as ``accept=``): ask for HTML first.
+HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+CHUNK_BYTES = 64 * 1024  # also the most the byte cap can be overshot by
+PRIVATE_HINT = "set fetch.allow_private_addresses = true to allow"
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The total time budget of one ``get``, across every hop and chunk."""
+
+    started: float
+    seconds: float
+
+    @classmethod
+    def start(cls, seconds: float) -> Deadline:
+        return cls(time.monotonic(), seconds)
+
+    def remaining(self) -> float:
+        return self.started + self.seconds - time.monotonic()
+
+    def elapsed_ms(self) -> int:
+        return int((time.monotonic() - self.started) * 1000)
+
+
+class Fetcher:
+    """One ``requests.Session`` (connection reuse) with topicwire's fetch policy.
+
+    Not meant to be shared between threads: give each worker its own Fetcher.
+    """
+
+    def __init__(
+        self,
+        *,
+        user_agent: str,
+        timeout: float = 20.0,
+        connect_timeout: float = 10.0,
+        max_bytes: int = 10 * 1024 * 1024,
+        max_redirects: int = 5,
+        allow_private_addresses: bool = False,
+    ) -> None:
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self.allow_private_addresses = allow_private_addresses
+        self._session = requests.Session()
+        # Proxies from the environment would connect on our behalf and
+        # bypass the address check, and make tests depend on the shell.
+        self._session.trust_env = False
+        self._session.headers.update({"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"})
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def get(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str | None = None,
+    ) -> FetchResult:
+        """GET ``url``; raises FetchError for anything but a 2xx or a 304."""
+        deadline = Deadline.start(self.timeout)
+        headers = request_headers(etag, last_modified, accept)
+        hop, seen = url, {url}
+        for _ in range(self.max_redirects + 1):
+            self._check_target(url, hop)
+            response = self._send(url, hop, headers, deadline)
+            location = redirect_location(hop, response)
+            if location is None:
+                return self._finish(url, hop, response, deadline, etag, last_modified)
+            discard(response)
+            if location in seen:
+                raise FetchError(url, f"redirect loop at {location}")
+            seen.add(location)
+            hop = location
+        raise FetchError(url, f"more than {self.max_redirects} redirects")
+
+    def _check_target(self, url: str, hop: str) -> None:
+        try:
+            parts = urlsplit(hop)
+            host, port = parts.hostname, parts.port
+        except ValueError as e:
+            raise FetchError(url, f"invalid URL {hop!r}: {e}") from e
+        if parts.scheme not in ("http", "https"):
+            raise FetchError(url, f"unsupported URL scheme {parts.scheme!r} (only http, https)")
+        if not host:
+            raise FetchError(url, f"invalid URL {hop!r}: no host")
+        if self.allow_private_addresses:
+            return
+        default_port = 443 if parts.scheme == "https" else 80
+        for address in resolve(url, host, port or default_port):
+            if not is_public_address(address):
+                raise FetchError(url, f"refused private address {address} ({PRIVATE_HINT})")
+
+    def _send(
+        self, url: str, hop: str, headers: dict[str, str], deadline: Deadline
+    ) -> requests.Response:
+        remaining = deadline.remaining()
+        if remaining <= 0:
+            raise FetchError(url, f"timed out after {self.timeout:g} s")
+        try:
+            return self._session.get(
+                hop,
+                headers=headers,
+                stream=True,
+                allow_redirects=False,
+                timeout=(min(self.connect_timeout, remaining), remaining),
+            )
+        except requests.RequestException as e:
+            raise FetchError(url, describe_error(e, hop)) from e
+
+    def _finish(
+        self,
+        url: str,
+        final_url: str,
+        response: requests.Response,
+        deadline: Deadline,
+        etag: str | None,
+        last_modified: str | None,
+    ) -> FetchResult:
+        status = response.status_code
+        if not 200 <= status < 300:
+            discard(response)
+            if status != 304:
+                raise status_error(url, response)
+            # A 304 may omit the validators; the ones we sent still hold.
+            return FetchResult(
+                requested_url=url,
+                url=final_url,
+                status=304,
+                etag=response.headers.get("ETag") or etag,
+                last_modified=response.headers.get("Last-Modified") or last_modified,
+                elapsed_ms=deadline.elapsed_ms(),
+                headers=lowered_headers(response),
+            )
+        content = self._read_body(url, final_url, response, deadline)
+        media_type, charset = parse_content_type(response.headers.get("Content-Type", ""))
+        return FetchResult(
+            requested_url=url,
+            url=final_url,
+            status=status,
+            content=content,
+            content_type=media_type,
+            charset=charset,
+            etag=response.headers.get("ETag"),
+            last_modified=response.headers.get("Last-Modified"),
+            elapsed_ms=deadline.elapsed_ms(),
+            headers=lowered_headers(response),
+        )
+
+    def _read_body(
+        self, url: str, final_url: str, response: requests.Response, deadline: Deadline
+    ) -> bytes:
+        too_large = f"response larger than {self.max_bytes} bytes"
+        if declared_length(response) > self.max_bytes:
+            response.close()
+            raise FetchError(url, too_large)
+        body = bytearray()
+        try:
+            # read1 returns after one socket read and, since urllib3 2.6,
+            # inflates at most CHUNK_BYTES per call: a dripping server cannot
+            # hold us past the deadline, nor a gzip bomb inflate past the cap.
+            while chunk := response.raw.read1(CHUNK_BYTES, decode_content=True):
+                body += chunk
+                if len(body) > self.max_bytes:
+                    raise FetchError(url, too_large)
+                if deadline.remaining() <= 0:
+                    raise FetchError(url, f"timed out after {self.timeout:g} s reading the body")
+        except (urllib3.exceptions.HTTPError, OSError) as e:
+            response.close()
+            raise FetchError(url, describe_error(e, final_url)) from e
+        except FetchError:
+            response.close()
+            raise
+        response.raw.release_conn()  # body complete: the connection may be reused
+        return bytes(body)
+
+
+def request_headers(
+    etag: str | None, last_modified: str | None, accept: str | None
+) -> dict[str, str]:
+    headers = {"Accept": accept or DEFAULT_ACCEPT}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
+def discard(response: requests.Response) -> None:
+    """Drop a body we do not want, keeping the connection alive when it is short.
+
+    304s and redirects are most of a poller's traffic; reading their (empty or
+    tiny) bodies lets the pool reuse the connection instead of reconnecting.
+    """
+    encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
+    short = not encoded and 0 <= raw_length(response) <= CHUNK_BYTES  # no bombs here either
+    try:
+        if response.status_code == 304 or short:
+            _ = response.content  # marks the body consumed, so close() releases
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
+        pass  # the connection is closed below; the status is what matters
+    response.close()
+
+
+def raw_length(response: requests.Response) -> int:
+    try:
+        return int(response.headers.get("Content-Length", "-1"))
+    except ValueError:
+        return -1
+
+
+def redirect_location(hop: str, response: requests.Response) -> str | None:
+    """The absolute next hop of a redirect, or None when this is the last response."""
+    location = response.headers.get("Location")
+    if response.status_code not in REDIRECT_STATUSES or not location:
+        return None
+    # RFC 9110 10.2.2: Location may be relative to the URL that was requested.
+    return urljoin(hop, location.strip())
+
+
+def resolve(url: str, host: str, port: int) -> tuple[IPAddress, ...]:
+    # The check resolves, then requests resolves again: a DNS answer that
+    # changes in between (rebinding) is not caught. Good enough for a feed
+    # reader whose sources are configured by its operator.
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as e:
+        raise FetchError(url, f"cannot resolve host {host}") from e
+    return tuple(parse_address(str(info[4][0])) for info in infos)
+
+
+def parse_address(text: str) -> IPAddress:
+    address = ipaddress.ip_address(text.split("%", 1)[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    return address
+
+
+def is_public_address(address: IPAddress) -> bool:
+    return address.is_global and not (
+        address.is_loopback
+        or address.is_private
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+    )
+
+
+def status_error(url: str, response: requests.Response) -> FetchError:
+    status = response.status_code
+    reason = response.reason or ""
+    if isinstance(reason, bytes):
+        reason = reason.decode("latin-1")
+    return FetchError(
+        url,
+        f"HTTP {status} {reason}".rstrip(),
+        status=status,
+        retry_after=parse_retry_after(response.headers.get("Retry-After"), datetime.now(UTC)),
+    )
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """RFC 9110 10.2.3: delay-seconds or an HTTP-date; None when absent or unreadable."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # "-0000" parses naive; HTTP-dates are GMT anyway
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+def parse_content_type(value: str) -> tuple[str, str | None]:
+    """``text/xml; charset="UTF-8"`` -> ("text/xml", "utf-8")."""
+    media_type, *params = value.split(";")
+    charset = None
+    for param in params:
+        name, _, val = param.partition("=")
+        if name.strip().lower() == "charset" and val.strip().strip("\"'"):
+            charset = val.strip().strip("\"'").lower()
+    return media_type.strip().lower(), charset
+
+
+def declared_length(response: requests.Response) -> int:
+    """Content-Length when it counts decoded bytes (no Content-Encoding), else 0."""
+    if response.headers.get("Content-Encoding", "identity").lower() != "identity":
+        return 0
+    try:
+        return int(response.headers.get("Content-Length", "0"))
+    except ValueError:
+        return 0
+
+
+def lowered_headers(response: requests.Response) -> tuple[tuple[str, str], ...]:
+    return tuple((name.lower(), value) for name, value in response.headers.items())
+
+
+def describe_error(error: BaseException, url: str) -> str:
+    """A short, clear message for a requests/urllib3/socket failure."""
+    causes = cause_chain(error)
+    host = urlsplit(url).hostname or url
+    if _has(causes, urllib3.exceptions.NameResolutionError, socket.gaierror):
+        return f"cannot resolve host {host}"
+    if _has(causes, ConnectionRefusedError):
+        return f"connection refused by {host}"
+    # urllib3's NewConnectionError subclasses ConnectTimeoutError; requests
+    # tells the two apart and raises ConnectTimeout only for a real timeout.
+    if _has(causes, requests.ConnectTimeout):
+        return f"connect to {host} timed out"
+    if _has(causes, requests.ReadTimeout, urllib3.exceptions.ReadTimeoutError, TimeoutError):
+        return f"read from {host} timed out"
+    if _has(causes, requests.exceptions.SSLError, urllib3.exceptions.SSLError):
+        return f"TLS error: {causes[-1]}"
+    if _has(causes, requests.exceptions.InvalidURL, requests.exceptions.URLRequired):
+        return f"invalid URL: {causes[-1]}"
+    if _has(causes, urllib3.exceptions.DecodeError, requests.exceptions.ContentDecodingError):
+        return "could not decode the compressed body"
+    if _has(causes, urllib3.exceptions.ProtocolError, requests.exceptions.ChunkedEncodingError):
+        return f"connection broken: {causes[-1]}"
+    return f"request failed: {causes[-1]}"
+
+
+def _has(causes: tuple[BaseException, ...], *types: type[BaseException]) -> bool:
+    return any(isinstance(cause, types) for cause in causes)
+
+
+def cause_chain(error: BaseException) -> tuple[BaseException, ...]:
+    """``error`` and what it wraps: requests hides urllib3 errors in args and .reason."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        inner = getattr(current, "reason", None)
+        if not isinstance(inner, BaseException) and current.args:
+            inner = current.args[0]
+        if not isinstance(inner, BaseException):
+            inner = current.__cause__ or current.__context__
+        current = inner
+    return tuple(chain)
