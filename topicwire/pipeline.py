@@ -34,7 +34,7 @@ from topicwire.extract.build import build_article
 from topicwire.extract.charset import decode_html
 from topicwire.feeds.publish import publish_index, publish_topic
 from topicwire.sources.feed import parse_feed
-from topicwire.sources.fetch import Fetcher
+from topicwire.sources.fetch import HTML_ACCEPT, Fetcher
 from topicwire.sources.page import parse_page
 from topicwire.sources.sniff import sniff_kind
 from topicwire.store import Store
@@ -174,7 +174,7 @@ class Pipeline:
         if not (source.fulltext and item.url):
             return _fallback(item, now, teaser), True
         try:
-            page = self.fetcher.get(item.url)
+            page = self.fetcher.get(item.url, accept=HTML_ACCEPT)
             extracted = extract_article(decode_html(page.content, page.charset), page.url)
         except SourceError as e:
             log.event("article.failed", logging.WARNING, source=source.name, url=item.url, error=str(e))
