@@ -31,7 +31,6 @@ class SourceScheduler:
         self._poll = poll
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=workers)},
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone="UTC",
         )
 
@@ -48,6 +47,9 @@ class SourceScheduler:
                 id=source.name,
                 name=source.name,
                 next_run_time=first,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
                 replace_existing=True,
             )
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from topicwire.extract.clean import clean_paragraphs, html_to_text, paragraphs_to_html, summarize
 from topicwire.extract.dates import to_utc
-from urllib.parse import urlsplit
-
 from topicwire.extract.urls import canonicalize_url, same_site
 from topicwire.types import Article, Extracted, RawItem
 

@@ -12,6 +12,7 @@ Pure: bytes in, values out, no I/O. Nothing from feedparser leaves here.
 
 from __future__ import annotations
 
+import codecs
 import html
 import io
 import json
@@ -51,6 +52,19 @@ def parse_feed(result: FetchResult, source: str) -> ParsedSource:
     )
 
 
+_UNICODE_PREFIXES = (
+    codecs.BOM_UTF8,
+    codecs.BOM_UTF32_LE,  # before UTF-16 LE: it starts with the same two bytes
+    codecs.BOM_UTF32_BE,
+    codecs.BOM_UTF16_LE,
+    codecs.BOM_UTF16_BE,
+    b"<\0\0\0",  # "<" in UTF-32 LE, no BOM
+    b"\0\0\0<",  # UTF-32 BE
+    b"<\0?\0",  # "<?" in UTF-16 LE
+    b"\0<\0?",  # UTF-16 BE
+)
+
+
 def http_headers(result: FetchResult) -> dict[str, str]:
     """What feedparser needs to know of the HTTP exchange.
 
@@ -62,8 +76,16 @@ def http_headers(result: FetchResult) -> dict[str, str]:
     neutral choice that lets the XML declaration name the charset (RFC 7303).
     """
     media_type = result.content_type or "application/xml"
-    charset = f"; charset={result.charset}" if result.charset else ""
-    headers = {"content-type": media_type + charset, "content-location": result.url}
+    charset = result.charset
+    if result.content.startswith(_UNICODE_PREFIXES):
+        # The bytes say which Unicode encoding they are in: a BOM overrides the
+        # header's charset (WHATWG encoding sniffing), and RFC 3023's us-ascii
+        # default for text/xml cannot hold for UTF-16/32 (nginx serves every
+        # .xml as text/xml; feedparser's encoding/utf-16le.xml fails without this).
+        charset = None
+        media_type = "application/xml" if media_type.startswith("text/") else media_type
+    params = f"; charset={charset}" if charset else ""
+    headers = {"content-type": media_type + params, "content-location": result.url}
     language = dict(result.headers).get("content-language")
     if language:
         headers["content-language"] = language

@@ -1,0 +1,149 @@
+"""The command line as users meet it: exit codes, messages, and the `run` daemon."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import feedparser
+import pytest
+import requests
+from fixture_server import FixtureServer
+
+from topicwire.config import load_config
+from topicwire.daemon.cli import main
+from topicwire.daemon.scheduler import MAX_JITTER, SourceScheduler, jitter_for
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = Path(__file__).resolve().parent / "fixtures" / "site"
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def config_text(base: str, listen: str = "127.0.0.1:0", extra: str = "") -> str:
+    return f"""
+[server]
+listen = "{listen}"
+[fetch]
+allow_private_addresses = true
+[aliases]
+kremlin = ["Kremlin", "Peskov"]
+[[sources]]
+name = "site"
+url = "{base}/feeds/rss.xml"
+[[topics]]
+name = "kremlin"
+query = "@kremlin"
+{extra}"""
+
+
+def test_check_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "c.toml").write_text(config_text("http://x.test"))
+    assert main(["-c", str(tmp_path / "c.toml"), "check"]) == 0
+    out = capsys.readouterr().out
+    assert "ok" in out and "kremlin" in out and "site" in out
+
+
+def test_check_reports_every_error_and_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = config_text("http://x.test") + '[[topics]]\nname = "b"\nquery = "@nope"\n[defaults]\ninterval = "soon"\n'
+    (tmp_path / "c.toml").write_text(bad)
+    assert main(["-c", str(tmp_path / "c.toml"), "check"]) == 2
+    err = capsys.readouterr().err
+    assert "2 error(s)" in err and "topics[1].query" in err and 'defaults.interval: "soon"' in err
+
+
+def test_every_command_refuses_a_bad_config(tmp_path: Path) -> None:
+    (tmp_path / "c.toml").write_text("[fetch]\ntimeout = 5\n")
+    for command in ("check", "once", "run", "sources"):
+        assert main(["-c", str(tmp_path / "c.toml"), command]) == 2
+
+
+def test_config_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "elsewhere.toml").write_text(config_text("http://x.test"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TOPICWIRE_CONFIG", str(tmp_path / "elsewhere.toml"))
+    assert main(["check"]) == 0
+
+
+def test_once_exits_1_only_when_every_source_failed(tmp_path: Path, fixture_server: FixtureServer) -> None:
+    fixture_server.route("/broken/feeds/rss.xml", status=500)
+    fixture_server.serve_dir("/good/", SITE)
+    (tmp_path / "c.toml").write_text(config_text(fixture_server.url + "/broken"))
+    assert main(["-c", str(tmp_path / "c.toml"), "once"]) == 1
+    also_good = f'[[sources]]\nname = "good"\nurl = "{fixture_server.url}/good/feeds/rss.xml"\n'
+    (tmp_path / "c.toml").write_text(config_text(fixture_server.url + "/broken", extra=also_good))
+    assert main(["-c", str(tmp_path / "c.toml"), "once"]) == 0
+
+
+def test_sources_command(tmp_path: Path, fixture_server: FixtureServer, capsys: pytest.CaptureFixture[str]) -> None:
+    fixture_server.route("/feeds/rss.xml", status=503, headers={"Retry-After": "120"})
+    (tmp_path / "c.toml").write_text(config_text(fixture_server.url))
+    main(["-c", str(tmp_path / "c.toml"), "once"])
+    capsys.readouterr()
+    assert main(["-c", str(tmp_path / "c.toml"), "sources"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("site "))
+    assert "error" in row and "503" in row
+
+
+def test_scheduler_jobs_are_one_per_source_never_overlapping() -> None:
+    config = load_config(ROOT / "config.toml")
+    scheduler = SourceScheduler(lambda s: None, workers=2)
+    scheduler.schedule(config.sources, datetime(2025, 1, 1, tzinfo=UTC))
+    jobs = scheduler._scheduler.get_jobs()
+    assert [j.id for j in jobs] == [s.name for s in config.sources]
+    for job, source in zip(jobs, config.sources, strict=True):
+        assert job.max_instances == 1 and job.coalesce is True
+        assert job.trigger.interval.total_seconds() == source.interval
+        assert job.trigger.jitter == jitter_for(source.interval)
+    firsts = [j.next_run_time for j in jobs]
+    assert firsts == sorted(firsts) and (firsts[-1] - firsts[0]).total_seconds() < 60
+    assert jitter_for(60) == 6 and jitter_for(86400) == MAX_JITTER
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_run_serves_feeds_and_stops_cleanly_on_sigterm(tmp_path: Path, fixture_server: FixtureServer) -> None:
+    fixture_server.serve_dir("/", SITE)
+    port = free_port()
+    (tmp_path / "c.toml").write_text(config_text(fixture_server.url, listen=f"127.0.0.1:{port}"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "topicwire", "-c", str(tmp_path / "c.toml"), "run"],
+        stderr=subprocess.PIPE, text=True, env=ENV,
+    )
+    try:
+        entries = _wait_for_entries(f"http://127.0.0.1:{port}/kremlin.rss", proc)
+        assert entries >= 4
+        health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+        assert health.status_code == 200
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "event=daemon.stopped" in err and "Traceback" not in err
+
+
+def _wait_for_entries(url: str, proc: subprocess.Popen[str], deadline: float = 60.0) -> int:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        try:
+            response = requests.get(url, timeout=2)
+            if response.status_code == 200:
+                parsed = feedparser.parse(response.content)
+                if parsed.entries:
+                    return len(parsed.entries)
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"no entries at {url} within {deadline}s")

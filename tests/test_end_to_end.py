@@ -1,0 +1,146 @@
+"""The whole path on a loopback news site: `topicwire once`, twice, in a real process.
+
+The site (tests/fixtures/site/) is written from the five seed pages; topics and
+aliases come from the repo's own config.toml, so this tests the shipped rules.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import feedparser
+import pytest
+from fixture_server import FixtureServer
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = Path(__file__).resolve().parent / "fixtures" / "site"
+BOILERPLATE = ("Legal Disclaimer", "Most popular stories", "About Us", "WARNING: Comments")
+REPEATED = "Sometimes, it happens that difficult periods occur"
+
+
+def _toml_value(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False) if not isinstance(value, bool) else str(value).lower()
+
+
+def write_config(folder: Path, base: str) -> Path:
+    shipped = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
+    lines = [
+        "[store]", 'path = "var/store.sqlite3"',
+        "[output]", 'dir = "var/feeds"', 'base_url = "http://feeds.test/"',
+        "[fetch]", "allow_private_addresses = true", 'timeout = "10s"',
+        "[aliases]",
+        *(f"{k} = {_toml_value(v)}" for k, v in shipped["aliases"].items()),
+    ]
+    sources = [("site-rss", "/feeds/rss.xml", "feed"), ("site-atom", "/feeds/atom.xml", "auto"),
+               ("turkey-tag", "/tags/turkey.html", "page")]
+    for name, path, kind in sources:
+        lines += ["[[sources]]", f'name = "{name}"', f'url = "{base}{path}"', f'kind = "{kind}"']
+    for topic in shipped["topics"]:
+        lines += ["[[topics]]", *(f"{k} = {_toml_value(v)}" for k, v in topic.items())]
+    config = folder / "config.toml"
+    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return config
+
+
+def run_once(config: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "topicwire", "-c", str(config), "once"],
+        capture_output=True, text=True, timeout=120, env=env, check=False,
+    )
+
+
+def feeds(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if not p.name.startswith(".")}
+
+
+def links(out: Path, topic: str) -> set[str]:
+    parsed = feedparser.parse((out / f"{topic}.rss").read_bytes())
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    return {e.link.split("/", 3)[3] for e in parsed.entries}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[FixtureServer, Path, subprocess.CompletedProcess[str]]:
+    folder = tmp_path_factory.mktemp("e2e")
+    with FixtureServer() as server:
+        server.serve_dir("/", SITE)
+        config = write_config(folder, server.url)
+        first = run_once(config)
+        yield server, folder, first
+
+
+def test_first_run_succeeds(site: tuple) -> None:
+    _, _, first = site
+    assert first.returncode == 0, first.stderr
+    assert "Traceback" not in first.stderr
+
+
+def test_kremlin_statements(site: tuple) -> None:
+    found = links(site[1] / "var" / "feeds", "kremlin-statements")
+    assert {f"articles/{n}.html" for n in ("000", "001", "003", "004")} <= found
+    assert "news/putin-erdogan-syrian-militants-karabakh.html" in found
+    assert "news/turkey-stops-turkstream.html" not in found
+
+
+def test_caucasus_is_decided_on_main_text(site: tuple) -> None:
+    found = links(site[1] / "var" / "feeds", "caucasus")
+    assert {"articles/003.html", "articles/004.html"} <= found
+    # Seed 000 names Artsakh and Azerbaijan only in its sidebar headlines.
+    assert "articles/000.html" not in found
+    karabakh = {f"news/{p.name}" for p in (SITE / "news").glob("*karabakh*.html")}
+    assert len(karabakh) >= 4 and karabakh <= found
+    assert "news/putin-erdogan-syrian-militants-karabakh.html" in found
+    assert "news/turkey-stops-turkstream.html" not in found
+
+
+def test_turkstream_is_in_turkey_only(site: tuple) -> None:
+    out = site[1] / "var" / "feeds"
+    assert "news/turkey-stops-turkstream.html" in links(out, "turkey")
+
+
+def test_no_boilerplate_in_any_feed(site: tuple) -> None:
+    for name, body in feeds(site[1] / "var" / "feeds").items():
+        text = body.decode("utf-8")
+        for phrase in BOILERPLATE:
+            assert phrase not in text, f"{phrase!r} leaked into {name}"
+
+
+def test_repeated_paragraphs_appear_once(site: tuple) -> None:
+    doc = json.loads((site[1] / "var" / "feeds" / "kremlin-statements.json").read_bytes())
+    item = next(i for i in doc["items"] if i["url"].endswith("articles/003.html"))
+    assert item["content_html"].count(REPEATED) == 1
+
+
+def test_one_entry_per_article_across_rss_and_atom_sources(site: tuple) -> None:
+    parsed = feedparser.parse((site[1] / "var" / "feeds" / "kremlin-statements.rss").read_bytes())
+    urls = [e.link for e in parsed.entries]
+    assert len(urls) == len(set(urls))
+    assert len({e.id for e in parsed.entries}) == len(parsed.entries)
+
+
+def test_index_opml_lists_every_topic(site: tuple) -> None:
+    opml = (site[1] / "var" / "feeds" / "index.opml").read_text(encoding="utf-8")
+    for topic in ("kremlin-statements", "caucasus", "turkey"):
+        assert f"http://feeds.test/{topic}.rss" in opml
+
+
+def test_second_run_is_conditional_and_changes_nothing(site: tuple) -> None:
+    server, folder, _ = site
+    out = folder / "var" / "feeds"
+    before = feeds(out)
+    seen = len(server.requests)
+    second = run_once(folder / "config.toml")
+    assert second.returncode == 0, second.stderr
+    requests = server.requests[seen:]
+    assert len(requests) == 3, [r.path for r in requests]  # the three sources, no article page
+    for r in requests:
+        headers = {k.lower(): v for k, v in r.headers.items()}
+        assert "if-none-match" in headers or "if-modified-since" in headers
+    assert "new=0" in second.stderr and "not_modified=true" in second.stderr
+    assert feeds(out) == before  # same entries, same ids, same bytes
