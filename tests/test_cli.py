@@ -49,8 +49,13 @@ def test_check_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "ok" in out and "kremlin" in out and "site" in out
 
 
-def test_check_reports_every_error_and_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    bad = config_text("http://x.test") + '[[topics]]\nname = "b"\nquery = "@nope"\n[defaults]\ninterval = "soon"\n'
+def test_check_reports_every_error_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = (
+        config_text("http://x.test")
+        + '[[topics]]\nname = "b"\nquery = "@nope"\n[defaults]\ninterval = "soon"\n'
+    )
     (tmp_path / "c.toml").write_text(bad)
     assert main(["-c", str(tmp_path / "c.toml"), "check"]) == 2
     err = capsys.readouterr().err
@@ -70,7 +75,9 @@ def test_config_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert main(["check"]) == 0
 
 
-def test_once_exits_1_only_when_every_source_failed(tmp_path: Path, fixture_server: FixtureServer) -> None:
+def test_once_exits_1_only_when_every_source_failed(
+    tmp_path: Path, fixture_server: FixtureServer
+) -> None:
     fixture_server.route("/broken/feeds/rss.xml", status=500)
     fixture_server.serve_dir("/good/", SITE)
     (tmp_path / "c.toml").write_text(config_text(fixture_server.url + "/broken"))
@@ -80,7 +87,9 @@ def test_once_exits_1_only_when_every_source_failed(tmp_path: Path, fixture_serv
     assert main(["-c", str(tmp_path / "c.toml"), "once"]) == 0
 
 
-def test_sources_command(tmp_path: Path, fixture_server: FixtureServer, capsys: pytest.CaptureFixture[str]) -> None:
+def test_sources_command(
+    tmp_path: Path, fixture_server: FixtureServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     fixture_server.route("/feeds/rss.xml", status=503, headers={"Retry-After": "120"})
     (tmp_path / "c.toml").write_text(config_text(fixture_server.url))
     main(["-c", str(tmp_path / "c.toml"), "once"])
@@ -111,13 +120,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_run_serves_feeds_and_stops_cleanly_on_sigterm(tmp_path: Path, fixture_server: FixtureServer) -> None:
+def test_run_serves_feeds_and_stops_cleanly_on_sigterm(
+    tmp_path: Path, fixture_server: FixtureServer
+) -> None:
     fixture_server.serve_dir("/", SITE)
     port = free_port()
     (tmp_path / "c.toml").write_text(config_text(fixture_server.url, listen=f"127.0.0.1:{port}"))
     proc = subprocess.Popen(
         [sys.executable, "-m", "topicwire", "-c", str(tmp_path / "c.toml"), "run"],
-        stderr=subprocess.PIPE, text=True, env=ENV,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=ENV,
     )
     try:
         entries = _wait_for_entries(f"http://127.0.0.1:{port}/kremlin.rss", proc)

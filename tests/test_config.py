@@ -37,7 +37,15 @@ def problems(tmp_path: Path, text: str) -> tuple[str, ...]:
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("90s", 90), ("15m", 900), ("1h30m", 5400), ("2d", 172800), ("1w", 604800), ("500ms", 0.5), ("1.5h", 5400)],
+    [
+        ("90s", 90),
+        ("15m", 900),
+        ("1h30m", 5400),
+        ("2d", 172800),
+        ("1w", 604800),
+        ("500ms", 0.5),
+        ("1.5h", 5400),
+    ],
     ids=["s", "m", "h+m", "d", "w", "ms", "fraction"],
 )
 def test_durations(text: str, seconds: float) -> None:
@@ -68,33 +76,55 @@ BAD = [
     ("[fetch]\ntimeout = 20\n", "fetch.timeout: 20 must be a string"),
     ('[fetch]\nmax_bytes = "big"\n', 'fetch.max_bytes: "big" must be a whole number'),
     ("[fetch]\nmax_bytes = true\n", "fetch.max_bytes: true must be a whole number"),
-    ('[fetch]\nallow_private_addresses = "yes"\n', 'fetch.allow_private_addresses: "yes" must be true or false'),
+    (
+        '[fetch]\nallow_private_addresses = "yes"\n',
+        'fetch.allow_private_addresses: "yes" must be true or false',
+    ),
     ("[fetch]\nretries = 3\n", "fetch.retries: 3 is not a known key"),
     ("[fetcher]\nx = 1\n", "fetcher: {...} is not a known section"),
     ('[server]\nlisten = "localhost"\n', 'server.listen: "localhost" is not "host:port"'),
     ('[output]\nbase_url = "ftp://x/"\n', 'output.base_url: "ftp://x/" is not an http(s) URL'),
     ("[output]\nmax_items = 0\n", "output.max_items: 0 must be a positive number"),
     ('[aliases]\nk = "Kremlin"\n', 'aliases.k: "Kremlin" must be a non-empty list of strings'),
-    ('[[sources]]\nname = "b"\nurl = "https://x.org/"\nkind = "rss"\n', 'sources[1].kind: "rss" must be "feed", "page" or "auto"'),
-    ('[[sources]]\nname = "b"\nurl = "https://x.org/"\ninterval = "5 minutes"\n', 'sources[1].interval: "5 minutes" is not a duration (try'),
-    ('[[sources]]\nname = "a"\nurl = "https://x.org/"\n', 'sources[1].name: "a" is already used by sources[0]'),
-    ('[[sources]]\nname = "b"\nurl = "x.org/feed"\n', 'sources[1].url: "x.org/feed" is not an http(s) URL'),
+    (
+        '[[sources]]\nname = "b"\nurl = "https://x.org/"\nkind = "rss"\n',
+        'sources[1].kind: "rss" must be "feed", "page" or "auto"',
+    ),
+    (
+        '[[sources]]\nname = "b"\nurl = "https://x.org/"\ninterval = "5 minutes"\n',
+        'sources[1].interval: "5 minutes" is not a duration (try',
+    ),
+    (
+        '[[sources]]\nname = "a"\nurl = "https://x.org/"\n',
+        'sources[1].name: "a" is already used by sources[0]',
+    ),
+    (
+        '[[sources]]\nname = "b"\nurl = "x.org/feed"\n',
+        'sources[1].url: "x.org/feed" is not an http(s) URL',
+    ),
     ('[[sources]]\nurl = "https://x.org/"\n', "sources[1].name: is required"),
-    ('[[sources]]\nname = "Bad Name"\nurl = "https://x.org/"\n', 'sources[1].name: "Bad Name" is not a valid name'),
+    (
+        '[[sources]]\nname = "Bad Name"\nurl = "https://x.org/"\n',
+        'sources[1].name: "Bad Name" is not a valid name',
+    ),
     ('[[topics]]\nname = "u"\nquery = "Kremlin AND ("\n', "topics[1].query:"),
     ('[[topics]]\nname = "u"\nquery = "@kremlim"\n', "topics[1].query:"),
     ('[[topics]]\nname = "t"\nquery = "x"\n', 'topics[1].name: "t" is already used by topics[0]'),
 ]
 
 
-@pytest.mark.parametrize(("extra", "message"), BAD, ids=[m.split(":")[0] + f"-{i}" for i, (_, m) in enumerate(BAD)])
+@pytest.mark.parametrize(
+    ("extra", "message"), BAD, ids=[m.split(":")[0] + f"-{i}" for i, (_, m) in enumerate(BAD)]
+)
 def test_bad_values_are_named(tmp_path: Path, extra: str, message: str) -> None:
     found = problems(tmp_path, MINIMAL + extra)
     assert any(p.startswith(message) for p in found), found
 
 
 def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
-    found = problems(tmp_path, MINIMAL + '[fetch]\ntimeout = "x"\nmax_bytes = -1\n[defaults]\ninterval = "y"\n')
+    found = problems(
+        tmp_path, MINIMAL + '[fetch]\ntimeout = "x"\nmax_bytes = -1\n[defaults]\ninterval = "y"\n'
+    )
     assert len(found) == 3
 
 

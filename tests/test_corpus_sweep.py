@@ -27,16 +27,28 @@ def test_every_corpus_feed_is_ingested_or_a_named_error(
 ) -> None:
     root = corpus_path("feeds")
     index = json.loads((root / "index.json").read_text(encoding="utf-8"))
-    lines = ['[fetch]', 'allow_private_addresses = true', 'concurrency = 8',
-             '[defaults]', 'fulltext = false',
-             '[[topics]]', 'name = "all"', 'query = "NOT zzzzqqq"']
+    lines = [
+        "[fetch]",
+        "allow_private_addresses = true",
+        "concurrency = 8",
+        "[defaults]",
+        "fulltext = false",
+        "[[topics]]",
+        'name = "all"',
+        'query = "NOT zzzzqqq"',
+    ]
     names: dict[str, str] = {}
     with FixtureServer() as server:
         for i, (rel, meta) in enumerate(sorted(index.items())):
             headers = {"Content-Type": "text/xml", **meta.get("http_headers", {})}
             server.route(f"/tests/{rel}", (root / rel).read_bytes(), headers=headers)
             names[f"f{i}"] = rel
-            lines += ["[[sources]]", f'name = "f{i}"', f'url = "{server.url}/tests/{rel}"', 'kind = "feed"']
+            lines += [
+                "[[sources]]",
+                f'name = "f{i}"',
+                f'url = "{server.url}/tests/{rel}"',
+                'kind = "feed"',
+            ]
         config = tmp_path / "config.toml"
         config.write_text("\n".join(lines) + "\n", encoding="utf-8")
         with caplog.at_level(logging.INFO, logger="topicwire"):

@@ -6,12 +6,22 @@ from datetime import UTC, datetime
 
 import pytest
 
-from topicwire.dedup.fingerprint import MIN_WORDS_FOR_TEXT_KEY, article_uid, fingerprint, normalize_text, text_hash
+from topicwire.dedup.fingerprint import (
+    MIN_WORDS_FOR_TEXT_KEY,
+    article_uid,
+    fingerprint,
+    normalize_text,
+    text_hash,
+)
 from topicwire.dedup.stories import decide
 from topicwire.types import Article
 
 NOW = datetime(2025, 7, 7, tzinfo=UTC)
-BODY = "The Kremlin acknowledged on Monday that ties between Russia and Azerbaijan have entered a difficult period. " * 3
+BODY = (
+    "The Kremlin acknowledged on Monday that ties between Russia and Azerbaijan "
+    "have entered a difficult period. "
+    * 3
+)
 
 
 def art(**kw: str) -> Article:
@@ -55,9 +65,15 @@ def test_uid_is_stable_and_per_source_guid() -> None:
 
 @pytest.mark.parametrize(
     ("existing", "action", "uid", "reason"),
-    [(None, "new", None, ""), (("u1", "url"), "duplicate", "u1", "url"), (("u2", "text"), "duplicate", "u2", "text")],
+    [
+        (None, "new", None, ""),
+        (("u1", "url"), "duplicate", "u1", "url"),
+        (("u2", "text"), "duplicate", "u2", "text"),
+    ],
     ids=["nothing-found", "url-match", "text-match"],
 )
-def test_decide(existing: tuple[str, str] | None, action: str, uid: str | None, reason: str) -> None:
+def test_decide(
+    existing: tuple[str, str] | None, action: str, uid: str | None, reason: str
+) -> None:
     d = decide(existing)
     assert (d.action, d.existing_uid, d.reason) == (action, uid, reason)

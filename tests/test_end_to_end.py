@@ -24,20 +24,30 @@ REPEATED = "Sometimes, it happens that difficult periods occur"
 
 
 def _toml_value(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False) if not isinstance(value, bool) else str(value).lower()
+    return (
+        json.dumps(value, ensure_ascii=False) if not isinstance(value, bool) else str(value).lower()
+    )
 
 
 def write_config(folder: Path, base: str) -> Path:
     shipped = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
     lines = [
-        "[store]", 'path = "var/store.sqlite3"',
-        "[output]", 'dir = "var/feeds"', 'base_url = "http://feeds.test/"',
-        "[fetch]", "allow_private_addresses = true", 'timeout = "10s"',
+        "[store]",
+        'path = "var/store.sqlite3"',
+        "[output]",
+        'dir = "var/feeds"',
+        'base_url = "http://feeds.test/"',
+        "[fetch]",
+        "allow_private_addresses = true",
+        'timeout = "10s"',
         "[aliases]",
         *(f"{k} = {_toml_value(v)}" for k, v in shipped["aliases"].items()),
     ]
-    sources = [("site-rss", "/feeds/rss.xml", "feed"), ("site-atom", "/feeds/atom.xml", "auto"),
-               ("turkey-tag", "/tags/turkey.html", "page")]
+    sources = [
+        ("site-rss", "/feeds/rss.xml", "feed"),
+        ("site-atom", "/feeds/atom.xml", "auto"),
+        ("turkey-tag", "/tags/turkey.html", "page"),
+    ]
     for name, path, kind in sources:
         lines += ["[[sources]]", f'name = "{name}"', f'url = "{base}{path}"', f'kind = "{kind}"']
     for topic in shipped["topics"]:
@@ -51,7 +61,11 @@ def run_once(config: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
         [sys.executable, "-m", "topicwire", "-c", str(config), "once"],
-        capture_output=True, text=True, timeout=120, env=env, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
     )
 
 
@@ -66,7 +80,9 @@ def links(out: Path, topic: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[FixtureServer, Path, subprocess.CompletedProcess[str]]:
+def site(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[FixtureServer, Path, subprocess.CompletedProcess[str]]:
     folder = tmp_path_factory.mktemp("e2e")
     with FixtureServer() as server:
         server.serve_dir("/", SITE)

@@ -21,9 +21,15 @@ TEXT = " ".join(f"word{i}" for i in range(40))
 
 def article(n: int, **changes: object) -> Article:
     base = Article(
-        source="s", guid=f"g{n}", url=f"https://news.test/{n}", title=f"Title {n}",
-        text=f"{TEXT} {n}", html=f"<p>{TEXT} {n}</p>", summary="sum",
-        published=NOW + timedelta(minutes=n), updated=NOW + timedelta(minutes=n),
+        source="s",
+        guid=f"g{n}",
+        url=f"https://news.test/{n}",
+        title=f"Title {n}",
+        text=f"{TEXT} {n}",
+        html=f"<p>{TEXT} {n}</p>",
+        summary="sum",
+        published=NOW + timedelta(minutes=n),
+        updated=NOW + timedelta(minutes=n),
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -132,7 +138,13 @@ def test_poll_records(store: Store) -> None:
         store.record_poll(PollOutcome("t", "ok", title="T"), NOW)
     save(store, article(1))
     s, t = store.source_states(("s", "t"))
-    assert (s.status, s.error, s.error_count, s.articles, s.last_success) == ("error", "HTTP 503", 2, 1, None)
+    assert (s.status, s.error, s.error_count, s.articles, s.last_success) == (
+        "error",
+        "HTTP 503",
+        2,
+        1,
+        None,
+    )
     assert (t.status, t.error_count, t.title, t.last_success) == ("ok", 0, "T", NOW)
 
 

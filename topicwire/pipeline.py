@@ -91,7 +91,9 @@ def make_fetcher(config: Config) -> Fetcher:
 
 
 class Pipeline:
-    def __init__(self, config: Config, store: Store, fetcher: Fetcher, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, config: Config, store: Store, fetcher: Fetcher, clock: Clock = utc_now
+    ) -> None:
         self.config = config
         self.store = store
         self.fetcher = fetcher
@@ -114,7 +116,12 @@ class Pipeline:
         with self.store.transaction():
             for t in stale:
                 self.store.replace_topic(t.name, t.query.source, members[t.name], self.clock())
-                log.event("topic.reevaluated", topic=t.name, articles=len(docs), matched=len(members[t.name]))
+                log.event(
+                    "topic.reevaluated",
+                    topic=t.name,
+                    articles=len(docs),
+                    matched=len(members[t.name]),
+                )
 
     # -- one poll ----------------------------------------------------------------------
     def poll(self, source: SourceConfig) -> PollOutcome:
@@ -125,13 +132,21 @@ class Pipeline:
             outcome = PollOutcome(source.name, "error", error=str(e), ms=_ms(started))
             with self.store.transaction():
                 self.store.record_poll(outcome, self.clock())
-            log.event("source.failed", logging.WARNING, source=source.name, error=str(e), ms=outcome.ms)
+            log.event(
+                "source.failed", logging.WARNING, source=source.name, error=str(e), ms=outcome.ms
+            )
             return outcome
         outcome = self.save(source, collected, started)
         log.event(
-            "source.updated", source=source.name, status=outcome.status, new=outcome.new,
-            dup=outcome.duplicates, known=outcome.skipped, failed=outcome.failed,
-            not_modified=outcome.status == "not_modified", ms=outcome.ms,
+            "source.updated",
+            source=source.name,
+            status=outcome.status,
+            new=outcome.new,
+            dup=outcome.duplicates,
+            known=outcome.skipped,
+            failed=outcome.failed,
+            not_modified=outcome.status == "not_modified",
+            ms=outcome.ms,
         )
         return outcome
 
@@ -155,7 +170,9 @@ class Pipeline:
             return parse_feed(result, source.name)
         return parse_page(decode_html(result.content, result.charset), result.url, source.name)
 
-    def collect_items(self, source: SourceConfig, result: FetchResult, parsed: ParsedSource) -> Collected:
+    def collect_items(
+        self, source: SourceConfig, result: FetchResult, parsed: ParsedSource
+    ) -> Collected:
         items = _unique(parsed.items)
         known = self.store.known_items(source.name, [k for i in items for k in _keys(i)])
         fresh = [i for i in items if not known.intersection(_keys(i))]
@@ -167,7 +184,9 @@ class Pipeline:
                 prepared.append(Prepared(article, _keys(item)))
         return Collected(result, parsed.title, tuple(prepared), len(items) - len(fresh), failed)
 
-    def article_for(self, source: SourceConfig, item: RawItem, *, teaser: bool) -> tuple[Article | None, bool]:
+    def article_for(
+        self, source: SourceConfig, item: RawItem, *, teaser: bool
+    ) -> tuple[Article | None, bool]:
         """The article for one new item: its page's main text when fulltext is on,
         else (or when the page fails) what the feed or teaser gave."""
         now = self.clock()
@@ -177,7 +196,9 @@ class Pipeline:
             page = self.fetcher.get(item.url, accept=HTML_ACCEPT)
             extracted = extract_article(decode_html(page.content, page.charset), page.url)
         except SourceError as e:
-            log.event("article.failed", logging.WARNING, source=source.name, url=item.url, error=str(e))
+            log.event(
+                "article.failed", logging.WARNING, source=source.name, url=item.url, error=str(e)
+            )
             return _fallback(item, now, teaser), False
         return build_article(item, extracted, now), True
 
@@ -203,8 +224,14 @@ class Pipeline:
                 store.save_validators(source.url, r.etag, r.last_modified, now)
             status = "not_modified" if r.not_modified else "ok"
             outcome = PollOutcome(
-                source.name, status, new=new, duplicates=dup, skipped=collected.skipped,
-                failed=collected.failed, title=collected.title, ms=_ms(started),
+                source.name,
+                status,
+                new=new,
+                duplicates=dup,
+                skipped=collected.skipped,
+                failed=collected.failed,
+                title=collected.title,
+                ms=_ms(started),
             )
             store.record_poll(outcome, now)
         return outcome

@@ -41,10 +41,22 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="topicwire", description="Fetch news, deduplicate, publish topic feeds.")
-    p.add_argument("-c", "--config", type=Path, help="config file (default: ./config.toml, then $TOPICWIRE_CONFIG)")
+    p = argparse.ArgumentParser(
+        prog="topicwire", description="Fetch news, deduplicate, publish topic feeds."
+    )
+    p.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        help="config file (default: ./config.toml, then $TOPICWIRE_CONFIG)",
+    )
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
-    p.add_argument("--log-format", default="text", choices=["text", "json"], help="key=value lines or JSON lines")
+    p.add_argument(
+        "--log-format",
+        default="text",
+        choices=["text", "json"],
+        help="key=value lines or JSON lines",
+    )
     p.add_argument("--version", action="version", version=f"topicwire {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, func, help_text in (
@@ -64,7 +76,9 @@ def cmd_check(config: Config) -> int:
     print(f"  server:  {config.listen[0]}:{config.listen[1]}")
     print(f"  sources: {len(config.sources)}")
     for s in config.sources:
-        print(f"    {s.name:<24} {s.kind:<5} every {_duration(s.interval):<6} fulltext={str(s.fulltext).lower()}  {s.url}")
+        every = _duration(s.interval)
+        fulltext = str(s.fulltext).lower()
+        print(f"    {s.name:<24} {s.kind:<5} every {every:<6} fulltext={fulltext}  {s.url}")
     print(f"  topics:  {len(config.topics)}")
     for t in config.topics:
         print(f"    {t.name:<24} {t.query.source}")
@@ -84,7 +98,9 @@ def cmd_once(config: Config) -> int:
         store.close()
     failed = [o for o in outcomes if o.status == "error"]
     new = sum(o.new for o in outcomes)
-    print(f"{len(outcomes)} sources polled: {new} new articles, {len(failed)} failed", file=sys.stderr)
+    print(
+        f"{len(outcomes)} sources polled: {new} new articles, {len(failed)} failed", file=sys.stderr
+    )
     for o in failed:
         print(f"  {o.source}: {o.error}", file=sys.stderr)
     return 1 if outcomes and len(failed) == len(outcomes) else 0
@@ -114,7 +130,9 @@ def cmd_sources(config: Config) -> int:
         store.close()
     print(f"{'SOURCE':<24} {'STATUS':<13} {'LAST POLL':<20} {'ERRORS':>6} {'ARTICLES':>8}  ERROR")
     for s in states:
-        print(f"{s.name:<24} {s.status:<13} {_when(s.last_polled):<20} {s.error_count:>6} {s.articles:>8}  {s.error or ''}")
+        when = _when(s.last_polled)
+        error = s.error or ""
+        print(f"{s.name:<24} {s.status:<13} {when:<20} {s.error_count:>6} {s.articles:>8}  {error}")
     return 0
 
 

@@ -27,7 +27,9 @@ class Daemon:
         self.store = Store.open(config.store_path, utc_now())
         self.pipeline = Pipeline(config, self.store, make_fetcher(config))
         self.scheduler = SourceScheduler(self.poll, config.fetch.concurrency)
-        self.server = FeedServer(f"{config.listen[0]}:{config.listen[1]}", config.output_dir, self.health)
+        self.server = FeedServer(
+            f"{config.listen[0]}:{config.listen[1]}", config.output_dir, self.health
+        )
         self._stop = threading.Event()
         self._publish_lock = threading.Lock()
 
@@ -53,8 +55,13 @@ class Daemon:
         self.scheduler.schedule(self.config.sources, utc_now())
         self.scheduler.start()
         self._install_signals()
-        log.event("daemon.started", sources=len(self.config.sources), topics=len(self.config.topics),
-                  listen=self.server.url, pid=os.getpid())
+        log.event(
+            "daemon.started",
+            sources=len(self.config.sources),
+            topics=len(self.config.topics),
+            listen=self.server.url,
+            pid=os.getpid(),
+        )
         self._stop.wait()
         return self.shutdown()
 

@@ -86,7 +86,9 @@ class Store:
         with self._read() as db:
             return http_cache.get(db, url)
 
-    def save_validators(self, url: str, etag: str | None, last_modified: str | None, now: datetime) -> None:
+    def save_validators(
+        self, url: str, etag: str | None, last_modified: str | None, now: datetime
+    ) -> None:
         http_cache.put(self._db, url, etag, last_modified, now)
 
     # -- articles ----------------------------------------------------------------------

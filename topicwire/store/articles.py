@@ -20,7 +20,11 @@ def find(db: sqlite3.Connection, fp: Fingerprint) -> tuple[str, str] | None:
     probes = (
         ("guid", "SELECT uid FROM articles WHERE guid_key = ?", fp.guid_key),
         ("url", "SELECT uid FROM articles WHERE url = ? ORDER BY first_seen LIMIT 1", fp.url_key),
-        ("text", "SELECT uid FROM articles WHERE text_hash = ? ORDER BY first_seen LIMIT 1", fp.text_hash),
+        (
+            "text",
+            "SELECT uid FROM articles WHERE text_hash = ? ORDER BY first_seen LIMIT 1",
+            fp.text_hash,
+        ),
     )
     for reason, sql, key in probes:
         if key:
@@ -36,9 +40,22 @@ def insert(db: sqlite3.Connection, uid: str, a: Article, fp: Fingerprint, now: d
         "author, language, method, published, updated, first_seen, last_seen) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            uid, a.source, fp.guid_key, fp.url_key, fp.text_hash, a.title, a.text, a.html,
-            a.summary, a.author, a.language, a.method, iso(a.published), iso(a.updated),
-            iso(now), iso(now),
+            uid,
+            a.source,
+            fp.guid_key,
+            fp.url_key,
+            fp.text_hash,
+            a.title,
+            a.text,
+            a.html,
+            a.summary,
+            a.author,
+            a.language,
+            a.method,
+            iso(a.published),
+            iso(a.updated),
+            iso(now),
+            iso(now),
         ),
     )
 
@@ -47,7 +64,9 @@ def touch(db: sqlite3.Connection, uid: str, now: datetime) -> None:
     db.execute("UPDATE articles SET last_seen = ? WHERE uid = ?", (iso(now), uid))
 
 
-def add_keys(db: sqlite3.Connection, source: str, keys: Iterable[str], uid: str, now: datetime) -> None:
+def add_keys(
+    db: sqlite3.Connection, source: str, keys: Iterable[str], uid: str, now: datetime
+) -> None:
     db.executemany(
         "INSERT INTO item_keys (source, item_key, uid, seen) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (source, item_key) DO NOTHING",

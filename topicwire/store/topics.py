@@ -24,7 +24,9 @@ def rule(db: sqlite3.Connection, topic: str) -> str | None:
     return row["rule"] if row else None
 
 
-def replace(db: sqlite3.Connection, topic: str, rule_text: str, uids: Iterable[str], now: datetime) -> None:
+def replace(
+    db: sqlite3.Connection, topic: str, rule_text: str, uids: Iterable[str], now: datetime
+) -> None:
     """Set a topic's whole membership after its rule changed (or it is new)."""
     db.execute("DELETE FROM topic_articles WHERE topic = ?", (topic,))
     add_many = [(topic, uid, iso(now)) for uid in uids]
