@@ -22,7 +22,7 @@ def build_article(
     url = _url(item, page)
     paragraphs = _paragraphs(item, page)
     text = "\n\n".join(paragraphs)
-    published = to_utc(_first(page and page.published, item.published, now))
+    published = to_utc(_first(page.published if page else None, item.published, now))
     return Article(
         source=item.source,
         guid=item.guid or url,
@@ -32,7 +32,7 @@ def build_article(
         html=paragraphs_to_html(paragraphs),
         summary=summarize(text),
         published=published,
-        updated=to_utc(_first(page and page.updated, item.updated, published)),
+        updated=to_utc(_first(page.updated if page else None, item.updated, published)),
         author=(page.author if page else None) or item.author,
         language=(page.language if page else None) or item.language,
         method=page.method if page else ("teaser" if teaser else "feed"),
