@@ -1,0 +1,195 @@
+"""Listing or article? On the fixture site, and on the same teasers in other common markups."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from topicwire.errors import ConfigError, ParseError
+from topicwire.extract.clean import html_to_text, normalize_text
+from topicwire.sources.page import compile_link_selector, parse_page
+
+SITE = Path(__file__).resolve().parent / "fixtures" / "site"
+BASE = "http://news.test"
+EXPECTED = json.loads((SITE / "expected.json").read_text(encoding="utf-8"))
+LISTING = EXPECTED["listing"]
+TEASERS = LISTING["items"]
+ARTICLE_PAGES = sorted(EXPECTED["articles"]) + [t["path"].lstrip("/") for t in TEASERS]
+
+
+def page(relative: str) -> str:
+    return (SITE / relative).read_text(encoding="utf-8").replace("{{BASE}}", BASE)
+
+
+def parse(relative: str, **kwargs):
+    return parse_page(page(relative), f"{BASE}/{relative}", "fixture", **kwargs)
+
+
+def teaser_text(teaser: dict) -> str:
+    return "\n\n".join(normalize_text(p) for p in teaser["teaser"])
+
+
+# -- the fixture site --------------------------------------------------------------------------
+
+
+def test_tag_page_is_a_listing_of_exactly_the_ten_teasers() -> None:
+    parsed = parse(LISTING["page"])
+    assert parsed.kind == "listing"
+    assert parsed.title == LISTING["title"]
+    assert parsed.language == "en"
+    assert [item.url for item in parsed.items] == [BASE + t["path"] for t in TEASERS]
+    assert [item.title for item in parsed.items] == [t["title"] for t in TEASERS]
+
+
+@pytest.mark.parametrize("index", range(len(TEASERS)), ids=[t["path"].rsplit("/", 1)[1] for t in TEASERS])
+def test_listing_item_summary_is_the_teaser_text(index: int) -> None:
+    item = parse(LISTING["page"]).items[index]
+    assert html_to_text(item.summary) == teaser_text(TEASERS[index])
+    assert (item.source, item.guid, item.content, item.published) == ("fixture", "", "", None)
+
+
+@pytest.mark.parametrize("name", ARTICLE_PAGES, ids=ARTICLE_PAGES)
+def test_article_pages_are_articles(name: str) -> None:
+    parsed = parse_page(page(name), f"{BASE}/{name}?utm_campaign=x", "fixture")
+    assert parsed.kind == "article"
+    assert len(parsed.items) == 1
+    item = parsed.items[0]
+    assert item.url == f"{BASE}/{name}"  # the canonical URL, tracking parameters gone
+    assert item.title and item.title in parsed.title
+    assert item.published is not None and item.content.startswith("<p>")
+
+
+# -- link_selector -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("selector", "count"),
+    [
+        ("h2.tagged-list__title a", 10),
+        ("ul.tagged-list > li", 10),
+        (".tagged-list__title", 10),
+        ("ol.most-read > li > a[href]", 4),
+        ("aside .widget--most-read a, footer a[href='{BASE}/feeds/rss.xml']", 5),
+    ],
+    ids=["descendant", "child-block", "class-only", "child-chain-attr", "selector-list"],
+)
+def test_link_selector_overrides_detection(selector: str, count: int) -> None:
+    parsed = parse(LISTING["page"], link_selector=selector.replace("{BASE}", BASE))
+    assert parsed.kind == "listing"
+    assert len(parsed.items) == count
+
+
+def test_link_selector_keeps_teaser_text() -> None:
+    parsed = parse(LISTING["page"], link_selector="h2.tagged-list__title a")
+    assert html_to_text(parsed.items[0].summary) == teaser_text(TEASERS[0])
+
+
+def test_link_selector_prefers_the_headline_to_the_image_link() -> None:
+    cards = "".join(
+        f"<article><a href='{t['path']}'><img src='/i.jpg' alt=''></a>"
+        f"<h2><a href='{t['path']}'>{t['title']}</a></h2></article>"
+        for t in TEASERS[:3]
+    )
+    parsed = parse_page(
+        f"<html><body>{cards}</body></html>", f"{BASE}/tags/x.html", "fixture", link_selector="article a"
+    )
+    assert [item.title for item in parsed.items] == [t["title"] for t in TEASERS[:3]]
+
+
+def test_link_selector_matching_nothing_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="matched no links"):
+        parse(LISTING["page"], link_selector="div.no-such-class a")
+
+
+@pytest.mark.parametrize("selector", ["a:nth-child(2)", "ul >", "a ~ b", "[unclosed"], ids=str)
+def test_unsupported_selector_is_a_config_error(selector: str) -> None:
+    with pytest.raises(ConfigError, match="link_selector"):
+        compile_link_selector(selector)
+
+
+# -- the same ten teasers in other markups ----------------------------------------------------------
+
+NAV = (
+    "<header><nav><ul>"
+    + "".join(f"<li><a href='/section/{s}.html'>{s.title()}</a></li>" for s in ("politics", "economy", "world"))
+    + "</ul></nav></header>"
+)
+SIDEBAR = (
+    "<aside><h3>Most read</h3><ol>"
+    + "".join(f"<li><a href='/articles/00{i}.html'>Another much read headline number {i}</a></li>" for i in range(5))
+    + "</ol></aside>"
+)
+FOOTER = "<footer><a href='/about.html'>About us</a> <a href='/privacy.html'>Privacy</a></footer>"
+
+
+def _p(paragraphs: list[str]) -> str:
+    return "".join(f"<p>{p}</p>" for p in paragraphs)
+
+
+def _grid(rows_of: int) -> str:
+    cards = [
+        f"<div class='col-6'><article class='card'><a href='{t['path']}'><img src='/i.jpg' alt=''></a>"
+        f"<h3><a href='{t['path']}'>{t['title']}</a></h3><time>14.10.2020</time>{_p(t['teaser'])}</article></div>"
+        for t in TEASERS
+    ]
+    return "".join(f"<div class='row'>{''.join(cards[i : i + rows_of])}</div>" for i in range(0, len(cards), rows_of))
+
+
+MARKUPS = {
+    "grid-rows-of-2": _grid(2),
+    "card-is-one-link": "<div class='cards'>"
+    + "".join(f"<a class='card' href='{t['path']}'><h3>{t['title']}</h3>{_p(t['teaser'])}</a>" for t in TEASERS)
+    + "</div>",
+    "wordpress-archive": "".join(
+        f"<article class='post-{100 + i} post type-post'><header><h2 class='entry-title'>"
+        f"<a href='{t['path']}' rel='bookmark'>{t['title']}</a></h2><div class='entry-meta'>Posted on "
+        f"<a href='/2020/10/14/'>14 October 2020</a> by <a href='/author/desk/'>desk</a></div></header>"
+        f"<div class='entry-summary'>{_p(t['teaser'])}<a href='{t['path']}'>Continue reading</a></div>"
+        f"<footer><a href='/category/news/'>News</a></footer></article>"
+        for i, t in enumerate(TEASERS)
+    ),
+    "featured-then-list": f"<div class='hero'><h2><a href='{TEASERS[0]['path']}'>{TEASERS[0]['title']}</a></h2>"
+    f"{_p(TEASERS[0]['teaser'])}</div><ul class='list'>"
+    + "".join(f"<li><h3><a href='{t['path']}'>{t['title']}</a></h3>{_p(t['teaser'])}</li>" for t in TEASERS[1:])
+    + "</ul>",
+    "headlines-only": "<ul class='news'>"
+    + "".join(f"<li><span>14.10.2020 | 12:00</span> <a href='{t['path']}'>{t['title']}</a></li>" for t in TEASERS)
+    + "</ul>",
+}
+
+
+@pytest.mark.parametrize("markup", sorted(MARKUPS), ids=sorted(MARKUPS))
+def test_listing_markups(markup: str) -> None:
+    html = f"<html lang='en'><head><title>Turkey</title></head><body>{NAV}<main><h1>Turkey</h1>"
+    html += f"{MARKUPS[markup]}</main>{SIDEBAR}{FOOTER}</body></html>"
+    parsed = parse_page(html, f"{BASE}/tags/turkey.html", "fixture")
+    assert parsed.kind == "listing"
+    assert [item.url for item in parsed.items] == [BASE + t["path"] for t in TEASERS]
+    assert [item.title for item in parsed.items] == [t["title"] for t in TEASERS]
+    if markup != "headlines-only":
+        assert TEASERS[3]["teaser"][0] in html_to_text(parsed.items[3].summary)
+
+
+def test_article_with_related_teasers_is_an_article() -> None:
+    body = _p(["The Kremlin spokesman said on Tuesday that talks with Ankara would go on. " * 3] * 3)
+    related = "".join(
+        f"<div class='rel'><h4><a href='{t['path']}'>{t['title']}</a></h4>{_p(t['teaser'][:1])}</div>"
+        for t in TEASERS[:4]
+    )
+    html = (
+        f"<html><head><title>Talks go on</title></head><body>{NAV}<article><h1>Talks go on</h1>{body}"
+        f"</article><div class='related'><h3>Related</h3>{related}</div>{SIDEBAR}{FOOTER}</body></html>"
+    )
+    parsed = parse_page(html, f"{BASE}/news/talks-go-on-in-ankara.html", "fixture")
+    assert parsed.kind == "article"
+    assert parsed.items[0].url == f"{BASE}/news/talks-go-on-in-ankara.html"
+
+
+@pytest.mark.parametrize(
+    "html", ["", "<html><body><nav><a href='/'>Home</a></nav></body></html>"], ids=["empty", "menu-only"]
+)
+def test_neither_listing_nor_article_is_a_parse_error(html: str) -> None:
+    with pytest.raises(ParseError):
+        parse_page(html, f"{BASE}/x.html", "fixture")

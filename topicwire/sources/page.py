@@ -1,0 +1,398 @@
+"""A fetched HTML page as a source: a listing of teasers, or one article.
+
+    candidate links   same-site, article-like URL, headline-like anchor text
+    | blocks          the largest ancestor of each link that holds no other candidate
+    | groups          blocks with the same tag/class path (repeated sibling records)
+    | teaser groups   3+ blocks, most of them with text besides the headline
+    | decide          listing if the teasers are the page's main text (trafilatura's
+                      choice), else article
+    -> ParsedSource
+
+No per-site selectors: a sidebar of headlines (seed 000 has 15, each with a date)
+has no teaser text, and "Read also" boxes with summaries are not the main text.
+``link_selector`` (CSS) overrides detection for sites that defeat it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from copy import deepcopy
+from dataclasses import dataclass
+from functools import partial
+from urllib.parse import urlsplit
+
+import lxml.html
+from lxml import etree
+
+from topicwire.errors import ConfigError, ParseError
+from topicwire.extract.article import extract_article, meta_value, page_language, parse_html
+from topicwire.extract.clean import element_paragraphs, normalize_text, paragraphs_to_html
+from topicwire.extract.urls import canonicalize_url, same_site
+from topicwire.types import Extracted, ParsedSource, RawItem
+
+MIN_TEASERS = 3
+MIN_HEADLINES = 5  # a headline-only listing needs more items: menus have 3 or 4
+_TEASER_SHARE = 0.5  # of a group's blocks that must carry teaser text
+_MAIN_TEXT_SHARE = 0.5  # of the main text that must lie inside teaser blocks
+# ...on a page whose Open Graph tags call it an article: trafilatura keeps "next story"
+# teasers after a short post (boingboing.net.millenials in the corpus: 86%).
+_MAIN_TEXT_SHARE_DECLARED_ARTICLE = 0.9
+_MIN_TEASER_WORDS = 8  # "14.11.2024 | 17:08" or "By J. Smith, 3 comments" is not a teaser
+_MIN_PARAGRAPH_WORDS = 4  # of a teaser paragraph
+_MAX_TEASER_CHARS = 1500  # more is a stretch of article body after an inline "Read also" link
+_MAX_TEXT_BEFORE_HEADLINE = 40  # a kicker or a date; a link inside prose has a sentence before
+_SENTENCE_GOES_ON = ".,;:!?)»”’"  # right after the link text: it was part of a sentence
+_MIN_HEADLINE_WORDS = 4
+_MAX_HEADLINE_WORDS = 40
+_MIN_UNSPACED_HEADLINE = 12  # characters, for scripts written without spaces (CJK, Thai)
+_LISTING_PATH_PARTS = frozenset(
+    {"tag", "tags", "category", "categories", "author", "authors", "page", "search", "login"}
+)
+_NOT_PAGES = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|pdf|mp3|mp4|zip|xml|rss|css|js)$", re.I)
+_SLUG_SEPARATORS = re.compile(r"[-_]")
+_DIGITS = re.compile(r"\d{4,}")
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+@dataclass(frozen=True)
+class _Link:
+    anchor: lxml.html.HtmlElement
+    url: str
+    title: str
+
+
+@dataclass(frozen=True)
+class _Teaser:
+    block: lxml.html.HtmlElement
+    link: _Link
+    paragraphs: tuple[str, ...]
+
+    @property
+    def has_text(self) -> bool:
+        words = sum(len(p.split()) for p in self.paragraphs)
+        chars = sum(len(p) for p in self.paragraphs)
+        return words >= _MIN_TEASER_WORDS and chars <= _MAX_TEASER_CHARS and self.headline_stands_alone
+
+    @property
+    def headline_stands_alone(self) -> bool:
+        """A teaser's headline is a line of its own, not words of a sentence in a paragraph.
+
+        "Good morning! <a>X is stepping down</a>. He will..." (a roundup article's list)
+        and a link in mid-paragraph both fail.
+        """
+        headline = self.link.anchor.text_content()
+        before, _, after = self.block.text_content().partition(headline) if headline else ("", "", "")
+        after = after.lstrip()
+        continues = bool(after) and (after[0] in _SENTENCE_GOES_ON or after[0].islower())
+        return len(normalize_text(before)) <= _MAX_TEXT_BEFORE_HEADLINE and not continues
+
+
+def parse_page(html: str, url: str, source: str, link_selector: str | None = None) -> ParsedSource:
+    """Classify ``html`` (fetched from ``url``) and return its items."""
+    tree = parse_html(html, url)
+    title, language = _page_title(tree), page_language(tree)
+    if link_selector:
+        links = _selected_links(tree, url, compile_link_selector(link_selector))
+        if not links:
+            raise ParseError(url, f"link_selector {link_selector!r} matched no links")
+        items = _items(_teasers(links), source)
+        return ParsedSource(kind="listing", title=title, items=items, language=language)
+    candidates = _teasers(_candidate_links(tree, url))
+    groups = _teaser_groups(candidates)
+    article = _try_extract(html, url)
+    if article is None and not groups:
+        groups = _headline_groups(candidates)
+    share = _MAIN_TEXT_SHARE_DECLARED_ARTICLE if _declares_article(tree) else _MAIN_TEXT_SHARE
+    if groups and (article is None or _teasers_are_main_text(groups, article, share)):
+        teasers = _with_featured(groups, candidates)
+        items = _items(sorted(teasers, key=_document_order(tree)), source)
+        return ParsedSource(kind="listing", title=title, items=items, language=language)
+    if article is None:
+        raise ParseError(url, "neither a listing nor an article")
+    return ParsedSource(
+        kind="article",
+        title=title,
+        items=(_article_item(article, url, source),),
+        language=article.language or language,
+    )
+
+
+# -- page --------------------------------------------------------------------------------------
+
+
+def _page_title(tree: lxml.html.HtmlElement) -> str:
+    title = tree.find(".//title")
+    return meta_value(tree, ("og:title",)) or (normalize_text(title.text_content()) if title is not None else "")
+
+
+def _declares_article(tree: lxml.html.HtmlElement) -> bool:
+    """``og:type`` article with an ``article:published_time``: the publisher says "article"."""
+    is_article = (meta_value(tree, ("og:type",)) or "").lower() == "article"
+    return is_article and meta_value(tree, ("article:published_time",)) is not None
+
+
+def _try_extract(html: str, url: str) -> Extracted | None:
+    try:
+        return extract_article(html, url)
+    except ParseError:
+        return None
+
+
+def _article_item(article: Extracted, url: str, source: str) -> RawItem:
+    return RawItem(
+        source=source,
+        url=article.canonical_url or canonicalize_url(url),
+        title=article.title or "",
+        content=article.html,
+        published=article.published,
+        updated=article.updated,
+        author=article.author,
+        language=article.language,
+    )
+
+
+def _document_order(tree: lxml.html.HtmlElement) -> Callable[[_Teaser], int]:
+    order = {element: i for i, element in enumerate(tree.iter())}
+    return lambda teaser: order.get(teaser.link.anchor, 0)
+
+
+# -- links -------------------------------------------------------------------------------------
+
+
+def _base_url(tree: lxml.html.HtmlElement, url: str) -> str:
+    base = tree.find(".//base[@href]")
+    return canonicalize_url(base.get("href", ""), base=url) if base is not None else url
+
+
+def _candidate_links(tree: lxml.html.HtmlElement, url: str) -> list[_Link]:
+    """Links that look like a headline pointing to an article of this site."""
+    base, page = _base_url(tree, url), canonicalize_url(url)
+    links = []
+    for anchor in tree.iter("a"):
+        link = _link(anchor, base)
+        if (
+            link
+            and link.url != page
+            and same_site(link.url, page)
+            and _article_like(link.url)
+            and _headline_like(link.title)
+        ):
+            links.append(link)
+    return links
+
+
+def _link(anchor: lxml.html.HtmlElement, base: str) -> _Link | None:
+    href = (anchor.get("href") or "").strip()
+    if not href or href.startswith("#"):
+        return None
+    url = canonicalize_url(href, base=base)
+    if not url.startswith(("http://", "https://")):
+        return None
+    heading = next(anchor.iter(*_HEADINGS), None)  # a whole card wrapped in one <a>
+    title = normalize_text((heading if heading is not None else anchor).text_content())
+    return _Link(anchor=anchor, url=url, title=title)
+
+
+def _article_like(url: str) -> bool:
+    """A path that names one document: a slug, an id or a date, not a section or a tag."""
+    path = urlsplit(url).path
+    parts = [part for part in path.split("/") if part]
+    if not parts or _NOT_PAGES.search(path) or parts[0].lower() in _LISTING_PATH_PARTS:
+        return False
+    slug = parts[-1].rsplit(".", 1)[0]
+    return len(_SLUG_SEPARATORS.findall(slug)) >= 2 or bool(_DIGITS.search(path)) or len(slug) >= 25
+
+
+def _headline_like(text: str) -> bool:
+    words = len(text.split())
+    if words == 1:
+        return len(text) >= _MIN_UNSPACED_HEADLINE and not text.isascii()
+    return _MIN_HEADLINE_WORDS <= words <= _MAX_HEADLINE_WORDS
+
+
+# -- teasers and groups --------------------------------------------------------------------------
+
+
+def _teasers(links: list[_Link]) -> list[_Teaser]:
+    """Each link with its block: the largest ancestor holding no other candidate URL."""
+    urls_below: dict[etree._Element, frozenset[str]] = {}
+    for link in links:
+        for element in (link.anchor, *link.anchor.iterancestors()):
+            urls_below[element] = urls_below.get(element, frozenset()) | {link.url}
+    best: dict[str, _Link] = {}  # per URL, the link with the longest text (not the image link)
+    for link in links:
+        kept = best.get(link.url)
+        if kept is None or len(link.title) > len(kept.title):
+            best[link.url] = link  # a replaced value keeps the key's first position
+    teasers = []
+    for link in best.values():
+        block = link.anchor
+        for parent in link.anchor.iterancestors():
+            if parent.tag in ("body", "html") or len(urls_below[parent]) > 1:
+                break
+            block = parent
+        teasers.append(_Teaser(block=block, link=link, paragraphs=_teaser_text(block, link)))
+    return teasers
+
+
+def _teaser_text(block: lxml.html.HtmlElement, link: _Link) -> tuple[str, ...]:
+    """The block's text without the headline and other links to the article (image, "more").
+
+    Short lines (a date, "By admin", a section label) are left out: they are not the teaser.
+    """
+    if block is link.anchor and next(block.iter(*_HEADINGS), None) is None:
+        return ()
+    copy = deepcopy(block)
+    for anchor in list(copy.iter("a")):
+        if canonicalize_url(anchor.get("href") or "", base=link.url) != link.url:
+            continue
+        headings = list(anchor.iter(*_HEADINGS))
+        if not headings:
+            anchor.drop_tree()
+            continue
+        for heading in headings:  # a card wrapped in one <a>: keep the text, drop the title
+            heading.drop_tree()
+    return tuple(p for p in element_paragraphs(copy) if len(p.split()) >= _MIN_PARAGRAPH_WORDS)
+
+
+def _teaser_groups(teasers: list[_Teaser]) -> list[list[_Teaser]]:
+    """Groups of 3+ blocks at the same place in the page, most of them with teaser text."""
+    return [
+        group
+        for group in _groups(teasers)
+        if sum(t.has_text for t in group) >= max(MIN_TEASERS, _TEASER_SHARE * len(group))
+    ]
+
+
+def _with_featured(groups: list[list[_Teaser]], teasers: list[_Teaser]) -> list[_Teaser]:
+    """The grouped teasers plus lone ones with text: the "featured" story above a list."""
+    grouped = {id(t) for group in groups for t in group}
+    return [t for t in teasers if id(t) in grouped or t.has_text]
+
+
+def _headline_groups(teasers: list[_Teaser]) -> list[list[_Teaser]]:
+    """The largest group of bare headlines, for a page with no text of its own ("Latest news")."""
+    largest = max(_groups(teasers), key=len, default=[])
+    return [largest] if len(largest) >= MIN_HEADLINES else []
+
+
+def _groups(teasers: list[_Teaser]) -> list[list[_Teaser]]:
+    """Teasers whose blocks sit at the same place in the page: repeated records."""
+    groups: dict[tuple[str, ...], list[_Teaser]] = {}
+    for teaser in teasers:
+        groups.setdefault(_path_signature(teaser.block), []).append(teaser)
+    return list(groups.values())
+
+
+def _path_signature(element: etree._Element) -> tuple[str, ...]:
+    """Tags and classes from the root down to ``element``; digits dropped (``item-3``)."""
+    path = (element, *element.iterancestors())
+    return tuple(f"{e.tag}.{re.sub(r'[0-9]+', '', e.get('class') or '')}" for e in reversed(path))
+
+
+def _teasers_are_main_text(groups: list[list[_Teaser]], article: Extracted, share: float) -> bool:
+    """Whether most of trafilatura's main text is teaser text (a listing's "body").
+
+    Compared as word 4-grams: trafilatura may join a headline and its teaser into one
+    paragraph, or split a teaser at a <br>.
+    """
+    teaser_grams: set[tuple[str, ...]] = set()
+    for teaser in (t for group in groups for t in group):
+        teaser_grams.update(_word_grams(" ".join((teaser.link.title, *teaser.paragraphs))))
+    grams = _word_grams(article.text)
+    return bool(grams) and sum(g in teaser_grams for g in grams) >= share * len(grams)
+
+
+def _word_grams(text: str) -> list[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.casefold())
+    return [tuple(words[i : i + 4]) for i in range(max(len(words) - 3, 1))] if words else []
+
+
+def _items(teasers: list[_Teaser], source: str) -> tuple[RawItem, ...]:
+    return tuple(
+        RawItem(
+            source=source,
+            url=teaser.link.url,
+            title=teaser.link.title,
+            summary=paragraphs_to_html(teaser.paragraphs),
+        )
+        for teaser in teasers
+    )
+
+
+# -- link_selector -------------------------------------------------------------------------------
+
+
+def _selected_links(tree: lxml.html.HtmlElement, url: str, select: Callable[[etree._Element], list]) -> list[_Link]:
+    """Links chosen by the selector: the element itself if it is an <a>, else its first <a>."""
+    base, links = _base_url(tree, url), []
+    for element in select(tree):
+        anchor = element if element.tag == "a" else next(element.iter("a"), None)
+        link = _link(anchor, base) if anchor is not None else None
+        if link:
+            links.append(link)
+    return links
+
+
+def compile_link_selector(selector: str) -> Callable[[etree._Element], list]:
+    """A function selecting elements by CSS; ConfigError names an unsupported selector.
+
+    Uses lxml's cssselect when the ``cssselect`` package is installed (it is not a
+    dependency), else a small matcher for ``tag``, ``.class``, ``#id``, ``[attr]`` and
+    ``[attr=value]`` joined by descendant (space) or child (``>``) combinators, and lists (``,``).
+    """
+    try:
+        from lxml.cssselect import CSSSelector
+    except ImportError:
+        alternatives = [_steps(part, selector) for part in selector.split(",")]
+        return partial(_select, alternatives)
+    try:
+        return CSSSelector(selector)
+    except Exception as e:  # cssselect's SelectorError is not importable without it
+        raise ConfigError(f"link_selector: {selector!r} is not a valid CSS selector ({e})") from e
+
+
+# One compound selector, with the combinator before it: (">")? tag? (.class | #id | [attr=v])*
+_STEP = re.compile(r"\s*(>)?\s*([a-zA-Z][\w-]*|\*)?((?:[.#][\w-]+|\[[\w-]+(?:=[^\]]*)?\])*)")
+_PART = re.compile(r"\.([\w-]+)|#([\w-]+)|\[([\w-]+)(?:=([^\]]*))?\]")
+_Step = tuple[bool, str, list[tuple[str, str, str, str]]]  # (child of previous?, tag, parts)
+
+
+def _steps(text: str, selector: str) -> list[_Step]:
+    steps: list[_Step] = []
+    text, pos = text.strip(), 0
+    while pos < len(text):
+        match = _STEP.match(text, pos)
+        if not match or match.end() == pos or not (match.group(2) or match.group(3)):
+            raise ConfigError(f"link_selector: {selector!r}: cannot read {text[pos:]!r}")
+        steps.append((bool(match.group(1)), (match.group(2) or "*").lower(), _PART.findall(match.group(3))))
+        pos = match.end()
+    if not steps or steps[0][0]:
+        raise ConfigError(f"link_selector: {selector!r} is not a supported CSS selector")
+    return steps
+
+
+def _select(alternatives: list[list[_Step]], tree: etree._Element) -> list:
+    return [el for el in tree.iter() if isinstance(el.tag, str) and any(_matches(el, steps) for steps in alternatives)]
+
+
+def _matches(element: etree._Element, steps: list[_Step]) -> bool:
+    """Right to left, as browsers match: the last step here, the others on ancestors."""
+    *before, (child_only, tag, parts) = steps
+    if (tag != "*" and element.tag != tag) or not all(_part_matches(element, *part) for part in parts):
+        return False
+    if not before:
+        return True
+    if child_only:
+        parent = element.getparent()
+        return parent is not None and _matches(parent, before)
+    return any(_matches(ancestor, before) for ancestor in element.iterancestors())
+
+
+def _part_matches(element: etree._Element, cls: str, ident: str, attr: str, value: str) -> bool:
+    if cls:
+        return cls in (element.get("class") or "").split()
+    if ident:
+        return element.get("id") == ident
+    return element.get(attr) == value.strip("\"'") if value else element.get(attr) is not None
