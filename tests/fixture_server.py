@@ -64,6 +64,9 @@ class DirMount:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default listen backlog of 5 stalls clients for a second
+    # when a benchmark or a sweep opens dozens of connections at once.
+    request_queue_size = 128
     fixture: FixtureServer
 
     def server_bind(self) -> None:

@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
@@ -16,9 +15,7 @@ import pytest
 import requests
 from fixture_server import FixtureServer
 
-from topicwire.config import load_config
 from topicwire.daemon.cli import main
-from topicwire.daemon.scheduler import MAX_JITTER, SourceScheduler, jitter_for
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = Path(__file__).resolve().parent / "fixtures" / "site"
@@ -31,6 +28,7 @@ def config_text(base: str, listen: str = "127.0.0.1:0", extra: str = "") -> str:
 listen = "{listen}"
 [fetch]
 allow_private_addresses = true
+per_host_delay = "0s"
 [aliases]
 kremlin = ["Kremlin", "Peskov"]
 [[sources]]
@@ -49,13 +47,8 @@ def test_check_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "ok" in out and "kremlin" in out and "site" in out
 
 
-def test_check_reports_every_error_and_exits_2(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    bad = (
-        config_text("http://x.test")
-        + '[[topics]]\nname = "b"\nquery = "@nope"\n[defaults]\ninterval = "soon"\n'
-    )
+def test_check_reports_every_error_and_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = config_text("http://x.test") + '[[topics]]\nname = "b"\nquery = "@nope"\n[defaults]\ninterval = "soon"\n'
     (tmp_path / "c.toml").write_text(bad)
     assert main(["-c", str(tmp_path / "c.toml"), "check"]) == 2
     err = capsys.readouterr().err
@@ -75,9 +68,7 @@ def test_config_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert main(["check"]) == 0
 
 
-def test_once_exits_1_only_when_every_source_failed(
-    tmp_path: Path, fixture_server: FixtureServer
-) -> None:
+def test_once_exits_1_only_when_every_source_failed(tmp_path: Path, fixture_server: FixtureServer) -> None:
     fixture_server.route("/broken/feeds/rss.xml", status=500)
     fixture_server.serve_dir("/good/", SITE)
     (tmp_path / "c.toml").write_text(config_text(fixture_server.url + "/broken"))
@@ -87,9 +78,7 @@ def test_once_exits_1_only_when_every_source_failed(
     assert main(["-c", str(tmp_path / "c.toml"), "once"]) == 0
 
 
-def test_sources_command(
-    tmp_path: Path, fixture_server: FixtureServer, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_sources_command(tmp_path: Path, fixture_server: FixtureServer, capsys: pytest.CaptureFixture[str]) -> None:
     fixture_server.route("/feeds/rss.xml", status=503, headers={"Retry-After": "120"})
     (tmp_path / "c.toml").write_text(config_text(fixture_server.url))
     main(["-c", str(tmp_path / "c.toml"), "once"])
@@ -99,30 +88,13 @@ def test_sources_command(
     assert "error" in row and "503" in row
 
 
-def test_scheduler_jobs_are_one_per_source_never_overlapping() -> None:
-    config = load_config(ROOT / "config.toml")
-    scheduler = SourceScheduler(lambda s: None, workers=2)
-    scheduler.schedule(config.sources, datetime(2025, 1, 1, tzinfo=UTC))
-    jobs = scheduler._scheduler.get_jobs()
-    assert [j.id for j in jobs] == [s.name for s in config.sources]
-    for job, source in zip(jobs, config.sources, strict=True):
-        assert job.max_instances == 1 and job.coalesce is True
-        assert job.trigger.interval.total_seconds() == source.interval
-        assert job.trigger.jitter == jitter_for(source.interval)
-    firsts = [j.next_run_time for j in jobs]
-    assert firsts == sorted(firsts) and (firsts[-1] - firsts[0]).total_seconds() < 60
-    assert jitter_for(60) == 6 and jitter_for(86400) == MAX_JITTER
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def test_run_serves_feeds_and_stops_cleanly_on_sigterm(
-    tmp_path: Path, fixture_server: FixtureServer
-) -> None:
+def test_run_serves_feeds_and_stops_cleanly_on_sigterm(tmp_path: Path, fixture_server: FixtureServer) -> None:
     fixture_server.serve_dir("/", SITE)
     port = free_port()
     (tmp_path / "c.toml").write_text(config_text(fixture_server.url, listen=f"127.0.0.1:{port}"))

@@ -38,6 +38,18 @@ def parse_duration(value: str) -> float:
     return seconds
 
 
+def _delay(value: str) -> float:
+    """A duration that may be zero ("0s": no pause)."""
+    if isinstance(value, str) and value.strip() in ("0", "0s", "0ms"):
+        return 0.0
+    return parse_duration(value)
+
+
+def _interval(value: str) -> float | str:
+    """A duration, or "auto": adapt to the source's publishing rate."""
+    return "auto" if isinstance(value, str) and value.strip().lower() == "auto" else parse_duration(value)
+
+
 def _name(value: str) -> str:
     if not _NAME.match(value):
         raise ValueError("is not a valid name (lower-case letters, digits, '.', '_', '-')")
@@ -128,16 +140,23 @@ KEYS: Mapping[str, Mapping[str, Key]] = {
             bool, False, "allow loopback/private/link-local targets (off: refused after DNS)"
         ),
         "concurrency": Key(int, 4, "sources fetched at the same time", _positive),
+        "per_host_concurrency": Key(int, 2, "requests in flight to one host (feeds and pages together)", _positive),
+        "per_host_delay": Key(_DUR, "1s", "least time between two requests to one host", _delay),
+        "respect_robots": Key(bool, True, "honour robots.txt for page sources and article pages"),
+        "min_interval": Key(_DUR, "5m", 'shortest interval of an interval = "auto" source', parse_duration),
+        "max_interval": Key(_DUR, "6h", 'longest interval of an interval = "auto" source', parse_duration),
+        "max_backoff": Key(_DUR, "6h", "longest wait after consecutive failures", parse_duration),
+        "failing_after": Key(int, 3, "consecutive failures after which a source is shown as failing", _positive),
     },
     "defaults": {
-        "interval": Key(_DUR, "15m", "default poll interval of a source", parse_duration),
+        "interval": Key(_DUR, "15m", 'default poll interval of a source, or "auto"', _interval),
         "fulltext": Key(bool, True, "fetch each article page and extract its main text"),
     },
     "sources": {
         "name": Key(str, None, "unique short name, used in logs and `source:` queries", _name),
         "url": Key(str, None, "feed URL or HTML page URL", _http_url),
         "kind": Key(str, "auto", "feed | page | auto (sniffed from the response)", _kind),
-        "interval": Key(_DUR, "", "poll interval (default: defaults.interval)", parse_duration),
+        "interval": Key(_DUR, "", 'poll interval, or "auto" (default: defaults.interval)', _interval),
         "fulltext": Key(bool, "", "override defaults.fulltext for this source"),
     },
     "topics": {
@@ -162,6 +181,13 @@ class FetchConfig:
     max_redirects: int
     allow_private_addresses: bool
     concurrency: int
+    per_host_concurrency: int
+    per_host_delay: float
+    respect_robots: bool
+    min_interval: float
+    max_interval: float
+    max_backoff: float
+    failing_after: int
 
 
 @dataclass(frozen=True)
@@ -169,8 +195,9 @@ class SourceConfig:
     name: str
     url: str
     kind: str
-    interval: float
+    interval: float  # seconds; for an adaptive source, the interval until it has history
     fulltext: bool
+    adaptive: bool = False  # interval = "auto"
 
 
 @dataclass(frozen=True)
@@ -239,6 +266,9 @@ class _Validator:
             name: self.section(name, raw.get(name, {}))
             for name in ("store", "output", "server", "fetch", "defaults")
         }
+        fetch = sec["fetch"]
+        if fetch["min_interval"] and fetch["max_interval"] and fetch["min_interval"] > fetch["max_interval"]:
+            self.fail("fetch.min_interval", raw["fetch"].get("min_interval"), "is longer than fetch.max_interval")
         aliases = self.aliases(raw.get("aliases", {}))
         sources = self.sources(raw.get("sources", []), sec["defaults"])
         topics = self.topics(raw.get("topics", []), dict(aliases))
@@ -328,7 +358,10 @@ class _Validator:
                 continue
             interval = s["interval"] if s["interval"] is not None else defaults["interval"]
             fulltext = s["fulltext"] if s["fulltext"] is not None else defaults["fulltext"]
-            out.append(SourceConfig(s["name"], s["url"], s["kind"] or "auto", interval, fulltext))
+            adaptive = interval == "auto"
+            # An adaptive source starts at the 15-minute default until it has a history.
+            seconds = parse_duration("15m") if adaptive or interval is None else interval
+            out.append(SourceConfig(s["name"], s["url"], s["kind"] or "auto", seconds, fulltext, adaptive))
         return tuple(out)
 
     def topics(self, array: Any, aliases: dict[str, tuple[str, ...]]) -> tuple[TopicConfig, ...]:

@@ -19,23 +19,29 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from topicwire import log
 from topicwire.config import Config, SourceConfig
+from topicwire.daemon.policy import adaptive_interval, freshness_floor, next_due
 from topicwire.dedup.fingerprint import article_uid, fingerprint
 from topicwire.dedup.stories import decide
-from topicwire.errors import SourceError
+from topicwire.errors import FetchError, SourceError
 from topicwire.extract.article import extract_article
 from topicwire.extract.build import build_article
 from topicwire.extract.charset import decode_html
 from topicwire.feeds.publish import publish_index, publish_topic
+from topicwire.sources.discover import discover_feeds
 from topicwire.sources.feed import parse_feed
-from topicwire.sources.fetch import HTML_ACCEPT, Fetcher
+from topicwire.sources.fetch import HTML_ACCEPT, PerThreadFetcher
+from topicwire.sources.hosts import HostLimiter, Throttled
 from topicwire.sources.page import parse_page
+from topicwire.sources.polite import PoliteFetcher, Purpose
+from topicwire.sources.robots import RobotsCache
 from topicwire.sources.sniff import sniff_kind
 from topicwire.store import Store
 from topicwire.topics.match import TopicMatcher
@@ -76,11 +82,14 @@ class Collected:
     prepared: tuple[Prepared, ...]
     skipped: int
     failed: int
+    published: tuple[datetime, ...] = ()  # every listed entry's date: the publishing rate
+    ttl_minutes: int | None = None
 
 
-def make_fetcher(config: Config) -> Fetcher:
+def make_fetcher(config: Config) -> PoliteFetcher:
+    """One HTTP session behind one per-host budget and one robots.txt cache."""
     f = config.fetch
-    return Fetcher(
+    fetcher = PerThreadFetcher(
         user_agent=f.user_agent,
         timeout=f.timeout,
         connect_timeout=f.connect_timeout,
@@ -88,12 +97,13 @@ def make_fetcher(config: Config) -> Fetcher:
         max_redirects=f.max_redirects,
         allow_private_addresses=f.allow_private_addresses,
     )
+    limiter = HostLimiter(per_host_concurrency=f.per_host_concurrency, min_delay=f.per_host_delay)
+    robots = RobotsCache(fetcher, f.user_agent) if f.respect_robots else None
+    return PoliteFetcher(fetcher, limiter, robots)
 
 
 class Pipeline:
-    def __init__(
-        self, config: Config, store: Store, fetcher: Fetcher, clock: Clock = utc_now
-    ) -> None:
+    def __init__(self, config: Config, store: Store, fetcher: PoliteFetcher, clock: Clock = utc_now) -> None:
         self.config = config
         self.store = store
         self.fetcher = fetcher
@@ -126,17 +136,19 @@ class Pipeline:
     # -- one poll ----------------------------------------------------------------------
     def poll(self, source: SourceConfig) -> PollOutcome:
         started = time.monotonic()
+        state = self.store.source_state(source.name)
+        if state and state.retired:
+            return PollOutcome(source.name, "retired", error=state.error)
+        if state and state.retry_until and state.retry_until > self.clock():
+            # The server asked for a pause (429/503 Retry-After): never sooner, even across restarts.
+            log.event("source.deferred", source=source.name, until=state.retry_until.isoformat())
+            return PollOutcome(source.name, "deferred", next_due=state.retry_until, retry_until=state.retry_until)
+        url = state.url if state else source.url
         try:
-            collected = self.collect(source)
+            collected = self.collect(source, url)
         except SourceError as e:
-            outcome = PollOutcome(source.name, "error", error=str(e), ms=_ms(started))
-            with self.store.transaction():
-                self.store.record_poll(outcome, self.clock())
-            log.event(
-                "source.failed", logging.WARNING, source=source.name, error=str(e), ms=outcome.ms
-            )
-            return outcome
-        outcome = self.save(source, collected, started)
+            return self.fail(source, e, state.error_count if state else 0, started)
+        outcome = self.save(source, collected, started, state.interval if state else None)
         log.event(
             "source.updated",
             source=source.name,
@@ -148,13 +160,55 @@ class Pipeline:
             not_modified=outcome.status == "not_modified",
             ms=outcome.ms,
         )
+        if outcome.moved_to:
+            log.event("source.moved", logging.WARNING, source=source.name, url=url, to=outcome.moved_to)
         return outcome
 
-    def collect(self, source: SourceConfig) -> Collected:
-        etag, last_modified = self.store.validators(source.url)
-        result = self.fetcher.get(source.url, etag=etag, last_modified=last_modified)
+    def fail(self, source: SourceConfig, e: SourceError, errors: int, started: float) -> PollOutcome:
+        now = self.clock()
+        if isinstance(e, Throttled):
+            # Our own politeness held the request back; the server said nothing, so it is no failure.
+            wait = e.retry_after or source.interval
+            log.event("source.deferred", source=source.name, error=str(e), ms=_ms(started))
+            return PollOutcome(source.name, "deferred", error=str(e), next_due=now + timedelta(seconds=wait))
+        status_code = e.status if isinstance(e, FetchError) else None
+        retry_after = e.retry_after if isinstance(e, FetchError) else None
+        gone = status_code == 410  # RFC 9110 15.5.11: permanent; stop asking
+        due = (
+            None
+            if gone
+            else next_due(
+                now,
+                interval=source.interval,
+                error_count=errors + 1,
+                retry_after=retry_after,
+                rand=random.random(),
+                cap=self.config.fetch.max_backoff,
+            )
+        )
+        outcome = PollOutcome(
+            source.name,
+            "retired" if gone else "error",
+            error=str(e),
+            ms=_ms(started),
+            next_due=due,
+            http_status=status_code,
+            retry_until=now + timedelta(seconds=retry_after) if retry_after else None,
+        )
+        with self.store.transaction():
+            self.store.record_poll(outcome, now)
+        event = "source.retired" if gone else "source.failed"
+        log.event(event, logging.WARNING, source=source.name, error=str(e), errors=errors + 1, ms=outcome.ms)
+        return outcome
+
+    def collect(self, source: SourceConfig, url: str) -> Collected:
+        etag, last_modified = self.store.validators(url)
+        purpose: Purpose = "page" if source.kind == "page" else "feed"
+        result = self.fetcher.get(url, etag=etag, last_modified=last_modified, purpose=purpose)
         if result.not_modified:
             return Collected(result, "", (), 0, 0)
+        if source.kind == "auto" and sniff_kind(result) == "page":
+            result = self.discover(source, result)
         parsed = self.parse(source, result)
         if parsed.kind == "article":
             # The source URL is itself an article page: extract it from what we have.
@@ -164,15 +218,22 @@ class Pipeline:
             return Collected(result, parsed.title, prepared, 0, 0)
         return self.collect_items(source, result, parsed)
 
+    def discover(self, source: SourceConfig, page: FetchResult) -> FetchResult:
+        """An HTML page that advertises a feed: poll the feed (and from now on, only it)."""
+        found = discover_feeds(decode_html(page.content, page.charset), page.url)
+        if not found:
+            return page
+        feed = self.fetcher.get(found[0].url, purpose="feed")
+        log.event("source.discovered", source=source.name, url=page.url, feed=found[0].url)
+        return replace(feed, requested_url=page.requested_url, permanent_url=found[0].url)
+
     def parse(self, source: SourceConfig, result: FetchResult) -> ParsedSource:
         kind = source.kind if source.kind != "auto" else sniff_kind(result)
         if kind == "feed":
             return parse_feed(result, source.name)
         return parse_page(decode_html(result.content, result.charset), result.url, source.name)
 
-    def collect_items(
-        self, source: SourceConfig, result: FetchResult, parsed: ParsedSource
-    ) -> Collected:
+    def collect_items(self, source: SourceConfig, result: FetchResult, parsed: ParsedSource) -> Collected:
         items = _unique(parsed.items)
         known = self.store.known_items(source.name, [k for i in items for k in _keys(i)])
         fresh = [i for i in items if not known.intersection(_keys(i))]
@@ -182,29 +243,29 @@ class Pipeline:
             failed += not ok
             if article is not None:
                 prepared.append(Prepared(article, _keys(item)))
-        return Collected(result, parsed.title, tuple(prepared), len(items) - len(fresh), failed)
+        dates = tuple(d for i in items if (d := i.published or i.updated))
+        return Collected(
+            result, parsed.title, tuple(prepared), len(items) - len(fresh), failed, dates, parsed.ttl_minutes
+        )
 
-    def article_for(
-        self, source: SourceConfig, item: RawItem, *, teaser: bool
-    ) -> tuple[Article | None, bool]:
+    def article_for(self, source: SourceConfig, item: RawItem, *, teaser: bool) -> tuple[Article | None, bool]:
         """The article for one new item: its page's main text when fulltext is on,
         else (or when the page fails) what the feed or teaser gave."""
         now = self.clock()
         if not (source.fulltext and item.url):
             return _fallback(item, now, teaser), True
         try:
-            page = self.fetcher.get(item.url, accept=HTML_ACCEPT)
+            page = self.fetcher.get(item.url, accept=HTML_ACCEPT, purpose="page")
             extracted = extract_article(decode_html(page.content, page.charset), page.url)
         except SourceError as e:
-            log.event(
-                "article.failed", logging.WARNING, source=source.name, url=item.url, error=str(e)
-            )
+            log.event("article.failed", logging.WARNING, source=source.name, url=item.url, error=str(e))
             return _fallback(item, now, teaser), False
         return build_article(item, extracted, now), True
 
-    def save(self, source: SourceConfig, collected: Collected, started: float) -> PollOutcome:
+    def save(self, source: SourceConfig, collected: Collected, started: float, interval: float | None) -> PollOutcome:
         now = self.clock()
         new = dup = 0
+        r = collected.result
         with self.store.transaction() as store:
             for p in collected.prepared:
                 fp = fingerprint(p.article)
@@ -219,22 +280,36 @@ class Pipeline:
                     store.touch_article(uid, now)
                     dup += 1
                 store.add_item_keys(source.name, p.item_keys, uid, now)
-            r = collected.result
+            moved = r.permanent_url if r.permanent_url and r.permanent_url != r.requested_url else None
             if not r.not_modified:
-                store.save_validators(source.url, r.etag, r.last_modified, now)
-            status = "not_modified" if r.not_modified else "ok"
+                store.save_validators(moved or r.requested_url, r.etag, r.last_modified, now)
+            interval = self.interval_for(source, collected, interval, now)
+            floor = freshness_floor(dict(r.headers), collected.ttl_minutes, now)
             outcome = PollOutcome(
                 source.name,
-                status,
+                "not_modified" if r.not_modified else "ok",
                 new=new,
                 duplicates=dup,
                 skipped=collected.skipped,
                 failed=collected.failed,
                 title=collected.title,
                 ms=_ms(started),
+                next_due=next_due(now, interval=interval, floor=floor, rand=random.random()),
+                interval=interval,
+                moved_to=moved,
+                http_status=r.status,
             )
             store.record_poll(outcome, now)
         return outcome
+
+    def interval_for(self, source: SourceConfig, collected: Collected, known: float | None, now: datetime) -> float:
+        """The configured interval, or for ``interval = "auto"`` one fitted to the entries' dates."""
+        if not source.adaptive:
+            return source.interval
+        if not collected.published:  # a 304 says nothing new about the rate
+            return known or source.interval
+        f = self.config.fetch
+        return adaptive_interval(collected.published, now, f.min_interval, f.max_interval)
 
     # -- feeds -------------------------------------------------------------------------
     def publish(self) -> int:

@@ -28,6 +28,10 @@ class FetchResult:
     last_modified: str | None = None
     elapsed_ms: int = 0
     headers: tuple[tuple[str, str], ...] = ()  # response headers, names lower-cased
+    permanent_url: str | None = None  # where 301/308 redirects from requested_url led, if any
+
+    def header(self, name: str) -> str | None:
+        return next((v for k, v in self.headers if k == name), None)
 
     @property
     def not_modified(self) -> bool:
@@ -63,6 +67,7 @@ class ParsedSource:
     title: str
     items: tuple[RawItem, ...]
     language: str | None = None
+    ttl_minutes: int | None = None  # RSS <ttl>: the publisher's "do not poll sooner"
 
 
 @dataclass(frozen=True)
@@ -180,18 +185,23 @@ class FeedDoc:
 
 @dataclass(frozen=True)
 class SourceState:
-    """A source's health as the store records it (``topicwire sources``)."""
+    """A source's health and schedule as the store records it (``topicwire sources``)."""
 
     name: str
-    url: str
+    url: str  # the URL polled: the configured one, or where a 301/308 moved it
     kind: str
     title: str
-    status: str  # never | ok | not_modified | error
+    status: str  # never | ok | not_modified | error | retired
     error: str | None
-    error_count: int
+    error_count: int  # consecutive failures
     last_polled: datetime | None
     last_success: datetime | None
     articles: int
+    config_url: str = ""
+    next_due: datetime | None = None
+    interval: float | None = None  # the interval in force (adaptive sources change it)
+    retired: datetime | None = None  # 410 Gone: not polled until its URL changes in the config
+    retry_until: datetime | None = None  # a 429/503 Retry-After: not polled before this
 
 
 @dataclass(frozen=True)
@@ -199,7 +209,7 @@ class PollOutcome:
     """What one poll of one source did; logged as ``event=source.updated``."""
 
     source: str
-    status: str  # ok | not_modified | error
+    status: str  # ok | not_modified | error | retired | deferred
     new: int = 0
     duplicates: int = 0
     skipped: int = 0  # items already known, not fetched again
@@ -207,3 +217,8 @@ class PollOutcome:
     error: str | None = None
     title: str = ""
     ms: int = 0
+    next_due: datetime | None = None
+    interval: float | None = None
+    moved_to: str | None = None  # a 301/308 chain led here; polled from now on
+    http_status: int | None = None
+    retry_until: datetime | None = None  # the server's Retry-After, as a time

@@ -16,7 +16,10 @@ from pathlib import Path
 from topicwire import __version__, log
 from topicwire.config import Config, default_config_path, load_config
 from topicwire.errors import ConfigError, TopicwireError
+from topicwire.extract.charset import decode_html
 from topicwire.pipeline import Pipeline, make_fetcher, utc_now
+from topicwire.sources.discover import discover_feeds
+from topicwire.sources.sniff import sniff_kind
 from topicwire.store import Store
 from topicwire.types import PollOutcome
 
@@ -33,6 +36,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"  {problem}", file=sys.stderr)
         return 2
     try:
+        if args.command == "discover":
+            return cmd_discover(config, args.url)
         return int(args.func(config))
     except TopicwireError as e:
         log.event("command.failed", command=args.command, error=str(e))
@@ -41,9 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="topicwire", description="Fetch news, deduplicate, publish topic feeds."
-    )
+    p = argparse.ArgumentParser(prog="topicwire", description="Fetch news, deduplicate, publish topic feeds.")
     p.add_argument(
         "-c",
         "--config",
@@ -66,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
         ("sources", cmd_sources, "each source's last poll, status, error, article count"),
     ):
         sub.add_parser(name, help=help_text, description=help_text).set_defaults(func=func)
+    discover = sub.add_parser("discover", help="find the feeds a page advertises", description=cmd_discover.__doc__)
+    discover.add_argument("url", help="a page or feed URL")
+    discover.set_defaults(func=cmd_discover)
     return p
 
 
@@ -96,11 +102,9 @@ def cmd_once(config: Config) -> int:
     finally:
         fetcher.close()
         store.close()
-    failed = [o for o in outcomes if o.status == "error"]
+    failed = [o for o in outcomes if o.status in ("error", "retired")]
     new = sum(o.new for o in outcomes)
-    print(
-        f"{len(outcomes)} sources polled: {new} new articles, {len(failed)} failed", file=sys.stderr
-    )
+    print(f"{len(outcomes)} sources polled: {new} new articles, {len(failed)} failed", file=sys.stderr)
     for o in failed:
         print(f"  {o.source}: {o.error}", file=sys.stderr)
     return 1 if outcomes and len(failed) == len(outcomes) else 0
@@ -125,15 +129,36 @@ def cmd_run(config: Config) -> int:
 def cmd_sources(config: Config) -> int:
     store = Store.open(config.store_path, utc_now())
     try:
+        store.sync_sources(tuple((s.name, s.url, s.kind) for s in config.sources))
         states = store.source_states(tuple(s.name for s in config.sources))
     finally:
         store.close()
-    print(f"{'SOURCE':<24} {'STATUS':<13} {'LAST POLL':<20} {'ERRORS':>6} {'ARTICLES':>8}  ERROR")
+    head = f"{'SOURCE':<24} {'STATUS':<13} {'LAST POLL':<19} {'NEXT DUE':<19} {'ERRORS':>6} {'ARTICLES':>8}  ERROR"
+    print(head)
     for s in states:
-        when = _when(s.last_polled)
-        error = s.error or ""
-        print(f"{s.name:<24} {s.status:<13} {when:<20} {s.error_count:>6} {s.articles:>8}  {error}")
+        status = "failing" if s.status == "error" and s.error_count >= config.fetch.failing_after else s.status
+        moved = f" (moved to {s.url})" if s.url != s.config_url else ""
+        line = f"{s.name:<24} {status:<13} {_when(s.last_polled):<19} {_when(s.next_due):<19} "
+        print(f"{line}{s.error_count:>6} {s.articles:>8}  {s.error or ''}{moved}")
     return 0
+
+
+def cmd_discover(config: Config, url: str) -> int:
+    """Fetch URL; print it if it is a feed, else the feeds its <link rel="alternate"> advertise."""
+    fetcher = make_fetcher(config)
+    try:
+        result = fetcher.get(url)
+    finally:
+        fetcher.close()
+    if sniff_kind(result) == "feed":
+        print(f"{result.url}\tfeed (the URL itself is a feed)")
+        return 0
+    found = discover_feeds(decode_html(result.content, result.charset), result.url)
+    for feed in found:
+        print(f"{feed.url}\t{feed.type}\t{feed.title}")
+    if not found:
+        print(f"no feed advertised by {result.url}", file=sys.stderr)
+    return 0 if found else 1
 
 
 def _when(dt: datetime | None) -> str:

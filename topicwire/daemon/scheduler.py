@@ -1,16 +1,20 @@
-"""When each source is due: APScheduler interval jobs, nothing else.
+"""When each source is due: APScheduler jobs, nothing else.
 
 Like miniflux's scheduler this module does no work itself: each job calls the
-``poll`` callback it was given. One job per source, never two runs of one
-source at once (max_instances=1), missed runs coalesced into one.
+``poll`` callback it was given, which returns when the source is next due
+(decided by daemon/policy.py from the poll's outcome, and stored, so a restart
+resumes the schedule instead of polling everything at once). One job per
+source, never two runs of one source at once (max_instances=1), missed runs
+coalesced into one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -20,38 +24,64 @@ from topicwire.config import SourceConfig
 # same second after a start; capped so that a 1-day interval still polls on time.
 MAX_JITTER = 120.0
 JITTER_FRACTION = 0.1
+# Sources already due at start-up are spread over this long, not fired at once.
+STARTUP_SPREAD = 60.0
+
+Poll = Callable[[SourceConfig], "datetime | None"]
 
 
 def jitter_for(interval: float) -> int:
     return int(min(interval * JITTER_FRACTION, MAX_JITTER))
 
 
+def first_runs(
+    sources: tuple[SourceConfig, ...], due: Mapping[str, datetime | None], now: datetime
+) -> dict[str, datetime]:
+    """Stored due times in the future are kept; overdue and new sources are spread out."""
+    overdue = [s for s in sources if not (due.get(s.name) and due[s.name] > now)]  # type: ignore[operator]
+    spread = {
+        s.name: now + timedelta(seconds=min(STARTUP_SPREAD, s.interval) * i / max(len(overdue), 1))
+        for i, s in enumerate(overdue)
+    }
+    return {s.name: spread.get(s.name) or due[s.name] for s in sources}  # type: ignore[misc]
+
+
 class SourceScheduler:
-    def __init__(self, poll: Callable[[SourceConfig], object], workers: int) -> None:
+    def __init__(self, poll: Poll, workers: int) -> None:
         self._poll = poll
         self._scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(max_workers=workers)},
-            timezone="UTC",
+            executors={"default": ThreadPoolExecutor(max_workers=workers)}, timezone="UTC"
         )
 
-    def schedule(self, sources: tuple[SourceConfig, ...], now: datetime) -> None:
-        """Replace every job: one per source, first run spread over the first minute."""
-        self._scheduler.remove_all_jobs()
-        count = max(len(sources), 1)
-        for i, source in enumerate(sources):
-            first = now + timedelta(seconds=min(60.0, source.interval) * i / count)
+    def schedule(self, sources: tuple[SourceConfig, ...], due: Mapping[str, datetime | None], now: datetime) -> None:
+        """Make the jobs match ``sources``: add new ones, drop removed ones, update changed ones."""
+        wanted = {s.name for s in sources}
+        for job in self._scheduler.get_jobs():
+            if job.id not in wanted:
+                job.remove()
+        firsts = first_runs(sources, due, now)
+        for source in sources:
             self._scheduler.add_job(
-                self._poll,
+                self._run,
                 IntervalTrigger(seconds=source.interval, jitter=jitter_for(source.interval)),
                 args=(source,),
                 id=source.name,
                 name=source.name,
-                next_run_time=first,
+                next_run_time=firsts[source.name],
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=None,
                 replace_existing=True,
             )
+
+    def _run(self, source: SourceConfig) -> None:
+        next_due = self._poll(source)
+        if next_due is None:
+            return
+        try:
+            self._scheduler.modify_job(source.name, next_run_time=next_due)
+        except JobLookupError:
+            pass  # removed by a reload while it ran
 
     def start(self) -> None:
         self._scheduler.start()

@@ -4,18 +4,25 @@ SIGTERM/SIGINT stop it cleanly: no new polls start, running polls finish
 (each saves in one transaction), feeds are written, the store closes, exit 0.
 A second signal exits at once; the store's transactions and the atomic feed
 writes keep everything on disk consistent even then.
+
+SIGHUP reloads the config file: added sources start, removed ones stop,
+changed intervals apply, topics are re-evaluated. A config with errors is
+logged with every error and the running config is kept.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
+from datetime import datetime
 from types import FrameType
 
 from topicwire import log
-from topicwire.config import Config, SourceConfig
+from topicwire.config import Config, SourceConfig, load_config
 from topicwire.daemon.scheduler import SourceScheduler
+from topicwire.errors import ConfigError
 from topicwire.feeds.serve import FeedServer
 from topicwire.pipeline import Pipeline, make_fetcher, utc_now
 from topicwire.store import Store
@@ -27,18 +34,20 @@ class Daemon:
         self.store = Store.open(config.store_path, utc_now())
         self.pipeline = Pipeline(config, self.store, make_fetcher(config))
         self.scheduler = SourceScheduler(self.poll, config.fetch.concurrency)
-        self.server = FeedServer(
-            f"{config.listen[0]}:{config.listen[1]}", config.output_dir, self.health
-        )
+        self.server = FeedServer(f"{config.listen[0]}:{config.listen[1]}", config.output_dir, self.health)
         self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._reload = False
         self._publish_lock = threading.Lock()
 
-    def poll(self, source: SourceConfig) -> None:
+    def poll(self, source: SourceConfig) -> datetime | None:
         if self._stop.is_set():
-            return
-        outcome = self.pipeline.poll(source)
+            return None
+        pipeline = self.pipeline  # a reload swaps it; this poll finishes on the one it started with
+        outcome = pipeline.poll(source)
         if outcome.new:
             self.publish()
+        return outcome.next_due
 
     def publish(self) -> None:
         with self._publish_lock:
@@ -52,7 +61,7 @@ class Daemon:
         self.pipeline.prepare_store()
         self.publish()  # feeds exist (possibly empty) before the first poll ends
         self.server.start()
-        self.scheduler.schedule(self.config.sources, utc_now())
+        self._schedule()
         self.scheduler.start()
         self._install_signals()
         log.event(
@@ -62,8 +71,38 @@ class Daemon:
             listen=self.server.url,
             pid=os.getpid(),
         )
-        self._stop.wait()
+        while not self._stop.is_set():
+            self._wake.wait()
+            self._wake.clear()
+            if self._reload and not self._stop.is_set():
+                self._reload = False
+                self.reload()
         return self.shutdown()
+
+    def _schedule(self) -> None:
+        states = self.store.source_states(tuple(s.name for s in self.config.sources))
+        active = tuple(s for s in self.config.sources if not _retired(s.name, states))
+        due = {s.name: s.next_due for s in states}
+        self.scheduler.schedule(active, due, utc_now())
+
+    def reload(self) -> None:
+        try:
+            config = load_config(self.config.path)
+        except ConfigError as e:
+            for problem in e.problems:
+                log.event("config.invalid", logging.ERROR, path=str(self.config.path), error=problem)
+            log.event("config.kept", logging.WARNING, reason="the new config has errors")
+            return
+        if config.listen != self.config.listen or config.store_path != self.config.store_path:
+            log.event("config.restart_needed", logging.WARNING, keys="server.listen/store.path")
+        old = self.pipeline
+        self.config = config
+        self.pipeline = Pipeline(config, self.store, make_fetcher(config))
+        self.pipeline.prepare_store()
+        self._schedule()
+        self.publish()
+        old.fetcher.close()
+        log.event("config.reloaded", sources=len(config.sources), topics=len(config.topics))
 
     def shutdown(self) -> int:
         log.event("daemon.stopping")
@@ -82,9 +121,20 @@ class Daemon:
                 os._exit(1)  # second signal: every write on disk is atomic, so this is safe
             log.event("daemon.signal", signal=signal.Signals(signum).name)
             self._stop.set()
+            self._wake.set()
+
+        def on_hup(signum: int, frame: FrameType | None) -> None:
+            self._reload = True
+            self._wake.set()
 
         signal.signal(signal.SIGTERM, on_stop)
         signal.signal(signal.SIGINT, on_stop)
+        signal.signal(signal.SIGHUP, on_hup)
 
     def request_stop(self) -> None:
         self._stop.set()
+        self._wake.set()
+
+
+def _retired(name: str, states: tuple) -> bool:  # type: ignore[type-arg]
+    return any(s.name == name and s.retired for s in states)

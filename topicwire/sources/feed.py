@@ -48,7 +48,11 @@ def parse_feed(result: FetchResult, source: str) -> ParsedSource:
     feed_language = clean(feed.get("language"))
     items = tuple(entry_item(entry, result.url, source, feed_language) for entry in parsed.entries)
     return ParsedSource(
-        kind="feed", title=detail_text(feed, "title"), items=items, language=feed_language
+        kind="feed",
+        title=detail_text(feed, "title"),
+        items=items,
+        language=feed_language,
+        ttl_minutes=ttl_minutes(feed.get("ttl")),
     )
 
 
@@ -63,6 +67,15 @@ _UNICODE_PREFIXES = (
     b"<\0?\0",  # "<?" in UTF-16 LE
     b"\0<\0?",  # UTF-16 BE
 )
+
+
+def ttl_minutes(value: object) -> int | None:
+    """RSS 2.0 <ttl>: whole minutes; junk (and a negative or zero value) means none."""
+    try:
+        minutes = int(str(value).strip())
+    except ValueError:
+        return None
+    return minutes if minutes > 0 else None
 
 
 def http_headers(result: FetchResult) -> dict[str, str]:

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -36,6 +38,8 @@ DEFAULT_ACCEPT = (
 # For article pages (pass as ``accept=``): ask for HTML first.
 HTML_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# RFC 9110 15.4.2/15.4.9: only these tell us to use the new URL from now on.
+PERMANENT_REDIRECTS = frozenset({301, 308})
 CHUNK_BYTES = 64 * 1024  # also the most the byte cap can be overshot by
 PRIVATE_HINT = "set fetch.allow_private_addresses = true to allow"
 
@@ -108,12 +112,16 @@ class Fetcher:
         deadline = Deadline.start(self.timeout)
         headers = request_headers(etag, last_modified, accept)
         hop, seen = url, {url}
+        moved: str | None = None  # where an unbroken chain of 301/308 from ``url`` leads
         for _ in range(self.max_redirects + 1):
             self._check_target(url, hop)
             response = self._send(url, hop, headers, deadline)
             location = redirect_location(hop, response)
             if location is None:
-                return self._finish(url, hop, response, deadline, etag, last_modified)
+                result = self._finish(url, hop, response, deadline, etag, last_modified)
+                return replace(result, permanent_url=moved) if moved else result
+            if response.status_code in PERMANENT_REDIRECTS and moved == (None if hop == url else hop):
+                moved = location
             discard(response)
             if location in seen:
                 raise FetchError(url, f"redirect loop at {location}")
@@ -138,9 +146,7 @@ class Fetcher:
             if not is_public_address(address):
                 raise FetchError(url, f"refused private address {address} ({PRIVATE_HINT})")
 
-    def _send(
-        self, url: str, hop: str, headers: dict[str, str], deadline: Deadline
-    ) -> requests.Response:
+    def _send(self, url: str, hop: str, headers: dict[str, str], deadline: Deadline) -> requests.Response:
         remaining = deadline.remaining()
         if remaining <= 0:
             raise FetchError(url, f"timed out after {self.timeout:g} s")
@@ -194,9 +200,7 @@ class Fetcher:
             headers=lowered_headers(response),
         )
 
-    def _read_body(
-        self, url: str, final_url: str, response: requests.Response, deadline: Deadline
-    ) -> bytes:
+    def _read_body(self, url: str, final_url: str, response: requests.Response, deadline: Deadline) -> bytes:
         too_large = f"response larger than {self.max_bytes} bytes"
         if declared_length(response) > self.max_bytes:
             response.close()
@@ -222,9 +226,7 @@ class Fetcher:
         return bytes(body)
 
 
-def request_headers(
-    etag: str | None, last_modified: str | None, accept: str | None
-) -> dict[str, str]:
+def request_headers(etag: str | None, last_modified: str | None, accept: str | None) -> dict[str, str]:
     headers = {"Accept": accept or DEFAULT_ACCEPT}
     if etag:
         headers["If-None-Match"] = etag
@@ -390,3 +392,52 @@ def cause_chain(error: BaseException) -> tuple[BaseException, ...]:
             inner = current.__cause__ or current.__context__
         current = inner
     return tuple(chain)
+
+
+class HttpGetter(Protocol):
+    """What the politeness layer needs of a fetcher: ``Fetcher`` or ``PerThreadFetcher``."""
+
+    def get(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None, accept: str | None = None
+    ) -> FetchResult: ...
+
+    def close(self) -> None: ...
+
+
+class PerThreadFetcher:
+    """One ``Fetcher`` (one requests.Session) per worker thread, same ``get``.
+
+    requests does not promise that a Session is safe to share between threads,
+    and every poll worker and robots.txt fetch goes through here.
+    """
+
+    def __init__(self, **options: object) -> None:
+        self._options = options
+        self._local = threading.local()
+        self._all: list[Fetcher] = []
+        self._lock = threading.Lock()
+
+    def get(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        accept: str | None = None,
+    ) -> FetchResult:
+        return self._mine().get(url, etag=etag, last_modified=last_modified, accept=accept)
+
+    def _mine(self) -> Fetcher:
+        fetcher = getattr(self._local, "fetcher", None)
+        if fetcher is None:
+            fetcher = Fetcher(**self._options)  # type: ignore[arg-type]
+            self._local.fetcher = fetcher
+            with self._lock:
+                self._all.append(fetcher)
+        return fetcher
+
+    def close(self) -> None:
+        with self._lock:
+            fetchers, self._all = self._all, []
+        for fetcher in fetchers:
+            fetcher.close()

@@ -81,14 +81,17 @@ class Store:
         with self._read() as db:
             return sources.states(db, names)
 
+    def source_state(self, name: str) -> SourceState | None:
+        """Without the article count (``articles`` is -1): this is read on every poll."""
+        with self._read() as db:
+            return sources.state(db, name)
+
     # -- HTTP validators ---------------------------------------------------------------
     def validators(self, url: str) -> tuple[str | None, str | None]:
         with self._read() as db:
             return http_cache.get(db, url)
 
-    def save_validators(
-        self, url: str, etag: str | None, last_modified: str | None, now: datetime
-    ) -> None:
+    def save_validators(self, url: str, etag: str | None, last_modified: str | None, now: datetime) -> None:
         http_cache.put(self._db, url, etag, last_modified, now)
 
     # -- articles ----------------------------------------------------------------------

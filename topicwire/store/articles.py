@@ -9,10 +9,7 @@ from datetime import datetime
 from topicwire.store.codec import from_iso, iso
 from topicwire.types import Article, Fingerprint, MatchDoc, StoredArticle
 
-_COLUMNS = (
-    "uid, source, url, title, text, html, summary, author, language, method, "
-    "published, updated, first_seen"
-)
+_COLUMNS = "uid, source, url, title, text, html, summary, author, language, method, published, updated, first_seen"
 
 
 def find(db: sqlite3.Connection, fp: Fingerprint) -> tuple[str, str] | None:
@@ -64,9 +61,7 @@ def touch(db: sqlite3.Connection, uid: str, now: datetime) -> None:
     db.execute("UPDATE articles SET last_seen = ? WHERE uid = ?", (iso(now), uid))
 
 
-def add_keys(
-    db: sqlite3.Connection, source: str, keys: Iterable[str], uid: str, now: datetime
-) -> None:
+def add_keys(db: sqlite3.Connection, source: str, keys: Iterable[str], uid: str, now: datetime) -> None:
     db.executemany(
         "INSERT INTO item_keys (source, item_key, uid, seen) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (source, item_key) DO NOTHING",

@@ -21,9 +21,7 @@ def connect(path: Path) -> sqlite3.Connection:
         # migration is inside the transaction too (the legacy mode commits it).
         db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
         db.execute("PRAGMA journal_mode = WAL")
-        db.execute(
-            "PRAGMA synchronous = NORMAL"
-        )  # WAL + NORMAL: durable at checkpoints, never corrupt
+        db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable at checkpoints, never corrupt
         db.execute("PRAGMA foreign_keys = ON")
         db.row_factory = sqlite3.Row
     except (OSError, sqlite3.Error) as e:

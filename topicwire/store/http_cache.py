@@ -13,9 +13,7 @@ def get(db: sqlite3.Connection, url: str) -> tuple[str | None, str | None]:
     return (row["etag"], row["last_modified"]) if row else (None, None)
 
 
-def put(
-    db: sqlite3.Connection, url: str, etag: str | None, last_modified: str | None, now: datetime
-) -> None:
+def put(db: sqlite3.Connection, url: str, etag: str | None, last_modified: str | None, now: datetime) -> None:
     if not etag and not last_modified:
         db.execute("DELETE FROM http_cache WHERE url = ?", (url,))
         return

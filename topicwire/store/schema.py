@@ -76,15 +76,22 @@ MIGRATIONS: tuple[str, ...] = (
         rule  TEXT NOT NULL
     );
     """,
+    # 2: scheduling state that survives restarts, moved and retired sources
+    """
+    ALTER TABLE sources ADD COLUMN config_url TEXT;
+    ALTER TABLE sources ADD COLUMN interval_s REAL;
+    ALTER TABLE sources ADD COLUMN retry_after TEXT;
+    ALTER TABLE sources ADD COLUMN retired TEXT;
+    UPDATE sources SET config_url = url;
+    CREATE INDEX articles_source ON articles (source);
+    """,
 )
 
 VERSION = len(MIGRATIONS)
 
 
 def current_version(db: sqlite3.Connection) -> int:
-    exists = db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
-    ).fetchone()
+    exists = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").fetchone()
     if not exists:
         return 0
     row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
@@ -101,10 +108,7 @@ def migrate(db: sqlite3.Connection, now: str) -> int:
         )
     if version == 0:
         with transaction(db):
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS schema_version "
-                "(version INTEGER PRIMARY KEY, applied TEXT NOT NULL)"
-            )
+            db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)")
     for number in range(version + 1, VERSION + 1):
         with transaction(db):
             for statement in _statements(MIGRATIONS[number - 1]):

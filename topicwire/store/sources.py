@@ -1,4 +1,4 @@
-"""SQL for the ``sources`` table: what each configured source last did."""
+"""SQL for the ``sources`` table: what each configured source last did and when it is due."""
 
 from __future__ import annotations
 
@@ -10,42 +10,56 @@ from topicwire.types import PollOutcome, SourceState
 
 
 def sync(db: sqlite3.Connection, sources: tuple[tuple[str, str, str], ...]) -> None:
-    """Insert new (name, url, kind) rows and refresh url/kind of known ones."""
+    """Insert new (name, url, kind) rows; a source whose configured URL changed starts afresh
+    (its moved URL, retirement, error count and schedule are forgotten)."""
     db.executemany(
-        "INSERT INTO sources (name, url, kind) VALUES (?, ?, ?) "
-        "ON CONFLICT (name) DO UPDATE SET url = excluded.url, kind = excluded.kind",
-        sources,
+        "INSERT INTO sources (name, url, config_url, kind) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind",
+        [(name, url, url, kind) for name, url, kind in sources],
+    )
+    db.executemany(
+        "UPDATE sources SET url = ?, config_url = ?, retired = NULL, error_count = 0, error = NULL, "
+        "next_due = NULL, retry_after = NULL, status = CASE WHEN status = 'retired' THEN 'never' ELSE status END "
+        "WHERE name = ? AND config_url IS NOT ?",
+        [(url, url, name, url) for name, url, _ in sources],
     )
 
 
 def record_poll(db: sqlite3.Connection, outcome: PollOutcome, now: datetime) -> None:
-    if outcome.status == "error":
+    due = iso(outcome.next_due) if outcome.next_due else None
+    retry = iso(outcome.retry_until) if outcome.retry_until else None
+    if outcome.status in ("error", "retired"):
         db.execute(
-            "UPDATE sources SET status = 'error', error = ?, error_count = error_count + 1, "
-            "last_polled = ? WHERE name = ?",
-            (outcome.error, iso(now), outcome.source),
+            "UPDATE sources SET status = ?, error = ?, error_count = error_count + 1, last_polled = ?, "
+            "next_due = ?, retry_after = ?, retired = CASE WHEN ? = 'retired' THEN ? ELSE retired END "
+            "WHERE name = ?",
+            (outcome.status, outcome.error, iso(now), due, retry, outcome.status, iso(now), outcome.source),
         )
-        return
-    db.execute(
-        "UPDATE sources SET status = ?, error = NULL, error_count = 0, last_polled = ?, "
-        "last_success = ?, title = CASE WHEN ? != '' THEN ? ELSE title END WHERE name = ?",
-        (outcome.status, iso(now), iso(now), outcome.title, outcome.title, outcome.source),
-    )
+    else:
+        db.execute(
+            "UPDATE sources SET status = ?, error = NULL, error_count = 0, last_polled = ?, last_success = ?, "
+            "retry_after = NULL, next_due = ?, interval_s = COALESCE(?, interval_s), "
+            "title = CASE WHEN ? != '' THEN ? ELSE title END WHERE name = ?",
+            (outcome.status, iso(now), iso(now), due, outcome.interval, outcome.title, outcome.title, outcome.source),
+        )
+    if outcome.moved_to:
+        db.execute("UPDATE sources SET url = ? WHERE name = ?", (outcome.moved_to, outcome.source))
 
 
 def states(db: sqlite3.Connection, names: tuple[str, ...]) -> tuple[SourceState, ...]:
-    """The given sources in that order, with their article counts."""
-    rows = {
-        r["name"]: r
-        for r in db.execute(
-            "SELECT s.*, (SELECT COUNT(*) FROM articles a WHERE a.source = s.name) AS n "
-            "FROM sources s"
-        )
-    }
-    return tuple(_state(rows[n]) for n in names if n in rows)
+    """The given sources in that order, with their article counts (one grouped count)."""
+    counts = dict(db.execute("SELECT source, COUNT(*) FROM articles GROUP BY source").fetchall())
+    rows = {r["name"]: r for r in db.execute("SELECT * FROM sources")}
+    return tuple(_state(rows[n], counts.get(n, 0)) for n in names if n in rows)
 
 
-def _state(r: sqlite3.Row) -> SourceState:
+def state(db: sqlite3.Connection, name: str) -> SourceState | None:
+    """One source's schedule and health, without its article count: read on every poll."""
+    row = db.execute("SELECT * FROM sources WHERE name = ?", (name,)).fetchone()
+    return _state(row, -1) if row else None
+
+
+def _state(r: sqlite3.Row, articles: int) -> SourceState:
     return SourceState(
         name=r["name"],
         url=r["url"],
@@ -56,5 +70,10 @@ def _state(r: sqlite3.Row) -> SourceState:
         error_count=r["error_count"],
         last_polled=from_iso(r["last_polled"]),
         last_success=from_iso(r["last_success"]),
-        articles=r["n"],
+        articles=articles,
+        config_url=r["config_url"] or r["url"],
+        next_due=from_iso(r["next_due"]),
+        interval=r["interval_s"],
+        retired=from_iso(r["retired"]),
+        retry_until=from_iso(r["retry_after"]),
     )

@@ -13,8 +13,7 @@ from topicwire.types import StoredArticle
 
 def add(db: sqlite3.Connection, uid: str, topics: Iterable[str], now: datetime) -> None:
     db.executemany(
-        "INSERT INTO topic_articles (topic, uid, matched) VALUES (?, ?, ?) "
-        "ON CONFLICT (topic, uid) DO NOTHING",
+        "INSERT INTO topic_articles (topic, uid, matched) VALUES (?, ?, ?) ON CONFLICT (topic, uid) DO NOTHING",
         [(t, uid, iso(now)) for t in topics],
     )
 
@@ -24,16 +23,13 @@ def rule(db: sqlite3.Connection, topic: str) -> str | None:
     return row["rule"] if row else None
 
 
-def replace(
-    db: sqlite3.Connection, topic: str, rule_text: str, uids: Iterable[str], now: datetime
-) -> None:
+def replace(db: sqlite3.Connection, topic: str, rule_text: str, uids: Iterable[str], now: datetime) -> None:
     """Set a topic's whole membership after its rule changed (or it is new)."""
     db.execute("DELETE FROM topic_articles WHERE topic = ?", (topic,))
     add_many = [(topic, uid, iso(now)) for uid in uids]
     db.executemany("INSERT INTO topic_articles (topic, uid, matched) VALUES (?, ?, ?)", add_many)
     db.execute(
-        "INSERT INTO topic_rules (topic, rule) VALUES (?, ?) "
-        "ON CONFLICT (topic) DO UPDATE SET rule = excluded.rule",
+        "INSERT INTO topic_rules (topic, rule) VALUES (?, ?) ON CONFLICT (topic) DO UPDATE SET rule = excluded.rule",
         (topic, rule_text),
     )
 
@@ -54,8 +50,6 @@ def _topics_of(db: sqlite3.Connection, uids: list[str]) -> dict[str, tuple[str, 
         return {}
     marks = ",".join("?" * len(uids))
     out: dict[str, list[str]] = {}
-    for r in db.execute(
-        f"SELECT uid, topic FROM topic_articles WHERE uid IN ({marks}) ORDER BY topic", uids
-    ):
+    for r in db.execute(f"SELECT uid, topic FROM topic_articles WHERE uid IN ({marks}) ORDER BY topic", uids):
         out.setdefault(r["uid"], []).append(r["topic"])
     return {k: tuple(v) for k, v in out.items()}

@@ -1,0 +1,204 @@
+"""Scheduling through the real pipeline and store: due times, backoff, Retry-After,
+moved and gone sources, adaptive intervals, and the APScheduler jobs. A fixed
+clock is injected; nothing sleeps for a real interval."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+from fixture_server import FixtureServer
+
+from topicwire.config import Config, load_config
+from topicwire.daemon.scheduler import MAX_JITTER, SourceScheduler, first_runs, jitter_for
+from topicwire.pipeline import Pipeline, make_fetcher
+from topicwire.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def rss(count: int, every: timedelta, ttl: int | None = None) -> str:
+    items = "".join(
+        f"<item><title>Item {i}</title><link>http://x.test/{i}</link><guid>g{i}</guid>"
+        f"<pubDate>{format_datetime(NOW - every * i)}</pubDate></item>"
+        for i in range(count)
+    )
+    ttl_tag = f"<ttl>{ttl}</ttl>" if ttl else ""
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>{ttl_tag}{items}</channel></rss>'
+
+
+def make(tmp_path: Path, server: FixtureServer, interval: str = "10m") -> tuple[Pipeline, Clock, Config]:
+    text = f"""
+[fetch]
+allow_private_addresses = true
+per_host_delay = "1ms"
+min_interval = "5m"
+max_interval = "6h"
+max_backoff = "2h"
+[defaults]
+fulltext = false
+[[sources]]
+name = "s"
+url = "{server.url}/feed.xml"
+kind = "feed"
+interval = "{interval}"
+[[topics]]
+name = "t"
+query = "Item"
+"""
+    (tmp_path / "c.toml").write_text(text)
+    config = load_config(tmp_path / "c.toml")
+    clock = Clock()
+    pipeline = Pipeline(config, Store.open(config.store_path, NOW), make_fetcher(config), clock)
+    pipeline.prepare_store()
+    return pipeline, clock, config
+
+
+@pytest.fixture
+def server() -> Iterator[FixtureServer]:
+    with FixtureServer() as s:
+        yield s
+
+
+def test_success_schedules_the_interval_and_survives_restart(tmp_path: Path, server: FixtureServer) -> None:
+    server.route("/feed.xml", rss(3, timedelta(hours=1)), headers={"Content-Type": "application/rss+xml"})
+    pipeline, _, config = make(tmp_path, server)
+    outcome = pipeline.poll(config.sources[0])
+    assert outcome.status == "ok" and outcome.next_due == NOW + timedelta(minutes=10)
+    pipeline.store.close()
+    reopened = Store.open(config.store_path, NOW)
+    state = reopened.source_state("s")
+    assert state is not None and state.next_due == NOW + timedelta(minutes=10)
+    firsts = first_runs(config.sources, {"s": state.next_due}, NOW)
+    assert firsts["s"] == state.next_due  # a restart resumes instead of polling at once
+
+
+def test_failures_back_off_and_are_counted(tmp_path: Path, server: FixtureServer) -> None:
+    server.route("/feed.xml", status=500)
+    pipeline, clock, config = make(tmp_path, server)
+    delays = []
+    for _ in range(5):
+        outcome = pipeline.poll(config.sources[0])
+        assert outcome.status == "error" and outcome.next_due
+        delays.append((outcome.next_due - clock.now).total_seconds())
+        clock.now = outcome.next_due
+    state = pipeline.store.source_state("s")
+    assert state and state.error_count == 5 and "HTTP 500" in (state.error or "")
+    # equal jitter: each delay lies in [base/2, base) with base = 10 min * 2**(n-1), capped at 2 h
+    for n, delay in enumerate(delays, start=1):
+        base = min(600 * 2 ** (n - 1), 7200)
+        assert base / 2 <= delay < base
+    server.route("/feed.xml", rss(1, timedelta(hours=1)), headers={"Content-Type": "application/rss+xml"})
+    assert pipeline.poll(config.sources[0]).status == "ok"
+    state = pipeline.store.source_state("s")
+    assert state and state.error_count == 0 and state.error is None
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_is_never_shortened(tmp_path: Path, server: FixtureServer, status: int) -> None:
+    server.route("/feed.xml", status=status, headers={"Retry-After": "7200"})
+    pipeline, clock, config = make(tmp_path, server)
+    outcome = pipeline.poll(config.sources[0])
+    assert outcome.next_due and outcome.next_due >= NOW + timedelta(seconds=7200)
+    seen = len(server.requests)
+    # A fresh process (new fetcher, same store) still waits: the deferral is stored.
+    fresh = Pipeline(config, pipeline.store, make_fetcher(config), clock)
+    clock.now = NOW + timedelta(hours=1)
+    again = fresh.poll(config.sources[0])
+    assert again.status == "deferred" and len(server.requests) == seen
+    clock.now = NOW + timedelta(hours=2, seconds=1)
+    server.route("/feed.xml", rss(1, timedelta(hours=1)), headers={"Content-Type": "application/rss+xml"})
+    assert fresh.poll(config.sources[0]).status == "ok"
+
+
+def test_permanent_redirect_moves_the_source(tmp_path: Path, server: FixtureServer) -> None:
+    server.redirect("/feed.xml", "/new.xml", status=301)
+    server.route("/new.xml", rss(2, timedelta(hours=1)), headers={"Content-Type": "application/rss+xml"}, etag='"v1"')
+    pipeline, _, config = make(tmp_path, server)
+    outcome = pipeline.poll(config.sources[0])
+    assert outcome.moved_to == f"{server.url}/new.xml"
+    state = pipeline.store.source_state("s")
+    assert state and state.url == f"{server.url}/new.xml" and state.config_url == f"{server.url}/feed.xml"
+    seen = len(server.requests)
+    assert pipeline.poll(config.sources[0]).status == "not_modified"
+    assert [r.path for r in server.requests[seen:]] == ["/new.xml"]  # straight to the new URL, conditional
+
+
+def test_temporary_redirect_does_not_move(tmp_path: Path, server: FixtureServer) -> None:
+    server.redirect("/feed.xml", "/tmp.xml", status=302)
+    server.route("/tmp.xml", rss(1, timedelta(hours=1)), headers={"Content-Type": "application/rss+xml"})
+    pipeline, _, config = make(tmp_path, server)
+    assert pipeline.poll(config.sources[0]).moved_to is None
+    state = pipeline.store.source_state("s")
+    assert state and state.url == f"{server.url}/feed.xml"
+
+
+def test_gone_retires_until_the_url_changes(tmp_path: Path, server: FixtureServer) -> None:
+    server.route("/feed.xml", status=410)
+    pipeline, _, config = make(tmp_path, server)
+    assert pipeline.poll(config.sources[0]).status == "retired"
+    seen = len(server.requests)
+    assert pipeline.poll(config.sources[0]).status == "retired" and len(server.requests) == seen
+    state = pipeline.store.source_state("s")
+    assert state and state.retired == NOW
+    # Pointing the config at a new URL brings the source back.
+    server.route("/v2.xml", rss(1, timedelta(hours=1)), headers={"Content-Type": "application/rss+xml"})
+    pipeline.store.sync_sources((("s", f"{server.url}/v2.xml", "feed"),))
+    state = pipeline.store.source_state("s")
+    assert state and state.retired is None and state.status == "never"
+
+
+def test_adaptive_interval_follows_the_publishing_rate(tmp_path: Path, server: FixtureServer) -> None:
+    server.route("/feed.xml", rss(10, timedelta(hours=1)), headers={"Content-Type": "application/rss+xml"})
+    pipeline, _, config = make(tmp_path, server, interval="auto")
+    assert config.sources[0].adaptive
+    outcome = pipeline.poll(config.sources[0])
+    assert outcome.interval is not None and 25 * 60 <= outcome.interval <= 35 * 60  # about twice per hourly post
+    state = pipeline.store.source_state("s")
+    assert state and state.interval == outcome.interval
+
+
+def test_ttl_is_a_floor(tmp_path: Path, server: FixtureServer) -> None:
+    server.route("/feed.xml", rss(2, timedelta(hours=1), ttl=60), headers={"Content-Type": "application/rss+xml"})
+    pipeline, _, config = make(tmp_path, server)
+    outcome = pipeline.poll(config.sources[0])
+    assert outcome.next_due == NOW + timedelta(minutes=60)  # <ttl>60</ttl> beats the 10-minute interval
+
+
+def test_scheduler_jobs_one_per_source_never_overlapping() -> None:
+    config = load_config(ROOT / "config.toml")
+    scheduler = SourceScheduler(lambda s: None, workers=2)
+    scheduler.schedule(config.sources, {}, NOW)
+    jobs = scheduler._scheduler.get_jobs()
+    assert [j.id for j in jobs] == [s.name for s in config.sources]
+    for job, source in zip(jobs, config.sources, strict=True):
+        assert job.max_instances == 1 and job.coalesce is True
+        assert job.trigger.interval.total_seconds() == source.interval
+        assert job.trigger.jitter == jitter_for(source.interval)
+    firsts = [j.next_run_time for j in jobs]
+    assert firsts == sorted(firsts) and (firsts[-1] - firsts[0]).total_seconds() < 60
+    assert jitter_for(60) == 6 and jitter_for(86400) == MAX_JITTER
+
+
+def test_reschedule_drops_removed_sources_and_keeps_future_due_times() -> None:
+    config = load_config(ROOT / "config.toml")
+    scheduler = SourceScheduler(lambda s: None, workers=2)
+    scheduler.schedule(config.sources, {}, NOW)
+    later = NOW + timedelta(hours=3)
+    kept = config.sources[:2]
+    scheduler.schedule(kept, {kept[0].name: later}, NOW)
+    jobs = {j.id: j.next_run_time for j in scheduler._scheduler.get_jobs()}
+    assert set(jobs) == {s.name for s in kept}
+    assert jobs[kept[0].name] == later

@@ -1,0 +1,250 @@
+"""One politeness budget per host, shared by every worker thread.
+
+    slot(host)      wait for one of the host's ``per_host_concurrency`` slots,
+                    then reserve the next start time: the last start to that
+                    host + max(min_delay, its robots Crawl-delay);
+                    refuse with Throttled when that would take over max_wait
+    defer(url, s)   a 429/503 Retry-After keeps that URL quiet until then;
+                    429s from >= 2 URLs of one host within 10 min pause the host
+    deferred_until  the later of the URL's deferral and its host's pause
+
+Every host has its own Condition (on one shared lock, held only for
+bookkeeping, never while sleeping or fetching): a slow host's waiters never
+hold up a request to another host.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from topicwire.errors import FetchError
+
+Clock = Callable[[], float]  # monotonic seconds
+Sleep = Callable[[float], None]
+
+# A 429 without Retry-After still says "too fast": back off a minute rather
+# than hit the host again on the next poll (RFC 6585 4 leaves the wait to us).
+# A 503 without Retry-After is an ordinary server error; the poll interval
+# paces its retries, so it defers nothing.
+DEFAULT_429_DELAY = 60.0
+# 429s from this many distinct URLs of one host within the window mean the
+# host is rate-limiting *us*, not one resource: pause every URL of it.
+WIDEN_URLS = 2
+WIDEN_WINDOW = 600.0
+# Idle per-host state is dropped past this many hosts (article links reach
+# thousands of hosts over a daemon's life); an idle host's state is empty anyway.
+PRUNE_ABOVE = 1024
+
+
+class Throttled(FetchError):
+    """Our own politeness refused a request before anything was sent.
+
+    A busy host (``max_wait``) or a Retry-After still running: the server was
+    not asked, so callers must not record it as the server's answer.
+    """
+
+
+def host_key(url: str) -> str:
+    """``HTTP://User@Example.ORG:8080/x`` -> ``example.org:8080`` (port kept, no userinfo)."""
+    return urlsplit(url).netloc.rpartition("@")[2].lower()
+
+
+@dataclass
+class _Host:
+    """Mutable per-host bookkeeping, guarded by the limiter's lock."""
+
+    ready: threading.Condition
+    in_flight: int = 0
+    waiters: int = 0
+    last_start: float = -math.inf
+
+
+@dataclass(frozen=True)
+class _Strike:
+    """One 429 from one URL: when it came and until when it asked us to wait."""
+
+    url: str
+    at: float
+    until: float
+
+
+@dataclass
+class _Deferrals:
+    """Retry-After bookkeeping (monotonic deadlines), guarded by the limiter's lock."""
+
+    urls: dict[str, float] = field(default_factory=dict)
+    hosts: dict[str, float] = field(default_factory=dict)
+    strikes: dict[str, tuple[_Strike, ...]] = field(default_factory=dict)
+
+    def prune(self, now: float) -> None:
+        self.urls = {u: t for u, t in self.urls.items() if t > now}
+        self.hosts = {h: t for h, t in self.hosts.items() if t > now}
+        self.strikes = {h: kept for h, s in self.strikes.items() if (kept := _recent(s, now))}
+
+
+def _recent(strikes: tuple[_Strike, ...], now: float) -> tuple[_Strike, ...]:
+    return tuple(s for s in strikes if s.at > now - WIDEN_WINDOW)
+
+
+class HostLimiter:
+    """Per-host concurrency, spacing and Retry-After deferrals. Thread-safe."""
+
+    def __init__(
+        self,
+        per_host_concurrency: int = 2,
+        min_delay: float = 1.0,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = time.sleep,
+        max_wait: float = 30.0,
+    ) -> None:
+        if per_host_concurrency < 1:
+            raise ValueError(f"per_host_concurrency must be >= 1, not {per_host_concurrency}")
+        if min_delay < 0 or max_wait < 0:
+            raise ValueError("min_delay and max_wait must be >= 0")
+        self.per_host_concurrency = per_host_concurrency
+        self.min_delay = min_delay
+        self.max_wait = max_wait
+        self.clock = clock
+        self._sleep = sleep
+        self._lock = threading.Lock()
+        self._hosts: dict[str, _Host] = {}
+        self._crawl_delays: dict[str, float] = {}
+        self._deferrals = _Deferrals()
+
+    # -- spacing and concurrency ---------------------------------------------------------
+
+    @contextmanager
+    def slot(self, host: str, *, url: str | None = None) -> Iterator[None]:
+        """Hold one of ``host``'s slots, started no sooner than its spacing allows.
+
+        ``url`` only names the request in a Throttled error.
+        """
+        host = host.lower()
+        self._acquire(host, url or host)
+        try:
+            yield
+        finally:
+            self._release(host)
+
+    def set_crawl_delay(self, host: str, seconds: float | None) -> None:
+        """The host's robots.txt Crawl-delay; it spaces requests when larger than min_delay."""
+        with self._lock:
+            if seconds is None or seconds <= 0:
+                self._crawl_delays.pop(host.lower(), None)
+            else:
+                self._crawl_delays[host.lower()] = float(seconds)
+
+    def spacing(self, host: str) -> float:
+        """Seconds between two request starts to ``host``."""
+        return max(self.min_delay, self._crawl_delays.get(host.lower(), 0.0))
+
+    def _acquire(self, host: str, url: str) -> None:
+        deadline = self.clock() + self.max_wait
+        with self._lock:
+            state = self._state(host)
+            self._wait_for_slot(state, host, url, deadline)
+            now = self.clock()
+            start = max(now, state.last_start + self.spacing(host))
+            if start > deadline:
+                self._free(state)
+                raise Throttled(
+                    url,
+                    f"host busy: next request to {host} allowed in {start - now:.0f} s (max_wait {self.max_wait:g} s)",
+                )
+            # Reserve the start under the lock, sleep outside it: the next
+            # caller queues behind this start instead of racing for it.
+            state.last_start = start
+        if start > now:
+            self._sleep(start - now)
+
+    def _wait_for_slot(self, state: _Host, host: str, url: str, deadline: float) -> None:
+        while state.in_flight >= self.per_host_concurrency:
+            remaining = deadline - self.clock()
+            if remaining <= 0:
+                raise Throttled(
+                    url,
+                    f"host busy: {state.in_flight} requests to {host} in flight for more than {self.max_wait:g} s",
+                )
+            state.waiters += 1
+            try:
+                state.ready.wait(remaining)
+            finally:
+                state.waiters -= 1
+        state.in_flight += 1
+
+    def _release(self, host: str) -> None:
+        with self._lock:
+            self._free(self._hosts[host])
+
+    def _free(self, state: _Host) -> None:
+        state.in_flight -= 1
+        state.ready.notify()
+
+    def _state(self, host: str) -> _Host:
+        state = self._hosts.get(host)
+        if state is None:
+            if len(self._hosts) >= PRUNE_ABOVE:
+                self._prune_hosts()
+            state = self._hosts[host] = _Host(threading.Condition(self._lock))
+        return state
+
+    def _prune_hosts(self) -> None:
+        now = self.clock()
+        self._hosts = {
+            host: s
+            for host, s in self._hosts.items()
+            if s.in_flight or s.waiters or s.last_start + self.spacing(host) > now
+        }
+
+    # -- Retry-After ---------------------------------------------------------------------
+
+    def defer(self, url: str, seconds: float | None, status: int | None) -> None:
+        """Record a server's Retry-After for ``url`` (``seconds`` None: it sent none)."""
+        if seconds is None:
+            if status != 429:
+                return
+            seconds = DEFAULT_429_DELAY
+        now = self.clock()
+        until = now + max(0.0, seconds)
+        with self._lock:
+            d = self._deferrals
+            d.prune(now)
+            # Never retry sooner than asked: a shorter, later answer does not
+            # cut short a longer wait already promised.
+            d.urls[url] = max(until, d.urls.get(url, until))
+            if status == 429:
+                self._strike(host_key(url), _Strike(url, now, until))
+
+    def _strike(self, host: str, strike: _Strike) -> None:
+        d = self._deferrals
+        strikes = _recent(d.strikes.get(host, ()), strike.at) + (strike,)
+        d.strikes[host] = strikes
+        if len({s.url for s in strikes}) >= WIDEN_URLS:
+            until = max(s.until for s in strikes)
+            d.hosts[host] = max(until, d.hosts.get(host, until))
+
+    def deferred_until(self, url: str) -> float | None:
+        """When ``url`` may be requested again (clock seconds), or None when it may now."""
+        now = self.clock()
+        with self._lock:
+            d = self._deferrals
+            times = (d.urls.get(url), d.hosts.get(host_key(url)))
+        return max((t for t in times if t is not None and t > now), default=None)
+
+    def stats(self) -> dict[str, int | tuple[str, ...]]:
+        """A small snapshot for metrics."""
+        now = self.clock()
+        with self._lock:
+            self._deferrals.prune(now)
+            return {
+                "deferred_urls": len(self._deferrals.urls),
+                "paused_hosts": tuple(sorted(self._deferrals.hosts)),
+                "busy_hosts": sum(1 for s in self._hosts.values() if s.in_flight),
+                "crawl_delayed_hosts": len(self._crawl_delays),
+            }
