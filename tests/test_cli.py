@@ -132,3 +132,68 @@ def _wait_for_entries(url: str, proc: subprocess.Popen[str], deadline: float = 6
             pass
         time.sleep(0.2)
     raise AssertionError(f"no entries at {url} within {deadline}s")
+
+
+def test_sighup_reloads_and_a_bad_config_is_kept(tmp_path: Path, fixture_server: FixtureServer) -> None:
+    fixture_server.serve_dir("/", SITE)
+    port = free_port()
+    config = tmp_path / "c.toml"
+    config.write_text(config_text(fixture_server.url, listen=f"127.0.0.1:{port}"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "topicwire", "-c", str(config), "run"], stderr=subprocess.PIPE, text=True, env=ENV
+    )
+    try:
+        _wait_for_entries(f"http://127.0.0.1:{port}/kremlin.rss", proc)
+        broken = config_text(fixture_server.url).replace("allow_private_addresses = true", 'timeout = "soon"')
+        config.write_text(broken)
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(0.5)
+        added = '[[topics]]\nname = "turkey"\nquery = "Turkey"\n'
+        config.write_text(config_text(fixture_server.url, listen=f"127.0.0.1:{port}", extra=added))
+        proc.send_signal(signal.SIGHUP)
+        _wait_for_entries(f"http://127.0.0.1:{port}/turkey.rss", proc)  # the new topic starts full
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "event=config.invalid" in err and 'fetch.timeout: \\"soon\\"' in err and "event=config.kept" in err
+    assert "event=config.reloaded" in err
+
+
+PAGE_WITH_FEEDS = """<html><head><title>News</title>
+<link rel="alternate" type="application/rss+xml" title="All news" href="/feeds/rss.xml">
+<link rel="alternate" type="application/json+oembed" href="/oembed?x=1">
+</head><body><p>Hello</p></body></html>"""
+
+
+def test_discover_command(tmp_path: Path, fixture_server: FixtureServer, capsys: pytest.CaptureFixture[str]) -> None:
+    fixture_server.serve_dir("/feeds/", SITE / "feeds")
+    fixture_server.route("/home", PAGE_WITH_FEEDS, headers={"Content-Type": "text/html; charset=utf-8"})
+    fixture_server.route("/bare", "<html><body>no feeds</body></html>", headers={"Content-Type": "text/html"})
+    (tmp_path / "c.toml").write_text(config_text(fixture_server.url))
+    assert main(["-c", str(tmp_path / "c.toml"), "discover", f"{fixture_server.url}/home"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines() == [f"{fixture_server.url}/feeds/rss.xml\tapplication/rss+xml\tAll news"]
+    assert main(["-c", str(tmp_path / "c.toml"), "discover", f"{fixture_server.url}/feeds/rss.xml"]) == 0
+    assert "is a feed" in capsys.readouterr().out
+    assert main(["-c", str(tmp_path / "c.toml"), "discover", f"{fixture_server.url}/bare"]) == 1
+
+
+def test_auto_source_uses_the_advertised_feed(tmp_path: Path, fixture_server: FixtureServer) -> None:
+    fixture_server.serve_dir("/", SITE)
+    fixture_server.route("/home", PAGE_WITH_FEEDS, headers={"Content-Type": "text/html; charset=utf-8"})
+    text = config_text(fixture_server.url).replace(f"{fixture_server.url}/feeds/rss.xml", f"{fixture_server.url}/home")
+    (tmp_path / "c.toml").write_text(text + "[defaults]\nfulltext = false\n")
+    assert main(["-c", str(tmp_path / "c.toml"), "once"]) == 0
+    from topicwire.pipeline import utc_now
+    from topicwire.store import Store
+
+    store = Store.open(tmp_path / "var" / "topicwire.sqlite3", utc_now())
+    state = store.source_state("site")
+    store.close()
+    assert state and state.url == f"{fixture_server.url}/feeds/rss.xml"  # polled directly from now on
+    assert len([r for r in fixture_server.requests if r.path == "/home"]) == 1
+    main(["-c", str(tmp_path / "c.toml"), "once"])
+    assert len([r for r in fixture_server.requests if r.path == "/home"]) == 1
