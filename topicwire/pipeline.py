@@ -34,6 +34,7 @@ from topicwire.errors import FetchError, SourceError
 from topicwire.extract.article import extract_article
 from topicwire.extract.build import build_article
 from topicwire.extract.charset import decode_html
+from topicwire.extract.urls import canonicalize_url
 from topicwire.feeds.publish import publish_index, publish_topic
 from topicwire.sources.discover import discover_feeds
 from topicwire.sources.feed import parse_feed
@@ -254,6 +255,10 @@ class Pipeline:
         now = self.clock()
         if not (source.fulltext and item.url):
             return _fallback(item, now, teaser), True
+        if self.store.has_article_url(canonicalize_url(item.url)):
+            # Another source already stored this page (a feed and its Atom twin, a
+            # wire copy): the entry alone is enough to record the sighting.
+            return _fallback(item, now, teaser), True
         try:
             page = self.fetcher.get(item.url, accept=HTML_ACCEPT, purpose="page")
             extracted = extract_article(decode_html(page.content, page.charset), page.url)
@@ -266,14 +271,15 @@ class Pipeline:
         now = self.clock()
         new = dup = 0
         r = collected.result
+        # Pure work before taking the store's lock: other workers' polls wait on it.
+        decided = [(p, fingerprint(p.article), self.matcher.match(_match_doc(p.article))) for p in collected.prepared]
         with self.store.transaction() as store:
-            for p in collected.prepared:
-                fp = fingerprint(p.article)
+            for p, fp, topics in decided:
                 decision = decide(store.find_article(fp))
                 if decision.action == "new":
                     uid = article_uid(fp)
                     store.insert_article(uid, p.article, fp, now)
-                    store.add_topics(uid, self.matcher.match(_match_doc(p.article)), now)
+                    store.add_topics(uid, topics, now)
                     new += 1
                 else:
                     uid = decision.existing_uid or ""

@@ -105,6 +105,10 @@ class Store:
     def insert_article(self, uid: str, article: Article, fp: Fingerprint, now: datetime) -> None:
         articles.insert(self._db, uid, article, fp, now)
 
+    def has_article_url(self, url: str) -> bool:
+        with self._read() as db:
+            return articles.has_url(db, url)
+
     def touch_article(self, uid: str, now: datetime) -> None:
         articles.touch(self._db, uid, now)
 

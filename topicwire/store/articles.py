@@ -31,6 +31,10 @@ def find(db: sqlite3.Connection, fp: Fingerprint) -> tuple[str, str] | None:
     return None
 
 
+def has_url(db: sqlite3.Connection, url: str) -> bool:
+    return db.execute("SELECT 1 FROM articles WHERE url = ? LIMIT 1", (url,)).fetchone() is not None
+
+
 def insert(db: sqlite3.Connection, uid: str, a: Article, fp: Fingerprint, now: datetime) -> None:
     db.execute(
         "INSERT INTO articles (uid, source, guid_key, url, text_hash, title, text, html, summary, "
