@@ -38,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "discover":
             return cmd_discover(config, args.url)
+        if args.command == "backup":
+            return cmd_backup(config, args.path)
         return int(args.func(config))
     except TopicwireError as e:
         log.event("command.failed", command=args.command, error=str(e))
@@ -72,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     discover = sub.add_parser("discover", help="find the feeds a page advertises", description=cmd_discover.__doc__)
     discover.add_argument("url", help="a page or feed URL")
     discover.set_defaults(func=cmd_discover)
+    backup = sub.add_parser("backup", help="consistent online copy of the store", description=cmd_backup.__doc__)
+    backup.add_argument("path", type=Path, help="file to write (replaced atomically)")
+    backup.set_defaults(func=cmd_backup)
     return p
 
 
@@ -140,6 +145,18 @@ def cmd_sources(config: Config) -> int:
         moved = f" (moved to {s.url})" if s.url != s.config_url else ""
         line = f"{s.name:<24} {status:<13} {_when(s.last_polled):<19} {_when(s.next_due):<19} "
         print(f"{line}{s.error_count:>6} {s.articles:>8}  {s.error or ''}{moved}")
+    return 0
+
+
+def cmd_backup(config: Config, path: Path) -> int:
+    """Copy the store to PATH with SQLite's backup API; safe while `run` is writing."""
+    store = Store.open(config.store_path, utc_now())
+    try:
+        store.backup(path)
+        count = store.article_count()
+    finally:
+        store.close()
+    print(f"backed up {config.store_path} ({count} articles) to {path}")
     return 0
 
 

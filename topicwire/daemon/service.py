@@ -21,6 +21,8 @@ from types import FrameType
 
 from topicwire import log
 from topicwire.config import Config, SourceConfig, load_config
+from topicwire.daemon.lock import StoreLock
+from topicwire.daemon.notify import Notifier
 from topicwire.daemon.scheduler import SourceScheduler
 from topicwire.errors import ConfigError
 from topicwire.feeds.serve import FeedServer
@@ -31,6 +33,8 @@ from topicwire.store import Store
 class Daemon:
     def __init__(self, config: Config) -> None:
         self.config = config
+        self.lock = StoreLock(config.store_path)
+        self.lock.acquire()  # before opening: a second daemon must not even migrate the store
         self.store = Store.open(config.store_path, utc_now())
         self.pipeline = Pipeline(config, self.store, make_fetcher(config))
         self.scheduler = SourceScheduler(self.poll, config.fetch.concurrency)
@@ -39,6 +43,7 @@ class Daemon:
         self._wake = threading.Event()
         self._reload = False
         self._publish_lock = threading.Lock()
+        self.notifier = Notifier(self.healthy)
 
     def poll(self, source: SourceConfig) -> datetime | None:
         if self._stop.is_set():
@@ -53,9 +58,12 @@ class Daemon:
         with self._publish_lock:
             self.pipeline.publish()
 
+    def healthy(self) -> bool:
+        """The scheduler runs and the store answers: what the watchdog and /healthz report."""
+        return self.scheduler.running and not self._stop.is_set() and self.store.ping()
+
     def health(self) -> dict[str, object]:
-        ok = self.scheduler.running and not self._stop.is_set()
-        return {"status": "ok" if ok else "stopping", "sources": len(self.config.sources)}
+        return {"status": "ok" if self.healthy() else "unhealthy", "sources": len(self.config.sources)}
 
     def run(self) -> int:
         self.pipeline.prepare_store()
@@ -64,6 +72,7 @@ class Daemon:
         self._schedule()
         self.scheduler.start()
         self._install_signals()
+        self.notifier.ready()
         log.event(
             "daemon.started",
             sources=len(self.config.sources),
@@ -86,6 +95,13 @@ class Daemon:
         self.scheduler.schedule(active, due, utc_now())
 
     def reload(self) -> None:
+        self.notifier.send("RELOADING=1")
+        try:
+            self._reload_config()
+        finally:
+            self.notifier.send("READY=1")
+
+    def _reload_config(self) -> None:
         try:
             config = load_config(self.config.path)
         except ConfigError as e:
@@ -106,11 +122,13 @@ class Daemon:
 
     def shutdown(self) -> int:
         log.event("daemon.stopping")
+        self.notifier.stopping()
         self.scheduler.stop(wait=True)
         self.publish()
         self.server.stop()
         self.pipeline.fetcher.close()
         self.store.close()
+        self.lock.release()
         log.event("daemon.stopped")
         return 0
 

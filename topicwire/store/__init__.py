@@ -8,6 +8,7 @@ facade gives the rest of topicwire typed methods and no cursors.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
@@ -51,6 +52,32 @@ class Store:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    def ping(self) -> bool:
+        """Does the database answer? (watchdog and /healthz)"""
+        try:
+            with self._lock:
+                self._db.execute("SELECT 1").fetchone()
+        except sqlite3.Error:
+            return False
+        return True
+
+    def backup(self, target: Path) -> None:
+        """A consistent online copy (SQLite's backup API), written to a temp file then renamed."""
+        temp = target.with_name(f".{target.name}.tmp")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temp.unlink(missing_ok=True)
+            copy = sqlite3.connect(temp)
+            try:
+                with self._lock:
+                    self._db.backup(copy)
+            finally:
+                copy.close()
+            os.replace(temp, target)
+        except (OSError, sqlite3.Error) as e:
+            temp.unlink(missing_ok=True)
+            raise StoreError(f"backup to {target} failed: {e}") from e
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:

@@ -1,0 +1,132 @@
+"""`run` as systemd sees it: sd_notify READY/WATCHDOG/STOPPING, one daemon per store,
+online backup, and the unit's hardening score."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fixture_server import FixtureServer
+from test_cli import ENV, SITE, _wait_for_entries, config_text, free_port
+
+from topicwire.daemon.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def start(config: Path, **env: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "topicwire", "-c", str(config), "run"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**ENV, **env},
+    )
+
+
+def stop(proc: subprocess.Popen[str]) -> str:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    return err
+
+
+def test_notify_ready_watchdog_and_stopping(tmp_path: Path, fixture_server: FixtureServer) -> None:
+    fixture_server.serve_dir("/", SITE)
+    port = free_port()
+    config = tmp_path / "c.toml"
+    config.write_text(config_text(fixture_server.url, listen=f"127.0.0.1:{port}"))
+    sock_path = str(tmp_path / "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(sock_path)
+    sock.settimeout(10)
+    proc = start(config, NOTIFY_SOCKET=sock_path, WATCHDOG_USEC="200000")
+    try:
+        messages = [sock.recv(4096).decode()]
+        assert messages[0].startswith("READY=1")
+        # readiness comes after the store is open and the schedule is built: the server answers
+        _wait_for_entries(f"http://127.0.0.1:{port}/kremlin.rss", proc)
+        messages.append(sock.recv(4096).decode())
+        while "WATCHDOG=1" not in messages[-1]:
+            messages.append(sock.recv(4096).decode())
+    finally:
+        err = stop(proc)
+    stopping = sock.recv(4096).decode()
+    while "STOPPING=1" not in stopping:
+        stopping = sock.recv(4096).decode()
+    sock.close()
+    assert proc.returncode == 0, err
+
+
+def test_second_daemon_on_the_same_store_is_refused(tmp_path: Path, fixture_server: FixtureServer) -> None:
+    fixture_server.serve_dir("/", SITE)
+    port = free_port()
+    config = tmp_path / "c.toml"
+    config.write_text(config_text(fixture_server.url, listen=f"127.0.0.1:{port}"))
+    first = start(config)
+    try:
+        _wait_for_entries(f"http://127.0.0.1:{port}/kremlin.rss", first)
+        second = subprocess.run(
+            [sys.executable, "-m", "topicwire", "-c", str(config), "run"],
+            capture_output=True,
+            text=True,
+            env=ENV,
+            timeout=60,
+            check=False,
+        )
+        assert second.returncode == 1
+        assert f"another topicwire daemon (pid {first.pid}) is already running" in second.stderr
+    finally:
+        err = stop(first)
+    assert first.returncode == 0, err
+
+
+def test_backup_is_a_consistent_copy(tmp_path: Path, fixture_server: FixtureServer) -> None:
+    fixture_server.serve_dir("/", SITE)
+    config = tmp_path / "c.toml"
+    config.write_text(config_text(fixture_server.url))
+    assert main(["-c", str(config), "once"]) == 0
+    target = tmp_path / "backups" / "copy.sqlite3"
+    assert main(["-c", str(config), "backup", str(target)]) == 0
+    db = sqlite3.connect(target)
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    original = sqlite3.connect(tmp_path / "var" / "topicwire.sqlite3")
+    count = "SELECT COUNT(*) FROM articles"
+    assert db.execute(count).fetchone()[0] == original.execute(count).fetchone()[0] >= 4
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze not installed (.ci/run installs it)")
+def test_unit_hardening_scores_ok() -> None:
+    out = subprocess.run(
+        ["systemd-analyze", "security", "--offline=true", str(ROOT / "systemd" / "topicwire.service")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    ).stdout
+    score = float(re.search(r"Overall exposure level for topicwire.service: ([0-9.]+)", out).group(1))  # type: ignore[union-attr]
+    assert score <= 2.0, out[-2000:]
+
+
+def test_unit_declares_what_ops_rely_on() -> None:
+    unit = (ROOT / "systemd" / "topicwire.service").read_text()
+    for line in (
+        "Type=notify",
+        "WatchdogSec=",
+        "ExecReload=/bin/kill -HUP $MAINPID",
+        "StateDirectory=topicwire",
+        "DynamicUser=yes",
+        "Restart=on-failure",
+    ):
+        assert line in unit
+    assert os.access(ROOT / "systemd" / "topicwire.service", os.R_OK)
