@@ -108,16 +108,12 @@ KEYS: Mapping[str, Mapping[str, Key]] = {
     },
     "output": {
         "dir": Key(str, "var/feeds", "folder the feed files are written to"),
-        "base_url": Key(
-            str, "http://127.0.0.1:8080/", "public URL of that folder (self links, OPML)", _base_url
-        ),
+        "base_url": Key(str, "http://127.0.0.1:8080/", "public URL of that folder (self links, OPML)", _base_url),
         "max_items": Key(int, 100, "newest entries per feed", _positive),
         "title": Key(str, "topicwire", "title of index.opml and the feed listing"),
     },
     "server": {
-        "listen": Key(
-            str, "127.0.0.1:8080", "host:port of the built-in feed server started by `run`", _listen
-        ),
+        "listen": Key(str, "127.0.0.1:8080", "host:port of the built-in feed server started by `run`", _listen),
     },
     "fetch": {
         "user_agent": Key(
@@ -132,9 +128,7 @@ KEYS: Mapping[str, Mapping[str, Key]] = {
             parse_duration,
         ),
         "connect_timeout": Key(_DUR, "10s", "deadline for opening a connection", parse_duration),
-        "max_bytes": Key(
-            int, 10485760, "largest response body accepted, after decompression", _positive
-        ),
+        "max_bytes": Key(int, 10485760, "largest response body accepted, after decompression", _positive),
         "max_redirects": Key(int, 5, "redirects followed before giving up", _identity),
         "allow_private_addresses": Key(
             bool, False, "allow loopback/private/link-local targets (off: refused after DNS)"
@@ -263,8 +257,7 @@ class _Validator:
                     f"is not a known section (known: {', '.join(sorted(known))})",
                 )
         sec = {
-            name: self.section(name, raw.get(name, {}))
-            for name in ("store", "output", "server", "fetch", "defaults")
+            name: self.section(name, raw.get(name, {})) for name in ("store", "output", "server", "fetch", "defaults")
         }
         fetch = sec["fetch"]
         if fetch["min_interval"] and fetch["max_interval"] and fetch["min_interval"] > fetch["max_interval"]:
@@ -297,9 +290,7 @@ class _Validator:
         keys = KEYS[name]
         for key in table:
             if key not in keys:
-                self.fail(
-                    f"{where}.{key}", table[key], f"is not a known key (known: {', '.join(keys)})"
-                )
+                self.fail(f"{where}.{key}", table[key], f"is not a known key (known: {', '.join(keys)})")
         return {key: self.value(f"{where}.{key}", spec, table) for key, spec in keys.items()}
 
     def value(self, where: str, spec: Key, table: dict[str, Any]) -> Any:
@@ -326,11 +317,7 @@ class _Validator:
             return ()
         out = []
         for name, terms in table.items():
-            ok = (
-                isinstance(terms, list)
-                and terms
-                and all(isinstance(t, str) and t.strip() for t in terms)
-            )
+            ok = isinstance(terms, list) and terms and all(isinstance(t, str) and t.strip() for t in terms)
             if not ok:
                 self.fail(f"aliases.{name}", terms, "must be a non-empty list of strings")
                 continue
@@ -341,9 +328,7 @@ class _Validator:
         if not isinstance(array, list):
             self.fail(name, array, f"must be an array of tables ([[{name}]])")
             return []
-        items = [
-            (f"{name}[{i}]", self.section(name, t, f"{name}[{i}]")) for i, t in enumerate(array)
-        ]
+        items = [(f"{name}[{i}]", self.section(name, t, f"{name}[{i}]")) for i, t in enumerate(array)]
         seen: dict[str, str] = {}
         for where, item in items:
             if item["name"] in seen:

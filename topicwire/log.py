@@ -32,9 +32,7 @@ class KeyValueFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         fields: dict[str, Any] = {}
         if self.timestamps:
-            fields["ts"] = datetime.fromtimestamp(record.created, UTC).isoformat(
-                timespec="milliseconds"
-            )
+            fields["ts"] = datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
         fields["level"] = record.levelname.lower()
         fields["event"] = record.getMessage()
         fields.update(getattr(record, "tw_fields", {}))

@@ -11,9 +11,7 @@ from topicwire.extract.urls import canonicalize_url, same_site
 from topicwire.types import Article, Extracted, RawItem
 
 
-def build_article(
-    item: RawItem, page: Extracted | None, now: datetime, *, teaser: bool = False
-) -> Article:
+def build_article(item: RawItem, page: Extracted | None, now: datetime, *, teaser: bool = False) -> Article:
     """Prefer what the page says; fall back to the entry; dates fall back to ``now``.
 
     Stored HTML is rebuilt from plain paragraphs, so it is safe by construction
@@ -44,11 +42,7 @@ def _url(item: RawItem, page: Extracted | None) -> str:
     canonical = page.canonical_url if page else None
     # A canonical link pointing at another site or at the home page is a CMS
     # mistake seen in the wild; trusting it would merge unrelated articles.
-    if (
-        canonical
-        and (not own or same_site(canonical, own))
-        and urlsplit(canonical).path not in ("", "/")
-    ):
+    if canonical and (not own or same_site(canonical, own)) and urlsplit(canonical).path not in ("", "/"):
         return canonical
     return own
 

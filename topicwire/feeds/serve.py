@@ -72,11 +72,7 @@ def _request_path(environ: WSGIEnvironment) -> str:
 
 
 def _bad_segment(segment: str) -> bool:
-    return (
-        segment in ("", ".", "..")
-        or segment.startswith(".")
-        or any(c in segment for c in ("\\", "\x00", "\ufffd"))
-    )
+    return segment in ("", ".", "..") or segment.startswith(".") or any(c in segment for c in ("\\", "\x00", "\ufffd"))
 
 
 def resolve(out_dir: Path, url_path: str) -> Path | None:
@@ -127,9 +123,7 @@ def _is_fresh(environ: WSGIEnvironment, etag: str, mtime: int | None) -> bool:
     return _not_modified_since(if_modified_since, mtime)
 
 
-def _content(
-    environ: WSGIEnvironment, data: bytes, content_type: str, mtime: int | None
-) -> Response:
+def _content(environ: WSGIEnvironment, data: bytes, content_type: str, mtime: int | None) -> Response:
     """200 or 304 for a body, with validators."""
     etag = _etag(data)
     validators: Headers = (("ETag", etag), ("Cache-Control", CACHE_CONTROL))
@@ -184,11 +178,7 @@ def listing_html(out_dir: Path) -> bytes:
 
 
 def _listing_row(stem: str, names: list[str]) -> str:
-    links = (
-        f'<a href="{quote(stem + ext)}">{ext[1:]}</a>'
-        for ext in FEED_EXTENSIONS
-        if stem + ext in names
-    )
+    links = (f'<a href="{quote(stem + ext)}">{ext[1:]}</a>' for ext in FEED_EXTENSIONS if stem + ext in names)
     return f"<li>{html.escape(stem)}: " + " ".join(links) + "</li>"
 
 
@@ -274,17 +264,13 @@ class FeedServer:
         if self._server is not None:
             raise RuntimeError("FeedServer already started")
         try:
-            self._server = waitress.create_server(
-                self.app, map=self._map, host=self.host, port=self._port, threads=4
-            )
+            self._server = waitress.create_server(self.app, map=self._map, host=self.host, port=self._port, threads=4)
         except OSError as e:
             raise TopicwireError(f"cannot listen on {self.host}:{self._port}: {e}") from e
         # Several sockets when the host name resolves to several addresses.
         listening = getattr(self._server, "effective_listen", None)
         self._port = int(listening[0][1] if listening else self._server.effective_port)
-        self._thread = threading.Thread(
-            target=self._server.run, name="topicwire-feed-server", daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.run, name="topicwire-feed-server", daemon=True)
         self._thread.start()
 
     @property

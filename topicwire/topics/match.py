@@ -159,8 +159,4 @@ class TopicMatcher:
         """Names of the topics ``doc`` matches, in the order they were given."""
         index = index_doc(doc)
         cache: Cache = {}
-        return tuple(
-            name
-            for name, query in self.topics
-            if evaluate(query.root, index, DEFAULT_FIELDS, cache)
-        )
+        return tuple(name for name, query in self.topics if evaluate(query.root, index, DEFAULT_FIELDS, cache))
