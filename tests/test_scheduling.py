@@ -202,3 +202,13 @@ def test_reschedule_drops_removed_sources_and_keeps_future_due_times() -> None:
     jobs = {j.id: j.next_run_time for j in scheduler._scheduler.get_jobs()}
     assert set(jobs) == {s.name for s in kept}
     assert jobs[kept[0].name] == later
+
+
+def test_a_stop_mid_poll_loses_nothing(tmp_path: Path, server: FixtureServer) -> None:
+    server.route("/feed.xml", rss(3, timedelta(hours=1)), headers={"Content-Type": "application/rss+xml"}, etag='"v"')
+    pipeline, _, config = make(tmp_path, server)
+    pipeline.stopping.set()  # SIGTERM arrived: no article is taken up
+    assert pipeline.poll(config.sources[0]).new == 0
+    assert pipeline.store.validators(f"{server.url}/feed.xml") == (None, None)  # so the next run is not a 304
+    pipeline.stopping.clear()
+    assert pipeline.poll(config.sources[0]).new == 3

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -85,6 +86,7 @@ class Collected:
     failed: int
     published: tuple[datetime, ...] = ()  # every listed entry's date: the publishing rate
     ttl_minutes: int | None = None
+    complete: bool = True  # False when a stop cut the poll short: keep no validators then
 
 
 def make_fetcher(config: Config) -> PoliteFetcher:
@@ -110,6 +112,9 @@ class Pipeline:
         self.fetcher = fetcher
         self.clock = clock
         self.matcher = TopicMatcher([(t.name, t.query) for t in config.topics])
+        # Set on SIGTERM: polls stop fetching article pages and save what they have;
+        # items left out are not marked known, so the next run fetches them.
+        self.stopping = threading.Event()
 
     # -- start-up ----------------------------------------------------------------------
     def prepare_store(self) -> None:
@@ -240,13 +245,16 @@ class Pipeline:
         fresh = [i for i in items if not known.intersection(_keys(i))]
         prepared, failed = [], 0
         for item in fresh:
+            if self.stopping.is_set():
+                break
             article, ok = self.article_for(source, item, teaser=parsed.kind == "listing")
             failed += not ok
             if article is not None:
                 prepared.append(Prepared(article, _keys(item)))
         dates = tuple(d for i in items if (d := i.published or i.updated))
+        complete = len(prepared) == len(fresh)
         return Collected(
-            result, parsed.title, tuple(prepared), len(items) - len(fresh), failed, dates, parsed.ttl_minutes
+            result, parsed.title, tuple(prepared), len(items) - len(fresh), failed, dates, parsed.ttl_minutes, complete
         )
 
     def article_for(self, source: SourceConfig, item: RawItem, *, teaser: bool) -> tuple[Article | None, bool]:
@@ -287,7 +295,7 @@ class Pipeline:
                     dup += 1
                 store.add_item_keys(source.name, p.item_keys, uid, now)
             moved = r.permanent_url if r.permanent_url and r.permanent_url != r.requested_url else None
-            if not r.not_modified:
+            if not r.not_modified and collected.complete:
                 store.save_validators(moved or r.requested_url, r.etag, r.last_modified, now)
             interval = self.interval_for(source, collected, interval, now)
             floor = freshness_floor(dict(r.headers), collected.ttl_minutes, now)

@@ -123,6 +123,7 @@ class Daemon:
     def shutdown(self) -> int:
         log.event("daemon.stopping")
         self.notifier.stopping()
+        self.pipeline.stopping.set()  # running polls save what they have; bounded by fetch.timeout
         self.scheduler.stop(wait=True)
         self.publish()
         self.server.stop()
