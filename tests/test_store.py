@@ -153,3 +153,18 @@ def test_validators_round_trip(store: Store) -> None:
         store.save_validators("https://x.test/", '"abc"', "Thu, 14 Nov 2024 17:08:00 GMT", NOW)
     assert store.validators("https://x.test/") == ('"abc"', "Thu, 14 Nov 2024 17:08:00 GMT")
     assert store.validators("https://y.test/") == (None, None)
+
+
+def test_prune_keeps_each_feeds_newest_and_remembers_keys(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "t.sqlite3", NOW)
+    old = [save(store, article(n, published=NOW - timedelta(days=200 - n)), ("t",)) for n in range(5)]
+    fresh = save(store, article(9, published=NOW + timedelta(days=2)))  # published after the cutoff
+    cutoff = NOW + timedelta(days=1)  # everything first-seen before it is "old" by first_seen...
+    deleted, _ = store.prune(NOW - timedelta(days=90), keep_newest=2, forget_keys_before=NOW - timedelta(days=180))
+    assert deleted == 0  # ...but nothing was first seen before the cutoff
+    deleted, _ = store.prune(cutoff, keep_newest=2, forget_keys_before=NOW - timedelta(days=180))
+    assert deleted == 3  # the five old ones minus the topic's two newest; the young one stays
+    assert [a.uid for a in store.topic_entries("t", 10)] == [old[4], old[3]]
+    assert store.article(fresh) is not None and store.article(old[0]) is None
+    assert store.known_items("s", ["g0", "https://news.test/0"]) == {"g0", "https://news.test/0"}
+    store.close()

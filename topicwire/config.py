@@ -105,6 +105,7 @@ _DUR = (str,)
 KEYS: Mapping[str, Mapping[str, Key]] = {
     "store": {
         "path": Key(str, "var/topicwire.sqlite3", "SQLite database file"),
+        "keep": Key(_DUR, "90d", "how long articles are kept (each feed keeps its newest entries)", parse_duration),
     },
     "output": {
         "dir": Key(str, "var/feeds", "folder the feed files are written to"),
@@ -206,6 +207,7 @@ class TopicConfig:
 class Config:
     path: Path
     store_path: Path
+    keep: float
     output_dir: Path
     base_url: str
     max_items: int
@@ -271,6 +273,7 @@ class _Validator:
         return Config(
             path=self.path,
             store_path=base / sec["store"]["path"],
+            keep=sec["store"]["keep"],
             output_dir=base / sec["output"]["dir"],
             base_url=sec["output"]["base_url"],
             max_items=sec["output"]["max_items"],

@@ -325,6 +325,16 @@ class Pipeline:
         f = self.config.fetch
         return adaptive_interval(collected.published, now, f.min_interval, f.max_interval)
 
+    # -- retention -------------------------------------------------------------------
+    def prune(self) -> int:
+        """Delete articles older than ``store.keep``; feeds keep their newest entries."""
+        now = self.clock()
+        keep = timedelta(seconds=self.config.keep)
+        deleted, vacuumed = self.store.prune(now - keep, self.config.max_items, now - 2 * keep)
+        if deleted:
+            log.event("store.pruned", articles=deleted, vacuumed=vacuumed)
+        return deleted
+
     # -- feeds -------------------------------------------------------------------------
     def publish(self) -> int:
         """Regenerate every topic feed and index.opml; return how many files changed."""

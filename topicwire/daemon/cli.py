@@ -103,6 +103,7 @@ def cmd_once(config: Config) -> int:
         pipeline = Pipeline(config, store, fetcher)
         pipeline.prepare_store()
         outcomes = _poll_all(pipeline, config)
+        pipeline.prune()
         pipeline.publish()
     finally:
         fetcher.close()

@@ -27,6 +27,7 @@ JITTER_FRACTION = 0.1
 # Sources already due at start-up are spread over this long, not fired at once.
 STARTUP_SPREAD = 60.0
 
+MAINTENANCE = "\x00maintenance"  # no source name can clash: names are [a-z0-9._-]
 Poll = Callable[[SourceConfig], "datetime | None"]
 
 
@@ -55,7 +56,7 @@ class SourceScheduler:
 
     def schedule(self, sources: tuple[SourceConfig, ...], due: Mapping[str, datetime | None], now: datetime) -> None:
         """Make the jobs match ``sources``: add new ones, drop removed ones, update changed ones."""
-        wanted = {s.name for s in sources}
+        wanted = {s.name for s in sources} | {MAINTENANCE}
         for job in self._scheduler.get_jobs():
             if job.id not in wanted:
                 job.remove()
@@ -73,6 +74,20 @@ class SourceScheduler:
                 misfire_grace_time=None,
                 replace_existing=True,
             )
+
+    def add_maintenance(self, func: Callable[[], object], seconds: float, first: datetime) -> None:
+        """A housekeeping job (retention) beside the source jobs; never overlapping itself."""
+        self._scheduler.add_job(
+            func,
+            IntervalTrigger(seconds=seconds),
+            id=MAINTENANCE,
+            name=MAINTENANCE,
+            next_run_time=first,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            replace_existing=True,
+        )
 
     def _run(self, source: SourceConfig) -> None:
         next_due = self._poll(source)

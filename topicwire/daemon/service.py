@@ -16,7 +16,7 @@ import logging
 import os
 import signal
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import FrameType
 
 from topicwire import log
@@ -54,6 +54,10 @@ class Daemon:
             self.publish()
         return outcome.next_due
 
+    def maintain(self) -> None:
+        if self.pipeline.prune():
+            self.publish()
+
     def publish(self) -> None:
         with self._publish_lock:
             self.pipeline.publish()
@@ -70,6 +74,8 @@ class Daemon:
         self.publish()  # feeds exist (possibly empty) before the first poll ends
         self.server.start()
         self._schedule()
+        # Retention every 6 hours, the first an hour after start (not in the start-up rush).
+        self.scheduler.add_maintenance(self.maintain, 6 * 3600, utc_now() + timedelta(hours=1))
         self.scheduler.start()
         self._install_signals()
         self.notifier.ready()

@@ -19,7 +19,7 @@ from pathlib import Path
 from topicwire.errors import StoreError
 from topicwire.store import articles, http_cache, schema, sources, topics
 from topicwire.store.codec import iso
-from topicwire.store.db import connect, transaction
+from topicwire.store.db import connect, transaction, vacuum_if_worthwhile
 from topicwire.types import (
     Article,
     Fingerprint,
@@ -61,6 +61,18 @@ class Store:
         except sqlite3.Error:
             return False
         return True
+
+    def prune(self, cutoff: datetime, keep_newest: int, forget_keys_before: datetime) -> tuple[int, bool]:
+        """Retention: delete old articles (see articles.prune); VACUUM if worthwhile.
+        Returns (articles deleted, vacuumed)."""
+        with self.transaction():
+            deleted = articles.prune(self._db, cutoff, keep_newest, forget_keys_before)
+        with self._lock:
+            try:
+                vacuumed = vacuum_if_worthwhile(self._db) if deleted else False
+            except sqlite3.Error as e:
+                raise StoreError(f"vacuum failed: {e}") from e
+        return deleted, vacuumed
 
     def backup(self, target: Path) -> None:
         """A consistent online copy (SQLite's backup API), written to a temp file then renamed."""

@@ -89,6 +89,22 @@ def known_keys(db: sqlite3.Connection, source: str, keys: Iterable[str]) -> froz
     return frozenset(found)
 
 
+def prune(db: sqlite3.Connection, cutoff: datetime, keep_newest: int, forget_keys_before: datetime) -> int:
+    """Delete articles first seen and published before ``cutoff``, except each topic's
+    ``keep_newest`` newest (a feed keeps its entries however old). Returns the count."""
+    cursor = db.execute(
+        "DELETE FROM articles WHERE first_seen < :cutoff AND published < :cutoff AND uid NOT IN ("
+        "  SELECT uid FROM ("
+        "    SELECT t.uid, ROW_NUMBER() OVER (PARTITION BY t.topic ORDER BY a.published DESC) AS n"
+        "    FROM topic_articles t JOIN articles a ON a.uid = t.uid"
+        "  ) AS ranked WHERE n <= :keep)",
+        {"cutoff": iso(cutoff), "keep": keep_newest},
+    )
+    # Keys of pruned articles are kept for another retention period, then forgotten.
+    db.execute("DELETE FROM item_keys WHERE uid IS NULL AND seen < ?", (iso(forget_keys_before),))
+    return cursor.rowcount
+
+
 def get(db: sqlite3.Connection, uid: str) -> StoredArticle | None:
     row = db.execute(f"SELECT {_COLUMNS} FROM articles WHERE uid = ?", (uid,)).fetchone()
     return to_stored(row, ()) if row else None

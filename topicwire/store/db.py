@@ -46,3 +46,13 @@ def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     except sqlite3.Error as e:
         db.execute("ROLLBACK")
         raise StoreError(f"cannot commit: {e}") from e
+
+
+def vacuum_if_worthwhile(db: sqlite3.Connection, threshold: float = 0.25) -> bool:
+    """VACUUM when more than ``threshold`` of the file is free pages (SQLite-only, so here)."""
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    free = db.execute("PRAGMA freelist_count").fetchone()[0]
+    if not pages or free / pages <= threshold:
+        return False
+    db.execute("VACUUM")
+    return True

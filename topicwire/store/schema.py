@@ -60,7 +60,9 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE item_keys (
         source   TEXT NOT NULL,
         item_key TEXT NOT NULL,
-        uid      TEXT NOT NULL REFERENCES articles (uid) ON DELETE CASCADE,
+        -- NULL once retention pruned the article: the key stays known, so an
+        -- entry still listed in its feed is not ingested again as new.
+        uid      TEXT REFERENCES articles (uid) ON DELETE SET NULL,
         seen     TEXT NOT NULL,
         PRIMARY KEY (source, item_key)
     );
