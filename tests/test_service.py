@@ -130,3 +130,37 @@ def test_unit_declares_what_ops_rely_on() -> None:
     ):
         assert line in unit
     assert os.access(ROOT / "systemd" / "topicwire.service", os.R_OK)
+
+
+def test_metrics_and_stats(tmp_path: Path, fixture_server: FixtureServer, capsys: pytest.CaptureFixture[str]) -> None:
+    import requests
+
+    fixture_server.serve_dir("/", SITE)
+    port = free_port()
+    config = tmp_path / "c.toml"
+    config.write_text(config_text(fixture_server.url, listen=f"127.0.0.1:{port}"))
+    proc = start(config)
+    try:
+        _wait_for_entries(f"http://127.0.0.1:{port}/kremlin.rss", proc)
+        response = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+    finally:
+        err = stop(proc)
+    assert proc.returncode == 0, err
+    text = response.text
+    assert response.headers["Content-Type"].startswith("text/plain")
+    for needle in (
+        'topicwire_polls_total{outcome="ok",source="site"} 1.0',
+        'topicwire_articles_total{result="new",source="site"} 4.0',
+        'topicwire_extractions_total{method="trafilatura"} 4.0',
+        "topicwire_poll_seconds_bucket",
+        "topicwire_fetch_seconds_count 1.0",
+        "topicwire_feed_render_seconds_count",
+        "topicwire_stored_articles 4.0",
+        "topicwire_store_bytes",
+        'topicwire_last_success_timestamp_seconds{source="site"}',
+        'topicwire_deferrals{kind="deferred_urls"} 0.0',
+    ):
+        assert needle in text, needle
+    assert main(["-c", str(config), "stats"]) == 0
+    out = capsys.readouterr().out
+    assert "articles     4  by extraction: trafilatura=4" in out and "1 ok" in out

@@ -37,6 +37,7 @@ from topicwire.extract.build import build_article
 from topicwire.extract.charset import decode_html
 from topicwire.extract.urls import canonicalize_url
 from topicwire.feeds.publish import publish_index, publish_topic
+from topicwire.metrics import Metrics
 from topicwire.sources.discover import discover_feeds
 from topicwire.sources.feed import parse_feed
 from topicwire.sources.fetch import HTML_ACCEPT, PerThreadFetcher
@@ -115,6 +116,7 @@ class Pipeline:
         # Set on SIGTERM: polls stop fetching article pages and save what they have;
         # items left out are not marked known, so the next run fetches them.
         self.stopping = threading.Event()
+        self.metrics: Metrics | None = None  # set by the daemon; `once` keeps none
 
     # -- start-up ----------------------------------------------------------------------
     def prepare_store(self) -> None:
@@ -141,6 +143,12 @@ class Pipeline:
 
     # -- one poll ----------------------------------------------------------------------
     def poll(self, source: SourceConfig) -> PollOutcome:
+        outcome = self._poll(source)
+        if self.metrics is not None:
+            self.metrics.observe_poll(outcome)
+        return outcome
+
+    def _poll(self, source: SourceConfig) -> PollOutcome:
         started = time.monotonic()
         state = self.store.source_state(source.name)
         if state and state.retired:
@@ -211,6 +219,8 @@ class Pipeline:
         etag, last_modified = self.store.validators(url)
         purpose: Purpose = "page" if source.kind == "page" else "feed"
         result = self.fetcher.get(url, etag=etag, last_modified=last_modified, purpose=purpose)
+        if self.metrics is not None:
+            self.metrics.fetch_seconds.observe(result.elapsed_ms / 1000)
         if result.not_modified:
             return Collected(result, "", (), 0, 0)
         if source.kind == "auto" and sniff_kind(result) == "page":
@@ -289,6 +299,8 @@ class Pipeline:
                     store.insert_article(uid, p.article, fp, now)
                     store.add_topics(uid, topics, now)
                     new += 1
+                    if self.metrics is not None:
+                        self.metrics.extractions.labels(p.article.method).inc()
                 else:
                     uid = decision.existing_uid or ""
                     store.touch_article(uid, now)
@@ -338,11 +350,14 @@ class Pipeline:
     # -- feeds -------------------------------------------------------------------------
     def publish(self) -> int:
         """Regenerate every topic feed and index.opml; return how many files changed."""
+        started = time.monotonic()
         docs = [self.feed_doc(t.name, t.title, t.description) for t in self.config.topics]
         changed = 0
         for doc in docs:
             changed += len(publish_topic(self.config.output_dir, doc))
         publish_index(self.config.output_dir, docs, self.config.title)
+        if self.metrics is not None:
+            self.metrics.render_seconds.observe(time.monotonic() - started)
         log.event("feeds.published", topics=len(docs), changed=changed)
         return changed
 

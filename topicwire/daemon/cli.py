@@ -69,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         ("once", cmd_once, "poll every source once, store, regenerate every feed"),
         ("run", cmd_run, "the daemon: poll on schedule, serve the feeds"),
         ("sources", cmd_sources, "each source's last poll, status, error, article count"),
+        ("stats", cmd_stats, "the figures /metrics exports, for a person"),
     ):
         sub.add_parser(name, help=help_text, description=help_text).set_defaults(func=func)
     discover = sub.add_parser("discover", help="find the feeds a page advertises", description=cmd_discover.__doc__)
@@ -146,6 +147,30 @@ def cmd_sources(config: Config) -> int:
         moved = f" (moved to {s.url})" if s.url != s.config_url else ""
         line = f"{s.name:<24} {status:<13} {_when(s.last_polled):<19} {_when(s.next_due):<19} "
         print(f"{line}{s.error_count:>6} {s.articles:>8}  {s.error or ''}{moved}")
+    return 0
+
+
+def cmd_stats(config: Config) -> int:
+    store = Store.open(config.store_path, utc_now())
+    try:
+        store.sync_sources(tuple((s.name, s.url, s.kind) for s in config.sources))
+        states = store.source_states(tuple(s.name for s in config.sources))
+        total, methods = store.article_count(), store.method_counts()
+    finally:
+        store.close()
+    size = sum(p.stat().st_size for p in config.store_path.parent.glob(config.store_path.name + "*") if p.is_file())
+    feeds = sorted(config.output_dir.glob("*.rss")) if config.output_dir.exists() else []
+    print(f"store        {config.store_path} ({size / 1e6:.1f} MB)")
+    print(f"articles     {total}  by extraction: " + (", ".join(f"{m}={n}" for m, n in methods.items()) or "-"))
+    print(f"topic feeds  {len(feeds)} in {config.output_dir}")
+    failing = [s for s in states if s.error_count >= config.fetch.failing_after]
+    print(
+        f"sources      {len(states)}: {sum(s.status in ('ok', 'not_modified') for s in states)} ok, "
+        f"{sum(s.status == 'error' for s in states)} erroring ({len(failing)} failing), "
+        f"{sum(s.retired is not None for s in states)} retired, {sum(s.status == 'never' for s in states)} never polled"
+    )
+    for s in states:
+        print(f"  {s.name:<24} {s.articles:>6} articles  last success {_when(s.last_success)}")
     return 0
 
 

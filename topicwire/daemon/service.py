@@ -26,6 +26,7 @@ from topicwire.daemon.notify import Notifier
 from topicwire.daemon.scheduler import SourceScheduler
 from topicwire.errors import ConfigError
 from topicwire.feeds.serve import FeedServer
+from topicwire.metrics import Metrics, StoreFigures
 from topicwire.pipeline import Pipeline, make_fetcher, utc_now
 from topicwire.store import Store
 
@@ -38,7 +39,12 @@ class Daemon:
         self.store = Store.open(config.store_path, utc_now())
         self.pipeline = Pipeline(config, self.store, make_fetcher(config))
         self.scheduler = SourceScheduler(self.poll, config.fetch.concurrency)
-        self.server = FeedServer(f"{config.listen[0]}:{config.listen[1]}", config.output_dir, self.health)
+        self.metrics = Metrics()
+        self.metrics.add_state(self.figures)
+        self.pipeline.metrics = self.metrics
+        self.server = FeedServer(
+            f"{config.listen[0]}:{config.listen[1]}", config.output_dir, self.health, self.metrics.exposition
+        )
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._reload = False
@@ -61,6 +67,12 @@ class Daemon:
     def publish(self) -> None:
         with self._publish_lock:
             self.pipeline.publish()
+
+    def figures(self) -> StoreFigures:
+        names = tuple(s.name for s in self.config.sources)
+        limiter = self.pipeline.fetcher.limiter.stats()
+        counts = {k: v if isinstance(v, int) else len(v) for k, v in limiter.items()}
+        return self.store.source_states(names), self.store.path, self.store.article_count(), counts
 
     def healthy(self) -> bool:
         """The scheduler runs and the store answers: what the watchdog and /healthz report."""
@@ -120,6 +132,7 @@ class Daemon:
         old = self.pipeline
         self.config = config
         self.pipeline = Pipeline(config, self.store, make_fetcher(config))
+        self.pipeline.metrics = self.metrics
         self.pipeline.prepare_store()
         self._schedule()
         self.publish()

@@ -41,6 +41,8 @@ CONTENT_TYPES = {
 }
 FEED_EXTENSIONS = (".rss", ".atom", ".json")
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
+Exposition = Callable[[], tuple[bytes, str]]  # Prometheus text and its content type
 # Readers may keep a copy but must revalidate; with ETags that costs a 304.
 CACHE_CONTROL = "no-cache"
 
@@ -206,25 +208,28 @@ def _default_health() -> Mapping[str, Any]:
     return {"status": "ok"}
 
 
-def handle(environ: WSGIEnvironment, out_dir: Path, health: Health) -> Response:
+def handle(environ: WSGIEnvironment, out_dir: Path, health: Health, metrics: Exposition | None = None) -> Response:
     """Route one request (pure but for reading the folder)."""
     if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
         return NOT_ALLOWED
     path = _request_path(environ)
     if path == HEALTH_PATH:
         return _serve_health(health)
+    if path == METRICS_PATH and metrics is not None:
+        body, content_type = metrics()
+        return Response("200 OK", (("Content-Type", content_type), ("Content-Length", str(len(body)))), body)
     if path == "/":
         return _serve_root(environ, out_dir)
     target = resolve(out_dir, path)
     return NOT_FOUND if target is None else _serve_file(environ, target)
 
 
-def make_app(out_dir: Path, health: Health | None = None) -> WSGIApplication:
-    """A WSGI app serving ``out_dir`` read-only, plus ``/healthz``."""
+def make_app(out_dir: Path, health: Health | None = None, metrics: Exposition | None = None) -> WSGIApplication:
+    """A WSGI app serving ``out_dir`` read-only, plus ``/healthz`` and (if given) ``/metrics``."""
     check = health or _default_health
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        response = handle(environ, out_dir, check)
+        response = handle(environ, out_dir, check, metrics)
         start_response(response.status, list(response.headers))
         # HEAD: same headers (Content-Length included), no body.
         return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else response.body]
@@ -252,9 +257,11 @@ class FeedServer:
     >>> server.stop()
     """
 
-    def __init__(self, listen: str, out_dir: Path, health: Health | None = None) -> None:
+    def __init__(
+        self, listen: str, out_dir: Path, health: Health | None = None, metrics: Exposition | None = None
+    ) -> None:
         self.host, self._port = parse_listen(listen)
-        self.app = make_app(out_dir, health)
+        self.app = make_app(out_dir, health, metrics)
         # Our own socket map: stop() closes everything in it, nothing else.
         self._map: dict[int, Any] = {}
         self._server: Any = None

@@ -162,6 +162,10 @@ class Store:
         with self._read() as db:
             return articles.count(db)
 
+    def method_counts(self) -> dict[str, int]:
+        with self._read() as db:
+            return articles.counts_by_method(db)
+
     def match_docs(self) -> tuple[tuple[str, MatchDoc], ...]:
         with self._read() as db:
             return tuple(articles.match_docs(db))

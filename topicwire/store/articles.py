@@ -115,6 +115,10 @@ def match_docs(db: sqlite3.Connection) -> Iterator[tuple[str, MatchDoc]]:
         yield r["uid"], MatchDoc(r["title"], r["text"], r["source"], r["language"], r["author"])
 
 
+def counts_by_method(db: sqlite3.Connection) -> dict[str, int]:
+    return dict(db.execute("SELECT method, COUNT(*) FROM articles GROUP BY method ORDER BY method").fetchall())
+
+
 def count(db: sqlite3.Connection) -> int:
     return int(db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 

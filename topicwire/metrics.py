@@ -1,0 +1,87 @@
+"""Prometheus metrics (prometheus-client), served on ``/metrics`` by ``run``.
+
+Counters and histograms are fed by the pipeline as it works; figures that the
+store or the host limiter already hold (articles, store size, last success,
+deferrals) are read at scrape time, so they are right after a restart too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
+
+from topicwire.types import PollOutcome, SourceState
+
+LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 60, 120)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.polls = Counter("topicwire_polls", "Polls by source and outcome", ["source", "outcome"], registry=r)
+        self.articles = Counter("topicwire_articles", "Articles by source and result", ["source", "result"], registry=r)
+        self.extractions = Counter(
+            "topicwire_extractions", "Stored articles by extraction method", ["method"], registry=r
+        )
+        self.poll_seconds = Histogram(
+            "topicwire_poll_seconds", "Whole poll: fetch, parse, extract, store", buckets=LATENCY_BUCKETS, registry=r
+        )
+        self.fetch_seconds = Histogram(
+            "topicwire_fetch_seconds", "One source document's HTTP fetch", buckets=LATENCY_BUCKETS, registry=r
+        )
+        self.render_seconds = Histogram(
+            "topicwire_feed_render_seconds", "Regenerating every topic feed", buckets=LATENCY_BUCKETS, registry=r
+        )
+
+    def observe_poll(self, outcome: PollOutcome) -> None:
+        self.polls.labels(outcome.source, outcome.status).inc()
+        self.poll_seconds.observe(outcome.ms / 1000)
+        if outcome.new:
+            self.articles.labels(outcome.source, "new").inc(outcome.new)
+        if outcome.duplicates:
+            self.articles.labels(outcome.source, "duplicate").inc(outcome.duplicates)
+
+    def add_state(self, read: Callable[[], StoreFigures]) -> None:
+        """Figures read at scrape time (store, limiter)."""
+        self.registry.register(_StateCollector(read))
+
+    def exposition(self) -> tuple[bytes, str]:
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+StoreFigures = tuple[tuple[SourceState, ...], Path, int, Mapping[str, int]]
+
+
+class _StateCollector(Collector):
+    def __init__(self, read: Callable[[], StoreFigures]) -> None:
+        self._read = read
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        states, store_path, articles, limiter = self._read()
+        yield _gauge("topicwire_stored_articles", "Articles in the store", articles)
+        size = sum(p.stat().st_size for p in store_path.parent.glob(store_path.name + "*") if p.is_file())
+        yield _gauge("topicwire_store_bytes", "Store size on disk (database, WAL and lock files)", size)
+        last = GaugeMetricFamily(
+            "topicwire_last_success_timestamp_seconds", "Last successful poll per source", labels=["source"]
+        )
+        errors = GaugeMetricFamily("topicwire_source_consecutive_errors", "Failures in a row", labels=["source"])
+        for s in states:
+            if s.last_success:
+                last.add_metric([s.name], s.last_success.timestamp())
+            errors.add_metric([s.name], s.error_count)
+        yield last
+        yield errors
+        deferred = GaugeMetricFamily("topicwire_deferrals", "Politeness deferrals in force", labels=["kind"])
+        for kind, value in limiter.items():
+            deferred.add_metric([kind], value)
+        yield deferred
+
+
+def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
+    return GaugeMetricFamily(name, doc, value=value)
