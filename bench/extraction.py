@@ -1,0 +1,262 @@
+"""Extraction quality and speed: topicwire's chain against bare trafilatura (issue 4).
+
+    python bench/extraction.py [CORPUS_DIR] [--limit N]
+
+CORPUS_DIR defaults to ../shared/corpus (see its README for both page sets and how
+upstream scores them). Per set, in one process and on the same decoded pages:
+
+- bare:  ``trafilatura.extract(html)``, default settings (trafilatura's own text);
+- chain: ``topicwire.extract.article.extract_article(html, url).text``.
+
+trafilatura eval (pages/trafilatura, annotated pages): "with"/"without" snippets
+found in the whitespace-normalised text, P/R/F1 over all snippets (upstream
+tests/eval_common.py). Zyte (pages/article-extraction-benchmark): 4-token shingle
+TP/FP/FN per page normalised to sum 1, precision and recall averaged over pages, F1
+from the two means (upstream evaluate.py). Pages are decoded once with
+``decode_html`` outside the timers; each timer covers one call, and the two
+extractors take turns going first (see ``run``). Timings move with other load on the
+machine; the ratio, measured page by page in the same run, moves less.
+
+Template learning needs several pages of one source; both sets hold about one page
+per site (the host counts are printed), so it is measured on the fixture site
+(tests/fixtures/site/news: ten pages of one outlet): the chain's text of each page,
+stripped with a template learned from the full text of the other nine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import statistics
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT)]
+
+import lxml.html  # noqa: E402
+import trafilatura  # noqa: E402
+
+from topicwire.errors import ParseError  # noqa: E402
+from topicwire.extract import template  # noqa: E402
+from topicwire.extract.article import extract_article  # noqa: E402
+from topicwire.extract.charset import decode_html  # noqa: E402
+from topicwire.extract.clean import element_paragraphs  # noqa: E402
+
+SITE = ROOT / "tests" / "fixtures" / "site"
+_SPACE = re.compile(r"\s+")
+_TOKEN = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str
+    url: str
+    html: str
+    truth: dict[str, object]
+
+
+Extractor = Callable[[Page], str]
+
+
+def bare(page: Page) -> str:
+    return trafilatura.extract(page.html) or ""
+
+
+def chain(page: Page) -> str:
+    try:
+        return extract_article(page.html, page.url or "http://corpus.test/").text
+    except ParseError:
+        return ""
+
+
+def load(folder: Path, index: str, limit: int | None) -> list[Page]:
+    truth = json.loads((folder / index).read_text(encoding="utf-8"))
+    pages = []
+    for key, meta in sorted(truth.items())[:limit]:
+        if meta.get("annotated") is False:
+            continue
+        raw = gzip.open(folder / meta["stored_as"], "rb").read()
+        pages.append(Page(key, meta.get("url") or "", decode_html(raw, None), meta))
+    return pages
+
+
+def run(pages: list[Page]) -> dict[str, tuple[list[str], list[float]]]:
+    """Both extractors on every page, the first one alternating from page to page.
+
+    trafilatura caches text helpers (functools.lru_cache) and warms up lazily; whichever
+    runs second on a page would profit, so neither always does. A few untimed pages
+    warm both first.
+    """
+    methods: dict[str, Extractor] = {"bare": bare, "chain": chain}
+    for page in pages[:3]:
+        for extract in methods.values():
+            extract(page)
+    results: dict[str, tuple[list[str], list[float]]] = {name: ([], []) for name in methods}
+    for i, page in enumerate(pages):
+        for name in sorted(methods, reverse=bool(i % 2)):
+            started = time.perf_counter()
+            text = methods[name](page)
+            results[name][1].append((time.perf_counter() - started) * 1000)
+            results[name][0].append(text)
+    return results
+
+
+# -- scoring (as upstream) ---------------------------------------------------------------------
+
+
+def snippet_prf(pages: list[Page], texts: list[str]) -> tuple[float, float, float]:
+    tp = fn = fp = 0
+    for page, text in zip(pages, texts, strict=True):
+        text = _SPACE.sub(" ", text).strip()
+        for snippet in page.truth["with"]:  # type: ignore[attr-defined]
+            found = _SPACE.sub(" ", snippet).strip() in text
+            tp, fn = tp + found, fn + (not found)
+        fp += sum(_SPACE.sub(" ", s).strip() in text for s in page.truth["without"])  # type: ignore[attr-defined]
+    return _prf(tp / max(tp + fp, 1), tp / max(tp + fn, 1))
+
+
+def shingle_prf(truths: list[str], texts: list[str]) -> tuple[float, float, float]:
+    scores = [_shingle_counts(true, pred) for true, pred in zip(truths, texts, strict=True)]
+    precision = statistics.mean(_ratio(tp, fp, fn) for tp, fp, fn in scores if tp + fp > 0)
+    recall = statistics.mean(_ratio(tp, fn, fp) for tp, fp, fn in scores if tp + fn > 0)
+    return _prf(precision, recall)
+
+
+def _shingle_counts(true: str, pred: str) -> tuple[float, float, float]:
+    expected, got = _shingles(true), _shingles(pred)
+    tp = sum((expected & got).values())
+    fp, fn = sum((got - expected).values()), sum((expected - got).values())
+    total = tp + fp + fn
+    return (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
+
+
+def _shingles(text: str, n: int = 4) -> Counter[tuple[str, ...]]:
+    tokens = _TOKEN.findall(text)
+    return Counter(tuple(tokens[i : i + n]) for i in range(max(1, len(tokens) - n + 1)) if tokens[i : i + n])
+
+
+def _ratio(tp: float, wrong: float, other: float) -> float:
+    """upstream precision_score / recall_score: 1 when nothing is wrong on either side."""
+    if wrong == other == 0:
+        return 1.0
+    return 0.0 if tp == wrong == 0 else tp / (tp + wrong)
+
+
+def _prf(precision: float, recall: float) -> tuple[float, float, float]:
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+# -- template learning on the fixture site -------------------------------------------------------
+
+
+def fixture_template(text: Callable[[Page], str]) -> tuple[tuple[float, float, float], tuple[float, float, float], int]:
+    """Shingle P/R/F1 of ``text`` on the ten news pages, without and with a template."""
+    teasers = json.loads((SITE / "expected.json").read_text(encoding="utf-8"))["listing"]["items"]
+    pages, truths = [], []
+    for item in teasers:
+        html = (SITE / item["path"].lstrip("/")).read_text(encoding="utf-8").replace("{{BASE}}", "http://news.test")
+        pages.append(Page(item["path"], "http://news.test" + item["path"], html, {}))
+        truths.append("\n".join(item["teaser"]).removesuffix("\u00a0…").removesuffix(" …"))
+    plain = [text(page) for page in pages]
+    stripped, removed = [], 0
+    for i in range(len(pages)):
+        learned = template.Template("caucasus-wire")
+        for other in pages[:i] + pages[i + 1 :]:
+            learned = template.learn(learned, _page_lines(other.html), other.url)
+        paragraphs = plain[i].split("\n\n")
+        kept = template.strip(learned, paragraphs)
+        removed += len(paragraphs) - len(kept)
+        stripped.append("\n\n".join(kept))
+    return shingle_prf(truths, plain), shingle_prf(truths, stripped), removed
+
+
+def full_text(page: Page) -> str:
+    return "\n\n".join(_page_lines(page.html))
+
+
+def _page_lines(html: str) -> tuple[str, ...]:
+    return element_paragraphs(lxml.html.document_fromstring(html).body)
+
+
+def site_of(page: Page) -> str:
+    """The page's host; an archived page's original host; the page itself when it has no URL."""
+    url = page.url.split("/web/", 1)[1].split("/", 1)[-1] if "//web.archive.org/web/" in page.url else page.url
+    return urlsplit(url).hostname or page.key
+
+
+def largest_site(pages: list[Page]) -> int:
+    """Pages of the site with the most pages in the set."""
+    return max(Counter(map(site_of, pages)).values(), default=0)
+
+
+# -- report ------------------------------------------------------------------------------------
+
+
+def timing(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def report(
+    name: str, pages: list[Page], scores: dict[str, tuple[float, float, float]], times: dict[str, list[float]]
+) -> None:
+    print(
+        f"{name}: {len(pages)} pages, {len(set(map(site_of, pages)))} sites, "
+        f"at most {largest_site(pages)} pages of one site (template learning needs {template.MIN_PAGES}+)"
+    )
+    for method in ("bare", "chain"):
+        p, r, f = scores[method]
+        median, p95 = timing(times[method])
+        print(f"  {method:<6} P {p:.3f}  R {r:.3f}  F1 {f:.3f}   ms/page median {median:6.1f}  p95 {p95:6.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=ROOT.parent / "shared" / "corpus")
+    parser.add_argument("--limit", type=int, default=None, help="first N pages of each set")
+    args = parser.parse_args()
+    sets = {
+        "trafilatura-eval": load(args.corpus / "pages" / "trafilatura", "expectations.json", args.limit),
+        "zyte": load(args.corpus / "pages" / "article-extraction-benchmark", "ground-truth.json", args.limit),
+    }
+    f1: dict[str, dict[str, float]] = {}
+    all_times: dict[str, list[float]] = {"bare": [], "chain": []}
+    for name, pages in sets.items():
+        results = run(pages)
+        scores, times = {}, {}
+        for method, (texts, times[method]) in results.items():
+            all_times[method] += times[method]
+            if name == "zyte":
+                scores[method] = shingle_prf([str(p.truth["articleBody"]) for p in pages], texts)
+            else:
+                scores[method] = snippet_prf(pages, texts)
+        report(name, pages, scores, times)
+        f1[name] = {method: score[2] for method, score in scores.items()}
+    print("fixture site, 10 pages of one outlet, shingle F1 before -> after strip(template of the other 9):")
+    for label, text in (("chain text", chain), ("full page text", full_text)):
+        before, after, removed = fixture_template(text)
+        print(
+            f"  {label:<15} F1 {before[2]:.3f} -> {after[2]:.3f}  P {before[0]:.3f} -> {after[0]:.3f}"
+            f"  R {before[1]:.3f} -> {after[1]:.3f}  {removed} paragraphs removed"
+        )
+    ratio = statistics.median(all_times["chain"]) / statistics.median(all_times["bare"])
+    print(
+        f"summary: eval_f1 bare={f1['trafilatura-eval']['bare']:.3f} chain={f1['trafilatura-eval']['chain']:.3f}"
+        f" zyte_f1 bare={f1['zyte']['bare']:.3f} chain={f1['zyte']['chain']:.3f}"
+        f" template_fullpage_f1={before[2]:.3f}->{after[2]:.3f}"
+        f" ms_median bare={statistics.median(all_times['bare']):.1f} chain={statistics.median(all_times['chain']):.1f}"
+        f" median_ratio={ratio:.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()

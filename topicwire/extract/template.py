@@ -1,0 +1,175 @@
+"""Per-source template learning: text blocks that recur across a source's pages.
+
+A site's template (navigation, "About Us" blurbs, legal disclaimers, comment rules,
+"Most popular stories" and other headline sidebars) writes the same lines on page
+after page, while an article's own paragraphs appear on one page. The extractor
+keeps some of that template (issue 4); counting, per source, on how many distinct
+pages each normalized block was seen finds it without any per-site rule.
+
+    learn(template, paragraphs, page_key)   count each distinct block once per page
+    strip(template, paragraphs)             drop blocks seen on >= K pages and a share of them
+
+Everything here is pure: a ``Template`` in, a new ``Template`` out; ``to_json`` and
+``from_json`` give the text the store keeps per source.
+
+Bounds and adaptation: every ``half_life`` learned pages all counts (and the page
+count) are halved, so a block the site stopped printing fades out and blocks seen on
+one page only are forgotten; at most ``max_blocks`` blocks are kept, least seen and
+least recent first out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from topicwire.extract.clean import normalize_text
+
+MIN_PAGES = 3  # K: a block on fewer distinct pages is never template (2 could be a story + its update)
+SHORT_SHARE = 0.1  # of the pages seen: menus, labels and sidebar headlines
+# A long paragraph must recur on far more of the pages: a disclaimer is on nearly all of
+# them, while a wire paragraph quoted by a few articles of a series is on a few.
+LONG_SHARE = 0.5
+LONG_WORDS = 40
+HALF_LIFE = 64  # pages between two halvings of every count
+MAX_BLOCKS = 2000
+MAX_RECENT_PAGES = 256  # page keys remembered so that learning a page again counts nothing
+_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Template:
+    """What one source's pages have in common.
+
+    ``blocks`` maps a normalized block's hash to the (decayed) number of distinct pages
+    it was seen on, least recently seen first; ``long`` lists the hashes of long blocks
+    (over ``LONG_WORDS`` words); ``pages_seen`` is the decayed number of pages learned;
+    ``recent_pages`` holds hashes of the last page keys learned.
+    """
+
+    source: str
+    blocks: tuple[tuple[str, int], ...] = ()
+    pages_seen: int = 0
+    learned: int = 0  # pages learned since the last halving
+    long: frozenset[str] = frozenset()
+    recent_pages: tuple[str, ...] = ()
+
+
+def learn(
+    template: Template,
+    paragraphs: Sequence[str],
+    page_key: str,
+    *,
+    half_life: int = HALF_LIFE,
+    max_blocks: int = MAX_BLOCKS,
+) -> Template:
+    """``template`` updated with one page's paragraphs (or lines); a page is counted once."""
+    page = _hash(page_key)
+    if page in template.recent_pages:
+        return template
+    seen = _distinct(paragraphs)
+    counts = dict(template.blocks)
+    for key in seen:  # re-inserted last: the tuple stays ordered by recency
+        counts[key] = counts.pop(key, 0) + 1
+    long = template.long | {key for key, words in seen.items() if words > LONG_WORDS}
+    pages, learned = template.pages_seen + 1, template.learned + 1
+    if learned >= half_life:
+        counts = {key: count // 2 for key, count in counts.items() if count >= 2}
+        pages, learned = pages // 2, 0
+    kept = _evict(counts, max_blocks)
+    return replace(
+        template,
+        blocks=tuple(kept.items()),
+        pages_seen=pages,
+        learned=learned,
+        long=long & kept.keys(),
+        recent_pages=(*template.recent_pages, page)[-MAX_RECENT_PAGES:],
+    )
+
+
+def strip(template: Template, paragraphs: Sequence[str], *, min_pages: int = MIN_PAGES) -> tuple[str, ...]:
+    """``paragraphs`` without the source's template blocks, in their order.
+
+    A paragraph goes only if seen on at least ``min_pages`` distinct pages (never
+    fewer than 2) and on the share of all pages its length requires. If nothing would
+    be left, the page is all template to us (an article learned under several URLs),
+    and it is returned whole rather than emptied.
+    """
+    doomed = template_blocks(template, min_pages=min_pages)
+    kept = tuple(p for p in paragraphs if _hash(_normalize(p)) not in doomed)
+    return kept if any(normalize_text(p) for p in kept) else tuple(paragraphs)
+
+
+def template_blocks(template: Template, *, min_pages: int = MIN_PAGES) -> frozenset[str]:
+    """Hashes of the blocks ``strip`` removes."""
+    floor = max(min_pages, 2)
+    return frozenset(
+        key
+        for key, count in template.blocks
+        if count >= floor and count >= (LONG_SHARE if key in template.long else SHORT_SHARE) * template.pages_seen
+    )
+
+
+def to_json(template: Template) -> str:
+    """Compact JSON for the store; ``from_json`` reads it back."""
+    return json.dumps(
+        {
+            "format": _FORMAT,
+            "source": template.source,
+            "pages_seen": template.pages_seen,
+            "learned": template.learned,
+            "blocks": [[key, count, int(key in template.long)] for key, count in template.blocks],
+            "recent_pages": list(template.recent_pages),
+        },
+        separators=(",", ":"),
+    )
+
+
+def from_json(text: str) -> Template:
+    """A ``Template`` from ``to_json`` output; ValueError if it is not one."""
+    data = json.loads(text)
+    if not isinstance(data, dict) or data.get("format") != _FORMAT:
+        raise ValueError("not a topicwire template (or another format version)")
+    try:
+        return Template(
+            source=str(data["source"]),
+            blocks=tuple((str(key), int(count)) for key, count, _ in data["blocks"]),
+            pages_seen=int(data["pages_seen"]),
+            learned=int(data["learned"]),
+            long=frozenset(str(key) for key, _, is_long in data["blocks"] if is_long),
+            recent_pages=tuple(str(page) for page in data["recent_pages"]),
+        )
+    except (KeyError, TypeError, ValueError) as e:  # a truncated or hand-edited row
+        raise ValueError(f"bad template JSON: {e!r}") from e
+
+
+def _distinct(paragraphs: Iterable[str]) -> dict[str, int]:
+    """Hash -> word count of each distinct non-empty normalized paragraph."""
+    found: dict[str, int] = {}
+    for paragraph in paragraphs:
+        text = _normalize(paragraph)
+        if text:
+            found.setdefault(_hash(text), len(text.split()))
+    return found
+
+
+def _evict(counts: dict[str, int], max_blocks: int) -> dict[str, int]:
+    """The ``max_blocks`` most seen blocks (ties: the most recent), recency order kept."""
+    if len(counts) <= max_blocks:
+        return counts
+    order = {key: i for i, key in enumerate(counts)}
+    keep = set(sorted(counts, key=lambda key: (counts[key], order[key]))[-max_blocks:])
+    return {key: count for key, count in counts.items() if key in keep}
+
+
+def _normalize(text: str) -> str:
+    # Case and spacing vary with the template's markup ("ABOUT US" in a CSS-uppercased
+    # menu); digits do not: a "14.11.2024" line must match only itself (issue 4: never
+    # remove text seen on one page only).
+    return normalize_text(text).casefold()
+
+
+def _hash(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
