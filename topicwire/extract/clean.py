@@ -61,6 +61,11 @@ def html_to_text(html: str) -> str:
     """Plain text of an HTML fragment; block elements become paragraph breaks."""
     if not html or not html.strip():
         return ""
+    if "<" not in html and "&" not in html and "\0" not in html:
+        # No markup to parse: lxml would wrap it in one <p> (most feed teasers are
+        # plain text); tests/test_fastfeed.py checks both ways agree.
+        text = html.replace("\r\n", "\n").replace("\r", "\n")
+        return "\n\n".join(p for p in (normalize_text(p) for p in text.split("\n\n")) if p)
     try:
         root = lxml.html.document_fromstring(html)
     except (etree.ParserError, ValueError):  # only comments, or a bad XML declaration

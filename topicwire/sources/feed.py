@@ -3,6 +3,7 @@ feedparser, JSON Feed 1.0/1.1 with the json module (feedparser 6 cannot).
 
     parse_feed(result, source)
     | JSON Feed? -> json.loads -> items           (jsonfeed.org/version/1.1)
+    | plain RSS? -> fastfeed.parse_fast: lxml, same values  (None: not sure)
     | else       -> feedparser.parse(bytes, HTTP headers) -> entries
     | entry      -> RawItem: absolute http(s) link, plain-text title,
     |               sanitized HTML summary/content, aware UTC datetimes
@@ -42,6 +43,12 @@ def parse_feed(result: FetchResult, source: str) -> ParsedSource:
     """Parse a fetched feed; ParseError when the body is not a feed at all."""
     if is_json_feed(result.content_type, result.content):
         return parse_json_feed(result, source)
+    # Imported here: fastfeed reuses this module's helpers (a cycle at import time).
+    from topicwire.sources.fastfeed import parse_fast
+
+    fast = parse_fast(result, source)  # plain RSS with lxml, ~15x cheaper (bench/README.md)
+    if fast is not None:
+        return fast
     parsed = feedparser.parse(io.BytesIO(result.content), response_headers=http_headers(result))
     check_is_feed(parsed, result)
     feed = parsed.get("feed", {})
@@ -121,9 +128,7 @@ def check_is_feed(parsed: Mapping[str, Any], result: FetchResult) -> None:
     raise ParseError(result.url, f"not a feed: {reason}") from error
 
 
-def entry_item(
-    entry: dict[str, Any], base_url: str, source: str, feed_language: str | None
-) -> RawItem:
+def entry_item(entry: dict[str, Any], base_url: str, source: str, feed_language: str | None) -> RawItem:
     content = longest_content(entry.get("content") or ())
     return RawItem(
         source=source,
