@@ -35,6 +35,8 @@ from topicwire.errors import FetchError, SourceError
 from topicwire.extract.article import extract_article
 from topicwire.extract.build import build_article
 from topicwire.extract.charset import decode_html
+from topicwire.extract.clean import paragraphs_to_html, summarize
+from topicwire.extract.template import Template, from_json, learn, strip, to_json
 from topicwire.extract.urls import canonicalize_url
 from topicwire.feeds.publish import publish_index, publish_topic
 from topicwire.metrics import Metrics
@@ -88,6 +90,7 @@ class Collected:
     published: tuple[datetime, ...] = ()  # every listed entry's date: the publishing rate
     ttl_minutes: int | None = None
     complete: bool = True  # False when a stop cut the poll short: keep no validators then
+    template: Template | None = None  # the source's page template after this poll's pages
 
 
 def make_fetcher(config: Config) -> PoliteFetcher:
@@ -254,18 +257,38 @@ class Pipeline:
         known = self.store.known_items(source.name, [k for i in items for k in _keys(i)])
         fresh = [i for i in items if not known.intersection(_keys(i))]
         prepared, failed = [], 0
+        template = self.load_template(source.name) if fresh and source.fulltext else None
         for item in fresh:
             if self.stopping.is_set():
                 break
             article, ok = self.article_for(source, item, teaser=parsed.kind == "listing")
             failed += not ok
+            if article is not None and template is not None and article.method not in ("feed", "teaser"):
+                article, template = apply_template(article, template)
             if article is not None:
                 prepared.append(Prepared(article, _keys(item)))
         dates = tuple(d for i in items if (d := i.published or i.updated))
         complete = len(prepared) == len(fresh)
         return Collected(
-            result, parsed.title, tuple(prepared), len(items) - len(fresh), failed, dates, parsed.ttl_minutes, complete
+            result,
+            parsed.title,
+            tuple(prepared),
+            len(items) - len(fresh),
+            failed,
+            dates,
+            parsed.ttl_minutes,
+            complete,
+            template,
         )
+
+    def load_template(self, source: str) -> Template:
+        data = self.store.template(source)
+        if data:
+            try:
+                return from_json(data)
+            except ValueError as e:  # a damaged or older template is relearned, not fatal
+                log.event("template.reset", logging.WARNING, source=source, error=str(e))
+        return Template(source)
 
     def article_for(self, source: SourceConfig, item: RawItem, *, teaser: bool) -> tuple[Article | None, bool]:
         """The article for one new item: its page's main text when fulltext is on,
@@ -306,6 +329,8 @@ class Pipeline:
                     store.touch_article(uid, now)
                     dup += 1
                 store.add_item_keys(source.name, p.item_keys, uid, now)
+            if collected.template is not None:
+                store.save_template(source.name, to_json(collected.template), now)
             moved = r.permanent_url if r.permanent_url and r.permanent_url != r.requested_url else None
             if not r.not_modified and collected.complete:
                 store.save_validators(moved or r.requested_url, r.etag, r.last_modified, now)
@@ -381,6 +406,21 @@ def _entry(a: StoredArticle) -> FeedEntry:
         categories=a.topics,
         source=a.source,
     )
+
+
+def apply_template(article: Article, template: Template) -> tuple[Article, Template]:
+    """Strip what the source's earlier pages share (its template), then learn this page.
+
+    Stripping uses only earlier pages, so text on this one page alone is never removed.
+    """
+    paragraphs = tuple(article.text.split("\n\n"))
+    kept = strip(template, paragraphs)
+    template = learn(template, paragraphs, article.url)
+    if len(kept) == len(paragraphs):
+        return article, template
+    text = "\n\n".join(kept)
+    method = f"{article.method}+template"
+    return replace(article, text=text, html=paragraphs_to_html(kept), summary=summarize(text), method=method), template
 
 
 def _fallback(item: RawItem, now: datetime, teaser: bool) -> Article:

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from topicwire.errors import StoreError
-from topicwire.store import articles, http_cache, schema, sources, topics
+from topicwire.store import articles, http_cache, schema, sources, templates, topics
 from topicwire.store.codec import iso
 from topicwire.store.db import connect, transaction, vacuum_if_worthwhile
 from topicwire.types import (
@@ -169,6 +169,14 @@ class Store:
     def match_docs(self) -> tuple[tuple[str, MatchDoc], ...]:
         with self._read() as db:
             return tuple(articles.match_docs(db))
+
+    # -- templates ---------------------------------------------------------------------
+    def template(self, source: str) -> str | None:
+        with self._read() as db:
+            return templates.get(db, source)
+
+    def save_template(self, source: str, data: str, now: datetime) -> None:
+        templates.put(self._db, source, data, now)
 
     # -- topics ------------------------------------------------------------------------
     def add_topics(self, uid: str, names: Iterable[str], now: datetime) -> None:

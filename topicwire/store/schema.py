@@ -86,6 +86,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sources ADD COLUMN retired TEXT;
     UPDATE sources SET config_url = url;
     CREATE INDEX articles_source ON articles (source);
+    CREATE TABLE source_templates (
+        source  TEXT PRIMARY KEY,
+        data    TEXT NOT NULL,
+        updated TEXT NOT NULL
+    );
     """,
 )
 
