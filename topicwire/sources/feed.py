@@ -49,7 +49,12 @@ def parse_feed(result: FetchResult, source: str) -> ParsedSource:
     fast = parse_fast(result, source)  # plain RSS with lxml, ~15x cheaper (bench/README.md)
     if fast is not None:
         return fast
-    parsed = feedparser.parse(io.BytesIO(result.content), response_headers=http_headers(result))
+    try:
+        parsed = feedparser.parse(io.BytesIO(result.content), response_headers=http_headers(result))
+    except Exception as e:  # noqa: BLE001 - feedparser's own bugs on hostile input (test_fuzz.py)
+        # feedparser promises bozo instead of exceptions, but fuzzing finds TypeError and
+        # UnicodeDecodeError escaping from its namespace and encoding code: name them.
+        raise ParseError(result.url, f"not a feed: feedparser failed with {type(e).__name__}: {e}") from e
     check_is_feed(parsed, result)
     feed = parsed.get("feed", {})
     feed_language = clean(feed.get("language"))
@@ -97,6 +102,13 @@ def http_headers(result: FetchResult) -> dict[str, str]:
     """
     media_type = result.content_type or "application/xml"
     charset = result.charset
+    if (
+        charset
+        and charset.lower().replace("_", "-").startswith(("utf-16", "utf-32", "ucs"))
+        and not result.content.startswith(_UNICODE_PREFIXES)
+    ):
+        # An ASCII "<?xml" cannot be UTF-16/32 (XML 1.0 appendix F): the label is wrong.
+        charset = None
     if result.content.startswith(_UNICODE_PREFIXES):
         # The bytes say which Unicode encoding they are in: a BOM overrides the
         # header's charset (WHATWG encoding sniffing), and RFC 3023's us-ascii

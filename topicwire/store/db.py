@@ -39,13 +39,20 @@ def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield db
     except BaseException:
-        db.execute("ROLLBACK")
+        _rollback(db)
         raise
     try:
         db.execute("COMMIT")
     except sqlite3.Error as e:
-        db.execute("ROLLBACK")
+        _rollback(db)
         raise StoreError(f"cannot commit: {e}") from e
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    # After some errors (disk full, I/O) SQLite has already rolled back by itself;
+    # a second ROLLBACK would raise and hide the real cause.
+    if db.in_transaction:
+        db.execute("ROLLBACK")
 
 
 def vacuum_if_worthwhile(db: sqlite3.Connection, threshold: float = 0.25) -> bool:
