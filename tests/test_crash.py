@@ -11,7 +11,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_kill_9_at_random_moments_leaves_everything_consistent(tmp_path: Path) -> None:
-    report = run(tmp_path, rounds=25, seed=7, max_delay=1.0)
+    report = run(tmp_path, rounds=100, seed=7, max_delay=1.0)
     assert not report.problems, report.problems
-    assert report.killed >= 10  # the kills really landed mid-run
+    assert report.killed >= 50  # the kills really landed mid-run
     assert report.articles > 0

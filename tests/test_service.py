@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -164,3 +165,49 @@ def test_metrics_and_stats(tmp_path: Path, fixture_server: FixtureServer, capsys
     assert main(["-c", str(config), "stats"]) == 0
     out = capsys.readouterr().out
     assert "articles     4  by extraction: trafilatura=4" in out and "1 ok" in out
+
+
+def _drip_config(tmp_path: Path, fixture_server: FixtureServer, port: int) -> Path:
+    """The site plus a source that drips 5 kB at 50 B/s, scheduled first so it is in flight."""
+    fixture_server.serve_dir("/", SITE)
+    fixture_server.route("/slow.xml", b"<rss>" + b" " * 5000, headers={"Content-Type": "application/rss+xml"}, drip=50)
+    slow = f'[[sources]]\nname = "slow"\nurl = "{fixture_server.url}/slow.xml"\n'
+    text = config_text(fixture_server.url, listen=f"127.0.0.1:{port}")
+    text = text.replace("[[sources]]", slow + "[[sources]]", 1).replace(
+        "per_host_delay", 'timeout = "4s"\nper_host_delay'
+    )
+    config = tmp_path / "c.toml"
+    config.write_text(text)
+    return config
+
+
+def _wait_for_request(server: FixtureServer, path: str, proc: subprocess.Popen[str]) -> None:
+    end = time.monotonic() + 30
+    while not any(r.path == path for r in server.requests):
+        assert proc.poll() is None and time.monotonic() < end
+        time.sleep(0.05)
+    time.sleep(0.3)
+
+
+def test_sigterm_bounds_in_flight_fetches(tmp_path: Path, fixture_server: FixtureServer) -> None:
+    port = free_port()
+    proc = start(_drip_config(tmp_path, fixture_server, port))
+    _wait_for_request(fixture_server, "/slow.xml", proc)  # mid-drip now (4 s timeout, 100 s drip)
+    started = time.monotonic()
+    err = stop(proc)
+    assert proc.returncode == 0, err
+    assert time.monotonic() - started < 10  # bounded by fetch.timeout (4 s), not the 100 s drip
+
+
+def test_second_sigterm_exits_at_once_and_corrupts_nothing(tmp_path: Path, fixture_server: FixtureServer) -> None:
+    port = free_port()
+    proc = start(_drip_config(tmp_path, fixture_server, port))
+    _wait_for_request(fixture_server, "/slow.xml", proc)  # mid-drip now (4 s timeout, 100 s drip)
+    proc.send_signal(signal.SIGTERM)
+    time.sleep(0.2)
+    started = time.monotonic()
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=30)
+    assert time.monotonic() - started < 2 and proc.returncode == 1
+    db = sqlite3.connect(tmp_path / "var" / "topicwire.sqlite3")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

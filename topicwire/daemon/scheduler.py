@@ -10,6 +10,7 @@ coalesced into one.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
@@ -53,6 +54,9 @@ class SourceScheduler:
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=workers)}, timezone="UTC"
         )
+        self._idle = threading.Condition()
+        self._running = 0
+        self._stopping = False
 
     def schedule(self, sources: tuple[SourceConfig, ...], due: Mapping[str, datetime | None], now: datetime) -> None:
         """Make the jobs match ``sources``: add new ones, drop removed ones, update changed ones."""
@@ -90,18 +94,36 @@ class SourceScheduler:
         )
 
     def _run(self, source: SourceConfig) -> None:
-        next_due = self._poll(source)
-        if next_due is None:
-            return
+        with self._idle:
+            if self._stopping:
+                return
+            self._running += 1
         try:
-            self._scheduler.modify_job(source.name, next_run_time=next_due)
-        except JobLookupError:
-            pass  # removed by a reload while it ran
+            next_due = self._poll(source)
+            if next_due is not None:
+                try:
+                    self._scheduler.modify_job(source.name, next_run_time=next_due)
+                except JobLookupError:
+                    pass  # removed by a reload while it ran
+        finally:
+            with self._idle:
+                self._running -= 1
+                self._idle.notify_all()
 
     def start(self) -> None:
         self._scheduler.start()
 
     def stop(self, wait: bool = True) -> None:
+        """Start no new polls, let running ones finish, then shut down.
+
+        APScheduler's shutdown(wait=True) holds its job-store lock while it waits,
+        and a finishing poll needs that lock to set its next run time: waiting for
+        our own polls first avoids that deadlock.
+        """
+        with self._idle:
+            self._stopping = True
+            while wait and self._running:
+                self._idle.wait()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
 
