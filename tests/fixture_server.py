@@ -102,9 +102,7 @@ class FixtureServer:
         self._httpd.fixture = self
         self.port: int = self._httpd.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
 
     # -- scripting ---------------------------------------------------------
@@ -138,9 +136,7 @@ class FixtureServer:
     def redirect(self, path: str, to: str, status: int = 301) -> None:
         self.route(path, status=status, headers={"Location": to})
 
-    def serve_dir(
-        self, prefix: str, folder: str | Path, substitute: Mapping[str, str] | None = None
-    ) -> None:
+    def serve_dir(self, prefix: str, folder: str | Path, substitute: Mapping[str, str] | None = None) -> None:
         """Serve ``folder`` under ``prefix`` with strong ETags, Last-Modified and 304s."""
         pairs = {"{{BASE}}": self.url} if substitute is None else substitute
         encoded = tuple((k.encode(), v.encode()) for k, v in pairs.items())
@@ -218,17 +214,11 @@ def _file_route(mount: DirMount, relative: str) -> Route | None:
 
 def _is_chunked(route: Route) -> bool:
     """A route asks for chunked transfer coding with a Transfer-Encoding header."""
-    return any(
-        name.lower() == "transfer-encoding" and "chunked" in value.lower()
-        for name, value in route.headers
-    )
+    return any(name.lower() == "transfer-encoding" and "chunked" in value.lower() for name, value in route.headers)
 
 
 def _chunk_encode(body: bytes, *, complete: bool, size: int = 1000) -> bytes:
-    pieces = [
-        b"%x\r\n%s\r\n" % (len(body[i : i + size]), body[i : i + size])
-        for i in range(0, len(body), size)
-    ]
+    pieces = [b"%x\r\n%s\r\n" % (len(body[i : i + size]), body[i : i + size]) for i in range(0, len(body), size)]
     return b"".join(pieces) + (b"0\r\n\r\n" if complete else b"")
 
 

@@ -113,18 +113,14 @@ BAD = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("extra", "message"), BAD, ids=[m.split(":")[0] + f"-{i}" for i, (_, m) in enumerate(BAD)]
-)
+@pytest.mark.parametrize(("extra", "message"), BAD, ids=[m.split(":")[0] + f"-{i}" for i, (_, m) in enumerate(BAD)])
 def test_bad_values_are_named(tmp_path: Path, extra: str, message: str) -> None:
     found = problems(tmp_path, MINIMAL + extra)
     assert any(p.startswith(message) for p in found), found
 
 
 def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
-    found = problems(
-        tmp_path, MINIMAL + '[fetch]\ntimeout = "x"\nmax_bytes = -1\n[defaults]\ninterval = "y"\n'
-    )
+    found = problems(tmp_path, MINIMAL + '[fetch]\ntimeout = "x"\nmax_bytes = -1\n[defaults]\ninterval = "y"\n')
     assert len(found) == 3
 
 

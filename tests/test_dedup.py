@@ -18,9 +18,7 @@ from topicwire.types import Article
 
 NOW = datetime(2025, 7, 7, tzinfo=UTC)
 BODY = (
-    "The Kremlin acknowledged on Monday that ties between Russia and Azerbaijan "
-    "have entered a difficult period. "
-    * 3
+    "The Kremlin acknowledged on Monday that ties between Russia and Azerbaijan have entered a difficult period. " * 3
 )
 
 
@@ -72,8 +70,6 @@ def test_uid_is_stable_and_per_source_guid() -> None:
     ],
     ids=["nothing-found", "url-match", "text-match"],
 )
-def test_decide(
-    existing: tuple[str, str] | None, action: str, uid: str | None, reason: str
-) -> None:
+def test_decide(existing: tuple[str, str] | None, action: str, uid: str | None, reason: str) -> None:
     d = decide(existing)
     assert (d.action, d.existing_uid, d.reason) == (action, uid, reason)

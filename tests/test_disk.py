@@ -29,7 +29,7 @@ from fixture_server import FixtureServer
 from topicwire.daemon.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-FEED_FILES = ("all.rss", "all.atom", "all.json", "index.opml")
+FEED_FILES = ("all.rss", "all.atom", "all.json", "index.opml", "index.html")
 AS_ROOT = os.geteuid() == 0
 STORE_ERRORS = ("error: cannot open store", "error: store write failed", "error: cannot commit")
 

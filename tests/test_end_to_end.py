@@ -70,7 +70,8 @@ def run_once(config: Path) -> subprocess.CompletedProcess[str]:
 
 
 def feeds(out: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if not p.name.startswith(".")}
+    """Every published feed file (index.html is a status page that shows poll times)."""
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if not p.name.startswith(".") and p.suffix != ".html"}
 
 
 def links(out: Path, topic: str) -> set[str]:
@@ -138,6 +139,18 @@ def test_one_entry_per_article_across_rss_and_atom_sources(site: tuple) -> None:
     urls = [e.link for e in parsed.entries]
     assert len(urls) == len(set(urls))
     assert len({e.id for e in parsed.entries}) == len(parsed.entries)
+
+
+def test_index_html_lists_topics_and_sources(site: tuple) -> None:
+    page = (site[1] / "var" / "feeds" / "index.html").read_text(encoding="utf-8")
+    for needle in (
+        'href="kremlin-statements.rss"',
+        'href="caucasus.atom"',
+        'href="turkey.json"',
+        "turkey-tag",
+        "index.opml",
+    ):
+        assert needle in page
 
 
 def test_index_opml_lists_every_topic(site: tuple) -> None:

@@ -78,9 +78,7 @@ def test_rss2() -> None:
     assert first.guid == "tj-2024"
     assert first.title == "Tom & Jerry return"  # HTML title: tags gone, entities decoded
     assert "<script" not in first.summary and "teaser" in first.summary
-    assert first.content == (
-        '<p>The <em>whole</em> story,\n      <a href="http://news.example.com/more">more</a>.</p>'
-    )
+    assert first.content == ('<p>The <em>whole</em> story,\n      <a href="http://news.example.com/more">more</a>.</p>')
     assert first.published == utc(2024, 5, 1, 12, 30)  # +0200 -> UTC
     assert first.author == "Ann Author" and first.language == "en-gb"
     assert (second.url, second.guid, second.published, second.content) == ("", "", None, "")

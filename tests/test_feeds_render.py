@@ -157,9 +157,7 @@ def test_atom_has_id_and_self_link(feed: FeedDoc) -> None:
     assert root.findtext("atom:id", "", NS) == feed.url("atom")
     self_link = root.find("atom:link[@rel='self']", NS)
     assert self_link is not None and self_link.get("href") == feed.url("atom")
-    assert [e.findtext("atom:id", "", NS) for e in root.findall("atom:entry", NS)] == [
-        e.id for e in feed.entries
-    ]
+    assert [e.findtext("atom:id", "", NS) for e in root.findall("atom:entry", NS)] == [e.id for e in feed.entries]
 
 
 def test_content_html_round_trips_escaped() -> None:

@@ -124,9 +124,7 @@ def test_etag_is_strong_and_gives_304(server: FeedServer) -> None:
     ids=["same", "later", "earlier", "garbage"],
 )
 def test_if_modified_since(server: FeedServer, since: str, status: int) -> None:
-    response = requests.get(
-        server.url + "news.atom", headers={"If-Modified-Since": since}, timeout=5
-    )
+    response = requests.get(server.url + "news.atom", headers={"If-Modified-Since": since}, timeout=5)
     assert response.status_code == status
 
 
@@ -257,9 +255,7 @@ def test_healthz(out_dir: Path, report: Mapping[str, Any] | None, status: int) -
     assert response.status_code == status
     assert response.headers["Content-Type"] == "application/json; charset=utf-8"
     body = json.loads(response.text)
-    assert body == (
-        {"status": "ok"} if report is None else json.loads(json.dumps(report, default=str))
-    )
+    assert body == ({"status": "ok"} if report is None else json.loads(json.dumps(report, default=str)))
 
 
 # --- the server's life cycle ----------------------------------------------------
@@ -287,9 +283,7 @@ def test_parse_listen(listen: str, expected: tuple[str, int]) -> None:
     assert parse_listen(listen) == expected
 
 
-@pytest.mark.parametrize(
-    "listen", ["8080", "localhost", ":8080", "host:http", "host:70000"], ids=str
-)
+@pytest.mark.parametrize("listen", ["8080", "localhost", ":8080", "host:http", "host:70000"], ids=str)
 def test_parse_listen_rejects(listen: str) -> None:
     with pytest.raises(ConfigError, match="host:port"):
         parse_listen(listen)

@@ -97,9 +97,7 @@ def test_changed_etag_gives_200(fixture_server: FixtureServer, fetcher: Fetcher)
     assert fetcher.get(fixture_server.url + "/f", etag='"old"').status == 200
 
 
-def test_serve_dir_with_conditional_get(
-    fixture_server: FixtureServer, fetcher: Fetcher, tmp_path: Path
-) -> None:
+def test_serve_dir_with_conditional_get(fixture_server: FixtureServer, fetcher: Fetcher, tmp_path: Path) -> None:
     (tmp_path / "feed.atom").write_text('<feed><link href="{{BASE}}/x"/></feed>')
     (tmp_path / "page.html").write_text("<html></html>")
     fixture_server.serve_dir("/site/", tmp_path)
@@ -132,9 +130,7 @@ def test_chunked_body(fixture_server: FixtureServer, fetcher: Fetcher) -> None:
     [(404, "HTTP 404 Not Found"), (410, "HTTP 410 Gone"), (500, "HTTP 500 Internal Server Error")],
     ids=["404", "410", "500"],
 )
-def test_error_status(
-    fixture_server: FixtureServer, fetcher: Fetcher, status: int, message: str
-) -> None:
+def test_error_status(fixture_server: FixtureServer, fetcher: Fetcher, status: int, message: str) -> None:
     fixture_server.route("/x", body=b"nope", status=status)
     error = fetch_error(fetcher, fixture_server.url + "/x")
     assert isinstance(error, SourceError)
@@ -218,16 +214,12 @@ def test_redirect_loop(fixture_server: FixtureServer, fetcher: Fetcher) -> None:
     assert len(fixture_server.requests) == 2
 
 
-def test_redirect_without_location_is_an_error(
-    fixture_server: FixtureServer, fetcher: Fetcher
-) -> None:
+def test_redirect_without_location_is_an_error(fixture_server: FixtureServer, fetcher: Fetcher) -> None:
     fixture_server.route("/a", status=302)
     assert fetch_error(fetcher, fixture_server.url + "/a").status == 302
 
 
-def test_redirect_to_other_scheme_is_refused(
-    fixture_server: FixtureServer, fetcher: Fetcher
-) -> None:
+def test_redirect_to_other_scheme_is_refused(fixture_server: FixtureServer, fetcher: Fetcher) -> None:
     fixture_server.redirect("/a", "file:///etc/passwd")
     error = fetch_error(fetcher, fixture_server.url + "/a")
     assert error.message == "unsupported URL scheme 'file' (only http, https)"
@@ -239,9 +231,7 @@ def test_redirect_to_other_scheme_is_refused(
 def test_byte_cap_from_content_length(fixture_server: FixtureServer) -> None:
     fixture_server.route("/big", body=b"x" * 2000)
     fetcher = Fetcher(user_agent=UA, max_bytes=1000, allow_private_addresses=True)
-    assert fetch_error(fetcher, fixture_server.url + "/big").message == (
-        "response larger than 1000 bytes"
-    )
+    assert fetch_error(fetcher, fixture_server.url + "/big").message == ("response larger than 1000 bytes")
 
 
 def test_byte_cap_while_streaming(fixture_server: FixtureServer) -> None:
@@ -331,9 +321,7 @@ def test_bad_urls(fetcher: Fetcher, url: str, message: str) -> None:
     assert fetch_error(fetcher, url).message == message
 
 
-@pytest.mark.parametrize(
-    "host", ["127.0.0.1", "localhost", "[::1]", "0.0.0.0", "10.1.2.3", "169.254.169.254"]
-)
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]", "0.0.0.0", "10.1.2.3", "169.254.169.254"])
 def test_private_addresses_are_refused(host: str) -> None:
     fetcher = Fetcher(user_agent=UA)
     error = fetch_error(fetcher, f"http://{host}:9/feed")
@@ -344,9 +332,7 @@ def test_private_addresses_are_refused(host: str) -> None:
 def test_refusal_names_the_address(fixture_server: FixtureServer) -> None:
     fixture_server.route("/feed", body=RSS)
     error = fetch_error(Fetcher(user_agent=UA), fixture_server.url + "/feed")
-    assert error.message == (
-        "refused private address 127.0.0.1 (set fetch.allow_private_addresses = true to allow)"
-    )
+    assert error.message == ("refused private address 127.0.0.1 (set fetch.allow_private_addresses = true to allow)")
     assert fixture_server.requests == ()  # refused before connecting
 
 

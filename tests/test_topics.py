@@ -70,9 +70,7 @@ PARSES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("query", "canonical"), [p[:2] for p in PARSES], ids=[p[2] for p in PARSES]
-)
+@pytest.mark.parametrize(("query", "canonical"), [p[:2] for p in PARSES], ids=[p[2] for p in PARSES])
 def test_parse(query: str, canonical: str) -> None:
     compiled = compile_query(query, ALIASES)
     assert str(compiled) == canonical
@@ -238,9 +236,7 @@ MATCHES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("query", "document", "expected"), [m[:3] for m in MATCHES], ids=[m[3] for m in MATCHES]
-)
+@pytest.mark.parametrize(("query", "document", "expected"), [m[:3] for m in MATCHES], ids=[m[3] for m in MATCHES])
 def test_matches(query: str, document: MatchDoc, expected: bool) -> None:
     assert matches(compile_query(query, ALIASES), document) is expected
 
@@ -272,18 +268,14 @@ def compiled_topics() -> list[tuple[str, Query]]:
     return [(name, compile_query(q, ALIASES)) for name, q in TOPICS.items()]
 
 
-@pytest.mark.parametrize(
-    ("document", "expected"), [t[:2] for t in TOPIC_DOCS], ids=[t[2] for t in TOPIC_DOCS]
-)
+@pytest.mark.parametrize(("document", "expected"), [t[:2] for t in TOPIC_DOCS], ids=[t[2] for t in TOPIC_DOCS])
 def test_topic_matcher(document: MatchDoc, expected: tuple[str, ...]) -> None:
     topics = compiled_topics()
     assert TopicMatcher(topics).match(document) == expected
     assert expected == tuple(name for name, q in topics if matches(q, document))
 
 
-@pytest.mark.parametrize(
-    ("query", "document"), [m[:2] for m in MATCHES], ids=[m[3] for m in MATCHES]
-)
+@pytest.mark.parametrize(("query", "document"), [m[:2] for m in MATCHES], ids=[m[3] for m in MATCHES])
 def test_topic_matcher_agrees_with_matches(query: str, document: MatchDoc) -> None:
     # every query of the matching table as a topic, beside the production topics,
     # so the shared per-document term cache is exercised across topics and scopes
@@ -349,9 +341,7 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("query", "position", "message"), [e[:3] for e in ERRORS], ids=[e[3] for e in ERRORS]
-)
+@pytest.mark.parametrize(("query", "position", "message"), [e[:3] for e in ERRORS], ids=[e[3] for e in ERRORS])
 def test_errors(query: str, position: int, message: str) -> None:
     with pytest.raises(QueryError) as info:
         compile_query(query, ALIASES)
@@ -374,9 +364,7 @@ ALIAS_ERRORS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("aliases", "message"), [a[:2] for a in ALIAS_ERRORS], ids=[a[2] for a in ALIAS_ERRORS]
-)
+@pytest.mark.parametrize(("aliases", "message"), [a[:2] for a in ALIAS_ERRORS], ids=[a[2] for a in ALIAS_ERRORS])
 def test_alias_errors(aliases: dict[str, list[str]], message: str) -> None:
     with pytest.raises(QueryError) as info:
         compile_query("a OR @x", aliases)

@@ -38,7 +38,8 @@ from topicwire.extract.charset import decode_html
 from topicwire.extract.clean import paragraphs_to_html, summarize
 from topicwire.extract.template import Template, from_json, learn, strip, to_json
 from topicwire.extract.urls import canonicalize_url
-from topicwire.feeds.publish import publish_index, publish_topic
+from topicwire.feeds.index_page import render_index_html
+from topicwire.feeds.publish import publish_index, publish_topic, write_atomic
 from topicwire.metrics import Metrics
 from topicwire.sources.discover import discover_feeds
 from topicwire.sources.feed import parse_feed
@@ -381,6 +382,10 @@ class Pipeline:
         for doc in docs:
             changed += len(publish_topic(self.config.output_dir, doc))
         publish_index(self.config.output_dir, docs, self.config.title)
+        # The status page: it changes with every poll (last success times); the feeds do not.
+        states = self.store.source_states(tuple(s.name for s in self.config.sources))
+        page = render_index_html(self.config.title, docs, states, self.clock())
+        write_atomic(self.config.output_dir / "index.html", page)
         if self.metrics is not None:
             self.metrics.render_seconds.observe(time.monotonic() - started)
         log.event("feeds.published", topics=len(docs), changed=changed)
