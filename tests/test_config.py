@@ -148,3 +148,14 @@ def test_readme_documents_every_command() -> None:
     sub = next(a for a in _parser()._actions if a.dest == "command")
     commands = list(sub.choices)  # type: ignore[attr-defined]
     assert commands and all(re.search(rf"\| `{c}( [A-Z]+)?` \|", readme) for c in commands), commands
+
+
+def test_topic_filters(tmp_path: Path) -> None:
+    extra = '[[topics]]\nname = "u"\nquery = "Baku"\nexclude = "football"\nsources = ["a"]\nlanguages = ["EN"]\n'
+    topic = load_config(write(tmp_path, MINIMAL + extra)).topics[1]
+    assert topic.exclude is not None and topic.sources == ("a",) and topic.languages == ("en",)
+    found = problems(tmp_path, MINIMAL + '[[topics]]\nname = "u"\nquery = "x"\nsources = ["nope"]\nexclude = "("\n')
+    assert any(p.startswith('topics[1].sources: "nope" is not a configured source') for p in found), found
+    assert any(p.startswith("topics[1].exclude:") for p in found), found
+    found = problems(tmp_path, MINIMAL + '[[topics]]\nname = "u"\nquery = "x"\nlanguages = "en"\n')
+    assert any(p.startswith('topics[1].languages: "en" must be a list') for p in found), found

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from topicwire.errors import ConfigError, QueryError
 from topicwire.topics.query import Query, compile_query
+from topicwire.topics.rules import TopicRule
 
 # -- value parsers: each returns the parsed value or raises ValueError(hint) ------------
 
@@ -159,6 +160,9 @@ KEYS: Mapping[str, Mapping[str, Key]] = {
         "title": Key(str, "", "feed title (default: the name)"),
         "query": Key(str, None, "topic rule in the query language (see README)"),
         "description": Key(str, "", "feed description"),
+        "exclude": Key(str, "", "articles matching this query are left out of the topic"),
+        "sources": Key(list, [], "only articles from these sources (names); empty: all"),
+        "languages": Key(list, [], 'only articles in these languages ("en" also takes "en-US"); empty: all'),
     },
 }
 ALIASES_HELP = "named term sets reusable in topic queries as @name"
@@ -201,6 +205,13 @@ class TopicConfig:
     title: str
     query: Query
     description: str
+    exclude: Query | None = None
+    sources: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+
+    @property
+    def rule(self) -> TopicRule:
+        return TopicRule(self.name, self.query, self.exclude, self.sources, self.languages)
 
 
 @dataclass(frozen=True)
@@ -266,7 +277,7 @@ class _Validator:
             self.fail("fetch.min_interval", raw["fetch"].get("min_interval"), "is longer than fetch.max_interval")
         aliases = self.aliases(raw.get("aliases", {}))
         sources = self.sources(raw.get("sources", []), sec["defaults"])
-        topics = self.topics(raw.get("topics", []), dict(aliases))
+        topics = self.topics(raw.get("topics", []), dict(aliases), {s.name for s in sources})
         if self.problems:
             raise ConfigError(self.problems)
         base = self.path.resolve().parent
@@ -352,23 +363,48 @@ class _Validator:
             out.append(SourceConfig(s["name"], s["url"], s["kind"] or "auto", seconds, fulltext, adaptive))
         return tuple(out)
 
-    def topics(self, array: Any, aliases: dict[str, tuple[str, ...]]) -> tuple[TopicConfig, ...]:
+    def topics(
+        self, array: Any, aliases: dict[str, tuple[str, ...]], source_names: set[str]
+    ) -> tuple[TopicConfig, ...]:
         out = []
         for where, t in self.items("topics", array):
             if t["name"] is None or t["query"] is None:
                 continue
-            try:
-                query = compile_query(t["query"], aliases)
-            except QueryError as e:
-                self.problems.append(f"{where}.query: {e}")
+            query = self.query(f"{where}.query", t["query"], aliases)
+            exclude = self.query(f"{where}.exclude", t["exclude"], aliases) if t["exclude"] else None
+            sources = self.names(f"{where}.sources", t["sources"] or [])
+            for name in sources:
+                if name not in source_names:
+                    self.fail(
+                        f"{where}.sources",
+                        name,
+                        f"is not a configured source (known: {', '.join(sorted(source_names))})",
+                    )
+            languages = tuple(
+                x.lower().replace("_", "-") for x in self.names(f"{where}.languages", t["languages"] or [])
+            )
+            if query is None or (t["exclude"] and exclude is None):
                 continue
             title = t["title"] or t["name"]
-            out.append(TopicConfig(t["name"], title, query, t["description"] or title))
+            out.append(TopicConfig(t["name"], title, query, t["description"] or title, exclude, sources, languages))
         return tuple(out)
+
+    def query(self, where: str, text: str, aliases: dict[str, tuple[str, ...]]) -> Query | None:
+        try:
+            return compile_query(text, aliases)
+        except QueryError as e:
+            self.problems.append(f"{where}: {e}")
+            return None
+
+    def names(self, where: str, values: list[Any]) -> tuple[str, ...]:
+        if not all(isinstance(v, str) and v for v in values):
+            self.fail(where, values, "must be a list of non-empty strings")
+            return ()
+        return tuple(values)
 
 
 def _type_name(t: type | tuple[type, ...]) -> str:
-    names = {str: "a string", int: "a whole number", bool: "true or false"}
+    names = {str: "a string", int: "a whole number", bool: "true or false", list: "a list"}
     types = t if isinstance(t, tuple) else (t,)
     return " or ".join(names.get(x, x.__name__) for x in types)
 

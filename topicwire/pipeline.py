@@ -50,7 +50,7 @@ from topicwire.sources.polite import PoliteFetcher, Purpose
 from topicwire.sources.robots import RobotsCache
 from topicwire.sources.sniff import sniff_kind
 from topicwire.store import Store
-from topicwire.topics.match import TopicMatcher
+from topicwire.topics.rules import TopicRules
 from topicwire.types import (
     Article,
     FeedDoc,
@@ -116,7 +116,7 @@ class Pipeline:
         self.store = store
         self.fetcher = fetcher
         self.clock = clock
-        self.matcher = TopicMatcher([(t.name, t.query) for t in config.topics])
+        self.matcher = TopicRules([t.rule for t in config.topics])
         # Set on SIGTERM: polls stop fetching article pages and save what they have;
         # items left out are not marked known, so the next run fetches them.
         self.stopping = threading.Event()
@@ -126,18 +126,18 @@ class Pipeline:
     def prepare_store(self) -> None:
         """Register configured sources; re-evaluate topics whose rule is new or changed."""
         self.store.sync_sources(tuple((s.name, s.url, s.kind) for s in self.config.sources))
-        stale = [t for t in self.config.topics if self.store.topic_rule(t.name) != t.query.source]
+        stale = [t for t in self.config.topics if self.store.topic_rule(t.name) != t.rule.signature]
         if not stale:
             return
         docs = self.store.match_docs()
-        matcher = TopicMatcher([(t.name, t.query) for t in stale])
+        matcher = TopicRules([t.rule for t in stale])
         members: dict[str, list[str]] = {t.name: [] for t in stale}
         for uid, doc in docs:
             for name in matcher.match(doc):
                 members[name].append(uid)
         with self.store.transaction():
             for t in stale:
-                self.store.replace_topic(t.name, t.query.source, members[t.name], self.clock())
+                self.store.replace_topic(t.name, t.rule.signature, members[t.name], self.clock())
                 log.event(
                     "topic.reevaluated",
                     topic=t.name,

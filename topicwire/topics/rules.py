@@ -1,0 +1,49 @@
+"""A topic's whole rule: its query, minus its ``exclude`` query, limited to some sources
+and languages. All topics are decided in one pass over a document (one TopicMatcher
+holds every include and exclude query)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from topicwire.topics.match import TopicMatcher
+from topicwire.topics.query import Query
+from topicwire.types import MatchDoc
+
+_EXCLUDE = "\x00exclude:"  # cannot clash: topic names are [a-z0-9._-]
+
+
+@dataclass(frozen=True)
+class TopicRule:
+    name: str
+    query: Query
+    exclude: Query | None = None
+    sources: tuple[str, ...] = ()  # empty: every source
+    languages: tuple[str, ...] = ()  # empty: every language; "en" also takes "en-US"
+
+    @property
+    def signature(self) -> str:
+        """Changes whenever what the topic selects may change (stored; triggers re-evaluation)."""
+        exclude = self.exclude.source if self.exclude else ""
+        return f"{self.query.source}\x1f{exclude}\x1f{','.join(self.sources)}\x1f{','.join(self.languages)}"
+
+    def admits(self, doc: MatchDoc) -> bool:
+        if self.sources and doc.source not in self.sources:
+            return False
+        if self.languages:
+            lang = (doc.language or "").lower().replace("_", "-")
+            return any(lang == want or lang.startswith(want + "-") for want in self.languages)
+        return True
+
+
+class TopicRules:
+    def __init__(self, rules: Sequence[TopicRule]) -> None:
+        self._rules = tuple(rules)
+        queries = [(r.name, r.query) for r in rules]
+        queries += [(_EXCLUDE + r.name, r.exclude) for r in rules if r.exclude is not None]
+        self._matcher = TopicMatcher(queries)
+
+    def match(self, doc: MatchDoc) -> tuple[str, ...]:
+        hits = set(self._matcher.match(doc))
+        return tuple(r.name for r in self._rules if r.name in hits and _EXCLUDE + r.name not in hits and r.admits(doc))
