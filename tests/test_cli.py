@@ -197,3 +197,21 @@ def test_auto_source_uses_the_advertised_feed(tmp_path: Path, fixture_server: Fi
     assert len([r for r in fixture_server.requests if r.path == "/home"]) == 1
     main(["-c", str(tmp_path / "c.toml"), "once"])
     assert len([r for r in fixture_server.requests if r.path == "/home"]) == 1
+
+
+def test_backtest_shows_gains_and_losses(
+    tmp_path: Path, fixture_server: FixtureServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fixture_server.serve_dir("/", SITE)
+    (tmp_path / "c.toml").write_text(config_text(fixture_server.url))
+    assert main(["-c", str(tmp_path / "c.toml"), "once"]) == 0
+    before = (tmp_path / "var" / "feeds" / "kremlin.rss").read_bytes()
+    capsys.readouterr()
+    assert main(["-c", str(tmp_path / "c.toml"), "backtest", "kremlin", "--query", "Karabakh OR Crimea"]) == 0
+    out = capsys.readouterr().out
+    assert "kremlin: 4 of 4 stored articles now, 2 with --query" in out
+    lost = [line for line in out.splitlines() if line.startswith("  - ")]
+    assert len(lost) == 2 and any("Russia Says Open to Talks" in line for line in lost)
+    assert (tmp_path / "var" / "feeds" / "kremlin.rss").read_bytes() == before  # nothing changed
+    assert main(["-c", str(tmp_path / "c.toml"), "backtest", "kremlin", "--query", "Kremlin AND ("]) == 2
+    assert main(["-c", str(tmp_path / "c.toml"), "backtest", "nope", "--query", "x"]) == 2

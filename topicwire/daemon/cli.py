@@ -10,6 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from topicwire.pipeline import Pipeline, make_fetcher, utc_now
 from topicwire.sources.discover import discover_feeds
 from topicwire.sources.sniff import sniff_kind
 from topicwire.store import Store
+from topicwire.topics.query import compile_query
+from topicwire.topics.rules import TopicRules
 from topicwire.types import PollOutcome
 
 
@@ -40,7 +43,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_discover(config, args.url)
         if args.command == "backup":
             return cmd_backup(config, args.path)
+        if args.command == "backtest":
+            return cmd_backtest(config, args.topic, args.query)
         return int(args.func(config))
+    except ConfigError as e:  # a bad command-line value (backtest --query)
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     except TopicwireError as e:
         log.event("command.failed", command=args.command, error=str(e))
         print(f"error: {e}", file=sys.stderr)
@@ -75,6 +83,10 @@ def _parser() -> argparse.ArgumentParser:
     discover = sub.add_parser("discover", help="find the feeds a page advertises", description=cmd_discover.__doc__)
     discover.add_argument("url", help="a page or feed URL")
     discover.set_defaults(func=cmd_discover)
+    backtest = sub.add_parser("backtest", help="what a new query would gain and lose", description=cmd_backtest.__doc__)
+    backtest.add_argument("topic", help="a configured topic")
+    backtest.add_argument("--query", required=True, help="the candidate query (aliases of the config apply)")
+    backtest.set_defaults(func=cmd_backtest)
     backup = sub.add_parser("backup", help="consistent online copy of the store", description=cmd_backup.__doc__)
     backup.add_argument("path", type=Path, help="file to write (replaced atomically)")
     backup.set_defaults(func=cmd_backup)
@@ -171,6 +183,28 @@ def cmd_stats(config: Config) -> int:
     )
     for s in states:
         print(f"  {s.name:<24} {s.articles:>6} articles  last success {_when(s.last_success)}")
+    return 0
+
+
+def cmd_backtest(config: Config, topic: str, query: str) -> int:
+    """Evaluate a candidate query for TOPIC on every stored article and print the entries
+    it would gain and lose against the current rule. Changes nothing."""
+    current = next((t for t in config.topics if t.name == topic), None)
+    if current is None:
+        raise ConfigError(f"backtest: no topic {topic!r} (known: {', '.join(t.name for t in config.topics)})")
+    candidate = replace(current.rule, query=compile_query(query, dict(config.aliases)))
+    store = Store.open(config.store_path, utc_now())
+    try:
+        docs = store.match_docs()
+        now_in = {uid for uid, doc in docs if TopicRules([current.rule]).match(doc)}
+        then_in = {uid for uid, doc in docs if TopicRules([candidate]).match(doc)}
+        titles = {uid: doc.title for uid, doc in docs}
+    finally:
+        store.close()
+    print(f"{topic}: {len(now_in)} of {len(docs)} stored articles now, {len(then_in)} with --query")
+    for sign, uids in (("+", then_in - now_in), ("-", now_in - then_in)):
+        for uid in sorted(uids, key=lambda u: titles[u]):
+            print(f"  {sign} {uid}  {titles[uid]}")
     return 0
 
 
