@@ -211,3 +211,35 @@ def test_second_sigterm_exits_at_once_and_corrupts_nothing(tmp_path: Path, fixtu
     assert time.monotonic() - started < 2 and proc.returncode == 1
     db = sqlite3.connect(tmp_path / "var" / "topicwire.sqlite3")
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_json_api(tmp_path: Path, fixture_server: FixtureServer) -> None:
+    import requests
+
+    fixture_server.serve_dir("/", SITE)
+    port = free_port()
+    config = tmp_path / "c.toml"
+    config.write_text(config_text(fixture_server.url, listen=f"127.0.0.1:{port}"))
+    proc = start(config)
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        _wait_for_entries(f"http://127.0.0.1:{port}/kremlin.rss", proc)
+        topics = requests.get(f"{api}/topics", timeout=5)
+        entries = requests.get(f"{api}/topics/kremlin/entries", timeout=5).json()["entries"]
+        recent = requests.get(f"{api}/topics/kremlin/entries?since=2024-01-01T00:00:00Z", timeout=5).json()
+        story = requests.get(f"{api}/stories/{entries[0]['id']}", timeout=5).json()
+        sources = requests.get(f"{api}/sources", timeout=5).json()["sources"]
+        missing = [
+            requests.get(f"{api}/{p}", timeout=5).status_code for p in ("stories/nope", "topics/nope/entries", "x")
+        ]
+        bad_since = requests.get(f"{api}/topics/kremlin/entries?since=yesterday", timeout=5)
+    finally:
+        err = stop(proc)
+    assert proc.returncode == 0, err
+    assert topics.headers["Content-Type"].startswith("application/json")
+    assert topics.json()["topics"][0]["feeds"]["rss"].endswith("/kremlin.rss")
+    assert len(entries) == 4 and all(e["entry_id"].startswith("urn:topicwire:article:") for e in entries)
+    assert [e["url"] for e in recent["entries"]] == [e["url"] for e in entries if e["published"] >= "2024"]
+    assert story["id"] == entries[0]["id"] and story["text"] and story["topics"] == ["kremlin"]
+    assert sources[0]["name"] == "site" and sources[0]["status"] == "ok" and sources[0]["articles"] == 4
+    assert missing == [404, 404, 404] and bad_since.status_code == 400 and "since" in bad_since.json()["error"]

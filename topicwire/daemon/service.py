@@ -25,6 +25,7 @@ from topicwire.daemon.lock import StoreLock
 from topicwire.daemon.notify import Notifier
 from topicwire.daemon.scheduler import SourceScheduler
 from topicwire.errors import ConfigError
+from topicwire.feeds.api import Api
 from topicwire.feeds.serve import FeedServer
 from topicwire.metrics import Metrics, StoreFigures
 from topicwire.pipeline import Pipeline, make_fetcher, utc_now
@@ -43,7 +44,11 @@ class Daemon:
         self.metrics.add_state(self.figures)
         self.pipeline.metrics = self.metrics
         self.server = FeedServer(
-            f"{config.listen[0]}:{config.listen[1]}", config.output_dir, self.health, self.metrics.exposition
+            f"{config.listen[0]}:{config.listen[1]}",
+            config.output_dir,
+            self.health,
+            self.metrics.exposition,
+            lambda path, query: Api(self.config, self.store).answer(path, query),  # follows reloads
         )
         self._stop = threading.Event()
         self._wake = threading.Event()

@@ -43,6 +43,8 @@ FEED_EXTENSIONS = (".rss", ".atom", ".json")
 HEALTH_PATH = "/healthz"
 METRICS_PATH = "/metrics"
 Exposition = Callable[[], tuple[bytes, str]]  # Prometheus text and its content type
+ApiAnswer = Callable[[str, str], tuple[int, bytes]]  # (path, query string) -> (status, JSON)
+_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found"}
 # Readers may keep a copy but must revalidate; with ETags that costs a 304.
 CACHE_CONTROL = "no-cache"
 
@@ -208,13 +210,23 @@ def _default_health() -> Mapping[str, Any]:
     return {"status": "ok"}
 
 
-def handle(environ: WSGIEnvironment, out_dir: Path, health: Health, metrics: Exposition | None = None) -> Response:
+def handle(
+    environ: WSGIEnvironment,
+    out_dir: Path,
+    health: Health,
+    metrics: Exposition | None = None,
+    api: ApiAnswer | None = None,
+) -> Response:
     """Route one request (pure but for reading the folder)."""
     if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
         return NOT_ALLOWED
     path = _request_path(environ)
     if path == HEALTH_PATH:
         return _serve_health(health)
+    if path.startswith("/api/") and api is not None:
+        status, body = api(path, environ.get("QUERY_STRING", ""))
+        headers = (("Content-Type", "application/json; charset=utf-8"), ("Content-Length", str(len(body))))
+        return Response(f"{status} {_REASONS.get(status, 'OK')}", headers, body)
     if path == METRICS_PATH and metrics is not None:
         body, content_type = metrics()
         return Response("200 OK", (("Content-Type", content_type), ("Content-Length", str(len(body)))), body)
@@ -224,12 +236,14 @@ def handle(environ: WSGIEnvironment, out_dir: Path, health: Health, metrics: Exp
     return NOT_FOUND if target is None else _serve_file(environ, target)
 
 
-def make_app(out_dir: Path, health: Health | None = None, metrics: Exposition | None = None) -> WSGIApplication:
+def make_app(
+    out_dir: Path, health: Health | None = None, metrics: Exposition | None = None, api: ApiAnswer | None = None
+) -> WSGIApplication:
     """A WSGI app serving ``out_dir`` read-only, plus ``/healthz`` and (if given) ``/metrics``."""
     check = health or _default_health
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        response = handle(environ, out_dir, check, metrics)
+        response = handle(environ, out_dir, check, metrics, api)
         start_response(response.status, list(response.headers))
         # HEAD: same headers (Content-Length included), no body.
         return [b"" if environ.get("REQUEST_METHOD") == "HEAD" else response.body]
@@ -258,10 +272,15 @@ class FeedServer:
     """
 
     def __init__(
-        self, listen: str, out_dir: Path, health: Health | None = None, metrics: Exposition | None = None
+        self,
+        listen: str,
+        out_dir: Path,
+        health: Health | None = None,
+        metrics: Exposition | None = None,
+        api: ApiAnswer | None = None,
     ) -> None:
         self.host, self._port = parse_listen(listen)
-        self.app = make_app(out_dir, health, metrics)
+        self.app = make_app(out_dir, health, metrics, api)
         # Our own socket map: stop() closes everything in it, nothing else.
         self._map: dict[int, Any] = {}
         self._server: Any = None

@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -155,8 +156,10 @@ class Store:
         articles.add_keys(self._db, source, keys, uid, now)
 
     def article(self, uid: str) -> StoredArticle | None:
+        """One article with its topics."""
         with self._read() as db:
-            return articles.get(db, uid)
+            found = articles.get(db, uid)
+            return replace(found, topics=topics.of(db, uid)) if found else None
 
     def article_count(self) -> int:
         with self._read() as db:

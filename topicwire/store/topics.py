@@ -45,6 +45,10 @@ def entries(db: sqlite3.Connection, topic: str, limit: int) -> tuple[StoredArtic
     return tuple(to_stored(r, topics.get(r["uid"], ())) for r in rows)
 
 
+def of(db: sqlite3.Connection, uid: str) -> tuple[str, ...]:
+    return _topics_of(db, [uid]).get(uid, ())
+
+
 def _topics_of(db: sqlite3.Connection, uids: list[str]) -> dict[str, tuple[str, ...]]:
     if not uids:
         return {}

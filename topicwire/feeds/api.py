@@ -1,0 +1,113 @@
+"""The read-only JSON API other services use (served by ``run`` under ``/api/``).
+
+    GET /api/topics                          topics with their feed URLs and entry counts
+    GET /api/topics/NAME/entries?since=ISO   the topic's newest entries, optionally since a time
+    GET /api/stories/ID                      one stored article with its topics
+    GET /api/sources                         every source's health and schedule
+
+``answer(path, query)`` returns (HTTP status, JSON bytes); it only reads the store.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs
+
+from topicwire.config import Config
+from topicwire.store import Store
+from topicwire.types import SourceState, StoredArticle
+
+
+class Api:
+    def __init__(self, config: Config, store: Store) -> None:
+        self.config = config
+        self.store = store
+
+    def answer(self, path: str, query: str) -> tuple[int, bytes]:
+        parts = [p for p in path.split("/") if p][1:]  # drop "api"
+        if parts == ["topics"]:
+            return 200, _json({"topics": [self._topic(t.name) for t in self.config.topics]})
+        if len(parts) == 3 and parts[0] == "topics" and parts[2] == "entries":
+            return self._entries(parts[1], parse_qs(query).get("since", [""])[0])
+        if len(parts) == 2 and parts[0] == "stories":
+            article = self.store.article(parts[1])
+            return (200, _json(_article(article, full=True))) if article else _error(404, "no such story")
+        if parts == ["sources"]:
+            states = self.store.source_states(tuple(s.name for s in self.config.sources))
+            return 200, _json({"sources": [_source(s, self.config.fetch.failing_after) for s in states]})
+        return _error(404, "unknown API path")
+
+    def _topic(self, name: str) -> dict[str, Any]:
+        topic = next(t for t in self.config.topics if t.name == name)
+        base = self.config.base_url
+        return {
+            "name": name,
+            "title": topic.title,
+            "feeds": {ext: f"{base}{name}.{ext}" for ext in ("rss", "atom", "json")},
+            "entries_url": f"{base}api/topics/{name}/entries",
+        }
+
+    def _entries(self, name: str, since: str) -> tuple[int, bytes]:
+        if not any(t.name == name for t in self.config.topics):
+            return _error(404, f"no topic {name!r}")
+        cutoff = None
+        if since:
+            try:
+                cutoff = datetime.fromisoformat(since.replace("Z", "+00:00"))
+            except ValueError:
+                return _error(400, f"since: {since!r} is not an ISO 8601 time (try 2025-01-31T12:00:00Z)")
+            cutoff = cutoff if cutoff.tzinfo else cutoff.replace(tzinfo=UTC)
+        rows = self.store.topic_entries(name, self.config.max_items)
+        entries = [_article(a) for a in rows if cutoff is None or max(a.updated, a.published) >= cutoff]
+        return 200, _json({"topic": name, "since": since or None, "entries": entries})
+
+
+def _article(a: StoredArticle, full: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": a.uid,
+        "entry_id": f"urn:topicwire:article:{a.uid}",
+        "title": a.title,
+        "url": a.url,
+        "source": a.source,
+        "published": a.published.isoformat(),
+        "updated": a.updated.isoformat(),
+        "author": a.author,
+        "language": a.language,
+        "summary": a.summary,
+        "topics": list(a.topics),
+    }
+    if full:
+        out |= {"text": a.text, "content_html": a.html, "method": a.method, "first_seen": a.first_seen.isoformat()}
+    return out
+
+
+def _source(s: SourceState, failing_after: int) -> dict[str, Any]:
+    status = "failing" if s.status == "error" and s.error_count >= failing_after else s.status
+    when = {
+        k: v.isoformat() if v else None
+        for k, v in (
+            ("last_polled", s.last_polled),
+            ("last_success", s.last_success),
+            ("next_due", s.next_due),
+            ("retired", s.retired),
+        )
+    }
+    return {
+        "name": s.name,
+        "url": s.url,
+        "status": status,
+        "error": s.error,
+        "error_count": s.error_count,
+        "articles": s.articles,
+        **when,
+    }
+
+
+def _json(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def _error(status: int, message: str) -> tuple[int, bytes]:
+    return status, _json({"error": message})
