@@ -327,3 +327,26 @@ def test_publish_topic_refuses_unsafe_names(tmp_path: Path, name: str) -> None:
     with pytest.raises(PublishError, match="plain file name"):
         publish_topic(tmp_path, feed_doc(name))
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("accept", "gzipped"),
+    [("gzip", True), ("br, gzip;q=0.8", True), ("identity", False), ("gzip;q=0", False), ("", False)],
+    ids=["gzip", "weighted", "identity", "refused", "none"],
+)
+def test_gzip_when_asked(server: FeedServer, out_dir: Path, accept: str, gzipped: bool) -> None:
+    import gzip as gz
+
+    response = requests.get(f"{server.url}news.rss", headers={"Accept-Encoding": accept}, stream=True, timeout=5)
+    raw = response.raw.read(decode_content=False)
+    assert response.headers["Vary"] == "Accept-Encoding"
+    assert (response.headers.get("Content-Encoding") == "gzip") is gzipped
+    body = gz.decompress(raw) if gzipped else raw
+    assert body == (out_dir / "news.rss").read_bytes()
+    again = requests.get(
+        f"{server.url}news.rss",
+        headers={"Accept-Encoding": accept, "If-None-Match": response.headers["ETag"]},
+        timeout=5,
+    )
+    assert again.status_code == 304
+    assert response.headers["ETag"].endswith('-gz"') is gzipped

@@ -8,6 +8,7 @@ readers' conditional GETs end in a 304.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import html
 import json
@@ -41,6 +42,7 @@ CONTENT_TYPES = {
 }
 FEED_EXTENSIONS = (".rss", ".atom", ".json")
 HEALTH_PATH = "/healthz"
+GZIP_MIN_BYTES = 512  # below this gzip's header costs more than it saves
 METRICS_PATH = "/metrics"
 Exposition = Callable[[], tuple[bytes, str]]  # Prometheus text and its content type
 ApiAnswer = Callable[[str, str], tuple[int, bytes]]  # (path, query string) -> (status, JSON)
@@ -128,9 +130,17 @@ def _is_fresh(environ: WSGIEnvironment, etag: str, mtime: int | None) -> bool:
 
 
 def _content(environ: WSGIEnvironment, data: bytes, content_type: str, mtime: int | None) -> Response:
-    """200 or 304 for a body, with validators."""
+    """200 or 304 for a body, with validators; gzip when the client asks for it."""
     etag = _etag(data)
-    validators: Headers = (("ETag", etag), ("Cache-Control", CACHE_CONTROL))
+    encoding: Headers = ()
+    if len(data) >= GZIP_MIN_BYTES and _accepts_gzip(environ):
+        # A strong ETag names exact bytes (RFC 9110 8.8.3): the gzip variant gets its own.
+        data, etag, encoding = (
+            gzip.compress(data, compresslevel=6, mtime=0),
+            etag[:-1] + '-gz"',
+            (("Content-Encoding", "gzip"),),
+        )
+    validators: Headers = (("ETag", etag), ("Cache-Control", CACHE_CONTROL), ("Vary", "Accept-Encoding"))
     if mtime is not None:
         validators += (("Last-Modified", formatdate(mtime, usegmt=True)),)
     if _is_fresh(environ, etag, mtime):
@@ -140,7 +150,15 @@ def _content(environ: WSGIEnvironment, data: bytes, content_type: str, mtime: in
         ("Content-Length", str(len(data))),
         ("X-Content-Type-Options", "nosniff"),
     )
-    return Response("200 OK", headers + validators, data)
+    return Response("200 OK", headers + encoding + validators, data)
+
+
+def _accepts_gzip(environ: WSGIEnvironment) -> bool:
+    for part in environ.get("HTTP_ACCEPT_ENCODING", "").lower().split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip() == "gzip":
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
 
 
 # --- handlers ---------------------------------------------------------------
