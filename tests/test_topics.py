@@ -9,7 +9,8 @@ import pytest
 
 from topicwire.errors import ConfigError, QueryError
 from topicwire.topics import Query, TopicMatcher, compile_query, matches
-from topicwire.topics.query import And, Not, Or, Scoped, Term, fold, words
+from topicwire.topics import match as match_module
+from topicwire.topics.query import Alias, And, Near, Not, Or, Scoped, Term, fold, words
 from topicwire.types import MatchDoc
 
 ALIASES = {
@@ -67,6 +68,19 @@ PARSES = [
     ("@caucasus", '("south cauc*" OR karabakh)', "alias-expands-to-or"),
     ("title:@caucasus", 'title:("south cauc*" OR karabakh)', "scoped-alias"),
     ("@Caucasus OR x", '("south cauc*" OR karabakh OR x)', "alias-any-case-flattened"),
+    # NEAR/n: tighter than NOT, AND and OR; operands are terms; an alias stays an alias
+    ("a NEAR/10 b", "(a NEAR/10 b)", "near"),
+    ("a near/3 b", "(a NEAR/3 b)", "near-any-case"),
+    ("a NEAR/007 b", "(a NEAR/7 b)", "near-leading-zeros"),
+    ("@kremlin NEAR/10 @caucasus AND Baku", "((@kremlin NEAR/10 @caucasus) AND baku)", "near-before-and"),
+    ("a OR b NEAR/2 c", "(a OR (b NEAR/2 c))", "near-before-or"),
+    ("NOT a NEAR/2 b", "NOT (a NEAR/2 b)", "near-before-not"),
+    ("x a NEAR/2 b y", "(x AND (a NEAR/2 b) AND y)", "near-inside-implicit-and"),
+    ('"Kremlin spokes*" NEAR/5 Pesk*', '("kremlin spokes*" NEAR/5 pesk*)', "near-phrase-and-prefix"),
+    ("title:(a NEAR/5 b)", "title:(a NEAR/5 b)", "scoped-near"),
+    ("(a NEAR/1 b) NOT c", "((a NEAR/1 b) AND NOT c)", "parenthesised-near"),
+    ("Nearby Near-East", '(nearby AND "near-east")', "near-prefixed-words"),
+    ('"near"', '"near"', "quoted-near-is-a-word"),
 ]
 
 
@@ -94,6 +108,15 @@ def test_tree_shape() -> None:
             ),
             Not(Term(("peskov",), False, "peskov")),
         )
+    )
+
+
+def test_near_tree_shape() -> None:
+    root = compile_query('@caucasus NEAR/4 "Kremlin spokes*"', ALIASES).root
+    assert root == Near(
+        Alias("caucasus", (Term(("south", "cauc"), True, "south cauc"), Term(("karabakh",), False, "karabakh"))),
+        Term(("kremlin", "spokes"), True, "kremlin spokes"),
+        4,
     )
 
 
@@ -236,7 +259,77 @@ MATCHES = [
 ]
 
 
-@pytest.mark.parametrize(("query", "document", "expected"), [m[:3] for m in MATCHES], ids=[m[3] for m in MATCHES])
+# title: peskov0 talks1 in2 baku3 went4 well5
+# text:  kremlin0 spokesman1 dmitry2 peskov3 on4 monday5 said6 that7 the8 south9 caucasus10
+#        talks11 were12 useful13 putin14 told15 reporters16
+NEAR_DOC = doc(
+    title="Peskov: talks in Baku went well",
+    text="Kremlin spokesman Dmitry Peskov on Monday said that the South Caucasus talks were useful,"
+    " Putin told reporters",
+    author="İlham Heydar oglu Aliyev",
+)
+
+NEAR_MATCHES = [
+    # single words: |pos(a) - pos(b)| <= n, either order
+    ("Peskov NEAR/3 said", NEAR_DOC, True, "near-at-distance"),
+    ("Peskov NEAR/2 said", NEAR_DOC, False, "near-beyond-distance"),
+    ("said NEAR/3 Peskov", NEAR_DOC, True, "near-reversed-at-distance"),
+    ("said NEAR/2 Peskov", NEAR_DOC, False, "near-reversed-beyond-distance"),
+    ("Peskov NEAR/1 reporters", NEAR_DOC, False, "near-far-apart"),
+    ("Kremlin NEAR/100 reporters", NEAR_DOC, True, "near-large-distance"),
+    ("Peskov NEAR/3 Lavrov", NEAR_DOC, False, "near-missing-term"),
+    ("Peskov near/3 said", NEAR_DOC, True, "near-lowercase"),
+    # phrases: distance between the nearest ends
+    ('"Kremlin spokesman" NEAR/5 said', NEAR_DOC, True, "near-phrase-end-to-word"),
+    ('"Kremlin spokesman" NEAR/4 said', NEAR_DOC, False, "near-phrase-beyond"),
+    ('said NEAR/5 "Kremlin spokesman"', NEAR_DOC, True, "near-word-to-phrase-end"),
+    ('"Dmitry Peskov" NEAR/6 "South Caucasus"', NEAR_DOC, True, "near-phrase-to-phrase"),
+    ('"South Caucasus" NEAR/5 "Dmitry Peskov"', NEAR_DOC, False, "near-phrase-to-phrase-beyond"),
+    ('"Dmitry Peskov" NEAR/1 Peskov', NEAR_DOC, True, "near-overlapping"),
+    ('"Peskov Dmitry" NEAR/10 said', NEAR_DOC, False, "near-phrase-not-found"),
+    # prefixes: every word with the prefix, in any field position
+    ("Pesk* NEAR/3 said", NEAR_DOC, True, "near-prefix"),
+    ("Pesk* NEAR/2 said", NEAR_DOC, False, "near-prefix-beyond"),
+    ("t* NEAR/1 reporters", NEAR_DOC, True, "near-prefix-many-words"),
+    ("tal* NEAR/1 Baku", NEAR_DOC, False, "near-prefix-title-beyond"),
+    ("tal* NEAR/2 Baku", NEAR_DOC, True, "near-prefix-title"),
+    ('"South Cauc*" NEAR/1 talks', NEAR_DOC, True, "near-phrase-prefix"),
+    ('that NEAR/1 "South Cauc*"', NEAR_DOC, False, "near-phrase-prefix-beyond"),
+    # aliases: any of their terms
+    ("@kremlin NEAR/1 told", NEAR_DOC, True, "near-alias"),
+    ("@kremlin NEAR/2 said", NEAR_DOC, False, "near-alias-beyond"),
+    ("@kremlin NEAR/3 said", NEAR_DOC, True, "near-alias-nearest-term"),
+    ("reporters NEAR/2 @kremlin", NEAR_DOC, True, "near-alias-on-the-right"),
+    ("@kremlin NEAR/4 @caucasus", NEAR_DOC, True, "near-alias-both-sides"),
+    ("@kremlin NEAR/3 @caucasus", NEAR_DOC, False, "near-alias-both-sides-beyond"),
+    ("@caucasus NEAR/1 talks", NEAR_DOC, True, "near-alias-phrase-prefix"),
+    # precedence, boolean context
+    ("@kremlin NEAR/1 told AND Baku", NEAR_DOC, True, "near-and"),
+    ("@kremlin NEAR/1 said AND Baku", NEAR_DOC, False, "near-and-false"),
+    ("Lavrov OR Peskov NEAR/2 said", NEAR_DOC, False, "near-or-false"),
+    ("NOT Peskov NEAR/2 said", NEAR_DOC, True, "not-near"),
+    # fields: both ends in one field, never across; a scope picks the field
+    ("Baku NEAR/20 said", NEAR_DOC, False, "near-never-across-fields"),
+    ("well NEAR/1 Kremlin", NEAR_DOC, False, "near-not-across-title-end"),
+    ("Peskov NEAR/3 Baku", NEAR_DOC, True, "near-in-title"),
+    ("title:(Peskov NEAR/3 Baku)", NEAR_DOC, True, "near-title-scope"),
+    ("text:(Peskov NEAR/3 Baku)", NEAR_DOC, False, "near-text-scope-excludes-title"),
+    ("title:(Peskov NEAR/3 said)", NEAR_DOC, False, "near-title-scope-excludes-text"),
+    ("text:(Peskov NEAR/3 said)", NEAR_DOC, True, "near-text-scope"),
+    ("Ilham NEAR/3 Aliyev", NEAR_DOC, False, "near-author-not-searched-by-default"),
+    ("author:(Ilham NEAR/3 Aliyev)", NEAR_DOC, True, "near-author-scope"),
+    ("author:(Ilham NEAR/2 Aliyev)", NEAR_DOC, False, "near-author-scope-beyond"),
+    ("source:(tass NEAR/1 tass)", NEAR_DOC, False, "near-never-in-source"),
+    ("lang:(en NEAR/1 en)", NEAR_DOC, False, "near-never-in-lang"),
+    ("title:(x OR Peskov NEAR/1 talks)", NEAR_DOC, True, "near-inside-scoped-group"),
+    ("Peskov NEAR/1 talks", doc(), False, "near-empty-doc"),
+]
+ALL_MATCHES = MATCHES + NEAR_MATCHES
+
+
+@pytest.mark.parametrize(
+    ("query", "document", "expected"), [m[:3] for m in ALL_MATCHES], ids=[m[3] for m in ALL_MATCHES]
+)
 def test_matches(query: str, document: MatchDoc, expected: bool) -> None:
     assert matches(compile_query(query, ALIASES), document) is expected
 
@@ -275,7 +368,7 @@ def test_topic_matcher(document: MatchDoc, expected: tuple[str, ...]) -> None:
     assert expected == tuple(name for name, q in topics if matches(q, document))
 
 
-@pytest.mark.parametrize(("query", "document"), [m[:2] for m in MATCHES], ids=[m[3] for m in MATCHES])
+@pytest.mark.parametrize(("query", "document"), [m[:2] for m in ALL_MATCHES], ids=[m[3] for m in ALL_MATCHES])
 def test_topic_matcher_agrees_with_matches(query: str, document: MatchDoc) -> None:
     # every query of the matching table as a topic, beside the production topics,
     # so the shared per-document term cache is exercised across topics and scopes
@@ -283,9 +376,25 @@ def test_topic_matcher_agrees_with_matches(query: str, document: MatchDoc) -> No
         *compiled_topics(),
         ("q", compile_query(query, ALIASES)),
         ("k", compile_query("@kremlin", ALIASES)),
+        ("kn", compile_query("@kremlin NEAR/3 said", ALIASES)),
+        ("tn", compile_query("title:(@kremlin NEAR/3 said)", ALIASES)),
     ]
     expected = tuple(name for name, q in topics if matches(q, document))
     assert TopicMatcher(topics).match(document) == expected
+
+
+def test_topic_matcher_tokenises_each_field_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def counting_words(text: str) -> tuple[str, ...]:
+        calls.append(text)
+        return words(text)
+
+    monkeypatch.setattr(match_module, "words", counting_words)
+    table = [(name, compile_query(q, ALIASES), expected) for q, d, expected, name in NEAR_MATCHES if d is NEAR_DOC]
+    matched = TopicMatcher([(name, query) for name, query, _ in table]).match(NEAR_DOC)
+    assert len(calls) == 3  # title, text, author: once for all topics, NEAR included
+    assert matched == tuple(name for name, _, expected in table if expected)
 
 
 def test_shipped_config_topics_compile_and_agree() -> None:
@@ -310,6 +419,10 @@ def test_topic_matcher_keeps_given_order() -> None:
 WILDCARD_INSIDE = 'wildcard "*" is only allowed at the end of a word'
 WILDCARD_ALONE = 'wildcard "*" must follow a letter or digit'
 FIELDS = "title:, text:, source:, lang:, author:"
+NEAR_NO_DISTANCE = "NEAR needs a distance in words, like NEAR/10"
+NEAR_NOT_POSITIVE = "NEAR distance must be a positive whole number, not"
+NEAR_GROUP = "needs a word, phrase or @alias on each side, not a group: combine NEARs instead, as in"
+NEAR_SCOPE = "needs a word, phrase or @alias on each side, not a scope: scope the whole of it, as in"
 ERRORS = [
     ("Kremlin AND (said", 17, 'missing ")" (to close "(" at 12)', "unclosed-paren-at-end"),
     ("Kremlin )", 8, 'unexpected ")"', "stray-close-paren"),
@@ -338,6 +451,24 @@ ERRORS = [
     ("a @", 2, 'alias name missing after "@"', "bare-at"),
     ("a : b", 2, 'unexpected ":"', "lone-colon"),
     ("title:NOT x", 6, 'unexpected "NOT"', "scope-needs-group-for-not"),
+    # NEAR/n
+    ("a NEAR b", 2, NEAR_NO_DISTANCE, "near-without-distance"),
+    ("a near b", 2, NEAR_NO_DISTANCE, "near-lowercase-without-distance"),
+    ("a NEAR/ b", 2, NEAR_NO_DISTANCE, "near-slash-without-distance"),
+    ("a NEAR/0 b", 7, f'{NEAR_NOT_POSITIVE} "0"', "near-zero"),
+    ("a NEAR/x b", 7, f'{NEAR_NOT_POSITIVE} "x"', "near-not-a-number"),
+    ("a NEAR/-1 b", 7, f'{NEAR_NOT_POSITIVE} "-1"', "near-negative"),
+    ("a NEAR/1.5 b", 7, f'{NEAR_NOT_POSITIVE} "1.5"', "near-fraction"),
+    ("a NEAR/5", 8, 'nothing after "NEAR/5"', "near-without-right"),
+    ("NEAR/5 a", 0, 'unexpected "NEAR/5"', "near-without-left"),
+    ("a NEAR/5 NOT b", 9, 'unexpected "NOT"', "near-not-operand"),
+    ("(a OR b) NEAR/5 c", 0, f"NEAR/5 {NEAR_GROUP} (a NEAR/5 c) OR (b NEAR/5 c)", "near-group-left"),
+    ("x AND a NEAR/5 (b c)", 15, f"NEAR/5 {NEAR_GROUP} (a NEAR/5 c) OR (b NEAR/5 c)", "near-group-right"),
+    ("a near/2 ((b))", 9, f"near/2 {NEAR_GROUP} (a near/2 c) OR (b near/2 c)", "near-parenthesised-term"),
+    ("title:a NEAR/5 b", 0, f"NEAR/5 {NEAR_SCOPE} title:(a NEAR/5 b)", "near-scoped-left"),
+    ("a NEAR/5 text:b", 9, f"NEAR/5 {NEAR_SCOPE} text:(a NEAR/5 b)", "near-scoped-right"),
+    ("a NEAR/2 b NEAR/3 c", 11, "NEAR/3 cannot follow another NEAR: join NEAR expressions with AND/OR", "near-chain"),
+    ("a NEAR/5 @nope", 9, "unknown alias @nope (known: @caucasus, @kremlin)", "near-unknown-alias"),
 ]
 
 
@@ -354,6 +485,12 @@ def test_error_text_points_at_the_problem() -> None:
     with pytest.raises(QueryError) as info:
         compile_query("Kremlin )")
     assert str(info.value) == 'unexpected ")" at position 8\n    Kremlin )\n            ^'
+
+
+def test_near_error_caret_points_at_the_distance() -> None:
+    with pytest.raises(QueryError) as info:
+        compile_query("Peskov NEAR/0 said")
+    assert str(info.value).endswith("\n    Peskov NEAR/0 said\n                ^")
 
 
 ALIAS_ERRORS = [

@@ -5,7 +5,8 @@ into words exactly as query terms are (query.fold / query.words), so a term
 matches whole words only: ``Turkey`` is not found in "Turkeyfest", ``Iran``
 not in "Iranian" (``Iran*`` is). ``TopicMatcher`` indexes a document once for
 all topics and evaluates each distinct term at most once per document, since
-aliases repeat the same terms across topics.
+aliases repeat the same terms across topics. ``NEAR/n`` reads word positions from
+the same index, so proximity costs no second tokenisation.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from typing import assert_never
 
 from topicwire.topics.query import (
     DEFAULT_FIELDS,
+    Alias,
     And,
     Field,
+    Near,
     Node,
     Not,
     Or,
@@ -69,7 +72,7 @@ def index_doc(doc: MatchDoc) -> DocIndex:
 
 # --- evaluation ------------------------------------------------------------------------------
 
-Cache = MutableMapping[tuple[tuple[Field, ...], Term], bool]
+Cache = MutableMapping[tuple[tuple[Field, ...], Term | Near], bool]
 
 
 def matches(query: Query, doc: MatchDoc) -> bool:
@@ -92,6 +95,11 @@ def evaluate(node: Node, doc: DocIndex, fields: tuple[Field, ...], cache: Cache)
         return not evaluate(node.child, doc, fields, cache)
     if isinstance(node, Scoped):
         return evaluate(node.child, doc, (node.field,), cache)
+    if isinstance(node, Near):
+        near_key = (fields, node)
+        if near_key not in cache:
+            cache[near_key] = any(near_in_field(node, doc, f) for f in fields)
+        return cache[near_key]
     assert_never(node)
 
 
@@ -102,6 +110,12 @@ def term_in_field(term: Term, doc: DocIndex, field: Field) -> bool:
         return _language_matches(term, doc.language)
     index = {"title": doc.title, "text": doc.text, "author": doc.author}[field]
     return term_in_words(term, index)
+
+
+def near_in_field(near: Near, doc: DocIndex, field: Field) -> bool:
+    """``source:`` and ``lang:`` are whole values, not words: NEAR never matches there."""
+    index = {"title": doc.title, "text": doc.text, "author": doc.author}.get(field)
+    return index is not None and near_in_words(near, index)
 
 
 def _value_matches(term: Term, value: str) -> bool:
@@ -127,6 +141,41 @@ def term_in_words(term: Term, index: WordIndex) -> bool:
             return next(_with_prefix(index.vocab, term.words[0]), None) is not None
         return term.words[0] in index.starts
     return any(_phrase_at(term, index.tokens, i) for i in index.starts.get(term.words[0], ()))
+
+
+def near_in_words(near: Near, index: WordIndex) -> bool:
+    """Is an occurrence of ``near.left`` within ``near.distance`` words of one of ``near.right``?
+
+    Occurrences are spans of word positions; two spans are ``d`` apart when ``d``
+    words separate their nearest ends (0 if they touch or overlap), in either order.
+    """
+    rights = [(len(t.words), term_starts(t, index)) for t in _alternatives(near.right)]
+    for left in _alternatives(near.left):
+        left_len = len(left.words)
+        for start in term_starts(left, index):
+            for right_len, right_starts in rights:
+                # a right span starting in [lo, hi] ends at most `distance` words before
+                # this left span starts, or starts at most `distance` words after it ends
+                lo = start - (right_len - 1) - near.distance
+                hi = start + (left_len - 1) + near.distance
+                i = bisect_left(right_starts, lo)
+                if i < len(right_starts) and right_starts[i] <= hi:
+                    return True
+    return False
+
+
+def _alternatives(operand: Term | Alias) -> tuple[Term, ...]:
+    return operand.terms if isinstance(operand, Alias) else (operand,)
+
+
+def term_starts(term: Term, index: WordIndex) -> list[int]:
+    """Sorted word positions where ``term`` occurs (as ``term_in_words`` finds it)."""
+    first = term.words[0]
+    if len(term.words) > 1:
+        return [i for i in index.starts.get(first, ()) if _phrase_at(term, index.tokens, i)]
+    if not term.prefix:
+        return list(index.starts.get(first, ()))
+    return sorted(i for word in _with_prefix(index.vocab, first) for i in index.starts[word])
 
 
 def _phrase_at(term: Term, tokens: Sequence[str], start: int) -> bool:

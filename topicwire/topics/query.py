@@ -6,6 +6,8 @@
     Azerbaij*                         a trailing * makes the (last) word a prefix
     title:(Putin OR Peskov)           scopes: title text source lang author
     @kremlin                          an alias: an OR of its terms
+    Peskov NEAR/10 said               proximity: within 10 words, either order, one field;
+                                      binds tighter than NOT/AND/OR; operands are terms
 
 Matching (see match.py) is on *words*: text is folded (``fold``) and split
 into ``\\w+`` runs (``words``). Both the query and the document go through the
@@ -95,9 +97,29 @@ class Scoped:
     child: Node
 
 
-Node: TypeAlias = Term | And | Or | Not | Scoped
+@dataclass(frozen=True)
+class Alias:
+    """An ``@alias`` as a NEAR operand: any of its terms (elsewhere an alias is just an Or)."""
 
-_KEYWORDS = frozenset({"and", "or", "not"})
+    name: str  # folded, without "@"
+    terms: tuple[Term, ...]
+
+
+@dataclass(frozen=True)
+class Near:
+    """Some occurrence of ``left`` within ``distance`` words of one of ``right``, in one field.
+
+    Either order; for phrases the distance is between their nearest ends.
+    """
+
+    left: Term | Alias
+    right: Term | Alias
+    distance: int
+
+
+Node: TypeAlias = Term | And | Or | Not | Scoped | Near
+
+_KEYWORDS = frozenset({"and", "or", "not", "near"})
 
 
 @dataclass(frozen=True)
@@ -120,8 +142,14 @@ def render(node: Node) -> str:
     if isinstance(node, Scoped):
         child = render(node.child)
         return f"{node.field}:({child})" if isinstance(node.child, Not) else f"{node.field}:{child}"
+    if isinstance(node, Near):
+        return f"({_render_operand(node.left)} NEAR/{node.distance} {_render_operand(node.right)})"
     joiner = " AND " if isinstance(node, And) else " OR "
     return "(" + joiner.join(render(c) for c in node.children) + ")"
+
+
+def _render_operand(operand: Term | Alias) -> str:
+    return f"@{operand.name}" if isinstance(operand, Alias) else render(operand)
 
 
 # --- grammar ---------------------------------------------------------------------------------
@@ -129,23 +157,30 @@ def render(node: Node) -> str:
 # lexer="basic" (not lark's default contextual lexer) so AND/OR/NOT are keywords
 # everywhere: with the contextual lexer "AND x" would lex AND as a plain word.
 # Keywords and WORD share a priority so lark re-types a WORD equal to a keyword
-# (and only then: "Android" stays a word).
+# (and only then: "Android" stays a word). NEAR is a regex, so it outranks WORD
+# and is a whole word by its lookahead ("Nearby" stays a word); it takes any
+# "/..." so that "NEAR", "NEAR/x" and "NEAR/0" reach the builder, which points
+# at what is wrong. The parens are named terminals so a group keeps its "(".
 _GRAMMAR = r"""
 ?start: or_expr
 ?or_expr: and_expr (_OR and_expr)*
 ?and_expr: not_expr (_AND? not_expr)*
 ?not_expr: _NOT not_expr -> not_
-         | atom
+         | near_expr
+?near_expr: atom (NEAR atom)*
 ?atom: FIELD primary -> scoped
      | primary
 ?primary: WORD -> word
         | PHRASE -> phrase
         | ALIAS -> alias
-        | "(" or_expr ")"
+        | LPAR or_expr RPAR -> group
 
 _OR: "or"i
 _AND: "and"i
 _NOT: "not"i
+NEAR.3: /near(\/[^\s()":]*)?(?![^\s()"])/i
+LPAR: "("
+RPAR: ")"
 FIELD.2: /[^\s()"@:]+:/
 ALIAS.2: /@[\w-]+/
 PHRASE: /"[^"]*"/
@@ -200,7 +235,7 @@ def _end_message(query: str) -> str:
     """Why a query that lexed fine stopped short; re-reads it with the query's own lexer."""
     tokens = list(_PARSER.lex(query))
     last = tokens[-1]
-    if last.type in ("_AND", "_OR", "_NOT", "FIELD", "LPAR"):
+    if last.type in ("_AND", "_OR", "_NOT", "NEAR", "FIELD", "LPAR"):
         return f'nothing after "{last}"'
     opened = _unclosed_paren(tokens)
     if opened is not None:
@@ -238,6 +273,10 @@ class _Builder:
                 return And(tuple(_flatten(And, map(self.build, tree.children))))
             case "not_":
                 return Not(self.build(tree.children[0]))
+            case "near_expr":
+                return self._near(tree.children)
+            case "group":
+                return self.build(tree.children[1])
             case "scoped":
                 return self._scoped(_token(tree), tree.children[1])
             case "word":
@@ -247,6 +286,52 @@ class _Builder:
             case "alias":
                 return self._alias(_token(tree))
         raise AssertionError(f"grammar bug: unknown rule {tree.data!r}")
+
+    def _near(self, children: Sequence[Tree[Token] | Token]) -> Near:
+        left, near, right, *rest = children
+        assert isinstance(near, Token)
+        if rest:
+            again = rest[0]
+            assert isinstance(again, Token)
+            self._fail(again.start_pos, f"{again} cannot follow another NEAR: join NEAR expressions with AND/OR")
+        distance = self._distance(near)
+        return Near(self._operand(left, near), self._operand(right, near), distance)
+
+    def _distance(self, tok: Token) -> int:
+        """n of ``NEAR/n``; errors point at the keyword (no n) or at the bad n."""
+        start = tok.start_pos or 0
+        value = str(tok)[len("near/") :]
+        if not value:
+            self._fail(start, "NEAR needs a distance in words, like NEAR/10")
+        if not (value.isascii() and value.isdigit() and int(value) > 0):
+            self._fail(start + len("near/"), f'NEAR distance must be a positive whole number, not "{value}"')
+        return int(value)
+
+    def _operand(self, tree: Tree[Token] | Token, near: Token) -> Term | Alias:
+        """A NEAR operand: a word, phrase or @alias; a group or a scope is an error with a hint."""
+        assert isinstance(tree, Tree), f"grammar bug: bare token {tree!r}"
+        if tree.data == "alias":
+            tok = _token(tree)
+            node = self._alias(tok)
+            terms = node.children if isinstance(node, Or) else (node,)
+            return Alias(fold(str(tok)[1:]), tuple(t for t in terms if isinstance(t, Term)))
+        if tree.data in ("word", "phrase"):
+            node = self.build(tree)
+            assert isinstance(node, Term)
+            return node
+        tok = _token(tree)
+        if tree.data == "scoped":
+            field = str(tok)[:-1].lower()
+            self._fail(
+                tok.start_pos,
+                f"{near} needs a word, phrase or @alias on each side, not a scope:"
+                f" scope the whole of it, as in {field}:(a {near} b)",
+            )
+        self._fail(
+            tok.start_pos,
+            f"{near} needs a word, phrase or @alias on each side, not a group:"
+            f" combine NEARs instead, as in (a {near} c) OR (b {near} c)",
+        )
 
     def _scoped(self, tok: Token, child: Tree[Token] | Token) -> Node:
         name = str(tok)[:-1].lower()
