@@ -8,7 +8,6 @@ deferrals) are read at scrape time, so they are right after a restart too.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -55,7 +54,7 @@ class Metrics:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 
-StoreFigures = tuple[tuple[SourceState, ...], Path, int, Mapping[str, int]]
+StoreFigures = tuple[tuple[SourceState, ...], int, int, Mapping[str, int]]  # states, bytes, articles, limiter
 
 
 class _StateCollector(Collector):
@@ -63,10 +62,9 @@ class _StateCollector(Collector):
         self._read = read
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        states, store_path, articles, limiter = self._read()
+        states, size, articles, limiter = self._read()
         yield _gauge("topicwire_stored_articles", "Articles in the store", articles)
-        size = sum(p.stat().st_size for p in store_path.parent.glob(store_path.name + "*") if p.is_file())
-        yield _gauge("topicwire_store_bytes", "Store size on disk (database, WAL and lock files)", size)
+        yield _gauge("topicwire_store_bytes", "Store size on disk (database and WAL files)", size)
         last = GaugeMetricFamily(
             "topicwire_last_success_timestamp_seconds", "Last successful poll per source", labels=["source"]
         )

@@ -384,7 +384,7 @@ class Pipeline:
         publish_index(self.config.output_dir, docs, self.config.title)
         # The status page: it changes with every poll (last success times); the feeds do not.
         states = self.store.source_states(tuple(s.name for s in self.config.sources))
-        page = render_index_html(self.config.title, docs, states, self.clock())
+        page = render_index_html(self.config.title, docs, states, self.clock(), self.config.fetch.failing_after)
         write_atomic(self.config.output_dir / "index.html", page)
         if self.metrics is not None:
             self.metrics.render_seconds.observe(time.monotonic() - started)

@@ -203,6 +203,10 @@ class SourceState:
     retired: datetime | None = None  # 410 Gone: not polled until its URL changes in the config
     retry_until: datetime | None = None  # a 429/503 Retry-After: not polled before this
 
+    def shown_status(self, failing_after: int) -> str:
+        """``status``, or "failing" once an erroring source has failed ``failing_after`` times in a row."""
+        return "failing" if self.status == "error" and self.error_count >= failing_after else self.status
+
 
 @dataclass(frozen=True)
 class PollOutcome:

@@ -155,7 +155,7 @@ def cmd_sources(config: Config) -> int:
     head = f"{'SOURCE':<24} {'STATUS':<13} {'LAST POLL':<19} {'NEXT DUE':<19} {'ERRORS':>6} {'ARTICLES':>8}  ERROR"
     print(head)
     for s in states:
-        status = "failing" if s.status == "error" and s.error_count >= config.fetch.failing_after else s.status
+        status = s.shown_status(config.fetch.failing_after)
         moved = f" (moved to {s.url})" if s.url != s.config_url else ""
         line = f"{s.name:<24} {status:<13} {_when(s.last_polled):<19} {_when(s.next_due):<19} "
         print(f"{line}{s.error_count:>6} {s.articles:>8}  {s.error or ''}{moved}")
@@ -167,15 +167,14 @@ def cmd_stats(config: Config) -> int:
     try:
         store.sync_sources(tuple((s.name, s.url, s.kind) for s in config.sources))
         states = store.source_states(tuple(s.name for s in config.sources))
-        total, methods = store.article_count(), store.method_counts()
+        total, methods, size = store.article_count(), store.method_counts(), store.size_bytes()
     finally:
         store.close()
-    size = sum(p.stat().st_size for p in config.store_path.parent.glob(config.store_path.name + "*") if p.is_file())
     feeds = sorted(config.output_dir.glob("*.rss")) if config.output_dir.exists() else []
     print(f"store        {config.store_path} ({size / 1e6:.1f} MB)")
     print(f"articles     {total}  by extraction: " + (", ".join(f"{m}={n}" for m, n in methods.items()) or "-"))
     print(f"topic feeds  {len(feeds)} in {config.output_dir}")
-    failing = [s for s in states if s.error_count >= config.fetch.failing_after]
+    failing = [s for s in states if s.shown_status(config.fetch.failing_after) == "failing"]
     print(
         f"sources      {len(states)}: {sum(s.status in ('ok', 'not_modified') for s in states)} ok, "
         f"{sum(s.status == 'error' for s in states)} erroring ({len(failing)} failing), "

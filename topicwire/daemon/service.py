@@ -77,7 +77,7 @@ class Daemon:
         names = tuple(s.name for s in self.config.sources)
         limiter = self.pipeline.fetcher.limiter.stats()
         counts = {k: v if isinstance(v, int) else len(v) for k, v in limiter.items()}
-        return self.store.source_states(names), self.store.path, self.store.article_count(), counts
+        return self.store.source_states(names), self.store.size_bytes(), self.store.article_count(), counts
 
     def healthy(self) -> bool:
         """The scheduler runs and the store answers: what the watchdog and /healthz report."""

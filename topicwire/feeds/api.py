@@ -84,7 +84,7 @@ def _article(a: StoredArticle, full: bool = False) -> dict[str, Any]:
 
 
 def _source(s: SourceState, failing_after: int) -> dict[str, Any]:
-    status = "failing" if s.status == "error" and s.error_count >= failing_after else s.status
+    status = s.shown_status(failing_after)
     when = {
         k: v.isoformat() if v else None
         for k, v in (

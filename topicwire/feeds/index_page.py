@@ -18,7 +18,7 @@ from urllib.parse import quote, urlsplit
 from topicwire.types import FeedDoc, FeedEntry, SourceState
 
 LATEST = 10  # entries shown per topic
-FAILING_AFTER = 3  # consecutive errors before a source is shown as "failing"
+FAILING_AFTER = 3  # default of fetch.failing_after
 OPML_NAME = "index.opml"
 UNTITLED = "(untitled)"
 FORMATS = (("rss", "RSS"), ("atom", "Atom"), ("json", "JSON Feed"))
@@ -88,12 +88,12 @@ def _topic_section(doc: FeedDoc) -> str:
     return f'<section id="topic-{_text(doc.name)}">\n<h2>{title}</h2>\n{about}{_subscribe(doc)}\n{body}\n</section>'
 
 
-def status_label(state: SourceState) -> str:
-    return "failing" if state.error_count >= FAILING_AFTER else state.status
+def status_label(state: SourceState, failing_after: int = FAILING_AFTER) -> str:
+    return state.shown_status(failing_after)
 
 
-def _source_row(state: SourceState) -> str:
-    label = status_label(state)
+def _source_row(state: SourceState, failing_after: int) -> str:
+    label = status_label(state, failing_after)
     cls = ' class="failing"' if label == "failing" else ""
     cells = (
         _text(state.name),
@@ -104,15 +104,21 @@ def _source_row(state: SourceState) -> str:
     return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
 
 
-def _sources_table(sources: Sequence[SourceState]) -> str:
+def _sources_table(sources: Sequence[SourceState], failing_after: int) -> str:
     if not sources:
         return '<p class="empty">No sources polled yet.</p>'
     head = "<tr><th>Source</th><th>Status</th><th>Last success</th><th>Error</th></tr>"
-    rows = "\n".join(_source_row(s) for s in sources)
+    rows = "\n".join(_source_row(s, failing_after) for s in sources)
     return f"<table>\n<thead>{head}</thead>\n<tbody>\n{rows}\n</tbody>\n</table>"
 
 
-def render_index_html(title: str, topics: Sequence[FeedDoc], sources: Sequence[SourceState], now: datetime) -> bytes:
+def render_index_html(
+    title: str,
+    topics: Sequence[FeedDoc],
+    sources: Sequence[SourceState],
+    now: datetime,
+    failing_after: int = FAILING_AFTER,
+) -> bytes:
     """The whole page, UTF-8. Topics and sources appear in the order given."""
     heading = _text(title.strip() or "topicwire")
     sections = "\n".join(_topic_section(d) for d in topics) or '<p class="empty">No topics configured.</p>'
@@ -124,7 +130,7 @@ def render_index_html(title: str, topics: Sequence[FeedDoc], sources: Sequence[S
         f"<h1>{heading}</h1>\n"
         f'<p class="meta">Updated {_when(now)} · <a href="{OPML_NAME}">All topic feeds (OPML)</a></p>\n'
         f"{sections}\n"
-        f'<section id="sources">\n<h2>Sources</h2>\n{_sources_table(sources)}\n</section>\n'
+        f'<section id="sources">\n<h2>Sources</h2>\n{_sources_table(sources, failing_after)}\n</section>\n'
         "</body>\n</html>\n"
     )
     return page.encode("utf-8")

@@ -54,6 +54,11 @@ class Store:
         with self._lock:
             self._db.close()
 
+    def size_bytes(self) -> int:
+        """The database with its WAL and shared-memory files, as on disk."""
+        files = self.path.parent.glob(self.path.name + "*")
+        return sum(p.stat().st_size for p in files if p.is_file() and not p.name.endswith(".lock"))
+
     def ping(self) -> bool:
         """Does the database answer? (watchdog and /healthz)"""
         try:
