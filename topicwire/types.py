@@ -83,6 +83,8 @@ class Extracted:
     language: str | None = None
     canonical_url: str | None = None
     method: str = "trafilatura"  # which extractor produced the text
+    # Where each metadata field came from: (("published", "meta:article:published_time"), ...)
+    provenance: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,8 @@ class Article:
     author: str | None = None
     language: str | None = None
     method: str = "feed"  # trafilatura | feed | teaser
+    # Where each field came from, e.g. (("url", "page:canonical"), ("published", "feed")...)
+    provenance: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

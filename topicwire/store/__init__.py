@@ -166,6 +166,12 @@ class Store:
             found = articles.get(db, uid)
             return replace(found, topics=topics.of(db, uid)) if found else None
 
+    def article_by_url(self, url: str) -> StoredArticle | None:
+        """The first stored article with this canonical URL, with its topics."""
+        with self._read() as db:
+            found = articles.get_by_url(db, url)
+            return replace(found, topics=topics.of(db, found.uid)) if found else None
+
     def article_count(self) -> int:
         with self._read() as db:
             return articles.count(db)

@@ -110,6 +110,11 @@ def get(db: sqlite3.Connection, uid: str) -> StoredArticle | None:
     return to_stored(row, ()) if row else None
 
 
+def get_by_url(db: sqlite3.Connection, url: str) -> StoredArticle | None:
+    row = db.execute(f"SELECT {_COLUMNS} FROM articles WHERE url = ? ORDER BY first_seen LIMIT 1", (url,)).fetchone()
+    return to_stored(row, ()) if row else None
+
+
 def match_docs(db: sqlite3.Connection) -> Iterator[tuple[str, MatchDoc]]:
     for r in db.execute("SELECT uid, title, text, source, language, author FROM articles"):
         yield r["uid"], MatchDoc(r["title"], r["text"], r["source"], r["language"], r["author"])
