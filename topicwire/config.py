@@ -81,6 +81,12 @@ def _positive(value: int) -> int:
     return value
 
 
+def _fraction(value: float) -> float:
+    if not 0 < value <= 1:
+        raise ValueError("must be a number in (0, 1]")
+    return float(value)
+
+
 def _kind(value: str) -> str:
     if value not in ("feed", "page", "auto"):
         raise ValueError('must be "feed", "page" or "auto"')
@@ -113,6 +119,15 @@ KEYS: Mapping[str, Mapping[str, Key]] = {
         "base_url": Key(str, "http://127.0.0.1:8080/", "public URL of that folder (self links, OPML)", _base_url),
         "max_items": Key(int, 100, "newest entries per feed", _positive),
         "title": Key(str, "topicwire", "title of index.opml and the feed listing"),
+        "update_on_new_source": Key(
+            bool, False, "bump a story's entry updated time when another outlet joins it (readers may re-show it)"
+        ),
+    },
+    "dedup": {
+        "similarity": Key(
+            (float, int), 0.5, "least word-shingle Jaccard similarity for two texts to be one story", _fraction
+        ),
+        "window": Key(_DUR, "3d", "publication-time window within which near-duplicates merge", parse_duration),
     },
     "server": {
         "listen": Key(str, "127.0.0.1:8080", "host:port of the built-in feed server started by `run`", _listen),
@@ -172,6 +187,12 @@ ALIASES_HELP = "named term sets reusable in topic queries as @name"
 
 
 @dataclass(frozen=True)
+class DedupConfig:
+    similarity: float = 0.5
+    window: float = 3 * 86400.0
+
+
+@dataclass(frozen=True)
 class FetchConfig:
     user_agent: str
     timeout: float
@@ -228,6 +249,8 @@ class Config:
     aliases: tuple[tuple[str, tuple[str, ...]], ...]
     sources: tuple[SourceConfig, ...]
     topics: tuple[TopicConfig, ...]
+    update_on_new_source: bool = False
+    dedup: DedupConfig = DedupConfig()
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
@@ -270,7 +293,7 @@ class _Validator:
                     f"is not a known section (known: {', '.join(sorted(known))})",
                 )
         sec = {
-            name: self.section(name, raw.get(name, {})) for name in ("store", "output", "server", "fetch", "defaults")
+            name: self.section(name, raw.get(name, {})) for name in ("store", "output", "server", "fetch", "defaults", "dedup")
         }
         fetch = sec["fetch"]
         if fetch["min_interval"] and fetch["max_interval"] and fetch["min_interval"] > fetch["max_interval"]:
@@ -291,6 +314,8 @@ class _Validator:
             title=sec["output"]["title"],
             listen=sec["server"]["listen"],
             fetch=FetchConfig(**sec["fetch"]),
+            update_on_new_source=sec["output"]["update_on_new_source"],
+            dedup=DedupConfig(**sec["dedup"]),
             aliases=aliases,
             sources=sources,
             topics=topics,
