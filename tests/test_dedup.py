@@ -1,8 +1,9 @@
-"""Exact-duplicate keys and the dedup decision (pure)."""
+"""Exact keys, near-duplicate index, the dedup decision and the representative (pure)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import random
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,8 +14,9 @@ from topicwire.dedup.fingerprint import (
     normalize_text,
     text_hash,
 )
-from topicwire.dedup.stories import decide
-from topicwire.types import Article
+from topicwire.dedup.near import NearIndex, shingles, signature, similarity
+from topicwire.dedup.stories import decide, representative
+from topicwire.types import Article, ExactHit, NearHit, StoryMember
 
 NOW = datetime(2025, 7, 7, tzinfo=UTC)
 BODY = (
@@ -23,7 +25,7 @@ BODY = (
 
 
 def art(**kw: str) -> Article:
-    fields = {"source": "s", "guid": "g", "url": "https://x.test/a", "text": BODY} | kw
+    fields = {"source": "s", "guid": "g", "url": "https://x.test/a", "text": BODY, "method": "trafilatura"} | kw
     return Article(title="t", html="", summary="", published=NOW, updated=NOW, **fields)  # type: ignore[arg-type]
 
 
@@ -61,15 +63,130 @@ def test_uid_is_stable_and_per_source_guid() -> None:
     assert len(article_uid(a)) == 24
 
 
+def hit(reason: str, source: str = "s", text: str = BODY, method: str = "trafilatura") -> ExactHit:
+    return ExactHit("u1", reason, source, "story1", text_hash(text), len(text), method)  # type: ignore[arg-type]
+
+
+EDITED = BODY + " Peskov added that talks would go on."
+
+
 @pytest.mark.parametrize(
-    ("existing", "action", "uid", "reason"),
+    ("new", "exact", "want"),
     [
-        (None, "new", None, ""),
-        (("u1", "url"), "duplicate", "u1", "url"),
-        (("u2", "text"), "duplicate", "u2", "text"),
+        (art(), None, ("new", None, None, "")),
+        (art(), hit("guid"), ("duplicate", "u1", "story1", "guid")),
+        (art(guid="g2"), hit("url"), ("duplicate", "u1", "story1", "url")),  # GUID changed, URL not
+        (art(guid="g2", url="https://x.test/b"), hit("text"), ("duplicate", "u1", "story1", "text")),
+        (art(source="wire"), hit("text", source="s"), ("join", "u1", "story1", "text")),  # verbatim copy
+        (art(text=EDITED, method="trafilatura"), hit("guid"), ("update", "u1", "story1", "guid")),
+        (art(guid="g2", text=EDITED, method="trafilatura"), hit("url"), ("update", "u1", "story1", "url")),
+        (art(text=EDITED), hit("url", source="other"), ("duplicate", "u1", "story1", "url")),  # another feed, same page
+        (art(text="Short summary from the feed " * 2), hit("guid"), ("duplicate", "u1", "story1", "guid")),
+        (art(text=EDITED, method="feed"), hit("guid", method="trafilatura"), ("duplicate", "u1", "story1", "guid")),
     ],
-    ids=["nothing-found", "url-match", "text-match"],
+    ids=[
+        "nothing-found",
+        "same-guid",
+        "guid-changed-url-same",
+        "guid-and-url-changed-text-same",
+        "wire-copy-other-outlet",
+        "edited-same-guid",
+        "edited-new-guid-same-url",
+        "other-source-lists-same-url",
+        "much-shorter-text-is-no-edit",
+        "feed-summary-never-replaces-page-text",
+    ],
 )
-def test_decide(existing: tuple[str, str] | None, action: str, uid: str | None, reason: str) -> None:
-    d = decide(existing)
-    assert (d.action, d.existing_uid, d.reason) == (action, uid, reason)
+def test_decide_on_exact_keys(new: Article, exact: ExactHit | None, want: tuple) -> None:
+    d = decide(new, fingerprint(new), exact, (), 0.5)
+    assert (d.action, d.existing_uid, d.story_id, d.reason) == want
+
+
+@pytest.mark.parametrize(
+    ("source", "sims", "want"),
+    [
+        ("wire", (0.3,), ("new", None)),
+        ("wire", (0.55, 0.7), ("join", "u0.7")),
+        ("s", (0.6,), ("join", "u0.6")),  # same outlet, a related but different text
+        ("s", (0.92,), ("update", "u0.92")),  # same outlet, near-identical: the article edited
+    ],
+    ids=["below-threshold", "best-of-several", "same-outlet-related", "same-outlet-edit"],
+)
+def test_decide_on_near_hits(source: str, sims: tuple[float, ...], want: tuple) -> None:
+    near = tuple(NearHit(f"u{s}", f"story{s}", "s", s) for s in sims)
+    d = decide(art(source=source), fingerprint(art(source=source)), None, near, 0.5)
+    assert (d.action, d.existing_uid) == want
+    if d.action != "new":
+        assert d.reason == "near" and d.similarity == max(sims) and d.story_id == f"story{max(sims)}"
+
+
+def member(uid: str, text_len: int, hours: int) -> StoryMember:
+    when = NOW + timedelta(hours=hours)
+    return StoryMember(uid, f"src-{uid}", f"https://{uid}.test/", uid, when, when, text_len)
+
+
+@pytest.mark.parametrize(
+    ("members", "want"),
+    [
+        ((member("a", 1000, 0),), "a"),
+        ((member("a", 500, 0), member("b", 1000, 1)), "b"),  # the fullest text wins
+        ((member("a", 950, 2), member("b", 1000, 1), member("c", 980, 0)), "c"),  # nearly as full, and earlier
+    ],
+    ids=["alone", "fullest", "earliest-of-the-full"],
+)
+def test_representative(members: tuple[StoryMember, ...], want: str) -> None:
+    assert representative(members).uid == want
+
+
+# -- near-duplicate layer ---------------------------------------------------------------------
+
+WORDS = (
+    "kremlin spokesman peskov said reporters moscow talks azerbaijan armenia turkey ankara baku yerevan "
+    "ceasefire border troops minister foreign meeting statement week sanctions gas pipeline deal "
+    "president visit summit agreement officials region security council crisis military"
+).split()
+
+
+def prose(seed: int, n: int = 300) -> str:
+    rng = random.Random(seed)
+    return " ".join(rng.choice(WORDS) + ("." if rng.random() < 0.08 else "") for _ in range(n))
+
+
+def test_shingles_are_normalized_word_5grams() -> None:
+    grams = shingles("The Kremlin, on MONDAY, said: talks go on!")
+    assert "the kremlin on monday said" in grams and len(grams) == 4  # 8 words, 4 five-word runs
+    assert shingles("too short") == frozenset()
+
+
+def test_similarity_exact_jaccard_and_short_texts() -> None:
+    a = shingles(prose(1))
+    assert similarity(a, a) == 1.0
+    assert similarity(a, shingles(prose(2))) < 0.05
+    assert similarity(a, shingles("only a few words here to compare")) == 0.0
+
+
+def test_signature_is_deterministic_512_bytes() -> None:
+    grams = shingles(prose(1))
+    assert signature(grams) == signature(set(grams)) and len(signature(grams)) == 512
+
+
+def test_index_finds_near_copies_within_window_only() -> None:
+    index = NearIndex(0.5, timedelta(days=3))
+    base = prose(1)
+    index.add("orig", signature(shingles(base)), NOW, NOW)
+    index.add("other", signature(shingles(prose(2))), NOW, NOW)
+    trimmed = base.rsplit(".", 3)[0]  # last sentences dropped
+    sig = signature(shingles("MOSCOW, Nov 3 (Wire) - " + trimmed))
+    assert index.candidates(sig, NOW + timedelta(hours=5)) == ("orig",)
+    assert index.candidates(sig, NOW + timedelta(days=4)) == ()  # published too far apart
+
+
+def test_index_forgets_what_was_seen_a_window_ago() -> None:
+    index = NearIndex(0.5, timedelta(days=3))
+    sig = signature(shingles(prose(1)))
+    index.add("a", sig, NOW - timedelta(days=30), NOW)  # old backlog, seen now: kept
+    index.add("b", sig, NOW, NOW + timedelta(days=2))
+    assert index.expire(NOW + timedelta(days=4)) == 1
+    assert "a" not in index and "b" in index and len(index) == 1
+    index.add("b", sig, NOW, NOW + timedelta(days=2))  # re-adding replaces
+    assert len(index) == 1 and index.expire(NOW + timedelta(days=6)) == 1 and len(index) == 0

@@ -12,15 +12,18 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 from xml.sax.saxutils import escape
 
 import pytest
+from feedparser.datetimes import _parse_date
+from feedparser.urls import _urljoin
 
 from topicwire.errors import ParseError
 from topicwire.extract.clean import html_to_text
-from topicwire.sources import fastfeed
+from topicwire.sources import fastfeed, fastvalues
 from topicwire.sources.fastfeed import parse_fast
-from topicwire.sources.feed import parse_feed
+from topicwire.sources.feed import parse_feed, struct_to_utc
 from topicwire.sources.fetch import parse_content_type
 from topicwire.types import FetchResult, ParsedSource
 
@@ -221,3 +224,104 @@ def test_html_to_text_shortcut_random_sweep() -> None:
     for _ in range(500):
         text = "".join(rng.choices(alphabet, k=rng.randint(1, 20)))
         assert html_to_text(text) == html_to_text(f"{text}<!-- lxml -->"), repr(text)
+
+
+# -- fastvalues: the link and date shortcuts ------------------------------------------------
+
+URL_PARTS = {
+    "scheme": ["http://", "https://", "HTTP://", "ftp://", "http:///", "//", ""],
+    "host": [
+        "news.test",
+        "News.Test",
+        "a-b.c.test:8080",
+        "user@host.test",
+        "[::1]",
+        "[::1",
+        "東京.test",
+        "h.test:",
+        "",
+    ],
+    "path": ["", "/", "/a/b", "/a/../b/./c", "//x", "/a;p", "/a;", "/a b", "/a\tb", "/é", "/~u/%7E", "/a\x00", "a"],
+    "query": ["", "?", "?a=1&b=2", "?q=a?b", "?x= y"],
+    "fragment": ["", "#", "#top", "#a#b"],
+}
+BASES = ["http://news.test/feeds/main.xml", "https://moved.test/a/b/feed", "http://h.test/x;y?z#w"]
+
+
+def random_url(rng: random.Random) -> str:
+    url = "".join(rng.choice(options) for options in URL_PARTS.values())
+    return rng.choice(["", " ", "\n"]) + url if rng.random() < 0.1 else url
+
+
+def test_join_url_shortcut_matches_urljoin() -> None:
+    rng = random.Random(3)
+    plain = 0
+    for _ in range(5000):
+        url, base = random_url(rng), rng.choice(BASES)
+        assert fastvalues.join_url(base, url) == _urljoin(base, url), (base, url)
+        if fastvalues.is_plain_url(url):
+            plain += 1
+            assert urljoin(base, url) == url and urlsplit(url).scheme in ("http", "https"), (base, url)
+    assert plain > 50  # the shortcut is exercised, not just declined
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://a.test/x", "https://a.test:8443/p/q?r=1#s", "http://a.test", "http://a.test/x/../y", "http://A.test//z"],
+)
+def test_plain_urls_take_the_shortcut(url: str) -> None:
+    assert fastvalues.is_plain_url(url) and urljoin("http://base.test/f", url) == url
+
+
+DATE_FORMS = [
+    "%a, %d %b %Y %H:%M:%S {tz}",
+    "%d %b %Y %H:%M:%S {tz}",
+    "%A, %d %b %Y %H:%M:%S {tz}",
+    "%a, %d %B %Y %H:%M:%S {tz}",
+    "%a,  %d %b %Y %H:%M:%S {tz}",
+    "%a %d %b %Y %H:%M:%S {tz}",
+    "%a, %d %b %y %H:%M:%S {tz}",
+    "%a, %d %b %Y %H:%M {tz}",
+    "%Y-%m-%dT%H:%M:%S{tz}",
+]
+ZONES = ["+0000", "GMT", "gmt", "UT", "UTC", "Z", "-0500", "+0530", "+1400", "-1200", "EST", "+05:30", "", "(CET)"]
+
+
+def random_date(rng: random.Random) -> str:
+    stamp = datetime(rng.choice([1, 1970, 2025, 9999]), 1, 1) + timedelta(
+        days=rng.randint(0, 364), seconds=rng.randint(0, 86399)
+    )
+    text = stamp.strftime(rng.choice(DATE_FORMS)).format(tz=rng.choice(ZONES))
+    if rng.random() < 0.1:  # out-of-range fields the shortcut must leave to feedparser
+        text = text.replace(stamp.strftime("%H:"), rng.choice(["24:", "99:"]), 1).replace(" 01 ", " 31 ")
+    if rng.random() < 0.1:
+        text = rng.choice(
+            [text.upper(), text.lower(), text.replace(" ", "  "), text.replace(stamp.strftime("%d "), "1 ")]
+        )
+    return text
+
+
+def test_rfc822_shortcut_matches_feedparser() -> None:
+    rng = random.Random(5)
+    taken = 0
+    for _ in range(5000):
+        text = random_date(rng)
+        fast = fastvalues.rfc822_date(text)
+        if fast is not None:
+            taken += 1
+            assert fast == struct_to_utc(_parse_date(text)), text
+    assert taken > 300  # the shortcut is exercised, not just declined
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sat, 01 Mar 2025 00:00:00 +0000",
+        "1 Mar 2025 23:59:59 GMT",
+        "Tue, 30 Dec 9999 23:00:00 -0100",
+        "Mon, 01 Jan 0001 00:30:00 +0100",
+    ],
+)
+def test_rfc822_shortcut_edges(text: str) -> None:
+    expected = struct_to_utc(_parse_date(text))
+    assert fastvalues.rfc822_date(text) in (expected, None)

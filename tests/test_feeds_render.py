@@ -329,3 +329,53 @@ def test_opml_is_deterministic() -> None:
 )
 def test_split_author(raw: str | None, expected: tuple[str, str | None]) -> None:
     assert split_author(raw) == expected
+
+
+# --- WebSub hub (issue 6) -----------------------------------------------------
+
+HUB = "https://hub.example.org/websub?x=1&y=2"
+
+
+@pytest.mark.parametrize("fmt", XML_RENDERERS, ids=list(XML_RENDERERS))
+@pytest.mark.parametrize("feed", DOCS.values(), ids=DOC_IDS)
+def test_hub_advertised_and_feed_still_valid(feed: FeedDoc, fmt: str) -> None:
+    parsed = feedparser.parse(XML_RENDERERS[fmt](feed, HUB))
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    assert [e.id for e in parsed.entries] == [e.id for e in feed.entries]
+    links = [(link.rel, link.href) for link in parsed.feed.links]
+    # W3C WebSub 4: rel="hub" beside rel="self", the URL subscribers subscribe to.
+    assert ("hub", HUB) in links and ("self", feed.url(fmt)) in links
+    assert sum(rel == "hub" for rel, _ in links) == 1
+
+
+@pytest.mark.parametrize("feed", DOCS.values(), ids=DOC_IDS)
+def test_rss_hub_link_follows_self_link(feed: FeedDoc) -> None:
+    channel = xml_root(render_rss(feed, HUB)).find("channel")
+    assert channel is not None
+    links = channel.findall("atom:link", NS)
+    assert [(x.get("rel"), x.get("href")) for x in links] == [("self", feed.url("rss")), ("hub", HUB)]
+    children = list(channel)
+    assert children.index(links[1]) == children.index(links[0]) + 1
+    assert channel.findtext("link") == BASE  # the channel link is still the home page
+
+
+def test_atom_hub_link() -> None:
+    root = xml_root(render_atom(DOCS["fifty"], HUB))
+    assert [x.get("href") for x in root.findall("atom:link[@rel='hub']", NS)] == [HUB]
+    assert root.findtext("atom:id", "", NS) == DOCS["fifty"].url("atom")
+
+
+@pytest.mark.parametrize("feed", DOCS.values(), ids=DOC_IDS)
+def test_json_feed_hubs(feed: FeedDoc) -> None:
+    data = json.loads(render_json(feed, HUB))
+    assert data["hubs"] == [{"type": "WebSub", "url": HUB}]  # JSON Feed 1.1: type and url
+    assert data["feed_url"] == feed.url("json")
+
+
+@pytest.mark.parametrize("fmt", ALL_RENDERERS, ids=list(ALL_RENDERERS))
+def test_no_hub_no_advertising(fmt: str) -> None:
+    render = ALL_RENDERERS[fmt]
+    data = render(DOCS["no_author"])
+    assert data == render(DOCS["no_author"], "")
+    assert b"hub" not in data
+    assert render(DOCS["no_author"], HUB) == render(replace(DOCS["no_author"]), HUB)  # still deterministic

@@ -389,3 +389,26 @@ def test_keep_alive_with_tcp_nodelay(fixture_server: FixtureServer, fetcher: Fet
         fetcher.get(fixture_server.url + "/k", etag='"k"' if n % 2 else None)
     print(f"20 keep-alive requests in {time.monotonic() - started:.3f} s")
     assert fixture_server.nodelay_flags == (1,)  # one connection, reused, with TCP_NODELAY
+
+
+# -- what requests used to do for us ---------------------------------------------------
+
+
+def test_cookies_set_on_a_redirect_go_to_the_next_hop(fixture_server: FixtureServer, fetcher: Fetcher) -> None:
+    # Consent and bot walls: "set a cookie, come back" (requests' Session did this before urllib3).
+    fixture_server.route("/gate", status=302, headers={"Location": "/feed", "Set-Cookie": "consent=yes; Path=/"})
+    fixture_server.route("/feed", body=RSS)
+    assert fetcher.get(fixture_server.url + "/gate").content == RSS
+    gate, feed = fixture_server.requests
+    assert "cookie" not in gate.headers and feed.headers["cookie"] == "consent=yes"
+
+
+@pytest.mark.parametrize(
+    ("path", "sent"),
+    [("/a b/caf\u00e9?q=x y", "/a%20b/caf%C3%A9?q=x%20y"), ("/x#frag", "/x"), ("/p?a=1&b=%2F", "/p?a=1&b=%2F")],
+    ids=["spaces-and-utf8", "fragment", "query-kept"],
+)
+def test_request_targets_are_encoded(fixture_server: FixtureServer, fetcher: Fetcher, path: str, sent: str) -> None:
+    fixture_server.route(sent.split("?")[0], body=RSS)
+    fetcher.get(fixture_server.url + path)
+    assert fixture_server.requests[-1].path == sent

@@ -46,7 +46,7 @@ def save(store: Store, a: Article, topics: tuple[str, ...] = ()) -> str:
     uid = article_uid(fp)
     with store.transaction():
         store.insert_article(uid, a, fp, NOW)
-        store.add_topics(uid, topics, NOW)
+        store.add_topics(uid, uid, topics, NOW)
         store.add_item_keys(a.source, (a.guid, a.url), uid, NOW)
     return uid
 
@@ -89,7 +89,8 @@ def test_not_a_database_is_a_store_error(tmp_path: Path) -> None:
 )
 def test_find_by_each_key(store: Store, other: Article, reason: str) -> None:
     uid = save(store, article(1))
-    assert store.find_article(fingerprint(other)) == (uid, reason)
+    hit = store.find_article(fingerprint(other))
+    assert hit is not None and (hit.uid, hit.reason, hit.story_id, hit.source) == (uid, reason, uid, "s")
 
 
 def test_different_article_is_not_found(store: Store) -> None:
@@ -107,17 +108,17 @@ def test_known_items(store: Store) -> None:
 def test_topic_entries_newest_first_with_all_topics(store: Store) -> None:
     uids = [save(store, article(n), ("a", "b") if n % 2 else ("a",)) for n in range(5)]
     entries = store.topic_entries("a", 3)
-    assert [e.uid for e in entries] == [uids[4], uids[3], uids[2]]
+    assert [e.id for e in entries] == [uids[4], uids[3], uids[2]]
     assert entries[1].topics == ("a", "b")
     assert entries[0].published.tzinfo is not None
-    assert [e.uid for e in store.topic_entries("b", 10)] == [uids[3], uids[1]]
+    assert [e.id for e in store.topic_entries("b", 10)] == [uids[3], uids[1]]
 
 
 def test_replace_topic(store: Store) -> None:
     u1, u2 = save(store, article(1), ("t",)), save(store, article(2))
     with store.transaction():
         store.replace_topic("t", "rule v2", [u2], NOW)
-    assert [e.uid for e in store.topic_entries("t", 10)] == [u2]
+    assert [e.id for e in store.topic_entries("t", 10)] == [u2]
     assert store.topic_rule("t") == "rule v2" and u1
 
 
@@ -164,7 +165,7 @@ def test_prune_keeps_each_feeds_newest_and_remembers_keys(tmp_path: Path) -> Non
     assert deleted == 0  # ...but nothing was first seen before the cutoff
     deleted, _ = store.prune(cutoff, keep_newest=2, forget_keys_before=NOW - timedelta(days=180))
     assert deleted == 3  # the five old ones minus the topic's two newest; the young one stays
-    assert [a.uid for a in store.topic_entries("t", 10)] == [old[4], old[3]]
+    assert [a.id for a in store.topic_entries("t", 10)] == [old[4], old[3]]
     assert store.article(fresh) is not None and store.article(old[0]) is None
     assert store.known_items("s", ["g0", "https://news.test/0"]) == {"g0", "https://news.test/0"}
     store.close()

@@ -60,7 +60,7 @@ def test_template_is_learned_applied_and_kept(tmp_path: Path) -> None:
         pipeline = Pipeline(config, store, make_fetcher(config), lambda: NOW)
         server.route("/feed.xml", rss(server.url, 8), headers={"Content-Type": "application/rss+xml"})
         assert pipeline.poll(config.sources[0]).new == 4
-        entries = {a.title: a for a in store.topic_entries("t", 20)}
+        entries = {s.representative.title: s.representative for s in store.topic_entries("t", 20)}
         store.close()
     assert all(DISCLAIMER in entries[f"Report {n}"].text for n in range(3))  # not yet seen on 3 pages
     for n in range(4, 8):

@@ -68,6 +68,16 @@ def _base_url(value: str) -> str:
     return _http_url(value if value.endswith("/") else value + "/")
 
 
+def _hub_url(value: str) -> str:
+    """output.websub_hub: "" (off) or an absolute http(s) URL without a fragment."""
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.fragment or value != value.strip():
+        raise ValueError('is not an absolute http(s) URL (try "https://hub.example.org/" or "" for off)')
+    return value
+
+
 def _listen(value: str) -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
@@ -121,6 +131,9 @@ KEYS: Mapping[str, Mapping[str, Key]] = {
         "title": Key(str, "topicwire", "title of index.opml and the feed listing"),
         "update_on_new_source": Key(
             bool, False, "bump a story's entry updated time when another outlet joins it (readers may re-show it)"
+        ),
+        "websub_hub": Key(
+            str, "", "WebSub hub advertised in every feed and pinged when one changes (empty: off)", _hub_url
         ),
     },
     "dedup": {
@@ -251,6 +264,7 @@ class Config:
     topics: tuple[TopicConfig, ...]
     update_on_new_source: bool = False
     dedup: DedupConfig = DedupConfig()
+    websub_hub: str = ""  # "" = off
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
@@ -293,7 +307,8 @@ class _Validator:
                     f"is not a known section (known: {', '.join(sorted(known))})",
                 )
         sec = {
-            name: self.section(name, raw.get(name, {})) for name in ("store", "output", "server", "fetch", "defaults", "dedup")
+            name: self.section(name, raw.get(name, {}))
+            for name in ("store", "output", "server", "fetch", "defaults", "dedup")
         }
         fetch = sec["fetch"]
         if fetch["min_interval"] and fetch["max_interval"] and fetch["min_interval"] > fetch["max_interval"]:
@@ -315,6 +330,7 @@ class _Validator:
             listen=sec["server"]["listen"],
             fetch=FetchConfig(**sec["fetch"]),
             update_on_new_source=sec["output"]["update_on_new_source"],
+            websub_hub=sec["output"]["websub_hub"] or "",
             dedup=DedupConfig(**sec["dedup"]),
             aliases=aliases,
             sources=sources,

@@ -29,8 +29,9 @@ from datetime import UTC, datetime, timedelta
 from topicwire import log
 from topicwire.config import Config, SourceConfig
 from topicwire.daemon.policy import adaptive_interval, freshness_floor, next_due
-from topicwire.dedup.fingerprint import article_uid, fingerprint
-from topicwire.dedup.stories import decide
+from topicwire.dedup.desk import Keyed, StoryDesk
+from topicwire.dedup.fingerprint import article_uid
+from topicwire.dedup.stories import representative
 from topicwire.errors import FetchError, SourceError
 from topicwire.extract.article import extract_article
 from topicwire.extract.build import build_article
@@ -38,8 +39,10 @@ from topicwire.extract.charset import decode_html
 from topicwire.extract.clean import paragraphs_to_html, summarize
 from topicwire.extract.template import Template, from_json, learn, strip, to_json
 from topicwire.extract.urls import canonicalize_url
+from topicwire.feeds.entries import story_entry
 from topicwire.feeds.index_page import render_index_html
 from topicwire.feeds.publish import publish_index, publish_topic, write_atomic
+from topicwire.feeds.websub import feed_urls, pinger_for
 from topicwire.metrics import Metrics
 from topicwire.sources.discover import discover_feeds
 from topicwire.sources.feed import parse_feed
@@ -53,18 +56,18 @@ from topicwire.store import Store
 from topicwire.topics.rules import TopicRules
 from topicwire.types import (
     Article,
+    DedupDecision,
     FeedDoc,
-    FeedEntry,
     FetchResult,
     MatchDoc,
     ParsedSource,
     PollOutcome,
     RawItem,
-    StoredArticle,
 )
 
 Clock = Callable[[], datetime]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_BLANK = Article("", "", "", "", "", "", "", EPOCH, EPOCH)  # only its text is set, to key stored texts
 
 
 def utc_now() -> datetime:
@@ -121,11 +124,15 @@ class Pipeline:
         # items left out are not marked known, so the next run fetches them.
         self.stopping = threading.Event()
         self.metrics: Metrics | None = None  # set by the daemon; `once` keeps none
+        self.desk = StoryDesk(config.dedup.similarity, timedelta(seconds=config.dedup.window))
+        self.websub = pinger_for(config)  # None unless output.websub_hub is set
 
     # -- start-up ----------------------------------------------------------------------
     def prepare_store(self) -> None:
-        """Register configured sources; re-evaluate topics whose rule is new or changed."""
+        """Register configured sources; load the near-duplicate index; re-evaluate topics
+        whose rule is new or changed."""
         self.store.sync_sources(tuple((s.name, s.url, s.kind) for s in self.config.sources))
+        self.load_desk()
         stale = [t for t in self.config.topics if self.store.topic_rule(t.name) != t.rule.signature]
         if not stale:
             return
@@ -255,8 +262,8 @@ class Pipeline:
 
     def collect_items(self, source: SourceConfig, result: FetchResult, parsed: ParsedSource) -> Collected:
         items = _unique(parsed.items)
-        known = self.store.known_items(source.name, [k for i in items for k in _keys(i)])
-        fresh = [i for i in items if not known.intersection(_keys(i))]
+        known = self.store.known_item_times(source.name, [k for i in items for k in _keys(i)])
+        fresh = [i for i in items if _fresh(i, known)]
         prepared, failed = [], 0
         template = self.load_template(source.name) if fresh and source.fulltext else None
         for item in fresh:
@@ -297,9 +304,10 @@ class Pipeline:
         now = self.clock()
         if not (source.fulltext and item.url):
             return _fallback(item, now, teaser), True
-        if self.store.has_article_url(canonicalize_url(item.url)):
-            # Another source already stored this page (a feed and its Atom twin, a
-            # wire copy): the entry alone is enough to record the sighting.
+        if self.store.has_article_url(canonicalize_url(item.url), other_than=source.name):
+            # Another source already stored this page (a feed and its Atom twin): the
+            # entry alone is enough to record the sighting. (The same source listing a
+            # stored URL again means the entry was updated: fetch the page again.)
             return _fallback(item, now, teaser), True
         try:
             page = self.fetcher.get(item.url, accept=HTML_ACCEPT, purpose="page")
@@ -314,22 +322,18 @@ class Pipeline:
         new = dup = 0
         r = collected.result
         # Pure work before taking the store's lock: other workers' polls wait on it.
-        decided = [(p, fingerprint(p.article), self.matcher.match(_match_doc(p.article))) for p in collected.prepared]
+        decided = [(p, Keyed.of(p.article), self.matcher.match(_match_doc(p.article))) for p in collected.prepared]
         with self.store.transaction() as store:
-            for p, fp, topics in decided:
-                decision = decide(store.find_article(fp))
-                if decision.action == "new":
-                    uid = article_uid(fp)
-                    store.insert_article(uid, p.article, fp, now)
-                    store.add_topics(uid, topics, now)
+            for p, keyed, topics in decided:
+                uid, decision = self.place(store, keyed, topics, now)
+                if decision.action in ("new", "join"):
                     new += 1
                     if self.metrics is not None:
                         self.metrics.extractions.labels(p.article.method).inc()
                 else:
-                    uid = decision.existing_uid or ""
-                    store.touch_article(uid, now)
                     dup += 1
                 store.add_item_keys(source.name, p.item_keys, uid, now)
+            self.desk.expire(now)
             if collected.template is not None:
                 store.save_template(source.name, to_json(collected.template), now)
             moved = r.permanent_url if r.permanent_url and r.permanent_url != r.requested_url else None
@@ -353,6 +357,64 @@ class Pipeline:
             )
             store.record_poll(outcome, now)
         return outcome
+
+    def place(self, store: Store, keyed: Keyed, topics: tuple[str, ...], now: datetime) -> tuple[str, DedupDecision]:
+        """Store one article where the story desk puts it; return its uid and the decision."""
+        d = self.desk.place(store, keyed)
+        a, fp = keyed.article, keyed.fp
+        if d.action in ("new", "join"):
+            uid, story_id = article_uid(fp), d.story_id or ""
+            joined = "" if d.action == "new" else ("text" if d.reason == "text" else f"near {d.similarity:.2f}")
+            store.insert_article(uid, a, fp, now, story_id=story_id, joined=joined, sig=keyed.sig)
+            store.add_topics(uid, story_id or uid, topics, now)
+            self.desk.record(uid, keyed, now)
+            if d.action == "join":
+                self.restory(store, story_id, now, bump=self.config.update_on_new_source)
+                log.event(
+                    "story.joined",
+                    story=story_id,
+                    article=uid,
+                    source=a.source,
+                    reason=d.reason,
+                    similarity=f"{d.similarity:.2f}",
+                )
+            return uid, d
+        uid, story_id = d.existing_uid or "", d.story_id or ""
+        if d.action == "update":
+            store.update_article(uid, a, fp, keyed.sig, now)
+            store.set_article_topics(uid, story_id, topics, now)
+            self.desk.record(uid, keyed, now)
+            self.restory(store, story_id, now, edited=uid)
+            log.event("article.updated", article=uid, source=a.source, reason=d.reason)
+        else:
+            store.touch_article(uid, now, a.updated if d.reason == "guid" else None)
+        return uid, d
+
+    def restory(self, store: Store, story_id: str, now: datetime, *, bump: bool = False, edited: str = "") -> None:
+        """A member joined or changed: choose the representative again. The entry's updated
+        time moves when the shown text was edited, or on a join if the config asks for it."""
+        members = store.story_members(story_id)
+        if not members:
+            return
+        rep = representative(members)
+        published = min(m.published for m in members)
+        store.set_story(story_id, rep.uid, published, now if bump or edited == rep.uid else None, now)
+
+    def load_desk(self) -> None:
+        """Fill the near-duplicate index with the articles seen within the dedup window."""
+        now = self.clock()
+        rows, missing = [], []
+        for uid, sig, text, published, seen in self.store.recent_signatures(now - self.desk.index.window):
+            if sig is None:  # stored before near-duplicates existed
+                sig = Keyed.of(replace(_BLANK, text=text)).sig
+                missing.append((uid, sig))
+            rows.append((uid, sig, published, seen))
+        if missing:
+            with self.store.transaction() as store:
+                for uid, sig in missing:
+                    store.set_signature(uid, sig)
+        loaded = self.desk.load(rows)
+        log.event("dedup.loaded", articles=loaded, computed=len(missing))
 
     def interval_for(self, source: SourceConfig, collected: Collected, known: float | None, now: datetime) -> float:
         """The configured interval, or for ``interval = "auto"`` one fitted to the entries' dates."""
@@ -378,9 +440,10 @@ class Pipeline:
         """Regenerate every topic feed and index.opml; return how many files changed."""
         started = time.monotonic()
         docs = [self.feed_doc(t.name, t.title, t.description) for t in self.config.topics]
-        changed = 0
-        for doc in docs:
-            changed += len(publish_topic(self.config.output_dir, doc))
+        written = [p for doc in docs for p in publish_topic(self.config.output_dir, doc, self.config.websub_hub)]
+        changed = len(written)
+        if self.websub is not None:  # also retries pings that failed last time; returns at once
+            self.websub.notify(feed_urls(self.config.base_url, written))
         publish_index(self.config.output_dir, docs, self.config.title)
         # The status page: it changes with every poll (last success times); the feeds do not.
         states = self.store.source_states(tuple(s.name for s in self.config.sources))
@@ -392,25 +455,10 @@ class Pipeline:
         return changed
 
     def feed_doc(self, name: str, title: str, description: str) -> FeedDoc:
-        rows = self.store.topic_entries(name, self.config.max_items)
-        entries = tuple(_entry(a) for a in rows)
+        stories = self.store.topic_entries(name, self.config.max_items)
+        entries = tuple(story_entry(s) for s in stories)
         updated = max((e.updated for e in entries), default=EPOCH)
         return FeedDoc(name, title, description, self.config.base_url, updated, entries)
-
-
-def _entry(a: StoredArticle) -> FeedEntry:
-    return FeedEntry(
-        id=f"urn:topicwire:article:{a.uid}",
-        title=a.title,
-        link=a.url,
-        published=a.published,
-        updated=max(a.updated, a.published),
-        summary=a.summary,
-        content_html=a.html,
-        author=a.author,
-        categories=a.topics,
-        source=a.source,
-    )
 
 
 def apply_template(article: Article, template: Template) -> tuple[Article, Template]:
@@ -430,6 +478,15 @@ def apply_template(article: Article, template: Template) -> tuple[Article, Templ
 
 def _fallback(item: RawItem, now: datetime, teaser: bool) -> Article:
     return build_article(item, None, now, teaser=teaser)
+
+
+def _fresh(item: RawItem, known: dict[str, datetime | None]) -> bool:
+    """Never seen, or seen but its entry says it was updated after what we stored (an edit)."""
+    times = [known[k] for k in _keys(item) if k in known]
+    if not times:
+        return True
+    stored = [t for t in times if t is not None]
+    return bool(item.updated and stored and item.updated > max(stored))
 
 
 def _keys(item: RawItem) -> tuple[str, ...]:

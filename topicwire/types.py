@@ -117,12 +117,60 @@ class Fingerprint:
 
 
 @dataclass(frozen=True)
-class DedupDecision:
-    """``new`` stores the article; ``duplicate`` records a sighting of ``existing``."""
+class ExactHit:
+    """A stored article sharing an exact key with a new one (see dedup/fingerprint.py)."""
 
-    action: Literal["new", "duplicate"]
+    uid: str
+    reason: Literal["guid", "url", "text"]
+    source: str
+    story_id: str
+    text_hash: str
+    text_len: int
+    method: str
+
+
+@dataclass(frozen=True)
+class NearHit:
+    """A stored article whose text is close to a new one's (LSH candidate, confirmed)."""
+
+    uid: str
+    story_id: str
+    source: str
+    similarity: float  # exact Jaccard of word 5-shingles
+
+
+DedupAction = Literal["new", "duplicate", "update", "join"]
+
+
+@dataclass(frozen=True)
+class DedupDecision:
+    """What to do with a new article.
+
+    ``new``: a new article in a new story. ``duplicate``: a sighting of ``existing_uid``.
+    ``update``: ``existing_uid`` was edited; replace its text. ``join``: a new article
+    (another outlet's copy) in story ``story_id``.
+    """
+
+    action: DedupAction
     existing_uid: str | None = None
-    reason: str = ""  # guid | url | text
+    story_id: str | None = None
+    reason: str = ""  # guid | url | text | near
+    similarity: float = 0.0
+
+
+@dataclass(frozen=True)
+class StoryMember:
+    """One article of a story, as listed by ``topicwire story`` and "Also reported by"."""
+
+    uid: str
+    source: str
+    url: str
+    title: str
+    published: datetime
+    first_seen: datetime
+    text_len: int
+    method: str = "feed"
+    joined: str = ""  # how it joined the story: "" (started it), "text", "near 0.87"
 
 
 @dataclass(frozen=True)
@@ -142,6 +190,26 @@ class StoredArticle:
     author: str | None = None
     language: str | None = None
     method: str = "feed"
+    topics: tuple[str, ...] = ()
+    story_id: str = ""
+    provenance: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredStory:
+    """A story: every article of the same news, from one or many outlets.
+
+    ``id`` is the uid of the article that started it and never changes; the feed
+    entry shows ``representative`` (the fullest text, the earliest among equals).
+    """
+
+    id: str
+    representative: StoredArticle
+    members: tuple[StoryMember, ...]
+    published: datetime  # the earliest member's
+    updated: datetime  # the feed entry's updated time
+    first_seen: datetime
+    last_seen: datetime
     topics: tuple[str, ...] = ()
 
 

@@ -1,7 +1,7 @@
 """The command line: ``topicwire [-c CONFIG] check|once|run|sources``.
 
-Exit codes: 0 success; 1 the work failed (``once``: every source failed);
-2 the config or the command line is wrong.
+Exit codes: 0 success; 1 the work failed (``once``: every source failed;
+``explain``: the article does not match); 2 the config or the command line is wrong.
 """
 
 from __future__ import annotations
@@ -16,15 +16,19 @@ from pathlib import Path
 
 from topicwire import __version__, log
 from topicwire.config import Config, default_config_path, load_config
+from topicwire.daemon.story_cmds import cmd_dedup_check, cmd_story
 from topicwire.errors import ConfigError, TopicwireError
 from topicwire.extract.charset import decode_html
+from topicwire.extract.urls import canonicalize_url
 from topicwire.pipeline import Pipeline, make_fetcher, utc_now
 from topicwire.sources.discover import discover_feeds
 from topicwire.sources.sniff import sniff_kind
 from topicwire.store import Store
+from topicwire.topics.explain import explain as explain_topic
+from topicwire.topics.explain import render_explanation
 from topicwire.topics.query import compile_query
 from topicwire.topics.rules import TopicRules
-from topicwire.types import PollOutcome
+from topicwire.types import MatchDoc, PollOutcome
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -45,6 +49,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_backup(config, args.path)
         if args.command == "backtest":
             return cmd_backtest(config, args.topic, args.query)
+        if args.command == "explain":
+            return cmd_explain(config, args.topic, args.article)
+        if args.command == "story":
+            return cmd_story(config, args.id)
+        if args.command == "dedup-check":
+            return cmd_dedup_check(config, args.first, args.second)
         return int(args.func(config))
     except ConfigError as e:  # a bad command-line value (backtest --query)
         print(f"error: {e}", file=sys.stderr)
@@ -87,6 +97,19 @@ def _parser() -> argparse.ArgumentParser:
     backtest.add_argument("topic", help="a configured topic")
     backtest.add_argument("--query", required=True, help="the candidate query (aliases of the config apply)")
     backtest.set_defaults(func=cmd_backtest)
+    story = sub.add_parser("story", help="a story's articles and their similarity", description=cmd_story.__doc__)
+    story.add_argument("id", help="a story id, or the id or URL of one of its articles")
+    story.set_defaults(func=cmd_story)
+    check = sub.add_parser("dedup-check", help="would two articles be one story?", description=cmd_dedup_check.__doc__)
+    check.add_argument("first", help="a stored article's id or URL")
+    check.add_argument("second", help="another stored article's id or URL")
+    check.set_defaults(func=cmd_dedup_check)
+    explain = sub.add_parser(
+        "explain", help="whether a stored article matches a topic, and why", description=cmd_explain.__doc__
+    )
+    explain.add_argument("topic", help="a configured topic")
+    explain.add_argument("article", metavar="URL|ID", help="a stored article's id or URL")
+    explain.set_defaults(func=cmd_explain)
     backup = sub.add_parser("backup", help="consistent online copy of the store", description=cmd_backup.__doc__)
     backup.add_argument("path", type=Path, help="file to write (replaced atomically)")
     backup.set_defaults(func=cmd_backup)
@@ -205,6 +228,26 @@ def cmd_backtest(config: Config, topic: str, query: str) -> int:
         for uid in sorted(uids, key=lambda u: titles[u]):
             print(f"  {sign} {uid}  {titles[uid]}")
     return 0
+
+
+def cmd_explain(config: Config, topic: str, article: str) -> int:
+    """Print whether the stored article URL|ID matches TOPIC and which terms matched where.
+    Exit 0 if it matches, 1 if it does not, 2 for an unknown topic or article."""
+    current = next((t for t in config.topics if t.name == topic), None)
+    if current is None:
+        raise ConfigError(f"explain: no topic {topic!r} (known: {', '.join(t.name for t in config.topics)})")
+    store = Store.open(config.store_path, utc_now())
+    try:
+        found = store.article(article) or store.article_by_url(canonicalize_url(article))
+    finally:
+        store.close()
+    if found is None:
+        raise ConfigError(f"explain: no stored article with id or URL {article!r}")
+    print(f"{found.uid}  {found.title}\n{found.url}  ({found.source}, {found.language or 'language unknown'})\n")
+    doc = MatchDoc(found.title, found.text, found.source, found.language, found.author)
+    explanation = explain_topic(current.rule, doc)
+    print(render_explanation(explanation))
+    return 0 if explanation.matched else 1
 
 
 def cmd_backup(config: Config, path: Path) -> int:

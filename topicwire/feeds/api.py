@@ -2,7 +2,7 @@
 
     GET /api/topics                          topics with their feed URLs and entry counts
     GET /api/topics/NAME/entries?since=ISO   the topic's newest entries, optionally since a time
-    GET /api/stories/ID                      one stored article with its topics
+    GET /api/stories/ID                      one story: its representative's text, every outlet's article
     GET /api/sources                         every source's health and schedule
 
 ``answer(path, query)`` returns (HTTP status, JSON bytes); it only reads the store.
@@ -17,7 +17,8 @@ from urllib.parse import parse_qs
 
 from topicwire.config import Config
 from topicwire.store import Store
-from topicwire.types import SourceState, StoredArticle
+from topicwire.feeds.entries import entry_id
+from topicwire.types import SourceState, StoredStory, StoryMember
 
 
 class Api:
@@ -32,8 +33,8 @@ class Api:
         if len(parts) == 3 and parts[0] == "topics" and parts[2] == "entries":
             return self._entries(parts[1], parse_qs(query).get("since", [""])[0])
         if len(parts) == 2 and parts[0] == "stories":
-            article = self.store.article(parts[1])
-            return (200, _json(_article(article, full=True))) if article else _error(404, "no such story")
+            story = self.store.story(parts[1])
+            return (200, _json(_story(story, full=True))) if story else _error(404, "no such story")
         if parts == ["sources"]:
             states = self.store.source_states(tuple(s.name for s in self.config.sources))
             return 200, _json({"sources": [_source(s, self.config.fetch.failing_after) for s in states]})
@@ -60,27 +61,49 @@ class Api:
                 return _error(400, f"since: {since!r} is not an ISO 8601 time (try 2025-01-31T12:00:00Z)")
             cutoff = cutoff if cutoff.tzinfo else cutoff.replace(tzinfo=UTC)
         rows = self.store.topic_entries(name, self.config.max_items)
-        entries = [_article(a) for a in rows if cutoff is None or max(a.updated, a.published) >= cutoff]
+        entries = [_story(s) for s in rows if cutoff is None or max(s.updated, s.published) >= cutoff]
         return 200, _json({"topic": name, "since": since or None, "entries": entries})
 
 
-def _article(a: StoredArticle, full: bool = False) -> dict[str, Any]:
+def _story(s: StoredStory, full: bool = False) -> dict[str, Any]:
+    a = s.representative
     out: dict[str, Any] = {
-        "id": a.uid,
-        "entry_id": f"urn:topicwire:article:{a.uid}",
+        "id": s.id,
+        "entry_id": entry_id(s.id),
         "title": a.title,
         "url": a.url,
         "source": a.source,
-        "published": a.published.isoformat(),
-        "updated": a.updated.isoformat(),
+        "published": s.published.isoformat(),
+        "updated": max(s.updated, s.published).isoformat(),
+        "first_seen": s.first_seen.isoformat(),
+        "last_seen": s.last_seen.isoformat(),
         "author": a.author,
         "language": a.language,
         "summary": a.summary,
-        "topics": list(a.topics),
+        "topics": list(s.topics),
+        "articles": [_member(m, m.uid == a.uid) for m in s.members],
     }
     if full:
-        out |= {"text": a.text, "content_html": a.html, "method": a.method, "first_seen": a.first_seen.isoformat()}
+        out |= {
+            "text": a.text,
+            "content_html": a.html,
+            "method": a.method,
+            "provenance": dict(a.provenance),
+        }
     return out
+
+
+def _member(m: StoryMember, shown: bool) -> dict[str, Any]:
+    return {
+        "id": m.uid,
+        "source": m.source,
+        "url": m.url,
+        "title": m.title,
+        "published": m.published.isoformat(),
+        "first_seen": m.first_seen.isoformat(),
+        "representative": shown,
+        "joined": m.joined or None,
+    }
 
 
 def _source(s: SourceState, failing_after: int) -> dict[str, Any]:

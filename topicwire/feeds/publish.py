@@ -22,7 +22,7 @@ INDEX_NAME = "index.opml"
 # server straight from the folder; mkstemp's 0600 would hide them.
 FILE_MODE = 0o644
 
-_RENDERERS: tuple[tuple[str, Callable[[FeedDoc], bytes]], ...] = (
+_RENDERERS: tuple[tuple[str, Callable[[FeedDoc, str], bytes]], ...] = (
     ("rss", render_rss),
     ("atom", render_atom),
     ("json", render_json),
@@ -99,18 +99,18 @@ def _check_name(name: str) -> None:
         raise PublishError(f"topic name {name!r} is not a plain file name")
 
 
-def publish_topic(out_dir: Path, doc: FeedDoc) -> tuple[Path, ...]:
-    """Write ``<name>.rss``, ``<name>.atom`` and ``<name>.json``.
+def publish_topic(out_dir: Path, doc: FeedDoc, hub: str = "") -> tuple[Path, ...]:
+    """Write ``<name>.rss``, ``<name>.atom`` and ``<name>.json``, advertising ``hub`` if set.
 
     Returns the paths that were actually rewritten (empty when the topic did
-    not change), so the caller can log what changed.
+    not change), so the caller can log what changed and ping the WebSub hub.
     """
     _check_name(doc.name)
     _ensure_dir(out_dir)
     written = []
     for ext, render in _RENDERERS:
         path = out_dir / f"{doc.name}.{ext}"
-        if write_atomic(path, render(doc)):
+        if write_atomic(path, render(doc, hub)):
             written.append(path)
     return tuple(written)
 

@@ -6,6 +6,8 @@ clock-based defaults (``lastBuildDate``, ``updated``) are always overridden
 from ``doc.updated``.
 
 Entries are rendered in the order given (the caller sorts newest first).
+``hub`` (``output.websub_hub``) advertises a WebSub hub; "" leaves the bytes as
+they were without one.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
 
+from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
 from topicwire.types import FeedDoc, FeedEntry
 
@@ -32,6 +36,7 @@ UNTITLED = "(untitled)"
 # otherwise fail the whole topic. JSON gets the same cleaning so that every
 # format says the same thing (and lone surrogates cannot fail UTF-8 encoding).
 _XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+ATOM_NS = "http://www.w3.org/2005/Atom"
 _EMAIL = re.compile(r"[^\s<>()\"',;@]+@[^\s<>()\"',;@]+\.[^\s<>()\"',;@]+")
 
 
@@ -86,7 +91,24 @@ def _categories(entry: FeedEntry) -> tuple[str, ...]:
 # --- RSS 2.0 and Atom 1.0 via feedgen -------------------------------------
 
 
-def _generator(doc: FeedDoc, self_url: str, self_type: str) -> FeedGenerator:
+class _RssHubLink(BaseExtension):
+    """``<atom:link rel="hub">`` right after the channel's rel="self" link.
+
+    W3C WebSub section 4: a topic advertises its hub with rel="hub" next to
+    rel="self" (the URL subscribers subscribe to). feedgen writes only the
+    self link of its link list into RSS, hence this extension.
+    """
+
+    href = ""
+
+    def extend_rss(self, feed: etree._Element) -> etree._Element:
+        self_link = feed.find(f"channel/{{{ATOM_NS}}}link[@rel='self']")
+        if self.href and self_link is not None:
+            self_link.addnext(etree.Element(f"{{{ATOM_NS}}}link", href=self.href, rel="hub"))
+        return feed
+
+
+def _generator(doc: FeedDoc, self_url: str, self_type: str, hub: str) -> FeedGenerator:
     fg = FeedGenerator()
     fg.id(self_url)
     fg.title(_feed_title(doc))
@@ -94,6 +116,11 @@ def _generator(doc: FeedDoc, self_url: str, self_type: str) -> FeedGenerator:
     # feedgen uses the *last* link added as the RSS channel <link>, so the
     # self link goes first and the home page last.
     fg.link(href=self_url, rel="self", type=self_type)
+    if hub:
+        # Atom gets it from here; RSS from _RssHubLink (feedgen writes only rel=self there).
+        fg.link(href=hub, rel="hub")
+        fg.register_extension("websub", _RssHubLink, atom=False, rss=True)
+        fg.websub.href = hub
     fg.link(href=doc.base_url, rel="alternate", type="text/html")
     fg.updated(_utc(doc.updated))
     fg.lastBuildDate(_utc(doc.updated))
@@ -151,9 +178,9 @@ def _add_atom_entry(fg: FeedGenerator, entry: FeedEntry) -> None:
         fe.author(name=name, email=email)
 
 
-def render_rss(doc: FeedDoc) -> bytes:
-    """RSS 2.0 with atom:link rel=self, content:encoded and dc:creator."""
-    fg = _generator(doc, doc.url("rss"), "application/rss+xml")
+def render_rss(doc: FeedDoc, hub: str = "") -> bytes:
+    """RSS 2.0 with atom:link rel=self (and rel=hub), content:encoded and dc:creator."""
+    fg = _generator(doc, doc.url("rss"), "application/rss+xml", hub)
     # RSS requires a non-empty channel description.
     fg.description(_clean(doc.description).strip() or _feed_title(doc))
     fg.load_extension("dc", atom=False, rss=True)
@@ -162,9 +189,9 @@ def render_rss(doc: FeedDoc) -> bytes:
     return bytes(fg.rss_str(pretty=True, encoding="UTF-8"))
 
 
-def render_atom(doc: FeedDoc) -> bytes:
+def render_atom(doc: FeedDoc, hub: str = "") -> bytes:
     """Atom 1.0; the feed id is its own URL, entries carry html content."""
-    fg = _generator(doc, doc.url("atom"), "application/atom+xml")
+    fg = _generator(doc, doc.url("atom"), "application/atom+xml", hub)
     if _clean(doc.description).strip():
         # Not fg.description(): feedgen maps that to the subtitle as well.
         fg.subtitle(_clean(doc.description).strip())
@@ -200,7 +227,7 @@ def _json_item(entry: FeedEntry) -> dict[str, Any]:
     return item
 
 
-def render_json(doc: FeedDoc) -> bytes:
+def render_json(doc: FeedDoc, hub: str = "") -> bytes:
     """JSON Feed 1.1, UTF-8, non-ASCII kept as is."""
     feed: dict[str, Any] = {
         "version": JSON_FEED_VERSION,
@@ -208,6 +235,9 @@ def render_json(doc: FeedDoc) -> bytes:
         "home_page_url": doc.base_url,
         "feed_url": doc.url("json"),
     }
+    if hub:
+        # JSON Feed 1.1 "hubs": endpoints for real-time notification; type and url are required.
+        feed["hubs"] = [{"type": "WebSub", "url": hub}]
     if _clean(doc.description).strip():
         feed["description"] = _clean(doc.description).strip()
     feed["items"] = [_json_item(entry) for entry in doc.entries]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from feedparser.api import StrictFeedParser
 from feedparser.datetimes import _parse_date
@@ -27,9 +28,10 @@ from feedparser.encodings import convert_to_utf8
 from feedparser.html import _cp1252
 from feedparser.mixin import _FeedParserMixin
 from feedparser.sanitizer import _sanitize_html
-from feedparser.urls import _urljoin, make_safe_absolute_uri, resolve_relative_uris
+from feedparser.urls import make_safe_absolute_uri, resolve_relative_uris
 from lxml import etree
 
+from topicwire.sources import fastvalues as _values
 from topicwire.sources import feed as _feed
 from topicwire.types import FetchResult, ParsedSource, RawItem
 
@@ -39,6 +41,7 @@ _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 _DECLARATIONS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _ENTITY_LIKE = re.compile("&([A-Za-z0-9_]+);")
+_HAS_XML_BASE = etree.XPath("boolean(//@xml:base)")
 
 # feedparser name -> attributes it may carry on the fast path. Names are
 # feedparser's ("prefix:local", lower case). Elements feedparser has no handler
@@ -104,7 +107,7 @@ def _parse(result: FetchResult, source: str) -> ParsedSource:
     base = make_safe_absolute_uri(result.url) or ""
     if root.tag != "rss" or not base:
         raise _Fallback
-    if any(_XML_BASE in e.attrib for e in root.iter() if isinstance(e.tag, str)):
+    if _HAS_XML_BASE(root):
         raise _Fallback  # xml:base: feedparser's resolution rules, not mirrored
     return _rss(root, _Context(base, _root_lang(root, headers)), source)
 
@@ -162,7 +165,9 @@ def _rss_item(item: etree._Element, ctx: _Context, source: str, feed_language: s
     author = None
     for name, element in _children(item, _ITEM):
         if name == "link":
-            link = _ENTITY_LIKE.sub(r"&\g<1>", _pop(element, ctx.base).replace("&amp;", "&"))
+            link = _pop(element, ctx.base)
+            if "&" in link:
+                link = _ENTITY_LIKE.sub(r"&\g<1>", link.replace("&amp;", "&"))
         elif name == "guid":
             permalink = _attribute(element, "ispermalink", "true") == "true"
             guid = _pop(element, ctx.base if permalink else None)
@@ -172,7 +177,8 @@ def _rss_item(item: etree._Element, ctx: _Context, source: str, feed_language: s
             kind = "text/plain" if name == "title" else "text/html"
             fields[name] = _content(element, ctx, kind)
         elif name in ("pubdate", "dc:date"):
-            dates[name] = _feed.struct_to_utc(_parse_date(_pop(element)))
+            text = _pop(element)
+            dates[name] = _values.rfc822_date(text) or _feed.struct_to_utc(_parse_date(text))
         elif name == "dc:creator":
             author = _author(_pop(element))
     content = fields.get("content:encoded", ("", "text/plain"))
@@ -244,7 +250,9 @@ def _check_unknown(element: etree._Element) -> None:
 
 def _check(element: etree._Element, attributes: tuple[str, ...]) -> None:
     """Only attributes we mirror (feedparser lower-cases their names)."""
-    names = [a.lower() for a in element.attrib]
+    names = [a.lower() for a in element.keys()]
+    if not names:
+        return  # most elements: no attributes at all
     allowed = {a.lower() for a in attributes}
     if any(a not in allowed for a in names) or len(set(names)) != len(names):
         raise _Fallback
@@ -256,14 +264,21 @@ def _attribute(element: etree._Element, name: str, default: str) -> str:
 
 def _name(element: etree._Element) -> str:
     """The element name as feedparser's strict parser reports it (lower case, known prefix)."""
-    qname = etree.QName(element)
-    local = qname.localname.lower()
-    if qname.namespace is None:
+    return _tag_name(element.tag, element.prefix)
+
+
+@lru_cache(maxsize=512)
+def _tag_name(tag: str, prefix: str | None) -> str:
+    # Cached: a feed repeats a handful of tags; QName and the lookups cost more than the rest of a field.
+    namespace, _, local = tag[1:].rpartition("}") if tag.startswith("{") else (None, "", tag)
+    local = local.lower()
+    if namespace is None:
         return local
-    prefix = _NAMESPACES.get(qname.namespace.lower(), element.prefix)
+    prefix = _NAMESPACES.get(namespace.lower(), prefix)
     return f"{prefix.lower()}:{local}" if prefix else local
 
 
+@lru_cache(maxsize=512)
 def _handled(name: str) -> bool:
     method = name.replace(":", "_")
     return hasattr(StrictFeedParser, f"_start_{method}") or hasattr(StrictFeedParser, f"_end_{method}")
@@ -283,7 +298,7 @@ def _pop(element: etree._Element, base: str | None = None) -> str:
     """A non-content field: stripped, maybe resolved as a URI, re-decoded as feedparser does."""
     output = _text(element)
     if base is not None and output:
-        output = _urljoin(base, output)
+        output = _values.join_url(base, output)
     return _redecode(output)
 
 
@@ -304,6 +319,8 @@ def _content(element: etree._Element, ctx: _Context, kind: str) -> tuple[str, st
 
 def _redecode(output: str) -> str:
     """feedparser's fix for UTF-8 read as ISO-8859-1, then its windows-1252 mapping."""
+    if output.isascii():
+        return output  # both are the identity on ASCII
     try:
         output = output.encode("iso-8859-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):

@@ -31,6 +31,7 @@ from feedparser.sanitizer import _sanitize_html
 from feedparser.urls import resolve_relative_uris
 
 from topicwire.errors import ParseError
+from topicwire.sources.fastvalues import is_plain_url
 from topicwire.sources.sniff import is_json_feed
 from topicwire.types import FetchResult, ParsedSource, RawItem
 
@@ -191,6 +192,8 @@ def absolute_url(base_url: str, link: object) -> str:
     """The entry's link made absolute; "" unless it is a web (http/https) URL."""
     if not isinstance(link, str) or not link.strip():
         return ""
+    if is_plain_url(link.strip()):
+        return link.strip()  # urljoin would return it unchanged, and its scheme is http(s)
     try:
         url = urljoin(base_url, link.strip())
         scheme = urlsplit(url).scheme

@@ -18,16 +18,19 @@ from datetime import datetime
 from pathlib import Path
 
 from topicwire.errors import StoreError
-from topicwire.store import articles, http_cache, schema, sources, templates, topics
-from topicwire.store.codec import iso
+from topicwire.store import articles, http_cache, schema, sources, stories, templates, topics
+from topicwire.store.codec import from_iso, iso
 from topicwire.store.db import connect, transaction, vacuum_if_worthwhile
 from topicwire.types import (
     Article,
+    ExactHit,
     Fingerprint,
     MatchDoc,
     PollOutcome,
     SourceState,
     StoredArticle,
+    StoredStory,
+    StoryMember,
 )
 
 
@@ -144,18 +147,80 @@ class Store:
         with self._read() as db:
             return articles.known_keys(db, source, keys)
 
-    def find_article(self, fp: Fingerprint) -> tuple[str, str] | None:
+    def known_item_times(self, source: str, keys: Iterable[str]) -> dict[str, datetime | None]:
+        """Known keys of ``source``, each with its stored article's updated time (None if pruned)."""
+        with self._read() as db:
+            return articles.key_times(db, source, list(keys))
+
+    def find_article(self, fp: Fingerprint) -> ExactHit | None:
         return articles.find(self._db, fp)
 
-    def insert_article(self, uid: str, article: Article, fp: Fingerprint, now: datetime) -> None:
-        articles.insert(self._db, uid, article, fp, now)
+    def near_texts(self, uids: tuple[str, ...]) -> tuple[tuple[str, str, str, str], ...]:
+        return articles.near_texts(self._db, uids)
 
-    def has_article_url(self, url: str) -> bool:
+    def insert_article(
+        self,
+        uid: str,
+        article: Article,
+        fp: Fingerprint,
+        now: datetime,
+        *,
+        story_id: str = "",
+        joined: str = "",
+        sig: bytes = b"",
+    ) -> None:
+        """A new article; with no ``story_id`` it starts its own story (id = its uid)."""
+        articles.insert(self._db, uid, article, fp, now, story_id, joined, sig)
+        if not story_id:
+            stories.create(self._db, uid, article.published, max(article.updated, article.published), now)
+
+    def update_article(self, uid: str, article: Article, fp: Fingerprint, sig: bytes, now: datetime) -> None:
+        articles.update(self._db, uid, article, fp, sig, now)
+
+    def set_signature(self, uid: str, sig: bytes) -> None:
+        articles.set_signature(self._db, uid, sig)
+
+    def recent_signatures(self, since: datetime) -> list[tuple[str, bytes | None, str, datetime, datetime]]:
+        """(uid, MinHash or None, text if no MinHash, published, first_seen) of articles seen since ``since``."""
         with self._read() as db:
-            return articles.has_url(db, url)
+            return [
+                (uid, sig, text, from_iso(p), from_iso(f))  # type: ignore[misc]
+                for uid, sig, text, p, f in articles.signatures_since(db, since)
+            ]
 
-    def touch_article(self, uid: str, now: datetime) -> None:
-        articles.touch(self._db, uid, now)
+    def has_article_url(self, url: str, other_than: str = "") -> bool:
+        """Is a page stored under this canonical URL (by a source other than ``other_than``)?"""
+        with self._read() as db:
+            return articles.has_url(db, url, other_than)
+
+    def touch_article(self, uid: str, now: datetime, updated: datetime | None = None) -> None:
+        articles.touch(self._db, uid, now, updated)
+        story_id = stories.story_of(self._db, uid)
+        if story_id:
+            stories.touch(self._db, story_id, now)
+
+    # -- stories -----------------------------------------------------------------------
+    def story_members(self, story_id: str) -> tuple[StoryMember, ...]:
+        return stories.members(self._db, story_id)
+
+    def set_story(
+        self, story_id: str, representative: str, published: datetime, updated: datetime | None, now: datetime
+    ) -> None:
+        stories.set_story(self._db, story_id, representative, published, updated, now)
+
+    def story(self, ref: str) -> StoredStory | None:
+        """A story by its id, or the story of an article given by uid or canonical URL."""
+        with self._read() as db:
+            story_id = stories.story_of(db, ref)
+            if story_id is None:
+                found = articles.get_by_url(db, ref)
+                story_id = found.story_id if found else ref
+            got = stories.get_many(db, [story_id])
+            return got[0] if got else None
+
+    def story_count(self) -> int:
+        with self._read() as db:
+            return stories.count(db)
 
     def add_item_keys(self, source: str, keys: Iterable[str], uid: str, now: datetime) -> None:
         articles.add_keys(self._db, source, keys, uid, now)
@@ -193,8 +258,15 @@ class Store:
         templates.put(self._db, source, data, now)
 
     # -- topics ------------------------------------------------------------------------
-    def add_topics(self, uid: str, names: Iterable[str], now: datetime) -> None:
+    def add_topics(self, uid: str, story_id: str, names: tuple[str, ...], now: datetime) -> None:
+        """An article's topics; its story joins them too."""
         topics.add(self._db, uid, names, now)
+        stories.add_topics(self._db, story_id, names)
+
+    def set_article_topics(self, uid: str, story_id: str, names: tuple[str, ...], now: datetime) -> None:
+        """An edited article's topics, decided again; its story's topics follow."""
+        topics.set_for_article(self._db, uid, names, now)
+        stories.refresh_topics(self._db, story_id)
 
     def topic_rule(self, topic: str) -> str | None:
         with self._read() as db:
@@ -202,7 +274,9 @@ class Store:
 
     def replace_topic(self, topic: str, rule: str, uids: Iterable[str], now: datetime) -> None:
         topics.replace(self._db, topic, rule, uids, now)
+        stories.rebuild_topic(self._db, topic)
 
-    def topic_entries(self, topic: str, limit: int) -> tuple[StoredArticle, ...]:
+    def topic_entries(self, topic: str, limit: int) -> tuple[StoredStory, ...]:
+        """The topic's newest ``limit`` stories, newest first."""
         with self._read() as db:
-            return topics.entries(db, topic, limit)
+            return stories.get_many(db, stories.topic_story_ids(db, topic, limit))

@@ -3,43 +3,80 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from typing import Literal
 
-from topicwire.store.codec import from_iso, iso
-from topicwire.types import Article, Fingerprint, MatchDoc, StoredArticle
+from topicwire.store.codec import from_iso, iso, pairs_from_text, pairs_to_text
+from topicwire.types import Article, ExactHit, Fingerprint, MatchDoc, StoredArticle
 
-_COLUMNS = "uid, source, url, title, text, html, summary, author, language, method, published, updated, first_seen"
+_COLUMNS = (
+    "uid, source, url, title, text, html, summary, author, language, method, published, updated, first_seen, "
+    "story_id, provenance"
+)
+_HIT = "uid, source, story_id, text_hash, length(text) AS text_len, method"
 
 
-def find(db: sqlite3.Connection, fp: Fingerprint) -> tuple[str, str] | None:
-    """(uid, reason) of a stored article with the same guid, URL or text."""
-    probes = (
-        ("guid", "SELECT uid FROM articles WHERE guid_key = ?", fp.guid_key),
-        ("url", "SELECT uid FROM articles WHERE url = ? ORDER BY first_seen LIMIT 1", fp.url_key),
-        (
-            "text",
-            "SELECT uid FROM articles WHERE text_hash = ? ORDER BY first_seen LIMIT 1",
-            fp.text_hash,
-        ),
+def find(db: sqlite3.Connection, fp: Fingerprint) -> ExactHit | None:
+    """The stored article with the same guid, else URL, else text (the oldest one)."""
+    probes: tuple[tuple[Literal["guid", "url", "text"], str, str], ...] = (
+        ("guid", "guid_key = ?", fp.guid_key),
+        ("url", "url = ?", fp.url_key),
+        ("text", "text_hash = ?", fp.text_hash),
     )
-    for reason, sql, key in probes:
+    for reason, where, key in probes:
         if key:
-            row = db.execute(sql, (key,)).fetchone()
+            row = db.execute(
+                f"SELECT {_HIT} FROM articles WHERE {where} ORDER BY first_seen LIMIT 1", (key,)
+            ).fetchone()
             if row:
-                return row["uid"], reason
+                return ExactHit(
+                    row["uid"], reason, row["source"], row["story_id"], row["text_hash"], row["text_len"], row["method"]
+                )
     return None
 
 
-def has_url(db: sqlite3.Connection, url: str) -> bool:
-    return db.execute("SELECT 1 FROM articles WHERE url = ? LIMIT 1", (url,)).fetchone() is not None
+def near_texts(db: sqlite3.Connection, uids: Sequence[str]) -> tuple[tuple[str, str, str, str], ...]:
+    marks = ",".join("?" * len(uids))
+    rows = db.execute(f"SELECT uid, story_id, source, text FROM articles WHERE uid IN ({marks})", list(uids))
+    return tuple((r["uid"], r["story_id"], r["source"], r["text"]) for r in rows)
 
 
-def insert(db: sqlite3.Connection, uid: str, a: Article, fp: Fingerprint, now: datetime) -> None:
+def signatures_since(db: sqlite3.Connection, since: datetime) -> Iterator[tuple[str, bytes | None, str, str, str]]:
+    """(uid, minhash, text, published, first_seen) of articles first seen since ``since``."""
+    rows = db.execute(
+        "SELECT uid, minhash, CASE WHEN minhash IS NULL THEN text ELSE '' END AS text, published, first_seen "
+        "FROM articles WHERE first_seen >= ? ORDER BY first_seen",
+        (iso(since),),
+    )
+    for r in rows:
+        yield r["uid"], r["minhash"], r["text"], r["published"], r["first_seen"]
+
+
+def set_signature(db: sqlite3.Connection, uid: str, sig: bytes) -> None:
+    db.execute("UPDATE articles SET minhash = ? WHERE uid = ?", (sig or None, uid))
+
+
+def has_url(db: sqlite3.Connection, url: str, other_than: str = "") -> bool:
+    """Is an article stored under ``url`` (by a source other than ``other_than``)?"""
+    row = db.execute("SELECT 1 FROM articles WHERE url = ? AND source != ? LIMIT 1", (url, other_than)).fetchone()
+    return row is not None
+
+
+def insert(
+    db: sqlite3.Connection,
+    uid: str,
+    a: Article,
+    fp: Fingerprint,
+    now: datetime,
+    story_id: str = "",
+    joined: str = "",
+    sig: bytes = b"",
+) -> None:
     db.execute(
         "INSERT INTO articles (uid, source, guid_key, url, text_hash, title, text, html, summary, "
-        "author, language, method, published, updated, first_seen, last_seen) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "author, language, method, published, updated, first_seen, last_seen, story_id, joined, minhash, provenance) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             uid,
             a.source,
@@ -57,12 +94,44 @@ def insert(db: sqlite3.Connection, uid: str, a: Article, fp: Fingerprint, now: d
             iso(a.updated),
             iso(now),
             iso(now),
+            story_id or uid,
+            joined,
+            sig or None,
+            pairs_to_text(a.provenance),
         ),
     )
 
 
-def touch(db: sqlite3.Connection, uid: str, now: datetime) -> None:
+def update(db: sqlite3.Connection, uid: str, a: Article, fp: Fingerprint, sig: bytes, now: datetime) -> None:
+    """An edited article: new text and metadata under the same uid (and story)."""
+    db.execute(
+        "UPDATE articles SET url = ?, text_hash = ?, title = ?, text = ?, html = ?, summary = ?, author = ?, "
+        "language = ?, method = ?, updated = ?, last_seen = ?, minhash = ?, provenance = ? WHERE uid = ?",
+        (
+            fp.url_key,
+            fp.text_hash,
+            a.title,
+            a.text,
+            a.html,
+            a.summary,
+            a.author,
+            a.language,
+            a.method,
+            iso(max(a.updated, now)),
+            iso(now),
+            sig or None,
+            pairs_to_text(a.provenance),
+            uid,
+        ),
+    )
+
+
+def touch(db: sqlite3.Connection, uid: str, now: datetime, updated: datetime | None = None) -> None:
+    """Seen again; ``updated``: the entry's own updated time, kept if newer (so an entry
+    whose date moved but whose text did not is not fetched again on every poll)."""
     db.execute("UPDATE articles SET last_seen = ? WHERE uid = ?", (iso(now), uid))
+    if updated is not None:
+        db.execute("UPDATE articles SET updated = ? WHERE uid = ? AND updated < ?", (iso(updated), uid, iso(updated)))
 
 
 def add_keys(db: sqlite3.Connection, source: str, keys: Iterable[str], uid: str, now: datetime) -> None:
@@ -89,17 +158,37 @@ def known_keys(db: sqlite3.Connection, source: str, keys: Iterable[str]) -> froz
     return frozenset(found)
 
 
+def key_times(db: sqlite3.Connection, source: str, keys: Sequence[str]) -> dict[str, datetime | None]:
+    """Known keys of ``source`` with the stored article's updated time (None once pruned)."""
+    out: dict[str, datetime | None] = {}
+    wanted = [k for k in keys if k]
+    for i in range(0, len(wanted), 500):  # stay under SQLite's bound-parameter limit
+        chunk = wanted[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(
+            f"SELECT k.item_key, a.updated FROM item_keys k LEFT JOIN articles a ON a.uid = k.uid "
+            f"WHERE k.source = ? AND k.item_key IN ({marks})",
+            (source, *chunk),
+        )
+        out.update((r[0], from_iso(r[1])) for r in rows)
+    return out
+
+
 def prune(db: sqlite3.Connection, cutoff: datetime, keep_newest: int, forget_keys_before: datetime) -> int:
-    """Delete articles first seen and published before ``cutoff``, except each topic's
-    ``keep_newest`` newest (a feed keeps its entries however old). Returns the count."""
+    """Delete whole stories whose every article was first seen and published before
+    ``cutoff``, except each topic's ``keep_newest`` newest stories (a feed keeps its
+    entries however old). Returns the number of articles deleted."""
     cursor = db.execute(
-        "DELETE FROM articles WHERE first_seen < :cutoff AND published < :cutoff AND uid NOT IN ("
-        "  SELECT uid FROM ("
-        "    SELECT t.uid, ROW_NUMBER() OVER (PARTITION BY t.topic ORDER BY a.published DESC) AS n"
-        "    FROM topic_articles t JOIN articles a ON a.uid = t.uid"
-        "  ) AS ranked WHERE n <= :keep)",
+        "DELETE FROM articles WHERE story_id IN ("
+        "  SELECT id FROM stories WHERE published < :cutoff AND id NOT IN ("
+        "    SELECT story_id FROM articles WHERE first_seen >= :cutoff"
+        "    UNION SELECT story_id FROM articles WHERE published >= :cutoff"
+        "    UNION SELECT story_id FROM ("
+        "      SELECT story_id, ROW_NUMBER() OVER (PARTITION BY topic ORDER BY published DESC) AS n FROM topic_stories"
+        "    ) AS ranked WHERE n <= :keep))",
         {"cutoff": iso(cutoff), "keep": keep_newest},
     )
+    db.execute("DELETE FROM stories WHERE id NOT IN (SELECT story_id FROM articles WHERE story_id IS NOT NULL)")
     # Keys of pruned articles are kept for another retention period, then forgotten.
     db.execute("DELETE FROM item_keys WHERE uid IS NULL AND seen < ?", (iso(forget_keys_before),))
     return cursor.rowcount
@@ -144,4 +233,6 @@ def to_stored(r: sqlite3.Row, topics: tuple[str, ...]) -> StoredArticle:
         language=r["language"],
         method=r["method"],
         topics=topics,
+        story_id=r["story_id"] or r["uid"],
+        provenance=pairs_from_text(r["provenance"]),
     )

@@ -92,6 +92,38 @@ MIGRATIONS: tuple[str, ...] = (
         updated TEXT NOT NULL
     );
     """,
+    # 3: stories (issue 5): every article belongs to one; topic feeds list stories
+    """
+    CREATE TABLE stories (
+        id             TEXT PRIMARY KEY,  -- the uid of the article that started it, never changed
+        representative TEXT NOT NULL,     -- uid of the article the feed entry shows
+        published      TEXT NOT NULL,     -- the earliest member's publication time
+        updated        TEXT NOT NULL,     -- the feed entry's updated time
+        first_seen     TEXT NOT NULL,
+        last_seen      TEXT NOT NULL
+    );
+    ALTER TABLE articles ADD COLUMN story_id TEXT;
+    ALTER TABLE articles ADD COLUMN joined TEXT NOT NULL DEFAULT '';
+    ALTER TABLE articles ADD COLUMN minhash BLOB;
+    ALTER TABLE articles ADD COLUMN provenance TEXT NOT NULL DEFAULT '';
+    UPDATE articles SET story_id = uid;
+    INSERT INTO stories (id, representative, published, updated, first_seen, last_seen)
+        SELECT uid, uid, published, updated, first_seen, last_seen FROM articles;
+    CREATE INDEX articles_story ON articles (story_id);
+    CREATE INDEX articles_first_seen ON articles (first_seen);
+    -- Which stories a topic feed lists, with the story's time for ordering: a feed
+    -- is one indexed range read, however many articles the store holds.
+    CREATE TABLE topic_stories (
+        topic     TEXT NOT NULL,
+        story_id  TEXT NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+        published TEXT NOT NULL,
+        PRIMARY KEY (topic, story_id)
+    );
+    CREATE INDEX topic_stories_order ON topic_stories (topic, published);
+    CREATE INDEX topic_stories_story ON topic_stories (story_id);
+    INSERT INTO topic_stories (topic, story_id, published)
+        SELECT t.topic, t.uid, a.published FROM topic_articles t JOIN articles a ON a.uid = t.uid;
+    """,
 )
 
 VERSION = len(MIGRATIONS)

@@ -6,9 +6,7 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
-from topicwire.store.articles import to_stored
 from topicwire.store.codec import iso
-from topicwire.types import StoredArticle
 
 
 def add(db: sqlite3.Connection, uid: str, topics: Iterable[str], now: datetime) -> None:
@@ -16,6 +14,12 @@ def add(db: sqlite3.Connection, uid: str, topics: Iterable[str], now: datetime) 
         "INSERT INTO topic_articles (topic, uid, matched) VALUES (?, ?, ?) ON CONFLICT (topic, uid) DO NOTHING",
         [(t, uid, iso(now)) for t in topics],
     )
+
+
+def set_for_article(db: sqlite3.Connection, uid: str, topics: Iterable[str], now: datetime) -> None:
+    """An edited article's topics, decided again on its new text."""
+    db.execute("DELETE FROM topic_articles WHERE uid = ?", (uid,))
+    add(db, uid, topics, now)
 
 
 def rule(db: sqlite3.Connection, topic: str) -> str | None:
@@ -32,17 +36,6 @@ def replace(db: sqlite3.Connection, topic: str, rule_text: str, uids: Iterable[s
         "INSERT INTO topic_rules (topic, rule) VALUES (?, ?) ON CONFLICT (topic) DO UPDATE SET rule = excluded.rule",
         (topic, rule_text),
     )
-
-
-def entries(db: sqlite3.Connection, topic: str, limit: int) -> tuple[StoredArticle, ...]:
-    """The topic's newest ``limit`` articles, newest first, each with all its topics."""
-    rows = db.execute(
-        "SELECT a.* FROM topic_articles t JOIN articles a ON a.uid = t.uid "
-        "WHERE t.topic = ? ORDER BY a.published DESC, a.uid LIMIT ?",
-        (topic, limit),
-    ).fetchall()
-    topics = _topics_of(db, [r["uid"] for r in rows])
-    return tuple(to_stored(r, topics.get(r["uid"], ())) for r in rows)
 
 
 def of(db: sqlite3.Connection, uid: str) -> tuple[str, ...]:

@@ -3,16 +3,23 @@
 A document is indexed once (``index_doc``): each word field is folded and split
 into words exactly as query terms are (query.fold / query.words), so a term
 matches whole words only: ``Turkey`` is not found in "Turkeyfest", ``Iran``
-not in "Iranian" (``Iran*`` is). ``TopicMatcher`` indexes a document once for
-all topics and evaluates each distinct term at most once per document, since
-aliases repeat the same terms across topics. ``NEAR/n`` reads word positions from
-the same index, so proximity costs no second tokenisation.
+not in "Iranian" (``Iran*`` is). ``NEAR/n`` reads word positions from the same
+index, so proximity costs no second tokenisation.
+
+``TopicMatcher`` decides many topics in one pass (issue 6): at construction each
+query yields its *triggers*, words of which a document must contain at least one
+for the query to be true (``triggers``), inverted into word -> topics. Per
+document, the document's own vocabulary is looked up in that inverted index, so
+the cost depends on the document, not on the number of topics; only topics that
+were triggered, and those no word can rule out (``NOT x``, ``source:tass``),
+have their trees evaluated. Each distinct term is evaluated at most once per
+document, since aliases repeat the same terms across topics.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import assert_never
 
@@ -195,17 +202,172 @@ def _with_prefix(vocab: tuple[str, ...], prefix: str) -> Iterator[str]:
         yield word
 
 
-# --- many topics at once ---------------------------------------------------------------------
+# --- many topics at once --------------------------------------------------------------------
+
+Trigger = tuple[str, bool]  # a folded word, and whether it is a prefix
+_VALUE_FIELDS: frozenset[Field] = frozenset({"source", "lang"})
+
+
+def triggers(node: Node, fields: tuple[Field, ...] = DEFAULT_FIELDS) -> frozenset[Trigger] | None:
+    """Words of which a document must contain one, in any word field, for ``node`` to be true.
+
+    ``None`` when no such set exists: ``NOT x`` and ``source:``/``lang:`` terms can
+    be true without any word. An AND needs only one of its children's sets (the
+    one least likely to fire), an OR the union of all of them.
+    """
+    if isinstance(node, Term):
+        return None if _VALUE_FIELDS.intersection(fields) else frozenset({_term_trigger(node)})
+    if isinstance(node, Near):  # both sides occur, in a word field, whatever the scope
+        return min(_operand_triggers(node.left), _operand_triggers(node.right), key=_cost)
+    if isinstance(node, Scoped):
+        return triggers(node.child, (node.field,))
+    if isinstance(node, Not):
+        return None
+    found = [triggers(child, fields) for child in node.children]
+    if isinstance(node, Or):
+        return None if None in found else frozenset().union(*found)
+    known = [t for t in found if t is not None]
+    return min(known, key=_cost) if known else None
+
+
+def _term_trigger(term: Term) -> Trigger:
+    """A word every occurrence of ``term`` contains: its longest whole word, else its prefix."""
+    whole = term.words[:-1] if term.prefix else term.words
+    if not whole:
+        return (term.words[0], True)
+    return (max(whole, key=len), False)
+
+
+def _operand_triggers(operand: Term | Alias) -> frozenset[Trigger]:
+    return frozenset(_term_trigger(t) for t in _alternatives(operand))
+
+
+def _cost(found: frozenset[Trigger]) -> int:
+    """How often a trigger set may fire, roughly: a prefix takes many words."""
+    return sum(3 if prefix else 1 for _, prefix in found)
+
+
+class TriggerIndex:
+    """Which of many queries a document can satisfy, found from the document's words alone."""
+
+    def __init__(self, roots: Sequence[Node]) -> None:
+        self.always: list[int] = []  # no word can rule these out: always evaluated
+        self.words: dict[str, list[int]] = {}
+        self.prefixes: dict[str, list[int]] = {}
+        for i, root in enumerate(roots):
+            found = triggers(root)
+            if found is None:
+                self.always.append(i)
+            for word, prefix in found or ():
+                (self.prefixes if prefix else self.words).setdefault(word, []).append(i)
+        self.lengths = tuple(sorted({len(p) for p in self.prefixes}))
+
+    def candidates(self, doc: DocIndex) -> list[int]:
+        """Sorted positions of the queries that may be true for ``doc``.
+
+        One look-up per distinct word of the document, plus one per word and
+        prefix length in use: the number of queries does not enter.
+        """
+        vocab = doc.title.starts.keys() | doc.text.starts.keys() | doc.author.starts.keys()
+        found = set(self.always)
+        for word in vocab & self.words.keys():
+            found.update(self.words[word])
+        for length in self.lengths:
+            for stem in {word[:length] for word in vocab} & self.prefixes.keys():
+                found.update(self.prefixes[stem])
+        return sorted(found)
+
+
+# --- compiled evaluation ----------------------------------------------------------------------
+
+Memo = list[bool | None]  # per document: each atom's value once computed
+Predicate = Callable[[DocIndex, Memo], bool]
+_WORD_FIELDS = ("title", "text", "author")
+
+
+class Compiler:
+    """Turns trees into closures, so evaluating a triggered topic costs a few calls, not a tree walk.
+
+    Agrees with ``evaluate`` (a test checks it on generated queries): a term or
+    NEAR under the same fields is one *atom*, computed at most once per
+    document into the ``Memo`` (the role of ``evaluate``'s cache).
+    """
+
+    def __init__(self) -> None:
+        self._atoms: dict[tuple[tuple[Field, ...], Term | Near], int] = {}
+        self.checks: list[Callable[[DocIndex], bool]] = []
+
+    def compile(self, node: Node, fields: tuple[Field, ...] = DEFAULT_FIELDS) -> Predicate:
+        if isinstance(node, Term | Near):
+            return self._atom(node, fields)
+        if isinstance(node, Scoped):
+            return self.compile(node.child, (node.field,))
+        if isinstance(node, Not):
+            child = self.compile(node.child, fields)
+            return lambda doc, memo: not child(doc, memo)
+        children = tuple(self.compile(c, fields) for c in node.children)
+        return _all_of(children) if isinstance(node, And) else _any_of(children)
+
+    def _atom(self, node: Term | Near, fields: tuple[Field, ...]) -> Predicate:
+        key = (fields, node)
+        if key not in self._atoms:
+            self._atoms[key] = len(self.checks)
+            self.checks.append(_check(node, fields))
+        i, check = self._atoms[key], self.checks[self._atoms[key]]
+
+        def atom(doc: DocIndex, memo: Memo) -> bool:
+            found = memo[i]
+            if found is None:
+                found = memo[i] = check(doc)
+            return found
+
+        return atom
+
+
+def _all_of(children: tuple[Predicate, ...]) -> Predicate:
+    def all_of(doc: DocIndex, memo: Memo) -> bool:
+        for child in children:
+            if not child(doc, memo):
+                return False
+        return True
+
+    return all_of
+
+
+def _any_of(children: tuple[Predicate, ...]) -> Predicate:
+    def any_of(doc: DocIndex, memo: Memo) -> bool:
+        for child in children:
+            if child(doc, memo):
+                return True
+        return False
+
+    return any_of
+
+
+def _check(node: Term | Near, fields: tuple[Field, ...]) -> Callable[[DocIndex], bool]:
+    if isinstance(node, Near):
+        return lambda doc: any(near_in_field(node, doc, f) for f in fields)
+    if len(node.words) == 1 and not node.prefix and all(f in _WORD_FIELDS for f in fields):
+        word = node.words[0]  # the commonest atom: one dict look-up per field
+        return lambda doc: any(word in getattr(doc, f).starts for f in fields)
+    return lambda doc: any(term_in_field(node, doc, f) for f in fields)
 
 
 class TopicMatcher:
-    """All topics' queries, evaluated together against one document at a time."""
+    """All topics' queries, decided together against one document at a time."""
 
     def __init__(self, topics: Sequence[tuple[str, Query]]) -> None:
         self.topics: tuple[tuple[str, Query], ...] = tuple(topics)
+        self._triggers = TriggerIndex([query.root for _, query in self.topics])
+        compiler = Compiler()
+        self._predicates = tuple(compiler.compile(query.root) for _, query in self.topics)
+        self._checks = tuple(compiler.checks)
 
     def match(self, doc: MatchDoc) -> tuple[str, ...]:
         """Names of the topics ``doc`` matches, in the order they were given."""
         index = index_doc(doc)
-        cache: Cache = {}
-        return tuple(name for name, query in self.topics if evaluate(query.root, index, DEFAULT_FIELDS, cache))
+        memo: Memo = [None] * len(self._checks)
+        predicates = self._predicates
+        return tuple(
+            self.topics[i][0] for i in self._triggers.candidates(index) if predicates[i](index, memo)
+        )

@@ -1,6 +1,7 @@
 """A topic's whole rule: its query, minus its ``exclude`` query, limited to some sources
-and languages. All topics are decided in one pass over a document (one TopicMatcher
-holds every include and exclude query)."""
+and languages. All topics are decided in one pass over a document: one TopicMatcher
+holds every include and exclude query, and only evaluates those the document's words
+can satisfy (see match.py)."""
 
 from __future__ import annotations
 
@@ -29,12 +30,16 @@ class TopicRule:
         return f"{self.query.source}\x1f{exclude}\x1f{','.join(self.sources)}\x1f{','.join(self.languages)}"
 
     def admits(self, doc: MatchDoc) -> bool:
-        if self.sources and doc.source not in self.sources:
-            return False
-        if self.languages:
-            lang = (doc.language or "").lower().replace("_", "-")
-            return any(lang == want or lang.startswith(want + "-") for want in self.languages)
-        return True
+        return self.admits_source(doc) and self.admits_language(doc)
+
+    def admits_source(self, doc: MatchDoc) -> bool:
+        return not self.sources or doc.source in self.sources
+
+    def admits_language(self, doc: MatchDoc) -> bool:
+        if not self.languages:
+            return True
+        lang = (doc.language or "").lower().replace("_", "-")
+        return any(lang == want or lang.startswith(want + "-") for want in self.languages)
 
 
 class TopicRules:
