@@ -157,6 +157,7 @@ def test_metrics_and_stats(tmp_path: Path, fixture_server: FixtureServer, capsys
         "topicwire_fetch_seconds_count 1.0",
         "topicwire_feed_render_seconds_count",
         "topicwire_stored_articles 4.0",
+        "topicwire_stories 4.0",
         "topicwire_store_bytes",
         'topicwire_last_success_timestamp_seconds{source="site"}',
         'topicwire_deferrals{kind="deferred_urls"} 0.0',
@@ -165,6 +166,7 @@ def test_metrics_and_stats(tmp_path: Path, fixture_server: FixtureServer, capsys
     assert main(["-c", str(config), "stats"]) == 0
     out = capsys.readouterr().out
     assert "articles     4  by extraction: trafilatura=4" in out and "1 ok" in out
+    assert "stories      4  (0 articles joined another outlet's story)" in out
 
 
 def _drip_config(tmp_path: Path, fixture_server: FixtureServer, port: int) -> Path:

@@ -54,7 +54,8 @@ class Metrics:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
 
-StoreFigures = tuple[tuple[SourceState, ...], int, int, Mapping[str, int]]  # states, bytes, articles, limiter
+# states, bytes, articles, stories, limiter
+StoreFigures = tuple[tuple[SourceState, ...], int, int, int, Mapping[str, int]]
 
 
 class _StateCollector(Collector):
@@ -62,8 +63,9 @@ class _StateCollector(Collector):
         self._read = read
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        states, size, articles, limiter = self._read()
+        states, size, articles, stories, limiter = self._read()
         yield _gauge("topicwire_stored_articles", "Articles in the store", articles)
+        yield _gauge("topicwire_stories", "Stories in the store (one feed entry each)", stories)
         yield _gauge("topicwire_store_bytes", "Store size on disk (database and WAL files)", size)
         last = GaugeMetricFamily(
             "topicwire_last_success_timestamp_seconds", "Last successful poll per source", labels=["source"]

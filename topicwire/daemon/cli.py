@@ -120,6 +120,7 @@ def cmd_check(config: Config) -> int:
     print(f"config {config.path}: ok")
     print(f"  store:   {config.store_path}")
     print(f"  output:  {config.output_dir} (published at {config.base_url})")
+    print(f"  websub:  {config.websub_hub or 'off'}")
     print(f"  server:  {config.listen[0]}:{config.listen[1]}")
     print(f"  sources: {len(config.sources)}")
     for s in config.sources:
@@ -191,11 +192,13 @@ def cmd_stats(config: Config) -> int:
         store.sync_sources(tuple((s.name, s.url, s.kind) for s in config.sources))
         states = store.source_states(tuple(s.name for s in config.sources))
         total, methods, size = store.article_count(), store.method_counts(), store.size_bytes()
+        stories = store.story_count()
     finally:
         store.close()
     feeds = sorted(config.output_dir.glob("*.rss")) if config.output_dir.exists() else []
     print(f"store        {config.store_path} ({size / 1e6:.1f} MB)")
     print(f"articles     {total}  by extraction: " + (", ".join(f"{m}={n}" for m, n in methods.items()) or "-"))
+    print(f"stories      {stories}  ({total - stories} articles joined another outlet's story)")
     print(f"topic feeds  {len(feeds)} in {config.output_dir}")
     failing = [s for s in states if s.shown_status(config.fetch.failing_after) == "failing"]
     print(

@@ -77,7 +77,8 @@ class Daemon:
         names = tuple(s.name for s in self.config.sources)
         limiter = self.pipeline.fetcher.limiter.stats()
         counts = {k: v if isinstance(v, int) else len(v) for k, v in limiter.items()}
-        return self.store.source_states(names), self.store.size_bytes(), self.store.article_count(), counts
+        store = self.store
+        return store.source_states(names), store.size_bytes(), store.article_count(), store.story_count(), counts
 
     def healthy(self) -> bool:
         """The scheduler runs and the store answers: what the watchdog and /healthz report."""
@@ -138,6 +139,11 @@ class Daemon:
         self.config = config
         self.pipeline = Pipeline(config, self.store, make_fetcher(config))
         self.pipeline.metrics = self.metrics
+        if config.dedup == old.config.dedup:
+            # Polls of the old pipeline may still be saving: one index sees their articles too.
+            self.pipeline.desk = old.desk
+        if old.websub and self.pipeline.websub and old.websub.hub == self.pipeline.websub.hub:
+            self.pipeline.websub = old.websub  # pings that failed before the reload are still retried
         self.pipeline.prepare_store()
         self._schedule()
         self.publish()
