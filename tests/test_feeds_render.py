@@ -14,6 +14,7 @@ import pytest
 
 from topicwire.feeds.render import (
     JSON_FEED_VERSION,
+    EntryCache,
     render_atom,
     render_json,
     render_opml,
@@ -379,3 +380,24 @@ def test_no_hub_no_advertising(fmt: str) -> None:
     assert data == render(DOCS["no_author"], "")
     assert b"hub" not in data
     assert render(DOCS["no_author"], HUB) == render(replace(DOCS["no_author"]), HUB)  # still deterministic
+
+
+@pytest.mark.parametrize("name", DOC_IDS)
+@pytest.mark.parametrize("hub", ["", "https://hub.example/"])
+def test_entry_cache_gives_the_same_bytes(name: str, hub: str) -> None:
+    cache = EntryCache()
+    for render in (render_rss, render_atom, render_json):
+        plain = render(DOCS[name], hub)
+        assert render(DOCS[name], hub, cache) == plain  # entries built and kept
+        assert render(DOCS[name], hub, cache) == plain  # entries placed from the cache
+
+
+def test_entry_cache_renders_changed_entries_again_and_forgets_unused_ones() -> None:
+    cache = EntryCache()
+    feed = DOCS["fifty"]
+    render_rss(feed, "", cache)
+    assert cache.sweep() == 50
+    edited = replace(feed, entries=(replace(feed.entries[0], title="Story 0, updated"), *feed.entries[1:10]))
+    out = render_rss(edited, "", cache)
+    assert b"Story 0, updated" in out and out == render_rss(edited)
+    assert cache.sweep() == 10  # the other 40 left every feed: forgotten

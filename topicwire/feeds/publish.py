@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from topicwire.errors import PublishError
-from topicwire.feeds.render import render_atom, render_json, render_opml, render_rss
+from topicwire.feeds.render import EntryCache, render_atom, render_json, render_opml, render_rss
 from topicwire.types import FeedDoc
 
 INDEX_NAME = "index.opml"
@@ -22,7 +22,7 @@ INDEX_NAME = "index.opml"
 # server straight from the folder; mkstemp's 0600 would hide them.
 FILE_MODE = 0o644
 
-_RENDERERS: tuple[tuple[str, Callable[[FeedDoc, str], bytes]], ...] = (
+_RENDERERS: tuple[tuple[str, Callable[[FeedDoc, str, EntryCache | None], bytes]], ...] = (
     ("rss", render_rss),
     ("atom", render_atom),
     ("json", render_json),
@@ -99,7 +99,7 @@ def _check_name(name: str) -> None:
         raise PublishError(f"topic name {name!r} is not a plain file name")
 
 
-def publish_topic(out_dir: Path, doc: FeedDoc, hub: str = "") -> tuple[Path, ...]:
+def publish_topic(out_dir: Path, doc: FeedDoc, hub: str = "", cache: EntryCache | None = None) -> tuple[Path, ...]:
     """Write ``<name>.rss``, ``<name>.atom`` and ``<name>.json``, advertising ``hub`` if set.
 
     Returns the paths that were actually rewritten (empty when the topic did
@@ -110,7 +110,7 @@ def publish_topic(out_dir: Path, doc: FeedDoc, hub: str = "") -> tuple[Path, ...
     written = []
     for ext, render in _RENDERERS:
         path = out_dir / f"{doc.name}.{ext}"
-        if write_atomic(path, render(doc, hub)):
+        if write_atomic(path, render(doc, hub, cache)):
             written.append(path)
     return tuple(written)
 
