@@ -92,7 +92,9 @@ class Site:
         self.pipeline = self._pipeline()
 
     def serve(self, outlet: str, items: list[Item]) -> None:
-        self.server.route(f"/{outlet}.xml", rss(self.server.url, outlet, items), headers={"Content-Type": "application/rss+xml"})
+        self.server.route(
+            f"/{outlet}.xml", rss(self.server.url, outlet, items), headers={"Content-Type": "application/rss+xml"}
+        )
 
     def poll(self, outlet: str) -> tuple[int, int]:
         source = next(s for s in self.config.sources if s.name == outlet)

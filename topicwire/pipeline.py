@@ -42,6 +42,7 @@ from topicwire.extract.urls import canonicalize_url
 from topicwire.feeds.entries import story_entry
 from topicwire.feeds.index_page import render_index_html
 from topicwire.feeds.publish import publish_index, publish_topic, write_atomic
+from topicwire.feeds.render import EntryCache
 from topicwire.feeds.websub import feed_urls, pinger_for
 from topicwire.metrics import Metrics
 from topicwire.sources.discover import discover_feeds
@@ -124,6 +125,7 @@ class Pipeline:
         # items left out are not marked known, so the next run fetches them.
         self.stopping = threading.Event()
         self.metrics: Metrics | None = None  # set by the daemon; `once` keeps none
+        self.render_cache = EntryCache()  # entries rendered once while they stay in a feed
         self.desk = StoryDesk(config.dedup.similarity, timedelta(seconds=config.dedup.window))
         self.websub = pinger_for(config)  # None unless output.websub_hub is set
 
@@ -440,7 +442,9 @@ class Pipeline:
         """Regenerate every topic feed and index.opml; return how many files changed."""
         started = time.monotonic()
         docs = [self.feed_doc(t.name, t.title, t.description) for t in self.config.topics]
-        written = [p for doc in docs for p in publish_topic(self.config.output_dir, doc, self.config.websub_hub)]
+        hub, cache = self.config.websub_hub, self.render_cache
+        written = [p for doc in docs for p in publish_topic(self.config.output_dir, doc, hub, cache)]
+        cache.sweep()
         changed = len(written)
         if self.websub is not None:  # also retries pings that failed last time; returns at once
             self.websub.notify(feed_urls(self.config.base_url, written))

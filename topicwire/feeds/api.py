@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from topicwire.config import Config
-from topicwire.store import Store
 from topicwire.feeds.entries import entry_id
+from topicwire.store import Store
 from topicwire.types import SourceState, StoredStory, StoryMember
 
 

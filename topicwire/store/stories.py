@@ -22,7 +22,9 @@ def create(db: sqlite3.Connection, story_id: str, published: datetime, updated: 
 
 
 def members(db: sqlite3.Connection, story_id: str) -> tuple[StoryMember, ...]:
-    rows = db.execute(f"SELECT {_MEMBER} FROM articles WHERE story_id = ? ORDER BY first_seen, published, uid", (story_id,))
+    rows = db.execute(
+        f"SELECT {_MEMBER} FROM articles WHERE story_id = ? ORDER BY first_seen, published, uid", (story_id,)
+    )
     return tuple(_member(r) for r in rows)
 
 
@@ -100,7 +102,9 @@ def get_many(db: sqlite3.Connection, ids: Sequence[str]) -> tuple[StoredStory, .
     rep_marks = ",".join("?" * len(reps))
     articles = {r["uid"]: r for r in db.execute(f"SELECT * FROM articles WHERE uid IN ({rep_marks})", reps)}
     by_story: dict[str, list[StoryMember]] = {}
-    for r in db.execute(f"SELECT {_MEMBER} FROM articles WHERE story_id IN ({marks}) ORDER BY first_seen, published, uid", ids):
+    for r in db.execute(
+        f"SELECT {_MEMBER} FROM articles WHERE story_id IN ({marks}) ORDER BY first_seen, published, uid", ids
+    ):
         by_story.setdefault(r["story_id"], []).append(_member(r))
     topics: dict[str, list[str]] = {}
     for r in db.execute(f"SELECT story_id, topic FROM topic_stories WHERE story_id IN ({marks}) ORDER BY topic", ids):
