@@ -171,7 +171,7 @@ def test_signature_is_deterministic_512_bytes() -> None:
 
 
 def test_index_finds_near_copies_within_window_only() -> None:
-    index = NearIndex(0.5, timedelta(days=3))
+    index = NearIndex(timedelta(days=3))
     base = prose(1)
     index.add("orig", signature(shingles(base)), NOW, NOW)
     index.add("other", signature(shingles(prose(2))), NOW, NOW)
@@ -182,7 +182,7 @@ def test_index_finds_near_copies_within_window_only() -> None:
 
 
 def test_index_forgets_what_was_seen_a_window_ago() -> None:
-    index = NearIndex(0.5, timedelta(days=3))
+    index = NearIndex(timedelta(days=3))
     sig = signature(shingles(prose(1)))
     index.add("a", sig, NOW - timedelta(days=30), NOW)  # old backlog, seen now: kept
     index.add("b", sig, NOW, NOW + timedelta(days=2))

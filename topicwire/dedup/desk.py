@@ -45,7 +45,7 @@ class Keyed:
 class StoryDesk:
     def __init__(self, threshold: float, window: timedelta) -> None:
         self.threshold = threshold
-        self.index = NearIndex(threshold, window)
+        self.index = NearIndex(window)
 
     def load(self, rows: Iterable[tuple[str, bytes, datetime, datetime]]) -> int:
         """Fill the index from stored (uid, signature, published, first_seen) rows."""

@@ -5,7 +5,7 @@
     NearIndex           -> LSH over the signatures of recently published articles
     similarity(a, b)    -> exact Jaccard of two shingle sets: LSH proposes, this confirms
 
-LSH keeps the cost of finding candidates flat as the store grows (a few hash
+LSH (lsh.py) keeps the cost of finding candidates flat as the store grows (a few hash
 look-ups per band, not a comparison with every article); the index holds only
 articles published within the dedup window of the newest one seen, so it does
 not grow without bound. Candidates are confirmed on exact shingle sets because
@@ -21,9 +21,10 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import MinHash
 
 from topicwire.dedup.fingerprint import normalize_text
+from topicwire.dedup.lsh import BandIndex
 
 SHINGLE_WORDS = 5
 NUM_PERM = 128
@@ -31,9 +32,6 @@ SCHEME = "affine32"
 # Below this many shingles (about 25 words) a text is a teaser or a caption:
 # too little to tell a rewrite from a different story, so only exact keys apply.
 MIN_SHINGLES = 20
-# Candidates are looked for below the merge threshold, so LSH's own misses near
-# the threshold do not become dedup misses; the exact check then decides.
-CANDIDATE_SLACK = 0.75
 
 # One set of permutations for the process: building them costs more than hashing a text.
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations
@@ -64,8 +62,8 @@ def comparable(grams: frozenset[str]) -> bool:
     return len(grams) >= MIN_SHINGLES
 
 
-def _minhash(sig: bytes) -> LeanMinHash:
-    return LeanMinHash(seed=1, hashvalues=np.frombuffer(sig, dtype=np.uint32), scheme=SCHEME)
+def _values(sig: bytes) -> np.ndarray:
+    return np.frombuffer(sig, dtype=np.uint32)
 
 
 class NearIndex:
@@ -76,9 +74,9 @@ class NearIndex:
     thread-safe: the pipeline uses it under the store's write lock.
     """
 
-    def __init__(self, threshold: float, window: timedelta) -> None:
+    def __init__(self, window: timedelta) -> None:
         self.window = window
-        self._lsh = MinHashLSH(threshold=max(0.05, threshold * CANDIDATE_SLACK), num_perm=NUM_PERM)
+        self._lsh = BandIndex()  # candidates from J ~ 0.3 up (see lsh.py); the exact check decides
         self._published: dict[str, datetime] = {}
         self._seen: dict[str, datetime] = {}
         self._by_seen: list[tuple[datetime, str]] = []  # heap, oldest first; stale rows skipped
@@ -91,7 +89,7 @@ class NearIndex:
 
     def add(self, uid: str, sig: bytes, published: datetime, seen: datetime) -> None:
         self.remove(uid)
-        self._lsh.insert(uid, _minhash(sig))
+        self._lsh.add(uid, _values(sig))
         self._published[uid] = published
         self._seen[uid] = seen
         heapq.heappush(self._by_seen, (seen, uid))
@@ -103,7 +101,7 @@ class NearIndex:
 
     def candidates(self, sig: bytes, published: datetime) -> tuple[str, ...]:
         """Indexed articles likely similar to ``sig`` and published within the window of it."""
-        found = self._lsh.query(_minhash(sig))
+        found = self._lsh.query(_values(sig))
         return tuple(sorted(uid for uid in found if abs(self._published[uid] - published) <= self.window))
 
     def expire(self, now: datetime) -> int:
