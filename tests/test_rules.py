@@ -72,7 +72,9 @@ LANGUAGES = [None, "en", "en-US", "ru_RU", "eng"]
 words_ = st.sampled_from(VOCAB)
 prefixes = st.builds(lambda w, n: w[:n] + "*", words_, st.integers(1, 6))
 phrases = st.builds(
-    lambda ws, star: '"' + " ".join(ws) + ("*" if star else "") + '"', st.lists(words_, min_size=2, max_size=3), st.booleans()
+    lambda ws, star: '"' + " ".join(ws) + ("*" if star else "") + '"',
+    st.lists(words_, min_size=2, max_size=3),
+    st.booleans(),
 )
 aliases = st.sampled_from(["@kremlin", "@south"])
 terms = st.one_of(words_, prefixes, phrases, aliases, st.sampled_from(["Erdogan", "türkiye", "Turkey’s"]))

@@ -221,8 +221,9 @@ def cmd_backtest(config: Config, topic: str, query: str) -> int:
     store = Store.open(config.store_path, utc_now())
     try:
         docs = store.match_docs()
-        now_in = {uid for uid, doc in docs if TopicRules([current.rule]).match(doc)}
-        then_in = {uid for uid, doc in docs if TopicRules([candidate]).match(doc)}
+        now_rules, then_rules = TopicRules([current.rule]), TopicRules([candidate])  # compiled once
+        now_in = {uid for uid, doc in docs if now_rules.match(doc)}
+        then_in = {uid for uid, doc in docs if then_rules.match(doc)}
         titles = {uid: doc.title for uid, doc in docs}
     finally:
         store.close()

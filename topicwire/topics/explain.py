@@ -204,7 +204,9 @@ def _reports(root: Node, part: Part, located: _Located) -> tuple[TermReport, ...
     return tuple(reports)
 
 
-def _atoms(node: Node, fields: tuple[Field, ...], negated: bool) -> Iterator[tuple[Term | Near, tuple[Field, ...], bool]]:
+def _atoms(
+    node: Node, fields: tuple[Field, ...], negated: bool
+) -> Iterator[tuple[Term | Near, tuple[Field, ...], bool]]:
     """Every term and NEAR of a tree, with the fields it is looked for in and whether under a NOT."""
     if isinstance(node, Term | Near):
         yield node, fields, negated

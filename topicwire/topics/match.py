@@ -21,6 +21,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import assert_never
 
 from topicwire.topics.query import (
@@ -224,9 +225,9 @@ def triggers(node: Node, fields: tuple[Field, ...] = DEFAULT_FIELDS) -> frozense
     if isinstance(node, Not):
         return None
     found = [triggers(child, fields) for child in node.children]
-    if isinstance(node, Or):
-        return None if None in found else frozenset().union(*found)
     known = [t for t in found if t is not None]
+    if isinstance(node, Or):
+        return frozenset().union(*known) if len(known) == len(found) else None
     return min(known, key=_cost) if known else None
 
 
@@ -282,15 +283,16 @@ class TriggerIndex:
 
 Memo = list[bool | None]  # per document: each atom's value once computed
 Predicate = Callable[[DocIndex, Memo], bool]
-_WORD_FIELDS = ("title", "text", "author")
+_WORD_FIELDS: frozenset[Field] = frozenset({"title", "text", "author"})
 
 
 class Compiler:
     """Turns trees into closures, so evaluating a triggered topic costs a few calls, not a tree walk.
 
-    Agrees with ``evaluate`` (a test checks it on generated queries): a term or
-    NEAR under the same fields is one *atom*, computed at most once per
-    document into the ``Memo`` (the role of ``evaluate``'s cache).
+    Agrees with ``evaluate`` (tests/test_rules.py checks it on generated queries):
+    a phrase, prefix or NEAR under the same fields is one *atom*, computed at most
+    once per document into the ``Memo`` (the role of ``evaluate``'s cache); a
+    single word is a dict look-up per field, cheaper than the memo.
     """
 
     def __init__(self) -> None:
@@ -309,6 +311,8 @@ class Compiler:
         return _all_of(children) if isinstance(node, And) else _any_of(children)
 
     def _atom(self, node: Term | Near, fields: tuple[Field, ...]) -> Predicate:
+        if isinstance(node, Term) and len(node.words) == 1 and not node.prefix and _WORD_FIELDS.issuperset(fields):
+            return _has_word(node.words[0], _getters(fields))  # a dict look-up: cheaper than the memo
         key = (fields, node)
         if key not in self._atoms:
             self._atoms[key] = len(self.checks)
@@ -347,10 +351,40 @@ def _any_of(children: tuple[Predicate, ...]) -> Predicate:
 def _check(node: Term | Near, fields: tuple[Field, ...]) -> Callable[[DocIndex], bool]:
     if isinstance(node, Near):
         return lambda doc: any(near_in_field(node, doc, f) for f in fields)
-    if len(node.words) == 1 and not node.prefix and all(f in _WORD_FIELDS for f in fields):
-        word = node.words[0]  # the commonest atom: one dict look-up per field
-        return lambda doc: any(word in getattr(doc, f).starts for f in fields)
-    return lambda doc: any(term_in_field(node, doc, f) for f in fields)
+    if not _WORD_FIELDS.issuperset(fields):
+        return lambda doc: any(term_in_field(node, doc, f) for f in fields)
+    getters = _getters(fields)
+    if len(node.words) == 1:
+        return _has_prefix(node.words[0], getters)
+    return lambda doc: any(term_in_words(node, get(doc)) for get in getters)
+
+
+def _getters(fields: tuple[Field, ...]) -> tuple[Callable[[DocIndex], WordIndex], ...]:
+    return tuple(attrgetter(f) for f in fields)
+
+
+def _has_word(word: str, getters: tuple[Callable[[DocIndex], WordIndex], ...]) -> Predicate:
+    def has_word(doc: DocIndex, memo: Memo) -> bool:
+        for get in getters:
+            if word in get(doc).starts:
+                return True
+        return False
+
+    return has_word
+
+
+def _has_prefix(stem: str, getters: tuple[Callable[[DocIndex], WordIndex], ...]) -> Callable[[DocIndex], bool]:
+    """Some word starts with ``stem``: then the first word not sorted before it does."""
+
+    def has_prefix(doc: DocIndex) -> bool:
+        for get in getters:
+            vocab = get(doc).vocab
+            i = bisect_left(vocab, stem)
+            if i < len(vocab) and vocab[i].startswith(stem):
+                return True
+        return False
+
+    return has_prefix
 
 
 class TopicMatcher:
@@ -361,13 +395,15 @@ class TopicMatcher:
         self._triggers = TriggerIndex([query.root for _, query in self.topics])
         compiler = Compiler()
         self._predicates = tuple(compiler.compile(query.root) for _, query in self.topics)
-        self._checks = tuple(compiler.checks)
+        self._atoms = len(compiler.checks)
 
     def match(self, doc: MatchDoc) -> tuple[str, ...]:
         """Names of the topics ``doc`` matches, in the order they were given."""
+        return tuple(self.topics[i][0] for i in self.positions(doc))
+
+    def positions(self, doc: MatchDoc) -> list[int]:
+        """Where the topics ``doc`` matches are in the given sequence, in order."""
         index = index_doc(doc)
-        memo: Memo = [None] * len(self._checks)
+        memo: Memo = [None] * self._atoms
         predicates = self._predicates
-        return tuple(
-            self.topics[i][0] for i in self._triggers.candidates(index) if predicates[i](index, memo)
-        )
+        return [i for i in self._triggers.candidates(index) if predicates[i](index, memo)]

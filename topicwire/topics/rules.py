@@ -46,9 +46,20 @@ class TopicRules:
     def __init__(self, rules: Sequence[TopicRule]) -> None:
         self._rules = tuple(rules)
         queries = [(r.name, r.query) for r in rules]
-        queries += [(_EXCLUDE + r.name, r.exclude) for r in rules if r.exclude is not None]
+        # rule i's exclude query sits after every include query; _excludes maps i to its position
+        self._excludes: dict[int, int] = {}
+        for i, r in enumerate(rules):
+            if r.exclude is not None:
+                self._excludes[i] = len(queries)
+                queries.append((_EXCLUDE + r.name, r.exclude))
         self._matcher = TopicMatcher(queries)
 
     def match(self, doc: MatchDoc) -> tuple[str, ...]:
-        hits = set(self._matcher.match(doc))
-        return tuple(r.name for r in self._rules if r.name in hits and _EXCLUDE + r.name not in hits and r.admits(doc))
+        """Names of the rules that take ``doc``; costs what the matched rules cost, not all of them."""
+        hits = self._matcher.positions(doc)
+        found, rules = set(hits), self._rules
+        return tuple(
+            rules[i].name
+            for i in hits
+            if i < len(rules) and self._excludes.get(i) not in found and rules[i].admits(doc)
+        )
