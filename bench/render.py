@@ -36,7 +36,7 @@ from topicwire.dedup.fingerprint import article_uid, fingerprint  # noqa: E402
 from topicwire.extract.clean import paragraphs_to_html, summarize  # noqa: E402
 from topicwire.pipeline import Pipeline, make_fetcher  # noqa: E402
 from topicwire.store import Store  # noqa: E402
-from topicwire.types import Article  # noqa: E402
+from topicwire.types import Article, MatchDoc  # noqa: E402
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 KEEP_DAYS = 90
@@ -135,9 +135,7 @@ def rounds(config: Config, rounds: int, new: int, topics: int, seed: int) -> tup
     return first, times
 
 
-def _doc(a: Article):  # type: ignore[no-untyped-def]
-    from topicwire.types import MatchDoc
-
+def _doc(a: Article) -> MatchDoc:
     return MatchDoc(a.title, a.text, a.source, a.language, a.author)
 
 
@@ -180,7 +178,8 @@ def main() -> None:
     print(f"peak resident memory of this process: {peak:.0f} MB (goal < 300 MB)")
     print(
         f"summary: render articles={args.articles} topics={args.topics} new={args.new} "
-        f"regen_s={worst:.3f} (goal <1) startup_s={startup:.3f} baseline_s={max(baseline):.3f} ratio={worst / max(baseline):.2f}x "
+        f"regen_s={worst:.3f} (goal <1) startup_s={startup:.3f} baseline_s={max(baseline):.3f} "
+        f"ratio={worst / max(baseline):.2f}x "
         f"peak_rss_mb={peak:.0f} (goal <300)"
     )
 

@@ -41,7 +41,7 @@ from topicwire.extract.template import Template, from_json, learn, strip, to_jso
 from topicwire.extract.urls import canonicalize_url
 from topicwire.feeds.entries import story_entry
 from topicwire.feeds.index_page import render_index_html
-from topicwire.feeds.publish import publish_index, publish_topic, write_atomic
+from topicwire.feeds.publish import publish_index, publish_topics, write_atomic
 from topicwire.feeds.render import EntryCache
 from topicwire.feeds.websub import feed_urls, pinger_for
 from topicwire.metrics import Metrics
@@ -443,7 +443,7 @@ class Pipeline:
         started = time.monotonic()
         docs = [self.feed_doc(t.name, t.title, t.description) for t in self.config.topics]
         hub, cache = self.config.websub_hub, self.render_cache
-        written = [p for doc in docs for p in publish_topic(self.config.output_dir, doc, hub, cache)]
+        written = list(publish_topics(self.config.output_dir, docs, hub, cache))
         cache.sweep()
         changed = len(written)
         if self.websub is not None:  # also retries pings that failed last time; returns at once
