@@ -30,8 +30,6 @@ from topicwire import log
 from topicwire.config import Config, SourceConfig
 from topicwire.daemon.policy import adaptive_interval, freshness_floor, next_due
 from topicwire.dedup.desk import Keyed, StoryDesk
-from topicwire.dedup.fingerprint import article_uid
-from topicwire.dedup.stories import representative
 from topicwire.errors import FetchError, SourceError
 from topicwire.extract.article import extract_article
 from topicwire.extract.build import build_article
@@ -39,12 +37,13 @@ from topicwire.extract.charset import decode_html
 from topicwire.extract.clean import paragraphs_to_html, summarize
 from topicwire.extract.template import Template, from_json, learn, strip, to_json
 from topicwire.extract.urls import canonicalize_url
-from topicwire.feeds.entries import story_entry
+from topicwire.feeds.docs import FeedDocs
 from topicwire.feeds.index_page import render_index_html
 from topicwire.feeds.publish import publish_index, publish_topics, write_atomic
 from topicwire.feeds.render import EntryCache
 from topicwire.feeds.websub import feed_urls, pinger_for
 from topicwire.metrics import Metrics
+from topicwire.placement import Placer
 from topicwire.sources.discover import discover_feeds
 from topicwire.sources.feed import parse_feed
 from topicwire.sources.fetch import HTML_ACCEPT, PerThreadFetcher
@@ -68,7 +67,6 @@ from topicwire.types import (
 
 Clock = Callable[[], datetime]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_BLANK = Article("", "", "", "", "", "", "", EPOCH, EPOCH)  # only its text is set, to key stored texts
 
 
 def utc_now() -> datetime:
@@ -126,7 +124,8 @@ class Pipeline:
         self.stopping = threading.Event()
         self.metrics: Metrics | None = None  # set by the daemon; `once` keeps none
         self.render_cache = EntryCache()  # entries rendered once while they stay in a feed
-        self.desk = StoryDesk(config.dedup.similarity, timedelta(seconds=config.dedup.window))
+        self.placer = Placer(StoryDesk(config.dedup.similarity, timedelta(seconds=config.dedup.window)), config)
+        self.docs = FeedDocs(store, config.base_url, config.max_items)
         self.websub = pinger_for(config)  # None unless output.websub_hub is set
 
     # -- start-up ----------------------------------------------------------------------
@@ -134,7 +133,7 @@ class Pipeline:
         """Register configured sources; load the near-duplicate index; re-evaluate topics
         whose rule is new or changed."""
         self.store.sync_sources(tuple((s.name, s.url, s.kind) for s in self.config.sources))
-        self.load_desk()
+        self.placer.load(self.store, self.clock())
         stale = [t for t in self.config.topics if self.store.topic_rule(t.name) != t.rule.signature]
         if not stale:
             return
@@ -147,12 +146,9 @@ class Pipeline:
         with self.store.transaction():
             for t in stale:
                 self.store.replace_topic(t.name, t.rule.signature, members[t.name], self.clock())
-                log.event(
-                    "topic.reevaluated",
-                    topic=t.name,
-                    articles=len(docs),
-                    matched=len(members[t.name]),
-                )
+        self.docs.clear()
+        for t in stale:
+            log.event("topic.reevaluated", topic=t.name, articles=len(docs), matched=len(members[t.name]))
 
     # -- one poll ----------------------------------------------------------------------
     def poll(self, source: SourceConfig) -> PollOutcome:
@@ -335,7 +331,7 @@ class Pipeline:
                 else:
                     dup += 1
                 store.add_item_keys(source.name, p.item_keys, uid, now)
-            self.desk.expire(now)
+            self.placer.desk.expire(now)
             if collected.template is not None:
                 store.save_template(source.name, to_json(collected.template), now)
             moved = r.permanent_url if r.permanent_url and r.permanent_url != r.requested_url else None
@@ -361,62 +357,12 @@ class Pipeline:
         return outcome
 
     def place(self, store: Store, keyed: Keyed, topics: tuple[str, ...], now: datetime) -> tuple[str, DedupDecision]:
-        """Store one article where the story desk puts it; return its uid and the decision."""
-        d = self.desk.place(store, keyed)
-        a, fp = keyed.article, keyed.fp
-        if d.action in ("new", "join"):
-            uid, story_id = article_uid(fp), d.story_id or ""
-            joined = "" if d.action == "new" else ("text" if d.reason == "text" else f"near {d.similarity:.2f}")
-            store.insert_article(uid, a, fp, now, story_id=story_id, joined=joined, sig=keyed.sig)
-            store.add_topics(uid, story_id or uid, topics, now)
-            self.desk.record(uid, keyed, now)
-            if d.action == "join":
-                self.restory(store, story_id, now, bump=self.config.update_on_new_source)
-                log.event(
-                    "story.joined",
-                    story=story_id,
-                    article=uid,
-                    source=a.source,
-                    reason=d.reason,
-                    similarity=f"{d.similarity:.2f}",
-                )
-            return uid, d
-        uid, story_id = d.existing_uid or "", d.story_id or ""
-        if d.action == "update":
-            store.update_article(uid, a, fp, keyed.sig, now)
-            store.set_article_topics(uid, story_id, topics, now)
-            self.desk.record(uid, keyed, now)
-            self.restory(store, story_id, now, edited=uid)
-            log.event("article.updated", article=uid, source=a.source, reason=d.reason)
-        else:
-            store.touch_article(uid, now, a.updated if d.reason == "guid" else None)
-        return uid, d
+        """Store one article where the story desk puts it (see placement.py)."""
+        return self.placer.place(store, keyed, topics, now)
 
-    def restory(self, store: Store, story_id: str, now: datetime, *, bump: bool = False, edited: str = "") -> None:
-        """A member joined or changed: choose the representative again. The entry's updated
-        time moves when the shown text was edited, or on a join if the config asks for it."""
-        members = store.story_members(story_id)
-        if not members:
-            return
-        rep = representative(members)
-        published = min(m.published for m in members)
-        store.set_story(story_id, rep.uid, published, now if bump or edited == rep.uid else None, now)
-
-    def load_desk(self) -> None:
-        """Fill the near-duplicate index with the articles seen within the dedup window."""
-        now = self.clock()
-        rows, missing = [], []
-        for uid, sig, text, published, seen in self.store.recent_signatures(now - self.desk.index.window):
-            if sig is None:  # stored before near-duplicates existed
-                sig = Keyed.of(replace(_BLANK, text=text)).sig
-                missing.append((uid, sig))
-            rows.append((uid, sig, published, seen))
-        if missing:
-            with self.store.transaction() as store:
-                for uid, sig in missing:
-                    store.set_signature(uid, sig)
-        loaded = self.desk.load(rows)
-        log.event("dedup.loaded", articles=loaded, computed=len(missing))
+    @property
+    def desk(self) -> StoryDesk:
+        return self.placer.desk
 
     def interval_for(self, source: SourceConfig, collected: Collected, known: float | None, now: datetime) -> float:
         """The configured interval, or for ``interval = "auto"`` one fitted to the entries' dates."""
@@ -434,6 +380,7 @@ class Pipeline:
         keep = timedelta(seconds=self.config.keep)
         deleted, vacuumed = self.store.prune(now - keep, self.config.max_items, now - 2 * keep)
         if deleted:
+            self.docs.clear()
             log.event("store.pruned", articles=deleted, vacuumed=vacuumed)
         return deleted
 
@@ -441,10 +388,12 @@ class Pipeline:
     def publish(self) -> int:
         """Regenerate every topic feed and index.opml; return how many files changed."""
         started = time.monotonic()
+        self.docs.invalidate(self.placer.take_changed())
         docs = [self.feed_doc(t.name, t.title, t.description) for t in self.config.topics]
         hub, cache = self.config.websub_hub, self.render_cache
         written = list(publish_topics(self.config.output_dir, docs, hub, cache))
         cache.sweep()
+        self.docs.sweep()
         changed = len(written)
         if self.websub is not None:  # also retries pings that failed last time; returns at once
             self.websub.notify(feed_urls(self.config.base_url, written))
@@ -459,10 +408,7 @@ class Pipeline:
         return changed
 
     def feed_doc(self, name: str, title: str, description: str) -> FeedDoc:
-        stories = self.store.topic_entries(name, self.config.max_items)
-        entries = tuple(story_entry(s) for s in stories)
-        updated = max((e.updated for e in entries), default=EPOCH)
-        return FeedDoc(name, title, description, self.config.base_url, updated, entries)
+        return self.docs.feed_doc(name, title, description)
 
 
 def apply_template(article: Article, template: Template) -> tuple[Article, Template]:

@@ -141,7 +141,7 @@ class Daemon:
         self.pipeline.metrics = self.metrics
         if config.dedup == old.config.dedup:
             # Polls of the old pipeline may still be saving: one index sees their articles too.
-            self.pipeline.desk = old.desk
+            self.pipeline.placer.desk = old.placer.desk
         if old.websub and self.pipeline.websub and old.websub.hub == self.pipeline.websub.hub:
             self.pipeline.websub = old.websub  # pings that failed before the reload are still retried
         self.pipeline.prepare_store()

@@ -12,7 +12,6 @@ they were without one.
 
 from __future__ import annotations
 
-import copy
 import html
 import json
 import re
@@ -184,17 +183,23 @@ def _atom_entry(entry: FeedEntry) -> etree._Element:
 
 
 class _Built(FeedgenEntry):  # type: ignore[misc]
-    """An entry whose element feedgen already built (see EntryCache): feedgen places a copy."""
+    """An entry whose element feedgen already built (see EntryCache).
+
+    The element itself is handed over, not a copy: appending it to this feed's
+    tree moves it out of the previous feed's, which is fine because each feed is
+    serialized before the next is built (rendering is sequential; the daemon
+    publishes under one lock). A copy cost 0.1 s per publish of 50 x 100 entries.
+    """
 
     def __init__(self, element: etree._Element) -> None:
         super().__init__()
         self._element = element
 
     def rss_entry(self, extensions: bool = True) -> etree._Element:
-        return copy.deepcopy(self._element)
+        return self._element
 
     def atom_entry(self, extensions: bool = True) -> etree._Element:
-        return copy.deepcopy(self._element)
+        return self._element
 
 
 class EntryCache:

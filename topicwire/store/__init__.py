@@ -276,6 +276,16 @@ class Store:
         topics.replace(self._db, topic, rule, uids, now)
         stories.rebuild_topic(self._db, topic)
 
+    def topic_story_ids(self, topic: str, limit: int) -> list[str]:
+        """The ids of the topic's newest ``limit`` stories, newest first."""
+        with self._read() as db:
+            return stories.topic_story_ids(db, topic, limit)
+
+    def stories(self, ids: list[str]) -> tuple[StoredStory, ...]:
+        """Whole stories, in the order given (unknown ids left out)."""
+        with self._read() as db:
+            return stories.get_many(db, ids)
+
     def topic_entries(self, topic: str, limit: int) -> tuple[StoredStory, ...]:
         """The topic's newest ``limit`` stories, newest first."""
         with self._read() as db:

@@ -1,0 +1,95 @@
+"""Placing each new article in a story, and keeping stories right as they change.
+
+The story desk (dedup/desk.py) decides; this module acts on the store inside
+the poll's transaction: a new article starts a story, another outlet's copy
+joins one, an edit replaces the stored text. Every story touched is recorded
+so the next publish reads it again (feeds/docs.py keeps the rest).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from topicwire import log
+from topicwire.config import Config
+from topicwire.dedup.desk import Keyed, StoryDesk
+from topicwire.dedup.fingerprint import article_uid
+from topicwire.dedup.stories import representative
+from topicwire.store import Store
+from topicwire.types import Article, DedupDecision
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_BLANK = Article("", "", "", "", "", "", "", _EPOCH, _EPOCH)  # only its text is set, to key stored texts
+
+
+class Placer:
+    def __init__(self, desk: StoryDesk, config: Config) -> None:
+        self.desk = desk
+        self.update_on_new_source = config.update_on_new_source
+        self._changed: set[str] = set()
+        self._lock = threading.Lock()
+
+    def take_changed(self) -> set[str]:
+        """Stories placed into or changed since the last call."""
+        with self._lock:
+            changed, self._changed = self._changed, set()
+        return changed
+
+    def place(self, store: Store, keyed: Keyed, topics: tuple[str, ...], now: datetime) -> tuple[str, DedupDecision]:
+        """Store one article where the desk puts it; return its uid and the decision."""
+        d = self.desk.place(store, keyed)
+        a, fp = keyed.article, keyed.fp
+        if d.action in ("new", "join"):
+            uid, story_id = article_uid(fp), d.story_id or ""
+            joined = "" if d.action == "new" else ("text" if d.reason == "text" else f"near {d.similarity:.2f}")
+            store.insert_article(uid, a, fp, now, story_id=story_id, joined=joined, sig=keyed.sig)
+            store.add_topics(uid, story_id or uid, topics, now)
+            self.desk.record(uid, keyed, now)
+            if d.action == "join":
+                self.restory(store, story_id, now, bump=self.update_on_new_source)
+                sim = f"{d.similarity:.2f}"
+                log.event("story.joined", story=story_id, article=uid, source=a.source, reason=d.reason, similarity=sim)
+            self._mark(story_id or uid)
+            return uid, d
+        uid, story_id = d.existing_uid or "", d.story_id or ""
+        if d.action == "update":
+            store.update_article(uid, a, fp, keyed.sig, now)
+            store.set_article_topics(uid, story_id, topics, now)
+            self.desk.record(uid, keyed, now)
+            self.restory(store, story_id, now, edited=uid)
+            self._mark(story_id)
+            log.event("article.updated", article=uid, source=a.source, reason=d.reason)
+        else:
+            store.touch_article(uid, now, a.updated if d.reason == "guid" else None)
+        return uid, d
+
+    def restory(self, store: Store, story_id: str, now: datetime, *, bump: bool = False, edited: str = "") -> None:
+        """A member joined or changed: choose the representative again. The entry's updated
+        time moves when the shown text was edited, or on a join if the config asks for it."""
+        members = store.story_members(story_id)
+        if not members:
+            return
+        rep = representative(members)
+        published = min(m.published for m in members)
+        store.set_story(story_id, rep.uid, published, now if bump or edited == rep.uid else None, now)
+
+    def load(self, store: Store, now: datetime) -> None:
+        """Fill the near-duplicate index with the articles seen within the dedup window."""
+        rows, missing = [], []
+        for uid, sig, text, published, seen in store.recent_signatures(now - self.desk.index.window):
+            if sig is None:  # stored before near-duplicates existed
+                sig = Keyed.of(replace(_BLANK, text=text)).sig
+                missing.append((uid, sig))
+            rows.append((uid, sig, published, seen))
+        if missing:
+            with store.transaction() as s:
+                for uid, sig in missing:
+                    s.set_signature(uid, sig)
+        loaded = self.desk.load(rows)
+        log.event("dedup.loaded", articles=loaded, computed=len(missing))
+
+    def _mark(self, story_id: str) -> None:
+        with self._lock:
+            self._changed.add(story_id)
