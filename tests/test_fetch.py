@@ -391,11 +391,11 @@ def test_keep_alive_with_tcp_nodelay(fixture_server: FixtureServer, fetcher: Fet
     assert fixture_server.nodelay_flags == (1,)  # one connection, reused, with TCP_NODELAY
 
 
-# -- what requests used to do for us ---------------------------------------------------
+# -- what requests' Session does for us -------------------------------------------------
 
 
 def test_cookies_set_on_a_redirect_go_to_the_next_hop(fixture_server: FixtureServer, fetcher: Fetcher) -> None:
-    # Consent and bot walls: "set a cookie, come back" (requests' Session did this before urllib3).
+    # Consent and bot walls: "set a cookie, come back" (requests' Session keeps the jar).
     fixture_server.route("/gate", status=302, headers={"Location": "/feed", "Set-Cookie": "consent=yes; Path=/"})
     fixture_server.route("/feed", body=RSS)
     assert fetcher.get(fixture_server.url + "/gate").content == RSS

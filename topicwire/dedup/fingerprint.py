@@ -22,6 +22,8 @@ _WORD = re.compile(r"\w+")
 
 def normalize_text(text: str) -> str:
     """Case, accents, punctuation and spacing folded: what 'the same text' means."""
+    if text.isascii():  # nothing to decompose: skip the per-character pass (most English text)
+        return " ".join(_WORD.findall(text.lower()))
     folded = unicodedata.normalize("NFKD", text.casefold())
     return " ".join(_WORD.findall("".join(c for c in folded if not unicodedata.combining(c))))
 

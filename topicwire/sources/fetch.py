@@ -3,37 +3,29 @@
     Fetcher.get(url)
     | for each hop (at most max_redirects + 1):
     |   check scheme, resolve host, refuse private addresses
-    |   GET, body not read yet, (connect, read) timeouts from the total deadline
-    |   3xx with Location -> next hop (loop detection; cookies it set go along)
+    |   GET with stream=True, (connect, read) timeouts from the total deadline
+    |   3xx with Location -> next hop (loop detection)
     | 304 -> FetchResult(status=304);  4xx/5xx -> FetchError(status, retry_after)
     | 2xx -> read decoded chunks until EOF, the byte cap or the deadline
 
-urllib3 directly, not requests: bench/fetch.py measured requests' Session
-layer (settings merging, hooks, adapters) at half the client CPU of a
-request, and most polls are short 304s where that overhead is all there is.
-What requests did for us is kept: the certifi CA bundle, no proxies from the
-environment, a cookie jar per fetcher. ``urllib3.HTTPResponse`` never leaves
-this module; every urllib3/socket error is wrapped in ``FetchError`` here.
+``requests.Response`` never leaves this module; every requests/urllib3 error
+is wrapped in ``FetchError`` at this boundary.
 """
 
 from __future__ import annotations
 
-import http.cookiejar
 import ipaddress
 import socket
 import threading
 import time
-import urllib.request
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
-import certifi
-import urllib3
+import requests
 import urllib3.exceptions
-from urllib3.response import BaseHTTPResponse
 
 from topicwire.errors import FetchError
 from topicwire.types import FetchResult
@@ -73,7 +65,7 @@ class Deadline:
 
 
 class Fetcher:
-    """One urllib3 PoolManager (connection reuse) and cookie jar with topicwire's fetch policy.
+    """One ``requests.Session`` (connection reuse) with topicwire's fetch policy.
 
     Not meant to be shared between threads: give each worker its own Fetcher.
     """
@@ -93,15 +85,14 @@ class Fetcher:
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.allow_private_addresses = allow_private_addresses
-        self._headers = {"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"}
-        # A PoolManager, not a ProxyManager: no proxy from the environment
-        # connects on our behalf (it would bypass the address check). One
-        # connection per host: this fetcher serves one thread at a time.
-        self._pool = urllib3.PoolManager(num_pools=32, maxsize=1, retries=False, ca_certs=certifi.where())
-        self._cookies = http.cookiejar.CookieJar()
+        self._session = requests.Session()
+        # Proxies from the environment would connect on our behalf and
+        # bypass the address check, and make tests depend on the shell.
+        self._session.trust_env = False
+        self._session.headers.update({"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"})
 
     def close(self) -> None:
-        self._pool.clear()
+        self._session.close()
 
     def __enter__(self) -> Fetcher:
         return self
@@ -129,7 +120,7 @@ class Fetcher:
             if location is None:
                 result = self._finish(url, hop, response, deadline, etag, last_modified)
                 return replace(result, permanent_url=moved) if moved else result
-            if response.status in PERMANENT_REDIRECTS and moved == (None if hop == url else hop):
+            if response.status_code in PERMANENT_REDIRECTS and moved == (None if hop == url else hop):
                 moved = location
             discard(response)
             if location in seen:
@@ -155,40 +146,31 @@ class Fetcher:
             if not is_public_address(address):
                 raise FetchError(url, f"refused private address {address} ({PRIVATE_HINT})")
 
-    def _send(self, url: str, hop: str, headers: dict[str, str], deadline: Deadline) -> BaseHTTPResponse:
+    def _send(self, url: str, hop: str, headers: dict[str, str], deadline: Deadline) -> requests.Response:
         remaining = deadline.remaining()
         if remaining <= 0:
             raise FetchError(url, f"timed out after {self.timeout:g} s")
-        cookies = urllib.request.Request(hop) if self._cookies else None  # cheap when empty
-        if cookies is not None:
-            self._cookies.add_cookie_header(cookies)
-        cookie = cookies.get_header("Cookie") if cookies is not None else None
         try:
-            response = self._pool.urlopen(
-                "GET",
+            return self._session.get(
                 hop,
-                headers={**self._headers, **headers, **({"Cookie": cookie} if cookie else {})},
-                redirect=False,
-                retries=False,
-                preload_content=False,
-                timeout=urllib3.Timeout(connect=min(self.connect_timeout, remaining), read=remaining),
+                headers=headers,
+                stream=True,
+                allow_redirects=False,
+                timeout=(min(self.connect_timeout, remaining), remaining),
             )
-        except (urllib3.exceptions.HTTPError, OSError, ValueError) as e:
+        except requests.RequestException as e:
             raise FetchError(url, describe_error(e, hop)) from e
-        if "Set-Cookie" in response.headers:
-            self._cookies.extract_cookies(_CookieHeaders(response), cookies or urllib.request.Request(hop))  # type: ignore[arg-type]
-        return response
 
     def _finish(
         self,
         url: str,
         final_url: str,
-        response: BaseHTTPResponse,
+        response: requests.Response,
         deadline: Deadline,
         etag: str | None,
         last_modified: str | None,
     ) -> FetchResult:
-        status = response.status
+        status = response.status_code
         if not 200 <= status < 300:
             discard(response)
             if status != 304:
@@ -218,29 +200,29 @@ class Fetcher:
             headers=lowered_headers(response),
         )
 
-    def _read_body(self, url: str, final_url: str, response: BaseHTTPResponse, deadline: Deadline) -> bytes:
+    def _read_body(self, url: str, final_url: str, response: requests.Response, deadline: Deadline) -> bytes:
         too_large = f"response larger than {self.max_bytes} bytes"
         if declared_length(response) > self.max_bytes:
-            dispose(response)
+            response.close()
             raise FetchError(url, too_large)
         body = bytearray()
         try:
             # read1 returns after one socket read and, since urllib3 2.6,
             # inflates at most CHUNK_BYTES per call: a dripping server cannot
             # hold us past the deadline, nor a gzip bomb inflate past the cap.
-            while chunk := response.read1(CHUNK_BYTES, decode_content=True):
+            while chunk := response.raw.read1(CHUNK_BYTES, decode_content=True):
                 body += chunk
                 if len(body) > self.max_bytes:
                     raise FetchError(url, too_large)
                 if deadline.remaining() <= 0:
                     raise FetchError(url, f"timed out after {self.timeout:g} s reading the body")
         except (urllib3.exceptions.HTTPError, OSError) as e:
-            dispose(response)
+            response.close()
             raise FetchError(url, describe_error(e, final_url)) from e
         except FetchError:
-            dispose(response)
+            response.close()
             raise
-        response.release_conn()  # body complete: the connection may be reused
+        response.raw.release_conn()  # body complete: the connection may be reused
         return bytes(body)
 
 
@@ -253,7 +235,7 @@ def request_headers(etag: str | None, last_modified: str | None, accept: str | N
     return headers
 
 
-def discard(response: BaseHTTPResponse) -> None:
+def discard(response: requests.Response) -> None:
     """Drop a body we do not want, keeping the connection alive when it is short.
 
     304s and redirects are most of a poller's traffic; reading their (empty or
@@ -261,37 +243,32 @@ def discard(response: BaseHTTPResponse) -> None:
     """
     encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
     short = not encoded and 0 <= raw_length(response) <= CHUNK_BYTES  # no bombs here either
-    if response.status == 304 or short:
-        response.drain_conn()  # reads what is left (on an error it closes), so the connection can be reused
-        response.release_conn()
-    else:
-        dispose(response)
-
-
-def dispose(response: BaseHTTPResponse) -> None:
-    """Close the connection (a body is left unread) and give its pool slot back."""
+    try:
+        if response.status_code == 304 or short:
+            _ = response.content  # marks the body consumed, so close() releases
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError):
+        pass  # the connection is closed below; the status is what matters
     response.close()
-    response.release_conn()
 
 
-def raw_length(response: BaseHTTPResponse) -> int:
+def raw_length(response: requests.Response) -> int:
     try:
         return int(response.headers.get("Content-Length", "-1"))
     except ValueError:
         return -1
 
 
-def redirect_location(hop: str, response: BaseHTTPResponse) -> str | None:
+def redirect_location(hop: str, response: requests.Response) -> str | None:
     """The absolute next hop of a redirect, or None when this is the last response."""
     location = response.headers.get("Location")
-    if response.status not in REDIRECT_STATUSES or not location:
+    if response.status_code not in REDIRECT_STATUSES or not location:
         return None
     # RFC 9110 10.2.2: Location may be relative to the URL that was requested.
     return urljoin(hop, location.strip())
 
 
 def resolve(url: str, host: str, port: int) -> tuple[IPAddress, ...]:
-    # The check resolves, then urllib3 resolves again: a DNS answer that
+    # The check resolves, then requests resolves again: a DNS answer that
     # changes in between (rebinding) is not caught. Good enough for a feed
     # reader whose sources are configured by its operator.
     try:
@@ -319,8 +296,8 @@ def is_public_address(address: IPAddress) -> bool:
     )
 
 
-def status_error(url: str, response: BaseHTTPResponse) -> FetchError:
-    status = response.status
+def status_error(url: str, response: requests.Response) -> FetchError:
+    status = response.status_code
     reason = response.reason or ""
     if isinstance(reason, bytes):
         reason = reason.decode("latin-1")
@@ -359,7 +336,7 @@ def parse_content_type(value: str) -> tuple[str, str | None]:
     return media_type.strip().lower(), charset
 
 
-def declared_length(response: BaseHTTPResponse) -> int:
+def declared_length(response: requests.Response) -> int:
     """Content-Length when it counts decoded bytes (no Content-Encoding), else 0."""
     if response.headers.get("Content-Encoding", "identity").lower() != "identity":
         return 0
@@ -369,31 +346,31 @@ def declared_length(response: BaseHTTPResponse) -> int:
         return 0
 
 
-def lowered_headers(response: BaseHTTPResponse) -> tuple[tuple[str, str], ...]:
+def lowered_headers(response: requests.Response) -> tuple[tuple[str, str], ...]:
     return tuple((name.lower(), value) for name, value in response.headers.items())
 
 
 def describe_error(error: BaseException, url: str) -> str:
-    """A short, clear message for a urllib3/socket failure."""
+    """A short, clear message for a requests/urllib3/socket failure."""
     causes = cause_chain(error)
     host = urlsplit(url).hostname or url
     if _has(causes, urllib3.exceptions.NameResolutionError, socket.gaierror):
         return f"cannot resolve host {host}"
     if _has(causes, ConnectionRefusedError):
         return f"connection refused by {host}"
-    # urllib3's NewConnectionError subclasses ConnectTimeoutError: only the
-    # latter alone is a connect timeout (NewConnectionError is any failure to connect).
-    if any(type(c) is urllib3.exceptions.ConnectTimeoutError for c in causes):
+    # urllib3's NewConnectionError subclasses ConnectTimeoutError; requests
+    # tells the two apart and raises ConnectTimeout only for a real timeout.
+    if _has(causes, requests.ConnectTimeout):
         return f"connect to {host} timed out"
-    if _has(causes, urllib3.exceptions.ReadTimeoutError, TimeoutError):
+    if _has(causes, requests.ReadTimeout, urllib3.exceptions.ReadTimeoutError, TimeoutError):
         return f"read from {host} timed out"
-    if _has(causes, urllib3.exceptions.SSLError):
+    if _has(causes, requests.exceptions.SSLError, urllib3.exceptions.SSLError):
         return f"TLS error: {causes[-1]}"
-    if _has(causes, urllib3.exceptions.LocationValueError):
+    if _has(causes, requests.exceptions.InvalidURL, requests.exceptions.URLRequired):
         return f"invalid URL: {causes[-1]}"
-    if _has(causes, urllib3.exceptions.DecodeError):
+    if _has(causes, urllib3.exceptions.DecodeError, requests.exceptions.ContentDecodingError):
         return "could not decode the compressed body"
-    if _has(causes, urllib3.exceptions.ProtocolError):
+    if _has(causes, urllib3.exceptions.ProtocolError, requests.exceptions.ChunkedEncodingError):
         return f"connection broken: {causes[-1]}"
     return f"request failed: {causes[-1]}"
 
@@ -403,7 +380,7 @@ def _has(causes: tuple[BaseException, ...], *types: type[BaseException]) -> bool
 
 
 def cause_chain(error: BaseException) -> tuple[BaseException, ...]:
-    """``error`` and what it wraps: urllib3 keeps the socket error in args or .reason."""
+    """``error`` and what it wraps: requests hides urllib3 errors in args and .reason."""
     chain: list[BaseException] = []
     current: BaseException | None = error
     while current is not None and current not in chain and len(chain) < 10:
@@ -417,19 +394,6 @@ def cause_chain(error: BaseException) -> tuple[BaseException, ...]:
     return tuple(chain)
 
 
-class _CookieHeaders:
-    """The response side http.cookiejar reads Set-Cookie from (it wants ``info().get_all``)."""
-
-    def __init__(self, response: BaseHTTPResponse) -> None:
-        self._headers = response.headers
-
-    def info(self) -> _CookieHeaders:
-        return self
-
-    def get_all(self, name: str, default: list[str] | None = None) -> list[str] | None:
-        return self._headers.getlist(name) or default
-
-
 class HttpGetter(Protocol):
     """What the politeness layer needs of a fetcher: ``Fetcher`` or ``PerThreadFetcher``."""
 
@@ -441,10 +405,10 @@ class HttpGetter(Protocol):
 
 
 class PerThreadFetcher:
-    """One ``Fetcher`` (one pool of connections, one cookie jar) per worker thread, same ``get``.
+    """One ``Fetcher`` (one requests.Session) per worker thread, same ``get``.
 
-    Every poll worker and robots.txt fetch goes through here; a connection per
-    host per worker, so no worker waits on another's connection.
+    requests does not promise that a Session is safe to share between threads,
+    and every poll worker and robots.txt fetch goes through here.
     """
 
     def __init__(self, **options: object) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from functools import lru_cache
 
 
+@lru_cache(maxsize=4096)  # a poll writes the same `now` a few hundred times
 def iso(dt: datetime) -> str:
     """Aware datetime -> ISO 8601 in UTC, seconds precision (sorts as text)."""
     return dt.astimezone(UTC).replace(microsecond=0).isoformat()

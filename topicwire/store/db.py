@@ -23,6 +23,8 @@ def connect(path: Path) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable at checkpoints, never corrupt
         db.execute("PRAGMA foreign_keys = ON")
+        # 16 MB of page cache (default 2 MB): a poll's inserts touch many index pages.
+        db.execute("PRAGMA cache_size = -16384")
         db.row_factory = sqlite3.Row
     except (OSError, sqlite3.Error) as e:
         raise StoreError(f"cannot open store {path}: {e}") from e
