@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 
 from topicwire.errors import ParseError
 from topicwire.extract.article import extract_article
+from topicwire.extract.build import build_article
 from topicwire.extract.charset import decode_html
 from topicwire.extract.clean import (
     clean_paragraphs,
@@ -26,6 +28,7 @@ from topicwire.extract.clean import (
 )
 from topicwire.extract.dates import parse_date, to_utc
 from topicwire.extract.urls import canonicalize_url, same_site
+from topicwire.types import Extracted, RawItem
 
 SITE = Path(__file__).resolve().parent / "fixtures" / "site"
 BASE = "http://news.test"
@@ -123,6 +126,54 @@ def test_dated_headline_sidebar_never_leaks(layout: str) -> None:
     assert not [s for s in ARTICLES["articles/000.html"]["without"] if s in text]
 
 
+LONG_PARAGRAPHS = "".join(
+    f"<p>Paragraph {i} of the story says something that matters to the reader of this article.</p>" for i in range(8)
+)
+# Boilerplate that trafilatura keeps and prune.py / article._drop_dangling remove:
+# (markup placed inside the article, after the fourth paragraph or at its end, gone, kept)
+BOILERPLATE_CASES = {
+    "read-more-teaser": (
+        '<p>Read more: <a href="/other.html">Another story about something else entirely</a></p>',
+        "middle",
+        ["Another story about"],
+        ["Paragraph 3", "Paragraph 4"],
+    ),
+    "inline-link-kept": (
+        '<p>The report, <a href="/r.pdf">published on Monday</a>, runs to 80 pages and names nine firms.</p>',
+        "middle",
+        [],
+        ["published on Monday", "names nine firms"],
+    ),
+    "photo-credit": ('<p class="image-copyright">© Oli Scarff/Getty Images</p>', "middle", ["Getty Images"], []),
+    "credit-class-on-big-wrapper-kept": (
+        f'<div class="photo-info">{LONG_PARAGRAPHS.replace("Paragraph", "Section")}</div>',
+        "middle",
+        [],
+        ["Section 0", "Section 7"],
+    ),
+    "newsletter-box": (
+        '<div class="newsletter-signup"><p>Never miss a story: sign up to our newsletter today!</p></div>',
+        "end",
+        ["Never miss a story"],
+        [],
+    ),
+    "dangling-label": ("<p>Mehr Themen:</p>", "end", ["Mehr Themen"], ["Paragraph 7"]),
+    "dangling-heading": ("<h2>Related stories</h2>", "end", ["Related stories"], ["Paragraph 7"]),
+    "label-inside-text-kept": ("<p>Mehr Themen:</p>", "middle", [], ["Mehr Themen:", "Paragraph 4"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BOILERPLATE_CASES), ids=sorted(BOILERPLATE_CASES))
+def test_boilerplate_inside_the_article(case: str) -> None:
+    markup, where, gone, kept = BOILERPLATE_CASES[case]
+    head, tail = LONG_PARAGRAPHS.split("<p>Paragraph 4", 1)
+    body = f"{head}{markup}<p>Paragraph 4{tail}" if where == "middle" else LONG_PARAGRAPHS + markup
+    text = extract_article(f"<html><body><article>{body}</article></body></html>", f"{BASE}/a.html").text
+    assert [s for s in gone if s in text] == []
+    assert [s for s in kept if s not in text] == []
+    assert "Paragraph 0" in text
+
+
 @pytest.mark.parametrize(
     "html",
     ["", "   ", "<html><body><nav><a href='/'>Home</a></nav></body></html>"],
@@ -140,6 +191,244 @@ def test_canonical_falls_back_to_og_url_then_none() -> None:
     assert extract_article(og.format(body), f"{BASE}/a/b.html?x=1").canonical_url == f"{BASE}/a/b.html"
     home = '<html><head><link rel="canonical" href="/"></head><body>{}</body></html>'
     assert extract_article(home.format(body), f"{BASE}/a/b.html").canonical_url is None
+
+
+# -- provenance (issue 4) -----------------------------------------------------------------------
+
+FIXTURE_PROVENANCE = {
+    "articles/001.html": {
+        "canonical_url": "link:canonical",
+        "title": "meta:og:title",
+        "published": "meta:article:published_time",
+        "updated": "meta:article:modified_time",
+        "language": "html:lang",
+        "text": "trafilatura:precision",
+    },
+    "articles/003.html": {
+        "canonical_url": "link:canonical",
+        "title": "meta:og:title",
+        "author": "meta:article:author",
+        "published": "meta:article:published_time",
+        "language": "html:lang",
+        "text": "trafilatura:precision",
+    },
+    "articles/004.html": {
+        "canonical_url": "link:canonical",
+        "title": "meta:og:title",
+        "author": "jsonld",  # JSON-LD author (Organization "Newsroom") before <meta name=author>
+        "published": "meta:article:published_time",
+        "updated": "meta:article:modified_time",
+        "language": "html:lang",
+        "text": "trafilatura:precision",
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURE_PROVENANCE), ids=sorted(FIXTURE_PROVENANCE))
+def test_fixture_page_provenance(name: str) -> None:
+    got = extract(name)
+    assert dict(got.provenance) == FIXTURE_PROVENANCE[name]
+    assert all(getattr(got, field) for field in FIXTURE_PROVENANCE[name] if field != "text")
+
+
+BODY = "<article>" + "<p>A paragraph of article text that goes on for a while.</p>" * 8 + "</article>"
+LD_ARTICLE = (
+    '{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "LD headline",'
+    ' "datePublished": "2024-03-01T10:00:00+02:00", "dateModified": "2024-03-02",'
+    ' "author": [{"@type": "Person", "name": "Ann Lee"}, {"@type": "Person", "name": "Bo Chan"}]}'
+)
+LD_GRAPH = '{"@graph": [{"@type": "WebPage", "name": "x"}, {"@type": ["BlogPosting"], "datePublished": "2024-03-01"}]}'
+# (head, body, url path) -> {field: (value, origin)}; other fields are not looked at.
+META_CASES = {
+    "jsonld": (
+        f'<script type="application/ld+json">{LD_ARTICLE}</script>',
+        BODY,
+        "/a.html",
+        {
+            "title": ("LD headline", "jsonld"),
+            "author": ("Ann Lee, Bo Chan", "jsonld"),
+            "published": (datetime(2024, 3, 1, 8, tzinfo=UTC), "jsonld"),
+            "updated": (datetime(2024, 3, 2, tzinfo=UTC), "jsonld"),
+        },
+    ),
+    "jsonld-graph-and-broken-block": (
+        '<script type="application/ld+json">{"broken": </script>'
+        f'<script type="application/ld+json">{LD_GRAPH}</script>',
+        BODY,
+        "/a.html",
+        {"published": (datetime(2024, 3, 1, tzinfo=UTC), "jsonld")},
+    ),
+    "meta-wins-over-jsonld": (
+        '<meta name="parsely-pub-date" content="2024-02-01T00:00:00Z">'
+        f'<script type="application/ld+json">{LD_ARTICLE}</script>',
+        BODY,
+        "/a.html",
+        {"published": (datetime(2024, 2, 1, tzinfo=UTC), "meta:parsely-pub-date")},
+    ),
+    "itemprop-time": (
+        "",
+        '<time itemprop="datePublished" datetime="2024-03-01T10:00:00Z">1 March</time>' + BODY,
+        "/a.html",
+        {"published": (datetime(2024, 3, 1, 10, tzinfo=UTC), "itemprop:datePublished")},
+    ),
+    "htmldate-from-url": (
+        "",
+        BODY,
+        "/2021/05/17/story.html",
+        {"published": (datetime(2021, 5, 17, tzinfo=UTC), "htmldate")},
+    ),
+    "no-date-anywhere": ("", BODY, "/story.html", {"published": (None, None)}),
+    "single-h1": (
+        "<title>Other | Site</title>",
+        "<h1>The headline</h1>" + BODY,
+        "/a.html",
+        {"title": ("The headline", "h1")},
+    ),
+    "title-element": (
+        "<title>The headline | Site name</title>",
+        "<h1>One</h1><h1>Two</h1>" + BODY,
+        "/a.html",
+        {"title": ("The headline", "title")},
+    ),
+    "byline-element": (
+        "",
+        '<p class="post-byline">By Jane Roe</p>' + BODY,
+        "/a.html",
+        {"author": ("Jane Roe", "byline")},
+    ),
+    "profile-url-author-skipped": (
+        '<meta property="article:author" content="https://facebook.com/x"><meta name="author" content="Jo Doe">',
+        BODY,
+        "/a.html",
+        {"author": ("Jo Doe", "meta:author")},
+    ),
+    "og-url-canonical": (
+        '<meta property="og:url" content="/a.html?utm_source=x">',
+        BODY,
+        "/a.html?id=1",
+        {"canonical_url": (f"{BASE}/a.html", "meta:og:url")},
+    ),
+    "og-locale": (
+        '<meta property="og:locale" content="de_DE">',
+        BODY,
+        "/a.html",
+        {"language": ("de", "meta:og:locale")},
+    ),
+    "content-language": (
+        '<meta http-equiv="Content-Language" content="fr-CA">',
+        BODY,
+        "/a.html",
+        {"language": ("fr", "meta:content-language")},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(META_CASES), ids=sorted(META_CASES))
+def test_metadata_origin(case: str) -> None:
+    head, body, path, expected = META_CASES[case]
+    got = extract_article(f"<html><head>{head}</head><body>{body}</body></html>", BASE + path)
+    origins = dict(got.provenance)
+    assert {field: (getattr(got, field), origins.get(field)) for field in expected} == expected
+
+
+NOW = datetime(2024, 5, 1, 12, tzinfo=UTC)
+T1, T2 = datetime(2024, 4, 30, 8, tzinfo=UTC), datetime(2024, 4, 30, 9, tzinfo=UTC)
+FULL_PAGE = Extracted(
+    text="Page text.",
+    html="<p>Page text.</p>",
+    title="Page title",
+    author="Page Author",
+    published=T1,
+    updated=T2,
+    language="de",
+    canonical_url=f"{BASE}/a.html",
+    provenance=(
+        ("canonical_url", "link:canonical"),
+        ("title", "meta:og:title"),
+        ("author", "jsonld"),
+        ("published", "meta:article:published_time"),
+        ("updated", "jsonld"),
+        ("language", "html:lang"),
+        ("text", "trafilatura:precision"),
+    ),
+)
+FULL_ITEM = RawItem(
+    "src", f"{BASE}/a.html?utm_source=rss", "g1", "Feed title", "<p>Sum</p>", "<p>Body</p>", T2, T2, "Feed A", "en"
+)
+# (item, page, teaser) -> Article.provenance as a dict
+BUILD_CASES = {
+    "page-wins-but-feed-title": (
+        FULL_ITEM,
+        FULL_PAGE,
+        False,
+        {
+            "url": "page:link:canonical",
+            "title": "feed",
+            "text": "page:trafilatura:precision",
+            "published": "page:meta:article:published_time",
+            "updated": "page:jsonld",
+            "author": "page:jsonld",
+            "language": "page:html:lang",
+        },
+    ),
+    "feed-only": (
+        FULL_ITEM,
+        None,
+        False,
+        {f: "feed" for f in ("url", "title", "published", "updated", "author", "language")} | {"text": "feed:content"},
+    ),
+    "teaser-without-dates": (
+        RawItem("src", f"{BASE}/a.html", title="Teaser", summary="Short teaser text."),
+        None,
+        True,
+        {
+            "url": "teaser",
+            "title": "teaser",
+            "text": "teaser:summary",
+            "published": "first_seen",
+            "updated": "published",
+        },
+    ),
+    "page-without-dates-or-title": (
+        RawItem("src", f"{BASE}/a.html"),
+        Extracted(text="Page text.", html="<p>Page text.</p>", provenance=(("text", "trafilatura:recall"),)),
+        False,
+        {
+            "url": "feed",
+            "title": "url",
+            "text": "page:trafilatura:recall",
+            "published": "first_seen",
+            "updated": "published",
+        },
+    ),
+    "foreign-canonical-ignored": (
+        RawItem("src", f"{BASE}/a.html", title="T", published=T1),
+        replace(FULL_PAGE, canonical_url="http://other.test/a.html"),
+        False,
+        {
+            "url": "feed",
+            "title": "feed",
+            "text": "page:trafilatura:precision",
+            "published": "page:meta:article:published_time",
+            "updated": "page:jsonld",
+            "author": "page:jsonld",
+            "language": "page:html:lang",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BUILD_CASES), ids=sorted(BUILD_CASES))
+def test_article_provenance(case: str) -> None:
+    item, extracted, teaser, origins = BUILD_CASES[case]
+    article = build_article(item, extracted, NOW, teaser=teaser)
+    assert dict(article.provenance) == origins
+    assert len(article.provenance) == len(dict(article.provenance))  # one origin per field
+    values = {"url": article.url, "title": article.title, "published": article.published, "updated": article.updated}
+    expected = {"first_seen": NOW, "published": article.published, "url": f"{BASE}/a.html"}
+    for field, origin in article.provenance:
+        if origin in expected and field in values:
+            assert values[field] == expected[origin], field
 
 
 # -- urls ------------------------------------------------------------------------------------

@@ -313,7 +313,7 @@ class Pipeline:
         except SourceError as e:
             log.event("article.failed", logging.WARNING, source=source.name, url=item.url, error=str(e))
             return _fallback(item, now, teaser), False
-        return build_article(item, extracted, now), True
+        return build_article(item, extracted, now, teaser=teaser), True
 
     def save(self, source: SourceConfig, collected: Collected, started: float, interval: float | None) -> PollOutcome:
         now = self.clock()
@@ -423,7 +423,9 @@ def apply_template(article: Article, template: Template) -> tuple[Article, Templ
         return article, template
     text = "\n\n".join(kept)
     method = f"{article.method}+template"
-    return replace(article, text=text, html=paragraphs_to_html(kept), summary=summarize(text), method=method), template
+    provenance = tuple((k, f"{v}+template" if k == "text" else v) for k, v in article.provenance)
+    stripped = replace(article, text=text, html=paragraphs_to_html(kept), summary=summarize(text), method=method)
+    return replace(stripped, provenance=provenance), template
 
 
 def _fallback(item: RawItem, now: datetime, teaser: bool) -> Article:

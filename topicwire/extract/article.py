@@ -1,26 +1,31 @@
 """Main text and metadata of one article page (pure: HTML string in, Extracted out).
 
     parse HTML once (lxml)
-    | page metadata        <link rel=canonical>, og:url, article:*_time, <html lang>
-    | prune link lists     headline lists, menus (a copy of the tree; see prune_link_lists)
-    | trafilatura          main-text body tree + its own metadata (precision, then balanced)
+    | page metadata        meta.read_meta: canonical URL, title, author, dates, language
+    | prune                link lists, link teasers, credits, promos (in place; prune.py)
+    | trafilatura          main-text body tree: precision; balanced or recall when short
     | blocks               paragraphs, headings, list items, quotes, table rows
     | clean_blocks         whitespace, invisible characters, repeated paragraphs
-    -> Extracted
+    | trim                 the headline repeated as first block, a dangling last heading
+    | htmldate             only when the markup declares no publication date
+    -> Extracted (with provenance: where each field came from)
 
-Page metadata written by the publisher wins over trafilatura's guesses: its date
-comes from htmldate, which can read a CSS cache-buster such as ``style.css?20240301``
-as the publication day (it does on the fixture listing page).
+Page metadata written by the publisher wins over guesses: htmldate can read a CSS
+cache-buster such as ``style.css?20240301`` as the publication day (it does on the
+fixture listing page), so it is asked last. trafilatura's own metadata pass is off: it
+ran htmldate on every page, and turning it off took the chain from 1.32x to 1.05x the
+time of bare trafilatura (bench/extraction.py), for the same dates on the eval set's
+506 dated pages (430 vs 432 on the same day).
 """
 
 from __future__ import annotations
 
-import copy
 import html as htmllib
 import re
 from collections.abc import Iterator
 from datetime import datetime
 
+import htmldate
 import lxml.html
 import trafilatura
 from lxml import etree
@@ -29,35 +34,37 @@ from trafilatura.settings import Document
 from topicwire.errors import ParseError
 from topicwire.extract.clean import clean_blocks, normalize_text
 from topicwire.extract.dates import parse_date
-from topicwire.extract.urls import canonicalize_url, host_of
+from topicwire.extract.meta import meta_value, page_language, read_meta
+from topicwire.extract.prune import prune_page
 from topicwire.types import Extracted
 
-# Measured with this module on /work/shared/corpus (696 annotated trafilatura-eval pages,
-# snippet P/R/F1; 119 Zyte news pages, mean shingle F1):
-#   favor_precision         P .919 R .920 F1 .920 | Zyte F1 .967  <- chosen
-#   balanced (default)      P .906 R .937 F1 .921 | Zyte F1 .954
-#   precision, no tables    P .920 R .903 F1 .911 | Zyte F1 .958
-#   trafilatura.bare_extraction alone, precision: F1 .919 | Zyte .965; balanced: .924 | .950
+# sources/page.py reads listing pages with the same helpers.
+__all__ = ["extract_article", "meta_value", "page_language", "parse_html"]
+
+# Measured with bench/extraction.py on /work/shared/corpus (696 annotated trafilatura-eval
+# pages, snippet P/R/F1; 119 Zyte news pages, mean shingle F1); choices were made on the
+# 70% dev split, the 30% held out is in brackets:
+#   favor_precision, then recall escalation     eval F1 .926 [.923] | Zyte .975 [.963]  <- chosen
+#   balanced first (same pruning)               eval F1 .926 [.935] | Zyte .967 [.957]
+#   before issue 4 (precision, trafilatura metadata)  .919 [.922] | Zyte .973 [.964]
+#   bare trafilatura.extract (default settings)        .915 [.931] | Zyte .955 [.926]
 # We read news, and boilerplate that names a country files an article under the wrong
-# topic, so precision wins; the balanced retry in _trafilatura() recovers empty results.
-FAVOR_PRECISION = True
+# topic, so precision wins where the two tie; the retries in _trafilatura() recover
+# empty or clearly truncated results.
 INCLUDE_TABLES = True
-_PUBLISHED_KEYS = ("article:published_time", "og:published_time", "datepublished", "pubdate")
-_UPDATED_KEYS = ("article:modified_time", "og:updated_time", "datemodified")
-_AUTHOR_KEYS = ("author", "article:author", "dc.creator", "sailthru.author")
-_TITLE_KEYS = ("og:title", "twitter:title")
 _MIN_TEXT_CHARS = 40  # less is a menu item or a cookie notice, not an article
+_LABEL_CHARS = 40  # "Weitere Informationen zum Coronavirus in Thüringen:" is 51
 _MIN_EXTRACTED_SIZE = 250  # trafilatura's settings.cfg value: below it, it distrusts a result
-_SHORT_TEXT = 40  # non-space characters: a date, a time, a view counter, a bullet
-_LINK_DENSITY = 0.6  # of a link list's text inside its links
-_LINK_LIST_CONTAINERS = ("ul", "ol", "dl", "div", "section", "aside", "nav", "table", "tbody", "td", "menu")
-# <noscript> counts: Blogger serves the whole post there (trafilatura reads it too).
-_SKIPPED_TEXT = frozenset({"script", "style", "template"})
+# trafilatura's recall escalation (core.py, ESCALATION_*), calibrated upstream on its own
+# benchmark suite, not on ours: a text under 3000 characters that covers under a fifth of
+# the page is retried in recall mode, and the retry wins if it is 1.5 times longer.
+_ESCALATION_MAX_LENGTH = 3000
+_ESCALATION_PAGE_SHARE = 0.2
+_ESCALATION_ACCEPT_RATIO = 1.5
 _BLOCK_TAGS = ("p", "head", "list", "quote", "table", "code")
 # As trafilatura parses a string: with comments left in the tree it loses text after
 # them (Zyte benchmark: recall .98 -> .97, two pages lose half their body).
 _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
-_LANG = re.compile(r"^[a-zA-Z]{2,3}(?=$|[-_])")
 # Characters XML cannot hold: libxml2's HTML parser keeps them in the tree, then
 # lxml refuses them on the first .text/.tail write (drop_tree) with ValueError.
 # Browsers show U+0000 as U+FFFD and the other C0 controls as nothing (fuzz, issue 7).
@@ -72,26 +79,26 @@ _BINARY_SCAN_CHARS = 4096
 def extract_article(html: str, url: str) -> Extracted:
     """Main text and metadata of the article page ``html`` fetched from ``url``."""
     tree = parse_html(html, url)
-    canonical = _canonical_url(tree, url)
-    published = _meta_date(tree, _PUBLISHED_KEYS)
-    updated = _meta_date(tree, _UPDATED_KEYS)
-    language = page_language(tree)
-    meta_author = meta_value(tree, _AUTHOR_KEYS)
-    doc = _trafilatura(prune_link_lists(copy.deepcopy(tree)), url)
-    title = normalize_text(doc.title or meta_value(tree, _TITLE_KEYS) or "") or None
-    blocks = _drop_title_heading(clean_blocks(_body_blocks(doc.body)), title)
+    meta = read_meta(tree, url)  # before pruning: the pruned tree lacks some bylines and dates
+    page_size = prune_page(tree)
+    doc, mode = _trafilatura(tree, url, page_size)
+    blocks = _drop_dangling(_drop_title_heading(clean_blocks(_body_blocks(doc.body)), meta.title))
     if sum(len(text) for _, text in blocks) < _MIN_TEXT_CHARS:
         raise ParseError(url, "no main text found")
+    published, provenance = meta.published, meta.provenance + (("text", f"trafilatura:{mode}"),)
+    if published is None and (published := _htmldate(tree, url)) is not None:
+        provenance += (("published", "htmldate"),)
     return Extracted(
         text="\n\n".join(text for _, text in blocks),
         html=_blocks_to_html(blocks),
-        title=title,
-        author=_author(doc.author, meta_author),
-        published=published or parse_date(doc.date),
-        updated=updated,
-        language=language or _language_code(doc.language),
-        canonical_url=canonical,
+        title=meta.title,
+        author=meta.author,
+        published=published,
+        updated=meta.updated,
+        language=meta.language,
+        canonical_url=meta.canonical_url,
         method="trafilatura",
+        provenance=provenance,
     )
 
 
@@ -112,26 +119,44 @@ def parse_html(html: str, url: str) -> lxml.html.HtmlElement:
             raise ParseError(url, "not an HTML page") from e
 
 
-def _trafilatura(tree: lxml.html.HtmlElement, url: str) -> Document:
-    doc = _run_trafilatura(tree, url, FAVOR_PRECISION)
-    # Precision mode finds nothing on some plain pages that the balanced mode reads well
-    # (6 of 847 corpus pages); below trafilatura's own MIN_EXTRACTED_SIZE, ask again.
-    if FAVOR_PRECISION and _text_size(doc) < _MIN_EXTRACTED_SIZE:
-        balanced = _run_trafilatura(tree, url, favor_precision=False)
-        doc = balanced if _text_size(balanced) > _text_size(doc) else doc
+def _trafilatura(tree: lxml.html.HtmlElement, url: str, page_size: int) -> tuple[Document, str]:
+    """trafilatura's body tree and the mode that found it: precision, then a retry when
+    the result is too short to trust. ``tree`` is left as it is (bare_extraction copies it).
+    """
+    doc, mode = _run_trafilatura(tree, url, "precision"), "precision"
+    size = _text_size(doc)
+    if size < _MIN_EXTRACTED_SIZE:
+        # Precision mode finds nothing on some plain pages that the balanced mode reads
+        # well (6 of 847 corpus pages); balanced mode escalates to recall by itself.
+        mode = "balanced"
+    elif size < _ESCALATION_MAX_LENGTH and _chars(doc) < _ESCALATION_PAGE_SHARE * page_size:
+        # trafilatura's recall escalation, which it runs in balanced mode only: a short
+        # text from a page with much more text on it suggests it missed part of the body.
+        mode = "recall"
+    else:
+        return _checked(doc, url), mode
+    retry = _run_trafilatura(tree, url, mode)
+    # trafilatura's acceptance rule for its own escalation: clearly longer, not just longer.
+    if _text_size(retry) > (_ESCALATION_ACCEPT_RATIO * size if mode == "recall" else size):
+        return _checked(retry, url), mode
+    return _checked(doc, url), "precision"
+
+
+def _checked(doc: Document | None, url: str) -> Document:
     if doc is None or doc.body is None:  # trafilatura returns None when it finds no text
         raise ParseError(url, "no main text found")
     return doc
 
 
-def _run_trafilatura(tree: lxml.html.HtmlElement, url: str, favor_precision: bool) -> Document | None:
+def _run_trafilatura(tree: lxml.html.HtmlElement, url: str, mode: str) -> Document | None:
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
-        with_metadata=True,
+        with_metadata=False,  # meta.read_meta reads the markup; htmldate only when it finds no date
         include_comments=False,
         include_tables=INCLUDE_TABLES,
-        favor_precision=favor_precision,
+        favor_precision=mode == "precision",
+        favor_recall=mode == "recall",
     )
     return doc if isinstance(doc, Document) else None  # a dict only with as_dict=True
 
@@ -140,66 +165,19 @@ def _text_size(doc: Document | None) -> int:
     return len(doc.text or "") if doc is not None else 0
 
 
-# -- page metadata ---------------------------------------------------------------------------
+def _chars(doc: Document | None) -> int:
+    """Non-space characters, as prune_page counts the page."""
+    return len("".join((doc.text or "").split())) if doc is not None else 0
 
 
-def meta_value(tree: lxml.html.HtmlElement, keys: tuple[str, ...]) -> str | None:
-    """Content of the first non-empty ``<meta>`` (property, name or itemprop) in ``keys`` order."""
-    found: dict[str, str] = {}
-    for meta in tree.iter("meta"):
-        for attr in ("property", "name", "itemprop"):
-            key = (meta.get(attr) or "").strip().lower()
-            content = normalize_text(meta.get("content") or "")
-            if key in keys and content and key not in found:
-                found[key] = content
-    return next((found[key] for key in keys if key in found), None)
-
-
-def _meta_date(tree: lxml.html.HtmlElement, keys: tuple[str, ...]) -> datetime | None:
-    return parse_date(meta_value(tree, keys))
-
-
-def _canonical_url(tree: lxml.html.HtmlElement, url: str) -> str | None:
-    """``<link rel=canonical>``, else ``og:url``, made absolute against ``url``."""
-    candidates = [
-        link.get("href") or "" for link in tree.iter("link") if "canonical" in (link.get("rel") or "").lower().split()
-    ]
-    candidates.append(meta_value(tree, ("og:url",)) or "")
-    for href in candidates:
-        canonical = canonicalize_url(href, base=url) if href.strip() else ""
-        if _plausible_canonical(canonical, url):
-            return canonical
-    return None
-
-
-def _plausible_canonical(canonical: str, url: str) -> bool:
-    """Reject the usual template mistakes: no host, or the home page for an article."""
-    if not canonical.startswith(("http://", "https://")) or not host_of(canonical):
-        return False
-    is_home = canonical.split("//", 1)[1].rstrip("/").count("/") == 0
-    return not is_home or canonicalize_url(url) == canonical
-
-
-def page_language(tree: lxml.html.HtmlElement) -> str | None:
-    """The page's declared language ("en"), from ``<html lang>`` or ``og:locale``."""
-    lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
-    return _language_code(lang) or _language_code(meta_value(tree, ("og:locale",)))
-
-
-def _language_code(value: str | None) -> str | None:
-    """Primary language subtag, lower-cased: "en-GB" and "en_US" are both "en"."""
-    match = _LANG.match((value or "").strip())
-    return match.group(0).lower() if match else None
-
-
-def _author(found: str | None, meta: str | None) -> str | None:
-    # trafilatura drops some bylines (a desk name such as "Newsroom"); the meta tag is
-    # what the publisher declared, so it is the fallback, unless it is a profile URL.
-    for author in (found, meta):
-        author = normalize_text(author or "")
-        if author and "://" not in author:
-            return author
-    return None
+def _htmldate(tree: lxml.html.HtmlElement, url: str) -> datetime | None:
+    """htmldate's reading of a page that declares no date: its URL, <time> elements,
+    dated text near the title (trafilatura's own settings: extensive, original date)."""
+    try:
+        found = htmldate.find_date(tree, extensive_search=True, original_date=True, url=url)
+    except (ValueError, TypeError):  # htmldate's own bugs on odd markup are not the page's fault
+        return None
+    return parse_date(found) if isinstance(found, str) else None
 
 
 # -- body tree ---------------------------------------------------------------------------------
@@ -284,6 +262,14 @@ def _drop_title_heading(blocks: tuple[tuple[str, str], ...], title: str | None) 
     return blocks
 
 
+def _drop_dangling(blocks: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Drop what ends the text without introducing anything: a heading, or a short label
+    ("Mehr Themen:", "Schon gelesen?") whose list of links was pruned."""
+    while blocks and (blocks[-1][0] == "h" or (len(blocks[-1][1]) <= _LABEL_CHARS and blocks[-1][1][-1] in ":?")):
+        blocks = blocks[:-1]
+    return blocks
+
+
 def _blocks_to_html(blocks: tuple[tuple[str, str], ...]) -> str:
     """Safe HTML for the cleaned blocks (text is escaped; only our tags are emitted)."""
     out: list[str] = []
@@ -297,68 +283,3 @@ def _blocks_to_html(blocks: tuple[tuple[str, str], ...]) -> str:
             tag = {"h": "h3", "quote": "blockquote"}.get(kind, "p")
             out.append(f"<{tag}>{escaped}</{tag}>")
     return "\n".join(out)
-
-
-# -- link lists ------------------------------------------------------------------------------
-
-
-def prune_link_lists(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
-    """Remove containers of 3+ sibling items that are each mostly one link.
-
-    Headline lists ("News", "Most popular stories", dated lists like seed 000's),
-    menus and link footers share this shape. trafilatura's own link-density test
-    works per element; a list whose items carry a date outside the link, or that
-    sits beside a body written as <br>-separated text, can win over the article.
-    """
-    stats = _text_stats(tree)
-    doomed = {
-        el for el in tree.iter(*_LINK_LIST_CONTAINERS) if _is_link_list(el, stats) and not _in_running_text(el, stats)
-    }
-    for element in doomed:
-        if element.getparent() is not None and not doomed.intersection(element.iterancestors()):
-            element.drop_tree()
-    return tree
-
-
-def _is_link_list(container: etree._Element, stats: dict[etree._Element, tuple[int, int]]) -> bool:
-    links = content = 0
-    for child in container:
-        total, linked = stats.get(child, (0, 0))
-        if linked and total - linked <= _SHORT_TEXT:
-            links += 1
-        elif total > _SHORT_TEXT or linked:
-            content += 1
-    total, linked = stats[container]
-    return links >= 3 and not content and linked >= _LINK_DENSITY * total
-
-
-def _in_running_text(element: etree._Element, stats: dict[etree._Element, tuple[int, int]]) -> bool:
-    """A list among the prose paragraphs is the author's ("Editors' picks", sources):
-    leave it to trafilatura, which sees the whole body."""
-    parent = element.getparent()
-    prose = (
-        sibling
-        for sibling in (parent if parent is not None else ())
-        if sibling.tag == "p" and stats[sibling][0] - stats[sibling][1] > _SHORT_TEXT
-    )
-    return next(prose, None) is not None and next(prose, None) is not None
-
-
-def _text_stats(tree: etree._Element) -> dict[etree._Element, tuple[int, int]]:
-    """(text, link text) length of every element, counted in non-space characters."""
-    stats: dict[etree._Element, tuple[int, int]] = {}
-    for element in reversed(list(tree.iter())):  # descendants before their ancestors
-        if not isinstance(element.tag, str) or element.tag in _SKIPPED_TEXT:
-            stats[element] = (0, 0)
-            continue
-        total, linked = _chars(element.text), 0
-        for child in element:
-            child_total, child_linked = stats[child]
-            total += child_total + _chars(child.tail)
-            linked += child_linked
-        stats[element] = (total, total if element.tag == "a" else linked)
-    return stats
-
-
-def _chars(text: str | None) -> int:
-    return len("".join(text.split())) if text else 0

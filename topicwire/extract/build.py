@@ -1,14 +1,24 @@
-"""Assemble an Article from a feed entry or teaser and, if fetched, its page (pure)."""
+"""Assemble an Article from a feed entry or teaser and, if fetched, its page (pure).
+
+Each field records where it finally came from (Article.provenance, issue 4):
+``page:<origin>`` (the page's own record, e.g. ``page:meta:article:published_time``),
+``feed`` or ``teaser`` (the entry, or the listing page's teaser), ``first_seen``
+(``now``), ``url`` (a title made of the URL) and ``published`` (no update time: the
+publication time stands in).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from topicwire.extract.clean import clean_paragraphs, html_to_text, paragraphs_to_html, summarize
 from topicwire.extract.dates import to_utc
 from topicwire.extract.urls import canonicalize_url, same_site
 from topicwire.types import Article, Extracted, RawItem
+
+T = TypeVar("T")
 
 
 def build_article(item: RawItem, page: Extracted | None, now: datetime, *, teaser: bool = False) -> Article:
@@ -17,41 +27,60 @@ def build_article(item: RawItem, page: Extracted | None, now: datetime, *, tease
     Stored HTML is rebuilt from plain paragraphs, so it is safe by construction
     whatever the source sent (feed HTML, and JSON Feed's unsanitised content_html).
     """
-    url = _url(item, page)
-    paragraphs = _paragraphs(item, page)
-    text = "\n\n".join(paragraphs)
-    published = to_utc(_first(page.published if page else None, item.published, now))
+    entry = "teaser" if teaser else "feed"
+    found = dict(page.provenance) if page else {}
+
+    def on_page(name: str) -> str:
+        return f"page:{found.get(name, 'extracted')}"
+
+    url = _url(item, page, entry, on_page("canonical_url"))
+    paragraphs = _paragraphs(item, page, entry, on_page("text"))
+    text = "\n\n".join(paragraphs[0])
+    title = _pick_or((url[0], "url"), (item.title.strip(), entry), (page.title if page else None, on_page("title")))
+    published = _pick_or(
+        (now, "first_seen"), (page.published if page else None, on_page("published")), (item.published, entry)
+    )
+    updated = _pick_or(
+        (published[0], "published"), (page.updated if page else None, on_page("updated")), (item.updated, entry)
+    )
+    author = _pick_or((None, ""), (page.author if page else None, on_page("author")), (item.author, entry))
+    language = _pick_or((None, ""), (page.language if page else None, on_page("language")), (item.language, entry))
+    fields: dict[str, tuple[object, str]] = {"url": url, "title": title, "text": (text, paragraphs[1])}
+    fields |= {"published": published, "updated": updated, "author": author, "language": language}
     return Article(
         source=item.source,
-        guid=item.guid or url,
-        url=url,
-        title=(item.title or (page.title if page else "") or url).strip(),
+        guid=item.guid or url[0],
+        url=url[0],
+        title=title[0].strip(),
         text=text,
-        html=paragraphs_to_html(paragraphs),
+        html=paragraphs_to_html(paragraphs[0]),
         summary=summarize(text),
-        published=published,
-        updated=to_utc(_first(page.updated if page else None, item.updated, published)),
-        author=(page.author if page else None) or item.author,
-        language=(page.language if page else None) or item.language,
-        method=page.method if page else ("teaser" if teaser else "feed"),
+        published=to_utc(published[0]),
+        updated=to_utc(updated[0]),
+        author=author[0],
+        language=language[0],
+        method=page.method if page else entry,
+        provenance=tuple((name, origin) for name, (value, origin) in fields.items() if value),
     )
 
 
-def _url(item: RawItem, page: Extracted | None) -> str:
+def _url(item: RawItem, page: Extracted | None, entry: str, on_page: str) -> tuple[str, str]:
     own = canonicalize_url(item.url) if item.url else ""
     canonical = page.canonical_url if page else None
     # A canonical link pointing at another site or at the home page is a CMS
     # mistake seen in the wild; trusting it would merge unrelated articles.
     if canonical and (not own or same_site(canonical, own)) and urlsplit(canonical).path not in ("", "/"):
-        return canonical
-    return own
+        return canonical, on_page
+    return own, entry
 
 
-def _paragraphs(item: RawItem, page: Extracted | None) -> tuple[str, ...]:
+def _paragraphs(item: RawItem, page: Extracted | None, entry: str, on_page: str) -> tuple[tuple[str, ...], str]:
     if page and page.text.strip():
-        return clean_paragraphs(page.text.split("\n\n"))
-    return clean_paragraphs(html_to_text(item.content or item.summary).split("\n\n"))
+        return clean_paragraphs(page.text.split("\n\n")), on_page
+    which = "content" if item.content else "summary"
+    return clean_paragraphs(html_to_text(item.content or item.summary).split("\n\n")), f"{entry}:{which}"
 
 
-def _first(*values: datetime | None) -> datetime:
-    return next(v for v in values if v)
+def _pick_or(default: tuple[T, str], *candidates: tuple[T | None, str]) -> tuple[T, str]:
+    """The first candidate that has a value, with its origin; else ``default``."""
+    return next(((value, origin) for value, origin in candidates if value), default)

@@ -23,6 +23,13 @@ _BLOCK_TAGS = frozenset(
     "h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table td th tr ul".split()
 )
 _ELLIPSIS = "…"
+# The only markup topicwire stores or publishes (issue 4, safety): what paragraphs_to_html
+# and article._blocks_to_html write, without a single attribute. Whatever a source sent
+# is reduced to text and escaped, so no script, style, iframe, on*= handler or
+# javascript:/data: URL can survive; tests/test_sanitize_sweep.py holds stored HTML to this
+# list over feedparser's 745 sanitizer cases.
+SAFE_TAGS = frozenset({"p", "h3", "ul", "li", "blockquote"})
+SAFE_ATTRIBUTES: frozenset[str] = frozenset()
 _TRAILING_PUNCT = " ,;:-–—(\"'“‘"
 
 

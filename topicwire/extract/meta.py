@@ -1,0 +1,293 @@
+"""Page metadata as the publisher declared it (pure, cheap: markup only, no text heuristics).
+
+    canonical  <link rel=canonical>, og:url             (absolute; a home page is refused)
+    title      og:title, twitter:title, JSON-LD headline, the page's only <h1>, <title>
+    author     JSON-LD author, <meta name=author> and kin, rel=author / itemprop=author
+    published  <meta article:published_time> and kin, JSON-LD datePublished, itemprop
+    updated    <meta article:modified_time> and kin, JSON-LD dateModified, itemprop
+    language   <html lang>, og:locale, <meta http-equiv=content-language>
+
+Each value comes with where it was found ("link:canonical", "meta:og:title", "jsonld",
+"h1" ...): Extracted.provenance (issue 4). Dates from the page text (htmldate) are not
+here: article.py asks htmldate only when a page declares no date, since its text search
+costs more than this whole module and reads CSS cache-busters (``style.css?20240301``)
+as publication days.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+import lxml.html
+from lxml import etree
+
+from topicwire.extract.clean import normalize_text
+from topicwire.extract.dates import parse_date
+from topicwire.extract.urls import canonicalize_url, host_of
+
+# Checked in this order; the first non-empty one wins. <meta> keys are matched on the
+# property, name and itemprop attributes, lower-cased (Open Graph, Dublin Core, schema.org
+# microdata, and the CMS-specific names Parse.ly and Sailthru ask publishers to add).
+PUBLISHED_KEYS = (
+    "article:published_time",
+    "og:published_time",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dcterms.created",
+    "dc.date",
+    "dcterms.date",
+    "citation_publication_date",
+    "date",
+)
+UPDATED_KEYS = ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified", "last-modified")
+AUTHOR_KEYS = ("author", "article:author", "dc.creator", "dcterms.creator", "sailthru.author", "parsely-author")
+TITLE_KEYS = ("og:title", "twitter:title")
+_LD_ARTICLE = re.compile(r"(?:Article|BlogPosting|Report)$")
+_LD_MAX_CHARS = 200_000  # a JSON-LD block larger than this is a data dump, not page metadata
+_BYLINE_PREFIX = re.compile(r"^(?:by|von|par|por|di|door|av|от)\s+", re.IGNORECASE)
+_MAX_AUTHOR_CHARS = 120  # longer is a bio paragraph, not a byline
+_TITLE_SEPARATORS = re.compile(r"\s+[|–—·•-]\s+")  # not ":", headlines use it
+_LANG = re.compile(r"^[a-zA-Z]{2,3}(?=$|[-_])")
+_BYLINE = etree.XPath(
+    "//*[self::a or self::address or self::div or self::p or self::span]"
+    "[@rel='author' or @itemprop='author' or contains(@class, 'author') or contains(@class, 'byline')"
+    " or contains(@class, 'Byline')]"
+)
+
+Found = tuple[str, str]  # (value, origin)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What the page's markup declares; ``provenance`` says where each field was found."""
+
+    canonical_url: str | None = None
+    title: str | None = None
+    author: str | None = None
+    published: datetime | None = None
+    updated: datetime | None = None
+    language: str | None = None
+    provenance: tuple[tuple[str, str], ...] = ()
+
+
+def read_meta(tree: lxml.html.HtmlElement, url: str) -> PageMeta:
+    """Metadata of the page ``tree`` fetched from ``url``, each field with its origin."""
+    metas = meta_index(tree)
+    ld = jsonld_article(tree)
+    canonical, title, author = _canonical(tree, metas, url), _title(tree, metas, ld), _author(tree, metas, ld)
+    published = _date(tree, metas, ld, PUBLISHED_KEYS, "datePublished")
+    updated = _date(tree, metas, ld, UPDATED_KEYS, "dateModified")
+    language = _language(tree, metas)
+    found = {"canonical_url": canonical, "title": title, "author": author, "published": published}
+    found |= {"updated": updated, "language": language}
+    return PageMeta(
+        canonical_url=_value(canonical),
+        title=_value(title),
+        author=_value(author),
+        published=_value(published),
+        updated=_value(updated),
+        language=_value(language),
+        provenance=tuple((name, pair[1]) for name, pair in found.items() if pair is not None),
+    )
+
+
+def _value(found: tuple[T, str] | None) -> T | None:
+    return found[0] if found is not None else None
+
+
+def meta_index(tree: lxml.html.HtmlElement) -> dict[str, str]:
+    """First non-empty content of every ``<meta>`` key (property, name, itemprop, http-equiv), lower-cased."""
+    found: dict[str, str] = {}
+    for meta in tree.iter("meta"):
+        content = meta.get("content")
+        if not content:
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = (meta.get(attr) or "").strip().lower()
+            if key and key not in found and (text := normalize_text(content)):
+                found[key] = text
+    return found
+
+
+def meta_value(tree: lxml.html.HtmlElement, keys: tuple[str, ...]) -> str | None:
+    """Content of the first non-empty ``<meta>`` (property, name or itemprop) in ``keys`` order."""
+    found = _pick(meta_index(tree), keys)
+    return found[0] if found else None
+
+
+def page_language(tree: lxml.html.HtmlElement) -> str | None:
+    """The page's declared language ("en"), from ``<html lang>``, ``og:locale`` or content-language."""
+    found = _language(tree, meta_index(tree))
+    return found[0] if found else None
+
+
+def language_code(value: str | None) -> str | None:
+    """Primary language subtag, lower-cased: "en-GB" and "en_US" are both "en"."""
+    match = _LANG.match((value or "").strip())
+    return match.group(0).lower() if match else None
+
+
+def _pick(metas: dict[str, str], keys: tuple[str, ...]) -> Found | None:
+    return next(((metas[key], f"meta:{key}") for key in keys if key in metas), None)
+
+
+# -- JSON-LD -----------------------------------------------------------------------------------
+
+
+def jsonld_article(tree: lxml.html.HtmlElement) -> dict[str, object]:
+    """The page's schema.org Article (NewsArticle, BlogPosting ...) object, else its first
+    object with a ``datePublished``, else {}. Broken JSON is skipped: CMSs emit plenty."""
+    fallback: dict[str, object] = {}
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json":
+            continue
+        text = script.text or ""
+        if len(text) > _LD_MAX_CHARS:
+            continue
+        try:
+            data = json.loads(text)
+        except ValueError:
+            continue
+        for obj in _ld_objects(data):
+            if any(_LD_ARTICLE.search(t) for t in _ld_types(obj)):
+                return obj
+            if not fallback and "datePublished" in obj:
+                fallback = obj
+    return fallback
+
+
+def _ld_objects(data: object, depth: int = 0) -> Iterator[dict[str, object]]:
+    """Objects of a JSON-LD document: top level, lists and ``@graph`` (two levels deep)."""
+    if depth > 2:
+        return
+    if isinstance(data, list):
+        for item in data:
+            yield from _ld_objects(item, depth + 1)
+    elif isinstance(data, dict):
+        yield data
+        yield from _ld_objects(data.get("@graph"), depth + 1)
+
+
+def _ld_types(obj: dict[str, object]) -> tuple[str, ...]:
+    kind = obj.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return tuple(k for k in kinds if isinstance(k, str))
+
+
+def _ld_text(ld: dict[str, object], key: str) -> str | None:
+    value = ld.get(key)
+    return normalize_text(value) or None if isinstance(value, str) else None
+
+
+def _ld_names(value: object) -> list[str]:
+    """Names from a JSON-LD author: a string, a Person/Organization, or a list of them."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        name = value.get("name")
+        return [name] if isinstance(name, str) else []
+    if isinstance(value, list):
+        return [name for item in value[:10] for name in _ld_names(item)]
+    return []
+
+
+# -- fields ------------------------------------------------------------------------------------
+
+
+def _canonical(tree: lxml.html.HtmlElement, metas: dict[str, str], url: str) -> Found | None:
+    """``<link rel=canonical>``, else ``og:url``, made absolute against ``url``."""
+    candidates = [
+        (link.get("href") or "", "link:canonical")
+        for link in tree.iter("link")
+        if "canonical" in (link.get("rel") or "").lower().split()
+    ]
+    candidates.append((metas.get("og:url", ""), "meta:og:url"))
+    for href, origin in candidates:
+        canonical = canonicalize_url(href, base=url) if href.strip() else ""
+        if _plausible_canonical(canonical, url):
+            return canonical, origin
+    return None
+
+
+def _plausible_canonical(canonical: str, url: str) -> bool:
+    """Reject the usual template mistakes: no host, or the home page for an article."""
+    if not canonical.startswith(("http://", "https://")) or not host_of(canonical):
+        return False
+    is_home = canonical.split("//", 1)[1].rstrip("/").count("/") == 0
+    return not is_home or canonicalize_url(url) == canonical
+
+
+def _title(tree: lxml.html.HtmlElement, metas: dict[str, str], ld: dict[str, object]) -> Found | None:
+    found = _pick(metas, TITLE_KEYS)
+    if found:
+        return found
+    if headline := _ld_text(ld, "headline"):
+        return headline, "jsonld"
+    h1s = list(tree.iter("h1"))
+    if len(h1s) == 1 and (text := normalize_text(h1s[0].text_content())):
+        return text, "h1"
+    element = next(tree.iter("title"), None)
+    text = normalize_text(element.text_content()) if element is not None else ""
+    # "Headline | Site name": the longest part is the headline.
+    return (max(_TITLE_SEPARATORS.split(text), key=len), "title") if text else None
+
+
+def _author(tree: lxml.html.HtmlElement, metas: dict[str, str], ld: dict[str, object]) -> Found | None:
+    candidates: list[Found] = [(", ".join(_ld_names(ld.get("author"))), "jsonld")]
+    candidates += [(metas[key], f"meta:{key}") for key in AUTHOR_KEYS if key in metas]
+    found = next(((author, origin) for value, origin in candidates if (author := _author_name(value))), None)
+    return found or _byline(tree)
+
+
+def _byline(tree: lxml.html.HtmlElement) -> Found | None:
+    """The page's byline element (rel/itemprop=author, class author or byline): one XPath
+    scan, only for pages whose head declares no author."""
+    for element in _BYLINE(tree)[:5]:
+        if any(a.tag in ("time", "figure") or "comment" in (a.get("class") or "") for a in element.iterancestors()):
+            continue
+        if author := _author_name("".join(element.itertext())):
+            return author, "byline"
+    return None
+
+
+def _author_name(value: str) -> str | None:
+    author = _BYLINE_PREFIX.sub("", normalize_text(value))
+    # article:author is often a profile URL; a long text is a bio, not a name.
+    return author if author and "://" not in author and len(author) <= _MAX_AUTHOR_CHARS else None
+
+
+def _date(
+    tree: lxml.html.HtmlElement, metas: dict[str, str], ld: dict[str, object], keys: tuple[str, ...], ld_key: str
+) -> tuple[datetime, str] | None:
+    candidates: list[Found] = [(metas[key], f"meta:{key}") for key in keys if key in metas]
+    candidates.append((_ld_text(ld, ld_key) or "", "jsonld"))
+    # <time itemprop=datePublished datetime=...>; <meta itemprop> is in ``metas`` already.
+    candidates += [
+        (el.get("datetime") or "", f"itemprop:{ld_key}") for el in tree.iter("time") if el.get("itemprop") == ld_key
+    ]
+    for value, origin in candidates:
+        if parsed := parse_date(value):
+            return parsed, origin
+    return None
+
+
+def _language(tree: lxml.html.HtmlElement, metas: dict[str, str]) -> Found | None:
+    candidates: list[Found] = [
+        (tree.get("lang") or "", "html:lang"),
+        (tree.get("{http://www.w3.org/XML/1998/namespace}lang") or "", "html:xml:lang"),
+        (metas.get("og:locale", ""), "meta:og:locale"),
+        (metas.get("content-language", ""), "meta:content-language"),
+    ]
+    return next(((code, origin) for value, origin in candidates if (code := language_code(value))), None)
