@@ -309,7 +309,9 @@ class Pipeline:
             return _fallback(item, now, teaser), True
         try:
             page = self.fetcher.get(item.url, accept=HTML_ACCEPT, purpose="page")
-            extracted = extract_article(decode_html(page.content, page.charset), page.url)
+            # The entry's own date stands in for the page's, so no costly date search then.
+            has_date = item.published is not None or item.updated is not None
+            extracted = extract_article(decode_html(page.content, page.charset), page.url, find_date=not has_date)
         except SourceError as e:
             log.event("article.failed", logging.WARNING, source=source.name, url=item.url, error=str(e))
             return _fallback(item, now, teaser), False
