@@ -74,55 +74,40 @@ def insert(
     sig: bytes = b"",
 ) -> None:
     db.execute(
-        "INSERT INTO articles (uid, source, guid_key, url, text_hash, title, text, html, summary, "
-        "author, language, method, published, updated, first_seen, last_seen, story_id, joined, minhash, provenance) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            uid,
-            a.source,
-            fp.guid_key,
-            fp.url_key,
-            fp.text_hash,
-            a.title,
-            a.text,
-            a.html,
-            a.summary,
-            a.author,
-            a.language,
-            a.method,
-            iso(a.published),
-            iso(a.updated),
-            iso(now),
-            iso(now),
-            story_id or uid,
-            joined,
-            sig or None,
-            pairs_to_text(a.provenance),
-        ),
+        f"INSERT INTO articles (uid, source, guid_key, {', '.join(_CONTENT)}, published, first_seen, last_seen, "
+        "story_id, joined) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (uid, a.source, fp.guid_key, *_content(a, fp, sig, iso(a.updated)), iso(a.published), iso(now), iso(now))
+        + (story_id or uid, joined),
     )
 
 
 def update(db: sqlite3.Connection, uid: str, a: Article, fp: Fingerprint, sig: bytes, now: datetime) -> None:
     """An edited article: new text and metadata under the same uid (and story)."""
-    db.execute(
-        "UPDATE articles SET url = ?, text_hash = ?, title = ?, text = ?, html = ?, summary = ?, author = ?, "
-        "language = ?, method = ?, updated = ?, last_seen = ?, minhash = ?, provenance = ? WHERE uid = ?",
-        (
-            fp.url_key,
-            fp.text_hash,
-            a.title,
-            a.text,
-            a.html,
-            a.summary,
-            a.author,
-            a.language,
-            a.method,
-            iso(max(a.updated, now)),
-            iso(now),
-            sig or None,
-            pairs_to_text(a.provenance),
-            uid,
-        ),
+    sets = ", ".join(f"{column} = ?" for column in _CONTENT)
+    values = _content(a, fp, sig, iso(max(a.updated, now)))
+    db.execute(f"UPDATE articles SET {sets}, last_seen = ? WHERE uid = ?", (*values, iso(now), uid))
+
+
+# What an edit replaces; insert writes them too.
+_CONTENT = ("url, text_hash, title, text, html, summary, author, language, method, updated, minhash, provenance").split(
+    ", "
+)
+
+
+def _content(a: Article, fp: Fingerprint, sig: bytes, updated: str) -> tuple[object, ...]:
+    return (
+        fp.url_key,
+        fp.text_hash,
+        a.title,
+        a.text,
+        a.html,
+        a.summary,
+        a.author,
+        a.language,
+        a.method,
+        updated,
+        sig or None,
+        pairs_to_text(a.provenance),
     )
 
 
@@ -143,19 +128,7 @@ def add_keys(db: sqlite3.Connection, source: str, keys: Iterable[str], uid: str,
 
 
 def known_keys(db: sqlite3.Connection, source: str, keys: Iterable[str]) -> frozenset[str]:
-    wanted = [k for k in keys if k]
-    found: set[str] = set()
-    for i in range(0, len(wanted), 500):  # stay under SQLite's bound-parameter limit
-        chunk = wanted[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        found.update(
-            r[0]
-            for r in db.execute(
-                f"SELECT item_key FROM item_keys WHERE source = ? AND item_key IN ({marks})",
-                (source, *chunk),
-            )
-        )
-    return frozenset(found)
+    return frozenset(key_times(db, source, list(keys)))
 
 
 def key_times(db: sqlite3.Connection, source: str, keys: Sequence[str]) -> dict[str, datetime | None]:
