@@ -169,3 +169,32 @@ def test_prune_keeps_each_feeds_newest_and_remembers_keys(tmp_path: Path) -> Non
     assert store.article(fresh) is not None and store.article(old[0]) is None
     assert store.known_items("s", ["g0", "https://news.test/0"]) == {"g0", "https://news.test/0"}
     store.close()
+
+
+def test_migration_3_makes_each_stored_article_its_own_story(tmp_path: Path) -> None:
+    """A store written before stories existed: every article becomes a one-article story
+    whose id is the article's uid, so feed entry ids do not change on upgrade."""
+    from topicwire.store import schema
+    from topicwire.store.db import connect, transaction
+
+    path = tmp_path / "old.sqlite3"
+    db = connect(path)
+    with transaction(db):
+        db.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)")
+        for number, script in enumerate(schema.MIGRATIONS[:2], start=1):
+            for statement in schema._statements(script):
+                db.execute(statement)
+            db.execute("INSERT INTO schema_version VALUES (?, 'then')", (number,))
+        db.execute(
+            "INSERT INTO articles (uid, source, guid_key, url, title, text, html, summary, method, published, "
+            "updated, first_seen, last_seen) VALUES ('u1', 's', 's\x1fg1', 'https://news.test/1', 'T', 'x', '', '', "
+            "'feed', '2024-11-14T17:09:00+00:00', '2024-11-14T17:09:00+00:00', '2024-11-14T17:09:00+00:00', "
+            "'2024-11-14T17:09:00+00:00')"
+        )
+        db.execute("INSERT INTO topic_articles VALUES ('t', 'u1', '2024-11-14T17:09:00+00:00')")
+    db.close()
+    store = Store.open(path, NOW)
+    (story,) = store.topic_entries("t", 10)
+    assert (story.id, story.representative.uid, [m.uid for m in story.members]) == ("u1", "u1", ["u1"])
+    assert story.topics == ("t",) and store.story_count() == 1
+    store.close()
