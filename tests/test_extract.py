@@ -174,6 +174,30 @@ def test_boilerplate_inside_the_article(case: str) -> None:
     assert "Paragraph 0" in text
 
 
+TEASERS = "".join(
+    f'<p><a href="/news/{i}.html">Other headline number {i}</a><br>Teaser of story {i}, which goes on for '
+    "a sentence or two about politics, the economy and the region.</p>"
+    for i in range(8)
+)
+# A table layout's sidebar cell (trafilatura drops class="sidebar" on div, p, span, section
+# and lists, not on table cells), and cells that only name the layout, which hold the article.
+TABLE_SIDEBARS = {
+    "sidebar-cell-gone": (f'<td class="content">{{body}}</td><td class="sidebar">{TEASERS}</td>', False),
+    "side-col-id-gone": (f'<td>{{body}}</td><td id="sideCol" valign="top">{TEASERS}</td>', False),
+    "layout-word-kept": ('<td class="has-sidebar">{body}</td><td>x</td>', True),
+    "cell-with-headline-kept": ('<td class="sidebar-left"><h1>Main story</h1>{body}</td>', True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TABLE_SIDEBARS), ids=sorted(TABLE_SIDEBARS))
+def test_table_layout_sidebar(case: str) -> None:
+    row, kept = TABLE_SIDEBARS[case]
+    html = f"<html><body><table><tr>{row.format(body=LONG_PARAGRAPHS)}</tr></table></body></html>"
+    text = extract_article(html, f"{BASE}/a.html").text
+    assert "Paragraph 0" in text and "Paragraph 7" in text
+    assert ("Teaser of story" not in text and "Other headline" not in text) or kept
+
+
 @pytest.mark.parametrize(
     "html",
     ["", "   ", "<html><body><nav><a href='/'>Home</a></nav></body></html>"],

@@ -26,6 +26,13 @@ _CREDIT = re.compile(r"caption|credit|copyright|(?:image|img|photo|foto|bild)-?(
 _CREDIT_MAX = 200
 _PROMO = re.compile(r"newsletter|promo|subscri|sign-?up", re.I)
 _PROMO_MAX = 400
+# "sidebar", "side-bar", "sidebar-right", "side_col", "sideColumn", "sidebox": a class or id
+# word naming the element a sidebar; "has-sidebar", "content-sidebar-wrap", "sidebar-layout"
+# name a layout around the article instead.
+_SIDEBAR = re.compile(r"(?<![a-z])side[-_]?(?:bar|col|column|box)(?![a-z])", re.I)
+_LAYOUT_WORD = re.compile(r"^(?:has|no|with|without|show|hide)[-_]|wrap|layout|container|page", re.I)
+_SIDEBAR_TAGS = ("td", "th")  # trafilatura already drops the others it names a sidebar
+_ARTICLE_TAGS = ("h1", "article", "main")
 
 
 def prune_page(tree: lxml.html.HtmlElement) -> int:
@@ -34,7 +41,7 @@ def prune_page(tree: lxml.html.HtmlElement) -> int:
     compares an extraction with."""
     stats = _text_stats(tree)
     doomed = set(_link_lists(tree, stats))
-    doomed.update(_link_teasers(tree, stats), _marked_boilerplate(tree, stats))
+    doomed.update(_link_teasers(tree, stats), _marked_boilerplate(tree, stats), _sidebars(tree, stats))
     left = stats[tree][0]
     for element in doomed:
         if element.getparent() is not None and not doomed.intersection(element.iterancestors()):
@@ -83,6 +90,23 @@ def _marked_boilerplate(tree: lxml.html.HtmlElement, stats: Stats) -> Iterator[e
             continue
         size = stats[element][0]
         if (size <= _CREDIT_MAX and _CREDIT.search(name)) or (size <= _PROMO_MAX and _PROMO.search(name)):
+            yield element
+
+
+def _sidebars(tree: lxml.html.HtmlElement, stats: Stats) -> Iterator[etree._Element]:
+    """Elements named a sidebar by a class or id word, whatever their tag.
+
+    trafilatura drops ``class="sidebar"`` only on a few tags (div, section, p, span, list
+    items); a table layout's ``<td class="sidebar">`` of headlines with teasers stays in
+    its text, and may hold more text than the article beside it. A layout word
+    ("has-sidebar", "content-sidebar-wrap") or an element holding the headline, an
+    <article> or <main> is a wrapper around the article, and is kept.
+    """
+    for element in tree.iter(*_SIDEBAR_TAGS):
+        words = f"{element.get('class') or ''} {element.get('id') or ''}".split()
+        if not any(_SIDEBAR.search(w) and not _LAYOUT_WORD.search(w) for w in words):
+            continue
+        if stats[element][0] and next(element.iter(*_ARTICLE_TAGS), None) is None:
             yield element
 
 
