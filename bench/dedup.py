@@ -27,11 +27,10 @@ including Keyed.of; ms/article at each N (best of --repeat batches) and the rati
 the largest N to the smallest (goal: within 2x).
 
 The labelled set is built in bench/dedup_set.py. Measured on the shared 2-core machine
-(4.5 min): pairwise F1 0.9977 for the verbatim-body kinds (goal 1.00: not met), 0.9989
-for the edited ones, 0 wrong merges; 6 copies missed, all from the table-layout outlet
-whose headline sidebar the extractor keeps until the outlet's template learns it
-(Jaccard 0.33-0.43, containment >= 0.70). Cost 2.01 / 2.23 / 2.38 ms per article at
-1.6k / 11k / 102k stored, 1.18x.
+(3 min): pairwise F1 1.0000 for the verbatim-body kinds and for the edited ones, 0 wrong
+merges, 0 copies missed (6 before table cells named a sidebar were pruned: see
+bench/README.md). Cost 1.35 / 1.37 / 1.56 ms per article at 1.6k / 11k / 102k stored,
+1.16x.
 """
 
 from __future__ import annotations
