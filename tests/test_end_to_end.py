@@ -10,12 +10,12 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import feedparser
 import pytest
 from fixture_server import FixtureServer
+from site_config import write_site_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = Path(__file__).resolve().parent / "fixtures" / "site"
@@ -23,38 +23,15 @@ BOILERPLATE = ("Legal Disclaimer", "Most popular stories", "About Us", "WARNING:
 REPEATED = "Sometimes, it happens that difficult periods occur"
 
 
-def _toml_value(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False) if not isinstance(value, bool) else str(value).lower()
+SOURCES = (
+    ("site-rss", "/feeds/rss.xml", "feed"),
+    ("site-atom", "/feeds/atom.xml", "auto"),
+    ("turkey-tag", "/tags/turkey.html", "page"),
+)
 
 
 def write_config(folder: Path, base: str) -> Path:
-    shipped = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
-    lines = [
-        "[store]",
-        'path = "var/store.sqlite3"',
-        "[output]",
-        'dir = "var/feeds"',
-        'base_url = "http://feeds.test/"',
-        "[fetch]",
-        "allow_private_addresses = true",
-        'timeout = "10s"',
-        'per_host_delay = "0s"',  # one loopback host serves every page; spacing would only slow the test
-        "per_host_concurrency = 4",
-        "[aliases]",
-        *(f"{k} = {_toml_value(v)}" for k, v in shipped["aliases"].items()),
-    ]
-    sources = [
-        ("site-rss", "/feeds/rss.xml", "feed"),
-        ("site-atom", "/feeds/atom.xml", "auto"),
-        ("turkey-tag", "/tags/turkey.html", "page"),
-    ]
-    for name, path, kind in sources:
-        lines += ["[[sources]]", f'name = "{name}"', f'url = "{base}{path}"', f'kind = "{kind}"']
-    for topic in shipped["topics"]:
-        lines += ["[[topics]]", *(f"{k} = {_toml_value(v)}" for k, v in topic.items())]
-    config = folder / "config.toml"
-    config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return config
+    return write_site_config(folder, base, SOURCES, fetch=['timeout = "10s"'])
 
 
 def run_once(config: Path) -> subprocess.CompletedProcess[str]:

@@ -17,7 +17,6 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from fixture_server import FixtureServer
+from site_config import write_site_config
 
 from topicwire.config import load_config
 from topicwire.pipeline import Pipeline, make_fetcher
@@ -49,33 +49,10 @@ FIRST = datetime(2025, 7, 7, 10, 0, tzinfo=UTC)  # MENAFN's copy is out (09:15 U
 LATER = datetime(2025, 7, 7, 15, 0, tzinfo=UTC)  # both other outlets are out (11:40, 14:05 UTC)
 
 
-def _toml(value: object) -> str:
-    return str(value).lower() if isinstance(value, bool) else json.dumps(value, ensure_ascii=False)
-
-
 def write_config(folder: Path, base: str, *, bump: bool = False) -> Path:
     """The shipped topics and aliases; the site's feeds and the two outlets' feeds as sources."""
-    shipped = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
-    lines = [
-        "[store]",
-        'path = "var/store.sqlite3"',
-        "[output]",
-        'dir = "var/feeds"',
-        'base_url = "http://feeds.test/"',
-        f"update_on_new_source = {_toml(bump)}",
-        "[fetch]",
-        "allow_private_addresses = true",
-        'per_host_delay = "0s"',  # one loopback host serves every outlet
-        "per_host_concurrency = 4",
-        "[aliases]",
-        *(f"{k} = {_toml(v)}" for k, v in shipped["aliases"].items()),
-    ]
-    for name, path, kind in SITE_FEEDS + OUTLET_FEEDS:
-        lines += ["[[sources]]", f"name = {_toml(name)}", f"url = {_toml(base + path)}", f"kind = {_toml(kind)}"]
-    for topic in shipped["topics"]:
-        lines += ["[[topics]]", *(f"{k} = {_toml(v)}" for k, v in topic.items())]
-    (folder / "config.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return folder / "config.toml"
+    bump_line = f"update_on_new_source = {str(bump).lower()}"
+    return write_site_config(folder, base, SITE_FEEDS + OUTLET_FEEDS, output=[bump_line])
 
 
 @dataclass(frozen=True)
