@@ -390,6 +390,7 @@ class Pipeline:
     def publish(self) -> int:
         """Regenerate every topic feed and index.opml; return how many files changed."""
         started = time.monotonic()
+        self.store.flush()  # feeds show what a crash would keep (polls' writes may wait for a group commit)
         self.docs.invalidate(self.placer.take_changed())
         docs = [self.feed_doc(t.name, t.title, t.description) for t in self.config.topics]
         hub, cache = self.config.websub_hub, self.render_cache

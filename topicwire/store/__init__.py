@@ -20,7 +20,7 @@ from pathlib import Path
 from topicwire.errors import StoreError
 from topicwire.store import articles, http_cache, schema, sources, stories, templates, topics
 from topicwire.store.codec import from_iso, iso
-from topicwire.store.db import connect, transaction, vacuum_if_worthwhile
+from topicwire.store.db import GroupCommit, connect, vacuum_if_worthwhile
 from topicwire.types import (
     Article,
     ExactHit,
@@ -39,6 +39,8 @@ class Store:
         self._db = db
         self.path = path
         self._lock = threading.RLock()
+        self._writes = GroupCommit(db)
+        self._waiting_lock = threading.Lock()
 
     @classmethod
     def open(cls, path: Path, now: datetime) -> Store:
@@ -55,7 +57,14 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
+            self._writes.settle(force=True)
             self._db.close()
+
+    def flush(self) -> None:
+        """Commit the writes that wait for a group commit (see db.GroupCommit): before
+        what others read from outside the store (published feeds, a backup)."""
+        with self._lock:
+            self._writes.settle(force=True)
 
     def size_bytes(self) -> int:
         """The database with its WAL and shared-memory files, as on disk."""
@@ -77,6 +86,7 @@ class Store:
         with self.transaction():
             deleted = articles.prune(self._db, cutoff, keep_newest, forget_keys_before)
         with self._lock:
+            self._writes.settle(force=True)  # VACUUM cannot run inside a transaction
             try:
                 vacuumed = vacuum_if_worthwhile(self._db) if deleted else False
             except sqlite3.Error as e:
@@ -92,6 +102,7 @@ class Store:
             copy = sqlite3.connect(temp)
             try:
                 with self._lock:
+                    self._writes.settle(force=True)  # the copy holds what is committed
                     self._db.backup(copy)
             finally:
                 copy.close()
@@ -102,12 +113,26 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Store]:
-        with self._lock:
+        """One write unit, all or nothing; committed at once, or with the units of the
+        writers waiting behind it (group commit)."""
+        with self._lock_for_writing():
             try:
-                with transaction(self._db):
+                with self._writes.unit():
                     yield self
             except sqlite3.Error as e:
                 raise StoreError(f"store write failed: {e}") from e
+
+    @contextmanager
+    def _lock_for_writing(self) -> Iterator[None]:
+        with self._waiting_lock:  # not the store's lock: the writer holding it must see us
+            self._writes.waiting += 1
+        self._lock.acquire()
+        with self._waiting_lock:
+            self._writes.waiting -= 1
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:

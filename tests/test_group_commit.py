@@ -1,0 +1,124 @@
+"""Group commit (store/db.GroupCommit): write units share a transaction only while another
+writer waits; each unit is all or nothing; nothing is left uncommitted once writers stop."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from test_store import NOW, article, save
+
+from topicwire.dedup.fingerprint import article_uid, fingerprint
+from topicwire.store import Store
+from topicwire.store.db import GroupCommit, connect
+
+
+def committed(path: Path) -> int:
+    """Articles another connection sees: only what was committed (WAL readers)."""
+    with sqlite3.connect(path) as other:
+        return other.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+
+
+@pytest.fixture
+def path(tmp_path: Path) -> Path:
+    return tmp_path / "t.sqlite3"
+
+
+@pytest.fixture
+def store(path: Path) -> Iterator[Store]:
+    s = Store.open(path, NOW)
+    yield s
+    s.close()
+
+
+def test_a_lone_writer_commits_every_unit(store: Store, path: Path) -> None:
+    save(store, article(1))
+    assert committed(path) == 1
+    save(store, article(2))
+    assert committed(path) == 2
+
+
+def _wait_for_a_waiting_writer(store: Store) -> None:
+    deadline = time.monotonic() + 10
+    while store._writes.waiting == 0:  # the other thread is blocked on the store's lock
+        assert time.monotonic() < deadline, "the second writer never queued"
+        time.sleep(0.001)
+
+
+def test_a_waiting_writer_joins_the_transaction_and_a_failing_unit_rolls_back_alone(store: Store, path: Path) -> None:
+    seen_inside_b: list[int] = []
+
+    def b() -> None:
+        with pytest.raises(RuntimeError), store.transaction():
+            seen_inside_b.append(committed(path))  # A's unit is there, not committed yet
+            save_unit(store, 2)
+            raise RuntimeError("a bug in the middle of B's poll")
+
+    with ThreadPoolExecutor(1) as pool:
+        with store.transaction():
+            save_unit(store, 1)
+            future = pool.submit(b)
+            _wait_for_a_waiting_writer(store)
+        future.result(timeout=10)
+    assert seen_inside_b == [0]
+    assert committed(path) == 1 and store.article_count() == 1  # B settled: A's unit committed, B's not
+
+
+def save_unit(store: Store, n: int) -> None:
+    """The body of save() without its own transaction."""
+    a = article(n)
+    fp = fingerprint(a)
+    store.insert_article(article_uid(fp), a, fp, NOW)
+
+
+def test_many_writers_leave_nothing_uncommitted(store: Store, path: Path) -> None:
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda n: save(store, article(n)), range(200)))
+    assert committed(path) == 200  # no flush: the last writer out found nobody waiting
+
+
+def test_close_and_flush_commit_what_waits(path: Path) -> None:
+    store = Store.open(path, NOW)
+    store._writes.waiting = 1  # as if another writer were queued
+    save(store, article(1))
+    assert committed(path) == 0
+    store.flush()
+    assert committed(path) == 1
+    save(store, article(2))
+    store.close()
+    assert committed(path) == 2
+
+
+@pytest.fixture
+def raw(tmp_path: Path) -> Iterator[sqlite3.Connection]:
+    db = connect(tmp_path / "raw.sqlite3")
+    db.execute("CREATE TABLE t (x INTEGER)")
+    yield db
+    db.close()
+
+
+def test_a_group_is_bounded_by_units_and_age(raw: sqlite3.Connection) -> None:
+    group = GroupCommit(raw, max_units=3, max_age=60)
+    group.waiting = 1
+    for x in range(3):
+        with group.unit() as db:
+            db.execute("INSERT INTO t VALUES (?)", (x,))
+        assert raw.in_transaction == (x < 2)  # the third unit commits
+    old = GroupCommit(raw, max_units=100, max_age=0.0)
+    old.waiting = 1
+    with old.unit() as db:
+        db.execute("INSERT INTO t VALUES (9)")
+    assert not raw.in_transaction  # older than max_age: committed though a writer waits
+
+
+def test_an_error_sqlite_rolled_back_itself_is_not_masked(raw: sqlite3.Connection) -> None:
+    group = GroupCommit(raw)
+    with pytest.raises(sqlite3.OperationalError, match="no such table"), group.unit() as db:
+        db.execute("INSERT INTO t VALUES (1)")
+        db.execute("ROLLBACK")  # as SQLite does by itself on a full disk
+        db.execute("INSERT INTO missing VALUES (1)")
+    assert not raw.in_transaction and raw.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 0
