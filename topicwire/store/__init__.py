@@ -1,7 +1,8 @@
 """The store: the only place with SQL.
 
 One ``Store`` wraps one connection; writes go through ``transaction()``, which
-also serialises writers (one writer, WAL readers). The entity modules
+also serialises writers (one writer, WAL readers): each is a unit of a group
+commit (db.GroupCommit), committed at once unless another writer is waiting. The entity modules
 (``sources``, ``http_cache``, ``articles``, ``topics``) hold the SQL; this
 facade gives the rest of topicwire typed methods and no cursors.
 """
