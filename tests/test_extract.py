@@ -174,6 +174,31 @@ def test_boilerplate_inside_the_article(case: str) -> None:
     assert "Paragraph 0" in text
 
 
+STANDFIRST = "The newsroom sums the story up in a sentence or two, above the body, in a box of its own."
+# The lead (extract/lead.py): trafilatura's precision mode drops <header> and what is named a
+# teaser; between the headline and the body it is the article's, after the body a related story's.
+# (article markup, whether the lead is in the text, first)
+LEAD_CASES = {
+    "lead-in-header": (f'<header><h1>Main story</h1><p class="article__lead">{STANDFIRST}</p></header>{{body}}', True),
+    "teaser-box-before-body": (f'<h1>Main story</h1><div class="teaser-text"><p>{STANDFIRST}</p></div>{{body}}', True),
+    "teaser-after-body": (f'<h1>Main story</h1>{{body}}<div class="teaser">{STANDFIRST}</div>', False),
+    "no-headline": (f'<header><p class="lead">{STANDFIRST}</p></header>{{body}}', False),
+    "link-teaser": (
+        f'<header><h1>Main story</h1><div class="lead"><a href="/b.html">{STANDFIRST}</a></div></header>{{body}}',
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LEAD_CASES), ids=sorted(LEAD_CASES))
+def test_lead_before_the_body(case: str) -> None:
+    markup, kept = LEAD_CASES[case]
+    html = f"<html><body><article>{markup.format(body=LONG_PARAGRAPHS)}</article></body></html>"
+    text = extract_article(html, f"{BASE}/a.html").text
+    assert text.startswith(STANDFIRST) == kept and (STANDFIRST in text) == kept
+    assert "Paragraph 0" in text and "Paragraph 7" in text
+
+
 TEASERS = "".join(
     f'<p><a href="/news/{i}.html">Other headline number {i}</a><br>Teaser of story {i}, which goes on for '
     "a sentence or two about politics, the economy and the region.</p>"
