@@ -25,6 +25,7 @@ from topicwire.extract.clean import normalize_text
 _LEAD_WORDS = frozenset(
     "lead intro teaser chapo standfirst deck dek subhead subheadline subtitle excerpt abstract preface summary".split()
 )
+_LEAD_HINT = re.compile("|".join(sorted(_LEAD_WORDS)), re.I)  # a cheap test first: most elements have no such name
 _WORD_BREAK = re.compile(r"[\s_\-]+")
 _CAMEL = re.compile(r"([a-z])([A-Z])")
 _LEAD_TAGS = ("p", "div", "h2", "h3", "section", "span", "strong")
@@ -32,6 +33,7 @@ _MIN_CHARS = 60  # a sentence, not a kicker ("Analyse") or a date line
 _MAX_CHARS = 1500  # a paragraph or two, not the body in a box named "intro"
 _LINK_SHARE = 0.3  # a lead is prose; a teaser list is links
 _NOT_TEXT = ("script", "style", "noscript", "iframe", "template")
+_INVISIBLE = "\u00ad\u200b\u2060\ufeff"  # as clean.normalize_text drops them
 _BODY_PREFIX = 60  # characters of the body's first paragraph looked for after the lead
 
 
@@ -54,8 +56,10 @@ def find_lead(tree: lxml.html.HtmlElement, body_start: str) -> str | None:
 
 
 def _named_lead(element: etree._Element) -> bool:
-    name = _CAMEL.sub(r"\1 \2", f"{element.get('class') or ''} {element.get('id') or ''}")
-    return not _LEAD_WORDS.isdisjoint(_WORD_BREAK.split(name.lower()))
+    name = f"{element.get('class') or ''} {element.get('id') or ''}"
+    if _LEAD_HINT.search(name) is None:
+        return False
+    return not _LEAD_WORDS.isdisjoint(_WORD_BREAK.split(_CAMEL.sub(r"\1 \2", name).lower()))
 
 
 def _prose(element: etree._Element) -> str | None:
@@ -71,4 +75,10 @@ def _prose(element: etree._Element) -> str | None:
 
 def _followed_by(element: etree._Element, start: str) -> bool:
     following = element.xpath("following::text()")
-    return isinstance(following, list) and start in normalize_text("".join(map(str, following)))
+    if not isinstance(following, list):
+        return False
+    # normalize_text's regex on the rest of a big page costs more than the rest of this module
+    rest = "".join(map(str, following))
+    for invisible in _INVISIBLE:
+        rest = rest.replace(invisible, "")
+    return start in " ".join(rest.split())
