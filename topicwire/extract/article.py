@@ -289,7 +289,8 @@ def _drop_title_heading(blocks: tuple[tuple[str, str], ...], title: str | None) 
 def _with_lead(blocks: tuple[tuple[str, str], ...], tree: lxml.html.HtmlElement) -> tuple[tuple[str, str], ...]:
     """The article's lead first, when trafilatura left it out (lead.py says why it does)."""
     lead = find_lead(tree, blocks[0][1]) if blocks else None
-    if lead is None or any(lead in text for _, text in blocks):
+    # Nothing twice: not a lead the body has, nor one that holds a paragraph of the body.
+    if lead is None or any(lead in text or (len(text) >= _LABEL_CHARS and text in lead) for _, text in blocks):
         return blocks
     return (("p", lead),) + blocks
 
