@@ -175,15 +175,6 @@ def test_boilerplate_inside_the_article(case: str) -> None:
     assert "Paragraph 0" in text
 
 
-def test_lead_that_repeats_the_body_is_not_added() -> None:
-    """A box named a teaser that copies the first paragraphs is no lead: nothing is said twice."""
-    copy = "</p>".join(LONG_PARAGRAPHS.split("</p>")[:2]) + "</p>"
-    article = f'<h1>Main story</h1><div class="teaser">{copy}</div>{LONG_PARAGRAPHS}'
-    html = f"<html><body><article>{article}</article></body></html>"
-    text = extract_article(html, f"{BASE}/a.html").text
-    assert text.count("Paragraph 1 of the story") == 1 and "Paragraph 7" in text
-
-
 BOXED = (
     '<div style="border: 1px solid #ccc"><p>A boxed paragraph of the story, which the readers of this article'
     " need as much as the rest.</p></div>"
@@ -227,6 +218,15 @@ def test_lead_before_the_body(case: str) -> None:
     text = extract_article(html, f"{BASE}/a.html").text
     assert text.startswith(STANDFIRST) or not kept
     assert "Paragraph 0" in text and "Paragraph 7" in text
+
+
+def test_lead_that_repeats_the_body_is_not_added() -> None:
+    """A box named a teaser that copies the first paragraphs is no lead: nothing is said twice."""
+    copy = "</p>".join(LONG_PARAGRAPHS.split("</p>")[:2]) + "</p>"
+    article = f'<h1>Main story</h1><div class="teaser">{copy}</div>{LONG_PARAGRAPHS}'
+    html = f"<html><body><article>{article}</article></body></html>"
+    text = extract_article(html, f"{BASE}/a.html").text
+    assert text.count("Paragraph 1 of the story") == 1 and "Paragraph 7" in text
 
 
 TEASERS = "".join(
