@@ -1,0 +1,84 @@
+"""The article's lead (standfirst): the summary paragraph between the headline and the body.
+
+Newsrooms mark it up apart from the body, in the article's <header> or a box of its
+own named for what it is ("article__lead", "entry-excerpt", "chapo", "ts-intro",
+"teaser-text"). trafilatura's precision mode drops every <header>, and its teaser rule
+drops what is named a teaser, so the chain lost it on most pages that have one; the
+lead is the densest summary of the story a topic filter gets.
+
+Only an element that sits after the page's <h1> and before the body's first paragraph
+counts: a related-story teaser or an author's "excerpt" box, named the same way, comes
+after the body or beside it. trafilatura eval set: F1 +.010 on the dev split (+.009 on
+the held-out 30%); Zyte -.001 (its annotators leave the standfirst out of the body).
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from topicwire.extract.clean import normalize_text
+
+# Whole words of a class or id ("article__lead-text" -> article, lead, text; "tsIntro" -> ts, intro).
+_LEAD_WORDS = frozenset(
+    "lead intro teaser chapo standfirst deck dek subhead subheadline subtitle excerpt abstract preface summary".split()
+)
+_LEAD_HINT = re.compile("|".join(sorted(_LEAD_WORDS)), re.I)  # a cheap test first: most elements have no such name
+_WORD_BREAK = re.compile(r"[\s_\-]+")
+_CAMEL = re.compile(r"([a-z])([A-Z])")
+_LEAD_TAGS = ("p", "div", "h2", "h3", "section", "span", "strong")
+_MIN_CHARS = 60  # a sentence, not a kicker ("Analyse") or a date line
+_MAX_CHARS = 1500  # a paragraph or two, not the body in a box named "intro"
+_LINK_SHARE = 0.3  # a lead is prose; a teaser list is links
+_NOT_TEXT = ("script", "style", "noscript", "iframe", "template")
+_INVISIBLE = "\u00ad\u200b\u2060\ufeff"  # as clean.normalize_text drops them
+_BODY_PREFIX = 60  # characters of the body's first paragraph looked for after the lead
+
+
+def find_lead(tree: lxml.html.HtmlElement, body_start: str) -> str | None:
+    """The lead of the article whose main text begins with ``body_start``, or None.
+
+    The first element after the <h1> whose class or id names it a lead and that holds
+    prose is the candidate; it is the lead if the body follows it in the page.
+    """
+    h1 = next(tree.iter("h1"), None)
+    if h1 is None or not body_start:
+        return None
+    after_h1 = False
+    for element in tree.iter("h1", *_LEAD_TAGS):  # document order
+        if element is h1:
+            after_h1 = True
+        elif after_h1 and _named_lead(element) and (text := _prose(element)) is not None:
+            return text if _followed_by(element, body_start[:_BODY_PREFIX]) else None
+    return None
+
+
+def _named_lead(element: etree._Element) -> bool:
+    name = f"{element.get('class') or ''} {element.get('id') or ''}"
+    if _LEAD_HINT.search(name) is None:
+        return False
+    return not _LEAD_WORDS.isdisjoint(_WORD_BREAK.split(_CAMEL.sub(r"\1 \2", name).lower()))
+
+
+def _prose(element: etree._Element) -> str | None:
+    """The element's text if it reads as a paragraph: long enough, short enough, few links."""
+    if next(element.iter(*_NOT_TEXT), None) is not None:
+        return None
+    text = normalize_text(element.text_content())
+    if not _MIN_CHARS <= len(text) <= _MAX_CHARS:
+        return None
+    linked = sum(len(normalize_text(a.text_content())) for a in element.iter("a"))
+    return text if linked <= _LINK_SHARE * len(text) else None
+
+
+def _followed_by(element: etree._Element, start: str) -> bool:
+    following = element.xpath("following::text()")
+    if not isinstance(following, list):
+        return False
+    # normalize_text's regex on the rest of a big page costs more than the rest of this module
+    rest = "".join(map(str, following))
+    for invisible in _INVISIBLE:
+        rest = rest.replace(invisible, "")
+    return start in " ".join(rest.split())
