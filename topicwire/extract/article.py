@@ -6,7 +6,6 @@
     | trafilatura          main-text body tree: precision; balanced or recall when short
     | blocks               paragraphs, headings, list items, quotes, table rows
     | clean_blocks         whitespace, invisible characters, repeated paragraphs
-    | recover              prose the precision pass dropped inside the body (recover.py)
     | trim                 the headline repeated as first block, a dangling last heading
     | lead                 the standfirst trafilatura dropped, put back first (lead.py)
     | htmldate             only when the markup declares no publication date
@@ -39,7 +38,6 @@ from topicwire.extract.dates import parse_date
 from topicwire.extract.lead import find_lead
 from topicwire.extract.meta import meta_value, page_language, read_meta
 from topicwire.extract.prune import prune_page
-from topicwire.extract.recover import recover_prose
 from topicwire.types import Extracted
 
 # sources/page.py reads listing pages with the same helpers.
@@ -49,8 +47,7 @@ __all__ = ["extract_article", "meta_value", "page_language", "parse_html"]
 # pages, snippet P/R/F1; 119 Zyte news pages, mean shingle F1); choices were made on the
 # 70% dev split, the 30% held out is in brackets:
 #   favor_precision, then recall escalation     eval F1 .926 [.923] | Zyte .975 [.963]
-#   the same, with the lead put back (lead.py)   eval F1 .936 [.932] | Zyte .974 [.960]
-#   + balanced prose recovered (recover.py)     eval F1 .937 [.935] | Zyte .976 [.960]  <- chosen
+#   the same, with the lead put back (lead.py)   eval F1 .936 [.932] | Zyte .974 [.960]  <- chosen
 #   balanced first (same pruning)               eval F1 .926 [.935] | Zyte .967 [.957]
 #   before issue 4 (precision, trafilatura metadata)  .919 [.922] | Zyte .973 [.964]
 #   bare trafilatura.extract (default settings)        .915 [.931] | Zyte .955 [.926]
@@ -91,10 +88,7 @@ def extract_article(html: str, url: str, *, find_date: bool = True) -> Extracted
     meta = read_meta(tree, url)  # before pruning: the pruned tree lacks some bylines and dates
     page_size = prune_page(tree)
     doc, mode = _trafilatura(tree, url, page_size)
-    blocks = clean_blocks(_body_blocks(doc.body))
-    if mode == "precision":
-        blocks = recover_prose(blocks, _balanced_blocks(tree, url))
-    blocks = _with_lead(_drop_title_heading(blocks, meta.title), tree)
+    blocks = _with_lead(_drop_title_heading(clean_blocks(_body_blocks(doc.body)), meta.title), tree)
     blocks = _drop_dangling(blocks)
     if sum(len(text) for _, text in blocks) < _MIN_TEXT_CHARS:
         raise ParseError(url, "no main text found")
@@ -136,10 +130,7 @@ def _trafilatura(tree: lxml.html.HtmlElement, url: str, page_size: int) -> tuple
     """trafilatura's body tree and the mode that found it: precision, then a retry when
     the result is too short to trust. ``tree`` is left as it is (bare_extraction copies it).
     """
-    # No readability/justext comparison on the first pass (trafilatura's "fast"): it paid for
-    # the balanced reading recover.py needs (median ms/page 8.9 -> 4.7 on the pruned trees);
-    # alone, eval F1 -.000 dev, -.001 held out; Zyte +.002. The retries below keep it.
-    doc, mode = _run_trafilatura(tree, url, "precision", fast=True), "precision"
+    doc, mode = _run_trafilatura(tree, url, "precision"), "precision"
     size = _text_size(doc)
     if size < _MIN_EXTRACTED_SIZE:
         # Precision mode finds nothing on some plain pages that the balanced mode reads
@@ -164,18 +155,10 @@ def _checked(doc: Document | None, url: str) -> Document:
     return doc
 
 
-def _balanced_blocks(tree: lxml.html.HtmlElement, url: str) -> tuple[tuple[str, str], ...]:
-    """The blocks of trafilatura's balanced reading, for recover.recover_prose (fast: the
-    precision reading is the text; this one only lends it paragraphs)."""
-    doc = _run_trafilatura(tree, url, "balanced", fast=True)
-    return clean_blocks(_body_blocks(doc.body)) if doc is not None and doc.body is not None else ()
-
-
-def _run_trafilatura(tree: lxml.html.HtmlElement, url: str, mode: str, *, fast: bool = False) -> Document | None:
+def _run_trafilatura(tree: lxml.html.HtmlElement, url: str, mode: str) -> Document | None:
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
-        fast=fast,
         with_metadata=False,  # meta.read_meta reads the markup; htmldate only when it finds no date
         include_comments=False,
         include_tables=INCLUDE_TABLES,
