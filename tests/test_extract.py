@@ -160,6 +160,31 @@ BOILERPLATE_CASES = {
     "dangling-label": ("<p>Mehr Themen:</p>", "end", ["Mehr Themen"], ["Paragraph 7"]),
     "dangling-heading": ("<h2>Related stories</h2>", "end", ["Related stories"], ["Paragraph 7"]),
     "label-inside-text-kept": ("<p>Mehr Themen:</p>", "middle", [], ["Mehr Themen:", "Paragraph 4"]),
+    "closing-calls-to-action": (
+        "<p>To view the full story, please subscribe to The Daily Example.</p>"
+        "<p>Follow The Daily Example on Twitter and Instagram.</p><p>© 2024 Example Media. All rights reserved.</p>",
+        "end",
+        ["view the full story", "Follow The Daily", "All rights reserved"],
+        ["Paragraph 7"],
+    ),
+    "closing-reprint-notice": (
+        "<p>This article may not be reproduced without written permission of the publisher.</p>",
+        "end",
+        ["may not be reproduced"],
+        ["Paragraph 7"],
+    ),
+    "story-last-line-naming-subscribers-kept": (
+        "<p>The operator now has five million subscribers and wants to sign up to the new copyright code.</p>",
+        "end",
+        [],
+        ["five million subscribers", "Paragraph 7"],
+    ),
+    "notice-inside-text-kept": (
+        "<p>Sign up here for the newsletter.</p>",
+        "middle",
+        [],
+        ["Sign up here", "Paragraph 7"],
+    ),
 }
 
 
