@@ -129,7 +129,7 @@ def test_dated_headline_sidebar_never_leaks(layout: str) -> None:
 LONG_PARAGRAPHS = "".join(
     f"<p>Paragraph {i} of the story says something that matters to the reader of this article.</p>" for i in range(8)
 )
-# Boilerplate that trafilatura keeps and prune.py / article._drop_dangling remove:
+# Boilerplate that trafilatura keeps and prune.py / article._drop_closing remove:
 # (markup placed inside the article, after the fourth paragraph or at its end, gone, kept)
 BOILERPLATE_CASES = {
     "read-more-teaser": (
@@ -171,6 +171,12 @@ BOILERPLATE_CASES = {
         "<p>This article may not be reproduced without written permission of the publisher.</p>",
         "end",
         ["may not be reproduced"],
+        ["Paragraph 7"],
+    ),
+    "notice-then-dangling-label": (
+        "<p>Copyright Example News. Reproduction in whole or in part is prohibited.</p><p>Related:</p>",
+        "end",
+        ["Reproduction in whole", "Related:"],
         ["Paragraph 7"],
     ),
     "story-last-line-naming-subscribers-kept": (

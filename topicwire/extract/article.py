@@ -107,7 +107,7 @@ def extract_article(html: str, url: str, *, find_date: bool = True) -> Extracted
     page_size = prune_page(tree)
     doc, mode = _trafilatura(tree, url, page_size)
     blocks = _with_lead(_drop_title_heading(clean_blocks(_body_blocks(doc.body)), meta.title), tree)
-    blocks = _drop_dangling(_drop_closing_notices(blocks))
+    blocks = _drop_closing(blocks)
     if sum(len(text) for _, text in blocks) < _MIN_TEXT_CHARS:
         raise ParseError(url, "no main text found")
     published, provenance = meta.published, meta.provenance + (("text", f"trafilatura:{mode}"),)
@@ -296,20 +296,19 @@ def _with_lead(blocks: tuple[tuple[str, str], ...], tree: lxml.html.HtmlElement)
     return (("p", lead),) + blocks
 
 
-def _drop_closing_notices(blocks: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    """Drop the short calls to action and rights notices the text ends with."""
-    for _ in range(_NOTICES_MAX):
-        if len(blocks) < 2 or len(blocks[-1][1]) > _NOTICE_CHARS or not _CLOSING_NOTICE.search(blocks[-1][1]):
+def _drop_closing(blocks: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Drop what ends the text without being part of it, in any order: a heading or a short
+    label ("Mehr Themen:", "Schon gelesen?") whose list of links was pruned, and up to
+    ``_NOTICES_MAX`` calls to action or rights notices."""
+    notices = 0
+    while len(blocks) > 1:
+        kind, text = blocks[-1]
+        if kind == "h" or (len(text) <= _LABEL_CHARS and text[-1] in ":?"):
+            blocks = blocks[:-1]
+        elif notices < _NOTICES_MAX and len(text) <= _NOTICE_CHARS and _CLOSING_NOTICE.search(text):
+            blocks, notices = blocks[:-1], notices + 1
+        else:
             break
-        blocks = blocks[:-1]
-    return blocks
-
-
-def _drop_dangling(blocks: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
-    """Drop what ends the text without introducing anything: a heading, or a short label
-    ("Mehr Themen:", "Schon gelesen?") whose list of links was pruned."""
-    while blocks and (blocks[-1][0] == "h" or (len(blocks[-1][1]) <= _LABEL_CHARS and blocks[-1][1][-1] in ":?")):
-        blocks = blocks[:-1]
     return blocks
 
 
