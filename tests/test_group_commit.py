@@ -3,6 +3,7 @@ writer waits; each unit is all or nothing; nothing is left uncommitted once writ
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ import pytest
 from test_store import NOW, article, save
 
 from topicwire.dedup.fingerprint import article_uid, fingerprint
+from topicwire.errors import StoreError
 from topicwire.store import Store
 from topicwire.store.db import GroupCommit, connect
 
@@ -58,6 +60,7 @@ def test_a_waiting_writer_joins_the_transaction_and_a_failing_unit_rolls_back_al
             save_unit(store, 2)
             raise RuntimeError("a bug in the middle of B's poll")
 
+    store._writes.max_age = 60  # a loaded machine must not age the group out before B queues
     with ThreadPoolExecutor(1) as pool:
         with store.transaction():
             save_unit(store, 1)
@@ -75,10 +78,26 @@ def save_unit(store: Store, n: int) -> None:
     store.insert_article(article_uid(fp), a, fp, NOW)
 
 
-def test_many_writers_leave_nothing_uncommitted(store: Store, path: Path) -> None:
+def test_many_writers_group_commits_and_leave_nothing_uncommitted(store: Store, path: Path) -> None:
+    commits: list[str] = []
+    store._db.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+
+    def write(n: int) -> bool:
+        try:
+            with store.transaction():
+                save_unit(store, n)
+                time.sleep(0.001)  # a poll's save takes a while: let the others queue
+                if n % 5 == 0:
+                    raise RuntimeError(f"poll {n} fails")
+        except RuntimeError:
+            return False
+        return True
+
     with ThreadPoolExecutor(16) as pool:
-        list(pool.map(lambda n: save(store, article(n)), range(200)))
-    assert committed(path) == 200  # no flush: the last writer out found nobody waiting
+        ok = sum(pool.map(write, range(200)))
+    assert ok == 160 and store.article_count() == 160
+    assert committed(path) == 160  # no flush: the last writer out found nobody waiting
+    assert len(commits) < 100, f"{len(commits)} commits for 200 units: nothing was grouped"
 
 
 def test_close_and_flush_commit_what_waits(path: Path) -> None:
@@ -122,3 +141,71 @@ def test_an_error_sqlite_rolled_back_itself_is_not_masked(raw: sqlite3.Connectio
         db.execute("ROLLBACK")  # as SQLite does by itself on a full disk
         db.execute("INSERT INTO missing VALUES (1)")
     assert not raw.in_transaction and raw.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 0
+
+
+def test_transactions_do_not_nest_and_nothing_commits_from_inside_one(store: Store, path: Path) -> None:
+    with pytest.raises(StoreError, match="do not nest"), store.transaction():
+        save_unit(store, 1)
+        with store.transaction():
+            save_unit(store, 2)
+    with pytest.raises(StoreError, match="inside a store transaction"), store.transaction():
+        save_unit(store, 3)
+        store.flush()
+    assert committed(path) == 0 and store.article_count() == 0  # both outer units rolled back whole
+    save(store, article(4))
+    assert committed(path) == 1
+
+
+def test_a_writer_interrupted_while_queueing_is_not_counted_as_waiting(store: Store, path: Path) -> None:
+    class Interrupted(Exception):
+        pass
+
+    real = store._lock
+
+    class FailingOnce:
+        def __enter__(self) -> None:
+            real.acquire()
+
+        def __exit__(self, *exc: object) -> None:
+            real.release()
+
+        def acquire(self) -> bool:
+            store._lock = real
+            raise Interrupted  # as a signal handler raising in a blocked acquire (Ctrl-C)
+
+        def release(self) -> None:
+            real.release()
+
+    store._lock = FailingOnce()  # type: ignore[assignment]
+    with pytest.raises(Interrupted):
+        save(store, article(1))
+    assert store._writes.waiting == 0
+    save(store, article(2))
+    assert committed(path) == 1  # a lone writer still commits at once
+
+
+def test_a_failed_commit_is_reported_without_hiding_the_units_own_error(raw: sqlite3.Connection) -> None:
+    raw.execute("CREATE TABLE parent (id INTEGER PRIMARY KEY)")
+    raw.execute("CREATE TABLE child (p INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)")
+    group = GroupCommit(raw)
+    group.waiting = 1
+    with group.unit() as db:
+        db.execute("INSERT INTO child VALUES (42)")  # checked only at COMMIT
+    group.waiting = 0
+    with pytest.raises(ValueError, match="the unit's own error") as info, group.unit() as db:
+        db.execute("INSERT INTO t VALUES (1)")
+        raise ValueError("the unit's own error")
+    assert any("cannot commit" in note for note in info.value.__notes__)
+    assert not raw.in_transaction and raw.execute("SELECT COUNT(*) FROM child").fetchone()[0] == 0
+
+
+def test_a_group_lost_to_sqlite_is_logged(raw: sqlite3.Connection, caplog: pytest.LogCaptureFixture) -> None:
+    group = GroupCommit(raw)
+    group.waiting = 1
+    with group.unit() as db:
+        db.execute("INSERT INTO t VALUES (1)")  # waits for the group commit
+    with caplog.at_level(logging.ERROR), pytest.raises(sqlite3.OperationalError), group.unit() as db:
+        db.execute("ROLLBACK")  # as SQLite does by itself on a full disk
+        db.execute("INSERT INTO missing VALUES (1)")
+    assert [r.getMessage() for r in caplog.records] == ["store.group_lost"]
+    assert raw.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 0

@@ -390,9 +390,11 @@ class Pipeline:
     def publish(self) -> int:
         """Regenerate every topic feed and index.opml; return how many files changed."""
         started = time.monotonic()
-        self.store.flush()  # feeds show what a crash would keep (polls' writes may wait for a group commit)
-        self.docs.invalidate(self.placer.take_changed())
-        docs = [self.feed_doc(t.name, t.title, t.description) for t in self.config.topics]
+        # Committed data only: feeds never announce what a crash could still lose (group commit).
+        with self.store.committed():
+            self.docs.invalidate(self.placer.take_changed())
+            docs = [self.feed_doc(t.name, t.title, t.description) for t in self.config.topics]
+            states = self.store.source_states(tuple(s.name for s in self.config.sources))
         hub, cache = self.config.websub_hub, self.render_cache
         written = list(publish_topics(self.config.output_dir, docs, hub, cache))
         cache.sweep()
@@ -402,7 +404,6 @@ class Pipeline:
             self.websub.notify(feed_urls(self.config.base_url, written))
         publish_index(self.config.output_dir, docs, self.config.title)
         # The status page: it changes with every poll (last success times); the feeds do not.
-        states = self.store.source_states(tuple(s.name for s in self.config.sources))
         page = render_index_html(self.config.title, docs, states, self.clock(), self.config.fetch.failing_after)
         write_atomic(self.config.output_dir / "index.html", page)
         if self.metrics is not None:

@@ -167,7 +167,7 @@ class Daemon:
         def on_stop(signum: int, frame: FrameType | None) -> None:
             if self._stop.is_set():
                 log.event("daemon.killed", signal=signal.Signals(signum).name)
-                os._exit(1)  # second signal: every write on disk is atomic, so this is safe
+                os._exit(1)  # second signal: safe, every write is atomic (uncommitted polls are made again)
             log.event("daemon.signal", signal=signal.Signals(signum).name)
             self._stop.set()
             self._wake.set()

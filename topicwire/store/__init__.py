@@ -58,14 +58,24 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
-            self._writes.settle(force=True)
-            self._db.close()
+            try:
+                self._writes.settle(force=True)
+            finally:
+                self._db.close()
 
     def flush(self) -> None:
-        """Commit the writes that wait for a group commit (see db.GroupCommit): before
-        what others read from outside the store (published feeds, a backup)."""
+        """Commit the writes that wait for a group commit (see db.GroupCommit)."""
         with self._lock:
             self._writes.settle(force=True)
+
+    @contextmanager
+    def committed(self) -> Iterator[Store]:
+        """Reads that see only committed data: what waits for a group commit is committed
+        first, and no writer adds to it until the block ends (a publish: feeds never show
+        what a crash could still lose)."""
+        with self._lock:
+            self._writes.settle(force=True)
+            yield self
 
     def size_bytes(self) -> int:
         """The database with its WAL and shared-memory files, as on disk."""
@@ -108,7 +118,7 @@ class Store:
             finally:
                 copy.close()
             os.replace(temp, target)
-        except (OSError, sqlite3.Error) as e:
+        except (OSError, sqlite3.Error, StoreError) as e:
             temp.unlink(missing_ok=True)
             raise StoreError(f"backup to {target} failed: {e}") from e
 
@@ -127,9 +137,11 @@ class Store:
     def _lock_for_writing(self) -> Iterator[None]:
         with self._waiting_lock:  # not the store's lock: the writer holding it must see us
             self._writes.waiting += 1
-        self._lock.acquire()
-        with self._waiting_lock:
-            self._writes.waiting -= 1
+        try:
+            self._lock.acquire()
+        finally:  # also when a signal handler raises in acquire (Ctrl-C)
+            with self._waiting_lock:
+                self._writes.waiting -= 1
         try:
             yield
         finally:

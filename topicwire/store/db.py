@@ -6,12 +6,14 @@ can replace this module without touching the entity modules.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from topicwire import log
 from topicwire.errors import StoreError
 
 
@@ -60,39 +62,68 @@ class GroupCommit:
     and a crash loses at most the uncommitted units, each whole (a poll's articles go
     with its validators, so the poll is simply made again). With 64 polls queued on the
     store a COMMIT per poll was ~20% of a poll's CPU (bench/fetch.py).
-    The caller serialises units (Store's lock) and counts the writers waiting.
+
+    When SQLite itself rolls the whole transaction back (disk full, I/O error) or the
+    COMMIT fails, the units that waited in it are lost with it: logged as
+    ``store.group_lost``; their polls are made again, since their validators went too.
+    The caller serialises units (Store's lock) and counts the writers waiting. Units do
+    not nest, and nothing commits from inside one.
     """
 
     def __init__(self, db: sqlite3.Connection, max_units: int = 32, max_age: float = 0.25) -> None:
         self.db, self.max_units, self.max_age = db, max_units, max_age
         self.waiting = 0  # writers blocked on the caller's lock
-        self._units, self._opened = 0, 0.0
+        self._units, self._opened = 0, 0.0  # units in the open transaction, failed ones too
+        self._active = False
 
     @contextmanager
     def unit(self) -> Iterator[sqlite3.Connection]:
-        db = self.db
+        if self._active:
+            raise StoreError("a store transaction is already open in this thread (transactions do not nest)")
+        db, began = self.db, not self.db.in_transaction
         try:
-            if not db.in_transaction:
+            if began:
                 db.execute("BEGIN IMMEDIATE")
                 self._units, self._opened = 0, time.monotonic()
             db.execute("SAVEPOINT unit")
         except sqlite3.Error as e:
-            _rollback(db)
+            if began:
+                _rollback(db)
             raise StoreError(f"cannot start a transaction: {e}") from e
+        self._active, waited = True, self._units
         try:
             yield db
-        except BaseException:
-            if db.in_transaction:  # some errors (disk full, I/O) already rolled back everything
-                db.execute("ROLLBACK TO unit")
-                db.execute("RELEASE unit")
-            self.settle()
+            db.execute("RELEASE unit")
+        except BaseException as e:
+            self._active = False
+            self._undo(e, waited)
             raise
-        db.execute("RELEASE unit")
+        self._active = False
         self._units += 1
         self.settle()
 
+    def _undo(self, error: BaseException, waited: int) -> None:
+        """Roll back the failed unit alone, then settle, never hiding ``error``."""
+        db = self.db
+        try:
+            if db.in_transaction:
+                db.execute("ROLLBACK TO unit")
+                db.execute("RELEASE unit")
+            elif waited:
+                _group_lost(waited, error)
+        except sqlite3.Error as cleanup:
+            _group_lost(waited, cleanup)
+            _rollback(db)
+        self._units += 1
+        try:
+            self.settle()
+        except StoreError as commit_error:
+            error.add_note(f"then: {commit_error}")
+
     def settle(self, *, force: bool = False) -> None:
         """Commit now unless another writer is about to add to this transaction."""
+        if self._active:
+            raise StoreError("cannot commit from inside a store transaction")
         if not self.db.in_transaction:
             return
         young = time.monotonic() - self._opened < self.max_age
@@ -101,8 +132,14 @@ class GroupCommit:
         try:
             self.db.execute("COMMIT")
         except sqlite3.Error as e:
+            _group_lost(self._units, e)
             _rollback(self.db)
             raise StoreError(f"cannot commit: {e}") from e
+
+
+def _group_lost(units: int, error: BaseException) -> None:
+    if units:
+        log.event("store.group_lost", logging.ERROR, units=units, error=str(error))
 
 
 def _rollback(db: sqlite3.Connection) -> None:
