@@ -263,6 +263,28 @@ def test_table_layout_sidebar(case: str) -> None:
     assert ("Teaser of story" not in text and "Other headline" not in text) or kept
 
 
+# A story's own last line that merely mentions subscribers, newsletters, consent or apps.
+STORY_LAST_LINES = [
+    "Subscribers receive a 10% discount under the new plan, the company said.",
+    "Analysts expect fewer households to subscribe once the price rises in March.",
+    "The mayor announced the closure in the council's weekly newsletter on Friday.",
+    "Protesters said they would follow the motorcade on foot to the square.",
+    "Investigators say they will follow the money on both sides of the border.",
+    "Patients must give written consent before the procedure can go ahead.",
+    "Other labs warned the results may not be reproduced without the original samples.",
+    "Residents are asked to download the NHS app before the deadline on Friday.",
+    "Voters can sign up today at any post office.",
+    "Kunden können den neuen Dienst ab Juli für fünf Euro im Monat abonnieren.",
+    "Nelle ultime 24 ore sono state registrate quindici nuove infezioni nella regione.",
+]
+
+
+@pytest.mark.parametrize("line", STORY_LAST_LINES, ids=range(len(STORY_LAST_LINES)))
+def test_a_story_last_line_is_not_a_closing_notice(line: str) -> None:
+    html = f"<html><body><article>{LONG_PARAGRAPHS}<p>{line}</p></article></body></html>"
+    assert extract_article(html, f"{BASE}/a.html").text.endswith(line)
+
+
 @pytest.mark.parametrize(
     "html",
     ["", "   ", "<html><body><nav><a href='/'>Home</a></nav></body></html>"],
