@@ -26,12 +26,15 @@ _CREDIT = re.compile(r"caption|credit|copyright|(?:image|img|photo|foto|bild)-?(
 _CREDIT_MAX = 200
 _PROMO = re.compile(r"newsletter|promo|subscri|sign-?up", re.I)
 _PROMO_MAX = 400
-# "sidebar", "side-bar", "sidebar-right", "side_col", "sideColumn", "sidebox": a class or id
-# word naming the element a sidebar; "has-sidebar", "content-sidebar-wrap", "sidebar-layout"
-# name a layout around the article instead.
-_SIDEBAR = re.compile(r"(?<![a-z])side[-_]?(?:bar|col|column|box)(?![a-z])", re.I)
-_LAYOUT_WORD = re.compile(r"^(?:has|no|with|without|show|hide)[-_]|wrap|layout|container|page", re.I)
+# "sidebar", "side-bar", "sidebar-right", "side_col", "sideColumn", "mainSidebar", "sidebox": a
+# class or id word naming the element a sidebar; "has-sidebar", "content-with-sidebar",
+# "sidebar-layout", "sidebar-left-active" name a layout or a state around the article instead.
+_SIDEBAR = re.compile(r"(?<![a-z])side[-_]?(?:bar|col|column|box)(?![a-z])")
+_LAYOUT_WORD = re.compile(r"(?:^|[-_])(?:has|no|with|without|show|hide)[-_]|wrap|wrp|layout|container|page|active")
+_CAMEL = re.compile(r"([a-z])([A-Z])")
 _SIDEBAR_TAGS = ("td", "th")  # trafilatura already drops the others it names a sidebar
+_HEADLINE_ITEMS = 3  # blocks that open with a link: a list of headlines (with teasers or not)
+_ITEM_TAGS = ("p", "li", "div", "tr", "dd")
 _ARTICLE_TAGS = ("h1", "article", "main")
 
 
@@ -94,20 +97,29 @@ def _marked_boilerplate(tree: lxml.html.HtmlElement, stats: Stats) -> Iterator[e
 
 
 def _sidebars(tree: lxml.html.HtmlElement, stats: Stats) -> Iterator[etree._Element]:
-    """Elements named a sidebar by a class or id word, whatever their tag.
+    """Table cells named a sidebar by a class or id word that hold a list of headlines.
 
-    trafilatura drops ``class="sidebar"`` only on a few tags (div, section, p, span, list
-    items); a table layout's ``<td class="sidebar">`` of headlines with teasers stays in
-    its text, and may hold more text than the article beside it. A layout word
-    ("has-sidebar", "content-sidebar-wrap") or an element holding the headline, an
-    <article> or <main> is a wrapper around the article, and is kept.
+    trafilatura drops ``class="sidebar"`` only on div, section, p, span and lists; a table
+    layout's ``<td class="sidebar">`` of headlines with teasers stays in its text, and may
+    hold more text than the article beside it. Kept: a layout or state word
+    ("has-sidebar", "content-with-sidebar"), a cell holding the headline, an <article> or
+    <main>, and a cell whose blocks do not open with links (the article in a cell that
+    merely carries the word).
     """
     for element in tree.iter(*_SIDEBAR_TAGS):
-        words = f"{element.get('class') or ''} {element.get('id') or ''}".split()
-        if not any(_SIDEBAR.search(w) and not _LAYOUT_WORD.search(w) for w in words):
+        name = _CAMEL.sub(r"\1-\2", f"{element.get('class') or ''} {element.get('id') or ''}").lower()
+        if not any(_SIDEBAR.search(w) and not _LAYOUT_WORD.search(w) for w in name.split()):
             continue
-        if stats[element][0] and next(element.iter(*_ARTICLE_TAGS), None) is None:
+        if next(element.iter(*_ARTICLE_TAGS), None) is None and _lists_headlines(element, stats):
             yield element
+
+
+def _lists_headlines(element: etree._Element, stats: Stats) -> bool:
+    total, linked = stats[element]
+    if total and linked >= _LINK_DENSITY * total:
+        return True
+    opening = sum(1 for b in element.iter(*_ITEM_TAGS) if not (b.text or "").strip() and len(b) and b[0].tag == "a")
+    return opening >= _HEADLINE_ITEMS
 
 
 def _is_link_list(container: etree._Element, stats: Stats) -> bool:
