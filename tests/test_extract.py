@@ -230,6 +230,18 @@ def test_lead_before_the_body(case: str) -> None:
     assert "Paragraph 0" in text and "Paragraph 7" in text
 
 
+def test_lead_is_judged_by_page_text_and_the_articles_own_headline() -> None:
+    """Not a teaser after the body because a JSON-LD copy of the body comes later still, nor
+    a promo box after a logo <h1> when the article has its own headline."""
+    ld = '<script type="application/ld+json">{"articleBody": "Paragraph 0 of the story says"}</script>'
+    after = f'<article><h1>Main story</h1>{LONG_PARAGRAPHS}<div class="teaser">{STANDFIRST}</div></article>{ld}'
+    logo = f'<h1>Example News</h1><div class="top-teaser">{STANDFIRST}</div>'
+    promo = f"{logo}<article><h1>Main story</h1>{LONG_PARAGRAPHS}</article>"
+    for body in (after, promo):
+        text = extract_article(f"<html><body>{body}</body></html>", f"{BASE}/a.html").text
+        assert STANDFIRST not in text and "Paragraph 7" in text
+
+
 def test_lead_that_repeats_the_body_is_not_added() -> None:
     """A box named a teaser that copies the first paragraphs is no lead: nothing is said twice."""
     copy = "</p>".join(LONG_PARAGRAPHS.split("</p>")[:2]) + "</p>"

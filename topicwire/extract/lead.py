@@ -43,7 +43,7 @@ def find_lead(tree: lxml.html.HtmlElement, body_start: str) -> str | None:
     The first element after the <h1> whose class or id names it a lead and that holds
     prose is the candidate; it is the lead if the body follows it in the page.
     """
-    h1 = next(tree.iter("h1"), None)
+    h1 = _headline(tree)
     if h1 is None or not body_start:
         return None
     after_h1 = False
@@ -53,6 +53,17 @@ def find_lead(tree: lxml.html.HtmlElement, body_start: str) -> str | None:
         elif after_h1 and _named_lead(element) and (text := _prose(element)) is not None:
             return text if _followed_by(element, body_start[:_BODY_PREFIX]) else None
     return None
+
+
+def _headline(tree: lxml.html.HtmlElement) -> etree._Element | None:
+    """The article's <h1>: the first inside <article> or <main>, else the page's first (which
+    on some sites is the logo, so a promo box after it could pass for a lead)."""
+    first = None
+    for h1 in tree.iter("h1"):
+        if any(a.tag in ("article", "main") for a in h1.iterancestors()):
+            return h1
+        first = first if first is not None else h1
+    return first
 
 
 def _named_lead(element: etree._Element) -> bool:
@@ -74,7 +85,8 @@ def _prose(element: etree._Element) -> str | None:
 
 
 def _followed_by(element: etree._Element, start: str) -> bool:
-    following = element.xpath("following::text()")
+    # Not script text: a JSON-LD articleBody at the end of the page would "follow" anything.
+    following = element.xpath("following::text()[not(ancestor::script or ancestor::style or ancestor::template)]")
     if not isinstance(following, list):
         return False
     # normalize_text's regex on the rest of a big page costs more than the rest of this module
