@@ -27,10 +27,9 @@ including Keyed.of; ms/article at each N (best of --repeat batches) and the rati
 the largest N to the smallest (goal: within 2x).
 
 The labelled set is built in bench/dedup_set.py. Measured on the shared 2-core machine
-(3 min): pairwise F1 1.0000 for the verbatim-body kinds and for the edited ones, 0 wrong
-merges, 0 copies missed (6 before table cells named a sidebar were pruned: see
-bench/README.md). Cost 1.35 / 1.37 / 1.56 ms per article at 1.6k / 11k / 102k stored,
-1.16x.
+(3 min): pairwise F1 1.0000 for the verbatim-body kinds and 0.9997 for the edited ones,
+0 wrong merges, 1 copy missed (see bench/README.md). Cost 1.19 / 1.33 / 1.53 ms per
+article at 1.6k / 11k / 102k stored, 1.28x.
 """
 
 from __future__ import annotations
