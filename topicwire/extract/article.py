@@ -6,8 +6,9 @@
     | trafilatura          main-text body tree: precision; balanced or recall when short
     | blocks               paragraphs, headings, list items, quotes, table rows
     | clean_blocks         whitespace, invisible characters, repeated paragraphs
-    | trim                 the headline repeated as first block, a dangling last heading
     | lead                 the standfirst trafilatura dropped, put back first (lead.py)
+    | trim                 the headline repeated as first block; what closes the text without
+                           being part of it: a dangling heading or label, calls to action
     | htmldate             only when the markup declares no publication date
     -> Extracted (with provenance: where each field came from)
 
@@ -47,7 +48,8 @@ __all__ = ["extract_article", "meta_value", "page_language", "parse_html"]
 # pages, snippet P/R/F1; 119 Zyte news pages, mean shingle F1); choices were made on the
 # 70% dev split, the 30% held out is in brackets:
 #   favor_precision, then recall escalation     eval F1 .926 [.923] | Zyte .975 [.963]
-#   the same, with the lead put back (lead.py)   eval F1 .936 [.932] | Zyte .974 [.960]  <- chosen
+#   the same, with the lead put back (lead.py)   eval F1 .936 [.932] | Zyte .974 [.960]
+#   and closing notices dropped (_drop_closing)  eval F1 .939 [.934] | Zyte .975 [.961]  <- chosen
 #   balanced first (same pruning)               eval F1 .926 [.935] | Zyte .967 [.957]
 #   before issue 4 (precision, trafilatura metadata)  .919 [.922] | Zyte .973 [.964]
 #   bare trafilatura.extract (default settings)        .915 [.931] | Zyte .955 [.926]
@@ -68,9 +70,6 @@ _BLOCK_TAGS = ("p", "head", "list", "quote", "table", "code")
 # As trafilatura parses a string: with comments left in the tree it loses text after
 # them (Zyte benchmark: recall .98 -> .97, two pages lose half their body).
 _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
-# Characters XML cannot hold: libxml2's HTML parser keeps them in the tree, then
-# lxml refuses them on the first .text/.tail write (drop_tree) with ValueError.
-# Browsers show U+0000 as U+FFFD and the other C0 controls as nothing (fuzz, issue 7).
 # Calls to action and rights notices that close an article: subscribe, sign up, follow us,
 # get our app, "for the full story", copyright and reprint lines, in the corpus languages.
 # Imperatives at a sentence start, first person and fixed phrases only: a story's own last
@@ -96,6 +95,9 @@ _CLOSING_NOTICE = re.compile(
 )
 _NOTICE_CHARS = 300  # a line or two; a paragraph of the story that names a newsletter is longer
 _NOTICES_MAX = 3  # closing blocks looked at
+# Characters XML cannot hold: libxml2's HTML parser keeps them in the tree, then
+# lxml refuses them on the first .text/.tail write (drop_tree) with ValueError.
+# Browsers show U+0000 as U+FFFD and the other C0 controls as nothing (fuzz, issue 7).
 _NOT_XML_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Real pages have next to none of those; random or compressed bytes decode to
 # ~11% of them (29 of 256 byte values). Binary served as text/html is refused
