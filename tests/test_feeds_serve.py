@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import requests
+from waitress.trigger import trigger as WaitressTrigger
 
 from topicwire.errors import ConfigError, PublishError
 from topicwire.feeds.publish import publish_index, publish_topic, write_atomic
@@ -272,6 +273,23 @@ def test_port_zero_gives_real_port_and_stop_is_bounded(out_dir: Path) -> None:
     with pytest.raises(requests.ConnectionError):
         requests.get(srv.url + "news.rss", timeout=2)
     srv.stop()  # a second stop is harmless
+
+
+def test_stop_when_the_loop_already_closed_its_trigger(out_dir: Path) -> None:
+    """waitress's loop sometimes closes its own wake-up pipe first (EBADF on the next pull):
+    stop() still closes every socket, at once."""
+    srv = start(out_dir)
+    wake = next(d for d in srv._map.values() if isinstance(d, WaitressTrigger))
+    wake.pull_trigger(wake.close)  # closed by the loop itself, as it happens
+    deadline = time.monotonic() + 5
+    while not wake._closed:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    began = time.monotonic()
+    srv.stop()
+    assert time.monotonic() - began < 3
+    with pytest.raises(requests.ConnectionError):
+        requests.get(srv.url + "news.rss", timeout=2)
 
 
 @pytest.mark.parametrize(
