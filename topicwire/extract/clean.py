@@ -15,7 +15,8 @@ from lxml import etree
 # Soft hyphens and zero-width spaces come from CMS hyphenation and copy-paste; they
 # break phrase matching ("Azer\u00adbaijan"). ZWJ/ZWNJ are kept: Persian, Indic scripts
 # and emoji sequences need them to spell words.
-_INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
+INVISIBLE_CHARS = "\u00ad\u200b\u2060\ufeff"
+_INVISIBLE = re.compile(f"[{INVISIBLE_CHARS}]")
 _SPACE = re.compile(r"\s+")  # str patterns match NBSP, thin and ideographic spaces too
 _DROPPED_TAGS = ("script", "style", "noscript", "template", "iframe", "svg", "head")
 _BLOCK_TAGS = frozenset(

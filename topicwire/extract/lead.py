@@ -19,7 +19,7 @@ import re
 import lxml.html
 from lxml import etree
 
-from topicwire.extract.clean import normalize_text
+from topicwire.extract.clean import INVISIBLE_CHARS, normalize_text
 
 # Whole words of a class or id ("article__lead-text" -> article, lead, text; "tsIntro" -> ts, intro).
 _LEAD_WORDS = frozenset(
@@ -33,7 +33,6 @@ _MIN_CHARS = 60  # a sentence, not a kicker ("Analyse") or a date line
 _MAX_CHARS = 1500  # a paragraph or two, not the body in a box named "intro"
 _LINK_SHARE = 0.3  # a lead is prose; a teaser list is links
 _NOT_TEXT = ("script", "style", "noscript", "iframe", "template")
-_INVISIBLE = "\u00ad\u200b\u2060\ufeff"  # as clean.normalize_text drops them
 _BODY_PREFIX = 60  # characters of the body's first paragraph looked for after the lead
 
 
@@ -91,6 +90,6 @@ def _followed_by(element: etree._Element, start: str) -> bool:
         return False
     # normalize_text's regex on the rest of a big page costs more than the rest of this module
     rest = "".join(map(str, following))
-    for invisible in _INVISIBLE:
+    for invisible in INVISIBLE_CHARS:  # as normalize_text drops them
         rest = rest.replace(invisible, "")
     return start in " ".join(rest.split())
