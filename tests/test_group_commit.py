@@ -96,17 +96,17 @@ def test_many_writers_group_commits_and_leave_nothing_uncommitted(store: Store, 
     with ThreadPoolExecutor(16) as pool:
         ok = sum(pool.map(write, range(200)))
     assert ok == 160 and store.article_count() == 160
-    assert committed(path) == 160  # no flush: the last writer out found nobody waiting
+    assert committed(path) == 160  # nothing forced a commit: the last writer out found nobody waiting
     assert len(commits) < 100, f"{len(commits)} commits for 200 units: nothing was grouped"
 
 
-def test_close_and_flush_commit_what_waits(path: Path) -> None:
+def test_close_and_committed_reads_commit_what_waits(path: Path) -> None:
     store = Store.open(path, NOW)
     store._writes.waiting = 1  # as if another writer were queued
     save(store, article(1))
     assert committed(path) == 0
-    store.flush()
-    assert committed(path) == 1
+    with store.committed():
+        assert committed(path) == 1
     save(store, article(2))
     store.close()
     assert committed(path) == 2
@@ -150,7 +150,8 @@ def test_transactions_do_not_nest_and_nothing_commits_from_inside_one(store: Sto
             save_unit(store, 2)
     with pytest.raises(StoreError, match="inside a store transaction"), store.transaction():
         save_unit(store, 3)
-        store.flush()
+        with store.committed():
+            pass
     assert committed(path) == 0 and store.article_count() == 0  # both outer units rolled back whole
     save(store, article(4))
     assert committed(path) == 1

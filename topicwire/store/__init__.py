@@ -63,11 +63,6 @@ class Store:
             finally:
                 self._db.close()
 
-    def flush(self) -> None:
-        """Commit the writes that wait for a group commit (see db.GroupCommit)."""
-        with self._lock:
-            self._writes.settle(force=True)
-
     @contextmanager
     def committed(self) -> Iterator[Store]:
         """Reads that see only committed data: what waits for a group commit is committed
