@@ -167,6 +167,19 @@ BOILERPLATE_CASES = {
         ["view the full story", "Follow The Daily", "All rights reserved"],
         ["Paragraph 7"],
     ),
+    "closing-korean-rights-notice": (
+        "<p>저작권자 ⓒ 엔터미디어, 무단전재 및 재배포금지</p>"
+        "<p>Copyright ⓒ Entermedia.co.kr. 무단전재 및 재배포 금지</p>",
+        "end",
+        ["저작권자", "Copyright ⓒ"],
+        ["Paragraph 7"],
+    ),
+    "closing-click-to-subscribe": (
+        "<p>Click here to subscribe to The Paradigm Newsletter</p>",
+        "end",
+        ["Click here"],
+        ["Paragraph 7"],
+    ),
     "closing-reprint-notice": (
         "<p>This article may not be reproduced without written permission of the publisher.</p>",
         "end",
@@ -221,10 +234,14 @@ LEAD_CASES = {
 }
 
 
+# A page that declares itself a news article: trafilatura runs in precision mode (article._first_mode).
+NEWS_HEAD = '<head><meta property="og:type" content="article"></head>'
+
+
 @pytest.mark.parametrize("case", sorted(LEAD_CASES), ids=sorted(LEAD_CASES))
 def test_lead_before_the_body(case: str) -> None:
     markup, kept = LEAD_CASES[case]
-    html = f"<html><body><article>{markup.format(body=LONG_PARAGRAPHS)}</article></body></html>"
+    html = f"<html>{NEWS_HEAD}<body><article>{markup.format(body=LONG_PARAGRAPHS)}</article></body></html>"
     text = extract_article(html, f"{BASE}/a.html").text
     assert text.startswith(STANDFIRST) == kept and (STANDFIRST in text) == kept
     assert "Paragraph 0" in text and "Paragraph 7" in text
@@ -300,6 +317,52 @@ STORY_LAST_LINES = [
 def test_a_story_last_line_is_not_a_closing_notice(line: str) -> None:
     html = f"<html><body><article>{LONG_PARAGRAPHS}<p>{line}</p></article></body></html>"
     assert extract_article(html, f"{BASE}/a.html").text.endswith(line)
+
+
+# What makes a page declare itself a news article (PageMeta.news_article), and so be read in
+# trafilatura's precision mode; a footer named "bottom" is one thing that mode drops.
+NEWS_DECLARATIONS = {
+    "og-type-article": ('<meta property="og:type" content="article">', True),
+    "og-type-article-subtype": ('<meta property="og:type" content="Article:News">', True),
+    "og-published-time": ('<meta property="article:published_time" content="2025-07-07T14:05:00Z">', True),
+    "jsonld-news-article": ('<script type="application/ld+json">{"@type": "ReportageNewsArticle"}</script>', True),
+    "jsonld-news-in-list": ('<script type="application/ld+json">{"@type": ["Thing", "NewsArticle"]}</script>', True),
+    "og-type-website": ('<meta property="og:type" content="website">', False),
+    "jsonld-blog-posting": ('<script type="application/ld+json">{"@type": "BlogPosting"}</script>', False),
+    "nothing": ("", False),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NEWS_DECLARATIONS), ids=sorted(NEWS_DECLARATIONS))
+def test_trafilatura_mode_follows_the_page_declaration(case: str) -> None:
+    head, news = NEWS_DECLARATIONS[case]
+    footer = '<div class="bottom"><p>Example News agency. Registered by the Ministry, certificate No. 15.</p></div>'
+    layout = f'<div class="wrap"><div class="left">{LONG_PARAGRAPHS}</div></div>{footer}'
+    html = f"<html><head>{head}</head><body>{layout}</body></html>"
+    got = extract_article(html, f"{BASE}/a.html")
+    assert dict(got.provenance)["text"] == ("trafilatura:precision" if news else "trafilatura:balanced")
+    assert ("Registered by the Ministry" in got.text) is not news
+    assert "Paragraph 0" in got.text and "Paragraph 7" in got.text
+
+
+# The body opens with the headline: dropped among its first two blocks, kept further down.
+HEADLINE_REPEATS = {
+    "first-block": ("<h2>{h}</h2>{body}", False),
+    "after-a-url-line": ("<p>{url}</p><p>{h}</p>{body}", False),
+    "h1-not-the-og-title": ("<p>{h}</p>{body}", False),
+    "third-block-kept": ("<p>Kicker one is here.</p><p>Kicker two is here.</p><p>{h}</p>{body}", True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HEADLINE_REPEATS), ids=sorted(HEADLINE_REPEATS))
+def test_headline_repeated_by_the_body(case: str) -> None:
+    markup, kept = HEADLINE_REPEATS[case]
+    headline = "Hunter falls ill after eating a wild rabbit"
+    og = '<meta property="og:title" content="Hunter ill | Example News">' if case == "h1-not-the-og-title" else ""
+    body = markup.format(h=headline, url=f"{BASE}/a.html", body=LONG_PARAGRAPHS)
+    html = f"<html><head>{og}</head><body><h1>{headline}</h1><article>{body}</article></body></html>"
+    text = extract_article(html, f"{BASE}/a.html").text
+    assert (headline in text) is kept and "Paragraph 7" in text
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,9 @@
     published  <meta article:published_time> and kin, JSON-LD datePublished, itemprop
     updated    <meta article:modified_time> and kin, JSON-LD dateModified, itemprop
     language   <html lang>, og:locale, <meta http-equiv=content-language>
+    news_article  whether the page declares itself a news article: og:type "article", an Open
+               Graph article:published_time, or a JSON-LD NewsArticle (article.py picks
+               trafilatura's mode by it)
 
 Each value comes with where it was found ("link:canonical", "meta:og:title", "jsonld",
 "h1" ...): Extracted.provenance (issue 4). Dates from the page text (htmldate) are not
@@ -79,6 +82,7 @@ class PageMeta:
     published: datetime | None = None
     updated: datetime | None = None
     language: str | None = None
+    news_article: bool = False
     provenance: tuple[tuple[str, str], ...] = ()
 
 
@@ -99,7 +103,16 @@ def read_meta(tree: lxml.html.HtmlElement, url: str) -> PageMeta:
         published=_value(published),
         updated=_value(updated),
         language=_value(language),
+        news_article=_declares_news_article(metas, ld),
         provenance=tuple((name, pair[1]) for name, pair in found.items() if pair is not None),
+    )
+
+
+def _declares_news_article(metas: dict[str, str], ld: dict[str, object]) -> bool:
+    return (
+        metas.get("og:type", "").lower().startswith("article")
+        or "article:published_time" in metas
+        or any(t.endswith("NewsArticle") for t in _ld_types(ld))
     )
 
 
