@@ -238,7 +238,7 @@ def load_bases(corpus: Path, pool: ProcessPoolExecutor) -> tuple[list[Base], int
     grams: list[frozenset[str]] = []
     dropped = 0
     for b in _zyte(corpus) + _trafilatura(corpus, pool):
-        if len(" ".join(b.paragraphs).split()) < MIN_WORDS or len(b.paragraphs) < 2:
+        if _words(b.paragraphs) < MIN_WORDS or len(b.paragraphs) < 2:
             continue
         g = shingles("\n\n".join(b.paragraphs))
         if any(similarity(g, o) >= 0.8 for o in grams):
@@ -284,7 +284,11 @@ def _copy(base: Base, orig: Page, kind: str, outlet: Outlet, n: int, rng: random
 
 def _share(paragraph: str, paras: tuple[str, ...]) -> float:
     """The part of the article's words that ``paragraph`` holds."""
-    return len(paragraph.split()) / max(1, len(" ".join(paras).split()))
+    return len(paragraph.split()) / max(1, _words(paras))
+
+
+def _words(paras: tuple[str, ...]) -> int:
+    return sum(len(p.split()) for p in paras)
 
 
 def _reordered(text: str, rng: random.Random) -> str:
@@ -299,7 +303,7 @@ def _distractor(base: Base, kind: str, outlet: Outlet, n: int, gen: TextGen, rng
     body = gen.paragraphs(max(2, len(base.paragraphs) - 2), rng)
     last = base.paragraphs[-1] if kind == "follow-up" else _reordered(base.paragraphs[-1], rng)
     if kind == "follow-up" and _share(last, base.paragraphs) > MINOR_SHARE:  # quotes it, does not reprint it
-        last = " ".join(last.split()[: int(MINOR_SHARE * len(" ".join(base.paragraphs).split()))])
+        last = " ".join(last.split()[: int(MINOR_SHARE * _words(base.paragraphs))])
     paras = (_reordered(base.paragraphs[0], rng), *body, last)
     when = T0 + timedelta(minutes=rng.randint(0, 48 * 60))
     return _page(f"{kind}:{n}", kind, base.key, outlet, n, f"{base.title.rstrip('.')}: {kind}", paras, when)
