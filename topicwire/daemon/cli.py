@@ -24,8 +24,7 @@ from topicwire.pipeline import Pipeline, make_fetcher, utc_now
 from topicwire.sources.discover import discover_feeds
 from topicwire.sources.sniff import sniff_kind
 from topicwire.store import Store
-from topicwire.topics.explain import explain as explain_topic
-from topicwire.topics.explain import render_explanation
+from topicwire.topics.explain import explain_story, render_story_explanation
 from topicwire.topics.query import compile_query
 from topicwire.topics.rules import TopicRules
 from topicwire.types import MatchDoc, PollOutcome
@@ -235,22 +234,27 @@ def cmd_backtest(config: Config, topic: str, query: str) -> int:
 
 
 def cmd_explain(config: Config, topic: str, article: str) -> int:
-    """Print whether the stored article URL|ID matches TOPIC and which terms matched where.
-    Exit 0 if it matches, 1 if it does not, 2 for an unknown topic or article."""
+    """Print whether the story of the stored article URL|ID is in TOPIC's feed, which of its
+    articles match and which terms matched where. Exit 0 if the story matches, 1 if it does
+    not, 2 for an unknown topic or article."""
     current = next((t for t in config.topics if t.name == topic), None)
     if current is None:
         raise ConfigError(f"explain: no topic {topic!r} (known: {', '.join(t.name for t in config.topics)})")
     store = Store.open(config.store_path, utc_now())
     try:
         found = store.article(article) or store.article_by_url(canonicalize_url(article))
+        story = store.story(found.uid) if found is not None else None
+        copies = [store.article(m.uid) for m in story.members] if story is not None else []
     finally:
         store.close()
     if found is None:
         raise ConfigError(f"explain: no stored article with id or URL {article!r}")
     print(f"{found.uid}  {found.title}\n{found.url}  ({found.source}, {found.language or 'language unknown'})\n")
-    doc = MatchDoc(found.title, found.text, found.source, found.language, found.author)
-    explanation = explain_topic(current.rule, doc)
-    print(render_explanation(explanation))
+    members = [a for a in copies if a is not None] or [found]
+    docs = tuple((a.uid, a.url, MatchDoc(a.title, a.text, a.source, a.language, a.author)) for a in members)
+    in_feed = story is not None and topic in story.topics
+    explanation = explain_story(current.rule, story.id if story else found.uid, found.uid, docs, in_feed)
+    print(render_story_explanation(explanation))
     return 0 if explanation.matched else 1
 
 
