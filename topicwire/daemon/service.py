@@ -61,9 +61,14 @@ class Daemon:
             return None
         pipeline = self.pipeline  # a reload swaps it; this poll finishes on the one it started with
         outcome = pipeline.poll(source)
+        self.publish_status()  # whatever the poll found: the status page shows it now
         if outcome.new:
             self.publish()
         return outcome.next_due
+
+    def publish_status(self) -> None:
+        """index.html alone, from the current pipeline (a reload may have swapped it)."""
+        self.pipeline.publish_status()
 
     def maintain(self) -> None:
         if self.pipeline.prune():

@@ -19,6 +19,7 @@ from topicwire.feeds.render import EntryCache, render_atom, render_json, render_
 from topicwire.types import FeedDoc
 
 INDEX_NAME = "index.opml"
+STATUS_NAME = "index.html"
 # Feeds are public by nature and are often served by another user's web
 # server straight from the folder; mkstemp's 0600 would hide them.
 FILE_MODE = 0o644
@@ -142,3 +143,9 @@ def publish_index(out_dir: Path, docs: Sequence[FeedDoc], title: str) -> Path:
     path = out_dir / INDEX_NAME
     write_atomic(path, render_opml(docs, title))
     return path
+
+
+def publish_status_page(out_dir: Path, page: bytes) -> bool:
+    """Write ``index.html`` (the status page); False when it already held these bytes."""
+    _ensure_dir(out_dir)
+    return write_atomic(out_dir / STATUS_NAME, page)
