@@ -39,7 +39,7 @@ from topicwire.extract.template import Template, from_json, learn, strip, to_jso
 from topicwire.extract.urls import canonicalize_url
 from topicwire.feeds.docs import FeedDocs
 from topicwire.feeds.index_page import render_index_html
-from topicwire.feeds.publish import publish_index, publish_status_page, publish_topics
+from topicwire.feeds.publish import publish_index, publish_status_page, publish_topics, unpublish_topics
 from topicwire.feeds.render import EntryCache
 from topicwire.feeds.websub import feed_urls, pinger_for
 from topicwire.metrics import Metrics
@@ -136,6 +136,7 @@ class Pipeline:
         """Register configured sources; load the near-duplicate index; re-evaluate topics
         whose rule is new or changed."""
         self.store.sync_sources(tuple((s.name, s.url, s.kind) for s in self.config.sources))
+        self.drop_removed_topics()
         self.placer.load(self.store, self.clock())
         stale = [t for t in self.config.topics if self.store.topic_rule(t.name) != t.rule.signature]
         if not stale:
@@ -152,6 +153,22 @@ class Pipeline:
         self.docs.clear()
         for t in stale:
             log.event("topic.reevaluated", topic=t.name, articles=len(docs), matched=len(members[t.name]))
+
+    def drop_removed_topics(self) -> None:
+        """Topics the store holds that the config no longer names: their feed files are
+        deleted, then their rows (so a crash in between finds them again next time). They
+        leave the other feeds' categories and the API with the rows; OPML and index.html
+        list configured topics only."""
+        configured = {t.name for t in self.config.topics}
+        removed = [name for name in self.store.topic_names() if name not in configured]
+        if not removed:
+            return
+        files = unpublish_topics(self.config.output_dir, removed)
+        with self.store.transaction():
+            dropped = {name: self.store.drop_topic(name) for name in removed}
+        self.docs.clear()  # other topics' stories lose a category
+        for name, stories in dropped.items():
+            log.event("topic.removed", topic=name, stories=stories, files=sum(p.stem == name for p in files))
 
     # -- one poll ----------------------------------------------------------------------
     def poll(self, source: SourceConfig) -> PollOutcome:

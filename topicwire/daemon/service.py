@@ -6,7 +6,7 @@ A second signal exits at once; the store's transactions and the atomic feed
 writes keep everything on disk consistent even then.
 
 SIGHUP reloads the config file: added sources start, removed ones stop,
-changed intervals apply, topics are re-evaluated. A config with errors is
+changed intervals apply, topics are re-evaluated, removed topics' feed files and rows go. A config with errors is
 logged with every error and the running config is kept.
 """
 
