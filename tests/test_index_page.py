@@ -245,6 +245,11 @@ def test_source_row_shows_articles_times_next_due_and_last_error() -> None:
     assert "https://new.example/rss (moved here by a permanent redirect)" in moved[0]
 
 
+def test_a_long_error_is_clipped() -> None:
+    got = cells(render(sources=(source(status="error", error_count=1, error="x" * 5000),)))
+    assert got[6] == "x" * 299 + "…"
+
+
 def test_source_never_polled_and_retired_next_due() -> None:
     never = cells(render(sources=(source(last_success=None, last_polled=None, status="never", articles=0),)))
     assert never[1:] == ["Not polled yet", "0", "never", "never", "at start-up", ""]

@@ -24,6 +24,7 @@ LATEST = 10  # entries shown per topic
 ALSO_SHOWN = 8  # other outlets named per entry; more are counted ("and 3 more")
 FAILING_AFTER = 3  # default of fetch.failing_after
 REFRESH_SECONDS = 60
+ERROR_CHARS = 300  # of a source's last error; `topicwire sources` prints it whole
 OPML_NAME = "index.opml"
 UNTITLED = "(untitled)"
 FORMATS = (("rss", "RSS"), ("atom", "Atom"), ("json", "JSON Feed"))
@@ -146,6 +147,12 @@ def status_words(state: SourceState, now: datetime, failing_after: int = FAILING
     return words, cls
 
 
+def _clip(text: str | None, limit: int = ERROR_CHARS) -> str:
+    """An error as the page shows it: a server's reason phrase or a parser's complaint can be long."""
+    text = text or ""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _source_cell(state: SourceState) -> str:
     name = f"<strong>{_text(state.name)}</strong>"
     where = f'<br><span class="meta url">{_link(state.url, _text(state.url))}</span>'
@@ -168,7 +175,7 @@ def _source_row(state: SourceState, now: datetime, failing_after: int) -> str:
         ("", _when(state.last_polled)),
         ("", _when(state.last_success)),
         ("", _next_due(state)),
-        (' class="error"', _text(state.error)),
+        (' class="error"', _text(_clip(state.error))),
     )
     return "<tr>" + "".join(f"<td{attr}>{c}</td>" for attr, c in cells) + "</tr>"
 
