@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import lxml.html
@@ -24,7 +25,7 @@ from topicwire.config import load_config
 from topicwire.daemon.cli import main
 from topicwire.daemon.service import Daemon
 from topicwire.feeds.index_page import render_index_html
-from topicwire.types import FeedDoc
+from topicwire.types import FeedDoc, PollOutcome
 
 FEED = "/feeds/rss.xml"
 OUTLETS = """
@@ -108,6 +109,24 @@ def test_status_page_is_rewritten_only_when_its_bytes_change(daemon: Daemon) -> 
     inode = page.stat().st_ino
     assert daemon.pipeline.publish_status() is False  # nothing changed since the poll's own refresh
     assert page.stat().st_ino == inode  # not replaced (os.replace gives a new inode)
+
+
+def test_concurrent_refreshes_end_with_the_last_state(daemon: Daemon) -> None:
+    """Polls finishing together share renders, and the page still ends up current."""
+    page = daemon.config.output_dir / "index.html"
+    failure = PollOutcome("site", "error", error="HTTP 502 Bad Gateway")
+
+    def fail_and_refresh() -> None:
+        with daemon.store.transaction():
+            daemon.store.record_poll(failure, datetime.now(UTC))
+        daemon.publish_status()
+
+    threads = [threading.Thread(target=fail_and_refresh) for _ in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert cells(page, "site")[1] == "Failing (24 errors in a row)"
 
 
 def test_once_after_every_source_failed_shows_failing_with_the_error(
