@@ -238,6 +238,7 @@ class FeedEntry:
     author: str | None = None
     categories: tuple[str, ...] = ()
     source: str = ""
+    also: tuple[tuple[str, str], ...] = ()  # the other outlets' (source, url): "Also reported by"
 
 
 @dataclass(frozen=True)

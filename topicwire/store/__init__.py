@@ -309,6 +309,15 @@ class Store:
         topics.replace(self._db, topic, rule, uids, now)
         stories.rebuild_topic(self._db, topic)
 
+    def topic_names(self) -> tuple[str, ...]:
+        """Every topic with rows in the store, configured or not (any more)."""
+        with self._read() as db:
+            return topics.names(db)
+
+    def drop_topic(self, topic: str) -> int:
+        """A topic removed from the config leaves the store; returns how many stories it listed."""
+        return topics.drop(self._db, topic)
+
     def topic_story_ids(self, topic: str, limit: int) -> list[str]:
         """The ids of the topic's newest ``limit`` stories, newest first."""
         with self._read() as db:
