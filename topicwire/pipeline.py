@@ -276,7 +276,8 @@ class Pipeline:
         kind = source.kind if source.kind != "auto" else sniff_kind(result)
         if kind == "feed":
             return parse_feed(result, source.name)
-        return parse_page(decode_html(result.content, result.charset), result.url, source.name)
+        html = decode_html(result.content, result.charset)
+        return parse_page(html, result.url, source.name, source.link_selector or None)
 
     def collect_items(self, source: SourceConfig, result: FetchResult, parsed: ParsedSource) -> Collected:
         items = _unique(parsed.items)

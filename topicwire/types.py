@@ -85,6 +85,8 @@ class Extracted:
     method: str = "trafilatura"  # which extractor produced the text
     # Where each metadata field came from: (("published", "meta:article:published_time"), ...)
     provenance: tuple[tuple[str, str], ...] = ()
+    # The page declares a news article (og:type article, article:published_time, JSON-LD NewsArticle)
+    declared_article: bool = False
 
 
 @dataclass(frozen=True)

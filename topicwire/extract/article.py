@@ -143,6 +143,7 @@ def extract_article(html: str, url: str, *, find_date: bool = True) -> Extracted
         canonical_url=meta.canonical_url,
         method="trafilatura",
         provenance=provenance,
+        declared_article=meta.news_article,
     )
 
 
