@@ -2,7 +2,9 @@
 
     PoliteFetcher.get(url, purpose)
     | URL or host deferred by a Retry-After?       -> Throttled, nothing sent
-    | purpose "page": robots.txt disallows the URL? -> FetchError, nothing sent
+    | purpose "page": robots.txt disallows the URL? -> FetchError, nothing sent, naming
+    |                 why: its rules, or robots.txt unreachable (and why); a robots.txt
+    |                 fetch that failed for the URL's own reasons -> that TargetError
     |                 its Crawl-delay               -> the host limiter's spacing
     | limiter.slot(host): Fetcher.get(url)
     | 429/503                                      -> limiter.defer(url, Retry-After); re-raise
@@ -75,8 +77,9 @@ class PoliteFetcher:
             )
 
     def _check_robots(self, url: str, robots: RobotsCache) -> None:
-        if not robots.allowed(url, self._get_robots):
-            raise FetchError(url, "disallowed by robots.txt")
+        refusal = robots.refusal(url, self._get_robots)
+        if refusal is not None:
+            raise FetchError(url, refusal)
         self.limiter.set_crawl_delay(host_key(url), robots.crawl_delay(url, self._get_robots))
 
     def _get_robots(self, robots_url: str) -> FetchResult:
