@@ -9,7 +9,8 @@ Behaviours (BEHAVIOURS): ``header_bytes`` and ``header_lines`` send the status l
 and then drip the headers (one byte, or one header line, per ``interval``);
 ``continue_flood`` sends ``HTTP/1.1 100 Continue`` responses as fast as the client
 reads them (http.client skips 1xx responses in a loop); ``silent`` accepts, reads
-the request and sends nothing. Every connection gets its own daemon thread whose
+the request and sends nothing; ``tls_drip`` (route "tls": the whole server) answers
+a TLS ClientHello with a record header and then a byte a second. Every connection gets its own daemon thread whose
 loop ends by itself: when the client hangs up, after ``MAX_SECONDS``, or when
 the server is closed. ``seconds(path)`` tells how long a client held on.
 """
@@ -77,6 +78,13 @@ class RawServer:
                 return
             conn.sendall(b"X-Drip-%d: one line a second\r\n" % i)
 
+    def _tls_drip(self, conn: socket.socket) -> None:
+        """A TLS handshake record header promising 16 KiB, then a byte a second (no request is read)."""
+        conn.sendall(b"\x16\x03\x03\x40\x00")
+        started = time.monotonic()
+        while self._pause(started):
+            conn.sendall(b"\x02")
+
     def _continue_flood(self, conn: socket.socket) -> None:
         batch = CONTINUE * 256
         started = time.monotonic()
@@ -117,7 +125,7 @@ class RawServer:
         try:
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn.settimeout(MAX_SECONDS)
-            path = read_request_path(conn)
+            path = "tls" if "tls" in self._routes else read_request_path(conn)
             with self._lock:
                 self.hits[path] = self.hits.get(path, 0) + 1
             route = self._routes.get(path)

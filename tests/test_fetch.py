@@ -305,6 +305,20 @@ def test_deadline_covers_the_status_line_and_headers(behaviour: str) -> None:
         assert server.seconds("/feed") and server.seconds("/feed")[0] < 3.0  # we hung up
 
 
+def test_a_dripping_tls_handshake_is_bounded_by_the_connect_timeout() -> None:
+    # Python bounds connect and do_handshake as a whole by the socket timeout; urllib3
+    # reports the handshake's as a read timeout, which is not about response headers.
+    with RawServer(interval=0.2) as server:
+        server.misbehave("tls", "tls_drip")
+        fetcher = Fetcher(user_agent=UA, timeout=3.0, connect_timeout=1.0, allow_private_addresses=True)
+        started = time.monotonic()
+        error = fetch_error(fetcher, server.url.replace("http:", "https:") + "/feed")
+        took = time.monotonic() - started
+        fetcher.close()
+    assert error.message == "TLS handshake with 127.0.0.1 timed out"
+    assert took < 2.0, f"held for {took:.1f} s"
+
+
 def test_deadline_spans_redirect_hops(fixture_server: FixtureServer) -> None:
     with RawServer(interval=0.2) as server:
         server.misbehave("/feed", "header_lines")

@@ -38,7 +38,7 @@ import requests
 
 from topicwire import log
 from topicwire.config import Config
-from topicwire.sources.deadline import Deadline, deadline_session, within
+from topicwire.sources.deadline import Deadline, deadline_session, responses_begun, within
 
 FEED_SUFFIXES = (".rss", ".atom", ".json")
 Verdict = Literal["sent", "dropped", "retry"]
@@ -191,15 +191,20 @@ class WebSubPinger:
         # Deliberately not through sources/fetch.py and its private-address (SSRF)
         # guard: the hub is the operator's own setting, not a URL from a feed, and
         # hubs usually run on the same machine or LAN.
-        try:
-            with within(Deadline.start(self.timeout[1])):
+        with within(Deadline.start(self.timeout[1])):
+            try:
                 response = session.post(self.hub, data=publish_form(url), timeout=self.timeout, allow_redirects=False)
                 response.close()
-        except requests.ReadTimeout:
-            return PingResult(url, None, f"timed out after {self.timeout[1]:g} s waiting for the hub's answer")
-        except requests.RequestException as e:
-            return PingResult(url, None, _reason(e))
+            except requests.ReadTimeout:
+                return PingResult(url, None, self._timed_out())
+            except requests.RequestException as e:
+                return PingResult(url, None, _reason(e))
         return PingResult(url, response.status_code, _error(response))
+
+    def _timed_out(self) -> str:
+        if not responses_begun():  # no answer begun: the TLS handshake timed out
+            return "TLS handshake timed out"
+        return f"timed out after {self.timeout[1]:g} s waiting for the hub's answer"
 
     def _log(self, results: Sequence[PingResult], ms: int) -> None:
         sent = sum(r.verdict == "sent" for r in results)

@@ -13,6 +13,10 @@ past its deadline, and no thread is needed to enforce it.
     with within(Deadline.start(20)):          # this thread's requests in the block
         session.get(url, timeout=(10, 20))    # -> requests.ReadTimeout at 20 s, whatever comes
 
+The TCP connect and the TLS handshake are bounded as a whole by the connect timeout
+(Python's socket timeout is the total for ``connect`` and for ``do_handshake``);
+callers give it ``min(connect timeout, what is left)``.
+
 Outside a ``within`` block the session behaves exactly like requests'. Header
 size and count stay bounded by http.client itself: a line of at most 64 KiB
 (``_MAXLINE``) and at most 100 header lines (``_MAXHEADERS``), for the final
@@ -55,18 +59,32 @@ class Deadline:
         return int((time.monotonic() - self.started) * 1000)
 
 
-# Per thread (each thread has its own context): the deadline of the request being made.
-_CURRENT: ContextVar[Deadline | None] = ContextVar("topicwire_http_deadline", default=None)
+@dataclass
+class _Scope:
+    deadline: Deadline
+    # Responses begun: the request was sent and its status line is awaited. A read
+    # timeout before that was the TLS handshake's (urllib3 reports both alike).
+    responses: int = 0
+
+
+# Per thread (each thread has its own context): the scope of the request being made.
+_CURRENT: ContextVar[_Scope | None] = ContextVar("topicwire_http_deadline", default=None)
 
 
 @contextmanager
 def within(deadline: Deadline) -> Iterator[Deadline]:
     """Responses read by this thread inside the block end by ``deadline``."""
-    token = _CURRENT.set(deadline)
+    token = _CURRENT.set(_Scope(deadline))
     try:
         yield deadline
     finally:
         _CURRENT.reset(token)
+
+
+def responses_begun() -> int:
+    """How many responses this thread began reading inside the current ``within`` block."""
+    scope = _CURRENT.get()
+    return 0 if scope is None else scope.responses
 
 
 class DeadlineReader(io.RawIOBase):
@@ -125,8 +143,11 @@ class _DeadlineResponses:
 
     @property
     def response_class(self) -> Callable[..., http.client.HTTPResponse]:
-        deadline = _CURRENT.get()
-        return http.client.HTTPResponse if deadline is None else _response_factory(deadline)
+        scope = _CURRENT.get()
+        if scope is None:
+            return http.client.HTTPResponse
+        scope.responses += 1
+        return _response_factory(scope.deadline)
 
 
 # http.client types response_class as a class; a property returning a factory is what it

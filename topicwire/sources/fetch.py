@@ -29,7 +29,7 @@ import requests
 import urllib3.exceptions
 
 from topicwire.errors import FetchError, TargetError
-from topicwire.sources.deadline import Deadline, deadline_session, within
+from topicwire.sources.deadline import Deadline, deadline_session, responses_begun, within
 from topicwire.types import FetchResult
 
 DEFAULT_ACCEPT = (
@@ -137,6 +137,7 @@ class Fetcher:
         if remaining <= 0:
             raise FetchError(url, f"timed out after {self.timeout:g} s")
         # The read timeout is only a backstop: deadline.py gives each recv what is left.
+        begun = responses_begun()
         try:
             return self._session.get(
                 hop,
@@ -146,6 +147,8 @@ class Fetcher:
                 timeout=(min(self.connect_timeout, remaining), remaining),
             )
         except requests.ReadTimeout as e:
+            if responses_begun() == begun:  # no response begun: the TLS handshake timed out
+                raise FetchError(url, f"TLS handshake with {urlsplit(hop).hostname} timed out") from e
             raise FetchError(url, f"timed out after {self.timeout:g} s waiting for the response headers") from e
         except requests.RequestException as e:
             raise fetch_error(url, e, hop) from e
