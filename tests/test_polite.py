@@ -470,3 +470,30 @@ def test_unreachable_robots_names_why(quick: PoliteFetcher) -> None:
         "robots.txt unreachable (connection refused by 127.0.0.1): disallowed for now (RFC 9309 2.3.1.4)"
     )
     assert not isinstance(error, TargetError)  # the host may come back: RFC 9309's disallow-for-now
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://[::1/a.html", "invalid URL 'http://[::1/a.html': Invalid IPv6 URL"),
+        ("http:///a.html", "invalid URL 'http:///a.html': no host"),
+        ("http://example.org:99999/a.html", "invalid URL 'http://example.org:99999/a.html': Port out of range 0-65535"),
+        ("javascript:alert(1)", "unsupported URL scheme 'javascript' (only http, https)"),
+    ],
+    ids=["ipv6", "no-host", "port", "scheme"],
+)
+def test_an_unfetchable_page_url_is_named_before_robots(quick: PoliteFetcher, url: str, message: str) -> None:
+    # Was a ValueError from robots.txt's origin() (a crash), or "invalid URL 'http:///robots.txt'".
+    error = fetch_error(lambda: quick.get(url, purpose="page"))
+    assert isinstance(error, TargetError) and error.message == message and error.url == url
+
+
+def test_robots_redirected_elsewhere_is_not_the_page_error(fixture_server: FixtureServer, quick: PoliteFetcher) -> None:
+    # A failure on another origin's hop says nothing about the page's own host.
+    fixture_server.redirect("/robots.txt", "ftp://example.org/robots.txt")
+    fixture_server.route("/a.html", body="text")
+    error = fetch_error(lambda: quick.get(fixture_server.url + "/a.html", purpose="page"))
+    assert not isinstance(error, TargetError)
+    unsupported = "unsupported URL scheme 'ftp' (only http, https)"
+    assert error.message == f"robots.txt unreachable ({unsupported}): disallowed for now (RFC 9309 2.3.1.4)"
+    assert paths(fixture_server) == ["/robots.txt"]

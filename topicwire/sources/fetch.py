@@ -100,8 +100,7 @@ class Fetcher:
         hop, seen = url, {url}
         moved: str | None = None  # where an unbroken chain of 301/308 from ``url`` leads
         for _ in range(self.max_redirects + 1):
-            self._check_target(url, hop)
-            response = self._send(url, hop, headers, deadline)
+            response = self._request(url, hop, headers, deadline)
             location = redirect_location(hop, response)
             if location is None:
                 result = self._finish(url, hop, response, deadline, etag, last_modified)
@@ -115,20 +114,22 @@ class Fetcher:
             hop = location
         raise FetchError(url, f"more than {self.max_redirects} redirects")
 
-    def _check_target(self, url: str, hop: str) -> None:
+    def _request(self, url: str, hop: str, headers: dict[str, str], deadline: Deadline) -> requests.Response:
         try:
-            parts = urlsplit(hop)
-            host, port = parts.hostname, parts.port
-        except ValueError as e:
-            raise TargetError(url, f"invalid URL {hop!r}: {e}") from e
-        if parts.scheme not in ("http", "https"):
-            raise TargetError(url, f"unsupported URL scheme {parts.scheme!r} (only http, https)")
-        if not host:
-            raise TargetError(url, f"invalid URL {hop!r}: no host")
+            self._check_target(url, hop)
+            return self._send(url, hop, headers, deadline)
+        except TargetError as e:
+            if same_origin(url, hop):
+                raise
+            # A redirect elsewhere says nothing about ``url``'s own host (robots.txt
+            # must not take it for one: see TargetError).
+            raise FetchError(url, e.message) from e
+
+    def _check_target(self, url: str, hop: str) -> None:
+        host, port = check_url(url, hop)
         if self.allow_private_addresses:
             return
-        default_port = 443 if parts.scheme == "https" else 80
-        for address in resolve(url, host, port or default_port):
+        for address in resolve(url, host, port):
             if not is_public_address(address):
                 raise TargetError(url, f"refused private address {address} ({PRIVATE_HINT})")
 
@@ -219,6 +220,32 @@ class Fetcher:
             raise
         response.raw.release_conn()  # body complete: the connection may be reused
         return bytes(body)
+
+
+def check_url(url: str, hop: str | None = None) -> tuple[str, int]:
+    """(host, port) of ``hop`` (default: ``url``); TargetError naming ``url`` when it is no
+    http(s) URL with a host and a valid port. Pure: resolves nothing."""
+    hop = url if hop is None else hop
+    try:
+        parts = urlsplit(hop)
+        host, port = parts.hostname, parts.port
+    except ValueError as e:
+        raise TargetError(url, f"invalid URL {hop!r}: {e}") from e
+    if parts.scheme not in ("http", "https"):
+        raise TargetError(url, f"unsupported URL scheme {parts.scheme!r} (only http, https)")
+    if not host:
+        raise TargetError(url, f"invalid URL {hop!r}: no host")
+    return host, port or (443 if parts.scheme == "https" else 80)
+
+
+def same_origin(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    try:
+        pa, pb = urlsplit(a), urlsplit(b)
+    except ValueError:
+        return False
+    return (pa.scheme.lower(), pa.netloc.lower()) == (pb.scheme.lower(), pb.netloc.lower())
 
 
 def request_headers(etag: str | None, last_modified: str | None, accept: str | None) -> dict[str, str]:

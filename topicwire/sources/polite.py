@@ -1,6 +1,7 @@
 """Every request to a host — feed poll, listing page, article, robots.txt — on one budget.
 
     PoliteFetcher.get(url, purpose)
+    | not an http(s) URL with a host?              -> TargetError, nothing sent
     | URL or host deferred by a Retry-After?       -> Throttled, nothing sent
     | purpose "page": robots.txt disallows the URL? -> FetchError, nothing sent, naming
     |                 why: its rules, or robots.txt unreachable (and why); a robots.txt
@@ -20,7 +21,7 @@ import math
 from typing import Literal
 
 from topicwire.errors import FetchError
-from topicwire.sources.fetch import HttpGetter
+from topicwire.sources.fetch import HttpGetter, check_url
 from topicwire.sources.hosts import HostLimiter, Throttled, host_key
 from topicwire.sources.robots import ROBOTS_ACCEPT, RobotsCache
 from topicwire.types import FetchResult
@@ -61,6 +62,9 @@ class PoliteFetcher:
         purpose: Purpose = "feed",
     ) -> FetchResult:
         """Fetcher.get, politely; raises FetchError (Throttled when nothing was sent)."""
+        # A URL that cannot be fetched at all is its own error, before robots.txt
+        # (whose URL is built from it) or the host limiter (keyed by its host) see it.
+        check_url(url)
         self._check_deferred(url)
         if purpose == "page" and self.robots is not None:
             self._check_robots(url, self.robots)
