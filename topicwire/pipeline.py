@@ -30,7 +30,7 @@ from topicwire import log
 from topicwire.config import Config, SourceConfig
 from topicwire.daemon.policy import adaptive_interval, freshness_floor, next_due
 from topicwire.dedup.desk import Keyed, StoryDesk
-from topicwire.errors import FetchError, SourceError
+from topicwire.errors import FetchError, ParseError, SourceError
 from topicwire.extract.article import extract_article
 from topicwire.extract.build import build_article
 from topicwire.extract.charset import decode_html
@@ -51,7 +51,7 @@ from topicwire.sources.hosts import HostLimiter, Throttled
 from topicwire.sources.page import parse_page
 from topicwire.sources.polite import PoliteFetcher, Purpose
 from topicwire.sources.robots import RobotsCache
-from topicwire.sources.sniff import sniff_kind
+from topicwire.sources.sniff import html_instead_of_feed, sniff_kind
 from topicwire.store import Store
 from topicwire.topics.rules import TopicRules
 from topicwire.types import (
@@ -275,7 +275,7 @@ class Pipeline:
     def parse(self, source: SourceConfig, result: FetchResult) -> ParsedSource:
         kind = source.kind if source.kind != "auto" else sniff_kind(result)
         if kind == "feed":
-            return parse_feed(result, source.name)
+            return _parse_declared_feed(result, source.name)
         html = decode_html(result.content, result.charset)
         return parse_page(html, result.url, source.name, source.link_selector or None)
 
@@ -477,6 +477,20 @@ def apply_template(article: Article, template: Template) -> tuple[Article, Templ
     provenance = tuple((k, f"{v}+template" if k == "text" else v) for k, v in article.provenance)
     stripped = replace(article, text=text, html=paragraphs_to_html(kept), summary=summarize(text), method=method)
     return replace(stripped, provenance=provenance), template
+
+
+def _parse_declared_feed(result: FetchResult, source: str) -> ParsedSource:
+    """parse_feed, but an HTML page is an error naming it, not an empty feed. Only when
+    nothing was salvaged: a feed behind a PHP warning's ``<br />`` still sniffs as HTML."""
+    try:
+        parsed = parse_feed(result, source)
+    except ParseError as e:
+        if html := html_instead_of_feed(result):
+            raise ParseError(result.url, html) from e
+        raise
+    if not parsed.items and (html := html_instead_of_feed(result)):
+        raise ParseError(result.url, html)
+    return parsed
 
 
 def _fallback(item: RawItem, now: datetime, teaser: bool) -> Article:
