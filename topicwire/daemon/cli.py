@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 the work failed (``once``: every source failed;
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -255,15 +256,51 @@ def cmd_explain(config: Config, topic: str, article: str) -> int:
 
 
 def cmd_backup(config: Config, path: Path) -> int:
-    """Copy the store to PATH with SQLite's backup API; safe while `run` is writing."""
+    """Copy the store to PATH with SQLite's backup API; safe while `run` is writing.
+    A missing folder is created (and said so); PATH must not be the store or one of its files."""
+    missing = check_backup_target(config.store_path, path)
     store = Store.open(config.store_path, utc_now())
     try:
         store.backup(path)
         count = store.article_count()
     finally:
         store.close()
+    if missing is not None:
+        print(f"created folder {missing}")
     print(f"backed up {config.store_path} ({count} articles) to {path}")
     return 0
+
+
+# The files SQLite and the daemon keep beside the store: replacing any of them under a
+# running daemon leaves it writing to a deleted inode (issue 14: its polls were lost).
+STORE_FILES = ("", "-wal", "-shm", "-journal", ".lock")
+
+
+def check_backup_target(store_path: Path, target: Path) -> Path | None:
+    """Refuse (ConfigError, exit 2) a backup target that is the store or one of its files,
+    by real path (symlinks, '..', hard links), or that cannot be a file (a folder, or a path
+    through a regular file). Return the target's folder if it has to be created, else None."""
+    store_files = [store_path.with_name(store_path.name + suffix) for suffix in STORE_FILES]
+    # The rename replaces a symlink itself, the path it points to is what a user meant: check both.
+    candidates = {target.resolve(), target.parent.resolve() / target.name}
+    for store_file in store_files:
+        if store_file.resolve() in candidates or _same_file(store_file, target):
+            raise ConfigError(f"backup: {target} is the live store's file {store_file}; choose another path")
+    if target.is_dir():
+        raise ConfigError(f"backup: {target} is a folder; give a file name in it")
+    for folder in target.absolute().parents:  # nearest first
+        if folder.is_dir():
+            return None if folder == target.absolute().parent else target.parent
+        if folder.exists() or folder.is_symlink():  # a file, or a dangling link, on the way
+            raise ConfigError(f"backup: {target}: {folder} is not a folder")
+    return None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # either does not exist
+        return False
 
 
 def cmd_discover(config: Config, url: str) -> int:

@@ -13,7 +13,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -114,7 +114,8 @@ class Store:
                 copy.close()
             os.replace(temp, target)
         except (OSError, sqlite3.Error, StoreError) as e:
-            temp.unlink(missing_ok=True)
+            with suppress(OSError):  # the temp file may never have been made (no folder to make it in)
+                temp.unlink(missing_ok=True)
             raise StoreError(f"backup to {target} failed: {e}") from e
 
     @contextmanager
