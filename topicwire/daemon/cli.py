@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from topicwire import __version__, log
 from topicwire.config import Config, default_config_path, load_config
@@ -31,8 +32,26 @@ from topicwire.topics.query import compile_query
 from topicwire.topics.rules import TopicRules
 from topicwire.types import MatchDoc, PollOutcome
 
+# A reader that closed the pipe early (`topicwire stats | head -1`) ends the command the way
+# SIGPIPE ends a C program, 128 + 13, and not with a traceback (issue 14).
+EXIT_CLOSED_PIPE = 141
+
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        if sys.stdout is not None:  # None when started with stdout closed (`>&-`)
+            sys.stdout.flush()  # a closed pipe shows here, where it can be caught, not at exit
+        return code
+    except BrokenPipeError:
+        # Python's documented recipe: point stdout at devnull so the interpreter's own final
+        # flush does not fail again with "Exception ignored ... BrokenPipeError".
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_CLOSED_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     log.setup(args.log_level, args.log_format)
     path = args.config or default_config_path()
@@ -68,21 +87,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="topicwire", description="Fetch news, deduplicate, publish topic feeds.")
-    p.add_argument(
-        "-c",
-        "--config",
-        type=Path,
-        help="config file (default: ./config.toml, then $TOPICWIRE_CONFIG)",
-    )
-    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
-    p.add_argument(
-        "--log-format",
-        default="text",
-        choices=["text", "json"],
-        help="key=value lines or JSON lines",
-    )
+    _global_options(p, defaults={"config": None, "log_level": "info", "log_format": "text"})
     p.add_argument("--version", action="version", version=f"topicwire {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # Every command takes the global options too (`topicwire once -c FILE`); SUPPRESS keeps
+    # a value given before the command when none is given after it.
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, defaults=dict.fromkeys(("config", "log_level", "log_format"), argparse.SUPPRESS))
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_parser_with(common))
     for name, func, help_text in (
         ("check", cmd_check, "validate the config and every topic query"),
         ("once", cmd_once, "poll every source once, store, regenerate every feed"),
@@ -115,6 +126,30 @@ def _parser() -> argparse.ArgumentParser:
     backup.add_argument("path", type=Path, help="file to write (replaced atomically)")
     backup.set_defaults(func=cmd_backup)
     return p
+
+
+def _global_options(p: argparse.ArgumentParser, defaults: dict[str, Any]) -> None:
+    p.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=defaults["config"],
+        help="config file (default: ./config.toml, then $TOPICWIRE_CONFIG)",
+    )
+    levels = ["debug", "info", "warning", "error"]
+    p.add_argument("--log-level", default=defaults["log_level"], choices=levels)
+    formats = ["text", "json"]
+    p.add_argument("--log-format", default=defaults["log_format"], choices=formats, help="key=value or JSON lines")
+
+
+def _parser_with(common: argparse.ArgumentParser) -> type[argparse.ArgumentParser]:
+    """A parser class whose instances (the commands) inherit ``common``'s options."""
+
+    class CommandParser(argparse.ArgumentParser):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(parents=[common], **kwargs)
+
+    return CommandParser
 
 
 def cmd_check(config: Config) -> int:
