@@ -72,6 +72,15 @@ class Store:
             self._writes.settle(force=True)
             yield self
 
+    def created(self) -> datetime:
+        """When the store was made (its first migration): stable for its whole life."""
+        with self._lock:
+            row = self._db.execute("SELECT applied FROM schema_version ORDER BY version LIMIT 1").fetchone()
+        created = from_iso(row[0] if row else None)
+        if created is None:
+            raise StoreError(f"store {self.path} has no schema_version rows")
+        return created
+
     def size_bytes(self) -> int:
         """The database with its WAL and shared-memory files, as on disk."""
         files = self.path.parent.glob(self.path.name + "*")
