@@ -170,7 +170,8 @@ def test_every_optional_field_renders_valid(tmp_path: Path) -> None:
                 paths.append(folder / f"{doc.name}.{ext}")
                 paths[-1].write_bytes(render(doc, hub))
     (tmp_path / "index.opml").write_bytes(render_opml((full, empty), "Wire & Co"))
-    paths.append(tmp_path / "index.opml")
+    (tmp_path / "none.opml").write_bytes(render_opml((), "No topics yet"))
+    paths += [tmp_path / "index.opml", tmp_path / "none.opml"]
     for half in (paths[:4], paths[4:]):
         assert validate(half) == {p.name: ([], []) for p in half}
 

@@ -355,5 +355,9 @@ def render_opml(docs: Sequence[FeedDoc], title: str) -> bytes:
     ET.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
     body = ET.SubElement(root, "body")
     body.extend(_outline(doc) for doc in docs)
+    if not docs:
+        # "A <body> contains one or more <outline> elements" (OPML 2.0; W3C: "Missing body
+        # element: outline"). Without xmlUrl, readers import no subscription from it.
+        ET.SubElement(body, "outline", {"text": "no topics configured"})
     ET.indent(root)
     return ET.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
