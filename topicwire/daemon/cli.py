@@ -65,8 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         # Python's documented recipe: point stdout at devnull so the interpreter's own final
         # flush does not fail again with "Exception ignored ... BrokenPipeError".
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        with suppress(OSError, AttributeError, ValueError):  # stdout None or closed: nothing to flush
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_CLOSED_PIPE
 
 
