@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from cssselect import GenericTranslator, SelectorError
 
 from topicwire.errors import ConfigError, QueryError
+from topicwire.topics.match import unknown_values
 from topicwire.topics.query import Query, compile_query
 from topicwire.topics.rules import TopicRule
 
@@ -440,6 +441,8 @@ class _Validator:
                         name,
                         f"is not a configured source (known: {', '.join(sorted(source_names))})",
                     )
+            for key, compiled in (("query", query), ("exclude", exclude)):
+                self.known_sources(f"{where}.{key}", compiled, source_names)
             languages = tuple(
                 x.lower().replace("_", "-") for x in self.names(f"{where}.languages", t["languages"] or [])
             )
@@ -455,6 +458,12 @@ class _Validator:
         except QueryError as e:
             self.problems.append(f"{where}: {e}")
             return None
+
+    def known_sources(self, where: str, query: Query | None, source_names: set[str]) -> None:
+        """``source:gamma`` with no source gamma is the typo ``sources = ["gamma"]`` is refused for."""
+        for value in unknown_values(query, "source", source_names) if query else ():
+            known = ", ".join(sorted(source_names)) or "none"
+            self.fail(where, f"source:{value}", f"names no configured source (known: {known})")
 
     def names(self, where: str, values: list[Any]) -> tuple[str, ...]:
         if not all(isinstance(v, str) and v for v in values):

@@ -125,7 +125,7 @@ class Pipeline:
         self.metrics: Metrics | None = None  # set by the daemon; `once` keeps none
         self.render_cache = EntryCache()  # entries rendered once while they stay in a feed
         self.placer = Placer(StoryDesk(config.dedup.similarity, timedelta(seconds=config.dedup.window)), config)
-        self.docs = FeedDocs(store, config.base_url, config.max_items)
+        self.docs = FeedDocs(store, config.base_url, config.max_items, config.title)
         self.websub = pinger_for(config)  # None unless output.websub_hub is set
         self._shown: tuple[FeedDoc, ...] | None = None  # the topics as last published, for index.html
         self._status_lock = threading.Lock()

@@ -253,6 +253,7 @@ class FeedDoc:
     base_url: str  # "http://127.0.0.1:8080/" (ends with "/")
     updated: datetime
     entries: tuple[FeedEntry, ...] = field(default_factory=tuple)
+    publisher: str = "topicwire"  # output.title: the Atom feed's author, for entries that name none
 
     def url(self, ext: str) -> str:
         return f"{self.base_url}{self.name}.{ext}"

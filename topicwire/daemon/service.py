@@ -161,6 +161,8 @@ class Daemon:
         self.pipeline.stopping.set()  # running polls save what they have; bounded by fetch.timeout
         self.scheduler.stop(wait=True)
         self.publish()
+        if self.pipeline.websub is not None:
+            self.pipeline.websub.wait()  # its requests are bounded by fetch's timeouts; console() will not wait
         self.server.stop()
         self.pipeline.fetcher.close()
         self.store.close()
