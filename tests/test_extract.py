@@ -873,3 +873,29 @@ def test_summarize_hard_cuts_one_long_word() -> None:
 )
 def test_decode_html(body: bytes, http_charset: str | None, expected: str) -> None:
     assert decode_html(body, http_charset) == expected
+
+
+@pytest.mark.parametrize(
+    ("byline", "author"),
+    [
+        ("By Anna Petrova · 01 December 2026 13:00 UTC", "Anna Petrova"),
+        ("Updated 3 hours ago", None),
+        ("01 December 2026", None),
+        ("12:30", None),
+        ("Posted Tuesday", None),
+        ("By Anna Petrova and John Smith | Reuters", "Anna Petrova and John Smith"),
+        ("Dezember 10 · von freeman1984 · in Uncategorized", "freeman1984"),
+        ("oe24.at", "oe24.at"),
+        ("Text und Interview: Harald Willenbrock", "Text und Interview: Harald Willenbrock"),
+        ("Автор: Иван Петров — 12.11.2026", "Иван Петров"),
+        ("Von Max Mustermann, dpa", "Max Mustermann, dpa"),
+        ("May Smith", "May Smith"),
+    ],
+    ids=str,
+)
+def test_authors_are_names(byline: str, author: str | None) -> None:
+    """Issue 17: with no author declared, a byline's date, time or status never becomes the author."""
+    html = f'<html><body><article><h1>Talks go on</h1><p class="byline">{byline}</p>{LONG_PARAGRAPHS}</article></body></html>'
+    assert extract_article(html, f"{BASE}/news/talks.html").author == author
+    meta = f'<html><head><meta name="author" content="{byline}"></head><body>{LONG_PARAGRAPHS}</body></html>'
+    assert extract_article(meta, f"{BASE}/news/talks.html").author == author

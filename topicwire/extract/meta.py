@@ -19,6 +19,7 @@ as publication days.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -58,7 +59,30 @@ AUTHOR_KEYS = ("author", "article:author", "dc.creator", "dcterms.creator", "sai
 TITLE_KEYS = ("og:title", "twitter:title")
 _LD_ARTICLE = re.compile(r"(?:Article|BlogPosting|Report)$")
 _LD_MAX_CHARS = 200_000  # a JSON-LD block larger than this is a data dump, not page metadata
-_BYLINE_PREFIX = re.compile(r"^(?:by|von|par|por|di|door|av|от)\s+", re.IGNORECASE)
+_BYLINE_PREFIX = re.compile(
+    r"^(?:(?:(?:written|posted|published|reporting|edited)\s+by|by|von|par|por|di|door|av|от|автор|author|autor"
+    r"|publié\s+par|eingestellt\s+von|geschrieben\s+von|veröffentlicht\s+von)(?:\s*:\s*|\s+|$)|text\s*:\s*)",
+    re.IGNORECASE,
+)
+# A byline line carries more than names (issue 17: "By Anna Petrova · 01 December 2026 13:00 UTC",
+# "Updated 3 hours ago"): it is cut into parts at these; a part ends before its first date or
+# time ("18.10.2019", "21,", "2:54pm") or status word below ("Published", "Updated", "ago"),
+# less a trailing month name or preposition ("Poppy Reid Feb 21", "lupa am 26/10/13").
+# Outlet names with digits stay names: "oe24.at", "TAG24", "24horas.cl".
+_BYLINE_PARTS = re.compile(r"\s*(?:[|·•–—]|\s-\s|\n)\s*")
+_DATE_TOKEN = re.compile(r"^\d[\d./:-]*(?:st|nd|rd|th|am|pm|h|uhr)?[,.]?$", re.IGNORECASE)
+_NOT_NAME_WORDS = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday montag dienstag mittwoch
+    donnerstag freitag samstag sonntag today yesterday ago updated update published posted
+    modified last edited edit follow minute minutes min hour hours day days week weeks month
+    months year years read utc gmt comment comments share veröffentlicht aktualisiert publié
+    publicado опубликовано обновлено e-mail email kontakt contact""".split()
+)
+_TRAILING = frozenset(
+    """on am at le el il в jan feb mar apr may jun jul aug sep sept oct nov dec january february
+    march april june july august september october november december""".split()
+)
+_MAX_NAME_WORDS = 6  # of one name; "Anna Petrova" and "Maria de los Angeles Ruiz" fit
 _MAX_AUTHOR_CHARS = 120  # longer is a bio paragraph, not a byline
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—·•-]\s+")  # not ":", headlines use it
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?=$|[-_])")
@@ -270,15 +294,57 @@ def _byline(tree: lxml.html.HtmlElement) -> Found | None:
     for element in _BYLINE(tree)[:5]:
         if any(a.tag in ("time", "figure") or "comment" in (a.get("class") or "") for a in element.iterancestors()):
             continue
-        if author := _author_name("".join(element.itertext())):
-            return author, "byline"
+        text = "".join(element.itertext())
+        if _BYLINE_PREFIX.sub("", text.strip()):  # the first byline with more than "By" decides
+            author = _author_name(text)
+            return (author, "byline") if author else None
     return None
 
 
 def _author_name(value: str) -> str | None:
-    author = _BYLINE_PREFIX.sub("", normalize_text(value))
-    # article:author is often a profile URL; a long text is a bio, not a name.
-    return author if author and "://" not in author and len(author) <= _MAX_AUTHOR_CHARS else None
+    """The names in a byline or an author field, or None: authors are names (issue 17).
+
+    article:author is often a profile URL; a long text is a bio; a date, a time or
+    "Updated 3 hours ago" beside the name is dropped, and alone is no author. Where a
+    part says "By ...", only such parts name the authors ("von X · in Uncategorized")."""
+    text = value.strip()
+    if "://" in text or len(text) > _MAX_AUTHOR_CHARS:
+        return None
+    parts = [normalize_text(part) for part in _BYLINE_PARTS.split(html.unescape(text))]
+    marked = [i for i, part in enumerate(parts) if _BYLINE_PREFIX.match(part)]
+    if marked:  # a bare "By" stands before its name: "By\nCelia Parbey"
+        bare = {i + 1 for i in marked if not _BYLINE_PREFIX.sub("", parts[i])}
+        parts = [part for i, part in enumerate(parts) if i in marked or i in bare]
+    names = [_before_date(_BYLINE_PREFIX.sub("", part)) for part in parts]
+    return ", ".join(dict.fromkeys(name for name in names if _is_name(name))) or None
+
+
+def _before_date(part: str) -> str:
+    words = part.split()
+    cut = next((i for i, w in enumerate(words) if _DATE_TOKEN.match(w) or _status_word(w)), len(words))
+    while cut and words[cut - 1].casefold().strip(".,") in _TRAILING and cut < len(words):
+        cut -= 1
+    return " ".join(words[:cut]).rstrip(" ,;:")
+
+
+def _status_word(word: str) -> bool:
+    return word.strip(".,:;'’()").casefold() in _NOT_NAME_WORDS
+
+
+def _is_name(text: str) -> bool:
+    """Each comma-separated part a few words of letters, none of them a date or status word."""
+    parts = [p.strip() for p in re.split(r",|\s+(?:and|und|et|и)\s+", text)]
+    return all(p and _one_name(p) for p in parts)
+
+
+def _one_name(text: str) -> bool:
+    words = [w.strip(".'’()").casefold() for w in text.split()]
+    return (
+        0 < len(words) <= _MAX_NAME_WORDS
+        and any(c.isalpha() for c in text)
+        and not _NOT_NAME_WORDS.intersection(words)
+        and not all(w in _TRAILING for w in words)
+    )
 
 
 def _date(
