@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 
 from topicwire import log
 from topicwire.config import Config, SourceConfig
-from topicwire.daemon.policy import adaptive_interval, freshness_floor, next_due
+from topicwire.daemon.policy import MAX_DELAY, adaptive_interval, freshness_floor, next_due
 from topicwire.dedup.desk import Keyed, StoryDesk
 from topicwire.errors import FetchError, SourceError
 from topicwire.extract.article import extract_article
@@ -193,7 +193,9 @@ class Pipeline:
             # Our own politeness held the request back; the server said nothing, so it is no failure.
             wait = e.retry_after or source.interval
             log.event("source.deferred", source=source.name, error=str(e), ms=_ms(started))
-            return PollOutcome(source.name, "deferred", error=str(e), next_due=now + timedelta(seconds=wait))
+            return PollOutcome(
+                source.name, "deferred", error=str(e), next_due=now + timedelta(seconds=min(wait, MAX_DELAY))
+            )
         status_code = e.status if isinstance(e, FetchError) else None
         retry_after = e.retry_after if isinstance(e, FetchError) else None
         gone = status_code == 410  # RFC 9110 15.5.11: permanent; stop asking
@@ -216,7 +218,7 @@ class Pipeline:
             ms=_ms(started),
             next_due=due,
             http_status=status_code,
-            retry_until=now + timedelta(seconds=retry_after) if retry_after else None,
+            retry_until=now + timedelta(seconds=min(retry_after, MAX_DELAY)) if retry_after else None,
         )
         with self.store.transaction():
             self.store.record_poll(outcome, now)

@@ -100,8 +100,17 @@ def plain_text(value: object, limit: int = MAX_TITLE_CHARS) -> str:
     return text[:limit].rstrip()
 
 
+# "Jane Doe <jane@example.org>": the address in angle brackets is no tag.
+_BRACKETED_ADDRESS = re.compile(r"<\s*([^<>\s@]+@[^<>\s@]+)\s*>")
+
+
 def plain_name(value: object) -> str | None:
-    """An author or category: ``plain_text`` at MAX_NAME_CHARS; None when nothing is left."""
+    """An author or category: ``plain_text`` at MAX_NAME_CHARS; None when nothing is left.
+
+    An e-mail address in angle brackets is kept, in parentheses (RSS's own form).
+    """
+    if isinstance(value, str) and "@" in value:
+        value = _BRACKETED_ADDRESS.sub(r"(\1)", value)
     return plain_text(value, MAX_NAME_CHARS) or None
 
 

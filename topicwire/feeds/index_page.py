@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 from topicwire.types import FeedDoc, FeedEntry, SourceState
+from topicwire.values import plain_text
 
 LATEST = 10  # entries shown per topic
 FAILING_AFTER = 3  # default of fetch.failing_after
@@ -66,7 +67,7 @@ def latest(entries: Sequence[FeedEntry], count: int = LATEST) -> tuple[FeedEntry
 
 
 def _entry_row(entry: FeedEntry) -> str:
-    title = _text(_ILLEGAL.sub("", entry.title).strip() or UNTITLED)
+    title = _text(plain_text(entry.title) or UNTITLED)  # markup removed, not shown as text (issue 13)
     href = _safe_href(entry.link)
     linked = f'<a href="{_text(href)}">{title}</a>' if href else title
     source = f' <span class="meta">· {_text(entry.source)}</span>' if entry.source else ""

@@ -309,20 +309,27 @@ def status_error(url: str, response: requests.Response) -> FetchError:
     )
 
 
+# The longest pause a Retry-After can ask for: a server asking for more is misconfigured
+# (or the date is garbage), and 10**30 seconds once overflowed datetime arithmetic and
+# ended the run (issue 13). The scheduler's own limit on any delay (policy.MAX_DELAY).
+MAX_RETRY_AFTER = 30 * 86400.0
+
+
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """RFC 9110 10.2.3: delay-seconds or an HTTP-date; None when absent or unreadable."""
+    """RFC 9110 10.2.3: delay-seconds or an HTTP-date, at most MAX_RETRY_AFTER;
+    None when absent or unreadable (a negative number is unreadable)."""
     if not value or not value.strip():
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():  # "²".isdigit() is true too
+        return min(float(value), MAX_RETRY_AFTER)  # float("9" * 400) is inf: min() bounds it
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is None:  # "-0000" parses naive; HTTP-dates are GMT anyway
+            when = when.replace(tzinfo=UTC)
+        return min(max(0.0, (when - now).total_seconds()), MAX_RETRY_AFTER)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:  # "-0000" parses naive; HTTP-dates are GMT anyway
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
 
 
 def parse_content_type(value: str) -> tuple[str, str | None]:
