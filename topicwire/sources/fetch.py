@@ -180,8 +180,8 @@ class Fetcher:
                 requested_url=url,
                 url=final_url,
                 status=304,
-                etag=response.headers.get("ETag") or etag,
-                last_modified=response.headers.get("Last-Modified") or last_modified,
+                etag=validator(response.headers.get("ETag")) or etag,
+                last_modified=validator(response.headers.get("Last-Modified")) or last_modified,
                 elapsed_ms=deadline.elapsed_ms(),
                 headers=lowered_headers(response),
             )
@@ -194,8 +194,8 @@ class Fetcher:
             content=content,
             content_type=media_type,
             charset=charset,
-            etag=response.headers.get("ETag"),
-            last_modified=response.headers.get("Last-Modified"),
+            etag=validator(response.headers.get("ETag")),
+            last_modified=validator(response.headers.get("Last-Modified")),
             elapsed_ms=deadline.elapsed_ms(),
             headers=lowered_headers(response),
         )
@@ -224,6 +224,23 @@ class Fetcher:
             raise
         response.raw.release_conn()  # body complete: the connection may be reused
         return bytes(body)
+
+
+# ETag and Last-Modified are stored and sent back in If-None-Match / If-Modified-Since on
+# every later poll: one with CR/LF would be refused by requests (ValueError), and control
+# characters or a 60 KB value make servers answer 400 to every poll (issue 13). Real
+# validators are short and printable; anything else is dropped (an unconditional GET).
+MAX_VALIDATOR_CHARS = 1024
+
+
+def validator(value: str | None) -> str | None:
+    """An ETag or Last-Modified worth sending back; None for one with control characters or too long."""
+    if not value:
+        return None
+    value = value.strip()
+    if not value or len(value) > MAX_VALIDATOR_CHARS or not value.isprintable():
+        return None
+    return value
 
 
 def request_headers(etag: str | None, last_modified: str | None, accept: str | None) -> dict[str, str]:
