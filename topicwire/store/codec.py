@@ -42,6 +42,20 @@ def _log_unreadable(text: object) -> None:
         log.event("store.unreadable_date", logging.WARNING, value=shown, error="read as 1970-01-01T00:00:00+00:00")
 
 
+def text(value: object) -> str:
+    """A TEXT column as str whatever SQLite holds: it is dynamically typed, and a BLOB or a
+    number written by an older version or a bug once failed every start-up (issue 13)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return "" if value is None else str(value)
+
+
+def optional_text(value: object) -> str | None:
+    return None if value is None else text(value)
+
+
 def pairs_to_text(pairs: tuple[tuple[str, str], ...]) -> str:
     """Field provenance as a JSON object ("" when none)."""
     return json.dumps(dict(pairs), sort_keys=True) if pairs else ""
