@@ -19,6 +19,7 @@ from topicwire.feeds.api import _json
 from topicwire.feeds.render import render_atom, render_json, render_rss
 from topicwire.sources.feed import MAX_TTL_MINUTES, parse_feed, ttl_minutes
 from topicwire.sources.fetch import MAX_RETRY_AFTER, Fetcher, parse_retry_after, validator
+from topicwire.sources.page import parse_page
 from topicwire.sources.robots import MAX_CRAWL_DELAY, RobotsCache
 from topicwire.store.codec import EPOCH, from_iso
 from topicwire.types import Extracted, FeedDoc, FeedEntry, FetchResult, RawItem
@@ -286,3 +287,25 @@ def test_api_answers_whatever_the_store_holds() -> None:
         "summary": "\x00\ufffdx",
         "title": "a?b",
     }
+
+
+def test_listing_page_links_are_cleaned() -> None:
+    """Links on a listing page: a control character is encoded, a bad port or scheme drops the link."""
+    cards = "".join(
+        f'<article><h2><a href="{href}">Officials said the talks on item number {i} went well</a></h2>'
+        f"<p>{'Teaser words about the talks in Moscow. ' * 5}</p></article>"
+        for i, href in enumerate(
+            [
+                "/2024/05/01/talks-one\x01.html",
+                "/2024/05/01/talks-two.html",
+                "http://news.example:99999/2024/05/01/talks-three.html",
+                "javascript:alert(1)//2024/05/01/talks-four.html",
+                "/2024/05/01/talks-five.html",
+            ]
+        )
+    )
+    parsed = parse_page(f"<html><body><main>{cards}</main></body></html>", "http://news.example/", "s")
+    urls = [item.url for item in parsed.items]
+    assert len(urls) == 3 and any("talks-one" in u for u in urls)  # the parser drops the \x01 itself
+    assert all(u.startswith("http://news.example/2024/") and u.isprintable() for u in urls), urls
+    assert not any("99999" in u or "javascript" in u for u in urls)
