@@ -86,7 +86,7 @@ def split_author(author: str | None) -> tuple[str, str | None]:
 
 
 def _feed_title(doc: FeedDoc) -> str:
-    return _clean(doc.title).strip() or doc.name
+    return plain_text(doc.title) or doc.name
 
 
 def _title(entry: FeedEntry) -> str:
