@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from html.parser import HTMLParser
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -39,6 +40,9 @@ MIN_YEAR = 1800
 MAX_YEAR = 2200
 WEB_SCHEMES = frozenset({"http", "https"})
 _C0_AND_SPACE = "".join(map(chr, range(0x21)))
+# An absolute http(s) URL of printable ASCII with a plain host and a port under 10000:
+# web_url would return it unchanged, so it skips the work (render calls it for every entry).
+_PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]*[A-Za-z0-9](?::[0-9]{1,4})?(?:[/?#][!-~]*)?", re.ASCII)
 
 
 def xml_safe(text: str) -> str:
@@ -88,7 +92,22 @@ def plain_text(value: object, limit: int = MAX_TITLE_CHARS) -> str:
     """
     if not isinstance(value, str) or not value:
         return ""
-    text = xml_safe(value[: limit * 4])  # markup may shrink it; more is never a title
+    return _plain(value, limit)
+
+
+# The renderer asks for the same titles and names in three formats, publish after publish.
+@lru_cache(maxsize=8192)
+def _plain(value: str, limit: int) -> str:
+    text = value[: limit * 4]  # markup may shrink it; more is never a title
+    if not text.isprintable() or not text.isascii():
+        text = xml_safe(text)
+    if "&" in text or "<" in text:
+        text = _without_markup(text)
+    text = " ".join(text.split())
+    return text[:limit].rstrip()
+
+
+def _without_markup(text: str) -> str:
     if "&" in text or _TAG_START.search(text):
         text = _strip_markup(text)  # entities are decoded once: "&amp;amp;" is the text "&amp;"
     for _ in range(_PASSES - 1):
@@ -96,8 +115,7 @@ def plain_text(value: object, limit: int = MAX_TITLE_CHARS) -> str:
             break
         text = _strip_markup(text)
     text = _TAG_START.sub(lambda m: m.group(0)[1:], text)  # nested escapes: drop the bracket
-    text = " ".join(xml_safe(text).split())
-    return text[:limit].rstrip()
+    return xml_safe(text)  # "&#1;" decodes to a control character
 
 
 # "Jane Doe <jane@example.org>": the address in angle brackets is no tag.
@@ -124,6 +142,8 @@ def web_url(value: object, base: str | None = None) -> str:
     """
     if not isinstance(value, str):
         return ""
+    if base is None and len(value) <= MAX_URL_CHARS and _PLAIN_URL.fullmatch(value):
+        return value  # the common case: nothing to resolve, encode or refuse
     text = value.strip(_C0_AND_SPACE)
     text = re.sub("[\t\n\r]", "", text)
     if not text or len(text) > MAX_URL_CHARS:

@@ -155,8 +155,8 @@ def _rss_item(entry: FeedEntry) -> etree._Element:
     fe.load_extension("dc", atom=False, rss=True)
     fe.guid(_clean(entry.id), permalink=False)
     fe.title(_title(entry))
-    if _link(entry):
-        fe.link(href=_link(entry))
+    if link := _link(entry):
+        fe.link(href=link)
     fe.published(_utc(entry.published))
     fe.updated(_utc(entry.updated))
     if entry.summary:
@@ -174,16 +174,17 @@ def _atom_entry(entry: FeedEntry) -> etree._Element:
     fe = FeedgenEntry()
     fe.id(_clean(entry.id))
     fe.title(_title(entry))
-    if _link(entry):
+    link = _link(entry)
+    if link:
         # feedgen 1.0 drops rel/type on entry links; an Atom link without rel
         # *is* the alternate link (RFC 4287 4.2.7.2), so that is still right.
-        fe.link(href=_link(entry), rel="alternate", type="text/html")
+        fe.link(href=link, rel="alternate", type="text/html")
     fe.published(_utc(entry.published))
     fe.updated(_utc(entry.updated))
     if entry.summary:
         fe.summary(_clean(entry.summary))
     # An entry without an alternate link must have content (RFC 4287 4.1.1.1).
-    if entry.content_html or not _link(entry):
+    if entry.content_html or not link:
         fe.content(_clean(entry.content_html), type="html")
     for term in _categories(entry):
         fe.category(term=term)
@@ -291,10 +292,10 @@ def render_atom(doc: FeedDoc, hub: str = "", cache: EntryCache | None = None) ->
 
 def _json_item(entry: FeedEntry) -> dict[str, Any]:
     item: dict[str, Any] = {"id": _clean(entry.id)}
-    if _link(entry):
-        item["url"] = _link(entry)
-    if plain_text(entry.title):
-        item["title"] = plain_text(entry.title)
+    if link := _link(entry):
+        item["url"] = link
+    if title := plain_text(entry.title):
+        item["title"] = title
     # One of content_html / content_text must be present (JSON Feed 1.1, items).
     if entry.content_html:
         item["content_html"] = _clean(entry.content_html)
