@@ -315,3 +315,21 @@ def test_poisoned_store_row(tmp_path: Path) -> None:
         env={"PYTHONPATH": str(ROOT), "PATH": ""},
     )
     assert listing.returncode == 0 and "Traceback" not in listing.stderr
+
+
+def test_stored_far_deferral_from_an_older_version(tmp_path: Path) -> None:
+    """A retry_after / next_due of year 9999 in the store (written before Retry-After was bounded)
+    would defer the source forever: `once` and `run` poll it as overdue instead."""
+    with FixtureServer() as good:
+        good.serve_dir("/", SITE)
+        config = tmp_path / "config.toml"
+        text = config_text(good.url, {"stuck": good.url + "/feeds/atom.xml"})
+        config.write_text(text + '[server]\nlisten = "127.0.0.1:0"\n', encoding="utf-8")
+        for command in ("once", "once", "run"):
+            if (tmp_path / "var" / "store.sqlite3").exists():
+                with sqlite3.connect(tmp_path / "var" / "store.sqlite3") as db:
+                    far = "9999-12-31T23:59:59+00:00"
+                    db.execute("UPDATE sources SET retry_after = ?, next_due = ? WHERE name = 'stuck'", (far, far))
+            code, log = publish_only(tmp_path, config, command)
+            assert code == 0 and "Traceback" not in log, log[-3000:]
+            assert "event=source.updated source=stuck" in log, (command, log[-3000:])

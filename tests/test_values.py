@@ -13,7 +13,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fixture_server import FixtureServer
 
+from topicwire.config import SourceConfig
 from topicwire.daemon.policy import MAX_FLOOR, freshness_floor
+from topicwire.daemon.scheduler import first_runs
 from topicwire.extract.build import build_article
 from topicwire.feeds.api import _json
 from topicwire.feeds.render import render_atom, render_json, render_rss
@@ -309,3 +311,12 @@ def test_listing_page_links_are_cleaned() -> None:
     assert len(urls) == 3 and any("talks-one" in u for u in urls)  # the parser drops the \x01 itself
     assert all(u.startswith("http://news.example/2024/") and u.isprintable() for u in urls), urls
     assert not any("99999" in u or "javascript" in u for u in urls)
+
+
+def test_far_stored_due_times_count_as_overdue() -> None:
+    sources = (
+        SourceConfig("a", "http://a.example/", "feed", 900.0, False),
+        SourceConfig("b", "http://b.example/", "feed", 900.0, False),
+    )
+    runs = first_runs(sources, {"a": datetime(9999, 12, 31, tzinfo=UTC), "b": NOW + timedelta(hours=1)}, NOW)
+    assert runs["a"] <= NOW + timedelta(minutes=1) and runs["b"] == NOW + timedelta(hours=1)

@@ -67,6 +67,8 @@ from topicwire.types import (
 
 Clock = Callable[[], datetime]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# A stored deferral beyond this predates the bound on Retry-After (issue 13): it is ignored.
+MAX_RETRY_SPAN = timedelta(seconds=MAX_DELAY)
 
 
 def utc_now() -> datetime:
@@ -162,7 +164,7 @@ class Pipeline:
         state = self.store.source_state(source.name)
         if state and state.retired:
             return PollOutcome(source.name, "retired", error=state.error)
-        if state and state.retry_until and state.retry_until > self.clock():
+        if state and state.retry_until and self.clock() < state.retry_until <= self.clock() + MAX_RETRY_SPAN:
             # The server asked for a pause (429/503 Retry-After): never sooner, even across restarts.
             log.event("source.deferred", source=source.name, until=state.retry_until.isoformat())
             return PollOutcome(source.name, "deferred", next_due=state.retry_until, retry_until=state.retry_until)
