@@ -6,9 +6,10 @@ header or that item, never the run: the good source is published, the hostile
 one is named in the log and in ``sources``, no traceback, bounded time and memory.
 
 Where a hostile value only makes an item lose a field (a link with a control
-character is repaired, markup is removed from a title), the source itself is
-healthy: "named in the log" is then its ``source.updated`` line and its status
-in ``sources`` is ``ok``; the test checks what was cleaned in the output files.
+character is repaired, markup is removed from a title, a date of year 9999 is no
+date), the source itself is healthy: its status in ``sources`` is ``ok``, and
+"named in the log" is its ``event=source.values_cleaned`` line, which counts what
+was removed or repaired; the test also checks the output files themselves.
 """
 
 from __future__ import annotations
@@ -149,6 +150,8 @@ def test_absurd_freshness_headers_and_dates(tmp_path: Path) -> None:
         run = run_beside_good(tmp_path, sources, extra='[[topics]]\nname = "absurd"\nquery = "absurd"\n')
     assert run.code == 0
     run.assert_contained(*sources, error="ok")
+    for name in sources:
+        assert f"event=source.values_cleaned source={name} dates_dropped=" in run.log, run.log[-3000:]
     dates = [item["date_published"] for item in run.feed_items("absurd")]
     assert len(dates) == 3  # the same guids from both sources are one story each
     assert all(1800 <= datetime.fromisoformat(d).year <= 2200 for d in dates), dates
@@ -193,6 +196,7 @@ def test_json_feed_control_characters(tmp_path: Path) -> None:
         )
     assert run.code == 0
     run.assert_contained("json-ctl", error="ok")
+    assert "event=source.values_cleaned source=json-ctl links_refused=2 links_repaired=2" in run.log, run.log
     texts = assert_clean_outputs(run.feeds, "ctl")
     assert sorted(set(texts["title"])) == [
         "Control in the id",
@@ -242,6 +246,8 @@ def test_markup_in_titles_and_authors(tmp_path: Path) -> None:
         run = run_beside_good(tmp_path, sources, extra='[[topics]]\nname = "markup"\nquery = "kremlin OR moscow"\n')
     assert run.code == 0
     run.assert_contained(*sources, error="ok")
+    for name in ("markup-rss", "markup-json"):
+        assert f"event=source.values_cleaned source={name} markup_removed=" in run.log, run.log[-3000:]
     texts = assert_clean_outputs(run.feeds, "markup")
     titles = set(texts["title"])
     assert {"Kremlin talks", "Kremlin talks json", "Kremlin talks page"} <= titles, titles

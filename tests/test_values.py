@@ -25,7 +25,7 @@ from topicwire.sources.page import parse_page
 from topicwire.sources.robots import MAX_CRAWL_DELAY, RobotsCache
 from topicwire.store.codec import EPOCH, from_iso
 from topicwire.types import Extracted, FeedDoc, FeedEntry, FetchResult, RawItem
-from topicwire.values import bounded_date, plain_name, plain_text, web_url
+from topicwire.values import bounded_date, noting, plain_name, plain_text, web_url
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 UA = "topicwire-test/1.0"
@@ -320,3 +320,16 @@ def test_far_stored_due_times_count_as_overdue() -> None:
     )
     runs = first_runs(sources, {"a": datetime(9999, 12, 31, tzinfo=UTC), "b": NOW + timedelta(hours=1)}, NOW)
     assert runs["a"] <= NOW + timedelta(minutes=1) and runs["b"] == NOW + timedelta(hours=1)
+
+
+def test_noting_counts_what_was_cleaned() -> None:
+    with noting() as notes:
+        plain_text("Kremlin <script>x</script>")
+        plain_text("AT&amp;T")  # entities only: nothing removed
+        web_url("javascript:alert(1)")
+        web_url("http://example.org/a\x01b")
+        web_url("http://example.org:99999/")
+        bounded_date(datetime(9999, 1, 1, tzinfo=UTC))
+    assert notes == {"markup_removed": 1, "links_refused": 2, "links_repaired": 1, "dates_dropped": 1}
+    web_url("javascript:alert(1)")  # outside the block: not counted, nothing raised
+    assert sum(notes.values()) == 5

@@ -64,6 +64,7 @@ from topicwire.types import (
     PollOutcome,
     RawItem,
 )
+from topicwire.values import noting
 
 Clock = Callable[[], datetime]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -238,7 +239,11 @@ class Pipeline:
             return Collected(result, "", (), 0, 0)
         if source.kind == "auto" and sniff_kind(result) == "page":
             result = self.discover(source, result)
-        parsed = self.parse(source, result)
+        with noting() as cleaned:
+            parsed = self.parse(source, result)
+        if cleaned:
+            # Items kept, values not: name the source and what went (issue 13).
+            log.event("source.values_cleaned", logging.WARNING, source=source.name, **dict(sorted(cleaned.items())))
         if parsed.kind == "article":
             # The source URL is itself an article page: extract it from what we have.
             item = parsed.items[0]

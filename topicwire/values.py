@@ -4,6 +4,7 @@
                                           XML-invalid characters dropped, bounded
     web_url(link)                      -> an absolute http(s) URL, or "" when unusable
     bounded_date(datetime)             -> aware UTC in [MIN_YEAR, MAX_YEAR], or None
+    noting()                           -> counts what the above removed, for one log line per poll
 
 Every parser and extractor path (RSS, Atom, JSON Feed, listing and article
 pages) passes its titles, authors and links through these, and the feed
@@ -15,6 +16,10 @@ from __future__ import annotations
 
 import html
 import re
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -43,6 +48,29 @@ _C0_AND_SPACE = "".join(map(chr, range(0x21)))
 # An absolute http(s) URL of printable ASCII with a plain host and a port under 10000:
 # web_url would return it unchanged, so it skips the work (render calls it for every entry).
 _PLAIN_URL = re.compile(r"https?://[A-Za-z0-9.-]*[A-Za-z0-9](?::[0-9]{1,4})?(?:[/?#][!-~]*)?", re.ASCII)
+
+
+# What the functions below removed or repaired while a `noting()` block runs in this thread:
+# the pipeline logs it once per poll (event=source.values_cleaned), so a source whose items
+# lose a link, a date or markup is named in the log even though the poll succeeds.
+_NOTES: ContextVar[Counter[str] | None] = ContextVar("topicwire_value_notes", default=None)
+
+
+@contextmanager
+def noting() -> Iterator[Counter[str]]:
+    """Count, by kind, the values cleaned inside the block (only in this thread)."""
+    notes: Counter[str] = Counter()
+    token = _NOTES.set(notes)
+    try:
+        yield notes
+    finally:
+        _NOTES.reset(token)
+
+
+def _note(kind: str) -> None:
+    notes = _NOTES.get()
+    if notes is not None:
+        notes[kind] += 1
 
 
 def xml_safe(text: str) -> str:
@@ -92,6 +120,8 @@ def plain_text(value: object, limit: int = MAX_TITLE_CHARS) -> str:
     """
     if not isinstance(value, str) or not value:
         return ""
+    if ("<" in value or "&" in value) and _NOTES.get() is not None and _TAG_START.search(html.unescape(value)):
+        _note("markup_removed")
     return _plain(value, limit)
 
 
@@ -147,16 +177,21 @@ def web_url(value: object, base: str | None = None) -> str:
     text = value.strip(_C0_AND_SPACE)
     text = re.sub("[\t\n\r]", "", text)
     if not text or len(text) > MAX_URL_CHARS:
+        _note("links_refused")
         return ""
-    text = re.sub("[\x00-\x20\x7f]|" + _XML_ILLEGAL.pattern, lambda m: _percent(m.group(0)), text)
+    encoded = re.sub("[\x00-\x20\x7f]|" + _XML_ILLEGAL.pattern, lambda m: _percent(m.group(0)), text)
     try:
-        url = urljoin(base, text) if base else text
+        url = urljoin(base, encoded) if base else encoded
         parts = urlsplit(url)
         _ = parts.port  # ValueError when not a number in 0..65535
     except ValueError:
+        _note("links_refused")
         return ""
     if parts.scheme.lower() not in WEB_SCHEMES or not parts.hostname or len(url) > MAX_URL_CHARS:
+        _note("links_refused")
         return ""
+    if encoded != value.strip():
+        _note("links_repaired")
     return url
 
 
@@ -164,12 +199,19 @@ def _percent(char: str) -> str:
     return quote(char.encode("utf-8", "surrogatepass"), safe="")
 
 
-def bounded_date(value: datetime | None) -> datetime | None:
-    """``value`` as aware UTC when its year is within [MIN_YEAR, MAX_YEAR]; else None."""
+def bounded_date(value: datetime | None, *, note: bool = True) -> datetime | None:
+    """``value`` as aware UTC when its year is within [MIN_YEAR, MAX_YEAR]; else None.
+
+    ``note=False``: a shortcut that the general code checks again (fastvalues) does not count.
+    """
     if value is None:
         return None
     try:
         utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
     except (OverflowError, ValueError):  # year 9999 plus an offset, year 1 minus one
-        return None
-    return utc if MIN_YEAR <= utc.year <= MAX_YEAR else None
+        utc = None
+    if utc is not None and MIN_YEAR <= utc.year <= MAX_YEAR:
+        return utc
+    if note:
+        _note("dates_dropped")
+    return None

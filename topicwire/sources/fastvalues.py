@@ -56,6 +56,6 @@ def rfc822_date(text: str) -> datetime | None:
         stamp = datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=UTC)
         offset = timedelta(hours=int(tz_hours), minutes=int(tz_minutes)) if sign else timedelta(0)
         # Bounded like feed.struct_to_utc, so the shortcut still gives what the general code gives.
-        return bounded_date(stamp + offset if sign == "-" else stamp - offset)
+        return bounded_date(stamp + offset if sign == "-" else stamp - offset, note=False)
     except (ValueError, OverflowError):
         return None  # hour 24, 30 February, year 1 minus an offset: the general code decides

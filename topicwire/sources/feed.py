@@ -215,7 +215,7 @@ def absolute_url(base_url: str, link: object) -> str:
     if not isinstance(link, str) or not link.strip():
         return ""
     if is_plain_url(link.strip()):
-        return link.strip()  # urljoin would return it unchanged, and its scheme is http(s)
+        return web_url(link.strip())  # nothing to resolve against the base; the port is still checked
     return web_url(link, base_url)
 
 
