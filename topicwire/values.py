@@ -122,11 +122,19 @@ def plain_text(value: object, limit: int = MAX_TITLE_CHARS) -> str:
         return ""
     if ("<" in value or "&" in value) and _NOTES.get() is not None and _TAG_START.search(html.unescape(value)):
         _note("markup_removed")
+    # The renderer asks for the same titles and names in three formats, publish after publish;
+    # only short values are memoized, so the memo holds at most ~8192 x 1 KB.
+    return _plain_memo(value, limit) if len(value) <= _MEMO_CHARS else _plain(value, limit)
+
+
+_MEMO_CHARS = 1024
+
+
+@lru_cache(maxsize=8192)
+def _plain_memo(value: str, limit: int) -> str:
     return _plain(value, limit)
 
 
-# The renderer asks for the same titles and names in three formats, publish after publish.
-@lru_cache(maxsize=8192)
 def _plain(value: str, limit: int) -> str:
     text = value[: limit * 4]  # markup may shrink it; more is never a title
     if not text.isprintable() or not text.isascii():
