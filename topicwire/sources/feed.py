@@ -343,12 +343,15 @@ def text_to_html(text: str) -> str:
     return "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs if p)
 
 
+MAX_AUTHORS = 20  # a list of a million authors is no byline
+
+
 def json_author(item: Mapping[str, Any]) -> str | None:
     """1.1 has an ``authors`` list; 1.0 a single ``author`` object."""
     authors = item.get("authors")
     if not isinstance(authors, list):
         authors = [item.get("author")]
-    names = [plain_name(a.get("name")) for a in authors if isinstance(a, dict)]
+    names = [plain_name(a.get("name")) for a in authors[:MAX_AUTHORS] if isinstance(a, dict)]
     return plain_name(", ".join(n for n in names if n))
 
 
