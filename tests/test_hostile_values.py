@@ -191,11 +191,13 @@ def test_json_feed_control_characters(tmp_path: Path) -> None:
     doc = {"version": "https://jsonfeed.org/version/1.1", "title": "j", "items": items}
     with FixtureServer() as bad:
         bad.route("/feed.json", json.dumps(doc), headers={"Content-Type": "application/feed+json"})
-        run = run_beside_good(
-            tmp_path, {"json-ctl": bad.url + "/feed.json"}, extra='[[topics]]\nname = "ctl"\nquery = "control"\n'
-        )
+        deep = '{"version": "https://jsonfeed.org/version/1.1", "items": ' + "[" * 100_000 + "]" * 100_000 + "}"
+        bad.route("/deep.json", deep, headers={"Content-Type": "application/feed+json"})
+        sources = {"json-ctl": bad.url + "/feed.json", "json-deep": bad.url + "/deep.json"}
+        run = run_beside_good(tmp_path, sources, extra='[[topics]]\nname = "ctl"\nquery = "control"\n')
     assert run.code == 0
     run.assert_contained("json-ctl", error="ok")
+    run.assert_contained("json-deep", error="JSON nested too deeply")
     assert "event=source.values_cleaned source=json-ctl links_refused=2 links_repaired=2" in run.log, run.log
     texts = assert_clean_outputs(run.feeds, "ctl")
     assert sorted(set(texts["title"])) == [

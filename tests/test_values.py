@@ -16,6 +16,7 @@ from fixture_server import FixtureServer
 from topicwire.config import SourceConfig
 from topicwire.daemon.policy import MAX_FLOOR, freshness_floor
 from topicwire.daemon.scheduler import first_runs
+from topicwire.errors import ParseError
 from topicwire.extract.build import build_article
 from topicwire.feeds.api import _json
 from topicwire.feeds.render import render_atom, render_json, render_rss
@@ -333,3 +334,9 @@ def test_noting_counts_what_was_cleaned() -> None:
     assert notes == {"markup_removed": 1, "links_refused": 2, "links_repaired": 1, "dates_dropped": 1}
     web_url("javascript:alert(1)")  # outside the block: not counted, nothing raised
     assert sum(notes.values()) == 5
+
+
+def test_deeply_nested_json_feed_is_a_parse_error() -> None:
+    body = '{"version": "https://jsonfeed.org/version/1.1", "items": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    with pytest.raises(ParseError, match="nested too deeply"):
+        parse_feed(fetched(body, "application/feed+json"), "s")

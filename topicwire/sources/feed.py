@@ -283,6 +283,8 @@ def load_json_feed(result: FetchResult) -> dict[str, Any]:
         doc = json.loads(result.content)
     except (ValueError, UnicodeDecodeError) as e:
         raise ParseError(result.url, f"not a feed: invalid JSON: {e}") from e
+    except RecursionError as e:  # json recurses per level of nesting: 100,000 "[" once ended the run
+        raise ParseError(result.url, "not a feed: JSON nested too deeply") from e
     version = doc.get("version") if isinstance(doc, dict) else None
     if not isinstance(doc, dict) or not isinstance(version, str):
         raise ParseError(result.url, "not a feed: JSON without a JSON Feed version")
