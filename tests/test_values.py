@@ -17,6 +17,7 @@ from topicwire.config import SourceConfig
 from topicwire.daemon.policy import MAX_FLOOR, freshness_floor
 from topicwire.daemon.scheduler import first_runs
 from topicwire.errors import ParseError
+from topicwire.extract.article import extract_article
 from topicwire.extract.build import build_article
 from topicwire.feeds.api import _json
 from topicwire.feeds.render import render_atom, render_json, render_rss
@@ -340,3 +341,15 @@ def test_deeply_nested_json_feed_is_a_parse_error() -> None:
     body = '{"version": "https://jsonfeed.org/version/1.1", "items": ' + "[" * 100_000 + "]" * 100_000 + "}"
     with pytest.raises(ParseError, match="nested too deeply"):
         parse_feed(fetched(body, "application/feed+json"), "s")
+
+
+def test_deeply_nested_json_ld_is_skipped() -> None:
+    deep = "[" * 90_000 + "]" * 90_000  # within the block-size cap, past the stack
+    authors = "[" * 900 + '"Olga"' + "]" * 900
+    html = (
+        f'<html><head><script type="application/ld+json">{deep}</script>'
+        f'<script type="application/ld+json">{{"@type": "NewsArticle", "author": {authors}}}</script></head>'
+        f"<body><article><p>{'Officials in Moscow spoke to reporters. ' * 20}</p></article></body></html>"
+    )
+    page = extract_article(html, "http://news.example/a")
+    assert page.author is None and "Officials" in page.text
