@@ -84,7 +84,7 @@ BAD = [
     ("[fetcher]\nx = 1\n", "fetcher: {...} is not a known section"),
     ('[server]\nlisten = "localhost"\n', 'server.listen: "localhost" is not "host:port"'),
     ('[output]\nbase_url = "ftp://x/"\n', 'output.base_url: "ftp://x/" is not an http(s) URL'),
-    ("[output]\nmax_items = 0\n", "output.max_items: 0 must be a positive number"),
+    ("[output]\nmax_items = 0\n", "output.max_items: 0 must be a whole number from 1 to 10000"),
     ('[aliases]\nk = "Kremlin"\n', 'aliases.k: "Kremlin" must be a non-empty list of strings'),
     (
         '[[sources]]\nname = "b"\nurl = "https://x.org/"\nkind = "rss"\n',

@@ -339,12 +339,13 @@ STORY_TEXT = (
 def _outlet_feed(base: str, outlet: str, title: str) -> bytes:
     return (
         (
-            '<?xml version="1.0"?><rss version="2.0"><channel><title>{o}</title><link>{b}/</link>'
-            "<item><title>{t}</title><link>{b}/{o}/talks.html</link><guid isPermaLink='false'>{o}-talks</guid>"
-            "<pubDate>Tue, 20 Jun 2023 15:40:00 GMT</pubDate><description>&lt;p&gt;{x}&lt;/p&gt;</description></item>"
+            f'<?xml version="1.0"?><rss version="2.0"><channel><title>{outlet}</title><link>{base}/</link>'
+            f"<item><title>{title}</title><link>{base}/{outlet}/talks.html</link>"
+            f"<guid isPermaLink='false'>{outlet}-talks</guid><pubDate>Tue, 20 Jun 2023 15:40:00 GMT</pubDate>"
+            f"<description>&lt;p&gt;{STORY_TEXT}&lt;/p&gt;</description></item>"
             "</channel></rss>"
         )
-        .format(o=outlet, b=base, t=title, x=STORY_TEXT)
+
         .encode()
     )
 

@@ -895,7 +895,8 @@ def test_decode_html(body: bytes, http_charset: str | None, expected: str) -> No
 )
 def test_authors_are_names(byline: str, author: str | None) -> None:
     """Issue 17: with no author declared, a byline's date, time or status never becomes the author."""
-    html = f'<html><body><article><h1>Talks go on</h1><p class="byline">{byline}</p>{LONG_PARAGRAPHS}</article></body></html>'
+    body = f'<article><h1>Talks go on</h1><p class="byline">{byline}</p>{LONG_PARAGRAPHS}</article>'
+    html = f"<html><body>{body}</body></html>"
     assert extract_article(html, f"{BASE}/news/talks.html").author == author
     meta = f'<html><head><meta name="author" content="{byline}"></head><body>{LONG_PARAGRAPHS}</body></html>'
     assert extract_article(meta, f"{BASE}/news/talks.html").author == author

@@ -164,8 +164,8 @@ def test_a_page_of_links_titled_with_the_site_name_is_not_stored_as_an_article()
 def test_a_short_article_with_links_stays_an_article() -> None:
     body = (
         "<h1>Peskov speaks on talks</h1><p>Kremlin spokesman Dmitry Peskov said on Tuesday that Moscow was open "
-        f"to talks, adding that <a href='/n/2'>the Baku summit</a> had shown the way. Earlier, "
-        f"<a href='/n/3'>the Kremlin denied the report</a> about a meeting.</p>"
+        "to talks, adding that <a href='/n/2'>the Baku summit</a> had shown the way. Earlier, "
+        "<a href='/n/3'>the Kremlin denied the report</a> about a meeting.</p>"
     )
     parsed = parse_page(_site_page(body, title="Peskov speaks on talks"), f"{BASE}/n/1", "fixture")
     assert parsed.kind == "article" and "open to talks" in parsed.items[0].content

@@ -21,7 +21,7 @@ from cssselect import GenericTranslator, SelectorError
 
 from topicwire.errors import ConfigError, QueryError
 from topicwire.topics.match import unknown_values
-from topicwire.topics.query import Query, compile_query
+from topicwire.topics.query import MAX_NESTING, MAX_QUERY_CHARS, Query, compile_query
 from topicwire.topics.rules import TopicRule
 
 # -- value parsers: each returns the parsed value or raises ValueError(hint) ------------
@@ -47,11 +47,6 @@ def _delay(value: str) -> float:
     if isinstance(value, str) and value.strip() in ("0", "0s", "0ms"):
         return 0.0
     return parse_duration(value)
-
-
-def _interval(value: str) -> float | str:
-    """A duration, or "auto": adapt to the source's publishing rate."""
-    return "auto" if isinstance(value, str) and value.strip().lower() == "auto" else parse_duration(value)
 
 
 def _name(value: str) -> str:
@@ -83,7 +78,8 @@ def _hub_url(value: str) -> str:
 
 def _listen(value: str) -> tuple[str, int]:
     host, sep, port = value.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+    bad_host = len(host) > 255 or any(c.isspace() or not c.isprintable() for c in host)
+    if not sep or bad_host or not port.isascii() or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise ValueError('is not "host:port" (try "127.0.0.1:8080")')
     return host.strip("[]") or "127.0.0.1", int(port)
 
@@ -94,8 +90,105 @@ def _positive(value: int) -> int:
     return value
 
 
+# -- bounds: every key has them, `check` enforces them, the README shows them (issue 13) ---------
+# A value that passed `check` once broke `once`: a timeout of 10**400 s (inf: OverflowError), a
+# retention of a million years (a date before year 1), max_redirects = -1, a User-Agent with
+# CR/LF (requests refuses it in every request). Each parser below checks its key's range.
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_HEADER_TEXT = re.compile(r"[\x20-\x7e]+")  # RFC 9110 5.5 field-value, ASCII visible chars and SP
+_LANGUAGE = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*")
+MAX_URL_CHARS = 2048
+
+
+def show_duration(seconds: float) -> str:
+    """120 -> "2m", 0.1 -> "100ms": the bounds as the README and the errors show them."""
+    if seconds == 0:
+        return "0s"
+    for unit in ("d", "h", "m", "s"):
+        if seconds >= _UNIT[unit] and seconds % _UNIT[unit] == 0:
+            return f"{int(seconds // _UNIT[unit])}{unit}"
+    return f"{round(seconds * 1000)}ms"
+
+
+def _duration_in(low: float, high: float, *, zero: bool = False) -> Callable[[Any], float]:
+    def parse(value: str) -> float:
+        seconds = _delay(value) if zero else parse_duration(value)
+        if not low <= seconds <= high:  # also inf: "9" * 400 + "s" is a float overflow, not an error
+            raise ValueError(f"must be between {show_duration(low)} and {show_duration(high)}")
+        return seconds
+
+    return parse
+
+
+def _interval_in(low: float, high: float) -> Callable[[Any], float | str]:
+    within = _duration_in(low, high)
+    return lambda value: "auto" if isinstance(value, str) and value.strip().lower() == "auto" else within(value)
+
+
+def _int_in(low: int, high: int) -> Callable[[int], int]:
+    def parse(value: int) -> int:
+        if not low <= value <= high:
+            raise ValueError(f"must be a whole number from {low} to {high}")
+        return value
+
+    return parse
+
+
+def _text(max_chars: int, *, header: bool = False) -> Callable[[str], str]:
+    """A string of at most ``max_chars``; no control characters (they break logs, files and
+    feeds); ``header``: printable ASCII only, since it is sent as an HTTP header (CR/LF would
+    split it, and http.client encodes headers as Latin-1)."""
+
+    def parse(value: str) -> str:
+        if len(value) > max_chars:
+            raise ValueError(f"is longer than {max_chars} characters")
+        if header and not _HEADER_TEXT.fullmatch(value):
+            raise ValueError("must be printable ASCII (no CR, LF or other control characters)")
+        if _CONTROL.search(value):
+            raise ValueError("contains a control character")
+        return value
+
+    return parse
+
+
+def _url_text(parse: Callable[[str], str]) -> Callable[[str], str]:
+    """``parse`` after the checks every configured URL gets: length, no spaces or controls, a valid port."""
+
+    def checked(value: str) -> str:
+        if len(value) > MAX_URL_CHARS:
+            raise ValueError(f"is longer than {MAX_URL_CHARS} characters")
+        if value and (_CONTROL.search(value) or any(c.isspace() for c in value)):
+            raise ValueError("contains a space or a control character")
+        try:
+            _ = urlsplit(value).port
+        except ValueError as e:
+            raise ValueError(f"is not a valid URL ({e})") from e
+        return parse(value)
+
+    return checked
+
+
+def _list_of(max_items: int, item: Callable[[str], str] | None = None) -> Callable[[list[Any]], list[Any]]:
+    def parse(values: list[Any]) -> list[Any]:
+        if len(values) > max_items:
+            raise ValueError(f"has more than {max_items} entries")
+        for value in values:
+            if item is not None and isinstance(value, str) and value:
+                item(value)
+        return values
+
+    return parse
+
+
+def _language(value: str) -> str:
+    if not _LANGUAGE.fullmatch(value):
+        raise ValueError(f'{value!r} is not a language code (try "en" or "pt-BR")')
+    return value
+
+
 def _fraction(value: float) -> float:
-    if not 0 < value <= 1:
+    if not 0 < value <= 1:  # NaN fails this too
         raise ValueError("must be a number in (0, 1]")
     return float(value)
 
@@ -128,87 +221,154 @@ class Key:
     default: Any
     help: str
     parse: Callable[[Any], Any] = _identity
+    bounds: str = ""  # what `parse` accepts, as the README's reference table shows it
 
 
 _DUR = (str,)
+MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
+MAX_POLL_GAP = 30 * DAY  # the scheduler's longest delay (daemon/policy.py MAX_DELAY)
+
+
+def _dur(default: str, help: str, low: float, high: float, *, zero: bool = False) -> Key:
+    return Key(_DUR, default, help, _duration_in(low, high, zero=zero), f"{show_duration(low)}..{show_duration(high)}")
+
+
+def _interval_key(default: str, help: str) -> Key:
+    bounds = f'{show_duration(1)}..{show_duration(MAX_POLL_GAP)} or "auto"'
+    return Key(_DUR, default, help, _interval_in(1, MAX_POLL_GAP), bounds)
+
+
+def _int(default: int, help: str, low: int, high: int) -> Key:
+    return Key(int, default, help, _int_in(low, high), f"{low}..{high}")
+
+
+def _str(default: str | None, help: str, max_chars: int, parse: Callable[[str], Any] | None = None) -> Key:
+    check = _text(max_chars)
+    parser = check if parse is None else (lambda value: parse(check(value)))
+    return Key(str, default, help, parser, f"at most {max_chars} characters, no control characters")
+
+
+def _url(default: str | None, help: str, parse: Callable[[str], Any]) -> Key:
+    return Key(str, default, help, _url_text(parse), f"http(s), at most {MAX_URL_CHARS} characters, no spaces")
+
+
+BOOL_BOUNDS = "true or false"
+
 # Section -> key -> Key. "sources" and "topics" describe each [[sources]]/[[topics]] item.
 KEYS: Mapping[str, Mapping[str, Key]] = {
     "store": {
-        "path": Key(str, "var/topicwire.sqlite3", "SQLite database file"),
-        "keep": Key(_DUR, "90d", "how long articles are kept (each feed keeps its newest entries)", parse_duration),
+        "path": _str("var/topicwire.sqlite3", "SQLite database file", 4096),
+        "keep": _dur("90d", "how long articles are kept (each feed keeps its newest entries)", HOUR, 36500 * DAY),
     },
     "output": {
-        "dir": Key(str, "var/feeds", "folder the feed files are written to"),
-        "base_url": Key(str, "http://127.0.0.1:8080/", "public URL of that folder (self links, OPML)", _base_url),
-        "max_items": Key(int, 100, "newest entries per feed", _positive),
-        "title": Key(str, "topicwire", "title of index.opml and the feed listing"),
+        "dir": _str("var/feeds", "folder the feed files are written to", 4096),
+        "base_url": _url("http://127.0.0.1:8080/", "public URL of that folder (self links, OPML)", _base_url),
+        "max_items": _int(100, "newest entries per feed", 1, 10000),
+        "title": _str("topicwire", "title of index.opml and the feed listing", 200),
         "update_on_new_source": Key(
-            bool, False, "bump a story's entry updated time when another outlet joins it (readers may re-show it)"
+            bool,
+            False,
+            "bump a story's entry updated time when another outlet joins it (readers may re-show it)",
+            bounds=BOOL_BOUNDS,
         ),
         "websub_hub": Key(
-            str, "", "WebSub hub advertised in every feed and pinged when one changes (empty: off)", _hub_url
+            str,
+            "",
+            "WebSub hub advertised in every feed and pinged when one changes (empty: off)",
+            _url_text(_hub_url),
+            f'"" or http(s), at most {MAX_URL_CHARS} characters, no spaces',
         ),
     },
     "dedup": {
         "similarity": Key(
-            (float, int), 0.5, "least word-shingle Jaccard similarity for two texts to be one story", _fraction
+            (float, int),
+            0.5,
+            "least word-shingle Jaccard similarity for two texts to be one story",
+            _fraction,
+            "0 < x <= 1",
         ),
-        "window": Key(_DUR, "3d", "publication-time window within which near-duplicates merge", parse_duration),
+        "window": _dur("3d", "publication-time window within which near-duplicates merge", MINUTE, 365 * DAY),
     },
     "server": {
-        "listen": Key(str, "127.0.0.1:8080", "host:port of the built-in feed server started by `run`", _listen),
+        "listen": Key(
+            str,
+            "127.0.0.1:8080",
+            "host:port of the built-in feed server started by `run`",
+            _listen,
+            "port 0..65535, host without spaces",
+        ),
     },
     "fetch": {
         "user_agent": Key(
             str,
             "topicwire/0.1 (+https://example.org/topicwire)",
             "User-Agent header sent with every request",
+            _text(512, header=True),
+            "1..512 printable ASCII characters (no CR/LF)",
         ),
-        "timeout": Key(
-            _DUR,
-            "20s",
-            "deadline for one whole HTTP response (connect, headers and body)",
-            parse_duration,
-        ),
-        "connect_timeout": Key(_DUR, "10s", "deadline for opening a connection", parse_duration),
-        "max_bytes": Key(int, 10485760, "largest response body accepted, after decompression", _positive),
-        "max_redirects": Key(int, 5, "redirects followed before giving up", _identity),
+        "timeout": _dur("20s", "deadline for one whole HTTP response (connect, headers and body)", 0.1, 10 * MINUTE),
+        "connect_timeout": _dur("10s", "deadline for opening a connection", 0.1, 10 * MINUTE),
+        "max_bytes": _int(10485760, "largest response body accepted, after decompression", 1024, 256 * 1024 * 1024),
+        "max_redirects": _int(5, "redirects followed before giving up", 0, 20),
         "allow_private_addresses": Key(
-            bool, False, "allow loopback/private/link-local targets (off: refused after DNS)"
+            bool, False, "allow loopback/private/link-local targets (off: refused after DNS)", bounds=BOOL_BOUNDS
         ),
-        "concurrency": Key(int, 4, "sources fetched at the same time", _positive),
-        "per_host_concurrency": Key(int, 2, "requests in flight to one host (feeds and pages together)", _positive),
-        "per_host_delay": Key(_DUR, "1s", "least time between two requests to one host", _delay),
-        "respect_robots": Key(bool, True, "honour robots.txt for page sources and article pages"),
-        "min_interval": Key(_DUR, "5m", 'shortest interval of an interval = "auto" source', parse_duration),
-        "max_interval": Key(_DUR, "6h", 'longest interval of an interval = "auto" source', parse_duration),
-        "max_backoff": Key(_DUR, "6h", "longest wait after consecutive failures", parse_duration),
-        "failing_after": Key(int, 3, "consecutive failures after which a source is shown as failing", _positive),
+        "concurrency": _int(4, "sources fetched at the same time", 1, 256),
+        "per_host_concurrency": _int(2, "requests in flight to one host (feeds and pages together)", 1, 64),
+        "per_host_delay": _dur("1s", "least time between two requests to one host", 0, HOUR, zero=True),
+        "respect_robots": Key(bool, True, "honour robots.txt for page sources and article pages", bounds=BOOL_BOUNDS),
+        "min_interval": _dur("5m", 'shortest interval of an interval = "auto" source', 1, MAX_POLL_GAP),
+        "max_interval": _dur("6h", 'longest interval of an interval = "auto" source', 1, MAX_POLL_GAP),
+        "max_backoff": _dur("6h", "longest wait after consecutive failures", 1, MAX_POLL_GAP),
+        "failing_after": _int(3, "consecutive failures after which a source is shown as failing", 1, 1000),
     },
     "defaults": {
-        "interval": Key(_DUR, "15m", 'default poll interval of a source, or "auto"', _interval),
-        "fulltext": Key(bool, True, "fetch each article page and extract its main text"),
+        "interval": _interval_key("15m", 'default poll interval of a source, or "auto"'),
+        "fulltext": Key(bool, True, "fetch each article page and extract its main text", bounds=BOOL_BOUNDS),
     },
     "sources": {
-        "name": Key(str, None, "unique short name, used in logs and `source:` queries", _name),
-        "url": Key(str, None, "feed URL or HTML page URL", _http_url),
-        "kind": Key(str, "auto", "feed | page | auto (sniffed from the response)", _kind),
-        "interval": Key(_DUR, "", 'poll interval, or "auto" (default: defaults.interval)', _interval),
-        "fulltext": Key(bool, "", "override defaults.fulltext for this source"),
-        "link_selector": Key(
-            str, "", "page sources: CSS selector of the article links on the listing page (empty: detected)", _css
+        "name": Key(str, None, "unique short name, used in logs and `source:` queries", _name, "a-z 0-9 . _ -, 1..64"),
+        "url": _url(None, "feed URL or HTML page URL", _http_url),
+        "kind": Key(str, "auto", "feed | page | auto (sniffed from the response)", _kind, "feed, page or auto"),
+        "interval": _interval_key("", 'poll interval, or "auto" (default: defaults.interval)'),
+        "fulltext": Key(bool, "", "override defaults.fulltext for this source", bounds=BOOL_BOUNDS),
+        "link_selector": _str(
+            "", "page sources: CSS selector of the article links on the listing page (empty: detected)", 1000, _css
         ),
     },
     "topics": {
-        "name": Key(str, None, "file stem of the topic's feeds", _name),
-        "title": Key(str, "", "feed title (default: the name)"),
-        "query": Key(str, None, "topic rule in the query language (see README)"),
-        "description": Key(str, "", "feed description"),
-        "exclude": Key(str, "", "articles matching this query are left out of the topic"),
-        "sources": Key(list, [], "only articles from these sources (names); empty: all"),
-        "languages": Key(list, [], 'only articles in these languages ("en" also takes "en-US"); empty: all'),
+        "name": Key(str, None, "file stem of the topic's feeds", _name, "a-z 0-9 . _ -, 1..64"),
+        "title": _str("", "feed title (default: the name)", 200),
+        "query": Key(
+            str,
+            None,
+            "topic rule in the query language (see README)",
+            _text(MAX_QUERY_CHARS),
+            f"at most {MAX_QUERY_CHARS} characters, nested at most {MAX_NESTING} deep",
+        ),
+        "description": _str("", "feed description", 2000),
+        "exclude": Key(
+            str,
+            "",
+            "articles matching this query are left out of the topic",
+            _text(MAX_QUERY_CHARS),
+            "as `topics.query`",
+        ),
+        "sources": Key(
+            list, [], "only articles from these sources (names); empty: all", _list_of(1000), "at most 1000"
+        ),
+        "languages": Key(
+            list,
+            [],
+            'only articles in these languages ("en" also takes "en-US"); empty: all',
+            _list_of(100, _language),
+            "at most 100 language codes",
+        ),
     },
 }
+MAX_ALIAS_TERMS = 1000
+MAX_TERM_CHARS = 200
+ALIASES_BOUNDS = f"at most {MAX_ALIAS_TERMS} terms of at most {MAX_TERM_CHARS} characters"
 ALIASES_HELP = "named term sets reusable in topic queries as @name"
 
 
@@ -303,7 +463,13 @@ def load_config(path: Path) -> Config:
         raise ConfigError(f"{path}: cannot read config file: {e.strerror}") from e
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from e
-    return _Validator(path).build(raw)
+    except RecursionError as e:
+        # tomllib recurses once per level of nested arrays or inline tables (issue 13).
+        raise ConfigError(f"{path}: not valid TOML: arrays or inline tables nested too deeply") from e
+    try:
+        return _Validator(path).build(raw)
+    except RecursionError as e:  # a nesting tomllib survived but a value's repr() does not
+        raise ConfigError(f"{path}: a value is nested too deeply") from e
 
 
 class _Validator:
@@ -392,6 +558,11 @@ class _Validator:
             ok = isinstance(terms, list) and terms and all(isinstance(t, str) and t.strip() for t in terms)
             if not ok:
                 self.fail(f"aliases.{name}", terms, "must be a non-empty list of strings")
+                continue
+            if len(terms) > MAX_ALIAS_TERMS or any(len(t) > MAX_TERM_CHARS or _CONTROL.search(t) for t in terms):
+                self.fail(
+                    f"aliases.{name}", f"[{len(terms)} terms]", f"must have {ALIASES_BOUNDS}, no control characters"
+                )
                 continue
             out.append((name, tuple(terms)))
         return tuple(out)

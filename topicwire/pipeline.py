@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 
 from topicwire import log
 from topicwire.config import Config, SourceConfig
-from topicwire.daemon.policy import adaptive_interval, freshness_floor, next_due
+from topicwire.daemon.policy import MAX_DELAY, adaptive_interval, freshness_floor, next_due
 from topicwire.dedup.desk import Keyed, StoryDesk
 from topicwire.errors import FetchError, ParseError, SourceError
 from topicwire.extract.article import extract_article
@@ -64,9 +64,12 @@ from topicwire.types import (
     PollOutcome,
     RawItem,
 )
+from topicwire.values import noting
 
 Clock = Callable[[], datetime]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# A stored deferral beyond this predates the bound on Retry-After (issue 13): it is ignored.
+MAX_RETRY_SPAN = timedelta(seconds=MAX_DELAY)
 
 
 def utc_now() -> datetime:
@@ -182,7 +185,7 @@ class Pipeline:
         state = self.store.source_state(source.name)
         if state and state.retired:
             return PollOutcome(source.name, "retired", error=state.error)
-        if state and state.retry_until and state.retry_until > self.clock():
+        if state and state.retry_until and self.clock() < state.retry_until <= self.clock() + MAX_RETRY_SPAN:
             # The server asked for a pause (429/503 Retry-After): never sooner, even across restarts.
             log.event("source.deferred", source=source.name, until=state.retry_until.isoformat())
             return PollOutcome(source.name, "deferred", next_due=state.retry_until, retry_until=state.retry_until)
@@ -213,7 +216,9 @@ class Pipeline:
             # Our own politeness held the request back; the server said nothing, so it is no failure.
             wait = e.retry_after or source.interval
             log.event("source.deferred", source=source.name, error=str(e), ms=_ms(started))
-            return PollOutcome(source.name, "deferred", error=str(e), next_due=now + timedelta(seconds=wait))
+            return PollOutcome(
+                source.name, "deferred", error=str(e), next_due=now + timedelta(seconds=min(wait, MAX_DELAY))
+            )
         status_code = e.status if isinstance(e, FetchError) else None
         retry_after = e.retry_after if isinstance(e, FetchError) else None
         gone = status_code == 410  # RFC 9110 15.5.11: permanent; stop asking
@@ -236,7 +241,7 @@ class Pipeline:
             ms=_ms(started),
             next_due=due,
             http_status=status_code,
-            retry_until=now + timedelta(seconds=retry_after) if retry_after else None,
+            retry_until=now + timedelta(seconds=min(retry_after, MAX_DELAY)) if retry_after else None,
         )
         with self.store.transaction():
             self.store.record_poll(outcome, now)
@@ -254,7 +259,11 @@ class Pipeline:
             return Collected(result, "", (), 0, 0)
         if source.kind == "auto" and sniff_kind(result) == "page":
             result = self.discover(source, result)
-        parsed = self.parse(source, result)
+        with noting() as cleaned:
+            parsed = self.parse(source, result)
+        if cleaned:
+            # Items kept, values not: name the source and what went (issue 13).
+            log.event("source.values_cleaned", logging.WARNING, source=source.name, **dict(sorted(cleaned.items())))
         if parsed.kind == "article":
             # The source URL is itself an article page: extract it from what we have.
             item = parsed.items[0]

@@ -16,6 +16,7 @@ from topicwire import log
 from topicwire.config import Config
 from topicwire.dedup.desk import Keyed, StoryDesk
 from topicwire.dedup.fingerprint import article_uid
+from topicwire.dedup.near import valid_signature
 from topicwire.dedup.stories import representative
 from topicwire.store import Store
 from topicwire.types import Article, DedupDecision
@@ -77,10 +78,14 @@ class Placer:
 
     def load(self, store: Store, now: datetime) -> None:
         """Fill the near-duplicate index with the articles seen within the dedup window."""
+        recent = store.recent_signatures(now - self.desk.index.window)
+        # A signature of the wrong size (an older version or a bug, issue 13) is recomputed like a missing one.
+        broken = [uid for uid, sig, _, _, _ in recent if sig is not None and not valid_signature(sig)]
+        texts = {uid: body for uid, _, _, body in store.near_texts(tuple(broken))} if broken else {}
         rows, missing = [], []
-        for uid, sig, text, published, seen in store.recent_signatures(now - self.desk.index.window):
-            if sig is None:  # stored before near-duplicates existed
-                sig = Keyed.of(replace(_BLANK, text=text)).sig
+        for uid, sig, text, published, seen in recent:
+            if sig is None or uid in texts:  # stored before near-duplicates existed, or broken
+                sig = Keyed.of(replace(_BLANK, text=texts.get(uid, text))).sig
                 missing.append((uid, sig))
             rows.append((uid, sig, published, seen))
         if missing:

@@ -20,6 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from topicwire.config import SourceConfig
+from topicwire.daemon.policy import MAX_DELAY
 
 # Jitter spreads polls so that sources with one interval do not all fire in the
 # same second after a start; capped so that a 1-day interval still polls on time.
@@ -39,8 +40,13 @@ def jitter_for(interval: float) -> int:
 def first_runs(
     sources: tuple[SourceConfig, ...], due: Mapping[str, datetime | None], now: datetime
 ) -> dict[str, datetime]:
-    """Stored due times in the future are kept; overdue and new sources are spread out."""
-    overdue = [s for s in sources if not (due.get(s.name) and due[s.name] > now)]  # type: ignore[operator]
+    """Stored due times in the future are kept; overdue and new sources are spread out.
+
+    A stored time further ahead than any delay the scheduler gives (MAX_DELAY) was written
+    by an older version or a bug (issue 13: a Retry-After of year 9999): it counts as overdue.
+    """
+    latest = now + timedelta(seconds=MAX_DELAY)
+    overdue = [s for s in sources if not (due.get(s.name) and now < due[s.name] <= latest)]  # type: ignore[operator]
     spread = {
         s.name: now + timedelta(seconds=min(STARTUP_SPREAD, s.interval) * i / max(len(overdue), 1))
         for i, s in enumerate(overdue)

@@ -62,6 +62,11 @@ def comparable(grams: frozenset[str]) -> bool:
     return len(grams) >= MIN_SHINGLES
 
 
+def valid_signature(sig: object) -> bool:
+    """A stored MinHash this index can read: NUM_PERM 32-bit values."""
+    return isinstance(sig, bytes) and len(sig) == NUM_PERM * 4
+
+
 def _values(sig: bytes) -> np.ndarray:
     return np.frombuffer(sig, dtype=np.uint32)
 

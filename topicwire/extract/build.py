@@ -17,6 +17,7 @@ from topicwire.extract.clean import clean_paragraphs, html_to_text, paragraphs_t
 from topicwire.extract.dates import to_utc
 from topicwire.extract.urls import canonicalize_url, same_site
 from topicwire.types import Article, Extracted, RawItem
+from topicwire.values import plain_name, plain_text, web_url, xml_safe
 
 T = TypeVar("T")
 
@@ -26,6 +27,8 @@ def build_article(item: RawItem, page: Extracted | None, now: datetime, *, tease
 
     Stored HTML is rebuilt from plain paragraphs, so it is safe by construction
     whatever the source sent (feed HTML, and JSON Feed's unsanitised content_html).
+    Title and author are plain text and URLs web URLs whatever path found them
+    (feed entry, listing teaser, page metadata): ``topicwire.values`` (issue 13).
     """
     entry = "teaser" if teaser else "feed"
     found = dict(page.provenance) if page else {}
@@ -36,20 +39,22 @@ def build_article(item: RawItem, page: Extracted | None, now: datetime, *, tease
     url = _url(item, page, entry, on_page("canonical_url"))
     paragraphs = _paragraphs(item, page, entry, on_page("text"))
     text = "\n\n".join(paragraphs[0])
-    title = _pick_or((url[0], "url"), (item.title.strip(), entry), (page.title if page else None, on_page("title")))
+    page_title = plain_text(page.title) if page else None
+    title = _pick_or((url[0], "url"), (plain_text(item.title), entry), (page_title, on_page("title")))
     published = _pick_or(
         (now, "first_seen"), (page.published if page else None, on_page("published")), (item.published, entry)
     )
     updated = _pick_or(
         (published[0], "published"), (page.updated if page else None, on_page("updated")), (item.updated, entry)
     )
-    author = _pick_or((None, ""), (page.author if page else None, on_page("author")), (item.author, entry))
+    page_author = plain_name(page.author) if page else None
+    author = _pick_or((None, ""), (page_author, on_page("author")), (plain_name(item.author), entry))
     language = _pick_or((None, ""), (page.language if page else None, on_page("language")), (item.language, entry))
     fields: dict[str, tuple[object, str]] = {"url": url, "title": title, "text": (text, paragraphs[1])}
     fields |= {"published": published, "updated": updated, "author": author, "language": language}
     return Article(
         source=item.source,
-        guid=item.guid or url[0],
+        guid=xml_safe(item.guid).strip() or url[0],
         url=url[0],
         title=title[0].strip(),
         text=text,
@@ -65,8 +70,8 @@ def build_article(item: RawItem, page: Extracted | None, now: datetime, *, tease
 
 
 def _url(item: RawItem, page: Extracted | None, entry: str, on_page: str) -> tuple[str, str]:
-    own = canonicalize_url(item.url) if item.url else ""
-    canonical = page.canonical_url if page else None
+    own = web_url(canonicalize_url(item.url)) if item.url else ""
+    canonical = web_url(page.canonical_url) if page and page.canonical_url else None
     # A canonical link pointing at another site or at the home page is a CMS
     # mistake seen in the wild; trusting it would merge unrelated articles.
     if canonical and (not own or same_site(canonical, own)) and urlsplit(canonical).path not in ("", "/"):

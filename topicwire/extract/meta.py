@@ -195,7 +195,7 @@ def jsonld_article(tree: lxml.html.HtmlElement) -> dict[str, object]:
             continue
         try:
             data = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: "[[[[..." nested past the stack (issue 13)
             continue
         for obj in _ld_objects(data):
             if any(_LD_ARTICLE.search(t) for t in _ld_types(obj)):
@@ -228,15 +228,17 @@ def _ld_text(ld: dict[str, object], key: str) -> str | None:
     return normalize_text(value) or None if isinstance(value, str) else None
 
 
-def _ld_names(value: object) -> list[str]:
+def _ld_names(value: object, depth: int = 0) -> list[str]:
     """Names from a JSON-LD author: a string, a Person/Organization, or a list of them."""
+    if depth > 2:  # lists of lists of authors: deeper is no byline (and could exhaust the stack)
+        return []
     if isinstance(value, str):
         return [value]
     if isinstance(value, dict):
         name = value.get("name")
         return [name] if isinstance(name, str) else []
     if isinstance(value, list):
-        return [name for item in value[:10] for name in _ld_names(item)]
+        return [name for item in value[:10] for name in _ld_names(item, depth + 1)]
     return []
 
 

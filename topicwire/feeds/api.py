@@ -19,6 +19,7 @@ from topicwire.config import Config
 from topicwire.feeds.entries import entry_id
 from topicwire.store import Store
 from topicwire.types import SourceState, StoredStory, StoryMember
+from topicwire.values import plain_name, plain_text, web_url
 
 
 class Api:
@@ -70,14 +71,15 @@ def _story(s: StoredStory, full: bool = False) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": s.id,
         "entry_id": entry_id(s.id),
-        "title": a.title,
-        "url": a.url,
+        # Cleaned again on the way out: the store may hold what an older version let in (issue 13).
+        "title": plain_text(a.title),
+        "url": web_url(a.url),
         "source": a.source,
         "published": s.published.isoformat(),
         "updated": max(s.updated, s.published).isoformat(),
         "first_seen": s.first_seen.isoformat(),
         "last_seen": s.last_seen.isoformat(),
-        "author": a.author,
+        "author": plain_name(a.author),
         "language": a.language,
         "summary": a.summary,
         "topics": list(s.topics),
@@ -97,8 +99,8 @@ def _member(m: StoryMember, shown: bool) -> dict[str, Any]:
     return {
         "id": m.uid,
         "source": m.source,
-        "url": m.url,
-        "title": m.title,
+        "url": web_url(m.url),
+        "title": plain_text(m.title),
         "published": m.published.isoformat(),
         "first_seen": m.first_seen.isoformat(),
         "representative": shown,
@@ -129,7 +131,13 @@ def _source(s: SourceState, failing_after: int) -> dict[str, Any]:
 
 
 def _json(value: object) -> bytes:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8")
+    # default=: a stored value of a type JSON lacks (a BLOB) is shown as text, not a 500;
+    # errors=: a lone surrogate in stored text becomes "?" instead of failing the answer.
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_as_text).encode("utf-8", "replace")
+
+
+def _as_text(value: object) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 def _error(status: int, message: str) -> tuple[int, bytes]:

@@ -9,12 +9,19 @@ which). Reading 50 x 100 whole stories from a store of 1M articles took about
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime
 
+from topicwire import log
 from topicwire.feeds.entries import story_entry
 from topicwire.store import Store
 from topicwire.types import FeedDoc, FeedEntry
+
+# What a stored row that cannot be decoded raises (a date that is not one, a NULL where a
+# value belongs): that story is left out of the feed and logged, the rest is published (issue 13).
+# sqlite3 errors are not among them: a store that cannot be read fails the publish, not the feed's content.
+ROW_ERRORS = (ValueError, TypeError, OverflowError, UnicodeError, KeyError)
 
 
 class FeedDocs:
@@ -30,7 +37,7 @@ class FeedDocs:
     def feed_doc(self, name: str, title: str, description: str) -> FeedDoc:
         ids = self.store.topic_story_ids(name, self.max_items)
         missing = [i for i in ids if i not in self._used and i not in self._kept]
-        fetched = {s.id: story_entry(s) for s in self.store.stories(missing)}
+        fetched = self._read(name, missing)
         entries = []
         for story_id in ids:
             entry = self._used.get(story_id) or self._kept.pop(story_id, None) or fetched.get(story_id)
@@ -47,6 +54,26 @@ class FeedDocs:
         if self._empty_since is None:
             self._empty_since = self.store.created()
         return self._empty_since
+
+    def _read(self, topic: str, ids: list[str]) -> dict[str, FeedEntry]:
+        """The entries of stories ``ids``; one by one when the batch has a row that cannot be decoded."""
+        try:
+            return {s.id: story_entry(s) for s in self.store.stories(ids)}
+        except ROW_ERRORS:
+            pass
+        out: dict[str, FeedEntry] = {}
+        for story_id in ids:
+            try:
+                out.update((s.id, story_entry(s)) for s in self.store.stories([story_id]))
+            except ROW_ERRORS as e:
+                log.event(
+                    "feed.entry_skipped",
+                    logging.WARNING,
+                    topic=topic,
+                    article=story_id,
+                    error=f"stored story cannot be read: {type(e).__name__}: {e}",
+                )
+        return out
 
     def invalidate(self, story_ids: Iterable[str]) -> None:
         for story_id in story_ids:

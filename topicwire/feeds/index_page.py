@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
 from topicwire.types import FeedDoc, FeedEntry, SourceState
+from topicwire.values import plain_text
 
 LATEST = 10  # entries shown per topic
 ALSO_SHOWN = 8  # other outlets named per entry; more are counted ("and 3 more")
@@ -97,7 +98,7 @@ def _also(entry: FeedEntry) -> str:
 
 
 def _entry_row(entry: FeedEntry) -> str:
-    title = _text(_ILLEGAL.sub("", entry.title).strip() or UNTITLED)
+    title = _text(plain_text(entry.title) or UNTITLED)  # markup removed, not shown as text (issue 13)
     source = f' <span class="meta">· {_text(entry.source)}</span>' if entry.source else ""
     return f"<li>{_link(entry.link, title)} {_when(entry.published)}{source}{_also(entry)}</li>"
 

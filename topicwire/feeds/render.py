@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
@@ -26,7 +27,9 @@ from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from topicwire import log
 from topicwire.types import FeedDoc, FeedEntry
+from topicwire.values import plain_name, plain_text, web_url, xml_safe
 
 GENERATOR = "topicwire"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -36,7 +39,11 @@ UNTITLED = "(untitled)"
 # refuses them with ValueError, and one stray \x0b from a scraped page would
 # otherwise fail the whole topic. JSON gets the same cleaning so that every
 # format says the same thing (and lone surrogates cannot fail UTF-8 encoding).
-_XML_ILLEGAL = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Titles, authors, categories and links are cleaned where they enter
+# (topicwire/values.py); they are cleaned again here because the store may hold
+# what an older version let through (issue 13: a \x01 in a stored link failed
+# every publish). An entry that still cannot be rendered is skipped and logged.
+_RENDER_ERRORS = (ValueError, TypeError, OverflowError, UnicodeError)
 ATOM_NS = "http://www.w3.org/2005/Atom"
 _EMAIL = re.compile(r"[^\s<>()\"',;@]+@[^\s<>()\"',;@]+\.[^\s<>()\"',;@]+")
 
@@ -45,7 +52,11 @@ _EMAIL = re.compile(r"[^\s<>()\"',;@]+@[^\s<>()\"',;@]+\.[^\s<>()\"',;@]+")
 
 
 def _clean(text: str) -> str:
-    return _XML_ILLEGAL.sub("", text)
+    return xml_safe(text)
+
+
+def _link(entry: FeedEntry) -> str:
+    return web_url(entry.link) if entry.link else ""
 
 
 def _utc(moment: datetime) -> datetime:
@@ -65,7 +76,7 @@ def split_author(author: str | None) -> tuple[str, str | None]:
     Returns ``("", None)`` for no author. The name falls back to the address
     when only an address was given, since Atom and JSON Feed need a name.
     """
-    text = _clean(author or "").strip()
+    text = plain_name(author) or ""
     found = _EMAIL.search(text)
     if found is None:
         return text, None
@@ -75,17 +86,17 @@ def split_author(author: str | None) -> tuple[str, str | None]:
 
 
 def _feed_title(doc: FeedDoc) -> str:
-    return _clean(doc.title).strip() or doc.name
+    return plain_text(doc.title) or doc.name
 
 
 def _title(entry: FeedEntry) -> str:
     # Atom requires a non-empty title (RFC 4287 4.2.14) and feedgen enforces it.
-    return _clean(entry.title).strip() or UNTITLED
+    return plain_text(entry.title) or UNTITLED
 
 
 def _categories(entry: FeedEntry) -> tuple[str, ...]:
     """Non-empty, de-duplicated, in the given order."""
-    cleaned = (_clean(c).strip() for c in entry.categories)
+    cleaned = (plain_name(c) for c in entry.categories)
     return tuple(dict.fromkeys(c for c in cleaned if c))
 
 
@@ -142,10 +153,10 @@ def _rss_author(fe: Any, author: str | None) -> None:
 def _rss_item(entry: FeedEntry) -> etree._Element:
     fe = FeedgenEntry()
     fe.load_extension("dc", atom=False, rss=True)
-    fe.guid(entry.id, permalink=False)
+    fe.guid(_clean(entry.id), permalink=False)
     fe.title(_title(entry))
-    if entry.link:
-        fe.link(href=entry.link)
+    if link := _link(entry):
+        fe.link(href=link)
     fe.published(_utc(entry.published))
     fe.updated(_utc(entry.updated))
     if entry.summary:
@@ -161,19 +172,20 @@ def _rss_item(entry: FeedEntry) -> etree._Element:
 
 def _atom_entry(entry: FeedEntry) -> etree._Element:
     fe = FeedgenEntry()
-    fe.id(entry.id)
+    fe.id(_clean(entry.id))
     fe.title(_title(entry))
-    if entry.link:
+    link = _link(entry)
+    if link:
         # feedgen 1.0 drops rel/type on entry links; an Atom link without rel
         # *is* the alternate link (RFC 4287 4.2.7.2), so that is still right.
-        fe.link(href=entry.link, rel="alternate", type="text/html")
+        fe.link(href=link, rel="alternate", type="text/html")
     fe.published(_utc(entry.published))
     fe.updated(_utc(entry.updated))
     if entry.summary:
         fe.summary(_clean(entry.summary))
     # An entry without an alternate link must have content (RFC 4287 4.1.1.1), and blank
     # content is a W3C validator warning: say at least what the summary or the title says.
-    if entry.content_html or not entry.link:
+    if entry.content_html or not link:
         fallback = html.escape(_clean(entry.summary).strip() or _title(entry), quote=False)
         fe.content(_clean(entry.content_html) or fallback, type="html")
     for term in _categories(entry):
@@ -239,14 +251,30 @@ def _build(cache: EntryCache | None, fmt: str, entry: FeedEntry, build: Callable
     return cache.get(fmt, entry, build) if cache is not None else build(entry)
 
 
+def _rendered(doc: FeedDoc, fmt: str, cache: EntryCache | None, build: Callable[[FeedEntry], Any]) -> Iterator[Any]:
+    """Each entry of ``doc`` built for ``fmt``; one that cannot be is skipped and logged, never the feed."""
+    for entry in doc.entries:
+        try:
+            yield _build(cache, fmt, entry, build)
+        except _RENDER_ERRORS as e:
+            log.event(
+                "feed.entry_skipped",
+                logging.WARNING,
+                topic=doc.name,
+                article=_clean(entry.id),
+                format=fmt,
+                error=f"{type(e).__name__}: {_clean(str(e))}",
+            )
+
+
 def render_rss(doc: FeedDoc, hub: str = "", cache: EntryCache | None = None) -> bytes:
     """RSS 2.0 with atom:link rel=self (and rel=hub), content:encoded and dc:creator."""
     fg = _generator(doc, doc.url("rss"), "application/rss+xml", hub)
     # RSS requires a non-empty channel description.
     fg.description(_clean(doc.description).strip() or _feed_title(doc))
     fg.load_extension("dc", atom=False, rss=True)
-    for entry in doc.entries:
-        fg.add_entry(_Built(_build(cache, "rss", entry, _rss_item)), order="append")
+    for element in _rendered(doc, "rss", cache, _rss_item):
+        fg.add_entry(_Built(element), order="append")
     return _hex_references(bytes(fg.rss_str(pretty=True, encoding="UTF-8")))
 
 
@@ -267,8 +295,8 @@ def render_atom(doc: FeedDoc, hub: str = "", cache: EntryCache | None = None) ->
     if _clean(doc.description).strip():
         # Not fg.description(): feedgen maps that to the subtitle as well.
         fg.subtitle(_clean(doc.description).strip())
-    for entry in doc.entries:
-        fg.add_entry(_Built(_build(cache, "atom", entry, _atom_entry)), order="append")
+    for element in _rendered(doc, "atom", cache, _atom_entry):
+        fg.add_entry(_Built(element), order="append")
     return bytes(fg.atom_str(pretty=True, encoding="UTF-8"))
 
 
@@ -276,11 +304,11 @@ def render_atom(doc: FeedDoc, hub: str = "", cache: EntryCache | None = None) ->
 
 
 def _json_item(entry: FeedEntry) -> dict[str, Any]:
-    item: dict[str, Any] = {"id": entry.id}
-    if entry.link:
-        item["url"] = entry.link
-    if _clean(entry.title).strip():
-        item["title"] = _clean(entry.title).strip()
+    item: dict[str, Any] = {"id": _clean(entry.id)}
+    if link := _link(entry):
+        item["url"] = link
+    if title := plain_text(entry.title):
+        item["title"] = title
     # One of content_html / content_text must be present (JSON Feed 1.1, items).
     if entry.content_html:
         item["content_html"] = _clean(entry.content_html)
@@ -314,17 +342,19 @@ def render_json(doc: FeedDoc, hub: str = "", cache: EntryCache | None = None) ->
         feed["description"] = _clean(doc.description).strip()
     feed["items"] = []
     head = json.dumps(feed, ensure_ascii=False, indent=2)
-    if not doc.entries:
-        return (head + "\n").encode("utf-8")
     # The same text json.dumps(feed, indent=2) gives, with each item encoded once (EntryCache):
     # "items" is the last key, so its empty list closes the document.
-    items = ",\n".join(_build(cache, "json", entry, _json_text) for entry in doc.entries)
+    items = ",\n".join(_rendered(doc, "json", cache, _json_text))
+    if not items:
+        return (head + "\n").encode("utf-8")
     return (head.removesuffix("[]\n}") + "[\n" + items + "\n  ]\n}\n").encode("utf-8")
 
 
 def _json_text(entry: FeedEntry) -> str:
     """One item as it sits in the feed's "items" list, indented two levels."""
-    return "\n".join("    " + line for line in json.dumps(_json_item(entry), ensure_ascii=False, indent=2).splitlines())
+    text = "\n".join("    " + line for line in json.dumps(_json_item(entry), ensure_ascii=False, indent=2).splitlines())
+    text.encode("utf-8")  # a lone surrogate fails here, for this entry, not for the whole feed
+    return text
 
 
 # --- OPML 2.0 -------------------------------------------------------------

@@ -187,13 +187,13 @@ def _rss_item(item: etree._Element, ctx: _Context, source: str, feed_language: s
     return RawItem(
         source=source,
         url=_feed.absolute_url(ctx.base, link),
-        guid=guid,
+        guid=_feed.entry_guid(guid),
         title=_plain_title(*fields.get("title", ("", "text/plain"))),
         summary=_feed.as_html(*summary),
         content=_feed.as_html(*content),
         published=dates.get("pubdate"),
         updated=dates.get("dc:date"),
-        author=_feed.clean(author),
+        author=_feed.plain_name(author),
         language=(_feed.clean(ctx.lang) if fields else None) or feed_language,
     )
 

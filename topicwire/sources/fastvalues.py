@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 
 from feedparser.urls import _urljoin
 
+from topicwire.values import bounded_date
+
 # An absolute http(s) URL that urllib.parse.urljoin returns unchanged, whatever
 # the base: lower-case scheme, a plain host[:port] (no userinfo, brackets or
 # non-ASCII, which urlsplit checks or rewrites), a path without ";" (urlparse
@@ -53,6 +55,7 @@ def rfc822_date(text: str) -> datetime | None:
     try:
         stamp = datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=UTC)
         offset = timedelta(hours=int(tz_hours), minutes=int(tz_minutes)) if sign else timedelta(0)
-        return stamp + offset if sign == "-" else stamp - offset
+        # Bounded like feed.struct_to_utc, so the shortcut still gives what the general code gives.
+        return bounded_date(stamp + offset if sign == "-" else stamp - offset, note=False)
     except (ValueError, OverflowError):
         return None  # hour 24, 30 February, year 1 minus an offset: the general code decides

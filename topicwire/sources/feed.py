@@ -24,7 +24,6 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import feedparser
 from feedparser.sanitizer import _sanitize_html
@@ -34,6 +33,7 @@ from topicwire.errors import ParseError
 from topicwire.sources.fastvalues import is_plain_url
 from topicwire.sources.sniff import is_json_feed
 from topicwire.types import FetchResult, ParsedSource, RawItem
+from topicwire.values import bounded_date, plain_name, plain_text, web_url, xml_safe
 
 _TAG = re.compile(r"<[^>]*>")
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
@@ -82,13 +82,20 @@ _UNICODE_PREFIXES = (
 )
 
 
+MAX_TTL_MINUTES = 7 * 24 * 60  # the floor is capped at a day anyway (daemon/policy.py MAX_FLOOR)
+
+
 def ttl_minutes(value: object) -> int | None:
-    """RSS 2.0 <ttl>: whole minutes; junk (and a negative or zero value) means none."""
+    """RSS 2.0 <ttl>: whole minutes; junk (and a negative or zero value) means none.
+
+    At most MAX_TTL_MINUTES: a <ttl> of 400 digits once overflowed float in the
+    scheduler (issue 13). Python refuses over 4300 digits itself (ValueError).
+    """
     try:
         minutes = int(str(value).strip())
     except ValueError:
         return None
-    return minutes if minutes > 0 else None
+    return min(minutes, MAX_TTL_MINUTES) if minutes > 0 else None
 
 
 def http_headers(result: FetchResult) -> dict[str, str]:
@@ -146,7 +153,7 @@ def entry_item(entry: dict[str, Any], base_url: str, source: str, feed_language:
     return RawItem(
         source=source,
         url=absolute_url(base_url, entry.get("link")),
-        guid=str(entry.get("id") or ""),
+        guid=entry_guid(entry.get("id")),
         title=detail_text(entry, "title"),
         summary=detail_html(entry, "summary"),
         content=as_html(content.get("value", ""), content.get("type")),
@@ -154,7 +161,7 @@ def entry_item(entry: dict[str, Any], base_url: str, source: str, feed_language:
         # updated_parsed with published_parsed and a DeprecationWarning.
         published=struct_to_utc(dict.get(entry, "published_parsed")),
         updated=struct_to_utc(dict.get(entry, "updated_parsed")),
-        author=clean(entry.get("author")),
+        author=plain_name(entry.get("author")),
         language=entry_language(entry, content) or feed_language,
     )
 
@@ -170,11 +177,22 @@ def entry_language(entry: Mapping[str, Any], content: Mapping[str, Any]) -> str 
 
 
 def detail_text(node: Mapping[str, Any], key: str) -> str:
-    """A title as plain text, whatever type feedparser gave it (RSS titles are HTML-ish)."""
-    value = node.get(key) or ""
-    kind = (node.get(f"{key}_detail") or {}).get("type", "text/plain")
-    text = html_to_text(value) if kind in HTML_TYPES else value
-    return " ".join(text.split())
+    """A title as plain text, whatever type feedparser gave it.
+
+    feedparser decodes an RSS title's XML once and calls it text/plain, but RSS
+    titles are HTML by convention (readers render them): ``&lt;script&gt;`` in
+    the document is markup by the time it gets here, so every type goes through
+    ``plain_text`` (issue 13).
+    """
+    return plain_text(node.get(key) or "")
+
+
+MAX_GUID_CHARS = 2048  # an id longer than this is no id anyone meant
+
+
+def entry_guid(value: object) -> str:
+    """The entry's id as published: a string without XML-invalid characters, bounded."""
+    return xml_safe(str(value or "")).strip()[:MAX_GUID_CHARS]
 
 
 def detail_html(node: Mapping[str, Any], key: str) -> str:
@@ -189,17 +207,16 @@ def as_html(value: str, kind: str | None) -> str:
 
 
 def absolute_url(base_url: str, link: object) -> str:
-    """The entry's link made absolute; "" unless it is a web (http/https) URL."""
+    """The entry's link made absolute; "" unless it is a web (http/https) URL.
+
+    Controls and spaces in it are stripped or percent-encoded (``web_url``):
+    a JSON Feed url with a \x01 in it once failed rendering (issue 13).
+    """
     if not isinstance(link, str) or not link.strip():
         return ""
     if is_plain_url(link.strip()):
-        return link.strip()  # urljoin would return it unchanged, and its scheme is http(s)
-    try:
-        url = urljoin(base_url, link.strip())
-        scheme = urlsplit(url).scheme
-    except ValueError:  # e.g. "http://[broken" is not a URL at all
-        return ""
-    return url if scheme in WEB_SCHEMES else ""
+        return web_url(link.strip())  # nothing to resolve against the base; the port is still checked
+    return web_url(link, base_url)
 
 
 def struct_to_utc(value: time.struct_time | None) -> datetime | None:
@@ -208,7 +225,7 @@ def struct_to_utc(value: time.struct_time | None) -> datetime | None:
         return None
     try:
         # tm_sec may be 60 or 61 (leap seconds); datetime refuses both.
-        return datetime(*value[:5], min(value[5], 59), tzinfo=UTC)
+        return bounded_date(datetime(*value[:5], min(value[5], 59), tzinfo=UTC))
     except (ValueError, OverflowError, TypeError):
         return None  # year 0, month 13 ...: a date we cannot trust is no date
 
@@ -254,7 +271,7 @@ def parse_json_feed(result: FetchResult, source: str) -> ParsedSource:
     title = doc.get("title")
     return ParsedSource(
         kind="feed",
-        title=" ".join(title.split()) if isinstance(title, str) else "",
+        title=plain_text(title),
         items=items,
         language=language,
     )
@@ -266,6 +283,8 @@ def load_json_feed(result: FetchResult) -> dict[str, Any]:
         doc = json.loads(result.content)
     except (ValueError, UnicodeDecodeError) as e:
         raise ParseError(result.url, f"not a feed: invalid JSON: {e}") from e
+    except RecursionError as e:  # json recurses per level of nesting: 100,000 "[" once ended the run
+        raise ParseError(result.url, "not a feed: JSON nested too deeply") from e
     version = doc.get("version") if isinstance(doc, dict) else None
     if not isinstance(doc, dict) or not isinstance(version, str):
         raise ParseError(result.url, "not a feed: JSON without a JSON Feed version")
@@ -286,8 +305,8 @@ def json_item(
     return RawItem(
         source=source,
         url=absolute_url(base_url, item.get("url") or item.get("external_url")),
-        guid=json_id(item.get("id")),
-        title=" ".join(str_field(item, "title").split()),
+        guid=entry_guid(json_id(item.get("id"))),
+        title=plain_text(str_field(item, "title")),
         summary=text_to_html(str_field(item, "summary")),
         content=json_content(item, base_url),
         published=iso_to_utc(item.get("date_published")),
@@ -326,13 +345,16 @@ def text_to_html(text: str) -> str:
     return "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs if p)
 
 
+MAX_AUTHORS = 20  # a list of a million authors is no byline
+
+
 def json_author(item: Mapping[str, Any]) -> str | None:
     """1.1 has an ``authors`` list; 1.0 a single ``author`` object."""
     authors = item.get("authors")
     if not isinstance(authors, list):
         authors = [item.get("author")]
-    names = [clean(a.get("name")) for a in authors if isinstance(a, dict)]
-    return ", ".join(n for n in names if n) or None
+    names = [plain_name(a.get("name")) for a in authors[:MAX_AUTHORS] if isinstance(a, dict)]
+    return plain_name(", ".join(n for n in names if n))
 
 
 def iso_to_utc(value: object) -> datetime | None:
@@ -349,7 +371,4 @@ def iso_to_utc(value: object) -> datetime | None:
             return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)  # a date without an offset: assume UTC
-    try:
-        return parsed.astimezone(UTC)
-    except (OverflowError, ValueError):
-        return None
+    return bounded_date(parsed)

@@ -173,8 +173,8 @@ class Fetcher:
                 requested_url=url,
                 url=final_url,
                 status=304,
-                etag=response.headers.get("ETag") or etag,
-                last_modified=response.headers.get("Last-Modified") or last_modified,
+                etag=validator(response.headers.get("ETag")) or etag,
+                last_modified=validator(response.headers.get("Last-Modified")) or last_modified,
                 elapsed_ms=deadline.elapsed_ms(),
                 headers=lowered_headers(response),
             )
@@ -187,8 +187,8 @@ class Fetcher:
             content=content,
             content_type=media_type,
             charset=charset,
-            etag=response.headers.get("ETag"),
-            last_modified=response.headers.get("Last-Modified"),
+            etag=validator(response.headers.get("ETag")),
+            last_modified=validator(response.headers.get("Last-Modified")),
             elapsed_ms=deadline.elapsed_ms(),
             headers=lowered_headers(response),
         )
@@ -246,6 +246,23 @@ def same_origin(a: str, b: str) -> bool:
     except ValueError:
         return False
     return (pa.scheme.lower(), pa.netloc.lower()) == (pb.scheme.lower(), pb.netloc.lower())
+
+
+# ETag and Last-Modified are stored and sent back in If-None-Match / If-Modified-Since on
+# every later poll: one with CR/LF would be refused by requests (ValueError), and control
+# characters or a 60 KB value make servers answer 400 to every poll (issue 13). Real
+# validators are short and printable; anything else is dropped (an unconditional GET).
+MAX_VALIDATOR_CHARS = 1024
+
+
+def validator(value: str | None) -> str | None:
+    """An ETag or Last-Modified worth sending back; None for one with control characters or too long."""
+    if not value:
+        return None
+    value = value.strip()
+    if not value or len(value) > MAX_VALIDATOR_CHARS or not value.isprintable():
+        return None
+    return value
 
 
 def request_headers(etag: str | None, last_modified: str | None, accept: str | None) -> dict[str, str]:
@@ -331,20 +348,27 @@ def status_error(url: str, response: requests.Response) -> FetchError:
     )
 
 
+# The longest pause a Retry-After can ask for: a server asking for more is misconfigured
+# (or the date is garbage), and 10**30 seconds once overflowed datetime arithmetic and
+# ended the run (issue 13). The scheduler's own limit on any delay (policy.MAX_DELAY).
+MAX_RETRY_AFTER = 30 * 86400.0
+
+
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
-    """RFC 9110 10.2.3: delay-seconds or an HTTP-date; None when absent or unreadable."""
+    """RFC 9110 10.2.3: delay-seconds or an HTTP-date, at most MAX_RETRY_AFTER;
+    None when absent or unreadable (a negative number is unreadable)."""
     if not value or not value.strip():
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():  # "²".isdigit() is true too
+        return min(float(value), MAX_RETRY_AFTER)  # float("9" * 400) is inf: min() bounds it
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is None:  # "-0000" parses naive; HTTP-dates are GMT anyway
+            when = when.replace(tzinfo=UTC)
+        return min(max(0.0, (when - now).total_seconds()), MAX_RETRY_AFTER)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:  # "-0000" parses naive; HTTP-dates are GMT anyway
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
 
 
 def parse_content_type(value: str) -> tuple[str, str | None]:

@@ -33,6 +33,7 @@ from topicwire.extract.article import extract_article, meta_value, page_language
 from topicwire.extract.clean import element_paragraphs, normalize_text, paragraphs_to_html
 from topicwire.extract.urls import canonicalize_url, same_site
 from topicwire.types import Extracted, ParsedSource, RawItem
+from topicwire.values import plain_name, plain_text, web_url
 
 MIN_TEASERS = 3
 MIN_HEADLINES = 5  # a headline-only listing needs more items: menus have 3 or 4
@@ -166,12 +167,12 @@ def _try_extract(html: str, url: str) -> Extracted | None:
 def _article_item(article: Extracted, url: str, source: str) -> RawItem:
     return RawItem(
         source=source,
-        url=article.canonical_url or canonicalize_url(url),
-        title=article.title or "",
+        url=web_url(article.canonical_url) or web_url(canonicalize_url(url)),
+        title=plain_text(article.title),
         content=article.html,
         published=article.published,
         updated=article.updated,
-        author=article.author,
+        author=plain_name(article.author),
         language=article.language,
     )
 
@@ -210,8 +211,8 @@ def _link(anchor: lxml.html.HtmlElement, base: str) -> _Link | None:
     href = (anchor.get("href") or "").strip()
     if not href or href.startswith("#"):
         return None
-    url = canonicalize_url(href, base=base)
-    if not url.startswith(("http://", "https://")):
+    url = web_url(canonicalize_url(href, base=base))  # controls encoded, bad ports and schemes refused
+    if not url:
         return None
     heading = next(anchor.iter(*_HEADINGS), None)  # a whole card wrapped in one <a>
     title = normalize_text((heading if heading is not None else anchor).text_content())

@@ -69,6 +69,11 @@ def blanket(*, allow: bool) -> RobotFileParser:
     return parser
 
 
+# A Crawl-delay of more than a day is a typo or hostile; a day between requests is already
+# more than any politeness asks (and requests that would wait over 30 s are deferred anyway).
+MAX_CRAWL_DELAY = 86400
+
+
 def origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme.lower()}://{parts.netloc.rpartition('@')[2].lower()}"
@@ -117,9 +122,13 @@ class RobotsCache:
         return "disallowed by robots.txt"
 
     def crawl_delay(self, url: str, fetch: RobotsGet | None = None) -> float | None:
-        """The Crawl-delay for our user agent (whole seconds, as urllib.robotparser reads it)."""
+        """The Crawl-delay for our user agent (whole seconds, as urllib.robotparser reads it),
+        at most MAX_CRAWL_DELAY: robotparser keeps any run of digits as an int, and
+        float() of one with 400 digits raises OverflowError (issue 13)."""
         delay = self.rules(url, fetch).parser.crawl_delay(self.user_agent)
-        return None if delay is None else float(delay)
+        if delay is None:
+            return None
+        return float(min(int(delay), MAX_CRAWL_DELAY))  # typeshed says str; robotparser gives an int
 
     def rules(self, url: str, fetch: RobotsGet | None = None) -> Rules:
         key = origin(url)

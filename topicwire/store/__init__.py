@@ -20,7 +20,7 @@ from pathlib import Path
 
 from topicwire.errors import StoreError
 from topicwire.store import articles, http_cache, schema, sources, stories, templates, topics
-from topicwire.store.codec import from_iso, iso
+from topicwire.store.codec import from_iso, iso, text
 from topicwire.store.db import GroupCommit, connect, vacuum_if_worthwhile
 from topicwire.types import (
     Article,
@@ -226,9 +226,10 @@ class Store:
     def recent_signatures(self, since: datetime) -> list[tuple[str, bytes | None, str, datetime, datetime]]:
         """(uid, MinHash or None, text if no MinHash, published, first_seen) of articles seen since ``since``."""
         with self._read() as db:
+            # text(): whatever type SQLite holds (issue 13); placement.load checks the signature.
             return [
-                (uid, sig, text, from_iso(p), from_iso(f))  # type: ignore[misc]
-                for uid, sig, text, p, f in articles.signatures_since(db, since)
+                (uid, sig, text(body), from_iso(p), from_iso(f))  # type: ignore[misc]
+                for uid, sig, body, p, f in articles.signatures_since(db, since)
             ]
 
     def has_article_url(self, url: str, other_than: str = "") -> bool:

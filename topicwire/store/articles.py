@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Literal
 
-from topicwire.store.codec import from_iso, iso, pairs_from_text, pairs_to_text
+from topicwire.store.codec import from_iso, iso, optional_text, pairs_from_text, pairs_to_text, text
 from topicwire.types import Article, ExactHit, Fingerprint, MatchDoc, StoredArticle
 
 _COLUMNS = (
@@ -39,7 +39,7 @@ def find(db: sqlite3.Connection, fp: Fingerprint) -> ExactHit | None:
 def near_texts(db: sqlite3.Connection, uids: Sequence[str]) -> tuple[tuple[str, str, str, str], ...]:
     marks = ",".join("?" * len(uids))
     rows = db.execute(f"SELECT uid, story_id, source, text FROM articles WHERE uid IN ({marks})", list(uids))
-    return tuple((r["uid"], r["story_id"], r["source"], r["text"]) for r in rows)
+    return tuple((r["uid"], r["story_id"], r["source"], text(r["text"])) for r in rows)
 
 
 def signatures_since(db: sqlite3.Connection, since: datetime) -> Iterator[tuple[str, bytes | None, str, str, str]]:
@@ -179,7 +179,12 @@ def get_by_url(db: sqlite3.Connection, url: str) -> StoredArticle | None:
 
 def match_docs(db: sqlite3.Connection) -> Iterator[tuple[str, MatchDoc]]:
     for r in db.execute("SELECT uid, title, text, source, language, author FROM articles"):
-        yield r["uid"], MatchDoc(r["title"], r["text"], r["source"], r["language"], r["author"])
+        yield (
+            r["uid"],
+            MatchDoc(
+                text(r["title"]), text(r["text"]), r["source"], optional_text(r["language"]), optional_text(r["author"])
+            ),
+        )
 
 
 def counts_by_method(db: sqlite3.Connection) -> dict[str, int]:
@@ -194,16 +199,17 @@ def to_stored(r: sqlite3.Row, topics: tuple[str, ...]) -> StoredArticle:
     return StoredArticle(
         uid=r["uid"],
         source=r["source"],
-        url=r["url"],
-        title=r["title"],
-        text=r["text"],
-        html=r["html"],
-        summary=r["summary"],
+        # text(): whatever type SQLite holds, the rest of topicwire gets a str (issue 13)
+        url=text(r["url"]),
+        title=text(r["title"]),
+        text=text(r["text"]),
+        html=text(r["html"]),
+        summary=text(r["summary"]),
         published=from_iso(r["published"]),  # type: ignore[arg-type]
         updated=from_iso(r["updated"]),  # type: ignore[arg-type]
         first_seen=from_iso(r["first_seen"]),  # type: ignore[arg-type]
-        author=r["author"],
-        language=r["language"],
+        author=optional_text(r["author"]),
+        language=optional_text(r["language"]),
         method=r["method"],
         topics=topics,
         story_id=r["story_id"] or r["uid"],

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from topicwire.store.articles import to_stored
-from topicwire.store.codec import from_iso, iso
+from topicwire.store.codec import from_iso, iso, text
 from topicwire.types import StoredStory, StoryMember
 
 _MEMBER = "uid, story_id, source, url, title, published, first_seen, length(text) AS text_len, method, joined"
@@ -146,8 +146,8 @@ def _member(r: sqlite3.Row) -> StoryMember:
     return StoryMember(
         uid=r["uid"],
         source=r["source"],
-        url=r["url"],
-        title=r["title"],
+        url=text(r["url"]),
+        title=text(r["title"]),
         published=from_iso(r["published"]),  # type: ignore[arg-type]
         first_seen=from_iso(r["first_seen"]),  # type: ignore[arg-type]
         text_len=int(r["text_len"] or 0),

@@ -200,11 +200,38 @@ def compile_query(query: str, aliases: Aliases | None = None) -> Query:
     """
     if not query.strip():
         raise QueryError(query, 0, "empty query")
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(query, MAX_QUERY_CHARS, f"longer than {MAX_QUERY_CHARS} characters")
+    _check_nesting(query)
     try:
         tree = _PARSER.parse(query)
+        return Query(query, _Builder(query, _fold_keys(aliases or {})).build(tree))
     except UnexpectedInput as e:
         raise _syntax_error(query, e) from e
-    return Query(query, _Builder(query, _fold_keys(aliases or {})).build(tree))
+    except RecursionError as e:  # a shape _check_nesting does not foresee: still a clear error
+        raise QueryError(query, 0, f"nested too deeply (at most {MAX_NESTING} levels)") from e
+
+
+# A query nested 1,000 levels deep ("((((x))))", "NOT NOT ... x") once ended `check` in a
+# RecursionError (issue 13); the parser, the tree builder and the matcher all recurse. No
+# real rule needs more than a handful of levels.
+MAX_NESTING = 32
+MAX_QUERY_CHARS = 100_000  # 20,000 ORed terms parse in ~1 s; a rule is edited by hand
+_NESTING_TOKENS = re.compile(r'"[^"]*"?|[()]|[^\s()"]+')
+
+
+def _check_nesting(query: str) -> None:
+    """QueryError at the first place where parentheses plus a run of NOTs go deeper than MAX_NESTING."""
+    depth = nots = 0
+    for token in _NESTING_TOKENS.finditer(query):
+        text = token.group()
+        if text == "(":
+            depth += 1
+        elif text == ")":
+            depth = max(depth - 1, 0)
+        nots = nots + 1 if text.lower() == "not" else 0
+        if depth + nots > MAX_NESTING:
+            raise QueryError(query, token.start(), f"nested more than {MAX_NESTING} levels deep")
 
 
 def _fold_keys(aliases: Aliases) -> dict[str, Sequence[str]]:
