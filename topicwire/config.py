@@ -91,6 +91,13 @@ def _positive(value: int) -> int:
     return value
 
 
+def _new_items(value: int) -> int:
+    # Above 10,000 one poll of a huge feed costs minutes again (issue 13: 50,000 items).
+    if not 1 <= value <= 10_000:
+        raise ValueError("must be between 1 and 10000")
+    return value
+
+
 def _fraction(value: float) -> float:
     if not 0 < value <= 1:
         raise ValueError("must be a number in (0, 1]")
@@ -171,6 +178,7 @@ KEYS: Mapping[str, Mapping[str, Key]] = {
         "max_interval": Key(_DUR, "6h", 'longest interval of an interval = "auto" source', parse_duration),
         "max_backoff": Key(_DUR, "6h", "longest wait after consecutive failures", parse_duration),
         "failing_after": Key(int, 3, "consecutive failures after which a source is shown as failing", _positive),
+        "max_new_items": Key(int, 100, "new items taken from one poll of a source, newest first", _new_items),
     },
     "defaults": {
         "interval": Key(_DUR, "15m", 'default poll interval of a source, or "auto"', _interval),
@@ -221,6 +229,7 @@ class FetchConfig:
     max_interval: float
     max_backoff: float
     failing_after: int
+    max_new_items: int = 100
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from topicwire.daemon.policy import adaptive_interval, freshness_floor, next_due
 from topicwire.dedup.desk import Keyed, StoryDesk
 from topicwire.errors import FetchError, SourceError
 from topicwire.extract.article import extract_article
+from topicwire.extract.bound import bound_page
 from topicwire.extract.build import build_article
 from topicwire.extract.charset import decode_html
 from topicwire.extract.clean import paragraphs_to_html, summarize
@@ -57,6 +58,7 @@ from topicwire.topics.rules import TopicRules
 from topicwire.types import (
     Article,
     DedupDecision,
+    Extracted,
     FeedDoc,
     FetchResult,
     MatchDoc,
@@ -67,6 +69,12 @@ from topicwire.types import (
 
 Clock = Callable[[], datetime]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Article pages extracted at the same time, across the whole process (`once`'s source
+# pool and `run`'s scheduler threads alike). An extraction holds ~35x its page in memory
+# (issue 13: four 9 MB pages at once took 1,156 MB); with pages bounded to
+# extract.bound.MAX_PAGE_CHARS, two at a time stay far under 500 MB. More would buy
+# little: trafilatura is Python, so extractions mostly wait on the GIL for each other.
+EXTRACTIONS = threading.BoundedSemaphore(2)
 
 
 def utc_now() -> datetime:
@@ -238,7 +246,7 @@ class Pipeline:
         if parsed.kind == "article":
             # The source URL is itself an article page: extract it from what we have.
             item = parsed.items[0]
-            page = extract_article(decode_html(result.content, result.charset), result.url)
+            page = self.extract(source.name, result)
             prepared = (Prepared(build_article(item, page, self.clock()), _keys(item)),)
             return Collected(result, parsed.title, prepared, 0, 0)
         return self.collect_items(source, result, parsed)
@@ -262,9 +270,14 @@ class Pipeline:
         items = _unique(parsed.items)
         known = self.store.known_item_times(source.name, [k for i in items for k in _keys(i)])
         fresh = [i for i in items if _fresh(i, known)]
+        taken = newest(fresh, self.config.fetch.max_new_items)
+        if len(taken) < len(fresh):
+            # The rest are not marked known and the poll keeps no validators (complete is
+            # False below), so the next poll fetches the feed again and takes the next batch.
+            log.event("source.capped", source=source.name, taken=len(taken), left=len(fresh) - len(taken))
         prepared, failed = [], 0
         template = self.load_template(source.name) if fresh and source.fulltext else None
-        for item in fresh:
+        for item in taken:
             if self.stopping.is_set():
                 break
             article, ok = self.article_for(source, item, teaser=parsed.kind == "listing")
@@ -311,11 +324,22 @@ class Pipeline:
             page = self.fetcher.get(item.url, accept=HTML_ACCEPT, purpose="page")
             # The entry's own date stands in for the page's, so no costly date search then.
             has_date = item.published is not None or item.updated is not None
-            extracted = extract_article(decode_html(page.content, page.charset), page.url, find_date=not has_date)
+            extracted = self.extract(source.name, page, find_date=not has_date)
         except SourceError as e:
             log.event("article.failed", logging.WARNING, source=source.name, url=item.url, error=str(e))
             return _fallback(item, now, teaser), False
         return build_article(item, extracted, now, teaser=teaser), True
+
+    def extract(self, source: str, page: FetchResult, *, find_date: bool = True) -> Extracted:
+        """The page's article, within what one page may cost (extract/bound.py), one of
+        ``EXTRACTIONS`` at a time."""
+        html, cut = bound_page(decode_html(page.content, page.charset))
+        if cut:
+            log.event(
+                "article.cut", logging.WARNING, source=source, url=page.url, bytes=len(page.content), kept=len(html)
+            )
+        with EXTRACTIONS:
+            return extract_article(html, page.url, find_date=find_date, cut=cut)
 
     def save(self, source: SourceConfig, collected: Collected, started: float, interval: float | None) -> PollOutcome:
         now = self.clock()
@@ -430,6 +454,24 @@ def apply_template(article: Article, template: Template) -> tuple[Article, Templ
     provenance = tuple((k, f"{v}+template" if k == "text" else v) for k, v in article.provenance)
     stripped = replace(article, text=text, html=paragraphs_to_html(kept), summary=summarize(text), method=method)
     return replace(stripped, provenance=provenance), template
+
+
+def newest(items: list[RawItem], limit: int) -> list[RawItem]:
+    """The ``limit`` newest of ``items``, in their feed order (issue 13: a 50,000-item feed).
+
+    Newest by the entry's date (published, else updated). An undated entry counts as new
+    as the dated one listed before it, and one listed before any dated entry as the
+    newest: feeds list newest first, so where dates are missing feed order decides.
+    """
+    if len(items) <= limit:
+        return items
+    latest = datetime.max.replace(tzinfo=UTC)
+    ranks = []
+    for i, item in enumerate(items):
+        latest = item.published or item.updated or latest
+        ranks.append((latest, -i))
+    chosen = sorted(range(len(items)), key=ranks.__getitem__, reverse=True)[:limit]
+    return [items[i] for i in sorted(chosen)]
 
 
 def _fallback(item: RawItem, now: datetime, teaser: bool) -> Article:
