@@ -21,6 +21,8 @@ from pathlib import Path
 from fixture_server import FixtureServer
 from hostile import HostileRun, run_beside_good, run_child
 
+from topicwire.sources.feed import MAX_ENTRIES
+
 RSS = {"Content-Type": "application/rss+xml"}
 HTML = {"Content-Type": "text/html; charset=utf-8"}
 CHANNEL = '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>bad</title>'
@@ -102,8 +104,9 @@ def test_four_huge_pages_at_once_stay_under_the_memory_bound(tmp_path: Path) -> 
 
 
 def test_huge_feed_is_taken_in_batches_newest_first(tmp_path: Path) -> None:
-    """50,000 items with full text on: one poll takes fetch.max_new_items (here 20) pages,
-    newest first, logs the cut, and the next poll takes the next 20 (no 304 hides them)."""
+    """50,000 items with full text on: the MAX_ENTRIES newest are read, one poll takes
+    fetch.max_new_items (here 20) pages of them, newest first, logs the cut, and the next
+    poll takes the next 20 (no 304 hides them)."""
     n, cap = 50_000, 20
     with FixtureServer() as bad:
         # Dates rise with the number but the feed lists them oldest first: newest first means
@@ -119,13 +122,13 @@ def test_huge_feed_is_taken_in_batches_newest_first(tmp_path: Path) -> None:
         run = run_beside_good(tmp_path, {"huge": bad.url + "/huge.xml"}, fulltext=True, fetch=fetch)
         _report(run, "50,000-item feed")
         run.assert_contained("huge", error="ok", seconds=60)
-        assert f"event=source.capped source=huge taken={cap} left={n - cap}" in run.log, run.log[-2000:]
+        assert f"event=source.capped source=huge taken={cap} left={MAX_ENTRIES - cap}" in run.log, run.log[-2000:]
         first = _pages_requested(bad)
         assert first == set(range(n - cap, n)), sorted(first)
         # The second poll: the feed fetched again in full (no validators stored), the next batch taken.
         code, seconds, rss, log = run_child(["-c", str(tmp_path / "config.toml"), "once"], tmp_path, 120)
         assert code == 0 and "Traceback" not in log, log[-3000:]
-        assert f"event=source.capped source=huge taken={cap} left={n - 2 * cap}" in log, log[-2000:]
+        assert f"event=source.capped source=huge taken={cap} left={MAX_ENTRIES - 2 * cap}" in log, log[-2000:]
         assert _pages_requested(bad) - first == set(range(n - 2 * cap, n - cap))
         feed_gets = [r for r in bad.requests if r.path == "/huge.xml"]
         assert len(feed_gets) == 2 and "if-none-match" not in feed_gets[1].headers

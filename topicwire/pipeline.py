@@ -46,7 +46,7 @@ from topicwire.feeds.websub import feed_urls, pinger_for
 from topicwire.metrics import Metrics
 from topicwire.placement import Placer
 from topicwire.sources.discover import discover_feeds
-from topicwire.sources.feed import parse_feed
+from topicwire.sources.feed import newest_indices, parse_feed
 from topicwire.sources.fetch import HTML_ACCEPT, PerThreadFetcher
 from topicwire.sources.hosts import HostLimiter, Throttled
 from topicwire.sources.page import parse_page
@@ -457,21 +457,8 @@ def apply_template(article: Article, template: Template) -> tuple[Article, Templ
 
 
 def newest(items: list[RawItem], limit: int) -> list[RawItem]:
-    """The ``limit`` newest of ``items``, in their feed order (issue 13: a 50,000-item feed).
-
-    Newest by the entry's date (published, else updated). An undated entry counts as new
-    as the dated one listed before it, and one listed before any dated entry as the
-    newest: feeds list newest first, so where dates are missing feed order decides.
-    """
-    if len(items) <= limit:
-        return items
-    latest = datetime.max.replace(tzinfo=UTC)
-    ranks = []
-    for i, item in enumerate(items):
-        latest = item.published or item.updated or latest
-        ranks.append((latest, -i))
-    chosen = sorted(range(len(items)), key=ranks.__getitem__, reverse=True)[:limit]
-    return [items[i] for i in sorted(chosen)]
+    """The ``limit`` newest of ``items`` in their feed order (sources/feed.newest_indices)."""
+    return [items[i] for i in newest_indices([i.published or i.updated for i in items], limit)]
 
 
 def _fallback(item: RawItem, now: datetime, teaser: bool) -> Article:
