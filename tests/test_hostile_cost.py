@@ -84,9 +84,20 @@ def test_huge_article_page_is_cut_before_extraction(tmp_path: Path) -> None:
         run = run_beside_good(tmp_path, {"bigpage": bad.url + "/feed.xml"}, fulltext=True, extra=extra)
     _report(run, "one 9 MB page")
     run.assert_contained("bigpage", error="ok", seconds=30)
-    assert re.search(r"event=article\.cut source=bigpage .*bytes=9\d{6} ", run.log), run.log[-2000:]
+    assert re.search(r"event=page\.cut source=bigpage .*bytes=9\d{6} ", run.log), run.log[-2000:]
     [item] = run.feed_items("big")
     assert "The minister said the talks" in str(item["content_html"])
+
+
+def test_huge_page_source_is_cut_before_classifying(tmp_path: Path) -> None:
+    """A ``kind = "page"`` source serving 9 MB: the listing/article test extracts it too
+    (14 s and +210 MB before), so it gets the same cut."""
+    with FixtureServer() as bad:
+        bad.route("/big.html", _big_page(9_000_000), headers=HTML)
+        run = run_beside_good(tmp_path, {"bigsource": bad.url + "/big.html"}, bad_kind="page")
+    _report(run, "9 MB page source")
+    run.assert_contained("bigsource", error="ok", seconds=30)
+    assert "event=page.cut source=bigsource" in run.log, run.log[-2000:]
 
 
 def test_four_huge_pages_at_once_stay_under_the_memory_bound(tmp_path: Path) -> None:
@@ -100,7 +111,7 @@ def test_four_huge_pages_at_once_stay_under_the_memory_bound(tmp_path: Path) -> 
         run = run_beside_good(tmp_path, urls, fulltext=True)
     _report(run, "four 9 MB pages")
     run.assert_contained(*urls, error="ok", seconds=60)
-    assert run.log.count("event=article.cut") == 4, run.log[-3000:]
+    assert run.log.count("event=page.cut") == 4, run.log[-3000:]
 
 
 def test_huge_feed_is_taken_in_batches_newest_first(tmp_path: Path) -> None:

@@ -246,7 +246,8 @@ class Pipeline:
         if parsed.kind == "article":
             # The source URL is itself an article page: extract it from what we have.
             item = parsed.items[0]
-            page = self.extract(source.name, result)
+            html, cut = bound_page(decode_html(result.content, result.charset))  # parse() logged the cut
+            page = _extract(html, result.url, cut=cut)
             prepared = (Prepared(build_article(item, page, self.clock()), _keys(item)),)
             return Collected(result, parsed.title, prepared, 0, 0)
         return self.collect_items(source, result, parsed)
@@ -264,7 +265,9 @@ class Pipeline:
         kind = source.kind if source.kind != "auto" else sniff_kind(result)
         if kind == "feed":
             return parse_feed(result, source.name)
-        return parse_page(decode_html(result.content, result.charset), result.url, source.name)
+        html, _ = self.bounded_html(source.name, result)
+        with EXTRACTIONS:  # a page source's page is extracted to tell a listing from an article
+            return parse_page(html, result.url, source.name)
 
     def collect_items(self, source: SourceConfig, result: FetchResult, parsed: ParsedSource) -> Collected:
         items = _unique(parsed.items)
@@ -331,15 +334,16 @@ class Pipeline:
         return build_article(item, extracted, now, teaser=teaser), True
 
     def extract(self, source: str, page: FetchResult, *, find_date: bool = True) -> Extracted:
-        """The page's article, within what one page may cost (extract/bound.py), one of
-        ``EXTRACTIONS`` at a time."""
+        """The page's article, within what one page may cost (extract/bound.py)."""
+        html, cut = self.bounded_html(source, page)
+        return _extract(html, page.url, find_date=find_date, cut=cut)
+
+    def bounded_html(self, source: str, page: FetchResult) -> tuple[str, bool]:
+        """The page's HTML as the extractor may take it, and whether it was cut (logged)."""
         html, cut = bound_page(decode_html(page.content, page.charset))
         if cut:
-            log.event(
-                "article.cut", logging.WARNING, source=source, url=page.url, bytes=len(page.content), kept=len(html)
-            )
-        with EXTRACTIONS:
-            return extract_article(html, page.url, find_date=find_date, cut=cut)
+            log.event("page.cut", logging.WARNING, source=source, url=page.url, bytes=len(page.content), kept=len(html))
+        return html, cut
 
     def save(self, source: SourceConfig, collected: Collected, started: float, interval: float | None) -> PollOutcome:
         now = self.clock()
@@ -437,6 +441,11 @@ class Pipeline:
 
     def feed_doc(self, name: str, title: str, description: str) -> FeedDoc:
         return self.docs.feed_doc(name, title, description)
+
+
+def _extract(html: str, url: str, *, find_date: bool = True, cut: bool = False) -> Extracted:
+    with EXTRACTIONS:
+        return extract_article(html, url, find_date=find_date, cut=cut)
 
 
 def apply_template(article: Article, template: Template) -> tuple[Article, Template]:
