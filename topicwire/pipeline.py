@@ -274,6 +274,10 @@ class Pipeline:
         known = self.store.known_item_times(source.name, [k for i in items for k in _keys(i)])
         fresh = [i for i in items if _fresh(i, known)]
         taken = newest(fresh, self.config.fetch.max_new_items)
+        if parsed.unread:
+            log.event(
+                "source.trimmed", logging.WARNING, source=source.name, read=len(parsed.items), unread=parsed.unread
+            )
         if len(taken) < len(fresh):
             # The rest are not marked known and the poll keeps no validators (complete is
             # False below), so the next poll fetches the feed again and takes the next batch.

@@ -56,9 +56,10 @@ def parse_feed(result: FetchResult, source: str) -> ParsedSource:
     fast = parse_fast(result, source)  # plain RSS with lxml, ~15x cheaper (bench/README.md)
     if fast is not None:
         return fast
+    unread = 0
     if count_tags(result.content) > MAX_DOCUMENT_TAGS:
-        # feedparser walks every tag in Python (~25 us each): keep the entries that fit.
-        result = trim_entries(result)
+        # feedparser walks every tag in Python (30-60 us each): keep the entries that fit.
+        result, unread = trim_entries(result)
     try:
         parsed = feedparser.parse(io.BytesIO(result.content), response_headers=http_headers(result))
     except Exception as e:  # noqa: BLE001 - feedparser's own bugs on hostile input (test_fuzz.py)
@@ -69,13 +70,14 @@ def parse_feed(result: FetchResult, source: str) -> ParsedSource:
     feed = parsed.get("feed", {})
     feed_language = clean(feed.get("language"))
     items = tuple(entry_item(entry, result.url, source, feed_language) for entry in parsed.entries)
-    items = tuple(items[i] for i in newest_indices([i.published or i.updated for i in items], MAX_ENTRIES))
+    kept = newest_indices([i.published or i.updated for i in items], MAX_ENTRIES)
     return ParsedSource(
         kind="feed",
         title=detail_text(feed, "title"),
-        items=items,
+        items=tuple(items[i] for i in kept),
         language=feed_language,
         ttl_minutes=ttl_minutes(feed.get("ttl")),
+        unread=unread + len(items) - len(kept),
     )
 
 
@@ -284,15 +286,16 @@ def parse_json_feed(result: FetchResult, source: str) -> ParsedSource:
     language = clean(doc.get("language"))
     feed_author = json_author(doc)
     entries = [item for item in doc.get("items") or () if isinstance(item, dict)]
-    entries = [entries[i] for i in newest_indices([json_date(e) for e in entries], MAX_ENTRIES)]
+    kept = newest_indices([json_date(e) for e in entries], MAX_ENTRIES)
     cheap = count_tags(result.content) > MAX_DOCUMENT_TAGS
-    items = tuple(json_item(item, result.url, source, language, feed_author, cheap=cheap) for item in entries)
+    items = tuple(json_item(entries[i], result.url, source, language, feed_author, cheap=cheap) for i in kept)
     title = doc.get("title")
     return ParsedSource(
         kind="feed",
         title=" ".join(title.split()) if isinstance(title, str) else "",
         items=items,
         language=language,
+        unread=len(entries) - len(kept),
     )
 
 
