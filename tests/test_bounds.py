@@ -12,8 +12,9 @@ import pytest
 from topicwire.errors import ParseError
 from topicwire.extract.article import extract_article
 from topicwire.extract.bound import MAX_DOCUMENT_TAGS, bound_page, markup_text, strip_heavy
+from topicwire.extract.build import MAX_TEXT_CHARS, build_article
 from topicwire.sources.feed import MAX_ENTRIES, newest_indices, parse_feed
-from topicwire.types import FetchResult
+from topicwire.types import FetchResult, RawItem
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)
 ATOM = '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>a</title><id>urn:a</id>'
@@ -135,3 +136,12 @@ def test_malformed_feed_with_much_markup_is_recovered_not_walked() -> None:
     parsed = parse_feed(_result(body), "bad")
     assert time.monotonic() - started < 2
     assert [i.title for i in parsed.items] == ["kept"]
+
+
+def test_an_article_text_is_cut_at_a_paragraph() -> None:
+    """Megabytes of text in a feed field (or a cut page) are stored as MAX_TEXT_CHARS at most."""
+    paragraphs = "".join(f"<p>Paragraph {n} of a text that never ends, said the source.</p>" for n in range(40_000))
+    item = RawItem(source="bad", url="http://bad.test/long", guid="long", title="Long", content=paragraphs)
+    article = build_article(item, None, T0)
+    assert MAX_TEXT_CHARS - 100 < len(article.text) <= MAX_TEXT_CHARS
+    assert article.text.startswith("Paragraph 0 of") and article.text.endswith("said the source.")
