@@ -5,11 +5,13 @@ Every case runs the real ``python -m topicwire once`` next to the fixture site
 no traceback, and the time and the child's own peak resident memory bounded.
 The hostile bodies are generated here by repeating short strings (cheap).
 
-Measured on the 2-core development machine (before -> after the bounds):
-deep XML feed 6.5 s -> ~1 s; nested HTML content fields 7 s -> ~1.5 s;
-one 9 MB page 19 s / 428 MB -> ~4 s / ~190 MB; four at once 33 s each / 1,156 MB
--> ~15 s / ~250 MB; a 50,000-item feed with full text: never finished -> ~15 s,
-100 pages (see the commit messages for each run's figures).
+Measured on the 2-core development machine, shared with other jobs (whole `once`
+beside the good site, the child's own peak resident memory), before -> after:
+deep XML feed 5.6-7.8 s, 157 MB -> 1.0-1.7 s, 111 MB (refused by name);
+nested <div> fields, RSS 5.0 s and JSON Feed 7.4 s, text lost -> 1.4-3.8 s, text kept;
+one 9 MB page 15-23 s, 331-351 MB -> 2.3-9 s, 168 MB; four at once 44-50 s, 684-697 MB
+-> 5.5-13 s, 221-230 MB (`run`: 227 MB); a page source of 9 MB 11-21 s, 349 MB -> 3-10 s,
+172 MB; 50,000 items with full text 89 s and 50,000 page requests -> 2.6 s, 100 pages.
 """
 
 from __future__ import annotations
@@ -110,6 +112,24 @@ def test_four_huge_pages_at_once_stay_under_the_memory_bound(tmp_path: Path) -> 
         urls = {f"big{n}": f"{bad.url}/feed{n}.xml" for n in range(4)}
         run = run_beside_good(tmp_path, urls, fulltext=True)
     _report(run, "four 9 MB pages")
+    run.assert_contained(*urls, error="ok", seconds=60)
+    assert run.log.count("event=page.cut") == 4, run.log[-3000:]
+
+
+def test_run_stays_under_the_memory_bound_with_huge_pages(tmp_path: Path) -> None:
+    """`run` polls in scheduler threads: the same process-wide extraction limit holds there."""
+    page = _big_page(9_000_000)
+    with FixtureServer() as bad:
+        for n in range(4):
+            bad.route(f"/big{n}.html", page, headers=HTML)
+            bad.route(f"/feed{n}.xml", _rss(_item(n, f"{bad.url}/big{n}.html")), headers=RSS)
+        urls = {f"big{n}": f"{bad.url}/feed{n}.xml" for n in range(4)}
+        extra = '[server]\nlisten = "127.0.0.1:0"\n'
+        # A 4 s interval: `run` spreads first polls over min(60 s, interval), so the four
+        # pages are extracted at overlapping times (the harness writes kind = "<bad_kind>").
+        kind = 'feed"\ninterval = "4s'
+        run = run_beside_good(tmp_path, urls, fulltext=True, extra=extra, bad_kind=kind, command="run", run_for=15)
+    _report(run, "four 9 MB pages in run")
     run.assert_contained(*urls, error="ok", seconds=60)
     assert run.log.count("event=page.cut") == 4, run.log[-3000:]
 
