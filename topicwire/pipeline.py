@@ -70,7 +70,7 @@ from topicwire.types import (
 Clock = Callable[[], datetime]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Article pages extracted at the same time, across the whole process (`once`'s source
-# pool and `run`'s scheduler threads alike). An extraction holds ~35x its page in memory
+# pool and `run`'s scheduler threads alike). An extraction holds ~27x its page in memory
 # (issue 13: four 9 MB pages at once took 1,156 MB); with pages bounded to
 # extract.bound.MAX_PAGE_CHARS, two at a time stay far under 500 MB. More would buy
 # little: trafilatura is Python, so extractions mostly wait on the GIL for each other.

@@ -209,8 +209,12 @@ def _rss(root: etree._Element, ctx: _Context, source: str) -> ParsedSource:
             ttl = _pop(element)
     if not items:
         raise _Fallback  # feedparser's check_is_feed decides about empty feeds
-    kept = _feed.newest_indices([_item_date(i) for i in items], _feed.MAX_ENTRIES)
-    if any(_NODES(items[i]) > _MAX_ITEM_NODES for i in kept):
+    if len(items) > _feed.MAX_ENTRIES:
+        kept = _feed.newest_indices([_item_date(i) for i in items], _feed.MAX_ENTRIES)
+    else:
+        kept = list(range(len(items)))
+    # Under MAX_DOCUMENT_TAGS the whole walk is cheap; only a bigger document is checked.
+    if ctx.cheap and any(_NODES(items[i]) > _MAX_ITEM_NODES for i in kept):
         raise _Fallback
     feed_language = _feed.clean(language)
     return ParsedSource(
