@@ -90,8 +90,14 @@ def config_text(
     extra: str = "",
     fulltext: bool = False,
     bad_kind: str = "auto",
+    output: str = "",
 ) -> str:
-    """Loopback-friendly settings; the topic ``healthy`` takes every article of the good source."""
+    """Loopback-friendly settings; the topic ``healthy`` takes every article of the good source.
+
+    ``fetch`` and ``output``: more lines for those tables; a key ``fetch`` sets replaces
+    the default below (TOML refuses a key set twice), e.g. ``respect_robots = true``.
+    """
+    fetch_defaults = _without_keys(FETCH_DEFAULTS, fetch)
     blocks = "".join(f'[[sources]]\nname = "{n}"\nurl = "{u}"\nkind = "{bad_kind}"\n' for n, u in bad.items())
     return f"""
 [store]
@@ -99,13 +105,9 @@ path = "var/store.sqlite3"
 [output]
 dir = "var/feeds"
 base_url = "http://feeds.test/"
+{output}
 [fetch]
-timeout = "3s"
-connect_timeout = "3s"
-allow_private_addresses = true
-per_host_delay = "0s"
-per_host_concurrency = 8
-respect_robots = false
+{fetch_defaults}
 {fetch}
 [defaults]
 fulltext = {str(fulltext).lower()}
@@ -117,6 +119,20 @@ query = "source:{GOOD}"
 name = "{GOOD}"
 url = "{good_url}{GOOD_FEED}"
 {blocks}"""
+
+
+FETCH_DEFAULTS = """\
+timeout = "3s"
+connect_timeout = "3s"
+allow_private_addresses = true
+per_host_delay = "0s"
+per_host_concurrency = 8
+respect_robots = false"""
+
+
+def _without_keys(defaults: str, overrides: str) -> str:
+    keys = {line.partition("=")[0].strip() for line in overrides.splitlines() if "=" in line}
+    return "\n".join(line for line in defaults.splitlines() if line.partition("=")[0].strip() not in keys)
 
 
 def run_child(

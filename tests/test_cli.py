@@ -52,7 +52,7 @@ def test_check_reports_every_error_and_exits_2(tmp_path: Path, capsys: pytest.Ca
     (tmp_path / "c.toml").write_text(bad)
     assert main(["-c", str(tmp_path / "c.toml"), "check"]) == 2
     err = capsys.readouterr().err
-    assert "2 error(s)" in err and "topics[1].query" in err and 'defaults.interval: "soon"' in err
+    assert "2 errors in config" in err and "topics[1].query" in err and 'defaults.interval: "soon"' in err
 
 
 def test_every_command_refuses_a_bad_config(tmp_path: Path) -> None:

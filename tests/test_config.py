@@ -159,3 +159,13 @@ def test_topic_filters(tmp_path: Path) -> None:
     assert any(p.startswith("topics[1].exclude:") for p in found), found
     found = problems(tmp_path, MINIMAL + '[[topics]]\nname = "u"\nquery = "x"\nlanguages = "en"\n')
     assert any(p.startswith('topics[1].languages: "en" must be a list') for p in found), found
+
+
+def test_link_selector(tmp_path: Path) -> None:
+    extra = '[[sources]]\nname = "p"\nurl = "https://example.org/tags/x"\nkind = "page"\nlink_selector = "h2 > a"\n'
+    assert load_config(write(tmp_path, MINIMAL + extra)).sources[1].link_selector == "h2 > a"
+    found = problems(tmp_path, MINIMAL.replace('rss.xml"', 'rss.xml"\nlink_selector = "h2 >"'))
+    assert any(p.startswith('sources[0].link_selector: "h2 >" is not a valid CSS selector') for p in found), found
+    feed = MINIMAL.replace('rss.xml"', 'rss.xml"\nkind = "feed"\nlink_selector = "a"')
+    found = problems(tmp_path, feed)
+    assert any(p.startswith('sources[0].link_selector: "a" applies to page sources only') for p in found), found

@@ -326,3 +326,54 @@ def test_explain_command_errors(
     capsys.readouterr()
     assert main(["-c", str(config), "explain", topic, argument]) == 2
     assert capsys.readouterr().err.strip() == f"error: {message.format(base=base)}"
+
+
+STORY_TEXT = (
+    "Kremlin spokesman Dmitry Peskov told reporters on Tuesday that Moscow remained open to talks on the "
+    "grain corridor, but that any agreement would have to take the new realities on the ground into account. "
+    "He added that no meeting between the presidents had been scheduled so far and that the ministers would "
+    "continue their contacts in the coming weeks."
+)
+
+
+def _outlet_feed(base: str, outlet: str, title: str) -> bytes:
+    return (
+        (
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>{o}</title><link>{b}/</link>'
+            "<item><title>{t}</title><link>{b}/{o}/talks.html</link><guid isPermaLink='false'>{o}-talks</guid>"
+            "<pubDate>Tue, 20 Jun 2023 15:40:00 GMT</pubDate><description>&lt;p&gt;{x}&lt;/p&gt;</description></item>"
+            "</channel></rss>"
+        )
+        .format(o=outlet, b=base, t=title, x=STORY_TEXT)
+        .encode()
+    )
+
+
+def test_explain_answers_for_the_story_not_one_copy(
+    tmp_path: Path, fixture_server: FixtureServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 17: the feed holds stories. A copy the rule refuses (here by `sources`) is in the
+    feed through another outlet's copy of the same story; explain says so and exits 0."""
+    base = fixture_server.url
+    for outlet, title in (("wire", "Kremlin open to grain talks"), ("outlet-b", "Moscow says talks possible")):
+        fixture_server.route(f"/{outlet}.xml", _outlet_feed(base, outlet, title))
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[fetch]\nallow_private_addresses = true\nper_host_delay = "0s"\n[defaults]\nfulltext = false\n'
+        '[aliases]\nkremlin = ["Kremlin", "Peskov"]\n'
+        + "".join(f'[[sources]]\nname = "{o}"\nurl = "{base}/{o}.xml"\nkind = "feed"\n' for o in ("wire", "outlet-b"))
+        + '[[topics]]\nname = "kremlin"\nquery = "@kremlin"\nsources = ["wire"]\n'
+    )
+    assert main(["-c", str(path), "once"]) == 0
+    capsys.readouterr()
+    assert main(["-c", str(path), "explain", "kremlin", f"{base}/outlet-b/talks.html"]) == 0
+    out = capsys.readouterr().out
+    assert "kremlin: MATCH through 1 of 2 articles (in the feed now: yes)" in out
+    assert f"> outlet-b             NO MATCH  {base}/outlet-b/talks.html" in out
+    assert f"  wire                 MATCH     {base}/wire/talks.html" in out
+    assert "this article (outlet-b):\nkremlin: NO MATCH (source 'outlet-b' is not one of the topic's sources)" in out
+    assert f"the story is in the feed through wire's copy ({base}/wire/talks.html):\nkremlin: MATCH" in out
+    # the copy that matches answers for itself, with the story around it
+    assert main(["-c", str(path), "explain", "kremlin", f"{base}/wire/talks.html"]) == 0
+    out = capsys.readouterr().out
+    assert "this article (wire):\nkremlin: MATCH" in out and "through wire's copy" not in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import socket
+import threading
 import time
 import tracemalloc
 import zlib
@@ -15,8 +16,9 @@ from pathlib import Path
 
 import pytest
 from fixture_server import FixtureServer
+from raw_server import RawServer
 
-from topicwire.errors import FetchError, SourceError
+from topicwire.errors import FetchError, SourceError, TargetError
 from topicwire.sources import fetch
 from topicwire.sources.fetch import Fetcher, parse_content_type, parse_retry_after
 
@@ -269,14 +271,94 @@ def test_total_deadline_stops_a_dripping_server(fixture_server: FixtureServer) -
     started = time.monotonic()
     error = fetch_error(fetcher, fixture_server.url + "/drip")
     took = time.monotonic() - started
-    assert "timed out after 1 s" in error.message
+    assert error.message == "timed out after 1 s reading the body"
     assert took < 2.5, f"held for {took:.1f} s"  # ~1 s; generous for loaded CI machines
 
 
-def test_slow_headers_hit_the_read_timeout(fixture_server: FixtureServer) -> None:
+def test_slow_headers_hit_the_deadline(fixture_server: FixtureServer) -> None:
     fixture_server.route("/slow", body=RSS, delay=3)
     fetcher = Fetcher(user_agent=UA, timeout=0.5, allow_private_addresses=True)
-    assert "timed out" in fetch_error(fetcher, fixture_server.url + "/slow").message
+    error = fetch_error(fetcher, fixture_server.url + "/slow")
+    assert error.message == "timed out after 0.5 s waiting for the response headers"
+
+
+# Issue 13: requests' read timeout is per socket read, so these held a fetch for as
+# long as the server liked (past 60 s); fetch.timeout now bounds the whole response.
+HEADER_STALLS = ["header_bytes", "header_lines", "continue_flood", "silent"]
+
+
+@pytest.mark.parametrize("behaviour", HEADER_STALLS)
+def test_deadline_covers_the_status_line_and_headers(behaviour: str) -> None:
+    with RawServer(interval=0.2) as server:
+        server.misbehave("/feed", behaviour)
+        fetcher = Fetcher(user_agent=UA, timeout=1.0, allow_private_addresses=True)
+        started = time.monotonic()
+        error = fetch_error(fetcher, server.url + "/feed")
+        took = time.monotonic() - started
+        fetcher.close()
+        assert error.message == "timed out after 1 s waiting for the response headers"
+        assert not isinstance(error, TargetError)  # says nothing about the URL itself
+        assert 0.9 < took < 2.5, f"held for {took:.1f} s"
+        deadline = time.monotonic() + 5
+        while not server.seconds("/feed") and time.monotonic() < deadline:
+            time.sleep(0.05)  # the server notices the hang-up at its next send
+        assert server.seconds("/feed") and server.seconds("/feed")[0] < 3.0  # we hung up
+
+
+def test_a_dripping_tls_handshake_is_bounded_by_the_connect_timeout() -> None:
+    # Python bounds connect and do_handshake as a whole by the socket timeout; urllib3
+    # reports the handshake's as a read timeout, which is not about response headers.
+    with RawServer(interval=0.2) as server:
+        server.misbehave("tls", "tls_drip")
+        fetcher = Fetcher(user_agent=UA, timeout=3.0, connect_timeout=1.0, allow_private_addresses=True)
+        started = time.monotonic()
+        error = fetch_error(fetcher, server.url.replace("http:", "https:") + "/feed")
+        took = time.monotonic() - started
+        fetcher.close()
+    assert error.message == "TLS handshake with 127.0.0.1 timed out"
+    assert took < 2.0, f"held for {took:.1f} s"
+
+
+def test_deadline_spans_redirect_hops(fixture_server: FixtureServer) -> None:
+    with RawServer(interval=0.2) as server:
+        server.misbehave("/feed", "header_lines")
+        fixture_server.route("/a", status=302, headers={"Location": server.url + "/feed"}, delay=0.6)
+        fetcher = Fetcher(user_agent=UA, timeout=1.0, allow_private_addresses=True)
+        started = time.monotonic()
+        error = fetch_error(fetcher, fixture_server.url + "/a")
+        assert error.message == "timed out after 1 s waiting for the response headers"
+        assert time.monotonic() - started < 2.0  # one budget for both hops, not one each
+
+
+def test_deadline_spawns_no_threads() -> None:
+    with RawServer(interval=0.1) as server:
+        server.misbehave("/feed", "header_bytes")
+        fetcher = Fetcher(user_agent=UA, timeout=0.2, allow_private_addresses=True)
+        before = {t.ident for t in threading.enumerate() if not t.name.startswith("raw-")}
+        for _ in range(5):
+            fetch_error(fetcher, server.url + "/feed")
+        after = {t.ident for t in threading.enumerate() if not t.name.startswith("raw-")}
+        fetcher.close()
+        assert after <= before  # nothing started (threads of earlier tests may end meanwhile)
+
+
+@pytest.mark.parametrize(
+    ("head", "message"),
+    [
+        (b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(150)) + b"\r\n", "more than 100 headers"),
+        (b"HTTP/1.1 200 OK\r\nX-Big: " + b"y" * 70_000 + b"\r\n\r\n", "header line"),
+        (b"HTTP/1.1 100 Continue\r\n" + b"X-Big: " + b"y" * 70_000 + b"\r\n\r\n", "header line"),
+    ],
+    ids=["count", "line", "line-in-100-continue"],
+)
+def test_header_size_and_count_are_bounded(head: bytes, message: str) -> None:
+    # http.client's own limits (_MAXHEADERS = 100, _MAXLINE = 64 KiB) hold, 1xx included.
+    with RawServer() as server:
+        server.static_raw("/feed", head + RSS)
+        fetcher = Fetcher(user_agent=UA, timeout=2.0, allow_private_addresses=True)
+        error = fetch_error(fetcher, server.url + "/feed")
+        fetcher.close()
+    assert message in error.message
 
 
 def test_truncated_body(fixture_server: FixtureServer, fetcher: Fetcher) -> None:

@@ -150,12 +150,13 @@ def test_hostile_entry_text_is_escaped(field: str) -> None:
 
 
 def test_hostile_topic_config_and_source_health_are_escaped() -> None:
-    topic = FeedDoc("t", HOSTILE, HOSTILE, "http://feeds.test/", NOW, ())
-    bad = source(HOSTILE, error=HOSTILE, status="error", error_count=1)
+    topic = FeedDoc("t", HOSTILE, HOSTILE + " (about)", "http://feeds.test/", NOW, ())
+    bad = source(HOSTILE, error=HOSTILE, status="error", error_count=1, url=HOSTILE)
     data = render_index_html(HOSTILE, (topic,), (bad,), NOW)
     page = Page(data)
     assert "script" not in page.tags and "b" not in page.tags
-    assert page.all_text.count(HOSTILE) >= 6  # <title>, <h1>, <h2>, description, source name, error
+    assert page.all_text.count(HOSTILE) >= 7  # <title>, <h1>, <h2>, description, source name and URL, error
+    assert all(href.startswith(("http", "#", "t.", "index.opml")) for href in page.hrefs)
 
 
 @pytest.mark.parametrize(
@@ -173,6 +174,7 @@ def test_entry_links_are_http_only_and_cannot_break_out(link: str) -> None:
     anchors = root.findall(".//section[@id='topic-caucasus']/ol/li/a")
     assert all(a.get("href", "").startswith(("http://", "https://")) for a in anchors)
     assert all(a.get("onmouseover") is None for a in root.iter("a"))
+    assert all('"' not in a.get("href", "") and " " not in a.get("href", "") for a in anchors)
     assert "Story 1" in root.text_content()
 
 
@@ -186,27 +188,116 @@ def test_no_topics_and_empty_topics() -> None:
     page = Page(render((doc(entries=()),)))
     assert "No entries yet." in page.all_text
     assert "caucasus.rss" in page.hrefs
-    assert "No sources polled yet." in page.all_text
+    assert "No sources configured." in page.all_text
+
+
+def cells(data: bytes) -> list[str]:
+    root = lxml.html.document_fromstring(data)
+    return [td.text_content() for td in root.findall(".//section[@id='sources']//tbody/tr/td")]
 
 
 @pytest.mark.parametrize(
-    ("errors", "status", "shown"),
-    [(0, "ok", "ok"), (2, "error", "error"), (3, "error", "failing"), (7, "error", "failing")],
-    ids=["ok", "two-errors", "three-errors", "many-errors"],
+    ("changes", "words", "cls"),
+    [
+        ({}, "OK", "ok"),
+        ({"status": "not_modified"}, "Not modified", "ok"),
+        ({"status": "never", "last_polled": None, "last_success": None}, "Not polled yet", "idle"),
+        ({"status": "error", "error_count": 1, "error": "HTTP 503"}, "Error (1 error)", "warn"),
+        ({"status": "error", "error_count": 2, "error": "HTTP 503"}, "Error (2 errors in a row)", "warn"),
+        ({"status": "error", "error_count": 3, "error": "HTTP 503"}, "Failing (3 errors in a row)", "bad"),
+        ({"status": "error", "error_count": 7, "error": "HTTP 503"}, "Failing (7 errors in a row)", "bad"),
+        (
+            {"status": "retired", "retired": NOW, "error": "HTTP 410"},
+            "Retired: gone (HTTP 410) since 2024-05-01",
+            "bad",
+        ),
+        (
+            {"status": "error", "error_count": 1, "retry_until": NOW + timedelta(minutes=30)},
+            "Error (1 error), asked to wait until 12:30 UTC",
+            "warn",
+        ),
+        ({"status": "error", "error_count": 1, "retry_until": NOW - timedelta(minutes=1)}, "Error (1 error)", "warn"),
+    ],
+    ids=["ok", "not-modified", "never", "one-error", "two-errors", "three", "seven", "retired", "deferred", "waited"],
 )
-def test_source_status_is_failing_from_three_consecutive_errors(errors: int, status: str, shown: str) -> None:
-    state = source(status=status, error_count=errors, error="HTTP 503" if errors else None)
-    root = lxml.html.document_fromstring(render(sources=(state,)))
-    cells = [td.text_content() for td in root.findall(".//section[@id='sources']//tbody/tr/td")]
-    assert cells[:2] == ["tass", shown]
-    assert cells[2] == "2024-05-01 11:55 UTC"
-    assert cells[3] == ("HTTP 503" if errors else "")
+def test_source_status_in_words_as_the_sources_command_decides(
+    changes: dict[str, object], words: str, cls: str
+) -> None:
+    root = lxml.html.document_fromstring(render(sources=(source(**changes),)))
+    status = root.find(".//section[@id='sources']//tbody/tr/td[2]/span")
+    assert status.text_content() == words
+    assert status.get("class") == f"status {cls}"
 
 
-def test_source_never_succeeded() -> None:
-    root = lxml.html.document_fromstring(render(sources=(source(last_success=None, status="never"),)))
-    cells = [td.text_content() for td in root.findall(".//section[@id='sources']//tbody/tr/td")]
-    assert cells[1:3] == ["never", "never"]
+def test_source_row_shows_articles_times_next_due_and_last_error() -> None:
+    state = source(status="error", error_count=4, error="HTTP 503 (x)", articles=17, next_due=NOW + timedelta(hours=1))
+    got = cells(render(sources=(state,)))
+    assert got == [
+        "tasshttps://tass.example/rss",
+        "Failing (4 errors in a row)",
+        "17",
+        "2024-05-01 12:00 UTC",
+        "2024-05-01 11:55 UTC",
+        "2024-05-01 13:00 UTC",
+        "HTTP 503 (x)",
+    ]
+    moved = cells(render(sources=(source(url="https://new.example/rss", config_url="https://tass.example/rss"),)))
+    assert "https://new.example/rss (moved here by a permanent redirect)" in moved[0]
+
+
+def test_a_long_error_is_clipped() -> None:
+    got = cells(render(sources=(source(status="error", error_count=1, error="x" * 5000),)))
+    assert got[6] == "x" * 299 + "…"
+
+
+def test_source_never_polled_and_retired_next_due() -> None:
+    never = cells(render(sources=(source(last_success=None, last_polled=None, status="never", articles=0),)))
+    assert never[1:] == ["Not polled yet", "0", "never", "never", "at start-up", ""]
+    retired = cells(render(sources=(source(status="retired", retired=NOW, error="HTTP 410 Gone"),)))
+    assert retired[5:] == ["not polled", "HTTP 410 Gone"]
+
+
+def test_health_summary_counts_sources_by_state() -> None:
+    states = (
+        source("a"),
+        source("b", status="not_modified"),
+        source("c", status="error", error_count=1),
+        source("d", status="error", error_count=5),
+        source("e", status="never"),
+    )
+    root = lxml.html.document_fromstring(render(sources=states))
+    summary = root.get_element_by_id("health").text_content()
+    assert summary == "5 sources: 2 working, 1 erroring, 1 failing or retired, 1 not polled yet"
+    last = root.find(".//p[@class='meta']").text_content()
+    assert last.startswith("Last poll 2024-05-01 12:00 UTC")
+
+
+def test_description_only_when_it_differs_from_the_title() -> None:
+    same = FeedDoc("k", "Kremlin", "Kremlin", "http://feeds.test/", NOW, ())
+    other = FeedDoc("c", "Caucasus", "Armenia, Azerbaijan, Georgia", "http://feeds.test/", NOW, ())
+    root = lxml.html.document_fromstring(render((same, other)))
+    assert [p.text for p in root.findall(".//section[@id='topic-k']/p")] == ["Subscribe: ", "No entries yet."]
+    assert root.find(".//section[@id='topic-c']/p").text == "Armenia, Azerbaijan, Georgia"
+
+
+def test_story_from_several_outlets_names_and_links_them() -> None:
+    outlets = (("ria", "https://ria.example/1"), (HOSTILE, "javascript:alert(1)"))
+    outlets += tuple((f"o{n}", f"https://o{n}.example/") for n in range(9))
+    data = render((doc(entries=(entry(1, also=outlets),)),))
+    item = lxml.html.document_fromstring(data).find(".//section[@id='topic-caucasus']/ol/li")
+    links = [(a.text, a.get("href")) for a in item.iter("a")]
+    assert links[:2] == [("Story 1", "https://news.example/1.html"), ("ria", "https://ria.example/1")]
+    assert len(links) == 8  # the title, then ria, then six of the o-outlets: 8 outlets named
+    assert "also reported by ria, " + HOSTILE in item.text_content()
+    assert item.text_content().endswith("o5 and 3 more")
+    assert "script" not in Page(data).tags
+
+
+def test_page_does_not_change_with_the_clock_alone() -> None:
+    states = (source(), source("ria", status="error", error_count=4))
+    topics = (doc(entries=(entry(1),)),)
+    later = NOW + timedelta(hours=5)
+    assert render_index_html("t", topics, states, NOW) == render_index_html("t", topics, states, later)
 
 
 def test_same_input_gives_same_bytes() -> None:

@@ -6,6 +6,7 @@ asserts); concurrency and HTTP behaviour run against the loopback FixtureServer.
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,7 +19,7 @@ import fixture_server as fixture_module
 import pytest
 from fixture_server import FixtureServer
 
-from topicwire.errors import FetchError
+from topicwire.errors import FetchError, TargetError
 from topicwire.sources.fetch import Fetcher
 from topicwire.sources.hosts import DEFAULT_429_DELAY, HostLimiter, Throttled, host_key
 from topicwire.sources.polite import PoliteFetcher
@@ -346,7 +347,10 @@ def test_robots_status_decides_for_the_whole_host(
     if allowed:
         assert quick.get(url, purpose="page").content == b"text"
     else:
-        assert fetch_error(lambda: quick.get(url, purpose="page")).message == ("disallowed by robots.txt")
+        # Not "disallowed by robots.txt": the rules said nothing, the host did not answer (issue 13).
+        message = fetch_error(lambda: quick.get(url, purpose="page")).message
+        assert message.startswith(f"robots.txt unreachable (HTTP {status} ")
+        assert message.endswith("): disallowed for now (RFC 9309 2.3.1.4)")
     assert paths(fixture_server) == ["/robots.txt"] + ["/article"] * allowed
 
 
@@ -416,3 +420,80 @@ def test_robots_parses_only_the_first_500_kib() -> None:
     parser = parse_robots(body)
     assert not parser.can_fetch(UA, "http://a.example/early/x")
     assert parser.can_fetch(UA, "http://a.example/late/x")
+
+
+# -- misleading errors (issue 13): a robots.txt fetch that failed for the URL's own reasons --
+
+
+@pytest.fixture
+def no_outside_connections(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Fails the test on any connect to a non-loopback address; records every connect."""
+    attempts: list[object] = []
+    real_connect = socket.socket.connect
+
+    def guarded(sock: socket.socket, address: object) -> None:
+        attempts.append(address)
+        host = address[0] if isinstance(address, tuple) else ""
+        assert host in ("127.0.0.1", "::1"), f"tried to connect to {address}"
+        real_connect(sock, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    return attempts
+
+
+def test_private_article_link_names_the_refused_address(fake: FakeTime, no_outside_connections: list[object]) -> None:
+    # Was "disallowed by robots.txt": the refused robots.txt fetch was taken for an unreachable host.
+    fetcher = Fetcher(user_agent=UA, timeout=5.0, allow_private_addresses=False)
+    with PoliteFetcher(fetcher, fake_limiter(fake, min_delay=0.0), RobotsCache(fetcher, UA, clock=fake.clock)) as p:
+        for _ in range(2):  # not cached as "unreachable" either
+            error = fetch_error(lambda: p.get("http://10.255.255.1/news/1.html", purpose="page"))
+            assert isinstance(error, TargetError)
+            assert error.url == "http://10.255.255.1/news/1.html"
+            assert error.message == (
+                "refused private address 10.255.255.1 (set fetch.allow_private_addresses = true to allow)"
+            )
+    assert no_outside_connections == []  # refused before any connection was attempted
+
+
+def test_unresolvable_host_is_named_not_disallowed(quick: PoliteFetcher) -> None:
+    # RFC 6761 6.4: .invalid never resolves.
+    error = fetch_error(lambda: quick.get("http://news.topicwire.invalid/a.html", purpose="page"))
+    assert isinstance(error, TargetError)
+    assert error.message == "cannot resolve host news.topicwire.invalid"
+
+
+def test_unreachable_robots_names_why(quick: PoliteFetcher) -> None:
+    down = FixtureServer()
+    down.close()  # nothing listens on its port any more: connection refused
+    error = fetch_error(lambda: quick.get(down.url + "/article", purpose="page"))
+    assert error.message == (
+        "robots.txt unreachable (connection refused by 127.0.0.1): disallowed for now (RFC 9309 2.3.1.4)"
+    )
+    assert not isinstance(error, TargetError)  # the host may come back: RFC 9309's disallow-for-now
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://[::1/a.html", "invalid URL 'http://[::1/a.html': Invalid IPv6 URL"),
+        ("http:///a.html", "invalid URL 'http:///a.html': no host"),
+        ("http://example.org:99999/a.html", "invalid URL 'http://example.org:99999/a.html': Port out of range 0-65535"),
+        ("javascript:alert(1)", "unsupported URL scheme 'javascript' (only http, https)"),
+    ],
+    ids=["ipv6", "no-host", "port", "scheme"],
+)
+def test_an_unfetchable_page_url_is_named_before_robots(quick: PoliteFetcher, url: str, message: str) -> None:
+    # Was a ValueError from robots.txt's origin() (a crash), or "invalid URL 'http:///robots.txt'".
+    error = fetch_error(lambda: quick.get(url, purpose="page"))
+    assert isinstance(error, TargetError) and error.message == message and error.url == url
+
+
+def test_robots_redirected_elsewhere_is_not_the_page_error(fixture_server: FixtureServer, quick: PoliteFetcher) -> None:
+    # A failure on another origin's hop says nothing about the page's own host.
+    fixture_server.redirect("/robots.txt", "ftp://example.org/robots.txt")
+    fixture_server.route("/a.html", body="text")
+    error = fetch_error(lambda: quick.get(fixture_server.url + "/a.html", purpose="page"))
+    assert not isinstance(error, TargetError)
+    unsupported = "unsupported URL scheme 'ftp' (only http, https)"
+    assert error.message == f"robots.txt unreachable ({unsupported}): disallowed for now (RFC 9309 2.3.1.4)"
+    assert paths(fixture_server) == ["/robots.txt"]

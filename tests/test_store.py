@@ -36,9 +36,17 @@ def article(n: int, **changes: object) -> Article:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    s = Store.open(tmp_path / "db" / "t.sqlite3", NOW)
+    s = open_store(tmp_path / "db" / "t.sqlite3")
     yield s
     s.close()
+
+
+def open_store(path: Path) -> Store:
+    s = Store.open(path, NOW)
+    with s.transaction():  # the topics these tests use, registered as prepare_store does
+        for topic in ("a", "b", "t"):
+            s.replace_topic(topic, f"rule {topic}", [], NOW)
+    return s
 
 
 def save(store: Store, a: Article, topics: tuple[str, ...] = ()) -> str:
@@ -114,6 +122,20 @@ def test_topic_entries_newest_first_with_all_topics(store: Store) -> None:
     assert [e.id for e in store.topic_entries("b", 10)] == [uids[3], uids[1]]
 
 
+def test_removed_topic_leaves_the_store_and_stays_out(store: Store) -> None:
+    u1 = save(store, article(1), ("a", "b"))
+    assert store.topic_names() == ("a", "b", "t")
+    with store.transaction():
+        assert store.drop_topic("b") == 1
+    assert store.topic_names() == ("a", "t")
+    assert store.topic_entries("b", 10) == () and store.topic_entries("a", 10)[0].topics == ("a",)
+    assert store.article(u1).topics == ("a",)  # type: ignore[union-attr]
+    # A poll that matched its articles before the topic was removed cannot bring it back.
+    u2 = save(store, article(2), ("a", "b"))
+    assert store.article(u2).topics == ("a",)  # type: ignore[union-attr]
+    assert [s.topics for s in store.topic_entries("a", 10)] == [("a",), ("a",)]
+
+
 def test_replace_topic(store: Store) -> None:
     u1, u2 = save(store, article(1), ("t",)), save(store, article(2))
     with store.transaction():
@@ -157,7 +179,7 @@ def test_validators_round_trip(store: Store) -> None:
 
 
 def test_prune_keeps_each_feeds_newest_and_remembers_keys(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "t.sqlite3", NOW)
+    store = open_store(tmp_path / "t.sqlite3")
     old = [save(store, article(n, published=NOW - timedelta(days=200 - n)), ("t",)) for n in range(5)]
     fresh = save(store, article(9, published=NOW + timedelta(days=2)))  # published after the cutoff
     cutoff = NOW + timedelta(days=1)  # everything first-seen before it is "old" by first_seen...

@@ -228,7 +228,7 @@ def test_story_and_dedup_check_commands(site: Site, capsys: pytest.CaptureFixtur
     cfg = str(site.tmp / "c.toml")
     assert main(["-c", cfg, "story", f"{base}/outlet-b/b-1.html"]) == 0
     out = capsys.readouterr().out
-    assert "2 article(s) from 2 source(s)" in out and "* wire" in out and "outlet-b" in out
+    assert "2 articles from 2 sources" in out and "* wire" in out and "outlet-b" in out
     assert main(["-c", cfg, "dedup-check", f"{base}/wire/w1.html", f"{base}/outlet-b/b-1.html"]) == 0
     out = capsys.readouterr().out
     assert "would merge         yes: similarity" in out and "joins the first one's story" in out and "one story" in out

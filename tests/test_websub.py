@@ -26,6 +26,7 @@ from urllib.parse import parse_qs
 import feedparser
 import pytest
 from fixture_server import FixtureServer
+from raw_server import RawServer
 
 from topicwire import log
 from topicwire.config import load_config
@@ -302,7 +303,7 @@ HUB_CASES = {
     "500": HubCase(500, 0.0, 1, True, 1, "HTTP 500 Internal Server Error"),
     "503": HubCase(503, 0.0, 1, True, 1, "HTTP 503 Service Unavailable"),
     "429": HubCase(429, 0.0, 1, True, 1, "HTTP 429 Too Many Requests"),
-    "timeout": HubCase(204, 2.0, 1, True, 1, "read timeout"),
+    "timeout": HubCase(204, 2.0, 1, True, 1, "timed out after 0.3 s waiting for the hub's answer"),
     "404-dropped": HubCase(404, 0.0, 6, False, 6, "HTTP 404 Not Found"),
 }
 
@@ -337,6 +338,26 @@ def test_failing_hub_never_breaks_publishing(
         assert len(events.named("websub.failed")) == case.logged  # the retry succeeded: nothing more logged
     finally:
         hub.close()
+
+
+@pytest.mark.parametrize("behaviour", ["header_bytes", "header_lines", "continue_flood", "silent"])
+def test_a_hub_that_drips_its_answer_is_given_up_at_the_deadline(
+    behaviour: str, site: FixtureServer, make_pipeline: MakePipeline, events: Events
+) -> None:
+    # Issue 13: the read timeout was per socket read, so a hub dripping its headers
+    # held the round (and `once`, which waits for it) for as long as it liked.
+    with RawServer(interval=0.2) as hub:
+        hub.misbehave("/hub", behaviour)
+        serve(site, "alpha launch")
+        pipeline = make_pipeline(hub.url + "/hub", timeout="1s")
+        poll_all(pipeline)
+        started = time.monotonic()
+        assert publish(pipeline) == 6
+        took = time.monotonic() - started
+        failed = events.named("websub.failed")
+        assert [f["error"] for f in failed] == ["timed out after 1 s waiting for the hub's answer"]
+        assert failed[0]["retry"] is True and len(pipeline.websub.pending) == 6
+        assert took < 2.5, f"the round took {took:.1f} s"
 
 
 def test_no_hub_no_pinger_and_no_advertising(site: FixtureServer, make_pipeline: MakePipeline) -> None:

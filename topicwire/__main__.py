@@ -1,5 +1,3 @@
-import sys
+from topicwire.daemon.cli import console
 
-from topicwire.daemon.cli import main
-
-sys.exit(main())
+console()

@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from cssselect import GenericTranslator, SelectorError
+
 from topicwire.errors import ConfigError, QueryError
+from topicwire.topics.match import unknown_values
 from topicwire.topics.query import Query, compile_query
 from topicwire.topics.rules import TopicRule
 
@@ -110,6 +113,16 @@ def _kind(value: str) -> str:
     return value
 
 
+def _css(value: str) -> str:
+    """A CSS selector lxml can run (sources.link_selector); "" is off."""
+    if value:
+        try:
+            GenericTranslator().css_to_xpath(value)
+        except SelectorError as e:
+            raise ValueError(f"is not a valid CSS selector ({e})") from e
+    return value
+
+
 def _identity(value: Any) -> Any:
     return value
 
@@ -190,6 +203,9 @@ KEYS: Mapping[str, Mapping[str, Key]] = {
         "kind": Key(str, "auto", "feed | page | auto (sniffed from the response)", _kind),
         "interval": Key(_DUR, "", 'poll interval, or "auto" (default: defaults.interval)', _interval),
         "fulltext": Key(bool, "", "override defaults.fulltext for this source"),
+        "link_selector": Key(
+            str, "", "page sources: CSS selector of the article links on the listing page (empty: detected)", _css
+        ),
     },
     "topics": {
         "name": Key(str, None, "file stem of the topic's feeds", _name),
@@ -240,6 +256,7 @@ class SourceConfig:
     interval: float  # seconds; for an adaptive source, the interval until it has history
     fulltext: bool
     adaptive: bool = False  # interval = "auto"
+    link_selector: str = ""  # page sources: CSS selector of the listing's article links
 
 
 @dataclass(frozen=True)
@@ -402,7 +419,7 @@ class _Validator:
 
     def sources(self, array: Any, defaults: dict[str, Any]) -> tuple[SourceConfig, ...]:
         out = []
-        for _, s in self.items("sources", array):
+        for where, s in self.items("sources", array):
             if s["name"] is None or s["url"] is None:
                 continue
             interval = s["interval"] if s["interval"] is not None else defaults["interval"]
@@ -410,7 +427,10 @@ class _Validator:
             adaptive = interval == "auto"
             # An adaptive source starts at the 15-minute default until it has a history.
             seconds = parse_duration("15m") if adaptive or interval is None else interval
-            out.append(SourceConfig(s["name"], s["url"], s["kind"] or "auto", seconds, fulltext, adaptive))
+            kind = s["kind"] or "auto"
+            if s["link_selector"] and kind == "feed":
+                self.fail(f"{where}.link_selector", s["link_selector"], 'applies to page sources only (kind = "feed")')
+            out.append(SourceConfig(s["name"], s["url"], kind, seconds, fulltext, adaptive, s["link_selector"] or ""))
         return tuple(out)
 
     def topics(
@@ -430,6 +450,8 @@ class _Validator:
                         name,
                         f"is not a configured source (known: {', '.join(sorted(source_names))})",
                     )
+            for key, compiled in (("query", query), ("exclude", exclude)):
+                self.known_sources(f"{where}.{key}", compiled, source_names)
             languages = tuple(
                 x.lower().replace("_", "-") for x in self.names(f"{where}.languages", t["languages"] or [])
             )
@@ -445,6 +467,12 @@ class _Validator:
         except QueryError as e:
             self.problems.append(f"{where}: {e}")
             return None
+
+    def known_sources(self, where: str, query: Query | None, source_names: set[str]) -> None:
+        """``source:gamma`` with no source gamma is the typo ``sources = ["gamma"]`` is refused for."""
+        for value in unknown_values(query, "source", source_names) if query else ():
+            known = ", ".join(sorted(source_names)) or "none"
+            self.fail(where, f"source:{value}", f"names no configured source (known: {known})")
 
     def names(self, where: str, values: list[Any]) -> tuple[str, ...]:
         if not all(isinstance(v, str) and v for v in values):

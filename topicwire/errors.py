@@ -4,7 +4,9 @@
     ├── ConfigError            bad config file, key or value (names the key path)
     │   └── QueryError         a topic query that does not parse (names the position)
     ├── SourceError(url)       one source or URL could not be handled; the run goes on
-    │   ├── FetchError         network, HTTP status, caps, refused address
+    │   ├── FetchError         network, HTTP status, time and size caps
+    │   │   └── TargetError    the URL itself cannot be fetched from here: invalid, scheme,
+    │   │                      unresolvable host, refused private address, TLS failure
     │   └── ParseError         a body that is not a feed or page we can read
     ├── StoreError             the database could not be opened, migrated or written
     └── PublishError           a feed file could not be written
@@ -71,6 +73,15 @@ class FetchError(SourceError):
         self.status = status
         self.retry_after = retry_after
         super().__init__(url, message)
+
+
+class TargetError(FetchError):
+    """The URL cannot be fetched from here at all, whatever the moment: an invalid URL
+    or scheme, a host name that does not resolve, an address refused by
+    ``fetch.allow_private_addresses``, a TLS failure. Unlike a timeout or a 5xx it
+    says nothing about whether the server is up, so robots.txt (RFC 9309 2.3.1.4)
+    must not read it as "unreachable": the page's fetch would fail the same way.
+    """
 
 
 class ParseError(SourceError):

@@ -30,7 +30,7 @@ from topicwire import log
 from topicwire.config import Config, SourceConfig
 from topicwire.daemon.policy import adaptive_interval, freshness_floor, next_due
 from topicwire.dedup.desk import Keyed, StoryDesk
-from topicwire.errors import FetchError, SourceError
+from topicwire.errors import FetchError, ParseError, SourceError
 from topicwire.extract.article import extract_article
 from topicwire.extract.bound import bound_page
 from topicwire.extract.build import build_article
@@ -40,7 +40,7 @@ from topicwire.extract.template import Template, from_json, learn, strip, to_jso
 from topicwire.extract.urls import canonicalize_url
 from topicwire.feeds.docs import FeedDocs
 from topicwire.feeds.index_page import render_index_html
-from topicwire.feeds.publish import publish_index, publish_topics, write_atomic
+from topicwire.feeds.publish import publish_index, publish_status_page, publish_topics, unpublish_topics
 from topicwire.feeds.render import EntryCache
 from topicwire.feeds.websub import feed_urls, pinger_for
 from topicwire.metrics import Metrics
@@ -52,7 +52,7 @@ from topicwire.sources.hosts import HostLimiter, Throttled
 from topicwire.sources.page import parse_page
 from topicwire.sources.polite import PoliteFetcher, Purpose
 from topicwire.sources.robots import RobotsCache
-from topicwire.sources.sniff import sniff_kind
+from topicwire.sources.sniff import html_instead_of_feed, sniff_kind
 from topicwire.store import Store
 from topicwire.topics.rules import TopicRules
 from topicwire.types import (
@@ -133,14 +133,18 @@ class Pipeline:
         self.metrics: Metrics | None = None  # set by the daemon; `once` keeps none
         self.render_cache = EntryCache()  # entries rendered once while they stay in a feed
         self.placer = Placer(StoryDesk(config.dedup.similarity, timedelta(seconds=config.dedup.window)), config)
-        self.docs = FeedDocs(store, config.base_url, config.max_items)
+        self.docs = FeedDocs(store, config.base_url, config.max_items, config.title)
         self.websub = pinger_for(config)  # None unless output.websub_hub is set
+        self._shown: tuple[FeedDoc, ...] | None = None  # the topics as last published, for index.html
+        self._status_lock = threading.Lock()
+        self._status_stale = False
 
     # -- start-up ----------------------------------------------------------------------
     def prepare_store(self) -> None:
         """Register configured sources; load the near-duplicate index; re-evaluate topics
         whose rule is new or changed."""
         self.store.sync_sources(tuple((s.name, s.url, s.kind) for s in self.config.sources))
+        self.drop_removed_topics()
         self.placer.load(self.store, self.clock())
         stale = [t for t in self.config.topics if self.store.topic_rule(t.name) != t.rule.signature]
         if not stale:
@@ -157,6 +161,22 @@ class Pipeline:
         self.docs.clear()
         for t in stale:
             log.event("topic.reevaluated", topic=t.name, articles=len(docs), matched=len(members[t.name]))
+
+    def drop_removed_topics(self) -> None:
+        """Topics the store holds that the config no longer names: their feed files are
+        deleted, then their rows (so a crash in between finds them again next time). They
+        leave the other feeds' categories and the API with the rows; OPML and index.html
+        list configured topics only."""
+        configured = {t.name for t in self.config.topics}
+        removed = [name for name in self.store.topic_names() if name not in configured]
+        if not removed:
+            return
+        files = unpublish_topics(self.config.output_dir, removed)
+        with self.store.transaction():
+            dropped = {name: self.store.drop_topic(name) for name in removed}
+        self.docs.clear()  # other topics' stories lose a category
+        for name, stories in dropped.items():
+            log.event("topic.removed", topic=name, stories=stories, files=sum(p.stem == name for p in files))
 
     # -- one poll ----------------------------------------------------------------------
     def poll(self, source: SourceConfig) -> PollOutcome:
@@ -264,10 +284,10 @@ class Pipeline:
     def parse(self, source: SourceConfig, result: FetchResult) -> ParsedSource:
         kind = source.kind if source.kind != "auto" else sniff_kind(result)
         if kind == "feed":
-            return parse_feed(result, source.name)
+            return _parse_declared_feed(result, source.name)
         html, _ = self.bounded_html(source.name, result)
         with EXTRACTIONS:  # a page source's page is extracted to tell a listing from an article
-            return parse_page(html, result.url, source.name)
+            return parse_page(html, result.url, source.name, source.link_selector or None)
 
     def collect_items(self, source: SourceConfig, result: FetchResult, parsed: ParsedSource) -> Collected:
         items = _unique(parsed.items)
@@ -426,7 +446,6 @@ class Pipeline:
         with self.store.committed():
             self.docs.invalidate(self.placer.take_changed())
             docs = [self.feed_doc(t.name, t.title, t.description) for t in self.config.topics]
-            states = self.store.source_states(tuple(s.name for s in self.config.sources))
         hub, cache = self.config.websub_hub, self.render_cache
         written = list(publish_topics(self.config.output_dir, docs, hub, cache))
         cache.sweep()
@@ -435,13 +454,40 @@ class Pipeline:
         if self.websub is not None:  # also retries pings that failed last time; returns at once
             self.websub.notify(feed_urls(self.config.base_url, written))
         publish_index(self.config.output_dir, docs, self.config.title)
-        # The status page: it changes with every poll (last success times); the feeds do not.
-        page = render_index_html(self.config.title, docs, states, self.clock(), self.config.fetch.failing_after)
-        write_atomic(self.config.output_dir / "index.html", page)
+        self._shown = tuple(docs)
+        self.publish_status()
         if self.metrics is not None:
             self.metrics.render_seconds.observe(time.monotonic() - started)
         log.event("feeds.published", topics=len(docs), changed=changed)
         return changed
+
+    def publish_status(self) -> bool:
+        """Rewrite the status page (index.html) alone: source health as ``sources`` shows it
+        now, topics as last published. Returns whether this call changed the file.
+
+        Called after every poll, whatever it found (issue 14: a page rebuilt only with the
+        feeds kept saying "never" while every source failed). Calls that find a render in
+        flight leave it to run once more for them, so a burst of polls costs two renders,
+        not one each. Source states are read without forcing a group commit: a status line
+        a crash could lose is only redone by the next poll.
+        """
+        changed = False
+        self._status_stale = True
+        while self._status_stale and self._status_lock.acquire(blocking=False):
+            try:
+                self._status_stale = False
+                changed = self._write_status() or changed
+            finally:
+                self._status_lock.release()
+        return changed
+
+    def _write_status(self) -> bool:
+        if self._shown is None:
+            return False  # no publish yet: the first one writes the page with the topics
+        states = self.store.source_states(tuple(s.name for s in self.config.sources))
+        fetch = self.config.fetch
+        page = render_index_html(self.config.title, self._shown, states, self.clock(), fetch.failing_after)
+        return publish_status_page(self.config.output_dir, page)
 
     def feed_doc(self, name: str, title: str, description: str) -> FeedDoc:
         return self.docs.feed_doc(name, title, description)
@@ -472,6 +518,20 @@ def apply_template(article: Article, template: Template) -> tuple[Article, Templ
 def newest(items: list[RawItem], limit: int) -> list[RawItem]:
     """The ``limit`` newest of ``items`` in their feed order (sources/feed.newest_indices)."""
     return [items[i] for i in newest_indices([i.published or i.updated for i in items], limit)]
+
+
+def _parse_declared_feed(result: FetchResult, source: str) -> ParsedSource:
+    """parse_feed, but an HTML page is an error naming it, not an empty feed. Only when
+    nothing was salvaged: a feed behind a PHP warning's ``<br />`` still sniffs as HTML."""
+    try:
+        parsed = parse_feed(result, source)
+    except ParseError as e:
+        if html := html_instead_of_feed(result):
+            raise ParseError(result.url, html) from e
+        raise
+    if not parsed.items and (html := html_instead_of_feed(result)):
+        raise ParseError(result.url, html)
+    return parsed
 
 
 def _fallback(item: RawItem, now: datetime, teaser: bool) -> Article:

@@ -86,6 +86,8 @@ class Extracted:
     method: str = "trafilatura"  # which extractor produced the text
     # Where each metadata field came from: (("published", "meta:article:published_time"), ...)
     provenance: tuple[tuple[str, str], ...] = ()
+    # The page declares a news article (og:type article, article:published_time, JSON-LD NewsArticle)
+    declared_article: bool = False
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,7 @@ class FeedEntry:
     author: str | None = None
     categories: tuple[str, ...] = ()
     source: str = ""
+    also: tuple[tuple[str, str], ...] = ()  # the other outlets' (source, url): "Also reported by"
 
 
 @dataclass(frozen=True)
@@ -251,6 +254,7 @@ class FeedDoc:
     base_url: str  # "http://127.0.0.1:8080/" (ends with "/")
     updated: datetime
     entries: tuple[FeedEntry, ...] = field(default_factory=tuple)
+    publisher: str = "topicwire"  # output.title: the Atom feed's author, for entries that name none
 
     def url(self, ext: str) -> str:
         return f"{self.base_url}{self.name}.{ext}"

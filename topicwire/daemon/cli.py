@@ -7,16 +7,21 @@ Exit codes: 0 success; 1 the work failed (``once``: every source failed;
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any, NoReturn
 
 from topicwire import __version__, log
 from topicwire.config import Config, default_config_path, load_config
 from topicwire.daemon.story_cmds import cmd_dedup_check, cmd_story
+from topicwire.daemon.words import counted, noun
 from topicwire.errors import ConfigError, TopicwireError
 from topicwire.extract.charset import decode_html
 from topicwire.extract.urls import canonicalize_url
@@ -24,21 +29,54 @@ from topicwire.pipeline import Pipeline, make_fetcher, utc_now
 from topicwire.sources.discover import discover_feeds
 from topicwire.sources.sniff import sniff_kind
 from topicwire.store import Store
-from topicwire.topics.explain import explain as explain_topic
-from topicwire.topics.explain import render_explanation
+from topicwire.topics.explain import explain_story, render_story_explanation
 from topicwire.topics.query import compile_query
 from topicwire.topics.rules import TopicRules
 from topicwire.types import MatchDoc, PollOutcome
 
+# A reader that closed the pipe early (`topicwire stats | head -1`) ends the command the way
+# SIGPIPE ends a C program, 128 + 13, and not with a traceback (issue 14).
+EXIT_CLOSED_PIPE = 141
+
+
+def console() -> NoReturn:
+    """The `topicwire` script and `python -m topicwire`: main(), then exit at once.
+
+    Each command closes what it opened (store, lock, server, fetcher) and waits for its
+    WebSub round; what the interpreter's own exit adds is freeing every object one by one,
+    the near-duplicate index of every recent article among them: 0.25-0.96 s after
+    `daemon.stopped` with 60,000 articles (issue 14 saw 1.4-1.8 s), 0.02-0.06 s without.
+    A bug's traceback still propagates the usual way."""
+    code = main()
+    logging.shutdown()  # flush and close the log handlers, as the interpreter's exit would
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError, AttributeError):  # closed, gone or None
+            stream.flush()
+    os._exit(code)
+
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        code = _main(argv)
+        if sys.stdout is not None:  # None when started with stdout closed (`>&-`)
+            sys.stdout.flush()  # a closed pipe shows here, where it can be caught, not at exit
+        return code
+    except BrokenPipeError:
+        # Python's documented recipe: point stdout at devnull so the interpreter's own final
+        # flush does not fail again with "Exception ignored ... BrokenPipeError".
+        with suppress(OSError, AttributeError, ValueError):  # stdout None or closed: nothing to flush
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_CLOSED_PIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     log.setup(args.log_level, args.log_format)
     path = args.config or default_config_path()
     try:
         config = load_config(path)
     except ConfigError as e:
-        print(f"{path}: {len(e.problems)} error(s) in config:", file=sys.stderr)
+        print(f"{path}: {counted(len(e.problems), 'error')} in config:", file=sys.stderr)
         for problem in e.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
@@ -60,28 +98,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except TopicwireError as e:
-        log.event("command.failed", command=args.command, error=str(e))
-        print(f"error: {e}", file=sys.stderr)
+        # One report (it was logged at level info, then printed again: issue 14): a person
+        # reads "error: ..." like every other refusal of the command line; JSON log lines
+        # stay all JSON, the failure one at level error.
+        if args.log_format == "json":
+            log.event("command.failed", logging.ERROR, command=args.command, error=str(e))
+        else:
+            print(f"error: {e}", file=sys.stderr)
         return 1
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="topicwire", description="Fetch news, deduplicate, publish topic feeds.")
-    p.add_argument(
-        "-c",
-        "--config",
-        type=Path,
-        help="config file (default: ./config.toml, then $TOPICWIRE_CONFIG)",
-    )
-    p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
-    p.add_argument(
-        "--log-format",
-        default="text",
-        choices=["text", "json"],
-        help="key=value lines or JSON lines",
-    )
+    _global_options(p, defaults={"config": None, "log_level": "info", "log_format": "text"})
     p.add_argument("--version", action="version", version=f"topicwire {__version__}")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    # Every command takes the global options too (`topicwire once -c FILE`); SUPPRESS keeps
+    # a value given before the command when none is given after it.
+    common = argparse.ArgumentParser(add_help=False)
+    _global_options(common, defaults=dict.fromkeys(("config", "log_level", "log_format"), argparse.SUPPRESS))
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_parser_with(common))
     for name, func, help_text in (
         ("check", cmd_check, "validate the config and every topic query"),
         ("once", cmd_once, "poll every source once, store, regenerate every feed"),
@@ -116,6 +151,30 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _global_options(p: argparse.ArgumentParser, defaults: dict[str, Any]) -> None:
+    p.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=defaults["config"],
+        help="config file (default: ./config.toml, then $TOPICWIRE_CONFIG)",
+    )
+    levels = ["debug", "info", "warning", "error"]
+    p.add_argument("--log-level", default=defaults["log_level"], choices=levels)
+    formats = ["text", "json"]
+    p.add_argument("--log-format", default=defaults["log_format"], choices=formats, help="key=value or JSON lines")
+
+
+def _parser_with(common: argparse.ArgumentParser) -> type[argparse.ArgumentParser]:
+    """A parser class whose instances (the commands) inherit ``common``'s options."""
+
+    class CommandParser(argparse.ArgumentParser):
+        def __init__(self, **kwargs: Any) -> None:
+            super().__init__(parents=[common], **kwargs)
+
+    return CommandParser
+
+
 def cmd_check(config: Config) -> int:
     print(f"config {config.path}: ok")
     print(f"  store:   {config.store_path}")
@@ -142,12 +201,15 @@ def cmd_once(config: Config) -> int:
         outcomes = _poll_all(pipeline, config)
         pipeline.prune()
         pipeline.publish()
+        if pipeline.websub is not None:
+            pipeline.websub.wait()  # the feeds' pings: console() exits without waiting for threads
     finally:
         fetcher.close()
         store.close()
     failed = [o for o in outcomes if o.status in ("error", "retired")]
     new = sum(o.new for o in outcomes)
-    print(f"{len(outcomes)} sources polled: {new} new articles, {len(failed)} failed", file=sys.stderr)
+    polled = f"{counted(len(outcomes), 'source')} polled: {counted(new, 'new article')}, {len(failed)} failed"
+    print(polled, file=sys.stderr)
     for o in failed:
         print(f"  {o.source}: {o.error}", file=sys.stderr)
     return 1 if outcomes and len(failed) == len(outcomes) else 0
@@ -198,7 +260,7 @@ def cmd_stats(config: Config) -> int:
     feeds = sorted(config.output_dir.glob("*.rss")) if config.output_dir.exists() else []
     print(f"store        {config.store_path} ({size / 1e6:.1f} MB)")
     print(f"articles     {total}  by extraction: " + (", ".join(f"{m}={n}" for m, n in methods.items()) or "-"))
-    print(f"stories      {stories}  ({total - stories} articles joined another outlet's story)")
+    print(f"stories      {stories}  ({counted(total - stories, 'article')} joined another outlet's story)")
     print(f"topic feeds  {len(feeds)} in {config.output_dir}")
     failing = [s for s in states if s.shown_status(config.fetch.failing_after) == "failing"]
     print(
@@ -207,7 +269,8 @@ def cmd_stats(config: Config) -> int:
         f"{sum(s.retired is not None for s in states)} retired, {sum(s.status == 'never' for s in states)} never polled"
     )
     for s in states:
-        print(f"  {s.name:<24} {s.articles:>6} articles  last success {_when(s.last_success)}")
+        articles = noun(s.articles, "article")
+        print(f"  {s.name:<24} {s.articles:>6} {articles:<8}  last success {_when(s.last_success)}")
     return 0
 
 
@@ -227,7 +290,7 @@ def cmd_backtest(config: Config, topic: str, query: str) -> int:
         titles = {uid: doc.title for uid, doc in docs}
     finally:
         store.close()
-    print(f"{topic}: {len(now_in)} of {len(docs)} stored articles now, {len(then_in)} with --query")
+    print(f"{topic}: {len(now_in)} of {counted(len(docs), 'stored article')} now, {len(then_in)} with --query")
     for sign, uids in (("+", then_in - now_in), ("-", now_in - then_in)):
         for uid in sorted(uids, key=lambda u: titles[u]):
             print(f"  {sign} {uid}  {titles[uid]}")
@@ -235,35 +298,76 @@ def cmd_backtest(config: Config, topic: str, query: str) -> int:
 
 
 def cmd_explain(config: Config, topic: str, article: str) -> int:
-    """Print whether the stored article URL|ID matches TOPIC and which terms matched where.
-    Exit 0 if it matches, 1 if it does not, 2 for an unknown topic or article."""
+    """Print whether the story of the stored article URL|ID is in TOPIC's feed, which of its
+    articles match and which terms matched where. Exit 0 if the story matches, 1 if it does
+    not, 2 for an unknown topic or article."""
     current = next((t for t in config.topics if t.name == topic), None)
     if current is None:
         raise ConfigError(f"explain: no topic {topic!r} (known: {', '.join(t.name for t in config.topics)})")
     store = Store.open(config.store_path, utc_now())
     try:
         found = store.article(article) or store.article_by_url(canonicalize_url(article))
+        story = store.story(found.uid) if found is not None else None
+        copies = [store.article(m.uid) for m in story.members] if story is not None else []
     finally:
         store.close()
     if found is None:
         raise ConfigError(f"explain: no stored article with id or URL {article!r}")
     print(f"{found.uid}  {found.title}\n{found.url}  ({found.source}, {found.language or 'language unknown'})\n")
-    doc = MatchDoc(found.title, found.text, found.source, found.language, found.author)
-    explanation = explain_topic(current.rule, doc)
-    print(render_explanation(explanation))
+    members = [a for a in copies if a is not None] or [found]
+    docs = tuple((a.uid, a.url, MatchDoc(a.title, a.text, a.source, a.language, a.author)) for a in members)
+    in_feed = story is not None and topic in story.topics
+    explanation = explain_story(current.rule, story.id if story else found.uid, found.uid, docs, in_feed)
+    print(render_story_explanation(explanation))
     return 0 if explanation.matched else 1
 
 
 def cmd_backup(config: Config, path: Path) -> int:
-    """Copy the store to PATH with SQLite's backup API; safe while `run` is writing."""
+    """Copy the store to PATH with SQLite's backup API; safe while `run` is writing.
+    A missing folder is created (and said so); PATH must not be the store or one of its files."""
+    missing = check_backup_target(config.store_path, path)
     store = Store.open(config.store_path, utc_now())
     try:
         store.backup(path)
         count = store.article_count()
     finally:
         store.close()
-    print(f"backed up {config.store_path} ({count} articles) to {path}")
+    if missing is not None:
+        print(f"created folder {missing}")
+    print(f"backed up {config.store_path} ({counted(count, 'article')}) to {path}")
     return 0
+
+
+# The files SQLite and the daemon keep beside the store: replacing any of them under a
+# running daemon leaves it writing to a deleted inode (issue 14: its polls were lost).
+STORE_FILES = ("", "-wal", "-shm", "-journal", ".lock")
+
+
+def check_backup_target(store_path: Path, target: Path) -> Path | None:
+    """Refuse (ConfigError, exit 2) a backup target that is the store or one of its files,
+    by real path (symlinks, '..', hard links), or that cannot be a file (a folder, or a path
+    through a regular file). Return the target's folder if it has to be created, else None."""
+    store_files = [store_path.with_name(store_path.name + suffix) for suffix in STORE_FILES]
+    # The rename replaces a symlink itself, the path it points to is what a user meant: check both.
+    candidates = {target.resolve(), target.parent.resolve() / target.name}
+    for store_file in store_files:
+        if store_file.resolve() in candidates or _same_file(store_file, target):
+            raise ConfigError(f"backup: {target} is the live store's file {store_file}; choose another path")
+    if target.is_dir():
+        raise ConfigError(f"backup: {target} is a folder; give a file name in it")
+    for folder in target.absolute().parents:  # nearest first
+        if folder.is_dir():
+            return None if folder == target.absolute().parent else target.parent
+        if folder.exists() or folder.is_symlink():  # a file, or a dangling link, on the way
+            raise ConfigError(f"backup: {target}: {folder} is not a folder")
+    return None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # either does not exist
+        return False
 
 
 def cmd_discover(config: Config, url: str) -> int:

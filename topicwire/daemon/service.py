@@ -6,7 +6,7 @@ A second signal exits at once; the store's transactions and the atomic feed
 writes keep everything on disk consistent even then.
 
 SIGHUP reloads the config file: added sources start, removed ones stop,
-changed intervals apply, topics are re-evaluated. A config with errors is
+changed intervals apply, topics are re-evaluated, removed topics' feed files and rows go. A config with errors is
 logged with every error and the running config is kept.
 """
 
@@ -61,9 +61,14 @@ class Daemon:
             return None
         pipeline = self.pipeline  # a reload swaps it; this poll finishes on the one it started with
         outcome = pipeline.poll(source)
+        self.publish_status()  # whatever the poll found: the status page shows it now
         if outcome.new:
             self.publish()
         return outcome.next_due
+
+    def publish_status(self) -> None:
+        """index.html alone, from the current pipeline (a reload may have swapped it)."""
+        self.pipeline.publish_status()
 
     def maintain(self) -> None:
         if self.pipeline.prune():
@@ -156,6 +161,8 @@ class Daemon:
         self.pipeline.stopping.set()  # running polls save what they have; bounded by fetch.timeout
         self.scheduler.stop(wait=True)
         self.publish()
+        if self.pipeline.websub is not None:
+            self.pipeline.websub.wait()  # its requests are bounded by fetch's timeouts; console() will not wait
         self.server.stop()
         self.pipeline.fetcher.close()
         self.store.close()

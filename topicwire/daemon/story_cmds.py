@@ -6,6 +6,7 @@ import sys
 from datetime import datetime, timedelta
 
 from topicwire.config import Config
+from topicwire.daemon.words import counted
 from topicwire.dedup.compare import compare, explain
 from topicwire.dedup.near import shingles, similarity
 from topicwire.extract.urls import canonicalize_url
@@ -38,7 +39,8 @@ def cmd_story(config: Config, ref: str) -> int:
     rep_grams = shingles(rep.text)
     sources = {m.source for m in story.members}
     print(f"story {story.id}: {rep.title}")
-    print(f"  {len(story.members)} article(s) from {len(sources)} source(s); topics: {', '.join(story.topics) or '-'}")
+    members = f"{counted(len(story.members), 'article')} from {counted(len(sources), 'source')}"
+    print(f"  {members}; topics: {', '.join(story.topics) or '-'}")
     print(f"  published {_t(story.published)}  entry updated {_t(story.updated)}")
     print(f"  first seen {_t(story.first_seen)}  last seen {_t(story.last_seen)}")
     print(f"  {'':2}{'source':<20} {'published':<19} {'similarity':>10}  {'joined':<10} url")
@@ -67,7 +69,8 @@ def cmd_dedup_check(config: Config, first: str, second: str) -> int:
     threshold, window = config.dedup.similarity, timedelta(seconds=config.dedup.window)
     c = compare(a, b, threshold, window)
     for label, art, n in (("A", a, c.shingles[0]), ("B", b, c.shingles[1])):
-        print(f"{label}  {art.source:<20} {_t(art.published)}  story {art.story_id}  {n} shingles  {art.url}")
+        shingles = counted(n, "shingle")
+        print(f"{label}  {art.source:<20} {_t(art.published)}  story {art.story_id}  {shingles}  {art.url}")
     print(f"same canonical URL  {'yes' if c.same_url else 'no'}")
     print(f"same text           {'yes' if c.same_text else 'no'}")
     print(f"similarity          {c.similarity:.3f} (Jaccard of word 5-shingles; threshold {threshold:.2f})")

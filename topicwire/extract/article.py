@@ -145,6 +145,7 @@ def extract_article(html: str, url: str, *, find_date: bool = True, cut: bool = 
         canonical_url=meta.canonical_url,
         method="trafilatura",
         provenance=provenance,
+        declared_article=meta.news_article,
     )
 
 

@@ -45,6 +45,7 @@ def prune_page(tree: lxml.html.HtmlElement) -> int:
     stats = _text_stats(tree)
     doomed = set(_link_lists(tree, stats))
     doomed.update(_link_teasers(tree, stats), _marked_boilerplate(tree, stats), _sidebars(tree, stats))
+    doomed.update(_layout_cells(tree, stats))
     left = stats[tree][0]
     for element in doomed:
         if element.getparent() is not None and not doomed.intersection(element.iterancestors()):
@@ -112,6 +113,51 @@ def _sidebars(tree: lxml.html.HtmlElement, stats: Stats) -> Iterator[etree._Elem
             continue
         if next(element.iter(*_ARTICLE_TAGS), None) is None and _lists_headlines(element, stats):
             yield element
+
+
+def _layout_cells(tree: lxml.html.HtmlElement, stats: Stats) -> Iterator[etree._Element]:
+    """A table layout around the article: the cells and rows beside the headline's cell.
+
+    Old regional sites put the story in one cell and weather, currency, polls, comment
+    rules, ads and link lists in the cells and rows around it, as plain ``<br>`` lines
+    that no class names and no link density gives away (issue 17). From the cell holding
+    the page's <h1>, up through every enclosing layout cell, a sibling cell or row is
+    dropped when it holds no headline, <article> or <main> and less than half the
+    headline cell's own (non-link) text: the story's cell outweighs its furniture, and a
+    body in the row below a headline-only row outweighs the headline.
+    """
+    headline = next((h for h in tree.iter("h1") if _cell_of(h) is not None), None)
+    cell = _cell_of(headline) if headline is not None else None
+    if cell is None:
+        return
+    story = stats[cell][0] - stats[cell][1]
+    while cell is not None:
+        row = cell.getparent()
+        if row is None or row.tag != "tr":
+            return
+        beside = [c for c in row if c is not cell] + [r for r in _rows_beside(row) if r is not row]
+        for element in beside:
+            if isinstance(element.tag, str) and next(element.iter(*_ARTICLE_TAGS), None) is None:
+                if stats[element][0] - stats[element][1] < story / 2:
+                    yield element
+        cell = _cell_of(row)
+
+
+def _cell_of(element: etree._Element) -> etree._Element | None:
+    return next((a for a in element.iterancestors() if a.tag in _SIDEBAR_TAGS), None)
+
+
+def _rows_beside(row: etree._Element) -> list[etree._Element]:
+    """The rows of ``row``'s table (through a <tbody>, <thead> or <tfoot>)."""
+    section = row.getparent()
+    table = section.getparent() if section is not None and section.tag in ("tbody", "thead", "tfoot") else section
+    if table is None:
+        return []
+    return [r for r in table.iter("tr") if _table_of(r) is table]
+
+
+def _table_of(row: etree._Element) -> etree._Element | None:
+    return next((a for a in row.iterancestors() if a.tag == "table"), None)
 
 
 def _lists_headlines(element: etree._Element, stats: Stats) -> bool:

@@ -10,20 +10,20 @@ which). Reading 50 x 100 whole stories from a store of 1M articles took about
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from topicwire.feeds.entries import story_entry
 from topicwire.store import Store
 from topicwire.types import FeedDoc, FeedEntry
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
 
 class FeedDocs:
-    def __init__(self, store: Store, base_url: str, max_items: int) -> None:
+    def __init__(self, store: Store, base_url: str, max_items: int, publisher: str = "topicwire") -> None:
         self.store = store
         self.base_url = base_url
         self.max_items = max_items
+        self.publisher = publisher
+        self._empty_since: datetime | None = None
         self._kept: dict[str, FeedEntry] = {}
         self._used: dict[str, FeedEntry] = {}
 
@@ -37,8 +37,16 @@ class FeedDocs:
             if entry is not None:  # None: deleted between the two reads
                 self._used[story_id] = entry
                 entries.append(entry)
-        updated = max((e.updated for e in entries), default=EPOCH)
-        return FeedDoc(name, title, description, self.base_url, updated, tuple(entries))
+        updated = max((e.updated for e in entries), default=None) or self.empty_since()
+        return FeedDoc(name, title, description, self.base_url, updated, tuple(entries), self.publisher)
+
+    def empty_since(self) -> datetime:
+        """The date of a feed with no entries: the store's creation time. 1970 was "Implausible
+        date" to the W3C validator (issue 14); the render time would change the bytes of an
+        unchanged empty feed on every publish, and readers would lose their 304s."""
+        if self._empty_since is None:
+            self._empty_since = self.store.created()
+        return self._empty_since
 
     def invalidate(self, story_ids: Iterable[str]) -> None:
         for story_id in story_ids:

@@ -38,6 +38,7 @@ def also_reported_html(others: tuple[StoryMember, ...]) -> str:
 
 def story_entry(story: StoredStory) -> FeedEntry:
     rep = story.representative
+    others = also_reported(story)
     return FeedEntry(
         id=entry_id(story.id),
         title=rep.title,
@@ -45,8 +46,9 @@ def story_entry(story: StoredStory) -> FeedEntry:
         published=story.published,
         updated=max(story.updated, story.published),
         summary=rep.summary,
-        content_html=rep.html + also_reported_html(also_reported(story)),
+        content_html=rep.html + also_reported_html(others),
         author=rep.author,
         categories=story.topics,
         source=rep.source,
+        also=tuple((m.source, m.url) for m in others),
     )

@@ -19,6 +19,7 @@ from topicwire.feeds.render import EntryCache, render_atom, render_json, render_
 from topicwire.types import FeedDoc
 
 INDEX_NAME = "index.opml"
+STATUS_NAME = "index.html"
 # Feeds are public by nature and are often served by another user's web
 # server straight from the folder; mkstemp's 0600 would hide them.
 FILE_MODE = 0o644
@@ -95,10 +96,14 @@ def _ensure_dir(out_dir: Path) -> None:
         raise PublishError(f"cannot create output folder {out_dir}: {e.strerror or e}") from e
 
 
-def _check_name(name: str) -> None:
+def _plain_name(name: str) -> bool:
     # The stem comes from the config; a "/" or ".." would write outside the
     # folder and a leading "." would be hidden from the server.
-    if not name or name != Path(name).name or name.startswith("."):
+    return bool(name) and name == Path(name).name and not name.startswith(".")
+
+
+def _check_name(name: str) -> None:
+    if not _plain_name(name):
         raise PublishError(f"topic name {name!r} is not a plain file name")
 
 
@@ -142,3 +147,34 @@ def publish_index(out_dir: Path, docs: Sequence[FeedDoc], title: str) -> Path:
     path = out_dir / INDEX_NAME
     write_atomic(path, render_opml(docs, title))
     return path
+
+
+def publish_status_page(out_dir: Path, page: bytes) -> bool:
+    """Write ``index.html`` (the status page); False when it already held these bytes."""
+    _ensure_dir(out_dir)
+    return write_atomic(out_dir / STATUS_NAME, page)
+
+
+def unpublish_topics(out_dir: Path, names: Sequence[str]) -> tuple[Path, ...]:
+    """Delete the feed files of topics removed from the config; returns the paths deleted.
+
+    Deleted rather than left stale: a file nobody updates any more would keep answering
+    200 with old news (issue 14). A name that is not a plain file name (the store holds
+    whatever an older config said) is left alone: nothing outside the folder is touched.
+    """
+    gone = []
+    for name in names:
+        if not _plain_name(name):
+            continue
+        for ext, _ in _RENDERERS:
+            path = out_dir / f"{name}.{ext}"
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            except OSError as e:
+                raise PublishError(f"cannot delete {path}: {e.strerror or e}") from e
+            gone.append(path)
+    if gone:
+        _fsync_dir(out_dir)
+    return tuple(gone)

@@ -171,9 +171,11 @@ def _atom_entry(entry: FeedEntry) -> etree._Element:
     fe.updated(_utc(entry.updated))
     if entry.summary:
         fe.summary(_clean(entry.summary))
-    # An entry without an alternate link must have content (RFC 4287 4.1.1.1).
+    # An entry without an alternate link must have content (RFC 4287 4.1.1.1), and blank
+    # content is a W3C validator warning: say at least what the summary or the title says.
     if entry.content_html or not entry.link:
-        fe.content(_clean(entry.content_html), type="html")
+        fallback = html.escape(_clean(entry.summary).strip() or _title(entry), quote=False)
+        fe.content(_clean(entry.content_html) or fallback, type="html")
     for term in _categories(entry):
         fe.category(term=term)
     name, email = split_author(entry.author)
@@ -245,12 +247,23 @@ def render_rss(doc: FeedDoc, hub: str = "", cache: EntryCache | None = None) -> 
     fg.load_extension("dc", atom=False, rss=True)
     for entry in doc.entries:
         fg.add_entry(_Built(_build(cache, "rss", entry, _rss_item)), order="append")
-    return bytes(fg.rss_str(pretty=True, encoding="UTF-8"))
+    return _hex_references(bytes(fg.rss_str(pretty=True, encoding="UTF-8")))
+
+
+def _hex_references(xml: bytes) -> bytes:
+    """``&amp;`` -> ``&#x26;``, ``&lt;`` -> ``&#x3C;``: the same XML, in the form the RSS
+    Best Practices Profile asks of plain text ("Encode & and < ... using hexadecimal
+    character references", a W3C validator warning on titles like "Oil & Gas"), so a
+    reader that decodes a title as HTML cannot take "&amp;" for markup."""
+    return xml.replace(b"&amp;", b"&#x26;").replace(b"&lt;", b"&#x3C;")
 
 
 def render_atom(doc: FeedDoc, hub: str = "", cache: EntryCache | None = None) -> bytes:
     """Atom 1.0; the feed id is its own URL, entries carry html content."""
     fg = _generator(doc, doc.url("atom"), "application/atom+xml", hub)
+    # An Atom entry must have an author unless its feed has one (RFC 4287 4.1.2; W3C:
+    # "Missing entry element: author"), and many articles name none.
+    fg.author(name=_clean(doc.publisher).strip() or GENERATOR)
     if _clean(doc.description).strip():
         # Not fg.description(): feedgen maps that to the subtitle as well.
         fg.subtitle(_clean(doc.description).strip())
@@ -342,5 +355,9 @@ def render_opml(docs: Sequence[FeedDoc], title: str) -> bytes:
     ET.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
     body = ET.SubElement(root, "body")
     body.extend(_outline(doc) for doc in docs)
+    if not docs:
+        # "A <body> contains one or more <outline> elements" (OPML 2.0; W3C: "Missing body
+        # element: outline"). Without xmlUrl, readers import no subscription from it.
+        ET.SubElement(body, "outline", {"text": "no topics configured"})
     ET.indent(root)
     return ET.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"

@@ -15,8 +15,10 @@ The de-facto form is PubSubHubbub 0.3 section 7.1, a form-encoded POST of
 204. A hub may accept several ``hub.url`` in one request, but not all do, so each
 URL gets its own request (on one kept-alive connection).
 
-Pings never block or fail ingestion: they run in a worker thread, with timeouts,
-and a failure is logged once (``event=websub.failed``) and kept in memory to be
+Pings never block or fail ingestion: they run in a worker thread, each bounded
+by fetch.timeout as a deadline for the whole answer, status line and headers
+included (sources/deadline.py: a hub that drips its headers cannot hold a round,
+nor `once` waiting for it), and a failure is logged once (``event=websub.failed``) and kept in memory to be
 retried on the next publish. The pending set is keyed by feed URL, so it is
 bounded by the number of feeds however long the hub stays down.
 """
@@ -36,6 +38,7 @@ import requests
 
 from topicwire import log
 from topicwire.config import Config
+from topicwire.sources.deadline import Deadline, deadline_session, responses_begun, within
 
 FEED_SUFFIXES = (".rss", ".atom", ".json")
 Verdict = Literal["sent", "dropped", "retry"]
@@ -179,9 +182,8 @@ class WebSubPinger:
             return batch
 
     def _session(self) -> requests.Session:
-        session = requests.Session()
-        # Like the fetcher: environment proxies would make pings depend on the shell.
-        session.trust_env = False
+        # Like the fetcher: no environment proxies, and a deadline on every answer.
+        session = deadline_session()
         session.headers["User-Agent"] = self.user_agent
         return session
 
@@ -189,12 +191,20 @@ class WebSubPinger:
         # Deliberately not through sources/fetch.py and its private-address (SSRF)
         # guard: the hub is the operator's own setting, not a URL from a feed, and
         # hubs usually run on the same machine or LAN.
-        try:
-            response = session.post(self.hub, data=publish_form(url), timeout=self.timeout, allow_redirects=False)
-            response.close()
-        except requests.RequestException as e:
-            return PingResult(url, None, _reason(e))
+        with within(Deadline.start(self.timeout[1])):
+            try:
+                response = session.post(self.hub, data=publish_form(url), timeout=self.timeout, allow_redirects=False)
+                response.close()
+            except requests.ReadTimeout:
+                return PingResult(url, None, self._timed_out())
+            except requests.RequestException as e:
+                return PingResult(url, None, _reason(e))
         return PingResult(url, response.status_code, _error(response))
+
+    def _timed_out(self) -> str:
+        if not responses_begun():  # no answer begun: the TLS handshake timed out
+            return "TLS handshake timed out"
+        return f"timed out after {self.timeout[1]:g} s waiting for the hub's answer"
 
     def _log(self, results: Sequence[PingResult], ms: int) -> None:
         sent = sum(r.verdict == "sent" for r in results)

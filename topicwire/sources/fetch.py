@@ -3,13 +3,15 @@
     Fetcher.get(url)
     | for each hop (at most max_redirects + 1):
     |   check scheme, resolve host, refuse private addresses
-    |   GET with stream=True, (connect, read) timeouts from the total deadline
+    |   GET with stream=True; the total deadline bounds every read, status line
+    |   and headers included (deadline.py), and each connect
     |   3xx with Location -> next hop (loop detection)
     | 304 -> FetchResult(status=304);  4xx/5xx -> FetchError(status, retry_after)
     | 2xx -> read decoded chunks until EOF, the byte cap or the deadline
 
 ``requests.Response`` never leaves this module; every requests/urllib3 error
-is wrapped in ``FetchError`` at this boundary.
+is wrapped in ``FetchError`` at this boundary (``TargetError`` when it is about
+the URL itself rather than the server's state: see errors.py).
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import threading
-import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Protocol
@@ -27,7 +28,8 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3.exceptions
 
-from topicwire.errors import FetchError
+from topicwire.errors import FetchError, TargetError
+from topicwire.sources.deadline import Deadline, deadline_session, responses_begun, within
 from topicwire.types import FetchResult
 
 DEFAULT_ACCEPT = (
@@ -44,24 +46,6 @@ CHUNK_BYTES = 64 * 1024  # also the most the byte cap can be overshot by
 PRIVATE_HINT = "set fetch.allow_private_addresses = true to allow"
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """The total time budget of one ``get``, across every hop and chunk."""
-
-    started: float
-    seconds: float
-
-    @classmethod
-    def start(cls, seconds: float) -> Deadline:
-        return cls(time.monotonic(), seconds)
-
-    def remaining(self) -> float:
-        return self.started + self.seconds - time.monotonic()
-
-    def elapsed_ms(self) -> int:
-        return int((time.monotonic() - self.started) * 1000)
 
 
 class Fetcher:
@@ -85,10 +69,7 @@ class Fetcher:
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.allow_private_addresses = allow_private_addresses
-        self._session = requests.Session()
-        # Proxies from the environment would connect on our behalf and
-        # bypass the address check, and make tests depend on the shell.
-        self._session.trust_env = False
+        self._session = deadline_session()  # no proxies from the environment either
         self._session.headers.update({"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"})
 
     def close(self) -> None:
@@ -109,13 +90,17 @@ class Fetcher:
         accept: str | None = None,
     ) -> FetchResult:
         """GET ``url``; raises FetchError for anything but a 2xx or a 304."""
-        deadline = Deadline.start(self.timeout)
-        headers = request_headers(etag, last_modified, accept)
+        # One deadline for every hop, connect, header and body byte of this get.
+        with within(Deadline.start(self.timeout)) as deadline:
+            return self._get(url, deadline, request_headers(etag, last_modified, accept), etag, last_modified)
+
+    def _get(
+        self, url: str, deadline: Deadline, headers: dict[str, str], etag: str | None, last_modified: str | None
+    ) -> FetchResult:
         hop, seen = url, {url}
         moved: str | None = None  # where an unbroken chain of 301/308 from ``url`` leads
         for _ in range(self.max_redirects + 1):
-            self._check_target(url, hop)
-            response = self._send(url, hop, headers, deadline)
+            response = self._request(url, hop, headers, deadline)
             location = redirect_location(hop, response)
             if location is None:
                 result = self._finish(url, hop, response, deadline, etag, last_modified)
@@ -129,27 +114,31 @@ class Fetcher:
             hop = location
         raise FetchError(url, f"more than {self.max_redirects} redirects")
 
-    def _check_target(self, url: str, hop: str) -> None:
+    def _request(self, url: str, hop: str, headers: dict[str, str], deadline: Deadline) -> requests.Response:
         try:
-            parts = urlsplit(hop)
-            host, port = parts.hostname, parts.port
-        except ValueError as e:
-            raise FetchError(url, f"invalid URL {hop!r}: {e}") from e
-        if parts.scheme not in ("http", "https"):
-            raise FetchError(url, f"unsupported URL scheme {parts.scheme!r} (only http, https)")
-        if not host:
-            raise FetchError(url, f"invalid URL {hop!r}: no host")
+            self._check_target(url, hop)
+            return self._send(url, hop, headers, deadline)
+        except TargetError as e:
+            if same_origin(url, hop):
+                raise
+            # A redirect elsewhere says nothing about ``url``'s own host (robots.txt
+            # must not take it for one: see TargetError).
+            raise FetchError(url, e.message) from e
+
+    def _check_target(self, url: str, hop: str) -> None:
+        host, port = check_url(url, hop)
         if self.allow_private_addresses:
             return
-        default_port = 443 if parts.scheme == "https" else 80
-        for address in resolve(url, host, port or default_port):
+        for address in resolve(url, host, port):
             if not is_public_address(address):
-                raise FetchError(url, f"refused private address {address} ({PRIVATE_HINT})")
+                raise TargetError(url, f"refused private address {address} ({PRIVATE_HINT})")
 
     def _send(self, url: str, hop: str, headers: dict[str, str], deadline: Deadline) -> requests.Response:
         remaining = deadline.remaining()
         if remaining <= 0:
             raise FetchError(url, f"timed out after {self.timeout:g} s")
+        # The read timeout is only a backstop: deadline.py gives each recv what is left.
+        begun = responses_begun()
         try:
             return self._session.get(
                 hop,
@@ -158,8 +147,12 @@ class Fetcher:
                 allow_redirects=False,
                 timeout=(min(self.connect_timeout, remaining), remaining),
             )
+        except requests.ReadTimeout as e:
+            if responses_begun() == begun:  # no response begun: the TLS handshake timed out
+                raise FetchError(url, f"TLS handshake with {urlsplit(hop).hostname} timed out") from e
+            raise FetchError(url, f"timed out after {self.timeout:g} s waiting for the response headers") from e
         except requests.RequestException as e:
-            raise FetchError(url, describe_error(e, hop)) from e
+            raise fetch_error(url, e, hop) from e
 
     def _finish(
         self,
@@ -216,14 +209,43 @@ class Fetcher:
                     raise FetchError(url, too_large)
                 if deadline.remaining() <= 0:
                     raise FetchError(url, f"timed out after {self.timeout:g} s reading the body")
+        except (urllib3.exceptions.ReadTimeoutError, TimeoutError) as e:
+            response.close()
+            raise FetchError(url, f"timed out after {self.timeout:g} s reading the body") from e
         except (urllib3.exceptions.HTTPError, OSError) as e:
             response.close()
-            raise FetchError(url, describe_error(e, final_url)) from e
+            raise fetch_error(url, e, final_url) from e
         except FetchError:
             response.close()
             raise
         response.raw.release_conn()  # body complete: the connection may be reused
         return bytes(body)
+
+
+def check_url(url: str, hop: str | None = None) -> tuple[str, int]:
+    """(host, port) of ``hop`` (default: ``url``); TargetError naming ``url`` when it is no
+    http(s) URL with a host and a valid port. Pure: resolves nothing."""
+    hop = url if hop is None else hop
+    try:
+        parts = urlsplit(hop)
+        host, port = parts.hostname, parts.port
+    except ValueError as e:
+        raise TargetError(url, f"invalid URL {hop!r}: {e}") from e
+    if parts.scheme not in ("http", "https"):
+        raise TargetError(url, f"unsupported URL scheme {parts.scheme!r} (only http, https)")
+    if not host:
+        raise TargetError(url, f"invalid URL {hop!r}: no host")
+    return host, port or (443 if parts.scheme == "https" else 80)
+
+
+def same_origin(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    try:
+        pa, pb = urlsplit(a), urlsplit(b)
+    except ValueError:
+        return False
+    return (pa.scheme.lower(), pa.netloc.lower()) == (pb.scheme.lower(), pb.netloc.lower())
 
 
 def request_headers(etag: str | None, last_modified: str | None, accept: str | None) -> dict[str, str]:
@@ -274,7 +296,7 @@ def resolve(url: str, host: str, port: int) -> tuple[IPAddress, ...]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as e:
-        raise FetchError(url, f"cannot resolve host {host}") from e
+        raise TargetError(url, f"cannot resolve host {host}") from e
     return tuple(parse_address(str(info[4][0])) for info in infos)
 
 
@@ -348,6 +370,22 @@ def declared_length(response: requests.Response) -> int:
 
 def lowered_headers(response: requests.Response) -> tuple[tuple[str, str], ...]:
     return tuple((name.lower(), value) for name, value in response.headers.items())
+
+
+def fetch_error(url: str, error: BaseException, hop: str) -> FetchError:
+    """``error`` as a FetchError, a TargetError when it is about the URL, not the moment."""
+    causes = cause_chain(error)
+    about_target = _has(
+        causes,
+        urllib3.exceptions.NameResolutionError,
+        socket.gaierror,
+        requests.exceptions.SSLError,
+        urllib3.exceptions.SSLError,
+        requests.exceptions.InvalidURL,
+        requests.exceptions.URLRequired,
+        urllib3.exceptions.LocationParseError,
+    )
+    return (TargetError if about_target else FetchError)(url, describe_error(error, hop))
 
 
 def describe_error(error: BaseException, url: str) -> str:

@@ -1,8 +1,11 @@
 """Every request to a host — feed poll, listing page, article, robots.txt — on one budget.
 
     PoliteFetcher.get(url, purpose)
+    | not an http(s) URL with a host?              -> TargetError, nothing sent
     | URL or host deferred by a Retry-After?       -> Throttled, nothing sent
-    | purpose "page": robots.txt disallows the URL? -> FetchError, nothing sent
+    | purpose "page": robots.txt disallows the URL? -> FetchError, nothing sent, naming
+    |                 why: its rules, or robots.txt unreachable (and why); a robots.txt
+    |                 fetch that failed for the URL's own reasons -> that TargetError
     |                 its Crawl-delay               -> the host limiter's spacing
     | limiter.slot(host): Fetcher.get(url)
     | 429/503                                      -> limiter.defer(url, Retry-After); re-raise
@@ -18,7 +21,7 @@ import math
 from typing import Literal
 
 from topicwire.errors import FetchError
-from topicwire.sources.fetch import HttpGetter
+from topicwire.sources.fetch import HttpGetter, check_url
 from topicwire.sources.hosts import HostLimiter, Throttled, host_key
 from topicwire.sources.robots import ROBOTS_ACCEPT, RobotsCache
 from topicwire.types import FetchResult
@@ -59,6 +62,9 @@ class PoliteFetcher:
         purpose: Purpose = "feed",
     ) -> FetchResult:
         """Fetcher.get, politely; raises FetchError (Throttled when nothing was sent)."""
+        # A URL that cannot be fetched at all is its own error, before robots.txt
+        # (whose URL is built from it) or the host limiter (keyed by its host) see it.
+        check_url(url)
         self._check_deferred(url)
         if purpose == "page" and self.robots is not None:
             self._check_robots(url, self.robots)
@@ -75,8 +81,9 @@ class PoliteFetcher:
             )
 
     def _check_robots(self, url: str, robots: RobotsCache) -> None:
-        if not robots.allowed(url, self._get_robots):
-            raise FetchError(url, "disallowed by robots.txt")
+        refusal = robots.refusal(url, self._get_robots)
+        if refusal is not None:
+            raise FetchError(url, refusal)
         self.limiter.set_crawl_delay(host_key(url), robots.crawl_delay(url, self._get_robots))
 
     def _get_robots(self, robots_url: str) -> FetchResult:

@@ -8,6 +8,12 @@
     |   5xx, 429, no answer    -> "unreachable": complete disallow (2.3.1.4), or the last
     |                             good copy if there is one (2.4); asked again after failure_ttl
     |   Throttled              -> our limiter did not send it: nothing cached, re-raised
+    |   TargetError            -> about the URL, not the host's state (refused private address,
+    |                             unresolvable host, TLS, invalid URL): the page's own fetch
+    |                             fails the same way, so that is its error; re-raised, not cached
+
+    refusal(url) says why a URL may not be fetched: disallowed by the rules, or
+    robots.txt unreachable and why (a timeout, a 503), never one for the other.
 
 Used for ``page`` sources and full-text fetches only: the feeds a site
 publishes are meant to be polled, as feed readers do.
@@ -22,7 +28,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
-from topicwire.errors import FetchError
+from topicwire.errors import FetchError, TargetError
 from topicwire.sources.fetch import HttpGetter
 from topicwire.sources.hosts import Clock, Throttled
 from topicwire.types import FetchResult
@@ -43,6 +49,7 @@ class Rules:
     parser: RobotFileParser
     expires: float
     fetched: bool  # from a real answer (2xx/4xx): reusable while the host is unreachable
+    unreachable: str = ""  # why robots.txt could not be had ("" when these are its rules)
 
 
 def parse_robots(content: bytes) -> RobotFileParser:
@@ -94,7 +101,20 @@ class RobotsCache:
 
     def allowed(self, url: str, fetch: RobotsGet | None = None) -> bool:
         """May ``url`` be fetched? ``fetch`` replaces the default GET of robots.txt."""
-        return self.rules(url, fetch).parser.can_fetch(self.user_agent, url)
+        return self.refusal(url, fetch) is None
+
+    def refusal(self, url: str, fetch: RobotsGet | None = None) -> str | None:
+        """None when ``url`` may be fetched, else why not. Raises the TargetError of a
+        robots.txt fetch (it belongs to ``url`` too) with ``url`` as its URL."""
+        try:
+            rules = self.rules(url, fetch)
+        except TargetError as e:
+            raise TargetError(url, e.message) from e
+        if rules.parser.can_fetch(self.user_agent, url):
+            return None
+        if rules.unreachable:
+            return f"robots.txt unreachable ({rules.unreachable}): disallowed for now (RFC 9309 2.3.1.4)"
+        return "disallowed by robots.txt"
 
     def crawl_delay(self, url: str, fetch: RobotsGet | None = None) -> float | None:
         """The Crawl-delay for our user agent (whole seconds, as urllib.robotparser reads it)."""
@@ -131,14 +151,14 @@ class RobotsCache:
         now = self.clock()
         try:
             result = fetch(key + "/robots.txt")
-        except Throttled:
+        except (Throttled, TargetError):
             raise
         except FetchError as e:
             if is_unavailable(e):
                 return Rules(blanket(allow=True), now + self.ttl, fetched=True)
             if cached is not None and cached.fetched:
                 return Rules(cached.parser, now + self.failure_ttl, fetched=True)
-            return Rules(blanket(allow=False), now + self.failure_ttl, fetched=False)
+            return Rules(blanket(allow=False), now + self.failure_ttl, fetched=False, unreachable=e.message)
         return Rules(parse_robots(result.content), now + self.ttl, fetched=True)
 
     def _store(self, key: str, rules: Rules) -> None:

@@ -72,6 +72,15 @@ def sniff_kind(result: FetchResult) -> Literal["feed", "page"]:
     return "feed" if result.content_type in FEED_TYPES else "page"
 
 
+def html_instead_of_feed(result: FetchResult) -> str | None:
+    """Why a body that should be a feed (``kind = "feed"``) is not: an HTML page, whatever
+    its Content-Type said (issue 13: a page served as application/rss+xml passed as an
+    empty feed). None when the body does not look like HTML."""
+    if sniff_kind(result) != "page":
+        return None
+    return f"kind = feed but the server sent an HTML page (Content-Type {result.content_type or 'none'})"
+
+
 def is_json_feed(content_type: str, content: bytes) -> bool:
     """JSON Feed (https://jsonfeed.org/version/1.1), by media type or by its version key."""
     body = content.lstrip(codecs.BOM_UTF8 + b" \t\r\n")

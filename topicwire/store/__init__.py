@@ -13,7 +13,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -72,6 +72,15 @@ class Store:
             self._writes.settle(force=True)
             yield self
 
+    def created(self) -> datetime:
+        """When the store was made (its first migration): stable for its whole life."""
+        with self._lock:
+            row = self._db.execute("SELECT applied FROM schema_version ORDER BY version LIMIT 1").fetchone()
+        created = from_iso(row[0] if row else None)
+        if created is None:
+            raise StoreError(f"store {self.path} has no schema_version rows")
+        return created
+
     def size_bytes(self) -> int:
         """The database with its WAL and shared-memory files, as on disk."""
         files = self.path.parent.glob(self.path.name + "*")
@@ -114,7 +123,8 @@ class Store:
                 copy.close()
             os.replace(temp, target)
         except (OSError, sqlite3.Error, StoreError) as e:
-            temp.unlink(missing_ok=True)
+            with suppress(OSError):  # the temp file may never have been made (no folder to make it in)
+                temp.unlink(missing_ok=True)
             raise StoreError(f"backup to {target} failed: {e}") from e
 
     @contextmanager
@@ -308,6 +318,15 @@ class Store:
     def replace_topic(self, topic: str, rule: str, uids: Iterable[str], now: datetime) -> None:
         topics.replace(self._db, topic, rule, uids, now)
         stories.rebuild_topic(self._db, topic)
+
+    def topic_names(self) -> tuple[str, ...]:
+        """Every topic with rows in the store, configured or not (any more)."""
+        with self._read() as db:
+            return topics.names(db)
+
+    def drop_topic(self, topic: str) -> int:
+        """A topic removed from the config leaves the store; returns how many stories it listed."""
+        return topics.drop(self._db, topic)
 
     def topic_story_ids(self, topic: str, limit: int) -> list[str]:
         """The ids of the topic's newest ``limit`` stories, newest first."""

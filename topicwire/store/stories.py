@@ -55,10 +55,12 @@ def story_of(db: sqlite3.Connection, uid: str) -> str | None:
 
 
 def add_topics(db: sqlite3.Connection, story_id: str, topics: Sequence[str]) -> None:
+    """Only topics with a rule row (see topics.add)."""
     db.executemany(
         "INSERT INTO topic_stories (topic, story_id, published) "
-        "SELECT ?, id, published FROM stories WHERE id = ? ON CONFLICT (topic, story_id) DO NOTHING",
-        [(t, story_id) for t in topics],
+        "SELECT ?, id, published FROM stories WHERE id = ? "
+        "AND EXISTS (SELECT 1 FROM topic_rules WHERE topic = ?) ON CONFLICT (topic, story_id) DO NOTHING",
+        [(t, story_id, t) for t in topics],
     )
 
 

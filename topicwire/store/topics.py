@@ -10,9 +10,12 @@ from topicwire.store.codec import iso
 
 
 def add(db: sqlite3.Connection, uid: str, topics: Iterable[str], now: datetime) -> None:
+    """Only topics with a rule row: a poll that started before a reload removed a topic
+    must not bring its membership back (issue 14)."""
     db.executemany(
-        "INSERT INTO topic_articles (topic, uid, matched) VALUES (?, ?, ?) ON CONFLICT (topic, uid) DO NOTHING",
-        [(t, uid, iso(now)) for t in topics],
+        "INSERT INTO topic_articles (topic, uid, matched) SELECT ?, ?, ? "
+        "WHERE EXISTS (SELECT 1 FROM topic_rules WHERE topic = ?) ON CONFLICT (topic, uid) DO NOTHING",
+        [(t, uid, iso(now), t) for t in topics],
     )
 
 
@@ -36,6 +39,19 @@ def replace(db: sqlite3.Connection, topic: str, rule_text: str, uids: Iterable[s
         "INSERT INTO topic_rules (topic, rule) VALUES (?, ?) ON CONFLICT (topic) DO UPDATE SET rule = excluded.rule",
         (topic, rule_text),
     )
+
+
+def names(db: sqlite3.Connection) -> tuple[str, ...]:
+    """Every topic the store holds (each configured topic gets a rule row at start-up)."""
+    return tuple(r["topic"] for r in db.execute("SELECT topic FROM topic_rules ORDER BY topic"))
+
+
+def drop(db: sqlite3.Connection, topic: str) -> int:
+    """Forget a topic removed from the config: its rule and memberships. Returns its story count."""
+    stories = db.execute("DELETE FROM topic_stories WHERE topic = ?", (topic,)).rowcount
+    db.execute("DELETE FROM topic_articles WHERE topic = ?", (topic,))
+    db.execute("DELETE FROM topic_rules WHERE topic = ?", (topic,))
+    return stories
 
 
 def of(db: sqlite3.Connection, uid: str) -> tuple[str, ...]:

@@ -104,6 +104,43 @@ def explain(rule: TopicRule, doc: MatchDoc) -> Explanation:
     )
 
 
+@dataclass(frozen=True)
+class ArticleVerdict:
+    """One article of a story and the topic's explanation for it."""
+
+    uid: str
+    source: str
+    url: str
+    explanation: Explanation
+
+
+@dataclass(frozen=True)
+class StoryExplanation:
+    """A topic's verdict on a story: it is in the topic's feed when any of its articles matches
+    (issue 17: the feed holds stories, so ``explain`` answers for the story, not one copy)."""
+
+    topic: str
+    story_id: str
+    asked: str  # the uid of the article the user named
+    articles: tuple[ArticleVerdict, ...]
+    in_feed: bool  # the topics the store recorded for the story include this one
+
+    @property
+    def matched(self) -> bool:
+        return any(a.explanation.matched for a in self.articles)
+
+    def verdict(self, uid: str) -> ArticleVerdict:
+        return next(a for a in self.articles if a.uid == uid)
+
+
+def explain_story(
+    rule: TopicRule, story_id: str, asked: str, docs: tuple[tuple[str, str, MatchDoc], ...], in_feed: bool
+) -> StoryExplanation:
+    """``docs``: (uid, url, doc) of every article of the story, the asked one among them."""
+    verdicts = tuple(ArticleVerdict(uid, doc.source, url, explain(rule, doc)) for uid, url, doc in docs)
+    return StoryExplanation(rule.name, story_id, asked, verdicts, in_feed)
+
+
 # --- words back to characters ------------------------------------------------------------------
 
 
@@ -276,6 +313,31 @@ def render_explanation(e: Explanation) -> str:
         if reports:
             lines.append(f"{part} terms:")
             lines += [line for t in reports for line in _term_lines(t)]
+    return "\n".join(lines)
+
+
+def render_story_explanation(s: StoryExplanation) -> str:
+    """The story's verdict, each article's, then why for the asked article and, when it does
+    not match but another copy does, why for the first copy that does."""
+    asked = s.verdict(s.asked)
+    if len(s.articles) == 1:
+        return render_explanation(asked.explanation)
+    matching = [a for a in s.articles if a.explanation.matched]
+    verdict = f"MATCH through {len(matching)} of {len(s.articles)} articles" if s.matched else "NO MATCH"
+    lines = [f"story {s.story_id}: {s.topic}: {verdict} (in the feed now: {'yes' if s.in_feed else 'no'})"]
+    for a in s.articles:
+        mark = ">" if a.uid == s.asked else " "
+        lines.append(f"  {mark} {a.source:<20} {'MATCH' if a.explanation.matched else 'NO MATCH':<9} {a.url}")
+    lines += [
+        "  (> the article asked about)",
+        "",
+        f"this article ({asked.source}):",
+        render_explanation(asked.explanation),
+    ]
+    if matching and not asked.explanation.matched:
+        first = matching[0]
+        lines += ["", f"the story is in the feed through {first.source}'s copy ({first.url}):"]
+        lines.append(render_explanation(first.explanation))
     return "\n".join(lines)
 
 

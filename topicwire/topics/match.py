@@ -19,7 +19,7 @@ document, since aliases repeat the same terms across topics.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import assert_never
@@ -124,6 +124,33 @@ def near_in_field(near: Near, doc: DocIndex, field: Field) -> bool:
     """``source:`` and ``lang:`` are whole values, not words: NEAR never matches there."""
     index = {"title": doc.title, "text": doc.text, "author": doc.author}.get(field)
     return index is not None and near_in_words(near, index)
+
+
+def unknown_values(query: Query, field: Field, values: Iterable[str]) -> tuple[str, ...]:
+    """The ``field:`` terms of ``query`` that match none of ``values``, as written
+    (``source:gamma`` when no source is named gamma): config refuses them as it refuses
+    an unknown name in a topic's ``sources`` list (issue 14)."""
+    folded = [" ".join(fold(v).split()) for v in values]
+    return tuple(
+        f"{term.text}{'*' if term.prefix else ''}"
+        for term in _scoped_terms(query.root, field, DEFAULT_FIELDS)
+        if not any(_value_matches(term, v) for v in folded)
+    )
+
+
+def _scoped_terms(node: Node, field: Field, fields: tuple[Field, ...]) -> Iterator[Term]:
+    """The terms looked up in ``field`` (an inner scope overrides an outer one, as in evaluate)."""
+    if isinstance(node, Term):
+        if fields == (field,):
+            yield node
+    elif isinstance(node, And | Or):
+        for child in node.children:
+            yield from _scoped_terms(child, field, fields)
+    elif isinstance(node, Not):
+        yield from _scoped_terms(node.child, field, fields)
+    elif isinstance(node, Scoped):
+        yield from _scoped_terms(node.child, field, (node.field,))
+    # Near: never matches in source:/lang: (near_in_field), nothing to look up
 
 
 def _value_matches(term: Term, value: str) -> bool:
