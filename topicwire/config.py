@@ -84,12 +84,6 @@ def _listen(value: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
-def _positive(value: int) -> int:
-    if value <= 0:
-        raise ValueError("must be a positive number")
-    return value
-
-
 # -- bounds: every key has them, `check` enforces them, the README shows them (issue 13) ---------
 # A value that passed `check` once broke `once`: a timeout of 10**400 s (inf: OverflowError), a
 # retention of a million years (a date before year 1), max_redirects = -1, a User-Agent with
@@ -321,6 +315,7 @@ KEYS: Mapping[str, Mapping[str, Key]] = {
         "max_interval": _dur("6h", 'longest interval of an interval = "auto" source', 1, MAX_POLL_GAP),
         "max_backoff": _dur("6h", "longest wait after consecutive failures", 1, MAX_POLL_GAP),
         "failing_after": _int(3, "consecutive failures after which a source is shown as failing", 1, 1000),
+        "max_new_items": _int(100, "new items taken from one poll of a source, newest first", 1, 10_000),
     },
     "defaults": {
         "interval": _interval_key("15m", 'default poll interval of a source, or "auto"'),
@@ -397,6 +392,7 @@ class FetchConfig:
     max_interval: float
     max_backoff: float
     failing_after: int
+    max_new_items: int = 100
 
 
 @dataclass(frozen=True)

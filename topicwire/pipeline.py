@@ -32,6 +32,7 @@ from topicwire.daemon.policy import MAX_DELAY, adaptive_interval, freshness_floo
 from topicwire.dedup.desk import Keyed, StoryDesk
 from topicwire.errors import FetchError, ParseError, SourceError
 from topicwire.extract.article import extract_article
+from topicwire.extract.bound import bound_page
 from topicwire.extract.build import build_article
 from topicwire.extract.charset import decode_html
 from topicwire.extract.clean import paragraphs_to_html, summarize
@@ -45,7 +46,7 @@ from topicwire.feeds.websub import feed_urls, pinger_for
 from topicwire.metrics import Metrics
 from topicwire.placement import Placer
 from topicwire.sources.discover import discover_feeds
-from topicwire.sources.feed import parse_feed
+from topicwire.sources.feed import newest_indices, parse_feed
 from topicwire.sources.fetch import HTML_ACCEPT, PerThreadFetcher
 from topicwire.sources.hosts import HostLimiter, Throttled
 from topicwire.sources.page import parse_page
@@ -57,6 +58,7 @@ from topicwire.topics.rules import TopicRules
 from topicwire.types import (
     Article,
     DedupDecision,
+    Extracted,
     FeedDoc,
     FetchResult,
     MatchDoc,
@@ -70,6 +72,12 @@ Clock = Callable[[], datetime]
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A stored deferral beyond this predates the bound on Retry-After (issue 13): it is ignored.
 MAX_RETRY_SPAN = timedelta(seconds=MAX_DELAY)
+# Article pages extracted at the same time, across the whole process (`once`'s source
+# pool and `run`'s scheduler threads alike). An extraction holds ~27x its page in memory
+# (issue 13: four 9 MB pages at once took 1,156 MB); with pages bounded to
+# extract.bound.MAX_PAGE_CHARS, two at a time stay far under 500 MB. More would buy
+# little: trafilatura is Python, so extractions mostly wait on the GIL for each other.
+EXTRACTIONS = threading.BoundedSemaphore(2)
 
 
 def utc_now() -> datetime:
@@ -267,7 +275,8 @@ class Pipeline:
         if parsed.kind == "article":
             # The source URL is itself an article page: extract it from what we have.
             item = parsed.items[0]
-            page = extract_article(decode_html(result.content, result.charset), result.url)
+            html, cut = bound_page(decode_html(result.content, result.charset))  # parse() logged the cut
+            page = _extract(html, result.url, cut=cut)
             prepared = (Prepared(build_article(item, page, self.clock()), _keys(item)),)
             return Collected(result, parsed.title, prepared, 0, 0)
         return self.collect_items(source, result, parsed)
@@ -285,16 +294,26 @@ class Pipeline:
         kind = source.kind if source.kind != "auto" else sniff_kind(result)
         if kind == "feed":
             return _parse_declared_feed(result, source.name)
-        html = decode_html(result.content, result.charset)
-        return parse_page(html, result.url, source.name, source.link_selector or None)
+        html, _ = self.bounded_html(source.name, result)
+        with EXTRACTIONS:  # a page source's page is extracted to tell a listing from an article
+            return parse_page(html, result.url, source.name, source.link_selector or None)
 
     def collect_items(self, source: SourceConfig, result: FetchResult, parsed: ParsedSource) -> Collected:
         items = _unique(parsed.items)
         known = self.store.known_item_times(source.name, [k for i in items for k in _keys(i)])
         fresh = [i for i in items if _fresh(i, known)]
+        taken = newest(fresh, self.config.fetch.max_new_items)
+        if parsed.unread:
+            log.event(
+                "source.trimmed", logging.WARNING, source=source.name, read=len(parsed.items), unread=parsed.unread
+            )
+        if len(taken) < len(fresh):
+            # The rest are not marked known and the poll keeps no validators (complete is
+            # False below), so the next poll fetches the feed again and takes the next batch.
+            log.event("source.capped", source=source.name, taken=len(taken), left=len(fresh) - len(taken))
         prepared, failed = [], 0
         template = self.load_template(source.name) if fresh and source.fulltext else None
-        for item in fresh:
+        for item in taken:
             if self.stopping.is_set():
                 break
             article, ok = self.article_for(source, item, teaser=parsed.kind == "listing")
@@ -341,11 +360,23 @@ class Pipeline:
             page = self.fetcher.get(item.url, accept=HTML_ACCEPT, purpose="page")
             # The entry's own date stands in for the page's, so no costly date search then.
             has_date = item.published is not None or item.updated is not None
-            extracted = extract_article(decode_html(page.content, page.charset), page.url, find_date=not has_date)
+            extracted = self.extract(source.name, page, find_date=not has_date)
         except SourceError as e:
             log.event("article.failed", logging.WARNING, source=source.name, url=item.url, error=str(e))
             return _fallback(item, now, teaser), False
         return build_article(item, extracted, now, teaser=teaser), True
+
+    def extract(self, source: str, page: FetchResult, *, find_date: bool = True) -> Extracted:
+        """The page's article, within what one page may cost (extract/bound.py)."""
+        html, cut = self.bounded_html(source, page)
+        return _extract(html, page.url, find_date=find_date, cut=cut)
+
+    def bounded_html(self, source: str, page: FetchResult) -> tuple[str, bool]:
+        """The page's HTML as the extractor may take it, and whether it was cut (logged)."""
+        html, cut = bound_page(decode_html(page.content, page.charset))
+        if cut:
+            log.event("page.cut", logging.WARNING, source=source, url=page.url, bytes=len(page.content), kept=len(html))
+        return html, cut
 
     def save(self, source: SourceConfig, collected: Collected, started: float, interval: float | None) -> PollOutcome:
         now = self.clock()
@@ -471,6 +502,11 @@ class Pipeline:
         return self.docs.feed_doc(name, title, description)
 
 
+def _extract(html: str, url: str, *, find_date: bool = True, cut: bool = False) -> Extracted:
+    with EXTRACTIONS:
+        return extract_article(html, url, find_date=find_date, cut=cut)
+
+
 def apply_template(article: Article, template: Template) -> tuple[Article, Template]:
     """Strip what the source's earlier pages share (its template), then learn this page.
 
@@ -486,6 +522,11 @@ def apply_template(article: Article, template: Template) -> tuple[Article, Templ
     provenance = tuple((k, f"{v}+template" if k == "text" else v) for k, v in article.provenance)
     stripped = replace(article, text=text, html=paragraphs_to_html(kept), summary=summarize(text), method=method)
     return replace(stripped, provenance=provenance), template
+
+
+def newest(items: list[RawItem], limit: int) -> list[RawItem]:
+    """The ``limit`` newest of ``items`` in their feed order (sources/feed.newest_indices)."""
+    return [items[i] for i in newest_indices([i.published or i.updated for i in items], limit)]
 
 
 def _parse_declared_feed(result: FetchResult, source: str) -> ParsedSource:

@@ -68,6 +68,7 @@ class ParsedSource:
     items: tuple[RawItem, ...]
     language: str | None = None
     ttl_minutes: int | None = None  # RSS <ttl>: the publisher's "do not poll sooner"
+    unread: int = 0  # entries left unread: past feed.MAX_ENTRIES or the markup budget (issue 13)
 
 
 @dataclass(frozen=True)

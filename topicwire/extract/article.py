@@ -116,11 +116,12 @@ _BINARY_SHARE = 0.03
 _BINARY_SCAN_CHARS = 4096
 
 
-def extract_article(html: str, url: str, *, find_date: bool = True) -> Extracted:
+def extract_article(html: str, url: str, *, find_date: bool = True, cut: bool = False) -> Extracted:
     """Main text and metadata of the article page ``html`` fetched from ``url``.
 
     ``find_date=False`` skips htmldate's search on pages that declare no date (about
-    100 ms a page) when the caller has a date already (the feed entry's)."""
+    100 ms a page) when the caller has a date already (the feed entry's). ``cut``: the
+    page was cut to what one page may cost (bound.py); the text's provenance says so."""
     tree = parse_html(html, url)
     meta = read_meta(tree, url)  # before pruning: the pruned tree lacks some bylines and dates
     page_size = prune_page(tree)
@@ -129,7 +130,8 @@ def extract_article(html: str, url: str, *, find_date: bool = True) -> Extracted
     blocks = _drop_closing(blocks)
     if sum(len(text) for _, text in blocks) < _MIN_TEXT_CHARS:
         raise ParseError(url, "no main text found")
-    published, provenance = meta.published, meta.provenance + (("text", f"trafilatura:{mode}"),)
+    text_origin = f"trafilatura:{mode}:cut" if cut else f"trafilatura:{mode}"
+    published, provenance = meta.published, meta.provenance + (("text", text_origin),)
     if published is None and find_date and (published := _htmldate(tree, url)) is not None:
         provenance += (("published", "htmldate"),)
     return Extracted(

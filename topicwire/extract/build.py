@@ -20,6 +20,13 @@ from topicwire.types import Article, Extracted, RawItem
 from topicwire.values import plain_name, plain_text, web_url, xml_safe
 
 T = TypeVar("T")
+# An article's text is cut (at a paragraph, else a word) past this many characters: a
+# hostile page or feed field can hold megabytes of text, and every stored article is
+# shingled for dedup, matched against every topic and rendered into every feed it is in
+# (a feed holds up to output.max_items entries, each rendered in three formats; issue 13).
+# The longest article body of the Zyte benchmark in ../shared/corpus is 53,372 characters;
+# a 20,000-word long read fits.
+MAX_TEXT_CHARS = 200_000
 
 
 def build_article(item: RawItem, page: Extracted | None, now: datetime, *, teaser: bool = False) -> Article:
@@ -81,9 +88,24 @@ def _url(item: RawItem, page: Extracted | None, entry: str, on_page: str) -> tup
 
 def _paragraphs(item: RawItem, page: Extracted | None, entry: str, on_page: str) -> tuple[tuple[str, ...], str]:
     if page and page.text.strip():
-        return clean_paragraphs(page.text.split("\n\n")), on_page
+        return _within(clean_paragraphs(page.text.split("\n\n"))), on_page
     which = "content" if item.content else "summary"
-    return clean_paragraphs(html_to_text(item.content or item.summary).split("\n\n")), f"{entry}:{which}"
+    return _within(clean_paragraphs(html_to_text(item.content or item.summary).split("\n\n"))), f"{entry}:{which}"
+
+
+def _within(paragraphs: tuple[str, ...], limit: int = MAX_TEXT_CHARS) -> tuple[str, ...]:
+    """The first paragraphs that fit in ``limit`` characters (the first one alone, cut at
+    a word, when even it does not)."""
+    kept: list[str] = []
+    room = limit
+    for paragraph in paragraphs:
+        if len(paragraph) > room:
+            if not kept:
+                kept.append(summarize(paragraph, limit))
+            break
+        kept.append(paragraph)
+        room -= len(paragraph) + 2  # the blank line between paragraphs
+    return tuple(kept)
 
 
 def _pick_or(default: tuple[T, str], *candidates: tuple[T | None, str]) -> tuple[T, str]:

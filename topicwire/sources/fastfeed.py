@@ -18,7 +18,7 @@ feedparser do it. Atom, RDF, xml:base, xml:lang below the root, images,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 
@@ -27,21 +27,28 @@ from feedparser.datetimes import _parse_date
 from feedparser.encodings import convert_to_utf8
 from feedparser.html import _cp1252
 from feedparser.mixin import _FeedParserMixin
-from feedparser.sanitizer import _sanitize_html
-from feedparser.urls import make_safe_absolute_uri, resolve_relative_uris
+from feedparser.urls import make_safe_absolute_uri
 from lxml import etree
 
+from topicwire.errors import ParseError
+from topicwire.extract.bound import MAX_DOCUMENT_TAGS, count_tags
 from topicwire.sources import fastvalues as _values
 from topicwire.sources import feed as _feed
 from topicwire.types import FetchResult, ParsedSource, RawItem
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, remove_pis=False)
+_RECOVER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 _NAMESPACES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 _DECLARATIONS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 _ENTITY_LIKE = re.compile("&([A-Za-z0-9_]+);")
 _HAS_XML_BASE = etree.XPath("boolean(//@xml:base)")
+_NODES = etree.XPath("count(descendant::node())")
+# An item holds a dozen nodes, a few dozen with media extensions. One with more goes to
+# feedparser's path, whose markup budget drops it: walking 2.4 million unknown elements
+# of one item here took 27 s (issue 13).
+_MAX_ITEM_NODES = 1_000
 
 # feedparser name -> attributes it may carry on the fast path. Names are
 # feedparser's ("prefix:local", lower case). Elements feedparser has no handler
@@ -100,22 +107,79 @@ def _parse(result: FetchResult, source: str) -> ParsedSource:
         raise _Fallback from e  # feedparser's own detection failed: its path reports it
     if not info.get("encoding") or _DECLARATIONS.search(data):
         raise _Fallback  # feedparser would use its loose parser, or rewrite the DOCTYPE
-    try:
-        root = etree.fromstring(data, _PARSER)
-    except (etree.XMLSyntaxError, ValueError) as e:
-        raise _Fallback from e
+    root = _tree(data, result.url)
     base = make_safe_absolute_uri(result.url) or ""
     if root.tag != "rss" or not base:
         raise _Fallback
     if _HAS_XML_BASE(root):
         raise _Fallback  # xml:base: feedparser's resolution rules, not mirrored
-    return _rss(root, _Context(base, _root_lang(root, headers)), source)
+    cheap = count_tags(result.content) > MAX_DOCUMENT_TAGS
+    return _rss(root, _Context(base, _root_lang(root, headers), cheap), source)
+
+
+def _tree(data: bytes, url: str) -> etree._Element:
+    """The document's tree; _Fallback where lxml refuses it, ParseError past its limits."""
+    try:
+        return etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as e:
+        if e.code == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
+            # 256 levels without huge_tree: no feed nests that deep, and feedparser's SAX
+            # walk of 100,000 nested elements took 6.5 s (issue 13). Refused whole.
+            reason = "nested deeper than 256 elements" if "depth" in e.msg else e.msg
+            raise ParseError(url, f"not a feed: {reason}") from e
+        raise _Fallback from e
+    except ValueError as e:
+        raise _Fallback from e
+
+
+_ENTRY_TAGS = (  # RSS 2.0, RSS 1.0, Atom 1.0, Atom 0.3, RSS 0.90
+    "item",
+    "{http://purl.org/rss/1.0/}item",
+    "{http://www.w3.org/2005/Atom}entry",
+    "{http://purl.org/atom/ns#}entry",
+    "{http://my.netscape.com/rdf/simple/0.9/}item",
+)
+
+
+def trim_entries(result: FetchResult) -> tuple[FetchResult, int]:
+    """A document with more markup than feedparser may walk (MAX_DOCUMENT_TAGS), without
+    the entries that do not fit, and how many those were; ParseError when it is not
+    well-formed (feedparser's lenient parser would walk it all) or is over without them."""
+    info: dict[str, object] = {}
+    try:
+        data = convert_to_utf8(_feed.http_headers(result), result.content, info)
+    except (UnicodeError, LookupError, ValueError) as e:
+        raise ParseError(result.url, f"not a feed: {count_tags(result.content)} tags and no known encoding") from e
+    try:
+        root = _tree(data, result.url)
+    except _Fallback:
+        # feedparser's lenient parser would walk all of it: libxml2's recovery reads what
+        # it can in C, and feedparser gets that, well-formed.
+        root = etree.fromstring(data, _RECOVER)
+        if root is None:
+            raise ParseError(result.url, f"not a feed: {count_tags(data)} tags and no XML to recover") from None
+    sizes = [(e, count_tags(etree.tostring(e, with_tail=False))) for e in root.iter(*_ENTRY_TAGS)]
+    # Counted on the tree: recovery may have left part of the bytes out.
+    room = MAX_DOCUMENT_TAGS - (count_tags(etree.tostring(root)) - sum(size for _, size in sizes))
+    if room < 0:
+        raise ParseError(result.url, f"not a feed: over {MAX_DOCUMENT_TAGS} tags outside its entries")
+    dropped = 0
+    for entry, size in sizes:  # in document order: feeds list their newest entries first
+        parent = entry.getparent()
+        if size <= room or parent is None:
+            room -= size
+        else:  # an entry that does not fit is dropped; a smaller one after it may still fit
+            parent.remove(entry)
+            dropped += 1
+    content = etree.tostring(root, encoding="utf-8", xml_declaration=True)
+    return replace(result, content=content, charset="utf-8"), dropped
 
 
 @dataclass(frozen=True)
 class _Context:
     base: str  # feedparser's baseuri: Content-Location, i.e. our final URL
     lang: str | None  # feedparser's self.lang in content details (root xml:lang or header)
+    cheap: bool = False  # too much markup in the document to sanitize it (feed.sanitized)
 
 
 def _root_lang(root: etree._Element, headers: dict[str, str]) -> str | None:
@@ -145,13 +209,21 @@ def _rss(root: etree._Element, ctx: _Context, source: str) -> ParsedSource:
             ttl = _pop(element)
     if not items:
         raise _Fallback  # feedparser's check_is_feed decides about empty feeds
+    if len(items) > _feed.MAX_ENTRIES:
+        kept = _feed.newest_indices([_item_date(i) for i in items], _feed.MAX_ENTRIES)
+    else:
+        kept = list(range(len(items)))
+    # Under MAX_DOCUMENT_TAGS the whole walk is cheap; only a bigger document is checked.
+    if ctx.cheap and any(_NODES(items[i]) > _MAX_ITEM_NODES for i in kept):
+        raise _Fallback
     feed_language = _feed.clean(language)
     return ParsedSource(
         kind="feed",
         title=_plain_title(*title),
-        items=tuple(_rss_item(i, ctx, source, feed_language) for i in items),
+        items=tuple(_rss_item(items[i], ctx, source, feed_language) for i in kept),
         language=feed_language,
         ttl_minutes=_feed.ttl_minutes(ttl),
+        unread=len(items) - len(kept),
     )
 
 
@@ -196,6 +268,13 @@ def _rss_item(item: etree._Element, ctx: _Context, source: str, feed_language: s
         author=_feed.plain_name(author),
         language=(_feed.clean(ctx.lang) if fields else None) or feed_language,
     )
+
+
+def _item_date(item: etree._Element) -> datetime | None:
+    """The date that ranks an item among the newest: its RFC 822 pubDate (cheap; the
+    few other forms count as undated here)."""
+    text = item.findtext("pubDate")
+    return _values.rfc822_date(text.strip()) if text else None
 
 
 def _plain_title(value: str, kind: str) -> str:
@@ -312,8 +391,7 @@ def _content(element: etree._Element, ctx: _Context, kind: str) -> tuple[str, st
         kind = "text/html"  # RSS: "some feed formats require consumers to guess"
     if kind in _feed.HTML_TYPES and ("<" in output or "&" in output):
         # Identity on text without markup (checked by tests/test_fastfeed.py).
-        output = resolve_relative_uris(output, ctx.base, "utf-8", kind)
-        output = _sanitize_html(output, "utf-8", kind)
+        output = _feed.sanitized(output, ctx.base, kind, cheap=ctx.cheap)
     return _redecode(output), kind
 
 

@@ -19,7 +19,7 @@ import io
 import json
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
@@ -30,6 +30,7 @@ from feedparser.sanitizer import _sanitize_html
 from feedparser.urls import resolve_relative_uris
 
 from topicwire.errors import ParseError
+from topicwire.extract.bound import MAX_DOCUMENT_TAGS, MAX_FIELD_TAGS, count_tags, markup_text
 from topicwire.sources.fastvalues import is_plain_url
 from topicwire.sources.sniff import is_json_feed
 from topicwire.types import FetchResult, ParsedSource, RawItem
@@ -38,6 +39,11 @@ from topicwire.values import bounded_date, plain_name, plain_text, web_url, xml_
 _TAG = re.compile(r"<[^>]*>")
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 WEB_SCHEMES = frozenset({"http", "https"})
+# Entries read from one document, the newest by date (feed order where undated): a
+# 50,000-item feed took 2.5 s to make into items on the fast path (issue 13), and one
+# poll takes at most fetch.max_new_items of them anyway. Older entries of a feed that
+# long are not read at all.
+MAX_ENTRIES = 2_000
 
 
 def parse_feed(result: FetchResult, source: str) -> ParsedSource:
@@ -45,11 +51,15 @@ def parse_feed(result: FetchResult, source: str) -> ParsedSource:
     if is_json_feed(result.content_type, result.content):
         return parse_json_feed(result, source)
     # Imported here: fastfeed reuses this module's helpers (a cycle at import time).
-    from topicwire.sources.fastfeed import parse_fast
+    from topicwire.sources.fastfeed import parse_fast, trim_entries
 
     fast = parse_fast(result, source)  # plain RSS with lxml, ~15x cheaper (bench/README.md)
     if fast is not None:
         return fast
+    unread = 0
+    if count_tags(result.content) > MAX_DOCUMENT_TAGS:
+        # feedparser walks every tag in Python (30-60 us each): keep the entries that fit.
+        result, unread = trim_entries(result)
     try:
         parsed = feedparser.parse(io.BytesIO(result.content), response_headers=http_headers(result))
     except Exception as e:  # noqa: BLE001 - feedparser's own bugs on hostile input (test_fuzz.py)
@@ -60,12 +70,14 @@ def parse_feed(result: FetchResult, source: str) -> ParsedSource:
     feed = parsed.get("feed", {})
     feed_language = clean(feed.get("language"))
     items = tuple(entry_item(entry, result.url, source, feed_language) for entry in parsed.entries)
+    kept = newest_indices([i.published or i.updated for i in items], MAX_ENTRIES)
     return ParsedSource(
         kind="feed",
         title=detail_text(feed, "title"),
-        items=items,
+        items=tuple(items[i] for i in kept),
         language=feed_language,
         ttl_minutes=ttl_minutes(feed.get("ttl")),
+        unread=unread + len(items) - len(kept),
     )
 
 
@@ -130,6 +142,33 @@ def http_headers(result: FetchResult) -> dict[str, str]:
     if language:
         headers["content-language"] = language
     return headers
+
+
+def newest_indices(dates: Sequence[datetime | None], limit: int) -> list[int]:
+    """Indices of the ``limit`` newest entries, in feed order, given each one's date.
+
+    An undated entry counts as new as the dated one listed before it, and one listed
+    before any dated entry as the newest: feeds list newest first, so where dates are
+    missing, feed order decides.
+    """
+    if len(dates) <= limit:
+        return list(range(len(dates)))
+    latest = datetime.max.replace(tzinfo=UTC)
+    ranks = []
+    for i, date in enumerate(dates):
+        latest = date or latest
+        ranks.append((latest, -i))
+    return sorted(sorted(range(len(dates)), key=ranks.__getitem__, reverse=True)[:limit])
+
+
+def sanitized(markup: str, base_url: str, kind: str, *, cheap: bool = False) -> str:
+    """feedparser's URI resolution and sanitizer, as for XML feeds; over the markup
+    bounds (extract/bound.py), or with ``cheap`` set for the whole document, the text
+    as HTML paragraphs instead."""
+    if cheap or count_tags(markup) > MAX_FIELD_TAGS:
+        return text_to_html(markup_text(markup))
+    resolved = resolve_relative_uris(markup, base_url, "utf-8", kind)
+    return str(_sanitize_html(resolved, "utf-8", kind))
 
 
 def check_is_feed(parsed: Mapping[str, Any], result: FetchResult) -> None:
@@ -263,17 +302,17 @@ def parse_json_feed(result: FetchResult, source: str) -> ParsedSource:
     doc = load_json_feed(result)
     language = clean(doc.get("language"))
     feed_author = json_author(doc)
-    items = tuple(
-        json_item(item, result.url, source, language, feed_author)
-        for item in doc.get("items") or ()
-        if isinstance(item, dict)
-    )
+    entries = [item for item in doc.get("items") or () if isinstance(item, dict)]
+    kept = newest_indices([json_date(e) for e in entries], MAX_ENTRIES)
+    cheap = count_tags(result.content) > MAX_DOCUMENT_TAGS
+    items = tuple(json_item(entries[i], result.url, source, language, feed_author, cheap=cheap) for i in kept)
     title = doc.get("title")
     return ParsedSource(
         kind="feed",
         title=plain_text(title),
         items=items,
         language=language,
+        unread=len(entries) - len(kept),
     )
 
 
@@ -301,6 +340,8 @@ def json_item(
     source: str,
     feed_language: str | None,
     feed_author: str | None,
+    *,
+    cheap: bool = False,
 ) -> RawItem:
     return RawItem(
         source=source,
@@ -308,7 +349,7 @@ def json_item(
         guid=entry_guid(json_id(item.get("id"))),
         title=plain_text(str_field(item, "title")),
         summary=text_to_html(str_field(item, "summary")),
-        content=json_content(item, base_url),
+        content=json_content(item, base_url, cheap=cheap),
         published=iso_to_utc(item.get("date_published")),
         updated=iso_to_utc(item.get("date_modified")),
         author=json_author(item) or feed_author,  # the spec's fallback
@@ -328,15 +369,18 @@ def str_field(item: Mapping[str, Any], key: str) -> str:
     return value if isinstance(value, str) else ""
 
 
-def json_content(item: Mapping[str, Any], base_url: str) -> str:
+def json_content(item: Mapping[str, Any], base_url: str, *, cheap: bool = False) -> str:
     """content_html resolved and sanitized as feedparser does for XML feeds."""
     markup = str_field(item, "content_html")
     if markup:
         # feedparser's own sanitizer (private name, pinned feedparser<7) so
         # JSON Feed HTML is held to the same whitelist as RSS and Atom.
-        resolved = resolve_relative_uris(markup, base_url, "utf-8", "text/html")
-        return str(_sanitize_html(resolved, "utf-8", "text/html"))
+        return sanitized(markup, base_url, "text/html", cheap=cheap)
     return text_to_html(str_field(item, "content_text"))
+
+
+def json_date(item: Mapping[str, Any]) -> datetime | None:
+    return iso_to_utc(item.get("date_published")) or iso_to_utc(item.get("date_modified"))
 
 
 def text_to_html(text: str) -> str:
