@@ -156,29 +156,44 @@ def run_child(
             stderr=err,
         )
     started = time.monotonic()
-    status, rusage = _watch(proc, started, limit_s, stop_after)
+    status, peak_kb = _watch(proc, started, limit_s, stop_after)
     proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4: tell Popen
     seconds = time.monotonic() - started
-    return proc.returncode, seconds, rusage.ru_maxrss / 1024, err_path.read_text(encoding="utf-8", errors="replace")
+    return proc.returncode, seconds, peak_kb / 1024, err_path.read_text(encoding="utf-8", errors="replace")
 
 
-def _watch(
-    proc: subprocess.Popen[bytes], started: float, limit_s: float, stop_after: float | None
-) -> tuple[int, os.struct_rusage]:  # type: ignore[name-defined]
-    termed = False
+def _watch(proc: subprocess.Popen[bytes], started: float, limit_s: float, stop_after: float | None) -> tuple[int, int]:
+    """Wait for the child, SIGTERM/SIGKILL it on time; return (wait status, peak RSS in kB).
+
+    The peak is the child's own VmHWM, read every 50 ms: ``ru_maxrss`` of a child
+    includes its parent's resident size at fork (Linux folds the old mm's high-water
+    mark into it at exec), so a 300 MB pytest made ``python -c pass`` report 311 MB.
+    """
+    termed, peak = False, 0
     while True:
-        pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
+        peak = max(peak, _vm_hwm_kb(proc.pid))
+        pid, status, _ = os.wait4(proc.pid, os.WNOHANG)
         if pid:
-            return status, rusage
+            return status, peak
         elapsed = time.monotonic() - started
         if stop_after is not None and not termed and elapsed >= stop_after:
             proc.send_signal(signal.SIGTERM)
             termed = True
         if elapsed >= limit_s:
             proc.kill()
-            _, status, rusage = os.wait4(proc.pid, 0)
-            return status, rusage
+            _, status, _ = os.wait4(proc.pid, 0)
+            return status, peak
         time.sleep(0.05)
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):  # gone, or a zombie without memory
+        pass
+    return 0
 
 
 def run_beside_good(
