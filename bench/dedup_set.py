@@ -39,7 +39,7 @@ from topicwire.extract.article import extract_article  # noqa: E402
 from topicwire.extract.build import build_article  # noqa: E402
 from topicwire.extract.charset import decode_html  # noqa: E402
 from topicwire.extract.template import Template  # noqa: E402
-from topicwire.pipeline import apply_template  # noqa: E402
+from topicwire.sitetemplate import apply_template  # noqa: E402
 from topicwire.types import Article, RawItem  # noqa: E402
 
 T0 = datetime(2025, 11, 3, 6, tzinfo=UTC)

@@ -28,6 +28,18 @@ class Metrics:
         self.extractions = Counter(
             "topicwire_extractions", "Stored articles by extraction method", ["method"], registry=r
         )
+        self.recleaned = Counter(
+            "topicwire_template_recleaned",
+            "Stored articles cleaned again when their source's template grew (issue 17)",
+            ["source"],
+            registry=r,
+        )
+        self.recleaned_topics_left = Counter(
+            "topicwire_template_recleaned_topics_left",
+            "Topics that re-cleaned articles no longer match and left",
+            ["source"],
+            registry=r,
+        )
         self.poll_seconds = Histogram(
             "topicwire_poll_seconds", "Whole poll: fetch, parse, extract, store", buckets=LATENCY_BUCKETS, registry=r
         )

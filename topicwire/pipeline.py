@@ -35,8 +35,7 @@ from topicwire.extract.article import extract_article
 from topicwire.extract.bound import bound_page
 from topicwire.extract.build import build_article
 from topicwire.extract.charset import decode_html
-from topicwire.extract.clean import paragraphs_to_html, summarize
-from topicwire.extract.template import Template, from_json, learn, strip, to_json
+from topicwire.extract.template import Template, from_json, to_json, unsettled
 from topicwire.extract.urls import canonicalize_url
 from topicwire.feeds.docs import FeedDocs
 from topicwire.feeds.index_page import render_index_html
@@ -45,6 +44,7 @@ from topicwire.feeds.render import EntryCache
 from topicwire.feeds.websub import feed_urls, pinger_for
 from topicwire.metrics import Metrics
 from topicwire.placement import Placer
+from topicwire.sitetemplate import RECLEAN_SCAN, Recleaned, clean_poll, reclean_plan
 from topicwire.sources.discover import discover_feeds
 from topicwire.sources.feed import newest_indices, parse_feed
 from topicwire.sources.fetch import HTML_ACCEPT, PerThreadFetcher
@@ -105,6 +105,7 @@ class Collected:
     ttl_minutes: int | None = None
     complete: bool = True  # False when a stop cut the poll short: keep no validators then
     template: Template | None = None  # the source's page template after this poll's pages
+    recleaned: tuple[Recleaned, ...] = ()  # stored articles holding what just became template
 
 
 def make_fetcher(config: Config) -> PoliteFetcher:
@@ -311,17 +312,23 @@ class Pipeline:
             # The rest are not marked known and the poll keeps no validators (complete is
             # False below), so the next poll fetches the feed again and takes the next batch.
             log.event("source.capped", source=source.name, taken=len(taken), left=len(fresh) - len(taken))
-        prepared, failed = [], 0
-        template = self.load_template(source.name) if fresh and source.fulltext else None
+        got: list[tuple[Article, RawItem]] = []
+        failed = 0
         for item in taken:
             if self.stopping.is_set():
                 break
             article, ok = self.article_for(source, item, teaser=parsed.kind == "listing")
             failed += not ok
-            if article is not None and template is not None and article.method not in ("feed", "teaser"):
-                article, template = apply_template(article, template)
             if article is not None:
-                prepared.append(Prepared(article, _keys(item)))
+                got.append((article, item))
+        articles = tuple(a for a, _ in got)
+        template: Template | None = None
+        recleaned: tuple[Recleaned, ...] = ()
+        if fresh and source.fulltext:
+            # The whole poll is learned before any page is stripped (issue 17).
+            articles, template = clean_poll(articles, self.load_template(source.name))
+            recleaned, template = self.reclean_plan(source.name, template, articles)
+        prepared = [Prepared(a, _keys(item)) for a, (_, item) in zip(articles, got, strict=True)]
         dates = tuple(d for i in items if (d := i.published or i.updated))
         complete = len(prepared) == len(fresh)
         return Collected(
@@ -334,7 +341,17 @@ class Pipeline:
             parsed.ttl_minutes,
             complete,
             template,
+            recleaned,
         )
+
+    def reclean_plan(
+        self, source: str, template: Template, poll: tuple[Article, ...]
+    ) -> tuple[tuple[Recleaned, ...], Template]:
+        """Stored articles of ``source`` to clean of blocks that just became template (issue 17)."""
+        if not unsettled(template):  # no block became template: nothing to read
+            return (), template
+        stored = self.store.source_articles(source, RECLEAN_SCAN)
+        return reclean_plan(template, stored, frozenset(a.url for a in poll))
 
     def load_template(self, source: str) -> Template:
         data = self.store.template(source)
@@ -384,7 +401,11 @@ class Pipeline:
         r = collected.result
         # Pure work before taking the store's lock: other workers' polls wait on it.
         decided = [(p, Keyed.of(p.article), self.matcher.match(_match_doc(p.article))) for p in collected.prepared]
+        again = [(c, Keyed.of(c.article), self.matcher.match(_match_doc(c.article))) for c in collected.recleaned]
         with self.store.transaction() as store:
+            # Before the poll's own articles: an edit among them then replaces the cleaned text.
+            for c, keyed, topics in again:
+                self.placer.reclean(store, c.uid, c.story_id, keyed, topics, now)
             for p, keyed, topics in decided:
                 uid, decision = self.place(store, keyed, topics, now)
                 if decision.action in ("new", "join"):
@@ -417,7 +438,18 @@ class Pipeline:
                 http_status=r.status,
             )
             store.record_poll(outcome, now)
+        if again:
+            self.report_recleaned(source.name, [(c.topics, topics) for c, _, topics in again])
         return outcome
+
+    def report_recleaned(self, source: str, topics: list[tuple[tuple[str, ...], tuple[str, ...]]]) -> None:
+        """One event and the metrics for a poll's re-cleaned articles: (topics before, after) each."""
+        left = sum(len(set(before) - set(after)) for before, after in topics)
+        joined = sum(len(set(after) - set(before)) for before, after in topics)
+        log.event("template.recleaned", source=source, articles=len(topics), topics_left=left, topics_joined=joined)
+        if self.metrics is not None:
+            self.metrics.recleaned.labels(source).inc(len(topics))
+            self.metrics.recleaned_topics_left.labels(source).inc(left)
 
     def place(self, store: Store, keyed: Keyed, topics: tuple[str, ...], now: datetime) -> tuple[str, DedupDecision]:
         """Store one article where the story desk puts it (see placement.py)."""
@@ -505,23 +537,6 @@ class Pipeline:
 def _extract(html: str, url: str, *, find_date: bool = True, cut: bool = False) -> Extracted:
     with EXTRACTIONS:
         return extract_article(html, url, find_date=find_date, cut=cut)
-
-
-def apply_template(article: Article, template: Template) -> tuple[Article, Template]:
-    """Strip what the source's earlier pages share (its template), then learn this page.
-
-    Stripping uses only earlier pages, so text on this one page alone is never removed.
-    """
-    paragraphs = tuple(article.text.split("\n\n"))
-    kept = strip(template, paragraphs)
-    template = learn(template, paragraphs, article.url)
-    if len(kept) == len(paragraphs):
-        return article, template
-    text = "\n\n".join(kept)
-    method = f"{article.method}+template"
-    provenance = tuple((k, f"{v}+template" if k == "text" else v) for k, v in article.provenance)
-    stripped = replace(article, text=text, html=paragraphs_to_html(kept), summary=summarize(text), method=method)
-    return replace(stripped, provenance=provenance), template
 
 
 def newest(items: list[RawItem], limit: int) -> list[RawItem]:

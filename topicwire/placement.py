@@ -66,6 +66,19 @@ class Placer:
             store.touch_article(uid, now, a.updated if d.reason == "guid" else None)
         return uid, d
 
+    def reclean(
+        self, store: Store, uid: str, story_id: str, keyed: Keyed, topics: tuple[str, ...], now: datetime
+    ) -> None:
+        """A stored article whose source's template grew, saved cleaned (issue 17): like an
+        edit (text, dedup keys, topics decided again, same uid and story), except that the
+        feed entry's updated time stays: the news did not change, only our cleaning of it,
+        and a bump would re-announce every cleaned entry to readers."""
+        store.update_article(uid, keyed.article, keyed.fp, keyed.sig, now)
+        store.set_article_topics(uid, story_id, topics, now)
+        self.desk.record(uid, keyed, now)
+        self.restory(store, story_id, now)
+        self._mark(story_id)
+
     def restory(self, store: Store, story_id: str, now: datetime, *, bump: bool = False, edited: str = "") -> None:
         """A member joined or changed: choose the representative again. The entry's updated
         time moves when the shown text was edited, or on a join if the config asks for it."""

@@ -8,6 +8,9 @@ pages each normalized block was seen finds it without any per-site rule.
 
     learn(template, paragraphs, page_key)   count each distinct block once per page
     strip(template, paragraphs)             drop blocks seen on >= K pages and a share of them
+    unsettled(template)                     template blocks the source's stored articles may
+                                            still hold (issue 17: they are re-cleaned)
+    settle(template)                        ... and now they do not
 
 Everything here is pure: a ``Template`` in, a new ``Template`` out; ``to_json`` and
 ``from_json`` give the text the store keeps per source.
@@ -55,6 +58,10 @@ class Template:
     learned: int = 0  # pages learned since the last halving
     long: frozenset[str] = frozenset()
     recent_pages: tuple[str, ...] = ()
+    # Template blocks already cleaned out of the source's stored articles (issue 17): a
+    # block becoming template is one not in here. Empty for a template saved before this
+    # existed, so the first poll after an upgrade cleans what older pages kept.
+    settled: frozenset[str] = frozenset()
 
 
 def learn(
@@ -79,7 +86,7 @@ def learn(
         counts = {key: count // 2 for key, count in counts.items() if count >= 2}
         pages, learned = pages // 2, 0
     kept = _evict(counts, max_blocks)
-    return replace(
+    learned_template = replace(
         template,
         blocks=tuple(kept.items()),
         pages_seen=pages,
@@ -87,6 +94,11 @@ def learn(
         long=long & kept.keys(),
         recent_pages=(*template.recent_pages, page)[-MAX_RECENT_PAGES:],
     )
+    # A block that fell below the threshold (decay) and crosses it again must be cleaned
+    # again: pages stored meanwhile kept it.
+    if not template.settled:
+        return learned_template
+    return replace(learned_template, settled=template.settled & template_blocks(learned_template))
 
 
 def strip(template: Template, paragraphs: Sequence[str], *, min_pages: int = MIN_PAGES) -> tuple[str, ...]:
@@ -112,6 +124,21 @@ def template_blocks(template: Template, *, min_pages: int = MIN_PAGES) -> frozen
     )
 
 
+def unsettled(template: Template) -> frozenset[str]:
+    """Template blocks not yet cleaned out of the source's stored articles."""
+    return template_blocks(template) - template.settled
+
+
+def holds_any(paragraphs: Sequence[str], blocks: frozenset[str]) -> bool:
+    """Is one of ``paragraphs`` one of ``blocks`` (hashes from ``template_blocks``)?"""
+    return any(key in blocks for key in _distinct(paragraphs))
+
+
+def settle(template: Template) -> Template:
+    """``template`` once every stored article of its source is clean of its blocks."""
+    return replace(template, settled=template_blocks(template))
+
+
 def to_json(template: Template) -> str:
     """Compact JSON for the store; ``from_json`` reads it back."""
     return json.dumps(
@@ -122,6 +149,7 @@ def to_json(template: Template) -> str:
             "learned": template.learned,
             "blocks": [[key, count, int(key in template.long)] for key, count in template.blocks],
             "recent_pages": list(template.recent_pages),
+            "settled": sorted(template.settled),
         },
         separators=(",", ":"),
     )
@@ -140,6 +168,8 @@ def from_json(text: str) -> Template:
             learned=int(data["learned"]),
             long=frozenset(str(key) for key, _, is_long in data["blocks"] if is_long),
             recent_pages=tuple(str(page) for page in data["recent_pages"]),
+            # absent from templates saved before issue 17: nothing settled yet
+            settled=frozenset(str(key) for key in data.get("settled", ())),
         )
     except (KeyError, TypeError, ValueError) as e:  # a truncated or hand-edited row
         raise ValueError(f"bad template JSON: {e!r}") from e

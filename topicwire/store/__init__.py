@@ -281,6 +281,13 @@ class Store:
             found = articles.get_by_url(db, url)
             return replace(found, topics=topics.of(db, found.uid)) if found else None
 
+    def source_articles(self, source: str, limit: int) -> tuple[StoredArticle, ...]:
+        """``source``'s ``limit`` most recently stored articles, newest first, with their topics."""
+        with self._read() as db:
+            found = articles.newest_of_source(db, source, limit)
+            held = topics.of_many(db, [a.uid for a in found])
+            return tuple(replace(a, topics=held.get(a.uid, ())) for a in found)
+
     def article_count(self) -> int:
         with self._read() as db:
             return articles.count(db)

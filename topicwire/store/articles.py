@@ -177,6 +177,14 @@ def get_by_url(db: sqlite3.Connection, url: str) -> StoredArticle | None:
     return to_stored(row, ()) if row else None
 
 
+def newest_of_source(db: sqlite3.Connection, source: str, limit: int) -> tuple[StoredArticle, ...]:
+    """``source``'s ``limit`` most recently stored articles, newest first."""
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM articles WHERE source = ? ORDER BY first_seen DESC, uid LIMIT ?", (source, limit)
+    )
+    return tuple(to_stored(r, ()) for r in rows)
+
+
 def match_docs(db: sqlite3.Connection) -> Iterator[tuple[str, MatchDoc]]:
     for r in db.execute("SELECT uid, title, text, source, language, author FROM articles"):
         yield (

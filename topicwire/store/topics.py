@@ -58,6 +58,14 @@ def of(db: sqlite3.Connection, uid: str) -> tuple[str, ...]:
     return _topics_of(db, [uid]).get(uid, ())
 
 
+def of_many(db: sqlite3.Connection, uids: list[str]) -> dict[str, tuple[str, ...]]:
+    """Each article's topics (articles in none are left out)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for i in range(0, len(uids), 500):  # stay under SQLite's bound-parameter limit
+        out.update(_topics_of(db, uids[i : i + 500]))
+    return out
+
+
 def _topics_of(db: sqlite3.Connection, uids: list[str]) -> dict[str, tuple[str, ...]]:
     if not uids:
         return {}

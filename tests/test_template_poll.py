@@ -1,0 +1,125 @@
+"""Issue 17: a new source's first pages are published without the template they share.
+
+(a) a poll's pages are all learned before any is stripped, so a first poll of 4 pages
+sharing a widget publishes none of it; (b) a block that becomes template on a later poll
+is cleaned out of the source's stored articles, which leave the topics it alone matched
+(same entry ids), with its own event and metric. Real pipeline, loopback server.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+from fixture_server import FixtureServer
+
+from topicwire.config import Config, load_config
+from topicwire.metrics import Metrics
+from topicwire.pipeline import Pipeline, make_fetcher
+from topicwire.store import Store
+
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
+# A weather widget the site prints inside its article container: the extractor keeps it.
+WIDGET = "Weather in Gyumri today: 12 degrees, light rain, wind 4 m/s"
+SUBJECTS = ("harvest", "railway", "schools", "bridge", "museum", "budget")
+
+
+def page(n: int, *, widget: bool = True) -> str:
+    subject = SUBJECTS[n % len(SUBJECTS)]
+    body = "".join(
+        f"<p>Story {n}, part {k}: the regional council in Vanadzor discussed the {subject} plan number "
+        f"{n * 11 + k} for a long session on day {n}, and deputies asked for figures by spring.</p>"
+        for k in range(4)
+    )
+    aside = f"<p>{WIDGET}</p>" if widget else ""
+    head = f"<html><head><title>Story {n}</title></head>"
+    return f"{head}<body><article><h1>Story {n} on the {subject}</h1>{body}{aside}</article></body></html>"
+
+
+def rss(base: str, numbers: range) -> str:
+    items = "".join(
+        f"<item><title>Story {n}</title><link>{base}/a/{n}.html</link><guid>s{n}</guid>"
+        f"<pubDate>{format_datetime(NOW + timedelta(hours=n))}</pubDate></item>"
+        for n in numbers
+    )
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Herald</title>{items}</channel></rss>'
+
+
+def setup(tmp_path: Path, server: FixtureServer) -> tuple[Config, Store, Pipeline]:
+    (tmp_path / "c.toml").write_text(
+        '[fetch]\nallow_private_addresses = true\nper_host_delay = "0s"\n'
+        f'[[sources]]\nname = "herald"\nurl = "{server.url}/feed.xml"\nkind = "feed"\n'
+        f'[[topics]]\nname = "gyumri"\nquery = "Gyumri"\n'
+        f'[[topics]]\nname = "council"\nquery = "Vanadzor"\n'
+    )
+    config = load_config(tmp_path / "c.toml")
+    store = Store.open(config.store_path, NOW)
+    pipeline = Pipeline(config, store, make_fetcher(config), lambda: NOW)
+    pipeline.prepare_store()
+    return config, store, pipeline
+
+
+def published_text(config: Config) -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(config.output_dir.glob("*.*")) if p.is_file())
+
+
+def test_first_poll_publishes_nothing_of_a_shared_widget(tmp_path: Path) -> None:
+    with FixtureServer() as server:
+        for n in range(5):
+            server.route(f"/a/{n}.html", page(n), headers={"Content-Type": "text/html"})
+        server.route("/feed.xml", rss(server.url, range(5)), headers={"Content-Type": "application/rss+xml"})
+        config, store, pipeline = setup(tmp_path, server)
+        assert pipeline.poll(config.sources[0]).new == 5
+        pipeline.publish()
+        council = store.topic_entries("council", 20)
+        gyumri = store.topic_entries("gyumri", 20)
+        store.close()
+    assert len(council) == 5  # the articles themselves are all there, whole
+    for story in council:
+        assert "Gyumri" not in story.representative.text and "Gyumri" not in story.representative.html
+        assert all(f"part {k}:" in story.representative.text for k in range(4))
+    assert gyumri == ()
+    assert "Gyumri" not in published_text(config)
+
+
+def test_a_later_template_recleans_stored_articles(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with FixtureServer() as server:
+        # Polls 1-3 bring one page each; page 2 has no widget, so it is on 2 pages until poll 4.
+        for n in range(4):
+            server.route(f"/a/{n}.html", page(n, widget=n != 2), headers={"Content-Type": "text/html"})
+        config, store, pipeline = setup(tmp_path, server)
+        pipeline.metrics = Metrics()
+        for last in range(3):
+            server.route("/feed.xml", rss(server.url, range(last + 1)), headers={"Content-Type": "application/rss+xml"})
+            assert pipeline.poll(config.sources[0]).new == 1
+        before = {s.representative.title: s.representative for s in store.topic_entries("council", 20)}
+        assert {s.id for s in store.topic_entries("gyumri", 20)} == {before["Story 0"].uid, before["Story 1"].uid}
+        assert WIDGET in before["Story 0"].text  # the precondition: not yet template, so kept
+        server.route("/feed.xml", rss(server.url, range(4)), headers={"Content-Type": "application/rss+xml"})
+        with caplog.at_level(logging.INFO, logger="topicwire"):
+            assert pipeline.poll(config.sources[0]).new == 1
+        pipeline.publish()
+        after = {s.representative.title: s.representative for s in store.topic_entries("council", 20)}
+        gyumri = store.topic_entries("gyumri", 20)
+        cleaned = store.article(before["Story 0"].uid)
+        metrics = pipeline.metrics.exposition()[0].decode()
+        store.close()
+    assert gyumri == ()
+    assert "Gyumri" not in published_text(config)
+    assert len(after) == 4
+    for title in ("Story 0", "Story 1"):
+        assert after[title].uid == before[title].uid  # same entry id
+        assert WIDGET not in after[title].text and "Gyumri" not in after[title].html
+        assert after[title].text == before[title].text.replace(f"\n\n{WIDGET}", "")  # only the widget went
+        assert after[title].updated == before[title].updated or after[title].updated >= NOW
+    assert cleaned is not None and cleaned.topics == ("council",)
+    assert cleaned.method.endswith("+template")
+    events = [r for r in caplog.records if r.getMessage() == "template.recleaned"]
+    assert [e.tw_fields for e in events] == [  # type: ignore[attr-defined]
+        {"source": "herald", "articles": 2, "topics_left": 2, "topics_joined": 0}
+    ]
+    assert 'topicwire_template_recleaned_total{source="herald"} 2.0' in metrics
+    assert 'topicwire_template_recleaned_topics_left_total{source="herald"} 2.0' in metrics

@@ -1,0 +1,135 @@
+"""A source's template (extract/template.py) applied to its pages, a poll at a time (issue 17).
+
+    clean_poll(articles, template)        learn every page of the poll, then strip each one
+    reclean_plan(template, stored, poll)  the source's stored articles that hold a block
+                                          that has just become template, cleaned
+
+A poll's pages are all fetched and extracted before any of them is saved, so each is
+stripped with a template that knows every page of the poll: a new source's first pages
+lose the weather widget they share as its later pages do. A block seen on one page only is
+still never stripped: it is template only once ``MIN_PAGES`` distinct pages carry it, so
+other pages always carry it too.
+
+A source whose shared block first appears in a later poll (or on fewer than ``MIN_PAGES``
+of the first poll's pages) has stored articles that kept it and were matched with it.
+When a block crosses the threshold, those articles are cleaned too (``reclean_plan``), and
+pipeline.py saves them like an edit: text, signatures and topics decided again, the
+entry id and story kept.
+
+Pure: templates and articles in, articles out; pipeline.py reads and writes the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from topicwire.extract.clean import paragraphs_to_html, summarize
+from topicwire.extract.template import Template, holds_any, learn, settle, strip, unsettled
+from topicwire.types import Article, StoredArticle
+
+# Stored articles read, newest first, when the template grew. Older ones have mostly left
+# the feeds (output.max_items); reading them all would make one poll of a big source slow.
+RECLEAN_SCAN = 500
+# Articles re-cleaned in one poll at most (each is an UPDATE and a topic re-match inside
+# the poll's transaction); the rest wait for the next polls (the template stays unsettled).
+RECLEAN_MAX = 100
+_NOT_PAGES = ("feed", "teaser")  # text from the feed entry: no page template in it
+_MARK = "+template"
+
+
+@dataclass(frozen=True)
+class Recleaned:
+    """A stored article with the template blocks it kept removed."""
+
+    uid: str
+    story_id: str
+    article: Article  # the stored article, its text, html and summary cleaned
+    topics: tuple[str, ...]  # the topics it was in before
+
+
+def from_page(method: str) -> bool:
+    """Was the text extracted from the article's page (where a site template lives)?"""
+    return method.split("+", 1)[0] not in _NOT_PAGES
+
+
+def clean_poll(articles: Sequence[Article], template: Template) -> tuple[tuple[Article, ...], Template]:
+    """Every page of the poll learned first, then each stripped with what all of them taught."""
+    for article in articles:
+        if from_page(article.method):
+            template = learn(template, paragraphs(article.text), article.url)
+    return tuple(strip_article(a, template) if from_page(a.method) else a for a in articles), template
+
+
+def strip_article(article: Article, template: Template) -> Article:
+    """``article`` without its source's template blocks (itself when it has none)."""
+    before = paragraphs(article.text)
+    kept = strip(template, before)
+    return article if len(kept) == len(before) else _with_paragraphs(article, kept)
+
+
+def apply_template(article: Article, template: Template) -> tuple[Article, Template]:
+    """One page at a time: strip what earlier pages share, then learn this one.
+
+    The pipeline cleans whole polls (``clean_poll``); bench/dedup_set.py places single
+    pages and keeps this older order.
+    """
+    stripped = strip_article(article, template)
+    return stripped, learn(template, paragraphs(article.text), article.url)
+
+
+def reclean_plan(
+    template: Template, stored: Iterable[StoredArticle], poll_urls: frozenset[str]
+) -> tuple[tuple[Recleaned, ...], Template]:
+    """The stored articles (of the template's source, newest first) holding a block that is
+    template now and was not when they were cleaned; and the template, settled if that
+    is all of them. Articles of this poll (``poll_urls``) are saved with the poll instead."""
+    blocks = unsettled(template)
+    if not blocks:
+        return (), template
+    out: list[Recleaned] = []
+    for s in stored:
+        if not from_page(s.method) or s.url in poll_urls:
+            continue
+        before = paragraphs(s.text)
+        if not holds_any(before, blocks):
+            continue
+        kept = strip(template, before)
+        if len(kept) == len(before):
+            continue  # nothing else left: strip keeps such a page whole
+        if len(out) == RECLEAN_MAX:
+            return tuple(out), template  # more next poll: the template stays unsettled
+        out.append(Recleaned(s.uid, s.story_id, _with_paragraphs(_article(s), kept), s.topics))
+    return tuple(out), settle(template)
+
+
+def paragraphs(text: str) -> tuple[str, ...]:
+    return tuple(text.split("\n\n"))
+
+
+def _with_paragraphs(article: Article, kept: Sequence[str]) -> Article:
+    text = "\n\n".join(kept)
+    marked = article.method.endswith(_MARK)
+    method = article.method if marked else article.method + _MARK
+    provenance = tuple((k, v + _MARK if k == "text" and not v.endswith(_MARK) else v) for k, v in article.provenance)
+    return replace(
+        article, text=text, html=paragraphs_to_html(kept), summary=summarize(text), method=method, provenance=provenance
+    )
+
+
+def _article(s: StoredArticle) -> Article:
+    return Article(
+        source=s.source,
+        guid="",  # an update keeps the stored guid key; only the text keys are written
+        url=s.url,
+        title=s.title,
+        text=s.text,
+        html=s.html,
+        summary=s.summary,
+        published=s.published,
+        updated=s.updated,
+        author=s.author,
+        language=s.language,
+        method=s.method,
+        provenance=s.provenance,
+    )
