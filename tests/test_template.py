@@ -24,9 +24,11 @@ from topicwire.extract.template import (
     Template,
     from_json,
     learn,
+    settle,
     strip,
     template_blocks,
     to_json,
+    unsettled,
 )
 
 SITE = Path(__file__).resolve().parent / "fixtures" / "site"
@@ -194,3 +196,26 @@ def test_json_round_trip() -> None:
     for bad in ('{"format": 99}', '{"format": 1, "source": "s"}', '{"format": 1, "blocks": [["a"]]}', "[]"):
         with pytest.raises(ValueError):
             from_json(bad)
+
+
+def test_settled_blocks_round_trip_and_follow_the_template() -> None:
+    # Issue 17: the blocks already cleaned out of stored articles are saved with the template;
+    # one saved before that existed has none settled, so its stored articles get cleaned once.
+    template = outlet_template("articles/003.html")
+    assert unsettled(template) == template_blocks(template) and template.settled == frozenset()
+    settled = settle(template)
+    assert unsettled(settled) == frozenset() and from_json(to_json(settled)) == settled
+    older = json.loads(to_json(settled))
+    del older["settled"]
+    assert from_json(json.dumps(older)) == template
+    # A settled block that decays out of the template must be cleaned again when it is back.
+    fading = settle(
+        learn(learn(learn(Template("s"), ["Widget line"], "/1"), ["Widget line"], "/2"), ["Widget line"], "/3")
+    )
+    assert fading.settled
+    for n in range(4, 40):
+        fading = learn(fading, [f"Story {n}"], f"/{n}")  # 3 of 39 pages: under SHORT_SHARE
+    assert fading.settled == frozenset()
+    for n in range(40, 44):
+        fading = learn(fading, ["Widget line", f"Story {n}"], f"/{n}")
+    assert unsettled(fading) == template_blocks(fading) != frozenset()
