@@ -16,6 +16,8 @@ pages, then ``LATER`` (2) new pages a poll. After every poll, per outlet:
 - template lines: lines of the page outside its article (every line of the page with an
   empty container, of 3+ words, found in none of the outlet's bodies or titles) that
   appear in a published entry (the outlet's catch-all topic feed), first poll and after;
+- body recall: the share of the bodies' paragraphs (8+ words) found in the entries after
+  the last poll (what stripping must not cost; entries merged as near-copies are one);
 - topics ``"T" OR "B"``, T a word that occurs only in the template (on a line the
   extractor keeps when no template is learned, when there is one) and B a word of one
   or two of the outlet's bodies: an entry matched without B in its body is a false
@@ -297,7 +299,9 @@ class Figures:
     matched: int = 0  # template-word topics, after the last poll
     false_pos: int = 0
     false_pos_first: int = 0
-    published: int = 0
+    published: int = 0  # entries in the outlet's feed after the last poll (near-copies merge)
+    body_found: int = 0  # body paragraphs (8+ words) in those entries, after the last poll
+    body_total: int = 0
 
 
 def run_outlet(outlet: Outlet, topics: list[Topic], server: FixtureServer, folder: Path, polls: int) -> Figures:
@@ -341,6 +345,12 @@ def run_outlet(outlet: Outlet, topics: list[Topic], server: FixtureServer, folde
             figures.published = len(entries)
             shown = min(shown + LATER, len(outlet.bodies))
             clock[0] += timedelta(hours=1)
+        for entry in entries:  # recall: what stripping must never cost
+            n = _page_number(entry.url)
+            body = outlet.bodies[n].paragraphs if 0 <= n < len(outlet.bodies) else ()
+            own = [_fold(p) for p in body if len(p.split()) >= 8]
+            figures.body_found += sum(p in _fold(entry.text) for p in own)
+            figures.body_total += len(own)
         figures.matched = sum(len(store.topic_entries(t.name, 100)) for t in topics)
         figures.false_pos = wrong
     finally:
@@ -467,10 +477,12 @@ def main(argv: list[str] | None = None) -> int:
         matched = sum(f.matched for f in fs)
         fp = sum(f.false_pos for f in fs)
         precision = (matched - fp) / matched if matched else 1.0
+        found, total = sum(f.body_found for f in fs), sum(f.body_total for f in fs)
         line.append(
             f"{label}: lines first={sum(f.lines_first for f in fs)} later={sum(f.lines_later for f in fs)} "
             f"entries_with_lines first={sum(f.entries_first for f in fs)} later={sum(f.entries_later for f in fs)} "
-            f"fp first={sum(f.false_pos_first for f in fs)} last={fp} precision={precision:.3f}"
+            f"fp first={sum(f.false_pos_first for f in fs)} last={fp} precision={precision:.3f} "
+            f"entries={sum(f.published for f in fs)} body_recall={found / max(total, 1):.4f}"
         )
     tables = sum(o.table for o in outlets)
     n_topics = sum(len(t) for t in topics.values())
