@@ -557,3 +557,21 @@ def test_sigkill_of_run_between_storing_and_delivering_loses_none(
     keys = [p.headers["idempotency-key"] for p in receiver.posts]
     assert len(set(keys)) == 5  # all five arrived
     assert keys.count(keys[0]) == 2  # at least once: the one the kill cut short came again, under its key
+
+
+def test_the_webhook_is_the_operators_own_so_loopback_is_allowed(
+    tmp_path: Path, site: FixtureServer, receiver: Receiver
+) -> None:
+    """fetch.allow_private_addresses guards URLs that feeds supply; the webhook is configured."""
+    site.route("/feed.xml", body=feed(range(1)))
+    path = write_config(tmp_path, site.url, receiver.url)
+    r = rig(path)
+    try:
+        r.poll()  # stored from the loopback site, which needs the allowance
+        path.write_text(path.read_text().replace("allow_private_addresses = true", "allow_private_addresses = false"))
+        strict = load_config(path)
+        assert not strict.fetch.allow_private_addresses
+        Deliverer(strict, r.store).drain()
+    finally:
+        r.close()
+    assert len(receiver.posts) == 1 and rows(tmp_path / "store.sqlite3")[0]["status"] == "delivered"

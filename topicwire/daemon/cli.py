@@ -191,7 +191,8 @@ def cmd_check(config: Config) -> int:
         print(f"    {s.name:<24} {s.kind:<5} every {every:<6} fulltext={fulltext}  {s.url}")
     print(f"  topics:  {len(config.topics)}")
     for t in config.topics:
-        print(f"    {t.name:<24} {t.query.source}")
+        hook = f"  -> webhook {t.webhook}{' (signed)' if t.webhook_secret else ''}" if t.webhook else ""
+        print(f"    {t.name:<24} {t.query.source}{hook}")
     return 0
 
 
