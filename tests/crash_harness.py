@@ -62,6 +62,8 @@ def write_config(folder: Path, base: str) -> Path:
 allow_private_addresses = true
 per_host_delay = "0s"
 per_host_concurrency = 4
+# All items in one poll: the final run must store every one (the default cap takes 100 a poll).
+max_new_items = 10000
 [[sources]]
 name = "crash"
 url = "{base}/feed.xml"

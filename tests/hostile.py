@@ -212,12 +212,16 @@ def run_beside_good(
         path.write_text(config_text(good.url, bad, **config), encoding="utf-8")  # type: ignore[arg-type]
         stop_after = run_for if command == "run" else None
         code, seconds, rss, log = run_child(["-c", str(path), command], tmp, limit_s, stop_after=stop_after)
-        listing = subprocess.run(
-            [sys.executable, "-m", "topicwire", "-c", str(path), "sources"],
-            cwd=tmp,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        ).stdout
-        return HostileRun(code, seconds, rss, log, listing, tmp / "var" / "feeds", good.url)
+        return HostileRun(code, seconds, rss, log, list_sources(path, tmp), tmp / "var" / "feeds", good.url)
+
+
+def list_sources(config: Path, cwd: Path) -> str:
+    """What `topicwire sources` prints for ``config``."""
+    return subprocess.run(
+        [sys.executable, "-m", "topicwire", "-c", str(config), "sources"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ).stdout

@@ -11,30 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_config import MINIMAL, problems
 
 from topicwire.config import KEYS, load_config, show_duration
-from topicwire.errors import ConfigError
 from topicwire.topics.query import MAX_NESTING
 
 ROOT = Path(__file__).resolve().parents[1]
-
-MINIMAL = """
-[[sources]]
-name = "a"
-url = "https://example.org/rss.xml"
-
-[[topics]]
-name = "t"
-query = "Kremlin"
-"""
-
-
-def problems(tmp_path: Path, text: str) -> tuple[str, ...]:
-    path = tmp_path / "config.toml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ConfigError) as info:
-        load_config(path)
-    return info.value.problems
 
 
 def source(**keys: str) -> str:

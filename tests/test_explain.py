@@ -338,16 +338,12 @@ STORY_TEXT = (
 
 def _outlet_feed(base: str, outlet: str, title: str) -> bytes:
     return (
-        (
-            f'<?xml version="1.0"?><rss version="2.0"><channel><title>{outlet}</title><link>{base}/</link>'
-            f"<item><title>{title}</title><link>{base}/{outlet}/talks.html</link>"
-            f"<guid isPermaLink='false'>{outlet}-talks</guid><pubDate>Tue, 20 Jun 2023 15:40:00 GMT</pubDate>"
-            f"<description>&lt;p&gt;{STORY_TEXT}&lt;/p&gt;</description></item>"
-            "</channel></rss>"
-        )
-
-        .encode()
-    )
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>{outlet}</title><link>{base}/</link>'
+        f"<item><title>{title}</title><link>{base}/{outlet}/talks.html</link>"
+        f"<guid isPermaLink='false'>{outlet}-talks</guid><pubDate>Tue, 20 Jun 2023 15:40:00 GMT</pubDate>"
+        f"<description>&lt;p&gt;{STORY_TEXT}&lt;/p&gt;</description></item>"
+        "</channel></rss>"
+    ).encode()
 
 
 def test_explain_answers_for_the_story_not_one_copy(

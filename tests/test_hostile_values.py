@@ -15,7 +15,6 @@ was removed or repaired; the test also checks the output files themselves.
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import subprocess
@@ -27,7 +26,7 @@ from pathlib import Path
 
 import pytest
 from fixture_server import FixtureServer
-from hostile import ROOT, SITE, HostileRun, config_text, run_beside_good, run_child
+from hostile import ROOT, SITE, HostileRun, config_text, list_sources, run_beside_good, run_child
 from lxml import etree
 
 # Retry-After values that once ended the run (10**30 s: OverflowError) or that no server should send.
@@ -106,14 +105,7 @@ def run_daemon(tmp_path: Path, sources: dict[str, str], seconds: float) -> Hosti
         config = tmp_path / "config.toml"
         config.write_text(text, encoding="utf-8")
         code, took, rss_mb, log = run_child(["-c", str(config), "run"], tmp_path, 120, stop_after=seconds)
-        listing = subprocess.run(
-            [sys.executable, "-m", "topicwire", "-c", str(config), "sources"],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        ).stdout
+        listing = list_sources(config, tmp_path)
         return HostileRun(code, took, rss_mb, log, listing, tmp_path / "var" / "feeds", good.url)
 
 
@@ -257,8 +249,9 @@ def test_markup_in_titles_and_authors(tmp_path: Path) -> None:
     assert "Kremlin: AT&T & bold markup" in titles, titles
     assert {"Jane Kremlin talks", "Ivan", "Olga Kremlin talks"} <= set(texts["author"]), texts["author"]
     raw_titles = re.findall(r"<title>.*?</title>|<dc:creator>.*?</dc:creator>", (run.feeds / "markup.rss").read_text())
-    assert "AT&amp;T &amp; bold markup" in "".join(raw_titles), raw_titles
-    assert not [t for t in raw_titles if "&amp;amp;" in t or "&lt;" in t], raw_titles
+    # RSS writes & and < as hex references (the RSS Best Practices Profile's form): escaped once.
+    assert "AT&#x26;T &#x26; bold markup" in "".join(raw_titles), raw_titles
+    assert not [t for t in raw_titles if "&#x26;amp;" in t or "&amp;" in t or "&lt;" in t or "&#x3C;" in t], raw_titles
     index = (run.feeds / "index.html").read_text(encoding="utf-8") if (run.feeds / "index.html").exists() else ""
     assert "&lt;script" not in index and "<script" not in index
 

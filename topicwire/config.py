@@ -359,6 +359,25 @@ KEYS: Mapping[str, Mapping[str, Key]] = {
             _list_of(100, _language),
             "at most 100 language codes",
         ),
+        "webhook": Key(
+            str,
+            "",
+            "URL each new entry of the topic is POSTed to as JSON (empty: off)",
+            _url_text(_hub_url),
+            f'"" or http(s), at most {MAX_URL_CHARS} characters, no spaces',
+        ),
+        "webhook_secret": Key(
+            str,
+            "",
+            "key of the HMAC-SHA256 signature of each webhook body (empty: unsigned)",
+            lambda value: value and _text(512, header=True)(value),
+            "at most 512 printable ASCII characters",
+        ),
+    },
+    "webhooks": {
+        "max_attempts": _int(12, "attempts of one webhook delivery before it is marked dead", 1, 100),
+        "retry_base": _dur("1m", "wait after a delivery's first failed attempt (doubles per attempt)", 0.1, DAY),
+        "retry_max": _dur("6h", "longest wait between two attempts of one delivery", 0.1, 7 * DAY),
     },
 }
 MAX_ALIAS_TERMS = 1000
@@ -415,10 +434,21 @@ class TopicConfig:
     exclude: Query | None = None
     sources: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
+    webhook: str = ""  # "" = no push
+    webhook_secret: str = ""  # "" = unsigned
 
     @property
     def rule(self) -> TopicRule:
         return TopicRule(self.name, self.query, self.exclude, self.sources, self.languages)
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    """[webhooks]: how failed deliveries are retried (feeds/webhooks.py)."""
+
+    max_attempts: int = 12
+    retry_base: float = 60.0
+    retry_max: float = 6 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -438,6 +468,7 @@ class Config:
     update_on_new_source: bool = False
     dedup: DedupConfig = DedupConfig()
     websub_hub: str = ""  # "" = off
+    webhooks: WebhookConfig = WebhookConfig()
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
@@ -487,7 +518,7 @@ class _Validator:
                 )
         sec = {
             name: self.section(name, raw.get(name, {}))
-            for name in ("store", "output", "server", "fetch", "defaults", "dedup")
+            for name in ("store", "output", "server", "fetch", "defaults", "dedup", "webhooks")
         }
         fetch = sec["fetch"]
         if fetch["min_interval"] and fetch["max_interval"] and fetch["min_interval"] > fetch["max_interval"]:
@@ -511,6 +542,7 @@ class _Validator:
             update_on_new_source=sec["output"]["update_on_new_source"],
             websub_hub=sec["output"]["websub_hub"] or "",
             dedup=DedupConfig(**sec["dedup"]),
+            webhooks=WebhookConfig(**sec["webhooks"]),
             aliases=aliases,
             sources=sources,
             topics=topics,
@@ -616,7 +648,9 @@ class _Validator:
             if query is None or (t["exclude"] and exclude is None):
                 continue
             title = t["title"] or t["name"]
-            out.append(TopicConfig(t["name"], title, query, t["description"] or title, exclude, sources, languages))
+            description = t["description"] or title
+            hook = (t["webhook"] or "", t["webhook_secret"] or "")
+            out.append(TopicConfig(t["name"], title, query, description, exclude, sources, languages, *hook))
         return tuple(out)
 
     def query(self, where: str, text: str, aliases: dict[str, tuple[str, ...]]) -> Query | None:

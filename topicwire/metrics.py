@@ -14,7 +14,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
-from topicwire.types import PollOutcome, SourceState
+from topicwire.types import DeliveryState, PollOutcome, SourceState
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 60, 120)
 
@@ -50,6 +50,16 @@ class Metrics:
             "topicwire_feed_render_seconds", "Regenerating every topic feed", buckets=LATENCY_BUCKETS, registry=r
         )
 
+        self.webhook_attempts = Counter(
+            "topicwire_webhook_attempts",
+            "Webhook delivery attempts by topic and result (delivered, failed)",
+            ["topic", "result"],
+            registry=r,
+        )
+        self.webhook_dead = Counter(
+            "topicwire_webhook_dead", "Webhook deliveries given up after webhooks.max_attempts", ["topic"], registry=r
+        )
+
     def observe_poll(self, outcome: PollOutcome) -> None:
         self.polls.labels(outcome.source, outcome.status).inc()
         self.poll_seconds.observe(outcome.ms / 1000)
@@ -61,6 +71,10 @@ class Metrics:
     def add_state(self, read: Callable[[], StoreFigures]) -> None:
         """Figures read at scrape time (store, limiter)."""
         self.registry.register(_StateCollector(read))
+
+    def add_outbox(self, read: Callable[[], tuple[DeliveryState, ...]]) -> None:
+        """The webhook outbox by topic and status, read from the store at scrape time."""
+        self.registry.register(_OutboxCollector(read))
 
     def exposition(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
@@ -93,6 +107,22 @@ class _StateCollector(Collector):
         for kind, value in limiter.items():
             deferred.add_metric([kind], value)
         yield deferred
+
+
+class _OutboxCollector(Collector):
+    def __init__(self, read: Callable[[], tuple[DeliveryState, ...]]) -> None:
+        self._read = read
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        outbox = GaugeMetricFamily(
+            "topicwire_webhook_outbox",
+            "Webhook deliveries in the store by topic and status (pending, failed: retrying, dead, delivered)",
+            labels=["topic", "status"],
+        )
+        for s in self._read():
+            for status in ("pending", "failed", "dead", "delivered"):
+                outbox.add_metric([s.topic, status], getattr(s, status))
+        yield outbox
 
 
 def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:

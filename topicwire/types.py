@@ -303,3 +303,35 @@ class PollOutcome:
     moved_to: str | None = None  # a 301/308 chain led here; polled from now on
     http_status: int | None = None
     retry_until: datetime | None = None  # the server's Retry-After, as a time
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One row of the webhook outbox (store/deliveries.py): a new entry of a topic to POST."""
+
+    id: int
+    topic: str
+    kind: str  # "story" (statements may follow)
+    entry: str  # the story id
+    created: datetime
+    attempts: int
+    body: bytes | None  # the JSON as first sent; None before the first attempt
+
+    @property
+    def key(self) -> str:
+        """The Idempotency-Key: the same for every attempt of this delivery, and for no other."""
+        return f"{self.topic}/{self.kind}/{self.entry}"
+
+
+@dataclass(frozen=True)
+class DeliveryState:
+    """A topic's outbox in figures, for `topicwire deliveries` and /metrics."""
+
+    topic: str
+    pending: int = 0  # never attempted yet
+    failed: int = 0  # attempted, failing, will be retried
+    dead: int = 0  # gave up after webhooks.max_attempts
+    delivered: int = 0
+    last_error: str | None = None
+    last_try: datetime | None = None
+    next_try: datetime | None = None  # the soonest retry of a failing one

@@ -25,6 +25,7 @@ from topicwire.daemon.words import counted, noun
 from topicwire.errors import ConfigError, TopicwireError
 from topicwire.extract.charset import decode_html
 from topicwire.extract.urls import canonicalize_url
+from topicwire.feeds.webhooks import Deliverer
 from topicwire.pipeline import Pipeline, make_fetcher, utc_now
 from topicwire.sources.discover import discover_feeds
 from topicwire.sources.sniff import sniff_kind
@@ -32,11 +33,12 @@ from topicwire.store import Store
 from topicwire.topics.explain import explain_story, render_story_explanation
 from topicwire.topics.query import compile_query
 from topicwire.topics.rules import TopicRules
-from topicwire.types import MatchDoc, PollOutcome
+from topicwire.types import DeliveryState, MatchDoc, PollOutcome
 
 # A reader that closed the pipe early (`topicwire stats | head -1`) ends the command the way
 # SIGPIPE ends a C program, 128 + 13, and not with a traceback (issue 14).
 EXIT_CLOSED_PIPE = 141
+DEAD_SHOWN = 50  # dead deliveries listed by `deliveries`, newest first
 
 
 def console() -> NoReturn:
@@ -123,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
         ("run", cmd_run, "the daemon: poll on schedule, serve the feeds"),
         ("sources", cmd_sources, "each source's last poll, status, error, article count"),
         ("stats", cmd_stats, "the figures /metrics exports, for a person"),
+        ("deliveries", cmd_deliveries, "each topic's webhook deliveries: pending, failed, dead, delivered"),
     ):
         sub.add_parser(name, help=help_text, description=help_text).set_defaults(func=func)
     discover = sub.add_parser("discover", help="find the feeds a page advertises", description=cmd_discover.__doc__)
@@ -188,7 +191,8 @@ def cmd_check(config: Config) -> int:
         print(f"    {s.name:<24} {s.kind:<5} every {every:<6} fulltext={fulltext}  {s.url}")
     print(f"  topics:  {len(config.topics)}")
     for t in config.topics:
-        print(f"    {t.name:<24} {t.query.source}")
+        hook = f"  -> webhook {t.webhook}{' (signed)' if t.webhook_secret else ''}" if t.webhook else ""
+        print(f"    {t.name:<24} {t.query.source}{hook}")
     return 0
 
 
@@ -197,10 +201,12 @@ def cmd_once(config: Config) -> int:
     fetcher = make_fetcher(config)
     try:
         pipeline = Pipeline(config, store, fetcher)
+        deliverer = Deliverer(config, store)  # before the polls: it tells the store which topics push
         pipeline.prepare_store()
         outcomes = _poll_all(pipeline, config)
         pipeline.prune()
         pipeline.publish()
+        deliverer.drain()  # webhooks due now, this run's new entries and earlier ones; bounded by fetch's timeouts
         if pipeline.websub is not None:
             pipeline.websub.wait()  # the feeds' pings: console() exits without waiting for threads
     finally:
@@ -245,6 +251,28 @@ def cmd_sources(config: Config) -> int:
         moved = f" (moved to {s.url})" if s.url != s.config_url else ""
         line = f"{s.name:<24} {status:<13} {_when(s.last_polled):<19} {_when(s.next_due):<19} "
         print(f"{line}{s.error_count:>6} {s.articles:>8}  {s.error or ''}{moved}")
+    return 0
+
+
+def cmd_deliveries(config: Config) -> int:
+    """Each topic's webhook outbox: counts, last error, and the dead deliveries."""
+    store = Store.open(config.store_path, utc_now())
+    try:
+        states, dead = store.delivery_states(), store.dead_deliveries(DEAD_SHOWN)
+    finally:
+        store.close()
+    hooks = {t.name: t.webhook for t in config.topics}
+    print(f"{'TOPIC':<24} {'PENDING':>7} {'FAILED':>7} {'DEAD':>5} {'DELIVERED':>9}  {'NEXT RETRY':<19} LAST ERROR")
+    shown = {s.topic for s in states}
+    rows = list(states) + [DeliveryState(name) for name, url in hooks.items() if url and name not in shown]
+    for s in rows:
+        note = "" if hooks.get(s.topic) else " (no webhook configured: not sent)"
+        head = f"{s.topic:<24} {s.pending:>7} {s.failed:>7} {s.dead:>5} {s.delivered:>9}  {_when(s.next_try):<19} "
+        print(f"{head}{s.last_error or ''}{note}")
+    if dead:
+        print(f"\ndead deliveries (newest {len(dead)}):")
+        for topic, kind, entry, attempts, last_try, error in dead:
+            print(f"  {topic:<24} {kind} {entry}  {attempts} attempts, last {_when(last_try)}: {error}")
     return 0
 
 

@@ -27,6 +27,7 @@ from topicwire.daemon.scheduler import SourceScheduler
 from topicwire.errors import ConfigError
 from topicwire.feeds.api import Api
 from topicwire.feeds.serve import FeedServer
+from topicwire.feeds.webhooks import Deliverer
 from topicwire.metrics import Metrics, StoreFigures
 from topicwire.pipeline import Pipeline, make_fetcher, utc_now
 from topicwire.store import Store
@@ -43,6 +44,9 @@ class Daemon:
         self.metrics = Metrics()
         self.metrics.add_state(self.figures)
         self.pipeline.metrics = self.metrics
+        self.deliverer = Deliverer(config, self.store)  # its own thread: never on the polls' path
+        self.deliverer.metrics = self.metrics
+        self.metrics.add_outbox(self.store.delivery_states)
         self.server = FeedServer(
             f"{config.listen[0]}:{config.listen[1]}",
             config.output_dir,
@@ -100,6 +104,7 @@ class Daemon:
         # Retention every 6 hours, the first an hour after start (not in the start-up rush).
         self.scheduler.add_maintenance(self.maintain, 6 * 3600, utc_now() + timedelta(hours=1))
         self.scheduler.start()
+        self.deliverer.start()  # resumes what the store holds pending, from before a restart too
         self._install_signals()
         self.notifier.ready()
         log.event(
@@ -144,6 +149,7 @@ class Daemon:
         self.config = config
         self.pipeline = Pipeline(config, self.store, make_fetcher(config))
         self.pipeline.metrics = self.metrics
+        self.deliverer.configure(config)
         if config.dedup == old.config.dedup:
             # Polls of the old pipeline may still be saving: one index sees their articles too.
             self.pipeline.placer.desk = old.placer.desk
@@ -160,6 +166,7 @@ class Daemon:
         self.notifier.stopping()
         self.pipeline.stopping.set()  # running polls save what they have; bounded by fetch.timeout
         self.scheduler.stop(wait=True)
+        self.deliverer.stop()  # what it has not sent stays pending in the store for the next start
         self.publish()
         if self.pipeline.websub is not None:
             self.pipeline.websub.wait()  # its requests are bounded by fetch's timeouts; console() will not wait

@@ -66,6 +66,11 @@ class Api:
         return 200, _json({"topic": name, "since": since or None, "entries": entries})
 
 
+def entry_json(s: StoredStory) -> dict[str, Any]:
+    """One entry as ``/api/topics/NAME/entries`` lists it (webhooks send the same)."""
+    return _story(s)
+
+
 def _story(s: StoredStory, full: bool = False) -> dict[str, Any]:
     a = s.representative
     out: dict[str, Any] = {

@@ -192,17 +192,18 @@ def _base_url(tree: lxml.html.HtmlElement, url: str) -> str:
 
 def _candidate_links(tree: lxml.html.HtmlElement, url: str) -> list[_Link]:
     """Links that look like a headline pointing to an article of this site."""
+    return _site_links(tree, url, lambda link, _: _article_like(link.url) and _headline_like(link.title))
+
+
+def _site_links(
+    tree: lxml.html.HtmlElement, url: str, keep: Callable[[_Link, lxml.html.HtmlElement], bool]
+) -> list[_Link]:
+    """Links to other pages of this site that ``keep(link, anchor)`` accepts, in page order."""
     base, page = _base_url(tree, url), canonicalize_url(url)
     links = []
     for anchor in tree.iter("a"):
         link = _link(anchor, base)
-        if (
-            link
-            and link.url != page
-            and same_site(link.url, page)
-            and _article_like(link.url)
-            and _headline_like(link.title)
-        ):
+        if link and link.url != page and same_site(link.url, page) and keep(link, anchor):
             links.append(link)
     return links
 
@@ -360,18 +361,7 @@ def _items(teasers: list[_Teaser], source: str) -> tuple[RawItem, ...]:
 def _loose_groups(tree: lxml.html.HtmlElement, url: str) -> list[list[_Teaser]]:
     """Repeated blocks of two or more same-site links outside the site's furniture, whatever
     their URL or headline length: a short listing ("Latest: 3 links") the strict rules miss."""
-    base, page = _base_url(tree, url), canonicalize_url(url)
-    links = []
-    for anchor in tree.iter("a"):
-        link = _link(anchor, base)
-        if (
-            link
-            and link.url != page
-            and same_site(link.url, page)
-            and _loose_target(link)
-            and _outside_furniture(anchor)
-        ):
-            links.append(link)
+    links = _site_links(tree, url, lambda link, anchor: _loose_target(link) and _outside_furniture(anchor))
     short = [t for t in _teasers(links) if len(normalize_text(" ".join(t.block.itertext()))) <= _MAX_TEASER_CHARS]
     return [group for group in _groups(short) if len(group) >= _MIN_LOOSE_TEASERS]
 

@@ -19,11 +19,13 @@ from datetime import datetime
 from pathlib import Path
 
 from topicwire.errors import StoreError
-from topicwire.store import articles, http_cache, schema, sources, stories, templates, topics
+from topicwire.store import articles, deliveries, http_cache, schema, sources, stories, templates, topics
 from topicwire.store.codec import from_iso, iso, text
 from topicwire.store.db import GroupCommit, connect, vacuum_if_worthwhile
 from topicwire.types import (
     Article,
+    Delivery,
+    DeliveryState,
     ExactHit,
     Fingerprint,
     MatchDoc,
@@ -42,6 +44,10 @@ class Store:
         self._lock = threading.RLock()
         self._writes = GroupCommit(db)
         self._waiting_lock = threading.Lock()
+        # Topics with a webhook (set from the config): a story entering one of their feeds
+        # gets an outbox row in the same transaction. `enqueued` wakes the delivery worker.
+        self.push_topics: frozenset[str] = frozenset()
+        self.enqueued = threading.Event()
 
     @classmethod
     def open(cls, path: Path, now: datetime) -> Store:
@@ -100,6 +106,7 @@ class Store:
         Returns (articles deleted, vacuumed)."""
         with self.transaction():
             deleted = articles.prune(self._db, cutoff, keep_newest, forget_keys_before)
+            deliveries.prune(self._db, cutoff)  # delivered and dead rows; pending ones wait
         with self._lock:
             self._writes.settle(force=True)  # VACUUM cannot run inside a transaction
             try:
@@ -310,14 +317,34 @@ class Store:
 
     # -- topics ------------------------------------------------------------------------
     def add_topics(self, uid: str, story_id: str, names: tuple[str, ...], now: datetime) -> None:
-        """An article's topics; its story joins them too."""
+        """An article's topics; its story joins them too (and is pushed to those with a webhook)."""
+        before = self._pushed_feeds(story_id, names)
         topics.add(self._db, uid, names, now)
         stories.add_topics(self._db, story_id, names)
+        self._push_new_entries(story_id, before, now)
 
     def set_article_topics(self, uid: str, story_id: str, names: tuple[str, ...], now: datetime) -> None:
         """An edited article's topics, decided again; its story's topics follow."""
+        before = self._pushed_feeds(story_id, names)
         topics.set_for_article(self._db, uid, names, now)
         stories.refresh_topics(self._db, story_id)
+        self._push_new_entries(story_id, before, now)
+
+    def _pushed_feeds(self, story_id: str, names: tuple[str, ...]) -> frozenset[str] | None:
+        """The story's topics before a change, or None when the change cannot push anything
+        (no topic of ``names`` has a webhook): then no query is spent on it."""
+        if self.push_topics.isdisjoint(names):
+            return None
+        return stories.topics_of(self._db, story_id)
+
+    def _push_new_entries(self, story_id: str, before: frozenset[str] | None, now: datetime) -> None:
+        """An outbox row for each webhook topic the story just entered. A story already
+        announced to a topic is not announced again (edits and joins are not pushed)."""
+        if before is None:
+            return
+        entered = (stories.topics_of(self._db, story_id) - before) & self.push_topics
+        if entered and deliveries.enqueue(self._db, sorted(entered), "story", story_id, now):
+            self.enqueued.set()
 
     def topic_rule(self, topic: str) -> str | None:
         with self._read() as db:
@@ -334,7 +361,36 @@ class Store:
 
     def drop_topic(self, topic: str) -> int:
         """A topic removed from the config leaves the store; returns how many stories it listed."""
+        deliveries.drop(self._db, topic)
         return topics.drop(self._db, topic)
+
+    # -- webhook outbox ----------------------------------------------------------------
+    def due_deliveries(self, topic: str, now: datetime, limit: int) -> tuple[Delivery, ...]:
+        """Committed rows only: a webhook never announces what a crash could still lose."""
+        with self.committed(), self._read() as db:
+            return deliveries.due(db, topic, now, limit)
+
+    def next_delivery(self, topics: Iterable[str]) -> datetime | None:
+        with self._read() as db:
+            return deliveries.next_due(db, topics)
+
+    def set_delivery_body(self, delivery_id: int, body: bytes) -> None:
+        with self.transaction():
+            deliveries.set_body(self._db, delivery_id, body)
+
+    def record_delivery(
+        self, delivery_id: int, status: str, error: str | None, next_try: datetime, now: datetime
+    ) -> None:
+        with self.transaction():
+            deliveries.record(self._db, delivery_id, status, error, next_try, now)
+
+    def delivery_states(self) -> tuple[DeliveryState, ...]:
+        with self._read() as db:
+            return deliveries.states(db)
+
+    def dead_deliveries(self, limit: int) -> tuple[tuple[str, str, str, int, datetime | None, str], ...]:
+        with self._read() as db:
+            return deliveries.dead(db, limit)
 
     def topic_story_ids(self, topic: str, limit: int) -> list[str]:
         """The ids of the topic's newest ``limit`` stories, newest first."""

@@ -124,6 +124,25 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO topic_stories (topic, story_id, published)
         SELECT t.topic, t.uid, a.published FROM topic_articles t JOIN articles a ON a.uid = t.uid;
     """,
+    # 4: the webhook outbox (issue 18): one row per new entry of a topic with a webhook,
+    # written in the transaction that makes the entry, so no crash can lose one
+    """
+    CREATE TABLE deliveries (
+        id         INTEGER PRIMARY KEY,
+        topic      TEXT NOT NULL,
+        kind       TEXT NOT NULL,              -- 'story' (statements later)
+        entry      TEXT NOT NULL,              -- the story id
+        created    TEXT NOT NULL,
+        status     TEXT NOT NULL DEFAULT 'pending',  -- pending | delivered | dead
+        attempts   INTEGER NOT NULL DEFAULT 0,
+        next_try   TEXT NOT NULL,
+        last_try   TEXT,
+        last_error TEXT,
+        body       BLOB,                       -- the JSON sent, frozen at the first attempt
+        UNIQUE (topic, kind, entry)
+    );
+    CREATE INDEX deliveries_due ON deliveries (status, topic, next_try);
+    """,
 )
 
 VERSION = len(MIGRATIONS)

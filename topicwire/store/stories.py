@@ -54,6 +54,11 @@ def story_of(db: sqlite3.Connection, uid: str) -> str | None:
     return row["story_id"] if row else None
 
 
+def topics_of(db: sqlite3.Connection, story_id: str) -> frozenset[str]:
+    """The topics whose feeds list the story."""
+    return frozenset(r[0] for r in db.execute("SELECT topic FROM topic_stories WHERE story_id = ?", (story_id,)))
+
+
 def add_topics(db: sqlite3.Connection, story_id: str, topics: Sequence[str]) -> None:
     """Only topics with a rule row (see topics.add)."""
     db.executemany(
