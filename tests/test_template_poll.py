@@ -48,7 +48,7 @@ def rss(base: str, numbers: range) -> str:
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Herald</title>{items}</channel></rss>'
 
 
-def setup(tmp_path: Path, server: FixtureServer) -> tuple[Config, Store, Pipeline]:
+def setup(tmp_path: Path, server: FixtureServer, clock: list[datetime] | None = None) -> tuple[Config, Store, Pipeline]:
     (tmp_path / "c.toml").write_text(
         '[fetch]\nallow_private_addresses = true\nper_host_delay = "0s"\n'
         f'[[sources]]\nname = "herald"\nurl = "{server.url}/feed.xml"\nkind = "feed"\n'
@@ -57,7 +57,8 @@ def setup(tmp_path: Path, server: FixtureServer) -> tuple[Config, Store, Pipelin
     )
     config = load_config(tmp_path / "c.toml")
     store = Store.open(config.store_path, NOW)
-    pipeline = Pipeline(config, store, make_fetcher(config), lambda: NOW)
+    now = clock or [NOW]
+    pipeline = Pipeline(config, store, make_fetcher(config), lambda: now[0])
     pipeline.prepare_store()
     return config, store, pipeline
 
@@ -90,19 +91,23 @@ def test_a_later_template_recleans_stored_articles(tmp_path: Path, caplog: pytes
         # Polls 1-3 bring one page each; page 2 has no widget, so it is on 2 pages until poll 4.
         for n in range(4):
             server.route(f"/a/{n}.html", page(n, widget=n != 2), headers={"Content-Type": "text/html"})
-        config, store, pipeline = setup(tmp_path, server)
+        clock = [NOW]
+        config, store, pipeline = setup(tmp_path, server, clock)
         pipeline.metrics = Metrics()
         for last in range(3):
             server.route("/feed.xml", rss(server.url, range(last + 1)), headers={"Content-Type": "application/rss+xml"})
             assert pipeline.poll(config.sources[0]).new == 1
-        before = {s.representative.title: s.representative for s in store.topic_entries("council", 20)}
+            clock[0] += timedelta(days=1)
+        stories = {s.representative.title: s for s in store.topic_entries("council", 20)}
+        before = {title: s.representative for title, s in stories.items()}
         assert {s.id for s in store.topic_entries("gyumri", 20)} == {before["Story 0"].uid, before["Story 1"].uid}
         assert WIDGET in before["Story 0"].text  # the precondition: not yet template, so kept
         server.route("/feed.xml", rss(server.url, range(4)), headers={"Content-Type": "application/rss+xml"})
         with caplog.at_level(logging.INFO, logger="topicwire"):
             assert pipeline.poll(config.sources[0]).new == 1
         pipeline.publish()
-        after = {s.representative.title: s.representative for s in store.topic_entries("council", 20)}
+        stories_after = {s.representative.title: s for s in store.topic_entries("council", 20)}
+        after = {title: s.representative for title, s in stories_after.items()}
         gyumri = store.topic_entries("gyumri", 20)
         cleaned = store.article(before["Story 0"].uid)
         metrics = pipeline.metrics.exposition()[0].decode()
@@ -114,7 +119,9 @@ def test_a_later_template_recleans_stored_articles(tmp_path: Path, caplog: pytes
         assert after[title].uid == before[title].uid  # same entry id
         assert WIDGET not in after[title].text and "Gyumri" not in after[title].html
         assert after[title].text == before[title].text.replace(f"\n\n{WIDGET}", "")  # only the widget went
-        assert after[title].updated == before[title].updated or after[title].updated >= NOW
+        # The feed entry is not re-announced as updated: the news did not change.
+        assert stories_after[title].id == stories[title].id
+        assert stories_after[title].updated == stories[title].updated < clock[0]
     assert cleaned is not None and cleaned.topics == ("council",)
     assert cleaned.method.endswith("+template")
     events = [r for r in caplog.records if r.getMessage() == "template.recleaned"]
