@@ -76,11 +76,13 @@ def test_success_schedules_the_interval_and_survives_restart(tmp_path: Path, ser
     server.route("/feed.xml", rss(3, timedelta(hours=1)), headers={"Content-Type": "application/rss+xml"})
     pipeline, _, config = make(tmp_path, server)
     outcome = pipeline.poll(config.sources[0])
-    assert outcome.status == "ok" and outcome.next_due == NOW + timedelta(minutes=10)
+    # the interval, then up to 10% of it (60 s) of jitter: never sooner
+    assert outcome.status == "ok" and outcome.next_due
+    assert NOW + timedelta(minutes=10) <= outcome.next_due < NOW + timedelta(minutes=11)
     pipeline.store.close()
     reopened = Store.open(config.store_path, NOW)
     state = reopened.source_state("s")
-    assert state is not None and state.next_due == NOW + timedelta(minutes=10)
+    assert state is not None and state.next_due == outcome.next_due.replace(microsecond=0)  # stored to the second
     firsts = first_runs(config.sources, {"s": state.next_due}, NOW)
     assert firsts["s"] == state.next_due  # a restart resumes instead of polling at once
 
@@ -174,12 +176,13 @@ def test_ttl_is_a_floor(tmp_path: Path, server: FixtureServer) -> None:
     server.route("/feed.xml", rss(2, timedelta(hours=1), ttl=60), headers={"Content-Type": "application/rss+xml"})
     pipeline, _, config = make(tmp_path, server)
     outcome = pipeline.poll(config.sources[0])
-    assert outcome.next_due == NOW + timedelta(minutes=60)  # <ttl>60</ttl> beats the 10-minute interval
+    assert outcome.next_due  # <ttl>60</ttl> beats the 10-minute interval; the jitter is the interval's (<= 60 s)
+    assert NOW + timedelta(minutes=60) <= outcome.next_due < NOW + timedelta(minutes=61)
 
 
 def test_scheduler_jobs_one_per_source_never_overlapping() -> None:
     config = load_config(ROOT / "config.toml")
-    scheduler = SourceScheduler(lambda s: None, workers=2)
+    scheduler = SourceScheduler(lambda s, spread: None, workers=2)
     scheduler.schedule(config.sources, {}, NOW)
     jobs = scheduler._scheduler.get_jobs()
     assert [j.id for j in jobs] == [s.name for s in config.sources]
@@ -194,7 +197,7 @@ def test_scheduler_jobs_one_per_source_never_overlapping() -> None:
 
 def test_reschedule_drops_removed_sources_and_keeps_future_due_times() -> None:
     config = load_config(ROOT / "config.toml")
-    scheduler = SourceScheduler(lambda s: None, workers=2)
+    scheduler = SourceScheduler(lambda s, spread: None, workers=2)
     scheduler.schedule(config.sources, {}, NOW)
     later = NOW + timedelta(hours=3)
     kept = config.sources[:2]

@@ -46,6 +46,17 @@ def _delay(value: str) -> float:
     return parse_duration(value)
 
 
+MAX_PUBLISH_DELAY = 300.0
+
+
+def _publish_delay(value: str) -> float:
+    """output.publish_delay: 0 (render as soon as the one in flight ends) to 5 minutes."""
+    seconds = _delay(value)
+    if seconds > MAX_PUBLISH_DELAY:
+        raise ValueError("is longer than 5m (a new article would wait that long for its feed)")
+    return seconds
+
+
 def _interval(value: str) -> float | str:
     """A duration, or "auto": adapt to the source's publishing rate."""
     return "auto" if isinstance(value, str) and value.strip().lower() == "auto" else parse_duration(value)
@@ -134,6 +145,9 @@ KEYS: Mapping[str, Mapping[str, Key]] = {
         ),
         "websub_hub": Key(
             str, "", "WebSub hub advertised in every feed and pinged when one changes (empty: off)", _hub_url
+        ),
+        "publish_delay": Key(
+            _DUR, "3s", "run: feeds are regenerated this long after the first unpublished new article", _publish_delay
         ),
     },
     "dedup": {
@@ -265,6 +279,7 @@ class Config:
     update_on_new_source: bool = False
     dedup: DedupConfig = DedupConfig()
     websub_hub: str = ""  # "" = off
+    publish_delay: float = 3.0  # seconds; run's coalesced publishing (daemon/publisher.py)
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
@@ -331,6 +346,7 @@ class _Validator:
             fetch=FetchConfig(**sec["fetch"]),
             update_on_new_source=sec["output"]["update_on_new_source"],
             websub_hub=sec["output"]["websub_hub"] or "",
+            publish_delay=sec["output"]["publish_delay"],
             dedup=DedupConfig(**sec["dedup"]),
             aliases=aliases,
             sources=sources,
