@@ -98,8 +98,9 @@ class PublishScheduler:
                     continue  # a flush rendered it meanwhile
                 try:
                     self._publish(since)
-                except (TopicwireError, OSError) as e:
-                    # A full disk or a store error: keep the thread, and try again after
-                    # another delay rather than in a tight loop.
-                    log.event("feeds.failed", logging.ERROR, error=str(e))
+                except Exception as e:
+                    # A full disk, a store error, or a bug: the thread must live on (before,
+                    # the next poll's publish retried). Again after another delay, not in a loop.
+                    expected = isinstance(e, (TopicwireError, OSError))
+                    log.event("feeds.failed", logging.ERROR, error=str(e) if expected else repr(e))
                     self.changed()
