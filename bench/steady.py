@@ -170,7 +170,7 @@ def write_config(folder: Path, args: argparse.Namespace, paths: list[str], base:
         f'interval = "{args.interval}"',
     ]
     if args.publish_delay:
-        lines[1:1] = ["[output]", f'publish_delay = "{args.publish_delay}"']
+        lines[0:0] = ["[output]", f'publish_delay = "{args.publish_delay}"']
     for n, feed in enumerate(paths):
         lines += ["[[sources]]", f'name = "f{n}"', f'url = "{base}{feed}"', 'kind = "feed"']
     lines += ["[[topics]]", 'name = "all"', 'query = "NOT zzzqqq"']
