@@ -236,13 +236,17 @@ def test_stored_due_times_carry_jitter(tmp_path: Path, server: FixtureServer) ->
     assert len(set(due)) >= 10  # 20 draws over 90 whole seconds: before the fix, all NOW + 15 min
 
 
-def test_the_start_up_round_is_not_repeated() -> None:
-    """The overdue sources are polled within a minute of start-up; their second polls, with
-    the spread the scheduler passes them, are evenly over one interval, and never sooner."""
+@pytest.mark.parametrize("batch", [1, 16])
+def test_the_start_up_round_is_not_repeated(batch: int) -> None:
+    """The overdue sources are polled within a minute of start-up (``batch`` at a time, so
+    that they share store commits); their second polls, with the spread the scheduler passes
+    them, are evenly over one interval, and never sooner."""
     interval = 300.0
     sources = tuple(SourceConfig(f"s{n}", f"http://x.test/{n}", "feed", interval, False) for n in range(300))
-    firsts = first_runs(sources, {}, NOW)
-    extra = spreads(sources, {}, NOW)
+    firsts = first_runs(sources, {}, NOW, batch)
+    extra = spreads(sources, {}, NOW, batch)
+    starts = sorted(firsts.values())
+    assert len(set(starts)) == -(-300 // batch)  # one start time per batch
     seconds = sorted((firsts[s.name] - NOW).total_seconds() + interval + extra[s.name] for s in sources)
     assert all(extra[s.name] >= 0 for s in sources)
     assert max((firsts[s.name] - NOW).total_seconds() for s in sources) < 60

@@ -43,15 +43,26 @@ Poll = Callable[[SourceConfig, float], "datetime | None"]
 
 
 def first_runs(
-    sources: tuple[SourceConfig, ...], due: Mapping[str, datetime | None], now: datetime
+    sources: tuple[SourceConfig, ...], due: Mapping[str, datetime | None], now: datetime, batch: int = 1
 ) -> dict[str, datetime]:
-    """Stored due times in the future are kept; overdue and new sources are spread out."""
+    """Stored due times in the future are kept; overdue and new sources are spread out.
+
+    They start ``batch`` at a time (the fetch concurrency): polls that finish together
+    share one store commit (store/db.GroupCommit), which one poll at a time never does,
+    and the first round is the one that stores everything.
+    """
     overdue = _overdue(sources, due, now)
+    n = len(overdue)
     spread = {
-        s.name: now + timedelta(seconds=min(STARTUP_SPREAD, s.interval) * i / max(len(overdue), 1))
+        s.name: now + timedelta(seconds=min(STARTUP_SPREAD, s.interval) * _slot(i, n, batch))
         for i, s in enumerate(overdue)
     }
     return {s.name: spread.get(s.name) or due[s.name] for s in sources}  # type: ignore[misc]
+
+
+def _slot(i: int, n: int, batch: int) -> float:
+    """Where in [0, 1) of the start-up spread the i-th of n overdue sources starts."""
+    return (i // max(batch, 1)) * max(batch, 1) / max(n, 1)
 
 
 def _overdue(
@@ -60,19 +71,21 @@ def _overdue(
     return [s for s in sources if not (due.get(s.name) and due[s.name] > now)]  # type: ignore[operator]
 
 
-def spreads(sources: tuple[SourceConfig, ...], due: Mapping[str, datetime | None], now: datetime) -> dict[str, float]:
+def spreads(
+    sources: tuple[SourceConfig, ...], due: Mapping[str, datetime | None], now: datetime, batch: int = 1
+) -> dict[str, float]:
     """Seconds added to the next-due time after the first poll of each overdue source.
 
-    The i-th of N overdue sources is first polled at ``now + w*i/N`` (``first_runs``,
-    w = min(STARTUP_SPREAD, interval)); with ``(p - w)*i/N`` more its second poll
-    comes at ``now + interval + p*i/N`` (p = min(interval, SPREAD_WINDOW)): the second
-    round is spread over p instead of repeating the start-up minute. Never negative:
-    no poll comes sooner than its interval.
+    The i-th of N overdue sources is first polled at about ``now + w*i/N`` (``first_runs``,
+    w = min(STARTUP_SPREAD, interval)); with this much more its second poll comes at
+    ``now + interval + p*i/N`` (p = min(interval, SPREAD_WINDOW)): the second round is
+    spread evenly over p, one source at a time, instead of repeating the start-up minute.
+    Never negative: no poll comes sooner than its interval.
     """
     overdue = _overdue(sources, due, now)
     n = max(len(overdue), 1)
     return {
-        s.name: max(min(s.interval, SPREAD_WINDOW) - min(STARTUP_SPREAD, s.interval), 0.0) * i / n
+        s.name: max(min(s.interval, SPREAD_WINDOW) * i / n - min(STARTUP_SPREAD, s.interval) * _slot(i, n, batch), 0.0)
         for i, s in enumerate(overdue)
     }
 
@@ -80,6 +93,7 @@ def spreads(sources: tuple[SourceConfig, ...], due: Mapping[str, datetime | None
 class SourceScheduler:
     def __init__(self, poll: Poll, workers: int) -> None:
         self._poll = poll
+        self._workers = workers
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=workers)}, timezone="UTC"
         )
@@ -94,9 +108,9 @@ class SourceScheduler:
         for job in self._scheduler.get_jobs():
             if job.id not in wanted:
                 job.remove()
-        firsts = first_runs(sources, due, now)
+        firsts = first_runs(sources, due, now, self._workers)
         with self._idle:
-            self._spreads = spreads(sources, due, now)
+            self._spreads = spreads(sources, due, now, self._workers)
         for source in sources:
             self._scheduler.add_job(
                 self._run,
