@@ -144,15 +144,22 @@ def test_a_lone_article_is_published_within_the_delay(tmp_path: Path, fixture_se
         run.wait(lambda: len(entries(rss)) == 9)
         before = len(run.lines)
         fixture_server.route("/f1.xml", feed(1, 4), headers=RSS)  # one new item: "Story 1 3"
-        run.wait(lambda: "Story 1 3" in entries(rss))
-        after = run.lines[before:]
+
+        def shown() -> dict[str, str] | None:
+            after = run.lines[before:]
+            stored = [i for i, f in enumerate(after) if f.get("event") == "source.updated" and f.get("new") == "1"]
+            published = [f for f in after[stored[0] :] if f.get("event") == "feeds.published"] if stored else []
+            return published[0] if published else None
+
+        # The files are written before the publish is logged: wait for both.
+        run.wait(lambda: "Story 1 3" in entries(rss) and shown() is not None)
+        publish = shown()
         metrics = requests.get(f"http://{listen.group(1)}/metrics", timeout=5).text
     finally:
         assert run.stop() == 0
-    stored = next(i for i, f in enumerate(after) if f.get("event") == "source.updated" and f.get("new") == "1")
-    shown = next(f for f in after[stored:] if f.get("event") == "feeds.published")
+    assert publish is not None
     # From the store to the feed: the 1 s delay plus one render (which takes milliseconds here).
-    assert 1000 <= int(shown["delay_ms"]) < 1000 + 2000, shown
+    assert 1000 <= int(publish["delay_ms"]) < 1000 + 2000, publish
     count = re.search(r"^topicwire_publish_delay_seconds_count (\S+)$", metrics, re.M)
     assert count and float(count.group(1)) >= 2  # the first round's publish and this one
     assert 'topicwire_publish_delay_seconds_bucket{le="0.5"}' in metrics
