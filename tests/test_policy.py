@@ -14,9 +14,11 @@ from topicwire.daemon.policy import (
     HOUR,
     MAX_DELAY,
     MAX_FLOOR,
+    Schedule,
     adaptive_interval,
     backoff,
     freshness_floor,
+    jitter_for,
     next_due,
     schedule,
 )
@@ -259,3 +261,13 @@ def test_next_due(kwargs: dict[str, Any], delay: float, reason: str) -> None:
 def test_never_sooner_than_retry_after(rand: float, count: int) -> None:
     due = next_due(NOW, interval=60.0, error_count=count, retry_after=3 * BACKOFF_CAP, rand=rand)
     assert due == NOW + timedelta(seconds=3 * BACKOFF_CAP)
+
+
+def test_jitter_only_ever_delays_a_success() -> None:
+    # issue 19: jitter after every success, on whichever rule won; never on backoff or Retry-After
+    assert jitter_for(600) == 60 and jitter_for(300) == 30 and jitter_for(86400) == 120
+    assert schedule(NOW, interval=600.0, jitter=30.0) == Schedule(NOW + timedelta(seconds=630), 630.0, "interval")
+    assert schedule(NOW, interval=600.0, floor=3600.0, jitter=30.0).delay == 3630.0
+    assert schedule(NOW, interval=600.0, retry_after=7200.0, jitter=30.0).delay == 7200.0
+    assert schedule(NOW, interval=600.0, error_count=1, rand=0.0, jitter=30.0).delay == 300.0
+    assert schedule(NOW, interval=600.0, jitter=-5.0).delay == 600.0  # never sooner

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from fixture_server import FixtureServer
 
-from topicwire.config import Config, load_config
-from topicwire.daemon.scheduler import MAX_JITTER, SourceScheduler, first_runs, jitter_for
+from topicwire.config import Config, SourceConfig, load_config
+from topicwire.daemon.scheduler import MAX_JITTER, SourceScheduler, first_runs, jitter_for, spreads
 from topicwire.pipeline import Pipeline, make_fetcher
 from topicwire.store import Store
 
@@ -76,11 +76,13 @@ def test_success_schedules_the_interval_and_survives_restart(tmp_path: Path, ser
     server.route("/feed.xml", rss(3, timedelta(hours=1)), headers={"Content-Type": "application/rss+xml"})
     pipeline, _, config = make(tmp_path, server)
     outcome = pipeline.poll(config.sources[0])
-    assert outcome.status == "ok" and outcome.next_due == NOW + timedelta(minutes=10)
+    # the interval, then up to 10% of it (60 s) of jitter: never sooner
+    assert outcome.status == "ok" and outcome.next_due
+    assert NOW + timedelta(minutes=10) <= outcome.next_due < NOW + timedelta(minutes=11)
     pipeline.store.close()
     reopened = Store.open(config.store_path, NOW)
     state = reopened.source_state("s")
-    assert state is not None and state.next_due == NOW + timedelta(minutes=10)
+    assert state is not None and state.next_due == outcome.next_due.replace(microsecond=0)  # stored to the second
     firsts = first_runs(config.sources, {"s": state.next_due}, NOW)
     assert firsts["s"] == state.next_due  # a restart resumes instead of polling at once
 
@@ -174,12 +176,13 @@ def test_ttl_is_a_floor(tmp_path: Path, server: FixtureServer) -> None:
     server.route("/feed.xml", rss(2, timedelta(hours=1), ttl=60), headers={"Content-Type": "application/rss+xml"})
     pipeline, _, config = make(tmp_path, server)
     outcome = pipeline.poll(config.sources[0])
-    assert outcome.next_due == NOW + timedelta(minutes=60)  # <ttl>60</ttl> beats the 10-minute interval
+    assert outcome.next_due  # <ttl>60</ttl> beats the 10-minute interval; the jitter is the interval's (<= 60 s)
+    assert NOW + timedelta(minutes=60) <= outcome.next_due < NOW + timedelta(minutes=61)
 
 
 def test_scheduler_jobs_one_per_source_never_overlapping() -> None:
     config = load_config(ROOT / "config.toml")
-    scheduler = SourceScheduler(lambda s: None, workers=2)
+    scheduler = SourceScheduler(lambda s, spread: None, workers=2)
     scheduler.schedule(config.sources, {}, NOW)
     jobs = scheduler._scheduler.get_jobs()
     assert [j.id for j in jobs] == [s.name for s in config.sources]
@@ -194,7 +197,7 @@ def test_scheduler_jobs_one_per_source_never_overlapping() -> None:
 
 def test_reschedule_drops_removed_sources_and_keeps_future_due_times() -> None:
     config = load_config(ROOT / "config.toml")
-    scheduler = SourceScheduler(lambda s: None, workers=2)
+    scheduler = SourceScheduler(lambda s, spread: None, workers=2)
     scheduler.schedule(config.sources, {}, NOW)
     later = NOW + timedelta(hours=3)
     kept = config.sources[:2]
@@ -212,3 +215,55 @@ def test_a_stop_mid_poll_loses_nothing(tmp_path: Path, server: FixtureServer) ->
     assert pipeline.store.validators(f"{server.url}/feed.xml") == (None, None)  # so the next run is not a 304
     pipeline.stopping.clear()
     assert pipeline.poll(config.sources[0]).new == 3
+
+
+def test_stored_due_times_carry_jitter(tmp_path: Path, server: FixtureServer) -> None:
+    """Sources polled together must not stay together (issue 19): each stored next-due time
+    is the interval plus a random 0-10% of it (at most 2 minutes), never sooner."""
+    sources = "".join(f'[[sources]]\nname = "s{n}"\nurl = "{server.url}/f{n}.xml"\nkind = "feed"\n' for n in range(20))
+    text = f'[fetch]\nallow_private_addresses = true\nper_host_delay = "0s"\n[defaults]\nfulltext = false\n{sources}'
+    (tmp_path / "c.toml").write_text(text + '[[topics]]\nname = "t"\nquery = "Item"\n')
+    config = load_config(tmp_path / "c.toml")
+    for n in range(20):
+        server.route(f"/f{n}.xml", rss(2, timedelta(hours=1)), headers={"Content-Type": "application/rss+xml"})
+    pipeline = Pipeline(config, Store.open(config.store_path, NOW), make_fetcher(config), Clock())
+    pipeline.prepare_store()
+    for source in config.sources:
+        assert pipeline.poll(source).status == "ok"
+    due = [s.next_due for s in pipeline.store.source_states(tuple(s.name for s in config.sources))]
+    interval = timedelta(minutes=15)  # the default
+    assert all(d and NOW + interval <= d <= NOW + interval + timedelta(seconds=90) for d in due), due
+    assert len(set(due)) >= 10  # 20 draws over 90 whole seconds: before the fix, all NOW + 15 min
+
+
+@pytest.mark.parametrize("batch", [1, 16])
+def test_the_start_up_round_is_not_repeated(batch: int) -> None:
+    """The overdue sources are polled within a minute of start-up (``batch`` at a time, so
+    that they share store commits); their second polls, with the spread the scheduler passes
+    them, are evenly over one interval, and never sooner."""
+    interval = 300.0
+    sources = tuple(SourceConfig(f"s{n}", f"http://x.test/{n}", "feed", interval, False) for n in range(300))
+    firsts = first_runs(sources, {}, NOW, batch)
+    extra = spreads(sources, {}, NOW, batch)
+    starts = sorted(firsts.values())
+    assert len(set(starts)) == -(-300 // batch)  # one start time per batch
+    seconds = sorted((firsts[s.name] - NOW).total_seconds() + interval + extra[s.name] for s in sources)
+    assert all(extra[s.name] >= 0 for s in sources)
+    assert max((firsts[s.name] - NOW).total_seconds() for s in sources) < 60
+    start = seconds[0]
+    windows = [sum(start + 30 * k <= x < start + 30 * (k + 1) for x in seconds) for k in range(10)]
+    assert max(windows) <= 1.2 * len(sources) / 10, windows  # before: all 300 within 60 s
+    # A source already due in the future keeps its time and gets no spread.
+    later = NOW + timedelta(minutes=3)
+    assert spreads(sources[:2], {"s0": later}, NOW) == {"s1": 0.0}
+    # The scheduler hands the spread to the first poll only.
+    seen: list[float] = []
+
+    def poll(source: SourceConfig, spread: float) -> None:
+        seen.append(spread)
+
+    scheduler = SourceScheduler(poll, workers=1)
+    scheduler.schedule(sources[:3], {}, NOW)
+    for _ in range(2):
+        scheduler._run(sources[2])
+    assert seen == [(300 - 60) * 2 / 3, 0.0]  # the third of three overdue sources: 2/3 of (interval - 60 s)

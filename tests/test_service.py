@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -51,21 +52,38 @@ def test_notify_ready_watchdog_and_stopping(tmp_path: Path, fixture_server: Fixt
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     sock.bind(sock_path)
     sock.settimeout(10)
+    messages: list[str] = []
+
+    def receive() -> None:
+        # Read as systemd does, all the time: the socket queues only 10 datagrams, and the
+        # watchdog pings every 0.1 s here while the first publish waits output.publish_delay.
+        while True:
+            try:
+                messages.append(sock.recv(4096).decode())
+            except OSError:  # timed out or closed: the daemon is gone
+                return
+
+    receiver = threading.Thread(target=receive, daemon=True)
+    receiver.start()
+
+    def seen(state: str) -> bool:
+        end = time.monotonic() + 10
+        while not any(state in m for m in messages) and time.monotonic() < end:
+            time.sleep(0.05)
+        return any(state in m for m in messages)
+
     proc = start(config, NOTIFY_SOCKET=sock_path, WATCHDOG_USEC="200000")
     try:
-        messages = [sock.recv(4096).decode()]
+        assert seen("READY=1")
         assert messages[0].startswith("READY=1")
         # readiness comes after the store is open and the schedule is built: the server answers
         _wait_for_entries(f"http://127.0.0.1:{port}/kremlin.rss", proc)
-        messages.append(sock.recv(4096).decode())
-        while "WATCHDOG=1" not in messages[-1]:
-            messages.append(sock.recv(4096).decode())
+        assert seen("WATCHDOG=1")
     finally:
         err = stop(proc)
-    stopping = sock.recv(4096).decode()
-    while "STOPPING=1" not in stopping:
-        stopping = sock.recv(4096).decode()
+    assert seen("STOPPING=1")
     sock.close()
+    receiver.join(timeout=5)
     assert proc.returncode == 0, err
 
 

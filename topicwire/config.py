@@ -272,6 +272,9 @@ KEYS: Mapping[str, Mapping[str, Key]] = {
             _url_text(_hub_url),
             f'"" or http(s), at most {MAX_URL_CHARS} characters, no spaces',
         ),
+        "publish_delay": _dur(
+            "3s", "run: feeds are regenerated this long after the first unpublished new article", 0, 300, zero=True
+        ),
     },
     "dedup": {
         "similarity": Key(
@@ -469,6 +472,7 @@ class Config:
     dedup: DedupConfig = DedupConfig()
     websub_hub: str = ""  # "" = off
     webhooks: WebhookConfig = WebhookConfig()
+    publish_delay: float = 3.0  # seconds; run's coalesced publishing (daemon/publisher.py)
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
@@ -541,6 +545,7 @@ class _Validator:
             fetch=FetchConfig(**sec["fetch"]),
             update_on_new_source=sec["output"]["update_on_new_source"],
             websub_hub=sec["output"]["websub_hub"] or "",
+            publish_delay=sec["output"]["publish_delay"],
             dedup=DedupConfig(**sec["dedup"]),
             webhooks=WebhookConfig(**sec["webhooks"]),
             aliases=aliases,

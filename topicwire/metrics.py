@@ -17,6 +17,8 @@ from prometheus_client.registry import Collector
 from topicwire.types import DeliveryState, PollOutcome, SourceState
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 60, 120)
+# Store to feed: output.publish_delay (3 s by default, up to 5 min) plus a render.
+PUBLISH_DELAY_BUCKETS = (0.5, 1, 2, 3, 4, 5, 7.5, 10, 20, 30, 60, 120, 300, 600)
 
 
 class Metrics:
@@ -48,6 +50,12 @@ class Metrics:
         )
         self.render_seconds = Histogram(
             "topicwire_feed_render_seconds", "Regenerating every topic feed", buckets=LATENCY_BUCKETS, registry=r
+        )
+        self.publish_delay_seconds = Histogram(
+            "topicwire_publish_delay_seconds",
+            "From the first stored change a publish shows to its feeds written (run's coalesced publishing)",
+            buckets=PUBLISH_DELAY_BUCKETS,
+            registry=r,
         )
 
         self.webhook_attempts = Counter(

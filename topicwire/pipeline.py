@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 
 from topicwire import log
 from topicwire.config import Config, SourceConfig
-from topicwire.daemon.policy import MAX_DELAY, adaptive_interval, freshness_floor, next_due
+from topicwire.daemon.policy import MAX_DELAY, adaptive_interval, freshness_floor, jitter_for, next_due
 from topicwire.dedup.desk import Keyed, StoryDesk
 from topicwire.errors import FetchError, ParseError, SourceError
 from topicwire.extract.article import extract_article
@@ -183,13 +183,14 @@ class Pipeline:
             log.event("topic.removed", topic=name, stories=stories, files=sum(p.stem == name for p in files))
 
     # -- one poll ----------------------------------------------------------------------
-    def poll(self, source: SourceConfig) -> PollOutcome:
-        outcome = self._poll(source)
+    def poll(self, source: SourceConfig, spread: float = 0.0) -> PollOutcome:
+        """Poll one source; ``spread``: seconds added to its next-due time (daemon/scheduler.spreads)."""
+        outcome = self._poll(source, spread)
         if self.metrics is not None:
             self.metrics.observe_poll(outcome)
         return outcome
 
-    def _poll(self, source: SourceConfig) -> PollOutcome:
+    def _poll(self, source: SourceConfig, spread: float = 0.0) -> PollOutcome:
         started = time.monotonic()
         state = self.store.source_state(source.name)
         if state and state.retired:
@@ -203,7 +204,7 @@ class Pipeline:
             collected = self.collect(source, url)
         except SourceError as e:
             return self.fail(source, e, state.error_count if state else 0, started)
-        outcome = self.save(source, collected, started, state.interval if state else None)
+        outcome = self.save(source, collected, started, state.interval if state else None, spread)
         log.event(
             "source.updated",
             source=source.name,
@@ -395,7 +396,9 @@ class Pipeline:
             log.event("page.cut", logging.WARNING, source=source, url=page.url, bytes=len(page.content), kept=len(html))
         return html, cut
 
-    def save(self, source: SourceConfig, collected: Collected, started: float, interval: float | None) -> PollOutcome:
+    def save(
+        self, source: SourceConfig, collected: Collected, started: float, interval: float | None, spread: float = 0.0
+    ) -> PollOutcome:
         now = self.clock()
         new = dup = 0
         r = collected.result
@@ -423,6 +426,8 @@ class Pipeline:
                 store.save_validators(moved or r.requested_url, r.etag, r.last_modified, now)
             interval = self.interval_for(source, collected, interval, now)
             floor = freshness_floor(dict(r.headers), collected.ttl_minutes, now)
+            # Jitter on every next-due time, or sources polled together stay together (issue 19).
+            jitter = spread + jitter_for(interval) * random.random()
             outcome = PollOutcome(
                 source.name,
                 "not_modified" if r.not_modified else "ok",
@@ -432,7 +437,7 @@ class Pipeline:
                 failed=collected.failed,
                 title=collected.title,
                 ms=_ms(started),
-                next_due=next_due(now, interval=interval, floor=floor, rand=random.random()),
+                next_due=next_due(now, interval=interval, floor=floor, rand=random.random(), jitter=jitter),
                 interval=interval,
                 moved_to=moved,
                 http_status=r.status,
@@ -480,8 +485,12 @@ class Pipeline:
         return deleted
 
     # -- feeds -------------------------------------------------------------------------
-    def publish(self) -> int:
-        """Regenerate every topic feed and index.opml; return how many files changed."""
+    def publish(self, since: float | None = None) -> int:
+        """Regenerate every topic feed and index.opml; return how many files changed.
+
+        ``since``: time.monotonic() of the oldest stored change this publish shows (the
+        daemon's coalesced publishing), for the store-to-feed delay in the log and metrics.
+        """
         started = time.monotonic()
         # Committed data only: feeds never announce what a crash could still lose (group commit).
         with self.store.committed():
@@ -497,9 +506,14 @@ class Pipeline:
         publish_index(self.config.output_dir, docs, self.config.title)
         self._shown = tuple(docs)
         self.publish_status()
+        ended = time.monotonic()
+        delay = None if since is None else ended - since
         if self.metrics is not None:
-            self.metrics.render_seconds.observe(time.monotonic() - started)
-        log.event("feeds.published", topics=len(docs), changed=changed)
+            self.metrics.render_seconds.observe(ended - started)
+            if delay is not None:
+                self.metrics.publish_delay_seconds.observe(delay)
+        delay_ms = None if delay is None else int(delay * 1000)
+        log.event("feeds.published", topics=len(docs), changed=changed, delay_ms=delay_ms)
         return changed
 
     def publish_status(self) -> bool:

@@ -17,12 +17,19 @@ import sdnotify
 
 from topicwire import log
 
+# A notify socket that nobody reads fills up (the kernel queues 10 datagrams) and a blocking
+# send would then stall the daemon, its shutdown included. systemd reads at once: a second is
+# plenty, and a lost ping is better than a daemon that cannot stop.
+SEND_TIMEOUT = 1.0
+
 
 class Notifier:
     def __init__(self, healthy: Callable[[], bool]) -> None:
         self._healthy = healthy
         self._enabled = bool(os.environ.get("NOTIFY_SOCKET"))
         self._notifier = sdnotify.SystemdNotifier() if self._enabled else None
+        if self._notifier is not None and self._notifier.socket is not None:
+            self._notifier.socket.settimeout(SEND_TIMEOUT)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 

@@ -1,10 +1,12 @@
 """When a source is next due: pure decisions with an explicit ``now``, no I/O.
 
-    success  -> now + max(interval, freshness floor)
+    success  -> now + max(interval, freshness floor) + jitter (+ the daemon's start-up spread)
     failure  -> now + max(backoff(error_count), Retry-After)
 
     interval        the configured one, or ``adaptive_interval`` for ``interval = "auto"``
     freshness floor ``freshness_floor``: Cache-Control max-age / Expires / RSS <ttl>
+    jitter          a random 0-10% of the interval, at most MAX_JITTER: polls never come
+                    sooner than asked, and sources polled together drift apart
     backoff         exponential in the count of consecutive failures, capped, jittered
 
 The scheduler (``scheduler.py``) acts on the result; the store records the
@@ -35,6 +37,13 @@ DEFAULT_INTERVAL = HOUR  # without evidence: the usual default of feed readers
 # the politeness (at most one poll a day) without losing the source.
 MAX_FLOOR = DAY
 
+# -- jitter ----------------------------------------------------------------------------------
+# Added to every next-due time after a success, so that sources with one interval that were
+# polled together (a start-up, a burst of 304s) do not stay together round after round. Only
+# ever later, never sooner than the interval; capped so that a 1-day interval still polls on time.
+MAX_JITTER = 120.0
+JITTER_FRACTION = 0.1
+
 # -- failures ----------------------------------------------------------------------------------
 BACKOFF_CAP = 6 * HOUR
 MAX_DOUBLINGS = 60  # 2**60 * interval is past any cap; a larger exponent overflows float
@@ -52,6 +61,11 @@ class Schedule:
     due: datetime
     delay: float  # seconds after ``now``
     reason: Reason
+
+
+def jitter_for(interval: float) -> int:
+    """The most jitter for ``interval``: 10% of it, at most MAX_JITTER (2 minutes), whole seconds."""
+    return int(min(interval * JITTER_FRACTION, MAX_JITTER))
 
 
 def adaptive_interval(published: Sequence[datetime], now: datetime, min_interval: float, max_interval: float) -> float:
@@ -186,12 +200,19 @@ def schedule(
     floor: float | None = None,
     rand: float = 0.5,
     cap: float = BACKOFF_CAP,
+    jitter: float = 0.0,
 ) -> Schedule:
-    """``next_due`` with the delay and the rule that decided it."""
+    """``next_due`` with the delay and the rule that decided it.
+
+    ``jitter`` (seconds, >= 0) is added after a success, whichever rule won
+    (``jitter_for`` bounds the random part; the daemon adds its start-up spread):
+    backoff has its own jitter, and Retry-After is an exact time the server chose.
+    """
     if error_count > 0:
         candidates: dict[Reason, float] = {"backoff": backoff(error_count, interval, rand, cap)}
     else:
-        candidates = {"interval": interval, "floor": floor or 0.0}
+        extra = max(jitter, 0.0)
+        candidates = {"interval": interval + extra, "floor": (floor or 0.0) + extra if floor else 0.0}
     # Retry-After holds on success too: never poll sooner than the server asked.
     candidates["retry_after"] = retry_after or 0.0
     reason = max(candidates, key=lambda name: candidates[name])  # ties: the first listed
@@ -208,10 +229,18 @@ def next_due(
     floor: float | None = None,
     rand: float = 0.5,
     cap: float = BACKOFF_CAP,
+    jitter: float = 0.0,
 ) -> datetime:
     """When to poll next: after a success (``error_count == 0``) or the latest failure."""
     return schedule(
-        now, interval=interval, error_count=error_count, retry_after=retry_after, floor=floor, rand=rand, cap=cap
+        now,
+        interval=interval,
+        error_count=error_count,
+        retry_after=retry_after,
+        floor=floor,
+        rand=rand,
+        cap=cap,
+        jitter=jitter,
     ).due
 
 

@@ -6,6 +6,13 @@ Like miniflux's scheduler this module does no work itself: each job calls the
 resumes the schedule instead of polling everything at once). One job per
 source, never two runs of one source at once (max_instances=1), missed runs
 coalesced into one.
+
+Spreading: sources overdue at start-up are polled within STARTUP_SPREAD (a
+minute) so that feeds fill quickly, but that minute must not repeat every
+round. Each of them is therefore also given a ``spread``, passed to its poll
+and added to the next-due time that poll stores, which places the second round
+evenly over the interval (at most SPREAD_WINDOW); policy.py's jitter then keeps
+the rounds from bunching again.
 """
 
 from __future__ import annotations
@@ -20,49 +27,83 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from topicwire.config import SourceConfig
-from topicwire.daemon.policy import MAX_DELAY
+from topicwire.daemon.policy import MAX_DELAY, MAX_JITTER, jitter_for
 
-# Jitter spreads polls so that sources with one interval do not all fire in the
-# same second after a start; capped so that a 1-day interval still polls on time.
-MAX_JITTER = 120.0
-JITTER_FRACTION = 0.1
+__all__ = ["MAX_JITTER", "SourceScheduler", "first_runs", "jitter_for", "spreads"]
+
 # Sources already due at start-up are spread over this long, not fired at once.
 STARTUP_SPREAD = 60.0
+# Their second round is spread over one interval, but over no more than this: a 1-day
+# source is not kept waiting up to 2 days, and an hour is spread enough for any CPU.
+SPREAD_WINDOW = 3600.0
 
 MAINTENANCE = "\x00maintenance"  # no source name can clash: names are [a-z0-9._-]
-Poll = Callable[[SourceConfig], "datetime | None"]
-
-
-def jitter_for(interval: float) -> int:
-    return int(min(interval * JITTER_FRACTION, MAX_JITTER))
+# poll(source, spread) -> next due; spread: seconds its next-due time is pushed back
+Poll = Callable[[SourceConfig, float], "datetime | None"]
 
 
 def first_runs(
-    sources: tuple[SourceConfig, ...], due: Mapping[str, datetime | None], now: datetime
+    sources: tuple[SourceConfig, ...], due: Mapping[str, datetime | None], now: datetime, batch: int = 1
 ) -> dict[str, datetime]:
     """Stored due times in the future are kept; overdue and new sources are spread out.
 
-    A stored time further ahead than any delay the scheduler gives (MAX_DELAY) was written
-    by an older version or a bug (issue 13: a Retry-After of year 9999): it counts as overdue.
+    They start ``batch`` at a time (the fetch concurrency): polls that finish together
+    share one store commit (store/db.GroupCommit), which one poll at a time never does,
+    and the first round is the one that stores everything. A stored time further ahead
+    than any delay the scheduler gives (MAX_DELAY) was written by an older version or a bug
+    (issue 13: a Retry-After of year 9999): it counts as overdue.
     """
-    latest = now + timedelta(seconds=MAX_DELAY)
-    overdue = [s for s in sources if not (due.get(s.name) and now < due[s.name] <= latest)]  # type: ignore[operator]
+    overdue = _overdue(sources, due, now)
+    n = len(overdue)
     spread = {
-        s.name: now + timedelta(seconds=min(STARTUP_SPREAD, s.interval) * i / max(len(overdue), 1))
+        s.name: now + timedelta(seconds=min(STARTUP_SPREAD, s.interval) * _slot(i, n, batch))
         for i, s in enumerate(overdue)
     }
     return {s.name: spread.get(s.name) or due[s.name] for s in sources}  # type: ignore[misc]
 
 
+def _slot(i: int, n: int, batch: int) -> float:
+    """Where in [0, 1) of the start-up spread the i-th of n overdue sources starts."""
+    return (i // max(batch, 1)) * max(batch, 1) / max(n, 1)
+
+
+def _overdue(
+    sources: tuple[SourceConfig, ...], due: Mapping[str, datetime | None], now: datetime
+) -> list[SourceConfig]:
+    latest = now + timedelta(seconds=MAX_DELAY)
+    return [s for s in sources if not (due.get(s.name) and now < due[s.name] <= latest)]  # type: ignore[operator]
+
+
+def spreads(
+    sources: tuple[SourceConfig, ...], due: Mapping[str, datetime | None], now: datetime, batch: int = 1
+) -> dict[str, float]:
+    """Seconds added to the next-due time after the first poll of each overdue source.
+
+    The i-th of N overdue sources is first polled at about ``now + w*i/N`` (``first_runs``,
+    w = min(STARTUP_SPREAD, interval)); with this much more its second poll comes at
+    ``now + interval + p*i/N`` (p = min(interval, SPREAD_WINDOW)): the second round is
+    spread evenly over p, one source at a time, instead of repeating the start-up minute.
+    Never negative: no poll comes sooner than its interval.
+    """
+    overdue = _overdue(sources, due, now)
+    n = max(len(overdue), 1)
+    return {
+        s.name: max(min(s.interval, SPREAD_WINDOW) * i / n - min(STARTUP_SPREAD, s.interval) * _slot(i, n, batch), 0.0)
+        for i, s in enumerate(overdue)
+    }
+
+
 class SourceScheduler:
     def __init__(self, poll: Poll, workers: int) -> None:
         self._poll = poll
+        self._workers = workers
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=workers)}, timezone="UTC"
         )
         self._idle = threading.Condition()
         self._running = 0
         self._stopping = False
+        self._spreads: dict[str, float] = {}  # for the next poll of each source overdue at (re)scheduling
 
     def schedule(self, sources: tuple[SourceConfig, ...], due: Mapping[str, datetime | None], now: datetime) -> None:
         """Make the jobs match ``sources``: add new ones, drop removed ones, update changed ones."""
@@ -70,7 +111,9 @@ class SourceScheduler:
         for job in self._scheduler.get_jobs():
             if job.id not in wanted:
                 job.remove()
-        firsts = first_runs(sources, due, now)
+        firsts = first_runs(sources, due, now, self._workers)
+        with self._idle:
+            self._spreads = spreads(sources, due, now, self._workers)
         for source in sources:
             self._scheduler.add_job(
                 self._run,
@@ -104,8 +147,9 @@ class SourceScheduler:
             if self._stopping:
                 return
             self._running += 1
+            spread = self._spreads.pop(source.name, 0.0)
         try:
-            next_due = self._poll(source)
+            next_due = self._poll(source, spread)
             if next_due is not None:
                 try:
                     self._scheduler.modify_job(source.name, next_run_time=next_due)

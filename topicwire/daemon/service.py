@@ -5,6 +5,9 @@ SIGTERM/SIGINT stop it cleanly: no new polls start, running polls finish
 A second signal exits at once; the store's transactions and the atomic feed
 writes keep everything on disk consistent even then.
 
+New articles do not each regenerate the feeds: daemon/publisher.py renders
+once, ``output.publish_delay`` after the first change not yet published.
+
 SIGHUP reloads the config file: added sources start, removed ones stop,
 changed intervals apply, topics are re-evaluated, removed topics' feed files and rows go. A config with errors is
 logged with every error and the running config is kept.
@@ -23,6 +26,7 @@ from topicwire import log
 from topicwire.config import Config, SourceConfig, load_config
 from topicwire.daemon.lock import StoreLock
 from topicwire.daemon.notify import Notifier
+from topicwire.daemon.publisher import PublishScheduler
 from topicwire.daemon.scheduler import SourceScheduler
 from topicwire.errors import ConfigError
 from topicwire.feeds.api import Api
@@ -57,17 +61,17 @@ class Daemon:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._reload = False
-        self._publish_lock = threading.Lock()
+        self.publisher = PublishScheduler(lambda since: self.pipeline.publish(since), config.publish_delay)
         self.notifier = Notifier(self.healthy)
 
-    def poll(self, source: SourceConfig) -> datetime | None:
+    def poll(self, source: SourceConfig, spread: float = 0.0) -> datetime | None:
         if self._stop.is_set():
             return None
         pipeline = self.pipeline  # a reload swaps it; this poll finishes on the one it started with
-        outcome = pipeline.poll(source)
+        outcome = pipeline.poll(source, spread)
         self.publish_status()  # whatever the poll found: the status page shows it now
         if outcome.new:
-            self.publish()
+            self.publisher.changed()  # coalesced: a burst of polls costs one render
         return outcome.next_due
 
     def publish_status(self) -> None:
@@ -76,11 +80,11 @@ class Daemon:
 
     def maintain(self) -> None:
         if self.pipeline.prune():
-            self.publish()
+            self.publisher.changed()
 
     def publish(self) -> None:
-        with self._publish_lock:
-            self.pipeline.publish()
+        """Render now, covering every change so far (start-up, reload, stop)."""
+        self.publisher.flush()
 
     def figures(self) -> StoreFigures:
         names = tuple(s.name for s in self.config.sources)
@@ -100,6 +104,7 @@ class Daemon:
         self.pipeline.prepare_store()
         self.publish()  # feeds exist (possibly empty) before the first poll ends
         self.server.start()
+        self.publisher.start()
         self._schedule()
         # Retention every 6 hours, the first an hour after start (not in the start-up rush).
         self.scheduler.add_maintenance(self.maintain, 6 * 3600, utc_now() + timedelta(hours=1))
@@ -156,6 +161,7 @@ class Daemon:
         if old.websub and self.pipeline.websub and old.websub.hub == self.pipeline.websub.hub:
             self.pipeline.websub = old.websub  # pings that failed before the reload are still retried
         self.pipeline.prepare_store()
+        self.publisher.delay = config.publish_delay
         self._schedule()
         self.publish()
         old.fetcher.close()
@@ -167,7 +173,8 @@ class Daemon:
         self.pipeline.stopping.set()  # running polls save what they have; bounded by fetch.timeout
         self.scheduler.stop(wait=True)
         self.deliverer.stop()  # what it has not sent stays pending in the store for the next start
-        self.publish()
+        self.publisher.stop()
+        self.publish()  # what the last polls stored, and any change still waiting for its render
         if self.pipeline.websub is not None:
             self.pipeline.websub.wait()  # its requests are bounded by fetch's timeouts; console() will not wait
         self.server.stop()

@@ -1,0 +1,106 @@
+"""When ``run`` regenerates the feeds: coalesced, at most one render at a time.
+
+A poll that stores new articles only says so (``changed``). One thread renders
+``delay`` seconds (``output.publish_delay``) after the first change it has not
+published yet, so the thousand polls of a start-up round cost a few renders
+instead of a thousand (issue 19), and a lone new article still reaches the
+feeds within ``delay`` plus one render. Changes that arrive while a render runs
+are taken up by the next one, ``delay`` after the first of them (or at once
+when that time has already passed).
+
+``flush`` renders now, in the caller's thread, and covers every change so far:
+the start-up publish, a reload, and the last one at a clean stop, so nothing
+stored is left unpublished. Every render passes the time of the oldest change
+it shows, so the pipeline logs and exports the delay from store to feed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from topicwire import log
+from topicwire.errors import TopicwireError
+
+# publish(since): since = time.monotonic() of the oldest change shown, None when none is pending
+Publish = Callable[[float | None], object]
+
+
+class PublishScheduler:
+    def __init__(self, publish: Publish, delay: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._publish = publish
+        self.delay = delay  # a reload may change it; read at each wait
+        self._clock = clock
+        self._cond = threading.Condition()
+        self._since: float | None = None  # the oldest change not yet taken by a render
+        self._stopped = False
+        self._render = threading.Lock()  # one render at a time: the thread's or a flush
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="publisher", daemon=True)
+        self._thread.start()
+
+    def changed(self) -> None:
+        """New articles are stored (committed or queued for the group commit)."""
+        with self._cond:
+            if self._since is None:
+                self._since = self._clock()
+                self._cond.notify_all()
+
+    def flush(self) -> None:
+        """Render now and cover every change so far (waits for a render in flight)."""
+        with self._render:
+            self._publish(self._take())
+
+    def stop(self) -> None:
+        """End the thread (a render in flight finishes first); pending changes stay for ``flush``."""
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join()
+
+    @property
+    def pending(self) -> bool:
+        with self._cond:
+            return self._since is not None
+
+    def _take(self) -> float | None:
+        # Taken before the render reads the store: a change marked after this is
+        # rendered again next time, never lost.
+        with self._cond:
+            since, self._since = self._since, None
+            return since
+
+    def _due(self) -> bool:
+        """Wait (on the condition, held) until a render is due; False once stopped."""
+        while not self._stopped:
+            if self._since is None:
+                self._cond.wait()
+                continue
+            left = self._since + self.delay - self._clock()
+            if left <= 0:
+                return True
+            self._cond.wait(left)
+        return False
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                if not self._due():
+                    return
+            with self._render:
+                since = self._take()
+                if since is None:
+                    continue  # a flush rendered it meanwhile
+                try:
+                    self._publish(since)
+                except Exception as e:
+                    # A full disk, a store error, or a bug: the thread must live on (before,
+                    # the next poll's publish retried). Again after another delay, not in a loop.
+                    expected = isinstance(e, (TopicwireError, OSError))
+                    log.event("feeds.failed", logging.ERROR, error=str(e) if expected else repr(e))
+                    self.changed()
