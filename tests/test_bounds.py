@@ -161,3 +161,13 @@ def test_an_article_text_is_cut_at_a_paragraph() -> None:
     article = build_article(item, None, T0)
     assert MAX_TEXT_CHARS - 100 < len(article.text) <= MAX_TEXT_CHARS
     assert article.text.startswith("Paragraph 0 of") and article.text.endswith("said the source.")
+
+
+def test_json_ld_is_kept_whole_whatever_its_text_holds() -> None:
+    """A JSON-LD block is copied up to its own </script>: a "<script" or "<style" in its
+    text (an articleBody about HTML) once started a strip that ate that end tag, leaving
+    the rest of a page over MAX_PAGE_CHARS inside an unclosed <script> ("no main text")."""
+    jsonld = '<script type="application/ld+json">{"articleBody": "use <script> and <style> tags"}</script>'
+    heavy = "<script>var x = 1;</script><style>p {}</style>"
+    page = f"<html><head>{jsonld}{heavy}</head><body><p>Story.</p></body></html>"
+    assert strip_heavy(page) == f"<html><head>{jsonld}</head><body><p>Story.</p></body></html>"
