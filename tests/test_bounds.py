@@ -119,6 +119,22 @@ def test_too_many_entries_for_feedparser_are_trimmed() -> None:
     assert parsed.items[0].title == "E 0"
 
 
+def test_a_feed_listed_oldest_first_keeps_its_newest_entries_within_the_budget() -> None:
+    """Atom sets no order: a full-text feed of 40 entries of 1,200 escaped tags each, listed
+    oldest first, is over the budget; the entries that fit are the newest by date, not the
+    first in the document (which lost the 16 newest on every poll, for ever)."""
+    body = "&lt;p&gt;para&lt;/p&gt;" * 600
+    entries = "".join(
+        f'<entry><title>E {i}</title><id>urn:e:{i}</id><link href="http://bad.test/e/{i}"/>'
+        f'<updated>2026-01-{1 + i // 24:02d}T{i % 24:02d}:00:00Z</updated><content type="html">{body}</content></entry>'
+        for i in range(40)
+    )
+    parsed = parse_feed(_result(ATOM + entries + "</feed>", "application/atom+xml"), "bad")
+    numbers = sorted(int(i.title.split()[1]) for i in parsed.items)
+    assert parsed.unread == 40 - len(numbers) > 0
+    assert numbers == list(range(40 - len(numbers), 40))
+
+
 def test_an_entry_too_big_for_the_budget_is_dropped_the_rest_kept() -> None:
     giant = "<item><title>giant</title><link>http://bad.test/g</link>" + "<x/>" * (2 * MAX_DOCUMENT_TAGS) + "</item>"
     fine = "".join(f"<item><title>fine {i}</title><link>http://bad.test/{i}</link></item>" for i in range(3))
@@ -145,3 +161,13 @@ def test_an_article_text_is_cut_at_a_paragraph() -> None:
     article = build_article(item, None, T0)
     assert MAX_TEXT_CHARS - 100 < len(article.text) <= MAX_TEXT_CHARS
     assert article.text.startswith("Paragraph 0 of") and article.text.endswith("said the source.")
+
+
+def test_json_ld_is_kept_whole_whatever_its_text_holds() -> None:
+    """A JSON-LD block is copied up to its own </script>: a "<script" or "<style" in its
+    text (an articleBody about HTML) once started a strip that ate that end tag, leaving
+    the rest of a page over MAX_PAGE_CHARS inside an unclosed <script> ("no main text")."""
+    jsonld = '<script type="application/ld+json">{"articleBody": "use <script> and <style> tags"}</script>'
+    heavy = "<script>var x = 1;</script><style>p {}</style>"
+    page = f"<html><head>{jsonld}{heavy}</head><body><p>Story.</p></body></html>"
+    assert strip_heavy(page) == f"<html><head>{jsonld}</head><body><p>Story.</p></body></html>"

@@ -64,6 +64,10 @@ BAD = [
     (topic("x OR " * 30000 + "y"), "topics[1].query: ", "is longer than 100000 characters"),
     ('[[topics]]\nname = "u"\nquery = "x"\nlanguages = ["en", "e n"]\n', "topics[1].languages: ", "not a language"),
     ("[aliases]\nbig = [" + '"w", ' * 1001 + '"w"]\n', "aliases.big: ", "must have at most 1000 terms"),
+    # "^...$" with match() took a trailing newline: a feed file "u\n.rss", a header
+    # "X-Topicwire-Topic: u\n" (review of the merged change)
+    ('[[topics]]\nname = "u\\n"\nquery = "x"\n', "topics[1].name: ", "is not a valid name"),
+    ('[[sources]]\nname = "b\\n"\nurl = "https://x.org/"\n', "sources[1].name: ", "is not a valid name"),
 ]
 
 

@@ -900,3 +900,22 @@ def test_authors_are_names(byline: str, author: str | None) -> None:
     assert extract_article(html, f"{BASE}/news/talks.html").author == author
     meta = f'<html><head><meta name="author" content="{byline}"></head><body>{LONG_PARAGRAPHS}</body></html>'
     assert extract_article(meta, f"{BASE}/news/talks.html").author == author
+
+
+def test_layout_rows_beside_are_the_tables_own_rows_only() -> None:
+    """_rows_beside reads a table's own rows (through tbody/thead/tfoot), never a nested
+    table's: walking every nested row once per enclosing level made a page of 60 nested
+    cells over 90,000 inner rows cost 9 s (review/layout_cells.py in the review branch)."""
+    import lxml.html
+
+    from topicwire.extract.prune import _rows_beside
+
+    tree = lxml.html.fromstring(
+        "<html><body><table><thead><tr id='h'><td>head</td></tr></thead><tbody>"
+        "<tr id='a'><td><table><tr id='inner1'><td>x</td></tr><tr id='inner2'><td>y</td></tr></table></td></tr>"
+        "<tr id='b'><td>b</td></tr></tbody><tfoot><tr id='f'><td>foot</td></tr></tfoot></table></body></html>"
+    )
+    row = tree.get_element_by_id("b")
+    assert sorted(r.get("id") for r in _rows_beside(row)) == ["a", "b", "f", "h"]
+    inner = tree.get_element_by_id("inner1")
+    assert sorted(r.get("id") for r in _rows_beside(inner)) == ["inner1", "inner2"]

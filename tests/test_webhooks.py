@@ -575,3 +575,32 @@ def test_the_webhook_is_the_operators_own_so_loopback_is_allowed(
     finally:
         r.close()
     assert len(receiver.posts) == 1 and rows(tmp_path / "store.sqlite3")[0]["status"] == "delivered"
+
+
+def test_a_store_that_cannot_record_attempts_does_not_flood_the_receiver(
+    tmp_path: Path,
+    site: FixtureServer,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A POST that succeeded but whose record failed (disk full) leaves its row pending and
+    due. The worker's idle wait after round_failed was "until the soonest due row", already
+    past (50 ms): the same delivery went out 20 times a second while the store failed (39
+    POSTs in 2 s). Failed rounds now back off from webhooks.retry_base, doubling."""
+    site.route("/feed.xml", body=feed(range(1)))
+    r = rig(write_config(tmp_path, site.url, receiver.url))
+    try:
+        r.poll()
+
+        def disk_full(*args: object) -> None:
+            raise StoreError("store write failed: database or disk is full")
+
+        monkeypatch.setattr(r.store, "record_delivery", disk_full)
+        r.deliverer.start()
+        wait_for(lambda: len(receiver.posts) >= 1)
+        time.sleep(2.0)
+        sent = len(receiver.posts)
+    finally:
+        r.close()
+    # retry_base 100 ms here: the rounds back off 0.1, 0.2, 0.4, 0.8 s (before: every 50 ms, 39 POSTs)
+    assert sent <= 6, f"one delivery POSTed {sent} times in 2 s while the store could not record it"

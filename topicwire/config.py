@@ -50,7 +50,7 @@ def _delay(value: str) -> float:
 
 
 def _name(value: str) -> str:
-    if not _NAME.match(value):
+    if not _NAME.fullmatch(value):  # match() with "$" let "kremlin\n" through
         raise ValueError("is not a valid name (lower-case letters, digits, '.', '_', '-')")
     return value
 

@@ -97,7 +97,18 @@ class _TextOnly(HTMLParser):
             self.parts.append(data)
 
 
+# CPython's HTMLParser rescans the rest of the input for every "<" it cannot finish (an
+# unclosed quote, "<a<a<a..."): 600 of "<a b='" in one 2,400-character title took 64 ms,
+# and a 7 MB feed of 2,000 such titles minutes of CPU on every poll. A value with more
+# "<" than a real title or name of its length has (the parser's worst case is about
+# "<" count x length) is stripped by a linear regex instead: tags out, entities decoded.
+_MAX_PARSER_SCAN = 20_000
+_ANY_TAG = re.compile(r"<[^<>]*>?")
+
+
 def _strip_markup(text: str) -> str:
+    if text.count("<") * len(text) > _MAX_PARSER_SCAN:
+        return html.unescape(_ANY_TAG.sub("", text))
     parser = _TextOnly()
     try:
         parser.feed(text)

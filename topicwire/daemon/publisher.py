@@ -55,6 +55,10 @@ class PublishScheduler:
         with self._render:
             self._publish(self._take())
 
+    def no_render(self) -> threading.Lock:
+        """Held, no render runs (a reload's store preparation deletes removed topics' files)."""
+        return self._render
+
     def stop(self) -> None:
         """End the thread (a render in flight finishes first); pending changes stay for ``flush``."""
         with self._cond:

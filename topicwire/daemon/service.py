@@ -160,7 +160,10 @@ class Daemon:
             self.pipeline.placer.desk = old.placer.desk
         if old.websub and self.pipeline.websub and old.websub.hub == self.pipeline.websub.hub:
             self.pipeline.websub = old.websub  # pings that failed before the reload are still retried
-        self.pipeline.prepare_store()
+        with self.publisher.no_render():
+            # A publish of the old pipeline may be writing its topics' files: a removed topic's
+            # are deleted only after it, or that publish would write them back for good.
+            self.pipeline.prepare_store()
         self.publisher.delay = config.publish_delay
         self._schedule()
         self.publish()

@@ -54,15 +54,17 @@ def strip_heavy(html: str) -> str:
         opened = html.find(">", found.end())
         if opened < 0:
             return "".join(out)  # "<script" and no tag end: nothing parseable follows
-        if tag == "script" and _JSON_LD.search(html, found.end(), opened):
-            out.append(html[found.start() : opened + 1])  # kept whole: its text follows as is
-            pos = opened + 1
-            continue
         closing = _END[tag].search(html, opened + 1)
         if closing is None:
             return "".join(out)
         close = html.find(">", closing.end())
-        pos = close + 1 if close >= 0 else len(html)
+        end = close + 1 if close >= 0 else len(html)
+        if tag == "script" and _JSON_LD.search(html, found.end(), opened):
+            # Kept whole, up to its own end tag: its text is JSON, not markup to scan (a
+            # "<script" in an articleBody once started a strip that ate this end tag, and the
+            # rest of the page became script text: "no main text found").
+            out.append(html[found.start() : end])
+        pos = end
     out.append(html[pos:])
     return "".join(out)
 

@@ -168,13 +168,22 @@ class Deliverer:
             self._thread.join(self.timeout[0] + self.timeout[1] + 1)
 
     def _loop(self) -> None:
+        failures = 0
         while not self._stop.is_set():
             self.store.enqueued.clear()  # set again by any row enqueued during the round
             try:
                 more = self.deliver_round()
             except Exception as e:  # a bug or a store failure: logged, tried again later
-                log.event("webhook.round_failed", logging.ERROR, error=f"{type(e).__name__}: {e}")
-                more = False
+                failures += 1
+                wait = min(IDLE_WAIT, self.policy.retry_base * 2 ** min(failures - 1, 20))
+                log.event(
+                    "webhook.round_failed", logging.ERROR, error=f"{type(e).__name__}: {e}", retry_in=f"{wait:.1f}s"
+                )
+                # Not until the soonest due row: a POST sent but not recorded (disk full) leaves
+                # its row due, and it went out again every 50 ms while the store failed.
+                self._stop.wait(wait)
+                continue
+            failures = 0
             if not more:
                 self.store.enqueued.wait(self._idle_seconds())
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import http.client
 import io
 import socket
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,6 +40,8 @@ import requests
 import requests.adapters
 import urllib3.connection
 import urllib3.connectionpool
+import urllib3.exceptions
+from urllib3.util.connection import allowed_gai_family
 
 
 @dataclass(frozen=True)
@@ -137,9 +140,61 @@ def _response_factory(deadline: Deadline) -> Callable[..., http.client.HTTPRespo
     return response
 
 
+def _connect_within(conn: Any, deadline: Deadline) -> socket.socket:
+    """urllib3's create_connection, each address given the connect timeout but never more
+    than what is left of the deadline: urllib3 alone gives every address getaddrinfo
+    returns the whole connect timeout, so a host with four addresses that drop SYNs held
+    a get for 4 x fetch.connect_timeout, past fetch.timeout. (A dead IPv6 address still
+    leaves the IPv4 one what remains, as before.)"""
+    host = conn._dns_host.strip("[]")
+    try:
+        host.encode("idna")  # as urllib3 checks: a bad label is a LocationParseError, not a crash
+    except UnicodeError:
+        raise urllib3.exceptions.LocationParseError(f"'{host}', label empty or too long") from None
+    per_address = conn.timeout if isinstance(conn.timeout, (int, float)) else float("inf")
+    error: OSError = OSError("getaddrinfo returns an empty list")
+    for family, kind, proto, _, address in socket.getaddrinfo(
+        host, conn.port, allowed_gai_family(), socket.SOCK_STREAM
+    ):
+        left = min(per_address, deadline.remaining())
+        if left <= 0:
+            error = TimeoutError(f"deadline of {deadline.seconds:g} s passed while connecting")
+            break
+        sock = socket.socket(family, kind, proto)
+        try:
+            for option in conn.socket_options or ():
+                sock.setsockopt(*option)
+            sock.settimeout(left)
+            if conn.source_address:
+                sock.bind(conn.source_address)
+            sock.connect(address)
+            return sock
+        except OSError as e:
+            error = e
+            sock.close()
+    raise error
+
+
 class _DeadlineResponses:
     """Mixed into urllib3's connections: http.client builds each response with
-    ``self.response_class(self.sock, method=...)``, so this is where to wrap it."""
+    ``self.response_class(self.sock, method=...)``, so this is where to wrap it; and
+    each new connection's connect is bounded by the deadline too (``_new_conn``)."""
+
+    def _new_conn(self) -> socket.socket:
+        scope = _CURRENT.get()
+        if scope is None:
+            return super()._new_conn()  # type: ignore[misc, no-any-return]
+        try:
+            sock = _connect_within(self, scope.deadline)
+        except socket.gaierror as e:
+            raise urllib3.exceptions.NameResolutionError(self.host, self, e) from e  # type: ignore[attr-defined, arg-type]
+        except TimeoutError as e:
+            message = f"Connection to {self.host} timed out. (connect timeout={self.timeout})"  # type: ignore[attr-defined]
+            raise urllib3.exceptions.ConnectTimeoutError(self, message) from e
+        except OSError as e:
+            raise urllib3.exceptions.NewConnectionError(self, f"Failed to establish a new connection: {e}") from e  # type: ignore[arg-type]
+        sys.audit("http.client.connect", self, self.host, self.port)  # type: ignore[attr-defined]
+        return sock
 
     @property
     def response_class(self) -> Callable[..., http.client.HTTPResponse]:

@@ -164,11 +164,16 @@ def trim_entries(result: FetchResult) -> tuple[FetchResult, int]:
     if room < 0:
         raise ParseError(result.url, f"not a feed: over {MAX_DOCUMENT_TAGS} tags outside its entries")
     dropped = 0
-    for entry, size in sizes:  # in document order: feeds list their newest entries first
+    # Newest first by date, as newest_indices ranks them (undated ones by feed order): Atom
+    # sets no order, and a full-text feed listed oldest first lost its newest entries for
+    # ever when the budget was filled in document order.
+    dates = [_entry_date(entry) for entry, _ in sizes]
+    for i in _feed.newest_first(dates):
+        entry, size = sizes[i]
         parent = entry.getparent()
         if size <= room or parent is None:
             room -= size
-        else:  # an entry that does not fit is dropped; a smaller one after it may still fit
+        else:  # an entry that does not fit is dropped; a smaller, older one may still fit
             parent.remove(entry)
             dropped += 1
     content = etree.tostring(root, encoding="utf-8", xml_declaration=True)
@@ -268,6 +273,27 @@ def _rss_item(item: etree._Element, ctx: _Context, source: str, feed_language: s
         author=_feed.plain_name(author),
         language=(_feed.clean(ctx.lang) if fields else None) or feed_language,
     )
+
+
+_ENTRY_DATES = (  # Atom 1.0, Atom 0.3, RSS 1.0 (dc:date), RSS
+    "{http://www.w3.org/2005/Atom}updated",
+    "{http://www.w3.org/2005/Atom}published",
+    "{http://purl.org/atom/ns#}modified",
+    "{http://purl.org/atom/ns#}issued",
+    "{http://purl.org/dc/elements/1.1/}date",
+    "pubDate",
+)
+
+
+def _entry_date(entry: etree._Element) -> datetime | None:
+    """An entry's date as feedparser would read it, to rank it among the newest."""
+    for tag in _ENTRY_DATES:
+        text = entry.findtext(tag)
+        if text and text.strip():
+            parsed = _parse_date(text.strip())
+            if parsed is not None:
+                return _feed.struct_to_utc(parsed)
+    return None
 
 
 def _item_date(item: etree._Element) -> datetime | None:

@@ -153,12 +153,17 @@ def newest_indices(dates: Sequence[datetime | None], limit: int) -> list[int]:
     """
     if len(dates) <= limit:
         return list(range(len(dates)))
+    return sorted(newest_first(dates)[:limit])
+
+
+def newest_first(dates: Sequence[datetime | None]) -> list[int]:
+    """Every index, newest entry first, ranked as ``newest_indices`` ranks them."""
     latest = datetime.max.replace(tzinfo=UTC)
     ranks = []
     for i, date in enumerate(dates):
         latest = date or latest
         ranks.append((latest, -i))
-    return sorted(sorted(range(len(dates)), key=ranks.__getitem__, reverse=True)[:limit])
+    return sorted(range(len(dates)), key=ranks.__getitem__, reverse=True)
 
 
 def sanitized(markup: str, base_url: str, kind: str, *, cheap: bool = False) -> str:

@@ -235,6 +235,13 @@ def check_url(url: str, hop: str | None = None) -> tuple[str, int]:
         raise TargetError(url, f"unsupported URL scheme {parts.scheme!r} (only http, https)")
     if not host:
         raise TargetError(url, f"invalid URL {hop!r}: no host")
+    if host.isascii():  # requests encodes other hosts itself (IDNA 2008) and names a failure
+        try:
+            # urllib3 checks this only when it connects, raising LocationParseError, which is
+            # no RequestException: "http://a..b/" ended `once` with allow_private_addresses.
+            host.encode("idna")
+        except UnicodeError as e:
+            raise TargetError(url, f"invalid URL {hop!r}: empty or too long label in host {host!r}") from e
     return host, port or (443 if parts.scheme == "https" else 80)
 
 

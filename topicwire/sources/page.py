@@ -242,10 +242,18 @@ def _headline_like(text: str) -> bool:
 
 def _teasers(links: list[_Link]) -> list[_Teaser]:
     """Each link with its block: the largest ancestor holding no other candidate URL."""
-    urls_below: dict[etree._Element, frozenset[str]] = {}
+    # Which elements hold more than one candidate URL. Not a set of URLs per element: that
+    # copied a growing set into every shared ancestor per link, O(links^2) (a page of 20,000
+    # same-site links took 10 s). An element holding two URLs has ancestors that do too, so
+    # a walk ends at the first one already known to.
+    first_url: dict[etree._Element, str] = {}
+    mixed: set[etree._Element] = set()
     for link in links:
         for element in (link.anchor, *link.anchor.iterancestors()):
-            urls_below[element] = urls_below.get(element, frozenset()) | {link.url}
+            if element in mixed:
+                break
+            if first_url.setdefault(element, link.url) != link.url:
+                mixed.add(element)
     best: dict[str, _Link] = {}  # per URL, the link with the longest text (not the image link)
     for link in links:
         kept = best.get(link.url)
@@ -255,7 +263,7 @@ def _teasers(links: list[_Link]) -> list[_Teaser]:
     for link in best.values():
         block = link.anchor
         for parent in link.anchor.iterancestors():
-            if parent.tag in ("body", "html") or len(urls_below[parent]) > 1:
+            if parent.tag in ("body", "html") or parent in mixed:
                 break
             block = parent
         teasers.append(_Teaser(block=block, link=link, paragraphs=_teaser_text(block, link)))
