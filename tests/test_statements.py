@@ -1,0 +1,174 @@
+"""Attributed statements (issue 18): extraction from plain text, and speaker aliases."""
+
+from __future__ import annotations
+
+import pytest
+
+from topicwire.statements.extract import Statement, extract_statements, with_aliases
+from topicwire.statements.speakers import SpeakerQuery, Speakers, stem
+from topicwire.topics.query import compile_query
+
+ALIASES = {"kremlin": ["Kremlin", "Peskov", "Kremlin spokesman", "Песков*", "Кремл*"], "nato": ["Stoltenberg"]}
+
+
+def one(text: str) -> Statement:
+    found = extract_statements(text)
+    assert len(found) == 1, found
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "statement", "kind"),
+    [
+        ('"We will not compromise," Peskov said on Tuesday.', "Peskov", "We will not compromise", "direct"),
+        (
+            "“We will not compromise,” said Kremlin spokesman Dmitry Peskov.",
+            "Kremlin spokesman Dmitry Peskov",
+            "We will not compromise",
+            "direct",
+        ),
+        (
+            "Peskov told reporters: “Russia will defend its interests.”",
+            "Peskov",
+            "Russia will defend its interests.",
+            "direct",
+        ),
+        (
+            "Peskov said that Moscow was open to talks with Kyiv.",
+            "Peskov",
+            "Moscow was open to talks with Kyiv",
+            "reported",
+        ),
+        (
+            "Moscow is open to talks with Kyiv, Peskov said on Tuesday.",
+            "Peskov",
+            "Moscow is open to talks with Kyiv",
+            "reported",
+        ),
+        (
+            "According to the Kremlin, the talks will resume next week.",
+            "the Kremlin",
+            "the talks will resume next week",
+            "reported",
+        ),
+        ("«Мы открыты к переговорам», — заявил Песков.", "Песков", "Мы открыты к переговорам", "direct"),
+        ("По словам Пескова, Москва готова к диалогу с Баку.", "Пескова", "Москва готова к диалогу с Баку", "reported"),
+        (
+            "Пресс-секретарь Кремля Дмитрий Песков заявил журналистам, что Россия не пойдет на уступки.",
+            "Пресс-секретарь Кремля Дмитрий Песков",
+            "Россия не пойдет на уступки",
+            "reported",
+        ),
+        (
+            "Россия не пойдет на уступки ни при каких условиях, — заявил Песков.",
+            "Песков",
+            "Россия не пойдет на уступки ни при каких условиях",
+            "reported",
+        ),
+    ],
+    ids=[
+        "quote-then-speaker",
+        "quote-said-speaker",
+        "speaker-colon-quote",
+        "said-that",
+        "clause-then-speaker",
+        "according-to",
+        "ru-guillemets",
+        "ru-po-slovam",
+        "ru-zayavil-chto",
+        "ru-clause-dash-verb",
+    ],
+)
+def test_statement_shapes(text: str, speaker: str, statement: str, kind: str) -> None:
+    found = one(text)
+    assert (found.speaker, found.text, found.kind) == (speaker, statement, kind)
+    assert text[found.start : found.end] == statement  # the span points into the text
+
+
+def test_positions_are_paragraph_and_span_in_the_whole_text() -> None:
+    text = 'Intro paragraph with no statement.\n\n"We are ready for talks," Peskov said.'
+    found = one(text)
+    assert found.paragraph == 1
+    assert text[found.start : found.end] == "We are ready for talks"
+
+
+def test_a_quote_paragraph_continues_the_last_speaker() -> None:
+    text = (
+        '"We are open to talks, but we will not compromise," Peskov said.\n\n'
+        '"These are important realities that everyone must accept."'
+    )
+    first, second = extract_statements(text)
+    assert second.speaker == "Peskov" and second.text == "These are important realities that everyone must accept."
+    assert second.paragraph == 1 and first.paragraph == 0
+
+
+def test_a_split_quote_is_two_statements_of_one_speaker() -> None:
+    found = extract_statements('"We are ready," Peskov said. "But the other side must want it too."')
+    assert [(s.speaker, s.text) for s in found] == [
+        ("Peskov", "We are ready"),
+        ("Peskov", "But the other side must want it too."),
+    ]
+
+
+def test_a_pronoun_resolves_to_the_last_named_speaker() -> None:
+    found = extract_statements("Peskov said that Moscow was ready.\n\nHe said the talks would resume next week.")
+    assert [(s.speaker, s.resolved) for s in found] == [("Peskov", "Peskov"), ("He", "Peskov")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The man who police said was armed fled the scene on foot.",  # relative clause, someone else
+        "She read “The Master and Margarita” last summer.",  # a book title
+        "Critics loved the film “Parasite” and its director.",  # a film title
+        "“This is the end of an era” was written across the front page.",  # a quote, no speaker near
+        "The report said the economy would shrink by two percent.",  # a document, not a speaker
+        "“We are not going anywhere.” The crowd stayed until midnight.",  # no attribution at all
+    ],
+    ids=["relative-clause", "book-title", "film-title", "no-speaker", "document", "unattributed"],
+)
+def test_not_statements(text: str) -> None:
+    assert extract_statements(text) == ()
+
+
+def test_a_next_sentence_after_a_quote_is_not_its_attribution() -> None:
+    found = extract_statements("“It was a long and difficult day.” He also stressed the importance of talks.")
+    assert all(s.text != "It was a long and difficult day." for s in found)
+
+
+@pytest.mark.parametrize(
+    ("word", "stemmed"), [("пескова", "песков"), ("песковым", "песков"), ("песков", "песков"), ("peskov", "peskov")]
+)
+def test_russian_case_endings_are_stemmed(word: str, stemmed: str) -> None:
+    assert stem(word) == stemmed
+
+
+@pytest.mark.parametrize(
+    ("speaker", "alias"),
+    [
+        ("Peskov", "kremlin"),
+        ("Kremlin spokesman Dmitry Peskov", "kremlin"),
+        ("the Kremlin", "kremlin"),
+        ("Пескова", "kremlin"),
+        ("пресс-секретаря Кремля", "kremlin"),
+        ("NATO Secretary General Jens Stoltenberg", "nato"),
+        ("Kremlinology professor John Smith", None),
+    ],
+)
+def test_speakers_resolve_to_aliases(speaker: str, alias: str | None) -> None:
+    assert Speakers(ALIASES).resolve(speaker) == alias
+
+
+def test_aliases_follow_a_pronoun_to_its_speaker() -> None:
+    found = with_aliases(
+        extract_statements("Peskov said that Moscow was ready.\n\nHe said the talks would resume next week."),
+        Speakers(ALIASES).resolve,
+    )
+    assert [s.alias for s in found] == ["kremlin", "kremlin"]
+
+
+def test_a_speaker_query_uses_the_topic_query_language() -> None:
+    query = SpeakerQuery(compile_query("@kremlin AND NOT Putin", ALIASES))
+    assert query.matches("по словам Пескова".split(" ", 2)[2])
+    assert not query.matches("Putin and Peskov")
+    assert not query.matches("")
