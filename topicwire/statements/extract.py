@@ -1,34 +1,38 @@
 """Attributed statements in an article's main text (issue 18): who said what, and where.
 
-    paragraphs (text split at blank lines, offsets kept)
+    paragraphs (lines of the text, offsets kept)
     | quotes       “...”, "...", «...», „...“: direct speech when a speaker and a
                    reporting verb stand right after ("..., Peskov said") or right
-                   before ("Peskov said: ..."), or when the paragraph continues the
-                   last speaker's quote
-    | sentences    outside attributed quotes: reported speech, "X said (that) ...",
-                   "..., X said", "according to X, ...", "по словам X, ...",
+                   before ("Peskov said: ..."), when an earlier quote of the paragraph
+                   was attributed ('"Q1," he said. "Q2."'), or when the paragraph
+                   continues the last paragraph's quote
+    | sentences    reported speech: "X said (that) ...", "..., X said", "according
+                   to X, ...", "..., saying (that) ...", "по словам X, ...",
                    "X заявил, что ...", "..., — заявил X"
-    | pronouns     "he said" resolves to the last named speaker
+    | pronouns     "he said" resolves to the latest named subject or speaker before it
 
-Pure: regexes built once from the tables in languages.py, no I/O, no model; about
-a millisecond per news article. What is *not* a statement: a quoted title or
-scare quote with no speaker and verb beside it, a quote with no speaker nearby, a
-reporting verb whose subject is a relative pronoun ("the man who said ..."), a
-subject that is not a name, role or pronoun ("The report said ...").
+Pure: regexes built once from the tables in languages.py (patterns.py), no I/O, no
+model; about a millisecond per news article (bench/statements.py). What is *not* a
+statement: a quoted title or scare quote with no speaker and verb beside it, a
+quote with no speaker nearby, a reporting verb whose subject is a relative pronoun
+("the man who police said was armed"), a subject that is a document ("The report
+said"), a verb with an object but no clause ("announced the deal").
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from topicwire.statements.languages import ENGLISH, LANGUAGES, RUSSIAN, Language
+from topicwire.statements.languages import ENGLISH, RUSSIAN, Language
+from topicwire.statements.patterns import PATTERNS, QUOTE_CHARS, Patterns
 
 Kind = Literal["direct", "reported"]
 MAX_TEXT = 200_000  # the store's own cap on an article's text
-MIN_WORDS = 3  # a statement shorter than this is a title, a scare quote or a fragment
+MIN_DIRECT = 2  # words of an attributed quote: '"That\'s correct," Volker said.'
+MIN_REPORTED = 3  # words of a reported clause
 
 
 @dataclass(frozen=True)
@@ -38,7 +42,7 @@ class Statement:
     text: str  # the quote's inside, or the reported clause
     kind: Kind
     language: str
-    paragraph: int  # index among the text's paragraphs
+    paragraph: int  # index among the text's lines that hold text
     start: int  # character span of ``text`` in the article text
     end: int
     verb: str = ""  # the reporting verb as written ("" for a continued quote)
@@ -47,38 +51,63 @@ class Statement:
 
 @dataclass(frozen=True)
 class _Quote:
-    start: int  # inner span, absolute
+    start: int  # inner span, in the paragraph
     end: int
-    outer_start: int
+    outer_start: int  # with the quote marks
     outer_end: int
 
 
 # Quote pairs; a paragraph whose quote never closes runs to the paragraph's end, as
 # multi-paragraph quotes do in English news (the opening mark repeats, the closing does not).
-_QUOTES = re.compile(r'“([^”“]*)(?:”|$)|"([^"]*)(?:"|$)|«([^»]*)(?:»|$)|„([^“”„]*)(?:[“”]|$)')
+# Straight and curly marks pair with each other: pages mix them ('"And I asked, ...?” said Hill').
+_QUOTES = re.compile(r'[“"]([^”“"]*)(?:[”"]|$)|«([^»]*)(?:»|$)|„([^“”„]*)(?:[“”]|$)')
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Sr|Jr|Gen|Col|Lt|Sgt|Gov|Sen|Rep|Rev|Prof|Inc|Co|Corp|Ltd|No|vs|"
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|U\.S|U\.K|U\.N|E\.U|т|г|гг|им|ул)|\b[A-ZА-Я])\.$"
 )
-_SENTENCE_END = re.compile(r'[.!?…]+["”»’)]*\s+(?=["“«„(]?[A-ZА-ЯЁ0-9])')
+_SENTENCE_END = re.compile(r"[.!?…]+[\"”»’)]*\s+(?=[\"“«„(]?[A-ZА-ЯЁ0-9])")
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _LATIN = re.compile(r"[A-Za-z]")
+_DOCUMENTS = re.compile(
+    r"^(?:the|a|an|his|her|their|its)?\s*(?:report|study|statement|letter|survey|data|poll|"
+    r"document|filing|complaint|lawsuit|indictment|website|article|paper|book|memo|email|post)s?$",
+    re.I,
+)
+_DETERMINERS = frozenset(("the", "a", "an", "his", "her", "their", "its", "another", "one", "some", "other"))
+_BY_HIS_WORDS = re.compile(r"^(?i:по\s+(?P<speaker>его|ее|её|их)\s+(?:словам|мнению|данным)),\s+(?P<clause>.+)$", re.S)
+# A clause does not start with a preposition: "said at a Nov. 6 event" has no statement in it.
+_PREPOSITION = re.compile(
+    r"(?i:at(?!\s+(?:least|most)\b)|in|on|during|after|before|of|about|to|with|for|from|by|while|as|when|last|this|earlier|later|"
+    r"yesterday|today|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|through|via|"
+    r"в|на|во|при|после|до|о|об|с|со|по)\b"
+)
+_ENDS_IN_QUOTE = re.compile(r"(?:^|[.!?…:—–-])\s*[“\"«„][^”\"»“]*$")
+_TOLD_OBJECT = re.compile(r"^\s+(?:(?:the|a|an|his|her|their)\s+[\w-]+|[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*|[\w-]+)")
 
 
 def extract_statements(text: str) -> tuple[Statement, ...]:
-    """Every attributed statement in ``text`` (paragraphs separated by blank lines), in order."""
+    """Every attributed statement in ``text``, in order of position."""
     found: list[Statement] = []
-    last_named = ""
-    for index, (start, paragraph) in enumerate(_paragraphs(text[:MAX_TEXT])):
-        language = _language(paragraph)
-        previous_direct = bool(found) and found[-1].paragraph == index - 1 and found[-1].kind == "direct"
-        for statement in _paragraph_statements(paragraph, start, index, language, previous_direct, found):
-            if _pronoun(statement.speaker, language):
-                statement = replace(statement, resolved=last_named or statement.speaker)
-            elif statement.verb:
-                last_named = statement.speaker
+    named: list[tuple[int, str]] = []  # (position, name): what a later pronoun may refer to
+    for index, (base, paragraph) in enumerate(_paragraphs(text[:MAX_TEXT])):
+        lang = _language(paragraph)
+        pats = PATTERNS[lang.code]
+        sentences = list(_sentences(paragraph))
+        named.extend((base + at, who) for at, sentence in sentences if (who := _subject(sentence, lang, pats)))
+        previous = found[-1] if found and found[-1].paragraph == index - 1 and found[-1].kind == "direct" else None
+        for statement in _paragraph(paragraph, base, index, lang, pats, sentences, previous):
+            if _pronoun(statement.speaker, lang):
+                before = [who for at, who in named if at < statement.start]
+                statement = replace(statement, resolved=before[-1] if before else statement.speaker)
+            named.append((statement.start, statement.resolved))
+            named.sort()
             found.append(statement)
     return tuple(found)
+
+
+def with_aliases(statements: tuple[Statement, ...], resolve: Callable[[str], str | None]) -> tuple[Statement, ...]:
+    """``statements`` with ``alias`` set by ``resolve(name)`` (a ``Speakers.resolve``)."""
+    return tuple(replace(s, alias=resolve(s.resolved) or resolve(s.speaker)) for s in statements)
 
 
 def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
@@ -93,80 +122,29 @@ def _language(paragraph: str) -> Language:
     return RUSSIAN if len(_CYRILLIC.findall(paragraph)) > len(_LATIN.findall(paragraph)) else ENGLISH
 
 
-def _pronoun(speaker: str, language: Language) -> bool:
-    return speaker.lower() in language.pronouns
+def _sentences(paragraph: str) -> Iterator[tuple[int, str]]:
+    start = 0
+    for match in _SENTENCE_END.finditer(paragraph):
+        if _ABBREVIATIONS.search(paragraph[start : match.start() + 1]):
+            continue
+        yield start, paragraph[start : match.end()].rstrip()
+        start = match.end()
+    if paragraph[start:].strip():
+        yield start, paragraph[start:].rstrip()
 
 
-# --- patterns, built once per language ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Patterns:
-    speaker: str  # regex of a speaker, one named group "speaker"
-    verb: str  # regex of a reporting verb, group "verb"
-    after: re.Pattern[str]  # right after a closing quote: ", Peskov said" / ", — заявил Песков"
-    before: re.Pattern[str]  # right before an opening quote: "Peskov said: "
-    subject_first: re.Pattern[str]  # a sentence "X said (that) CLAUSE"
-    clause_first: re.Pattern[str]  # a sentence "CLAUSE, X said."
-    according_first: re.Pattern[str]  # "According to X, CLAUSE"
-    according_last: re.Pattern[str]  # "CLAUSE, according to X."
-
-
-def _alternatives(words: tuple[str, ...]) -> str:
-    return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True))
-
-
-def _build(lang: Language) -> _Patterns:
-    cap = rf"[{lang.upper}][\w’'.\-]*"
-    role = rf"(?:{_alternatives(lang.roles)})\b"
-    joiner = rf"(?:{_alternatives(lang.joiners)})"
-    word = rf"(?:{cap}|{role})"
-    name = rf"{word}(?:(?:\s+{joiner})?\s+{word}|[’']s\s+{word}){{0,7}}"
-    appositive = r"(?:,\s+(?:the\s+|a\s+)?[^,.;:“”\"«»]{3,60}?,)?"
-    pronoun = rf"(?:{_alternatives(lang.pronouns)})\b"
-    speaker = rf"(?P<speaker>(?i:{pronoun})|{name}{appositive})"
-    speaker_after = speaker.replace("?P<speaker>", "?P<speaker2>")
-    verb = rf"(?P<verb>(?:has\s+|had\s+|also\s+|later\s+|then\s+)?(?:{_alternatives(lang.verbs)}))\b"
-    verb_after = verb.replace("?P<verb>", "?P<verb2>")
-    adverb = r"(?:\w+ly\s+)?"
-    dash = r"(?:[—–-]+\s*)?"
-    flags = re.UNICODE
-    return _Patterns(
-        speaker=speaker,
-        verb=verb,
-        after=re.compile(
-            rf"[,.!?…]?\s*{dash}(?:{speaker}\s+{adverb}{verb}|{verb_after}\s+{speaker_after})(?!\w)", flags
-        ),
-        before=re.compile(
-            rf"(?:^|(?<=[.!?,;]\s)|(?<=[.!?,;]\s\s))(?:[^.!?“”\"«»]{{0,60}},\s+)?{speaker}\s+{adverb}{verb}"
-            rf"(?:\s+[^.!?“”\"«»:]{{0,80}}?)?\s*[:,]?\s*[—–-]?\s*$",
-            flags,
-        ),
-        subject_first=re.compile(
-            rf"^(?:\([^)]{{1,20}}\)\s*)?(?:(?P<intro>[^,“”\"«»]{{1,150}}),\s*)?{speaker}\s+{adverb}{verb}(?P<rest>.*)$",
-            flags | re.S,
-        ),
-        clause_first=re.compile(
-            rf"^(?P<clause>.+?),\s*{dash}(?:{speaker}\s+{adverb}{verb}|{verb_after}\s+{speaker_after})"
-            rf"(?P<tail>[^,]*(?:,[^,]*)?)$",
-            flags | re.S,
-        ),
-        according_first=re.compile(
-            rf"^(?i:{_alternatives(lang.according)})\s+{speaker},\s+(?P<clause>.+)$", flags | re.S
-        ),
-        according_last=re.compile(
-            rf"^(?P<clause>.+?),\s+(?i:{_alternatives(lang.according)})\s+{speaker}[.!?]?$", flags | re.S
-        ),
+def _pronoun(speaker: str, lang: Language) -> bool:
+    """A speaker that refers back: "he", "она", or a bare role ("the spokeswoman", "the president")."""
+    folded = speaker.lower()
+    if folded in lang.pronouns:
+        return True
+    words = folded.split()
+    return (
+        len(words) in (2, 3)
+        and words[0] in ("the", "this")
+        and speaker[len(words[0]) :] == speaker[len(words[0]) :].lower()
+        and words[-1] in lang.roles
     )
-
-
-_PATTERNS = {lang.code: _build(lang) for lang in LANGUAGES}
-_DOCUMENTS = re.compile(
-    r"^(?:the|a|an|his|her|their|its)?\s*(?:report|study|statement|letter|survey|data|poll|"
-    r"document|filing|complaint|lawsuit|indictment|website|article|paper|book|memo|email|post)s?$",
-    re.I,
-)
-_DETERMINERS = frozenset(("the", "a", "an", "his", "her", "their", "its", "another", "one", "some", "other"))
 
 
 def _good_speaker(speaker: str, lang: Language) -> bool:
@@ -182,30 +160,66 @@ def _good_speaker(speaker: str, lang: Language) -> bool:
     return parts[-1].lower() not in _DETERMINERS
 
 
+def _clean(speaker: str) -> str:
+    return speaker.strip().strip(",").rstrip(".").strip()
+
+
+def _subject(sentence: str, lang: Language, pats: Patterns) -> str:
+    """The named subject of ``sentence`` ("Morrison was the third witness ..."), or ""."""
+    for pattern in (pats.subject, pats.subject_after_intro):
+        match = pattern.match(sentence)
+        speaker = _clean(match.group("speaker")) if match else ""
+        if speaker and _good_speaker(speaker, lang) and not _pronoun(speaker, lang) and speaker[:1].isupper():
+            return speaker
+    return ""
+
+
 # --- one paragraph ---------------------------------------------------------------------------
 
 
-def _paragraph_statements(
-    paragraph: str, base: int, index: int, lang: Language, previous_direct: bool, found: list[Statement]
+def _paragraph(
+    paragraph: str,
+    base: int,
+    index: int,
+    lang: Language,
+    pats: Patterns,
+    sentences: list[tuple[int, str]],
+    previous: Statement | None,
 ) -> list[Statement]:
-    pats = _PATTERNS[lang.code]
-    direct = _direct(paragraph, base, index, lang, pats, previous_direct, found)
-    covered = [(s.start - base, s.end - base) for s in direct]
-    reported = [
-        s
-        for s_start, sentence in _sentences(paragraph)
-        if not any(a < s_start + len(sentence) and s_start < b for a, b in covered)
-        for s in _reported(sentence, base + s_start, index, lang, pats)
+    quotes = [_quote(m) for m in _QUOTES.finditer(paragraph)]
+    direct = _direct(paragraph, base, index, lang, pats, quotes, sentences, previous)
+    spans = [
+        (q.outer_start + base, q.outer_end + base) for q in quotes if any(d.start == q.start + base for d in direct)
     ]
+    reported: list[Statement] = []
+    for at, sentence in sentences:
+        if any(q.outer_start < at < q.outer_end - 1 for q in quotes):
+            continue  # a sentence inside a quote is the quoted speaker's, not reported speech
+        for statement in _reported(sentence, base + at, index, lang, pats):
+            cut = _before_quotes(statement, spans)
+            if cut is not None:
+                reported.append(cut)
     return sorted(direct + reported, key=lambda s: s.start)
 
 
-def _quotes(paragraph: str, base: int) -> list[_Quote]:
-    quotes = []
-    for match in _QUOTES.finditer(paragraph):
-        group = next(g for g in range(1, 5) if match.group(g) is not None)
-        quotes.append(_Quote(base + match.start(group), base + match.end(group), match.start(), match.end()))
-    return quotes
+def _quote(match: re.Match[str]) -> _Quote:
+    group = next(g for g in range(1, 4) if match.group(g) is not None)
+    return _Quote(match.start(group), match.end(group), match.start(), match.end())
+
+
+def _before_quotes(statement: Statement, spans: list[tuple[int, int]]) -> Statement | None:
+    """A reported clause ends where an attributed quote of its sentence starts
+    ('he never used the term "three amigos" and added, "I frankly ..."')."""
+    for start, end in spans:
+        if start < statement.end and statement.start < end:
+            if start <= statement.start:
+                return None
+            text = statement.text[: start - statement.start].rstrip(" ,:;—–-")
+            text = re.sub(r"(?:,?\s+(?:and|but)\s+\w+)$", "", text)
+            if len(text.split()) < MIN_REPORTED:
+                return None
+            return replace(statement, text=text, end=statement.start + len(text))
+    return statement
 
 
 def _direct(
@@ -213,92 +227,155 @@ def _direct(
     base: int,
     index: int,
     lang: Language,
-    pats: _Patterns,
-    previous_direct: bool,
-    found: list[Statement],
+    pats: Patterns,
+    quotes: list[_Quote],
+    sentences: list[tuple[int, str]],
+    previous: Statement | None,
 ) -> list[Statement]:
     out: list[Statement] = []
-    for quote in _quotes(paragraph, base):
-        inner = paragraph[quote.start - base : quote.end - base]
-        start, text = _trim(inner, quote.start)
-        if len(text.split()) < MIN_WORDS:
+    waiting: list[Statement] = []  # unattributed quotes opening a sentence
+    for quote in quotes:
+        start, text = _trim(paragraph[quote.start : quote.end], quote.start + base)
+        if len(text.split()) < MIN_DIRECT:
             continue
-        who = _attribution(paragraph, quote, lang, pats)
-        if who is None and out and _opens_sentence(paragraph, quote.outer_start):
-            # '"Q1," he said. "Q2."': the same speaker goes on
-            who = (out[-1].speaker, "")
-        if who is None and previous_direct and not paragraph[: quote.outer_start].strip():
-            who = (found[-1].speaker, "")  # a paragraph continuing the last speaker's quote
-        if who is None:
-            continue
-        speaker, verb = who
-        out.append(Statement(speaker, speaker, text, "direct", lang.code, index, start, start + len(text), verb))
-    return out
+        opens = _opens_sentence(paragraph, quote.outer_start)
+        who = _attribution(paragraph, quote, lang, pats, sentences)
+        if who is not None and not opens:
+            continue  # 'Apple was "pulled into the enterprise," Cook said': reported speech
+        if who is None and out and opens:
+            who = (out[-1].speaker, "")  # '"Q1," he said. "Q2."': the same speaker goes on
+        alone = not paragraph[: quote.outer_start].strip() and not paragraph[quote.outer_end :].strip()
+        if who is None and previous is not None and alone:
+            who = (previous.speaker, "")  # a paragraph continuing the last paragraph's quote
+        if who is not None:
+            speaker, verb = who
+            out.append(Statement(speaker, speaker, text, "direct", lang.code, index, start, start + len(text), verb))
+        elif opens:
+            waiting.append(Statement("", "", text, "direct", lang.code, index, start, start + len(text)))
+    return _attributed_by_next(out, waiting, paragraph, base)
 
 
-def _attribution(paragraph: str, quote: _Quote, lang: Language, pats: _Patterns) -> tuple[str, str] | None:
+def _attributed_by_next(out: list[Statement], waiting: list[Statement], paragraph: str, base: int) -> list[Statement]:
+    """'"Q1." "Q2," he said.': a quote right before an attributed one is the same speaker's."""
+    for quote in waiting:
+        following = next((s for s in out if s.start > quote.end), None)
+        between = paragraph[quote.end - base : following.start - base] if following else "x"
+        if following is not None and not between.strip(' ,.!?…”"»“«„'):
+            out.append(replace(quote, speaker=following.speaker, resolved=following.speaker))
+    return sorted(out, key=lambda s: s.start)
+
+
+def _attribution(
+    paragraph: str, quote: _Quote, lang: Language, pats: Patterns, sentences: list[tuple[int, str]]
+) -> tuple[str, str] | None:
     after = pats.after.match(paragraph, quote.outer_end)
-    # '"Will you ...?" Peskov said, "We ..."': the attribution introduces the next quote
     # '"Q." He also stressed ...' is a new sentence, not an attribution: a quote ends with a
-    # comma, "?" or "!" before its speaker, or a dash follows it (Russian «...», — заявил).
-    closes = paragraph[quote.outer_start : quote.outer_end].rstrip('”"»“ ').endswith((",", "?", "!", "…"))
+    # comma, "?" or "!" before its speaker, or a dash follows it (Russian «...», — заявил);
+    # '"Will you ...?" Peskov said, "We ..."': the attribution introduces the next quote.
+    closes = paragraph[quote.outer_start : quote.outer_end].rstrip("”\"»“’' ").endswith((",", "?", "!", "…"))
     dashed = re.match(r"\s*,?\s*[—–-]", paragraph[quote.outer_end :]) is not None
     if after and (closes or dashed) and not re.match(r"\s*[,:]?\s*[“\"«„]", paragraph[after.end() :]):
         speaker = after.group("speaker") or after.group("speaker2")
-        verb = after.group("verb") or after.group("verb2")
         if _good_speaker(speaker, lang):
-            return speaker.strip().rstrip("."), verb
-    head = paragraph[: quote.outer_start]
-    before = pats.before.search(head[-240:])
+            return _clean(speaker), after.group("verb") or after.group("verb2")
+    headline = pats.headline.match(paragraph, quote.outer_end)
+    if headline:
+        return _clean(headline.group("speaker")), ":"
+    head = paragraph[max(0, quote.outer_start - 240) : quote.outer_start]
+    before = pats.before.search(head)
     if before and _good_speaker(before.group("speaker"), lang):
-        return before.group("speaker").strip().rstrip("."), before.group("verb")
+        return _clean(before.group("speaker")), before.group("verb")
+    subjectless = pats.before_subjectless.search(head)
+    if subjectless:  # 'Volker said ... and added, "..."': the sentence's subject speaks
+        at = max((at for at, _ in sentences if at <= quote.outer_start), default=0)
+        subject = pats.subject_first.match(paragraph[at : quote.outer_start])
+        if subject and _good_speaker(subject.group("speaker"), lang):
+            return _clean(subject.group("speaker")), subjectless.group("verb")
     return None
 
 
 def _opens_sentence(paragraph: str, at: int) -> bool:
-    """Is the quote at ``at`` the start of a sentence (not "described as “...”")?"""
-    return bool(re.search(r"(?:^|[.!?…:,][”\"»’]?)\s*$", paragraph[:at]))
+    """Is the quote at ``at`` the start of a sentence or follows a colon or comma
+    (not 'described as “...”')?"""
+    return bool(re.search(r"(?:^|[.!?…:,][”\"»’]?|\s[—–])\s*[—–-]?\s*$", paragraph[:at]))
 
 
 def _trim(inner: str, start: int) -> tuple[int, str]:
     """The quote without surrounding spaces and the comma US style puts inside it."""
     stripped = inner.lstrip()
     start += len(inner) - len(stripped)
-    stripped = stripped.rstrip().rstrip(",").rstrip()
-    return start, stripped
+    return start, stripped.rstrip().rstrip(",").rstrip()
 
 
-def _sentences(paragraph: str) -> Iterator[tuple[int, str]]:
-    start = 0
-    for match in _SENTENCE_END.finditer(paragraph):
-        if _ABBREVIATIONS.search(paragraph[start : match.start() + 1]):
-            continue
-        yield start, paragraph[start : match.end()].rstrip()
-        start = match.end()
-    if paragraph[start:].strip():
-        yield start, paragraph[start:].rstrip()
+# --- reported speech -------------------------------------------------------------------------
+
+Found = tuple[str, str, int, str] | None  # speaker, verb, clause offset in the sentence, clause
 
 
-def _reported(sentence: str, base: int, index: int, lang: Language, pats: _Patterns) -> list[Statement]:
+def _reported(sentence: str, base: int, index: int, lang: Language, pats: Patterns) -> list[Statement]:
     for attempt in (_according, _subject_first, _clause_first):
         found = attempt(sentence, lang, pats)
-        if found is not None:
-            speaker, verb, offset, clause = found
-            start, text = _trim(clause, base + offset)
-            text = text.rstrip(".!?…")
-            if len(text.split()) >= MIN_WORDS and _good_speaker(speaker, lang):
-                speaker = speaker.strip().rstrip(".")
-                return [Statement(speaker, speaker, text, "reported", lang.code, index, start, start + len(text), verb)]
+        if found is None:
+            continue
+        speaker, verb, offset, clause = found
+        second = _second_verb(clause, lang, pats)
+        if second is not None and len(clause[: second[1]].split()) >= MIN_REPORTED:
+            made = [
+                _make(speaker, verb, clause[: second[1]], base + offset, index, lang, pats),
+                _make(speaker, second[0], clause[second[2] :], base + offset + second[2], index, lang, pats),
+            ]
+        else:
+            made = [_make(speaker, verb, clause, base + offset, index, lang, pats)]
+        out = [s for s in made if s is not None]
+        if out:
+            return out
+    subject = pats.subject.match(sentence)
+    second = _second_verb(sentence, lang, pats)
+    if subject and second:  # "He declined to say when, saying it would depend on ..."
+        made_one = _make(
+            subject.group("speaker"), second[0], sentence[second[2] :], base + second[2], index, lang, pats
+        )
+        return [made_one] if made_one else []
     return []
 
 
-Found = tuple[str, str, int, str] | None  # speaker, verb, clause offset, clause
+def _make(
+    speaker: str, verb: str, clause: str, start: int, index: int, lang: Language, pats: Patterns
+) -> Statement | None:
+    start, text = _trim(clause, start)
+    tail = pats.attribution_tail.search(text)
+    if tail:  # "Sondland said X, Morrison testified.": X ends before the outer attribution
+        text = text[: tail.start()]
+    cut = pats.cut.search(text)
+    if cut and len(text[: cut.start()].split()) >= 4:  # "X, but the agency didn't ...": the writer's
+        text = text[: cut.start()]
+    text = text.rstrip(" .!?…,;:—–-")
+    speaker = _clean(speaker)
+    kind: Kind = "reported"
+    if text[:1] in QUOTE_CHARS:  # ', saying “time is running out.”': the quote is direct speech
+        quote = _QUOTES.match(text)
+        if quote is None or quote.end() < len(text.rstrip('”"»')) - 1:
+            return None
+        start, text = _trim(text[1 : quote.end()].rstrip('”"»'), start + 1)
+        kind = "direct"
+    if len(text.split()) < MIN_REPORTED or not _good_speaker(speaker, lang):
+        return None
+    return Statement(speaker, speaker, text, kind, lang.code, index, start, start + len(text), verb)
 
 
-_BY_HIS_WORDS = re.compile(r"^(?i:по\s+(?P<speaker>его|ее|её|их)\s+(?:словам|мнению|данным)),\s+(?P<clause>.+)$", re.S)
+def _second_verb(clause: str, lang: Language, pats: Patterns) -> tuple[str, int, int] | None:
+    """(verb, where the first clause ends, where the second starts) for '..., saying (that) X'
+    and '... and stated that X'; a bare clause only after "saying" or a verb like "said"."""
+    match = pats.second_verb.search(clause)
+    if not match:
+        return None
+    verb = match.group("participle") or match.group("verb")
+    if not (match.group("participle") or match.group("marker") or verb.endswith(lang.bare_verbs or ("\0",))):
+        return None
+    return verb, match.start(), match.start("clause")
 
 
-def _according(sentence: str, lang: Language, pats: _Patterns) -> Found:
+def _according(sentence: str, lang: Language, pats: Patterns) -> Found:
     if lang.code == "ru":  # "по его словам, ...": the pronoun stands before the noun
         match = _BY_HIS_WORDS.match(sentence)
         if match:
@@ -311,44 +388,50 @@ def _according(sentence: str, lang: Language, pats: _Patterns) -> Found:
     return None
 
 
-def _subject_first(sentence: str, lang: Language, pats: _Patterns) -> Found:
+def _subject_first(sentence: str, lang: Language, pats: Patterns) -> Found:
     match = pats.subject_first.match(sentence)
-    if not match:
+    if not match or match.group("rest")[:1].isalnum():  # "Peskov saidx": not the verb
         return None
-    rest, offset = match.group("rest"), match.start("rest")
-    if rest[:1].isalnum():  # "Peskov saidx": the verb must end at a word boundary
-        return None
-    # "told reporters on Tuesday that ...": the clause starts after the complementizer,
-    # if one comes within a few words; else right after the verb ("said Moscow was ...").
-    head = re.match(rf"^((?:\s+[^\s,.;:]+){{0,{lang.object_max}}}?)\s*,?\s+{lang.complementizer}\b", rest)
-    if head:
-        offset += head.end()
+    rest, offset, verb = match.group("rest"), match.start("rest"), match.group("verb")
+    intro = match.group("intro")
+    if intro and rest.startswith(",") and len(intro.split()) >= 2 and rest.lstrip(" ,")[:1] not in QUOTE_CHARS:
+        # "The larger landers, he said, could deliver tools": the statement is around the verb
+        return match.group("speaker"), verb, match.start("intro"), sentence[match.start("intro") :]
+    head = pats.complementizer.match(rest)
+    limit = 10 if verb.endswith(("told", "tells")) else lang.object_max
+    if head and len(head.group(1).split()) <= limit and not set(head.group(1).lower().split()) & set(lang.finite):
+        offset += head.end()  # "told reporters on Tuesday that ...": after "that"
     elif re.match(r"^\s*[:,]", rest):
         offset += len(re.match(r"^\s*[:,]\s*", rest).group())  # type: ignore[union-attr]
-    elif match.group("verb").endswith(("told", "tells")) or lang.code == "ru":
-        return None  # "told the court" with no clause marker: not a statement we can delimit
+    elif lang.bare_verbs and verb.endswith(lang.bare_verbs):
+        if verb.endswith(("told", "tells")):  # "told the committee he tried ..."
+            told = _TOLD_OBJECT.match(rest)
+            offset += told.end() if told else 0
+        if _PREPOSITION.match(sentence[offset:].lstrip()):
+            return None  # "said at a Nov. 6 event": no clause after the verb
+    else:
+        return None  # "announced the deal": an object, no clause
     clause = sentence[offset:]
-    if clause.lstrip()[:1] in '“"«„':
+    if clause.lstrip()[:1] in QUOTE_CHARS:
         return None  # the quote after it was not attributed as direct: a title or a fragment
-    return match.group("speaker"), match.group("verb"), offset, clause
+    return match.group("speaker"), verb, offset, clause
 
 
-def _clause_first(sentence: str, lang: Language, pats: _Patterns) -> Found:
+def _clause_first(sentence: str, lang: Language, pats: Patterns) -> Found:
     match = pats.clause_first.match(sentence)
     if not match:
         return None
-    clause = match.group("clause")
-    tail = match.group("tail")
-    if re.match(rf"^[\s,]*(?:{lang.complementizer})\b", tail) or len(tail.split()) > 12:
+    clause, tail = match.group("clause"), match.group("tail")
+    if re.match(rf"^[\s,]*(?:{lang.complementizer})\b", tail) or clause.lstrip()[:1] in QUOTE_CHARS + "—–-":
         return None  # "..., Peskov stated that X": the statement is X, after the verb
-    if clause.lstrip()[:1] in '“"«„—–-' or len(clause.split()) < 4:
+    if _ENDS_IN_QUOTE.search(clause):
+        return None  # 'He amended it — “I now do recall,” he said': the quote is the statement
+    if match.group("speaker2"):  # "..., said Fiona Hill, a former adviser.": all of it names her
+        speaker = match.group("speaker2") + (tail if len(tail.split()) <= 16 and "," in tail else "")
+        return speaker[:200], match.group("verb2"), match.start("clause"), clause
+    if tail.startswith(",") and len(tail.split()) >= 3 and len(clause.split()) + len(tail.split()) >= 5:
+        # "While some ..., Cook said, most do ...": the statement is around the attribution
+        return match.group("speaker"), match.group("verb"), match.start("clause"), sentence[match.start("clause") :]
+    if len(tail.split()) > 16 or len(clause.split()) < 4:
         return None
-    speaker = match.group("speaker") or match.group("speaker2")
-    verb = match.group("verb") or match.group("verb2")
-    return speaker, verb, match.start("clause"), clause
-
-
-def with_aliases(statements: tuple[Statement, ...], resolve: object) -> tuple[Statement, ...]:
-    """``statements`` with ``alias`` set by ``resolve(name) -> alias | None`` (a ``Speakers.resolve``)."""
-    assert callable(resolve)
-    return tuple(replace(s, alias=resolve(s.resolved) or resolve(s.speaker)) for s in statements)
+    return match.group("speaker"), match.group("verb"), match.start("clause"), clause
