@@ -13,8 +13,8 @@ the text again when the offsets no longer hold it.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
-import random
 import sys
 from pathlib import Path
 
@@ -26,7 +26,33 @@ from extraction import chain, load  # noqa: E402
 LABELS = ROOT / "statements_labels.txt"
 SET = ROOT / "statements_set.json"
 SPLIT_SEED = 18  # the issue's number: a fixed dev / held-out split of the articles
-DEV_SHARE = 0.6
+DEV_SHARE = 0.5
+# Articles whose text or whose errors were looked at while the extractor was written and
+# tuned: dev whatever the hash says, so the held-out part stays unseen.
+SEEN = frozenset(
+    [
+        f"seeds/{name}"
+        for name in (
+            "000_c97718154af91750.txt",
+            "001_78f3b0bc3078550c.txt",
+            "002_081698d341eda3ee.txt",
+            "003_245a7305d1c2a21d.txt",
+            "004_add46179adb796df.txt",
+        )
+    ]
+    + ["traf/football.ua.podolski.html"]
+    + [
+        f"zyte/{key}"
+        for key in (
+            "7a664e40d256470fdb12d10c3f8d1c6db0581e9b080c71765e55f273a3ac7d03",
+            "d1c57d7821e5a5b27fb468c59489601bb2a042b1c05221166e3221d2b5dc217f",
+            "291a8bf33ee49074f33dcff37544ac40506cae450db83b6cb63f02b9920b51c2",
+            "7de5241947a5f7147fe9787c6f6fa16685bfe66e6c35510a68780f27690dc4f0",
+            "702d1da63b8e064cb70617620e45c2d116b4912c9bc9d518dcf5ce54bb8057ed",
+            "82b6d780c792df78dcfb00484d50c86fbc7f324a9eb5835b7615f028edb9a574",
+        )
+    ]
+)
 
 
 def texts(corpus: Path, keys: set[str]) -> dict[str, str]:
@@ -44,6 +70,15 @@ def texts(corpus: Path, keys: set[str]) -> dict[str, str]:
         if key.startswith("seeds/"):
             found[key] = (corpus.parent / "fixtures" / "seeds" / key.split("/", 1)[1]).read_text(encoding="utf-8")
     return found
+
+
+def part_of(key: str) -> str:
+    """dev or held, from a seeded hash of the article's key: an article keeps its part when
+    articles are added to the set (a shuffle of all keys would move them)."""
+    if key in SEEN:
+        return "dev"
+    digest = hashlib.sha256(f"{SPLIT_SEED}:{key}".encode()).digest()
+    return "dev" if digest[0] < DEV_SHARE * 256 else "held"
 
 
 def parse(lines: list[str]) -> list[tuple[str, str, str, str, str]]:
@@ -85,9 +120,7 @@ def main() -> None:
     corpus = parser.parse_args().corpus
     labels = parse(LABELS.read_text(encoding="utf-8").splitlines())
     articles = texts(corpus, {label[0] for label in labels})
-    keys = sorted(articles)
-    random.Random(SPLIT_SEED).shuffle(keys)
-    dev = set(keys[: round(DEV_SHARE * len(keys))])
+    dev = {key for key in articles if part_of(key) == "dev"}
     rows, taken, missing = [], set(), []
     for article, speaker, kind, first, last in labels:
         span = locate(articles[article], first, last, taken)

@@ -55,6 +55,7 @@ class _Quote:
     end: int
     outer_start: int  # with the quote marks
     outer_end: int
+    tail: bool = False  # closes a quote opened in an earlier paragraph
 
 
 # Quote pairs; a paragraph whose quote never closes runs to the paragraph's end, as
@@ -66,6 +67,7 @@ _ABBREVIATIONS = re.compile(
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|U\.S|U\.K|U\.N|E\.U|т|г|гг|им|ул)|\b[A-ZА-Я])\.$"
 )
 _SENTENCE_END = re.compile(r"[.!?…]+[\"”»’)]*\s+(?=[\"“«„(]?[A-ZА-ЯЁ0-9])")
+_TAIL = re.compile(r"^\s*(?P<text>[^“”\"«»„]+?[,.!?…])[”\"»](?=\s|$)")
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _LATIN = re.compile(r"[A-Za-z]")
 _DOCUMENTS = re.compile(
@@ -81,6 +83,7 @@ _PREPOSITION = re.compile(
     r"yesterday|today|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|through|via|"
     r"в|на|во|при|после|до|о|об|с|со|по)\b"
 )
+_ASKED = re.compile(r"^(?:Asked|Pressed|Questioned)\b")
 _ENDS_IN_QUOTE = re.compile(r"(?:^|[.!?…:—–-])\s*[“\"«„][^”\"»“]*$")
 _TOLD_OBJECT = re.compile(r"^\s+(?:(?:the|a|an|his|her|their)\s+[\w-]+|[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*|[\w-]+)")
 
@@ -89,13 +92,24 @@ def extract_statements(text: str) -> tuple[Statement, ...]:
     """Every attributed statement in ``text``, in order of position."""
     found: list[Statement] = []
     named: list[tuple[int, str]] = []  # (position, name): what a later pronoun may refer to
+    dangling: Statement | None = None  # a quote left open at the end of the last paragraph
     for index, (base, paragraph) in enumerate(_paragraphs(text[:MAX_TEXT])):
         lang = _language(paragraph)
         pats = PATTERNS[lang.code]
         sentences = list(_sentences(paragraph))
-        named.extend((base + at, who) for at, sentence in sentences if (who := _subject(sentence, lang, pats)))
-        previous = found[-1] if found and found[-1].paragraph == index - 1 and found[-1].kind == "direct" else None
-        for statement in _paragraph(paragraph, base, index, lang, pats, sentences, previous):
+        quotes = _find_quotes(paragraph)
+        named.extend(
+            (base + at, who)
+            for at, sentence in sentences
+            if not _inside(at, quotes) and (who := _subject(sentence, lang, pats))
+        )
+        previous = found[-1] if found and found[-1].paragraph == index - 1 else None
+        statements, opened = _paragraph(paragraph, base, index, lang, pats, sentences, quotes, previous)
+        if dangling is not None and statements and quotes[0].tail and statements[0].start <= base + quotes[0].end:
+            # '"There are realities. / The constitution exists," Peskov said.': one quote, two lines
+            statements.insert(0, replace(dangling, speaker=statements[0].speaker, resolved=statements[0].speaker))
+        dangling = opened
+        for statement in statements:
             if _pronoun(statement.speaker, lang):
                 before = [who for at, who in named if at < statement.start]
                 statement = replace(statement, resolved=before[-1] if before else statement.speaker)
@@ -123,7 +137,7 @@ def _language(paragraph: str) -> Language:
 
 
 def _sentences(paragraph: str) -> Iterator[tuple[int, str]]:
-    start = 0
+    start = len(paragraph) - len(paragraph.lstrip())
     for match in _SENTENCE_END.finditer(paragraph):
         if _ABBREVIATIONS.search(paragraph[start : match.start() + 1]):
             continue
@@ -139,12 +153,7 @@ def _pronoun(speaker: str, lang: Language) -> bool:
     if folded in lang.pronouns:
         return True
     words = folded.split()
-    return (
-        len(words) in (2, 3)
-        and words[0] in ("the", "this")
-        and speaker[len(words[0]) :] == speaker[len(words[0]) :].lower()
-        and words[-1] in lang.roles
-    )
+    return 2 <= len(words) <= 4 and words[0] in ("the", "this") and words[-1] in lang.roles
 
 
 def _good_speaker(speaker: str, lang: Language) -> bool:
@@ -184,27 +193,41 @@ def _paragraph(
     lang: Language,
     pats: Patterns,
     sentences: list[tuple[int, str]],
+    quotes: list[_Quote],
     previous: Statement | None,
-) -> list[Statement]:
-    quotes = [_quote(m) for m in _QUOTES.finditer(paragraph)]
-    direct = _direct(paragraph, base, index, lang, pats, quotes, sentences, previous)
+) -> tuple[list[Statement], Statement | None]:
+    """The paragraph's statements, and its last quote if it is left open and unattributed."""
+    direct, opened = _direct(paragraph, base, index, lang, pats, quotes, sentences, previous)
     spans = [
         (q.outer_start + base, q.outer_end + base) for q in quotes if any(d.start == q.start + base for d in direct)
     ]
     reported: list[Statement] = []
     for at, sentence in sentences:
-        if any(q.outer_start < at < q.outer_end - 1 for q in quotes):
+        if _inside(at, quotes):
             continue  # a sentence inside a quote is the quoted speaker's, not reported speech
         for statement in _reported(sentence, base + at, index, lang, pats):
             cut = _before_quotes(statement, spans)
             if cut is not None:
                 reported.append(cut)
-    return sorted(direct + reported, key=lambda s: s.start)
+    return sorted(direct + reported, key=lambda s: s.start), opened
 
 
-def _quote(match: re.Match[str]) -> _Quote:
-    group = next(g for g in range(1, 4) if match.group(g) is not None)
-    return _Quote(match.start(group), match.end(group), match.start(), match.end())
+def _find_quotes(paragraph: str) -> list[_Quote]:
+    """The paragraph's quotes; first, text ending in a closing mark that nothing opened
+    (the end of a quote opened on the line before)."""
+    quotes, at = [], 0
+    tail = _TAIL.match(paragraph)
+    if tail:
+        quotes.append(_Quote(tail.start("text"), tail.end("text"), 0, tail.end(), tail=True))
+        at = tail.end()
+    for match in _QUOTES.finditer(paragraph, at):
+        group = next(g for g in range(1, 4) if match.group(g) is not None)
+        quotes.append(_Quote(match.start(group), match.end(group), match.start(), match.end()))
+    return quotes
+
+
+def _inside(at: int, quotes: list[_Quote]) -> bool:
+    return any(q.outer_start < at < q.outer_end - 1 for q in quotes)
 
 
 def _before_quotes(statement: Statement, spans: list[tuple[int, int]]) -> Statement | None:
@@ -231,9 +254,10 @@ def _direct(
     quotes: list[_Quote],
     sentences: list[tuple[int, str]],
     previous: Statement | None,
-) -> list[Statement]:
+) -> tuple[list[Statement], Statement | None]:
     out: list[Statement] = []
     waiting: list[Statement] = []  # unattributed quotes opening a sentence
+    opened = None
     for quote in quotes:
         start, text = _trim(paragraph[quote.start : quote.end], quote.start + base)
         if len(text.split()) < MIN_DIRECT:
@@ -252,7 +276,9 @@ def _direct(
             out.append(Statement(speaker, speaker, text, "direct", lang.code, index, start, start + len(text), verb))
         elif opens:
             waiting.append(Statement("", "", text, "direct", lang.code, index, start, start + len(text)))
-    return _attributed_by_next(out, waiting, paragraph, base)
+            unclosed = quote.outer_end == len(paragraph) and paragraph.rstrip()[-1:] not in '”"»'
+            opened = waiting[-1] if unclosed else None
+    return _attributed_by_next(out, waiting, paragraph, base), opened
 
 
 def _attributed_by_next(out: list[Statement], waiting: list[Statement], paragraph: str, base: int) -> list[Statement]:
@@ -354,10 +380,9 @@ def _make(
     kind: Kind = "reported"
     if text[:1] in QUOTE_CHARS:  # ', saying “time is running out.”': the quote is direct speech
         quote = _QUOTES.match(text)
-        if quote is None or quote.end() < len(text.rstrip('”"»')) - 1:
-            return None
-        start, text = _trim(text[1 : quote.end()].rstrip('”"»'), start + 1)
-        kind = "direct"
+        if quote is not None and quote.end() >= len(text.rstrip('”"»')) - 1:
+            start, text = _trim(text[1 : quote.end()].rstrip('”"»'), start + 1)
+            kind = "direct"
     if len(text.split()) < MIN_REPORTED or not _good_speaker(speaker, lang):
         return None
     return Statement(speaker, speaker, text, kind, lang.code, index, start, start + len(text), verb)
@@ -429,7 +454,10 @@ def _clause_first(sentence: str, lang: Language, pats: Patterns) -> Found:
     if match.group("speaker2"):  # "..., said Fiona Hill, a former adviser.": all of it names her
         speaker = match.group("speaker2") + (tail if len(tail.split()) <= 16 and "," in tail else "")
         return speaker[:200], match.group("verb2"), match.start("clause"), clause
-    if tail.startswith(",") and len(tail.split()) >= 3 and len(clause.split()) + len(tail.split()) >= 5:
+    if _ASKED.match(clause):
+        return None  # "Asked why he settled on Sanders, Blocker said ...": the question, not his words
+    parenthetical = tail.startswith(",") and tail.lstrip(" ,")[:1] not in QUOTE_CHARS
+    if parenthetical and len(tail.split()) >= 3 and len(clause.split()) + len(tail.split()) >= 5:
         # "While some ..., Cook said, most do ...": the statement is around the attribution
         return match.group("speaker"), match.group("verb"), match.start("clause"), sentence[match.start("clause") :]
     if len(tail.split()) > 16 or len(clause.split()) < 4:

@@ -29,6 +29,7 @@ class Language:
     auxiliaries: tuple[str, ...]  # may stand before a verb: "has since said", "continues to insist"
     participles: tuple[str, ...]  # ", saying (that) ...": the sentence's subject is the speaker
     conjunctions: tuple[str, ...]  # "..., but said (that) ...": a second verb of the same subject
+    sentence_adverbs: tuple[str, ...]  # may open a sentence before its subject: "But a spokesperson said"
     finite: tuple[str, ...]  # words that end a verb's object: "said Tyvak would leverage that ..."
     openers: tuple[str, ...]  # a sentence's opening phrase before its subject: "When ..., Mr. Trump"
     postmodifiers: tuple[str, ...]  # "people familiar with the matter said"
@@ -44,7 +45,7 @@ commented wrote writes tweeted posted recalled recalls asserted asserts confirme
 denied denies remarked replied responded continued concluded observed predicted suggested
 suggests maintained contended alleged alleges complained reiterated signaled signalled
 indicated assured urged cautioned conceded joked recounted testified testifies reported
-reports revealed insist argue claim deny warn note stress explain acknowledge admit predict
+reports revealed specified insist argue claim deny warn note stress explain acknowledge admit predict
 suggest maintain
 """.split()) + ("pointed out", "went on", "told reporters", "weighed in", "summed up")
 
@@ -59,7 +60,7 @@ committee court judge campaign board manager executive ceo founder co-founder co
 sheriff deputy commander general military army service group organization organisation union
 unions party foreign defense defence press national senior former chairman chairwoman chair
 member members vice deputies staff team organizers organisers activists critics supporters
-officers investigators fans economists people teachers workers students parents employees
+officers investigators fans economists people supporter teachers workers students parents employees
 voters volunteers citizens wife husband mother father son daughter brother sister friend
 colleague author co-author editor reporter correspondent administration regulators
 administrator operator owner owners tournament school university hospital state county city
@@ -72,7 +73,7 @@ _EN_NOT_SPEAKERS = tuple(
     """
 It This That There These Those What Which Who When Where While But And Or So If As In On At For
 After Before Since Although Though Because However Meanwhile Also Then Now Here Yet Still
-Instead Even Once Many Some Most All No Not One Both Each Every Such Last Next Earlier Later
+Instead Even Once Many Some Most All No Not One Both Each Every Such Last Next Earlier Later According
 """.split()
 )
 
@@ -83,25 +84,29 @@ ENGLISH = Language(
     verbs=_EN_VERBS,
     roles=_EN_ROLES,
     pronouns=("he", "she", "they", "it", "we", "i", "him", "her", "them"),
-    joiners=("of", "de", "da", "van", "von", "al", "bin", "for", "at", "and", "'s", "’s", "la", "le", "del"),
+    joiners=("of", "de", "da", "van", "von", "al", "bin", "for", "at", "and", "on", "in", "from", "la", "le", "del"),
     not_speakers=_EN_NOT_SPEAKERS,
     complementizer="that",
     according=("according to",),
     object_max=4,
     bare_verbs=tuple(
         "said says say told tells wrote writes insisted insists insist argued argues claimed claims "
-        "believes thinks recalled recalls reported reports".split()
+        "believes thinks recalled recalls".split()
     ),
     auxiliaries=tuple("has had have also later then since previously earlier again repeatedly once".split())
     + ("continues to", "continued to", "went on to"),
-    participles=tuple("saying adding noting stressing insisting arguing warning explaining claiming".split())
+    participles=tuple(
+        "saying adding noting stressing insisting arguing warning explaining claiming emphasizing emphasising".split()
+    )
     + ("telling reporters", "acknowledging"),
     conjunctions=("but", "and"),
+    sentence_adverbs=("But", "And", "Yet", "However,", "Meanwhile,", "Still,", "Also,", "Separately,"),
     finite=tuple("is was are were will would can could should has had have did does do may might must".split()),
     openers=tuple("When While After Before As If Although Though Since Because In On At During Despite".split()),
     postmodifiers=("familiar with", "close to", "with knowledge of", "briefed on", "involved in", "close with"),
     # "but the agency ...", "but Mr. X ...", ", as he deflected ...", " — and in some cases ..."
-    cuts=r",?\s+but\s+(?=(?:the|a|an)\s|[A-Z])|,\s+(?:as|while)\s+(?=(?:he|she|they|it|the|a|an|his|her|their)\s)"
+    cuts=r",?[”\"’»]?\s+but\s+(?=(?:the|a|an)\s|[A-Z])|,[”\"’»]?\s+(?:as|while)\s+"
+    r"(?=(?:he|she|they|it|the|a|an|his|her|their)\s|[A-Z])"
     r"|\s[—–]\s+(?:and|but)\s",
 )
 
@@ -177,6 +182,7 @@ RUSSIAN = Language(
     auxiliaries=("также", "уже", "ранее", "вновь", "снова", "тогда", "затем", "позже"),
     participles=("заявив", "отметив", "подчеркнув", "добавив", "сообщив", "указав", "пояснив"),
     conjunctions=("и", "а", "но"),
+    sentence_adverbs=("Но", "А", "И", "Однако", "Между тем", "Кроме того,", "При этом"),
     finite=(),
     openers=tuple("Когда После Хотя Если Пока В На По При Во".split()),
     postmodifiers=(),

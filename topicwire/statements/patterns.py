@@ -40,14 +40,14 @@ def alternatives(words: tuple[str, ...]) -> str:
 
 
 def build(lang: Language) -> Patterns:
-    cap = rf"[{lang.upper}][\w’'.\-]*"
+    cap = rf"[{lang.upper}][\w’'.\-]*(?:\s+\([{lang.upper}][\w.\-]*\))?"  # "Association (UCEA)"
     role = rf"(?:{alternatives(lang.roles)})\b"
     joiner = rf"(?:{alternatives(lang.joiners)})"
     word = rf"(?:{cap}|{role})"
     name = rf"{word}(?:(?:\s+{joiner})?\s+{word}|[’']s\s+{word}){{0,7}}"
     # "High school math teacher Angela Cooper": lowercase words only before a full name
     described = rf"(?:[{lang.upper}][\w-]*\s+)?(?:[{lang.lower}][\w-]*\s+){{1,4}}{cap}\s+{cap}(?:\s+{cap})?"
-    appositive = r"(?:,\s+(?:the\s+|a\s+)?[^,.;:“”\"«»]{3,120}?,)?"
+    appositive = r"(?:,\s+(?:the\s+|a\s+)?[^,.;:“”\"«»]{3,120}?,){0,2}"
     pronoun = rf"(?:{alternatives(lang.pronouns)})\b"
     postmodifier = (
         rf"(?:\s+(?:{alternatives(lang.postmodifiers)})\s+[^,.;:“”\"«»]{{2,60}}?)?" if lang.postmodifiers else ""
@@ -59,8 +59,14 @@ def build(lang: Language) -> Patterns:
     verb2 = verb.replace("?P<verb>", "?P<verb2>")
     adverb = r"(?:\w+ly\s+)?"
     dash = r"(?:[—–-]+\s*)?"
-    intro = r"(?:\([^)]{1,20}\)\s*)?(?:(?P<intro>[^“”\"«»]{1,150}?),\s*(?:(?:but|and|while|yet|though|although)\s+)?)??"
+    adverbs = alternatives(lang.sentence_adverbs)
+    # "(MENAFN) ", "But ", "On Tuesday, ": what may stand before a subject; tried last (??)
+    intro = (
+        rf"(?:\([^)]{{1,20}}\)\s*)?(?:(?:{adverbs})\s+)?"
+        rf"(?:(?P<intro>[^“”\"«»]{{1,150}}?),\s*(?:(?:but|and|while|yet|though|although)\s+)?)??"
+    )
     seconds = alternatives(lang.participles)
+    not_verbs = r"(?:the|a|an|of|to|in|on|at|for|with|from|by|and|or|в|на|и|с|по)"
     conjunctions = alternatives(lang.conjunctions)
     flags = re.UNICODE | re.S
     return Patterns(
@@ -68,13 +74,15 @@ def build(lang: Language) -> Patterns:
         headline=re.compile(rf"\s*[:։]\s*(?P<speaker>{cap}(?:\s+{cap}){{0,3}})\s*(?:[.!]|$)", flags),
         before=re.compile(
             rf"(?:^|(?<=[.!?,;]\s))(?:[^.!?“”\"«»]{{0,60}},\s+)?{speaker}\s+{adverb}{verb}"
-            rf"(?:\s*[:,]?|\s+[^.!?“”\"«»:]{{0,80}}?\s*[:,])\s*[—–-]?\s*$",
+            rf"(?:\s*[:,]?|\s+(?:[^.!?“”\"«»:]|[“\"«][^”\"»“«]{{1,40}}[”\"»]){{0,80}}?\s*[:,])\s*[—–-]?\s*$",
             flags,
         ),
         before_subjectless=re.compile(rf"\s(?:{conjunctions})\s+{verb}\s*[:,]\s*$", flags),
-        subject=re.compile(rf"^{intro}{speaker}\s+[{lang.lower}]", flags),
+        subject=re.compile(rf"^{intro}{speaker}\s+(?!{not_verbs}\b)[{lang.lower}]", flags),
         subject_after_intro=re.compile(
-            rf"^(?:{alternatives(lang.openers)})\s[^“”\"«»,]{{1,150}},\s*{speaker}\s+[{lang.lower}]", flags
+            rf"^(?:{alternatives(lang.openers)}|[{lang.upper}][{lang.lower}]+ing)\s[^“”\"«»,]{{1,150}},\s*{speaker}"
+            rf"\s+(?!{not_verbs}\b)[{lang.lower}]",
+            flags,
         ),
         subject_first=re.compile(rf"^{intro}{speaker}\s+{adverb}{verb}(?P<rest>.*)$", flags),
         clause_first=re.compile(
