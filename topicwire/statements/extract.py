@@ -22,6 +22,7 @@ said"), a verb with an object but no clause ("announced the deal").
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -68,6 +69,7 @@ _ABBREVIATIONS = re.compile(
 )
 _SENTENCE_END = re.compile(r"[.!?…]+[\"”»’)]*\s+(?=[\"“«„(]?[A-ZА-ЯЁ0-9])")
 _TAIL = re.compile(r"^\s*(?P<text>[^“”\"«»„]+?[,.!?…])[”\"»](?=\s|$)")
+_WORDS = re.compile(r"\w+")
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _LATIN = re.compile(r"[A-Za-z]")
 _DOCUMENTS = re.compile(
@@ -91,18 +93,16 @@ _TOLD_OBJECT = re.compile(r"^\s+(?:(?:the|a|an|his|her|their)\s+[\w-]+|[A-Z][\w.
 def extract_statements(text: str) -> tuple[Statement, ...]:
     """Every attributed statement in ``text``, in order of position."""
     found: list[Statement] = []
-    named: list[tuple[int, str]] = []  # (position, name): what a later pronoun may refer to
+    # What a later pronoun may refer to, in text order: a statement's speaker, or a sentence
+    # whose subject is read only when a pronoun looks back at it (most never are).
+    named: list[tuple[int, str | None, str, Language]] = []
     dangling: Statement | None = None  # a quote left open at the end of the last paragraph
     for index, (base, paragraph) in enumerate(_paragraphs(text[:MAX_TEXT])):
         lang = _language(paragraph)
         pats = PATTERNS[lang.code]
         sentences = list(_sentences(paragraph))
         quotes = _find_quotes(paragraph)
-        named.extend(
-            (base + at, who)
-            for at, sentence in sentences
-            if not _inside(at, quotes) and (who := _subject(sentence, lang, pats))
-        )
+        named.extend((base + at, None, sentence, lang) for at, sentence in sentences if not _inside(at, quotes))
         previous = found[-1] if found and found[-1].paragraph == index - 1 else None
         statements, opened = _paragraph(paragraph, base, index, lang, pats, sentences, quotes, previous)
         if dangling is not None and statements and quotes[0].tail and statements[0].start <= base + quotes[0].end:
@@ -111,12 +111,25 @@ def extract_statements(text: str) -> tuple[Statement, ...]:
         dangling = opened
         for statement in statements:
             if _pronoun(statement.speaker, lang):
-                before = [who for at, who in named if at < statement.start]
-                statement = replace(statement, resolved=before[-1] if before else statement.speaker)
-            named.append((statement.start, statement.resolved))
-            named.sort()
+                statement = replace(statement, resolved=_antecedent(named, statement.start) or statement.speaker)
+            insort(named, (statement.start, statement.resolved, "", lang), key=_position)
             found.append(statement)
     return tuple(found)
+
+
+def _position(entry: tuple[int, str | None, str, Language]) -> int:
+    return entry[0]
+
+
+def _antecedent(named: list[tuple[int, str | None, str, Language]], at: int) -> str:
+    """The latest speaker or named sentence subject before ``at`` (30 candidates back at most)."""
+    end = bisect_left(named, at, key=_position)
+    candidates = named[max(0, end - 30) : end]
+    for _, name, sentence, lang in reversed(candidates):
+        who = name if name is not None else _subject(sentence, lang, PATTERNS[lang.code])
+        if who:
+            return who
+    return ""
 
 
 def with_aliases(statements: tuple[Statement, ...], resolve: Callable[[str], str | None]) -> tuple[Statement, ...]:
@@ -133,6 +146,8 @@ def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
 
 
 def _language(paragraph: str) -> Language:
+    if paragraph.isascii() or not _CYRILLIC.search(paragraph):
+        return ENGLISH
     return RUSSIAN if len(_CYRILLIC.findall(paragraph)) > len(_LATIN.findall(paragraph)) else ENGLISH
 
 
@@ -202,8 +217,10 @@ def _paragraph(
         (q.outer_start + base, q.outer_end + base) for q in quotes if any(d.start == q.start + base for d in direct)
     ]
     reported: list[Statement] = []
+    if pats.cues.isdisjoint(_WORDS.findall(paragraph.lower())):
+        sentences = []  # no reporting verb anywhere: no reported speech
     for at, sentence in sentences:
-        if _inside(at, quotes):
+        if _inside(at, quotes) or pats.cues.isdisjoint(_WORDS.findall(sentence.lower())):
             continue  # a sentence inside a quote is the quoted speaker's, not reported speech
         for statement in _reported(sentence, base + at, index, lang, pats):
             cut = _before_quotes(statement, spans)

@@ -30,6 +30,7 @@ class Language:
     participles: tuple[str, ...]  # ", saying (that) ...": the sentence's subject is the speaker
     conjunctions: tuple[str, ...]  # "..., but said (that) ...": a second verb of the same subject
     sentence_adverbs: tuple[str, ...]  # may open a sentence before its subject: "But a spokesperson said"
+    pronouns_by_word: tuple[str, ...]  # cue words of "по его словам" (pronoun before the noun)
     finite: tuple[str, ...]  # words that end a verb's object: "said Tyvak would leverage that ..."
     openers: tuple[str, ...]  # a sentence's opening phrase before its subject: "When ..., Mr. Trump"
     postmodifiers: tuple[str, ...]  # "people familiar with the matter said"
@@ -101,6 +102,7 @@ ENGLISH = Language(
     + ("telling reporters", "acknowledging"),
     conjunctions=("but", "and"),
     sentence_adverbs=("But", "And", "Yet", "However,", "Meanwhile,", "Still,", "Also,", "Separately,"),
+    pronouns_by_word=(),
     finite=tuple("is was are were will would can could should has had have did does do may might must".split()),
     openers=tuple("When While After Before As If Although Though Since Because In On At During Despite".split()),
     postmodifiers=("familiar with", "close to", "with knowledge of", "briefed on", "involved in", "close with"),
@@ -183,6 +185,7 @@ RUSSIAN = Language(
     participles=("заявив", "отметив", "подчеркнув", "добавив", "сообщив", "указав", "пояснив"),
     conjunctions=("и", "а", "но"),
     sentence_adverbs=("Но", "А", "И", "Однако", "Между тем", "Кроме того,", "При этом"),
+    pronouns_by_word=("словам", "мнению"),
     finite=(),
     openers=tuple("Когда После Хотя Если Пока В На По При Во".split()),
     postmodifiers=(),

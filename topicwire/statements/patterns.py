@@ -33,6 +33,7 @@ class Patterns:
     complementizer: re.Pattern[str]  # "that" after a verb and its short object
     attribution_tail: re.Pattern[str]  # ", Morrison testified." ending a clause
     cut: re.Pattern[str]  # where a reported clause turns into the writer's words
+    cues: frozenset[str]  # words without one of which a sentence holds no reported speech
 
 
 def alternatives(words: tuple[str, ...]) -> str:
@@ -102,6 +103,9 @@ def build(lang: Language) -> Patterns:
         complementizer=re.compile(rf"^((?:\s+[^\s,.;:]+){{0,10}}?)\s*,?\s+(?:{lang.complementizer})\b", flags),
         attribution_tail=re.compile(rf",\s*{dash}{speaker}\s+{adverb}{verb}[^,]*$", flags),
         cut=re.compile(lang.cuts, flags),
+        cues=frozenset(
+            w.split()[0].lower() for w in lang.verbs + lang.participles + lang.according + lang.pronouns_by_word
+        ),
     )
 
 
