@@ -5,6 +5,7 @@
     | parse          -> ParsedSource    (sources/feed.py entries, sources/page.py links)
     | extract        -> Article         (extract/: full text, boilerplate, dates, canonical URL)
     | dedupe         -> DedupDecision   (dedup/: exact keys: guid, canonical URL, text)
+    | statements     -> Statement...    (statements/: who said what, pure; stored with the article)
     | store.save     -> uids            (store/: the only place with SQL)
     | match topics   -> topic names     (topics/: rules compiled once, pure)
     | render+publish -> feed files      (feeds/: RSS, Atom, JSON Feed; atomic writes)
@@ -53,6 +54,7 @@ from topicwire.sources.page import parse_page
 from topicwire.sources.polite import PoliteFetcher, Purpose
 from topicwire.sources.robots import RobotsCache
 from topicwire.sources.sniff import html_instead_of_feed, sniff_kind
+from topicwire.statements import StatementExtractor
 from topicwire.store import Store
 from topicwire.topics.rules import TopicRules
 from topicwire.types import (
@@ -65,6 +67,7 @@ from topicwire.types import (
     ParsedSource,
     PollOutcome,
     RawItem,
+    Statement,
 )
 from topicwire.values import noting
 
@@ -78,6 +81,12 @@ MAX_RETRY_SPAN = timedelta(seconds=MAX_DELAY)
 # extract.bound.MAX_PAGE_CHARS, two at a time stay far under 500 MB. More would buy
 # little: trafilatura is Python, so extractions mostly wait on the GIL for each other.
 EXTRACTIONS = threading.BoundedSemaphore(2)
+
+
+# Articles whose statements are extracted at start-up and after each publish when a store
+# lacks them: ~0.7 ms each (bench/statements.py), so at most ~3.5 s and ~0.7 s of work.
+STATEMENTS_AT_START = 5000
+STATEMENTS_PER_PUBLISH = 1000
 
 
 def utc_now() -> datetime:
@@ -141,6 +150,7 @@ class Pipeline:
         self._shown: tuple[FeedDoc, ...] | None = None  # the topics as last published, for index.html
         self._status_lock = threading.Lock()
         self._status_stale = False
+        self._statements_left = True  # stored articles may still lack statements
 
     # -- start-up ----------------------------------------------------------------------
     def prepare_store(self) -> None:
@@ -149,6 +159,7 @@ class Pipeline:
         self.store.sync_sources(tuple((s.name, s.url, s.kind) for s in self.config.sources))
         self.drop_removed_topics()
         self.placer.load(self.store, self.clock())
+        self.catch_up_statements(STATEMENTS_AT_START)
         stale = [t for t in self.config.topics if self.store.topic_rule(t.name) != t.rule.signature]
         if not stale:
             return
@@ -383,10 +394,13 @@ class Pipeline:
         new = dup = 0
         r = collected.result
         # Pure work before taking the store's lock: other workers' polls wait on it.
-        decided = [(p, Keyed.of(p.article), self.matcher.match(_match_doc(p.article))) for p in collected.prepared]
+        decided = [
+            (p, Keyed.of(p.article), self.matcher.match(_match_doc(p.article)), self.statements.extract(p.article.text))
+            for p in collected.prepared
+        ]
         with self.store.transaction() as store:
-            for p, keyed, topics in decided:
-                uid, decision = self.place(store, keyed, topics, now)
+            for p, keyed, topics, statements in decided:
+                uid, decision = self.place(store, keyed, topics, now, statements)
                 if decision.action in ("new", "join"):
                     new += 1
                     if self.metrics is not None:
@@ -419,9 +433,35 @@ class Pipeline:
             store.record_poll(outcome, now)
         return outcome
 
-    def place(self, store: Store, keyed: Keyed, topics: tuple[str, ...], now: datetime) -> tuple[str, DedupDecision]:
+    def place(
+        self,
+        store: Store,
+        keyed: Keyed,
+        topics: tuple[str, ...],
+        now: datetime,
+        statements: tuple[Statement, ...] | None = None,
+    ) -> tuple[str, DedupDecision]:
         """Store one article where the story desk puts it (see placement.py)."""
-        return self.placer.place(store, keyed, topics, now)
+        return self.placer.place(store, keyed, topics, now, statements)
+
+    @property
+    def statements(self) -> StatementExtractor:
+        return self.placer.statements
+
+    def refresh_statements(self, limit: int) -> int:
+        """Extract the statements of up to ``limit`` stored articles, newest first, that have
+        none yet (stored before statements existed) or were read with other ``[aliases]``.
+        Returns how many were extracted; fewer than ``limit`` means none is left."""
+        started = time.perf_counter()
+        stale = self.store.stale_statements(self.statements.signature, limit)
+        found = [(uid, self.statements.extract(body)) for uid, body in stale]
+        if found:
+            with self.store.transaction() as store:
+                for uid, statements in found:
+                    store.set_statements(uid, self.statements.signature, statements)
+            count = sum(len(s) for _, s in found)
+            log.event("statements.extracted", articles=len(found), statements=count, ms=_ms(started))
+        return len(found)
 
     @property
     def desk(self) -> StoryDesk:
@@ -448,6 +488,13 @@ class Pipeline:
         return deleted
 
     # -- feeds -------------------------------------------------------------------------
+    def catch_up_statements(self, limit: int) -> None:
+        """A bounded share of the stored articles that lack statements (a store upgraded from
+        before them, or new aliases): at start-up and after each publish, newest first, until
+        none is left; then no more queries for them."""
+        if self._statements_left:
+            self._statements_left = self.refresh_statements(limit) >= limit
+
     def publish(self) -> int:
         """Regenerate every topic feed and index.opml; return how many files changed."""
         started = time.monotonic()
@@ -468,6 +515,7 @@ class Pipeline:
         if self.metrics is not None:
             self.metrics.render_seconds.observe(time.monotonic() - started)
         log.event("feeds.published", topics=len(docs), changed=changed)
+        self.catch_up_statements(STATEMENTS_PER_PUBLISH)
         return changed
 
     def publish_status(self) -> bool:

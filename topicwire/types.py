@@ -303,3 +303,22 @@ class PollOutcome:
     moved_to: str | None = None  # a 301/308 chain led here; polled from now on
     http_status: int | None = None
     retry_until: datetime | None = None  # the server's Retry-After, as a time
+
+
+StatementKind = Literal["direct", "reported"]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One attributed statement in an article's text (statements/extract.py)."""
+
+    speaker: str  # as written: "Kremlin spokesman Dmitry Peskov", "he", "Пескова"
+    resolved: str  # the named speaker a pronoun refers to; else ``speaker``
+    text: str  # the quote's inside, or the reported clause
+    kind: StatementKind
+    language: str
+    paragraph: int  # index among the text's lines that hold text
+    start: int  # character span of ``text`` in the article text
+    end: int
+    verb: str = ""  # the reporting verb as written ("" for a continued quote)
+    alias: str | None = None  # filled by ``with_aliases``

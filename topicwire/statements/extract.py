@@ -25,29 +25,14 @@ import re
 from bisect import bisect_left, insort
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Literal
 
 from topicwire.statements.languages import ENGLISH, RUSSIAN, Language
 from topicwire.statements.patterns import PATTERNS, QUOTE_CHARS, Patterns
+from topicwire.types import Statement, StatementKind
 
-Kind = Literal["direct", "reported"]
 MAX_TEXT = 200_000  # the store's own cap on an article's text
 MIN_DIRECT = 2  # words of an attributed quote: '"That\'s correct," Volker said.'
 MIN_REPORTED = 3  # words of a reported clause
-
-
-@dataclass(frozen=True)
-class Statement:
-    speaker: str  # as written: "Kremlin spokesman Dmitry Peskov", "he", "Пескова"
-    resolved: str  # the named speaker a pronoun refers to; else ``speaker``
-    text: str  # the quote's inside, or the reported clause
-    kind: Kind
-    language: str
-    paragraph: int  # index among the text's lines that hold text
-    start: int  # character span of ``text`` in the article text
-    end: int
-    verb: str = ""  # the reporting verb as written ("" for a continued quote)
-    alias: str | None = None  # filled by ``with_aliases``
 
 
 @dataclass(frozen=True)
@@ -394,7 +379,7 @@ def _make(
         text = text[: cut.start()]
     text = text.rstrip(" .!?…,;:—–-")
     speaker = _clean(speaker)
-    kind: Kind = "reported"
+    kind: StatementKind = "reported"
     if text[:1] in QUOTE_CHARS:  # ', saying “time is running out.”': the quote is direct speech
         quote = _QUOTES.match(text)
         if quote is not None and quote.end() >= len(text.rstrip('”"»')) - 1:
