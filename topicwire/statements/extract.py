@@ -55,6 +55,8 @@ _ABBREVIATIONS = re.compile(
 _SENTENCE_END = re.compile(r"[.!?…]+[\"”»’)]*\s+(?=[\"“«„(]?[A-ZА-ЯЁ0-9])")
 _TAIL = re.compile(r"^\s*(?P<text>[^“”\"«»„]+?[,.!?…])[”\"»](?=\s|$)")
 _WORDS = re.compile(r"\w+")
+_ANY_QUOTE = re.compile(r"[“\"«„”»]")
+_CUES = frozenset().union(*(p.cues for p in PATTERNS.values()))
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _LATIN = re.compile(r"[A-Za-z]")
 _DOCUMENTS = re.compile(
@@ -77,12 +79,15 @@ _TOLD_OBJECT = re.compile(r"^\s+(?:(?:the|a|an|his|her|their)\s+[\w-]+|[A-Z][\w.
 
 def extract_statements(text: str) -> tuple[Statement, ...]:
     """Every attributed statement in ``text``, in order of position."""
+    text = text[:MAX_TEXT]
+    if not _ANY_QUOTE.search(text) and _CUES.isdisjoint(_WORDS.findall(text.lower())):
+        return ()  # no quote mark and no reporting word in any language: nothing to look for
     found: list[Statement] = []
     # What a later pronoun may refer to, in text order: a statement's speaker, or a sentence
     # whose subject is read only when a pronoun looks back at it (most never are).
     named: list[tuple[int, str | None, str, Language]] = []
     dangling: Statement | None = None  # a quote left open at the end of the last paragraph
-    for index, (base, paragraph) in enumerate(_paragraphs(text[:MAX_TEXT])):
+    for index, (base, paragraph) in enumerate(_paragraphs(text)):
         lang = _language(paragraph)
         pats = PATTERNS[lang.code]
         sentences = list(_sentences(paragraph))
