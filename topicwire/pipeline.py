@@ -55,6 +55,7 @@ from topicwire.sources.polite import PoliteFetcher, Purpose
 from topicwire.sources.robots import RobotsCache
 from topicwire.sources.sniff import html_instead_of_feed, sniff_kind
 from topicwire.statements import StatementExtractor
+from topicwire.statements.speakers import SpeakerQuery
 from topicwire.store import Store
 from topicwire.topics.rules import TopicRules
 from topicwire.types import (
@@ -151,6 +152,7 @@ class Pipeline:
         self._status_lock = threading.Lock()
         self._status_stale = False
         self._statements_left = True  # stored articles may still lack statements
+        self.speaker_queries = {t.name: SpeakerQuery(t.statements) for t in config.topics if t.statements}
 
     # -- start-up ----------------------------------------------------------------------
     def prepare_store(self) -> None:
@@ -547,6 +549,9 @@ class Pipeline:
         return publish_status_page(self.config.output_dir, page)
 
     def feed_doc(self, name: str, title: str, description: str) -> FeedDoc:
+        speakers = self.speaker_queries.get(name)
+        if speakers is not None:  # a statements topic: its entries are statements
+            return self.docs.statement_doc(name, title, description, speakers.takes)
         return self.docs.feed_doc(name, title, description)
 
 

@@ -127,6 +127,22 @@ def with_aliases(statements: tuple[Statement, ...], resolve: Callable[[str], str
     return tuple(replace(s, alias=resolve(s.resolved) or resolve(s.speaker)) for s in statements)
 
 
+def sentence_context(text: str, start: int, end: int) -> tuple[str, str, str]:
+    """(the sentence before, the sentences holding ``text[start:end]``, the sentence after),
+    read in the span's line and the lines around it: a statement entry's content."""
+    lines = list(_paragraphs(text))
+    at = max((i for i, (base, _) in enumerate(lines) if base <= start), default=0)
+    spans: list[tuple[int, int]] = []
+    for base, line in lines[max(0, at - 1) : at + 2]:
+        spans.extend((base + s_at, base + s_at + len(sentence)) for s_at, sentence in _sentences(line))
+    inside = [i for i, (a, b) in enumerate(spans) if a < end and start < b] or [0]
+    first, last = inside[0], inside[-1]
+    before = text[slice(*spans[first - 1])] if first > 0 else ""
+    after = text[slice(*spans[last + 1])] if last + 1 < len(spans) else ""
+    middle = text[spans[first][0] : spans[last][1]] if spans else text[start:end]
+    return before, middle, after
+
+
 def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
     # Lines, not blank-line blocks: scraped text and feed content break paragraphs with one
     # newline, and a quote never usefully spans a line break.

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from topicwire.topics.match import DocIndex, evaluate, index_words
 from topicwire.topics.query import Alias, And, Near, Node, Not, Or, Query, Scoped, Term, compile_query, words
+from topicwire.types import Statement
 
 # Longest first, so "ого" is tried before "о". Noun and adjective case endings; a stem keeps
 # at least 3 letters so short words ("мид", "суд") are never cut to nothing.
@@ -118,6 +119,10 @@ class SpeakerQuery:
 
     def matches(self, speaker: str) -> bool:
         return bool(speaker) and evaluate(self.root, speaker_index(speaker), ("text",), {})
+
+    def takes(self, statement: Statement) -> bool:
+        """Does the statement's speaker, as written or as a pronoun resolved, satisfy the query?"""
+        return self.matches(statement.resolved) or self.matches(statement.speaker)
 
 
 class Speakers:
