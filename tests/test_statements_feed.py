@@ -11,10 +11,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import requests
 from fixture_server import FixtureServer
 from test_story_pipeline import NOW, Item, Site
 
 from topicwire.config import load_config
+from topicwire.errors import ConfigError
+from topicwire.feeds.api import Api
+from topicwire.feeds.serve import FeedServer
 
 CONFIG = (
     '[aliases]\nkremlin = ["Kremlin", "Peskov", "Песков*"]\n'
@@ -99,3 +103,48 @@ def test_a_statement_edited_away_leaves_the_feed(site: Site) -> None:
     site.serve("wire", [Item("k1", "Peskov on talks with Kyiv", PARAGRAPHS[:3], 0, 2)])
     assert site.poll("wire") == (0, 1)
     assert [i["title"] for i in items(site)] == ["Peskov: We are open to talks, but we will not compromise…"]
+
+
+def test_the_api_lists_a_speakers_statements_and_a_storys(site: Site) -> None:
+    site.serve("wire", [Item("k1", "Peskov on talks with Kyiv", PARAGRAPHS)])
+    site.poll("wire")
+    feed_ids = [i["id"] for i in items(site)]
+    server = FeedServer("127.0.0.1:0", site.config.output_dir, api=Api(site.config, site.store).answer)
+    server.start()
+    try:
+        base = server.url
+        said = requests.get(f"{base}api/statements", params={"speaker": "@kremlin"}, timeout=5).json()
+        assert [(s["resolved"], s["kind"], s["text"]) for s in said["statements"]] == [
+            (
+                "Kremlin spokesman Dmitry Peskov",
+                "direct",
+                "We are open to talks, but we will not compromise on the new regions",
+            ),
+            ("Peskov", "reported", "Moscow is ready to resume the negotiations next month"),
+        ]
+        assert [s["id"] for s in said["statements"]] == feed_ids  # the statements topic's entry ids
+        later = (NOW + timedelta(days=1)).isoformat()
+        assert (
+            requests.get(f"{base}api/statements", params={"speaker": "kremlin", "since": later}, timeout=5).json()[
+                "statements"
+            ]
+            == []
+        )
+        assert requests.get(f"{base}api/statements?speaker=nato", timeout=5).status_code == 400
+        assert requests.get(f"{base}api/statements?speaker=kremlin&since=tuesday", timeout=5).status_code == 400
+        story = requests.get(f"{base}api/stories/{said['statements'][0]['story']}", timeout=5).json()
+        assert [s["speaker"] for s in story["statements"]] == [
+            "Kremlin spokesman Dmitry Peskov",
+            "NATO Secretary General Jens Stoltenberg",
+            "Peskov",
+        ]
+        assert story["statements"][1]["alias"] is None
+    finally:
+        server.stop()
+
+
+def test_a_bad_speaker_query_is_a_config_error(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[[topics]]\nname = "says"\nquery = "kremlin"\nstatements = "@nobody"\n')
+    with pytest.raises(ConfigError, match=r"topics\[0\]\.statements: unknown alias @nobody"):
+        load_config(config)

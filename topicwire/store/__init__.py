@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from topicwire.errors import StoreError
@@ -235,6 +235,17 @@ class Store:
         or were extracted with other aliases."""
         with self._read() as db:
             return list(statements.stale(db, aliases, limit))
+
+    def statements_by_alias(
+        self, alias: str, since: datetime | None, limit: int
+    ) -> list[tuple[Statement, str, str, str, str, datetime]]:
+        """(statement, article uid, story id, url, source, published) of the speaker alias's
+        statements, newest article first, in articles published since ``since``."""
+        with self._read() as db:
+            rows = statements.by_alias(db, alias, iso(since) if since else "", limit)
+        # An unreadable stored date reads as 1970, as everywhere else in the store (issue 13).
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        return [(s, uid, story, url, source, from_iso(when) or epoch) for s, uid, story, url, source, when in rows]
 
     def statements_source(self, uid: str) -> tuple[str, int, str] | None:
         with self._read() as db:

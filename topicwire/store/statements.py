@@ -46,6 +46,30 @@ def of_articles(db: sqlite3.Connection, uids: Sequence[str]) -> dict[str, tuple[
     return {uid: tuple(rows) for uid, rows in found.items()}
 
 
+def by_alias(
+    db: sqlite3.Connection, alias: str, since: str, limit: int
+) -> list[tuple[Statement, str, str, str, str, str]]:
+    """(statement, article uid, story id, url, source, published) of the speaker alias's
+    statements in articles published at ``since`` or later, newest first."""
+    rows = db.execute(
+        f"SELECT s.uid, {', '.join('s.' + c for c in _COLUMNS.split(', '))}, a.story_id, a.url, a.source, a.published "
+        "FROM statements s JOIN articles a ON a.uid = s.uid WHERE s.alias = ? AND a.published >= ? "
+        "ORDER BY a.published DESC, s.uid, s.position LIMIT ?",
+        (alias, since, limit),
+    )
+    return [
+        (
+            _statement(r),
+            r["uid"],
+            text(r["story_id"]) or r["uid"],
+            text(r["url"]),
+            text(r["source"]),
+            text(r["published"]),
+        )
+        for r in rows
+    ]
+
+
 def stale(db: sqlite3.Connection, aliases: str, limit: int) -> Iterator[tuple[str, str]]:
     """(uid, text) of up to ``limit`` articles, newest first, whose statements were never
     extracted or were extracted with other aliases (two index reads per article, no text)."""
