@@ -16,6 +16,7 @@ from fixture_server import FixtureServer
 from test_story_pipeline import NOW, Item, Site
 
 from topicwire.config import load_config
+from topicwire.daemon.cli import main
 from topicwire.errors import ConfigError
 from topicwire.feeds.api import Api
 from topicwire.feeds.serve import FeedServer
@@ -148,3 +149,19 @@ def test_a_bad_speaker_query_is_a_config_error(tmp_path: Path) -> None:
     config.write_text('[[topics]]\nname = "says"\nquery = "kremlin"\nstatements = "@nobody"\n')
     with pytest.raises(ConfigError, match=r"topics\[0\]\.statements: unknown alias @nobody"):
         load_config(config)
+
+
+def test_explain_answers_for_a_statement_entry(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    site.serve("wire", [Item("k1", "Peskov on talks with Kyiv", PARAGRAPHS)])
+    site.poll("wire")
+    first, _ = (i["id"] for i in items(site))
+    config = str(site.tmp / "c.toml")
+    assert main(["-c", config, "explain", "says", first]) == 0
+    out = capsys.readouterr().out
+    assert f"TAKEN  {first}" in out and "left" not in out  # only the asked statement
+    assert 'speaker "Kremlin spokesman Dmitry Peskov" (terms found: kremlin, peskov); verb "said"; direct' in out
+    # asked by the article's URL: every statement of it, the NATO one left out and why
+    assert main(["-c", config, "explain", "says", f"{site.server.url}/wire/k1.html"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("TAKEN") == 2 and 'speaker "NATO Secretary General Jens Stoltenberg" (no term of the query' in out
+    assert main(["-c", config, "explain", "says", first[:-4] + "0000"]) == 2  # no such statement
