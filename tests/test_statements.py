@@ -85,6 +85,100 @@ def test_statement_shapes(text: str, speaker: str, statement: str, kind: str) ->
     assert text[found.start : found.end] == statement  # the span points into the text
 
 
+@pytest.mark.parametrize(
+    ("text", "speaker", "statement", "kind"),
+    [
+        (
+            "По его словам, переговоры продолжатся на следующей неделе.",
+            "его",
+            "переговоры продолжатся на следующей неделе",
+            "reported",
+        ),
+        (
+            "Как заявил министр иностранных дел Сергей Лавров, Россия готова к диалогу.",
+            "министр иностранных дел Сергей Лавров",
+            "Россия готова к диалогу",
+            "reported",
+        ),
+        ("«Мы не будем менять позицию», — сказал он журналистам.", "он", "Мы не будем менять позицию", "direct"),
+        (
+            "Песков: «Кремль внимательно следит за ситуацией в регионе».",
+            "Песков",
+            "Кремль внимательно следит за ситуацией в регионе",
+            "direct",
+        ),
+        (
+            "В Кремле заявили, что не видят оснований для беспокойства.",
+            "Кремле",
+            "не видят оснований для беспокойства",
+            "reported",
+        ),
+        (
+            "В понедельник Песков заявил, что переговоры продолжатся в Стамбуле.",
+            "Песков",
+            "переговоры продолжатся в Стамбуле",
+            "reported",
+        ),
+        (
+            "Москва готова к переговорам, заявил Песков журналистам во вторник.",
+            "Песков",
+            "Москва готова к переговорам",
+            "reported",
+        ),
+        (
+            'Peskov: "The Kremlin is watching the situation closely."',
+            "Peskov",
+            "The Kremlin is watching the situation closely.",
+            "direct",
+        ),
+        ("On Tuesday Peskov said that the talks would go on.", "Peskov", "the talks would go on", "reported"),
+        (
+            "Mr. Trump has since said that a deal would be signed in Iowa.",
+            "Mr. Trump",
+            "a deal would be signed in Iowa",
+            "reported",
+        ),
+        (
+            "He declined to say when, saying it would depend on the weather.",
+            "He",
+            "it would depend on the weather",
+            "reported",
+        ),
+        (
+            "Apple was “pulled into the enterprise,” CEO Tim Cook said on Tuesday.",
+            "CEO Tim Cook",
+            "Apple was “pulled into the enterprise",
+            "reported",
+        ),
+        (
+            "The larger landers, he said, could deliver tools needed by astronauts.",
+            "he",
+            "The larger landers, he said, could deliver tools needed by astronauts",
+            "reported",
+        ),
+    ],
+    ids=[
+        "ru-po-ego-slovam",
+        "ru-kak-zayavil",
+        "ru-quote-dash-pronoun",
+        "ru-name-colon-quote",
+        "ru-v-kremle-zayavili",
+        "ru-time-then-subject",
+        "ru-clause-verb-speaker",
+        "name-colon-quote",
+        "time-then-subject",
+        "has-since-said",
+        "saying",
+        "partial-quote-is-reported",
+        "parenthetical",
+    ],
+)
+def test_more_statement_shapes(text: str, speaker: str, statement: str, kind: str) -> None:
+    found = one(text)
+    assert (found.speaker, found.text, found.kind) == (speaker, statement, kind)
+    assert text[found.start : found.end] == statement
+
+
 def test_positions_are_paragraph_and_span_in_the_whole_text() -> None:
     text = 'Intro paragraph with no statement.\n\n"We are ready for talks," Peskov said.'
     found = one(text)
@@ -123,9 +217,24 @@ def test_a_pronoun_resolves_to_the_last_named_speaker() -> None:
         "Critics loved the film “Parasite” and its director.",  # a film title
         "“This is the end of an era” was written across the front page.",  # a quote, no speaker near
         "The report said the economy would shrink by two percent.",  # a document, not a speaker
+        "The president announced the new trade deal during a meeting in the Oval Office.",  # no clause
+        "Update: “The road is closed until further notice.”",  # a label, not a speaker
+        "Он прочитал роман «Мастер и Маргарита» прошлым летом.",  # a book title
+        "“Will you recognize them as a terrorist organization?” the reporter asked.",  # a question
         "“We are not going anywhere.” The crowd stayed until midnight.",  # no attribution at all
     ],
-    ids=["relative-clause", "book-title", "film-title", "no-speaker", "document", "unattributed"],
+    ids=[
+        "relative-clause",
+        "book-title",
+        "film-title",
+        "no-speaker",
+        "document",
+        "announced-object",
+        "label-colon",
+        "ru-book-title",
+        "question",
+        "unattributed",
+    ],
 )
 def test_not_statements(text: str) -> None:
     assert extract_statements(text) == ()

@@ -334,6 +334,9 @@ def _attribution(
     before = pats.before.search(head)
     if before and _good_speaker(before.group("speaker"), lang):
         return _clean(before.group("speaker")), before.group("verb")
+    colon = pats.before_colon.search(head)
+    if colon and _good_speaker(colon.group("speaker"), lang) and not _pronoun(colon.group("speaker"), lang):
+        return _clean(colon.group("speaker")), ":"
     subjectless = pats.before_subjectless.search(head)
     if subjectless:  # 'Volker said ... and added, "..."': the sentence's subject speaks
         at = max((at for at, _ in sentences if at <= quote.outer_start), default=0)
@@ -399,7 +402,7 @@ def _make(
     if cut and len(text[: cut.start()].split()) >= 4:  # "X, but the agency didn't ...": the writer's
         text = text[: cut.start()]
     text = text.rstrip(" .!?…,;:—–-")
-    speaker = _clean(speaker)
+    speaker = re.sub(rf"^{lang.short_intro}", "", _clean(speaker))  # "On Tuesday Peskov said"
     kind: StatementKind = "reported"
     if text[:1] in QUOTE_CHARS:  # ', saying “time is running out.”': the quote is direct speech
         quote = _QUOTES.match(text)
@@ -438,6 +441,8 @@ def _according(sentence: str, lang: Language, pats: Patterns) -> Found:
 
 def _subject_first(sentence: str, lang: Language, pats: Patterns) -> Found:
     match = pats.subject_first.match(sentence)
+    if pats.locative_first is not None and (match is None or match.group("speaker").split()[0] in lang.locatives):
+        match = pats.locative_first.match(sentence)
     if not match or match.group("rest")[:1].isalnum():  # "Peskov saidx": not the verb
         return None
     rest, offset, verb = match.group("rest"), match.start("rest"), match.group("verb")

@@ -31,6 +31,8 @@ class Language:
     conjunctions: tuple[str, ...]  # "..., but said (that) ...": a second verb of the same subject
     sentence_adverbs: tuple[str, ...]  # may open a sentence before its subject: "But a spokesperson said"
     pronouns_by_word: tuple[str, ...]  # cue words of "по его словам" (pronoun before the noun)
+    locatives: tuple[str, ...]  # "В Кремле заявили": a preposition making an institution a speaker
+    short_intro: str  # regex: a time phrase before the subject with no comma ("В понедельник Песков")
     finite: tuple[str, ...]  # words that end a verb's object: "said Tyvak would leverage that ..."
     openers: tuple[str, ...]  # a sentence's opening phrase before its subject: "When ..., Mr. Trump"
     postmodifiers: tuple[str, ...]  # "people familiar with the matter said"
@@ -75,6 +77,8 @@ _EN_NOT_SPEAKERS = tuple(
 It This That There These Those What Which Who When Where While But And Or So If As In On At For
 After Before Since Although Though Because However Meanwhile Also Then Now Here Yet Still
 Instead Even Once Many Some Most All No Not One Both Each Every Such Last Next Earlier Later According
+Update Updated Watch Read Video Photo Photos Breaking Opinion Analysis Editorial Exclusive Live Note
+Editing Reporting Correction Related Quote Source Sources Credit
 """.split()
 )
 
@@ -103,6 +107,8 @@ ENGLISH = Language(
     conjunctions=("but", "and"),
     sentence_adverbs=("But", "And", "Yet", "However,", "Meanwhile,", "Still,", "Also,", "Separately,"),
     pronouns_by_word=(),
+    locatives=(),
+    short_intro=r"(?:(?:On|Last|Earlier|Later)\s+[A-Z]?[a-z]+\s+)",
     finite=tuple("is was are were will would can could should has had have did does do may might must".split()),
     openers=tuple("When While After Before As If Although Though Since Because In On At During Despite".split()),
     postmodifiers=("familiar with", "close to", "with knowledge of", "briefed on", "involved in", "close with"),
@@ -186,6 +192,9 @@ RUSSIAN = Language(
     conjunctions=("и", "а", "но"),
     sentence_adverbs=("Но", "А", "И", "Однако", "Между тем", "Кроме того,", "При этом"),
     pronouns_by_word=("словам", "мнению"),
+    locatives=("В", "в", "Во", "во"),
+    short_intro=r"(?:(?:В|Во|На|По|После|Накануне|Ранее|Позднее|Позже|Сегодня|Вчера|Также|Тогда)\s+"
+    r"(?:[а-яё\d-]+\s+){0,2}?)",
     finite=(),
     openers=tuple("Когда После Хотя Если Пока В На По При Во".split()),
     postmodifiers=(),

@@ -23,9 +23,11 @@ class Patterns:
     headline: re.Pattern[str]  # a headline's '“...”: Greta Thunberg'
     before: re.Pattern[str]  # right before an opening quote: "Peskov said: "
     before_subjectless: re.Pattern[str]  # '... and added, "'
+    before_colon: re.Pattern[str]  # 'Peskov: «...»' (a name and a colon, no verb)
     subject: re.Pattern[str]  # a sentence's subject: a speaker followed by a lowercase word
     subject_after_intro: re.Pattern[str]  # the same after an opening phrase and a comma
     subject_first: re.Pattern[str]  # "X said (that) CLAUSE"
+    locative_first: re.Pattern[str] | None  # "В Кремле заявили, что CLAUSE"
     clause_first: re.Pattern[str]  # "CLAUSE, X said."
     according_first: re.Pattern[str]  # "According to X, CLAUSE"
     according_last: re.Pattern[str]  # "CLAUSE, according to X."
@@ -63,7 +65,7 @@ def build(lang: Language) -> Patterns:
     adverbs = alternatives(lang.sentence_adverbs)
     # "(MENAFN) ", "But ", "On Tuesday, ": what may stand before a subject; tried last (??)
     intro = (
-        rf"(?:\([^)]{{1,20}}\)\s*)?(?:(?:{adverbs})\s+)?"
+        rf"(?:\([^)]{{1,20}}\)\s*)?(?:(?:{adverbs})\s+)?{lang.short_intro}??"
         rf"(?:(?P<intro>[^“”\"«»]{{1,150}}?),\s*(?:(?:but|and|while|yet|though|although)\s+)?)??"
     )
     seconds = alternatives(lang.participles)
@@ -79,6 +81,7 @@ def build(lang: Language) -> Patterns:
             flags,
         ),
         before_subjectless=re.compile(rf"\s(?:{conjunctions})\s+{verb}\s*[:,]\s*$", flags),
+        before_colon=re.compile(rf"(?:^|(?<=[.!?]\s))(?P<speaker>{cap}(?:\s+{cap}){{0,2}})\s*:\s*[—–-]?\s*$", flags),
         subject=re.compile(rf"^{intro}{speaker}\s+(?!{not_verbs}\b)[{lang.lower}]", flags),
         subject_after_intro=re.compile(
             rf"^(?:{alternatives(lang.openers)}|[{lang.upper}][{lang.lower}]+ing)\s[^“”\"«»,]{{1,150}},\s*{speaker}"
@@ -86,6 +89,14 @@ def build(lang: Language) -> Patterns:
             flags,
         ),
         subject_first=re.compile(rf"^{intro}{speaker}\s+{adverb}{verb}(?P<rest>.*)$", flags),
+        # "В Кремле заявили, что ...": an institution as a place, the verb impersonal plural
+        locative_first=re.compile(
+            rf"^{intro}(?:{alternatives(lang.locatives)})\s+(?P<speaker>{cap}(?:\s+[{lang.upper}{lang.lower}][\w-]*){{0,2}}?)"
+            rf"\s+{verb}(?P<rest>.*)$",
+            flags,
+        )
+        if lang.locatives
+        else None,
         clause_first=re.compile(
             rf"^(?P<clause>.+?)[,;][”\"»’]?\s*{dash}(?:{speaker}\s+{adverb}{verb}|{verb2}\s+{speaker2})"
             rf"(?P<tail>[^,]*(?:,.*)?)$",
