@@ -323,7 +323,7 @@ def _attribution(
     # '"Will you ...?" Peskov said, "We ..."': the attribution introduces the next quote.
     closes = paragraph[quote.outer_start : quote.outer_end].rstrip("”\"»“’' ").endswith((",", "?", "!", "…"))
     dashed = re.match(r"\s*,?\s*[—–-]", paragraph[quote.outer_end :]) is not None
-    if after and (closes or dashed) and not re.match(r"\s*[,:]?\s*[“\"«„]", paragraph[after.end() :]):
+    if after and (closes or dashed) and not re.match(r"[.!?]?\s*[,:]\s*[“\"«„]", paragraph[after.end() :]):
         speaker = after.group("speaker") or after.group("speaker2")
         if _good_speaker(speaker, lang):
             return _clean(speaker), after.group("verb") or after.group("verb2")
@@ -479,6 +479,8 @@ def _clause_first(sentence: str, lang: Language, pats: Patterns) -> Found:
         return None  # "..., Peskov stated that X": the statement is X, after the verb
     if _ENDS_IN_QUOTE.search(clause):
         return None  # 'He amended it — “I now do recall,” he said': the quote is the statement
+    if sum(w[:1].islower() for w in clause.split()) < 2:
+        return None  # "Dennise Laboy, 55, said ...": a name, not a clause
     if match.group("speaker2"):  # "..., said Fiona Hill, a former adviser.": all of it names her
         speaker = match.group("speaker2") + (tail if len(tail.split()) <= 16 and "," in tail else "")
         return speaker[:200], match.group("verb2"), match.start("clause"), clause

@@ -64,7 +64,7 @@ sheriff deputy commander general military army service group organization organi
 unions party foreign defense defence press national senior former chairman chairwoman chair
 member members vice deputies staff team organizers organisers activists critics supporters
 officers investigators fans economists people supporter teachers workers students parents employees
-voters volunteers citizens wife husband mother father son daughter brother sister friend
+voters volunteers citizens others wife husband mother father son daughter brother sister friend
 colleague author co-author editor reporter correspondent administration regulators
 administrator operator owner owners tournament school university hospital state county city
 federal white house u.s. us his her their its the a an another one two three some many other
@@ -97,7 +97,8 @@ ENGLISH = Language(
     bare_verbs=tuple(
         "said says say told tells wrote writes insisted insists insist argued argues claimed claims "
         "believes thinks recalled recalls".split()
-    ),
+    )
+    + ("told reporters",),
     auxiliaries=tuple("has had have also later then since previously earlier again repeatedly once".split())
     + ("continues to", "continued to", "went on to"),
     participles=tuple(
