@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from topicwire.statements.extract import Statement, extract_statements, with_aliases
@@ -281,3 +283,23 @@ def test_a_speaker_query_uses_the_topic_query_language() -> None:
     assert query.matches("по словам Пескова".split(" ", 2)[2])
     assert not query.matches("Putin and Peskov")
     assert not query.matches("")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"a b c," ' * 20000,  # 20,000 quotes on one line: took 153 s when each looked back at the whole line
+        "he said, " * 20000,
+        "Peskov, " + "a b c, " * 20000 + "said that x y z",  # an appositive that never closes
+        "“" + "x " * 90000,  # a quote that never closes
+        "Песков заявил, что " * 10000,
+        'The end of it," Peskov said.\n"Start of another\n' * 4000,
+    ],
+    ids=["many-quotes", "many-said", "open-appositive", "open-quote", "ru-repeated", "quotes-across-lines"],
+)
+def test_hostile_texts_cost_a_bounded_time(text: str) -> None:
+    # A bound against quadratic work, not a benchmark: 0.1-1.4 s each on the 2-core machine.
+    started = time.monotonic()
+    found = extract_statements(text)
+    assert time.monotonic() - started < 20
+    assert all(text[s.start : s.end] == s.text for s in found)
