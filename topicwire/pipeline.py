@@ -84,10 +84,10 @@ MAX_RETRY_SPAN = timedelta(seconds=MAX_DELAY)
 EXTRACTIONS = threading.BoundedSemaphore(2)
 
 
-# Articles whose statements are extracted at start-up and after each publish when a store
-# lacks them: ~0.7 ms each (bench/statements.py), so at most ~3.5 s and ~0.7 s of work.
+# Stored articles whose statements are extracted at start-up when a store lacks them (an
+# upgrade, other [aliases]), newest first: ~0.7 ms each (bench/statements.py), so at most
+# ~3.5 s. Not after publishes: bench/render's store of 1M articles would pay it every time.
 STATEMENTS_AT_START = 5000
-STATEMENTS_PER_PUBLISH = 1000
 
 
 def utc_now() -> datetime:
@@ -151,7 +151,6 @@ class Pipeline:
         self._shown: tuple[FeedDoc, ...] | None = None  # the topics as last published, for index.html
         self._status_lock = threading.Lock()
         self._status_stale = False
-        self._statements_left = True  # stored articles may still lack statements
         self.speaker_queries = {t.name: SpeakerQuery(t.statements) for t in config.topics if t.statements}
 
     # -- start-up ----------------------------------------------------------------------
@@ -161,7 +160,7 @@ class Pipeline:
         self.store.sync_sources(tuple((s.name, s.url, s.kind) for s in self.config.sources))
         self.drop_removed_topics()
         self.placer.load(self.store, self.clock())
-        self.catch_up_statements(STATEMENTS_AT_START)
+        self.refresh_statements(STATEMENTS_AT_START)
         stale = [t for t in self.config.topics if self.store.topic_rule(t.name) != t.rule.signature]
         if not stale:
             return
@@ -490,13 +489,6 @@ class Pipeline:
         return deleted
 
     # -- feeds -------------------------------------------------------------------------
-    def catch_up_statements(self, limit: int) -> None:
-        """A bounded share of the stored articles that lack statements (a store upgraded from
-        before them, or new aliases): at start-up and after each publish, newest first, until
-        none is left; then no more queries for them."""
-        if self._statements_left:
-            self._statements_left = self.refresh_statements(limit) >= limit
-
     def publish(self) -> int:
         """Regenerate every topic feed and index.opml; return how many files changed."""
         started = time.monotonic()
@@ -517,7 +509,6 @@ class Pipeline:
         if self.metrics is not None:
             self.metrics.render_seconds.observe(time.monotonic() - started)
         log.event("feeds.published", topics=len(docs), changed=changed)
-        self.catch_up_statements(STATEMENTS_PER_PUBLISH)
         return changed
 
     def publish_status(self) -> bool:
