@@ -86,6 +86,10 @@ query = "@kremlin"
 name = "azerbaijan"
 query = "Azerbaijan"
 [[topics]]
+name = "kremlin-says"
+query = "@kremlin"
+statements = "@kremlin"
+[[topics]]
 name = "nothing"
 query = "zzqqxxnever"
 """
@@ -104,6 +108,8 @@ def test_published_feeds_are_valid(tmp_path: Path, fixture_server: FixtureServer
     files = feed_files(tmp_path / "var" / "feeds")
     kremlin = (tmp_path / "var" / "feeds" / "kremlin.rss").read_text()
     assert "Also reported by" in kremlin and 'rel="hub"' in kremlin and "<category>" in kremlin
+    says = (tmp_path / "var" / "feeds" / "kremlin-says.atom").read_text()  # a statements topic (issue 18)
+    assert "urn:topicwire:statement:" in says and "Peskov: " in says and "Also reported by" in says
     report = validate(files)
     assert report == {p.name: ([], []) for p in files}
 

@@ -352,6 +352,13 @@ KEYS: Mapping[str, Mapping[str, Key]] = {
             _text(MAX_QUERY_CHARS),
             "as `topics.query`",
         ),
+        "statements": Key(
+            str,
+            "",
+            "a speaker query: the feed's entries are the statements of the topic's stories whose speaker matches it",
+            _text(MAX_QUERY_CHARS),
+            "as `topics.query`",
+        ),
         "sources": Key(
             list, [], "only articles from these sources (names); empty: all", _list_of(1000), "at most 1000"
         ),
@@ -439,6 +446,7 @@ class TopicConfig:
     languages: tuple[str, ...] = ()
     webhook: str = ""  # "" = no push
     webhook_secret: str = ""  # "" = unsigned
+    statements: Query | None = None  # a speaker query: the feed lists statements (issue 18)
 
     @property
     def rule(self) -> TopicRule:
@@ -637,6 +645,7 @@ class _Validator:
                 continue
             query = self.query(f"{where}.query", t["query"], aliases)
             exclude = self.query(f"{where}.exclude", t["exclude"], aliases) if t["exclude"] else None
+            statements = self.query(f"{where}.statements", t["statements"], aliases) if t["statements"] else None
             sources = self.names(f"{where}.sources", t["sources"] or [])
             for name in sources:
                 if name not in source_names:
@@ -650,12 +659,13 @@ class _Validator:
             languages = tuple(
                 x.lower().replace("_", "-") for x in self.names(f"{where}.languages", t["languages"] or [])
             )
-            if query is None or (t["exclude"] and exclude is None):
+            if query is None or (t["exclude"] and exclude is None) or (t["statements"] and statements is None):
                 continue
             title = t["title"] or t["name"]
             description = t["description"] or title
             hook = (t["webhook"] or "", t["webhook_secret"] or "")
-            out.append(TopicConfig(t["name"], title, query, description, exclude, sources, languages, *hook))
+            rest = (exclude, sources, languages, *hook, statements)
+            out.append(TopicConfig(t["name"], title, query, description, *rest))
         return tuple(out)
 
     def query(self, where: str, text: str, aliases: dict[str, tuple[str, ...]]) -> Query | None:

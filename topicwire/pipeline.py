@@ -5,6 +5,7 @@
     | parse          -> ParsedSource    (sources/feed.py entries, sources/page.py links)
     | extract        -> Article         (extract/: full text, boilerplate, dates, canonical URL)
     | dedupe         -> DedupDecision   (dedup/: exact keys: guid, canonical URL, text)
+    | statements     -> Statement...    (statements/: who said what, pure; stored with the article)
     | store.save     -> uids            (store/: the only place with SQL)
     | match topics   -> topic names     (topics/: rules compiled once, pure)
     | render+publish -> feed files      (feeds/: RSS, Atom, JSON Feed; atomic writes)
@@ -53,6 +54,8 @@ from topicwire.sources.page import parse_page
 from topicwire.sources.polite import PoliteFetcher, Purpose
 from topicwire.sources.robots import RobotsCache
 from topicwire.sources.sniff import html_instead_of_feed, sniff_kind
+from topicwire.statements import StatementExtractor
+from topicwire.statements.speakers import SpeakerQuery
 from topicwire.store import Store
 from topicwire.topics.rules import TopicRules
 from topicwire.types import (
@@ -65,6 +68,7 @@ from topicwire.types import (
     ParsedSource,
     PollOutcome,
     RawItem,
+    Statement,
 )
 from topicwire.values import noting
 
@@ -78,6 +82,12 @@ MAX_RETRY_SPAN = timedelta(seconds=MAX_DELAY)
 # extract.bound.MAX_PAGE_CHARS, two at a time stay far under 500 MB. More would buy
 # little: trafilatura is Python, so extractions mostly wait on the GIL for each other.
 EXTRACTIONS = threading.BoundedSemaphore(2)
+
+
+# Stored articles whose statements are extracted at start-up when a store lacks them (an
+# upgrade, other [aliases]), newest first: ~0.7 ms each (bench/statements.py), so at most
+# ~3.5 s. Not after publishes: bench/render's store of 1M articles would pay it every time.
+STATEMENTS_AT_START = 5000
 
 
 def utc_now() -> datetime:
@@ -142,6 +152,7 @@ class Pipeline:
         self._shown: tuple[FeedDoc, ...] | None = None  # the topics as last published, for index.html
         self._status_lock = threading.Lock()
         self._status_stale = False
+        self.speaker_queries = {t.name: SpeakerQuery(t.statements) for t in config.topics if t.statements}
 
     # -- start-up ----------------------------------------------------------------------
     def prepare_store(self) -> None:
@@ -150,6 +161,7 @@ class Pipeline:
         self.store.sync_sources(tuple((s.name, s.url, s.kind) for s in self.config.sources))
         self.drop_removed_topics()
         self.placer.load(self.store, self.clock())
+        self.refresh_statements(STATEMENTS_AT_START)
         stale = [t for t in self.config.topics if self.store.topic_rule(t.name) != t.rule.signature]
         if not stale:
             return
@@ -403,14 +415,17 @@ class Pipeline:
         new = dup = 0
         r = collected.result
         # Pure work before taking the store's lock: other workers' polls wait on it.
-        decided = [(p, Keyed.of(p.article), self.matcher.match(_match_doc(p.article))) for p in collected.prepared]
+        decided = [
+            (p, Keyed.of(p.article), self.matcher.match(_match_doc(p.article)), self.statements.extract(p.article.text))
+            for p in collected.prepared
+        ]
         again = [(c, Keyed.of(c.article), self.matcher.match(_match_doc(c.article))) for c in collected.recleaned]
         with self.store.transaction() as store:
             # Before the poll's own articles: an edit among them then replaces the cleaned text.
             for c, keyed, topics in again:
                 self.placer.reclean(store, c.uid, c.story_id, keyed, topics, now)
-            for p, keyed, topics in decided:
-                uid, decision = self.place(store, keyed, topics, now)
+            for p, keyed, topics, statements in decided:
+                uid, decision = self.place(store, keyed, topics, now, statements)
                 if decision.action in ("new", "join"):
                     new += 1
                     if self.metrics is not None:
@@ -456,9 +471,35 @@ class Pipeline:
             self.metrics.recleaned.labels(source).inc(len(topics))
             self.metrics.recleaned_topics_left.labels(source).inc(left)
 
-    def place(self, store: Store, keyed: Keyed, topics: tuple[str, ...], now: datetime) -> tuple[str, DedupDecision]:
+    def place(
+        self,
+        store: Store,
+        keyed: Keyed,
+        topics: tuple[str, ...],
+        now: datetime,
+        statements: tuple[Statement, ...] | None = None,
+    ) -> tuple[str, DedupDecision]:
         """Store one article where the story desk puts it (see placement.py)."""
-        return self.placer.place(store, keyed, topics, now)
+        return self.placer.place(store, keyed, topics, now, statements)
+
+    @property
+    def statements(self) -> StatementExtractor:
+        return self.placer.statements
+
+    def refresh_statements(self, limit: int) -> int:
+        """Extract the statements of up to ``limit`` stored articles, newest first, that have
+        none yet (stored before statements existed) or were read with other ``[aliases]``.
+        Returns how many were extracted; fewer than ``limit`` means none is left."""
+        started = time.perf_counter()
+        stale = self.store.stale_statements(self.statements.signature, limit)
+        found = [(uid, self.statements.extract(body)) for uid, body in stale]
+        if found:
+            with self.store.transaction() as store:
+                for uid, statements in found:
+                    store.set_statements(uid, self.statements.signature, statements)
+            count = sum(len(s) for _, s in found)
+            log.event("statements.extracted", articles=len(found), statements=count, ms=_ms(started))
+        return len(found)
 
     @property
     def desk(self) -> StoryDesk:
@@ -545,6 +586,9 @@ class Pipeline:
         return publish_status_page(self.config.output_dir, page)
 
     def feed_doc(self, name: str, title: str, description: str) -> FeedDoc:
+        speakers = self.speaker_queries.get(name)
+        if speakers is not None:  # a statements topic: its entries are statements
+            return self.docs.statement_doc(name, title, description, speakers.takes)
         return self.docs.feed_doc(name, title, description)
 
 

@@ -18,8 +18,9 @@ from topicwire.dedup.desk import Keyed, StoryDesk
 from topicwire.dedup.fingerprint import article_uid
 from topicwire.dedup.near import valid_signature
 from topicwire.dedup.stories import representative
+from topicwire.statements import StatementExtractor
 from topicwire.store import Store
-from topicwire.types import Article, DedupDecision
+from topicwire.types import Article, DedupDecision, Statement
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _BLANK = Article("", "", "", "", "", "", "", _EPOCH, _EPOCH)  # only its text is set, to key stored texts
@@ -29,6 +30,7 @@ class Placer:
     def __init__(self, desk: StoryDesk, config: Config) -> None:
         self.desk = desk
         self.update_on_new_source = config.update_on_new_source
+        self.statements = StatementExtractor(dict(config.aliases))
         self._changed: set[str] = set()
         self._lock = threading.Lock()
 
@@ -38,14 +40,24 @@ class Placer:
             changed, self._changed = self._changed, set()
         return changed
 
-    def place(self, store: Store, keyed: Keyed, topics: tuple[str, ...], now: datetime) -> tuple[str, DedupDecision]:
-        """Store one article where the desk puts it; return its uid and the decision."""
+    def place(
+        self,
+        store: Store,
+        keyed: Keyed,
+        topics: tuple[str, ...],
+        now: datetime,
+        statements: tuple[Statement, ...] | None = None,
+    ) -> tuple[str, DedupDecision]:
+        """Store one article where the desk puts it; return its uid and the decision.
+        ``statements`` are the article's (extracted here if not given): stored with a new
+        article, and replacing the stored ones when an edit replaces its text."""
         d = self.desk.place(store, keyed)
         a, fp = keyed.article, keyed.fp
         if d.action in ("new", "join"):
             uid, story_id = article_uid(fp), d.story_id or ""
             joined = "" if d.action == "new" else ("text" if d.reason == "text" else f"near {d.similarity:.2f}")
             store.insert_article(uid, a, fp, now, story_id=story_id, joined=joined, sig=keyed.sig)
+            self.save_statements(store, uid, a.text, statements)
             store.add_topics(uid, story_id or uid, topics, now)
             self.desk.record(uid, keyed, now)
             if d.action == "join":
@@ -57,6 +69,7 @@ class Placer:
         uid, story_id = d.existing_uid or "", d.story_id or ""
         if d.action == "update":
             store.update_article(uid, a, fp, keyed.sig, now)
+            self.save_statements(store, uid, a.text, statements)
             store.set_article_topics(uid, story_id, topics, now)
             self.desk.record(uid, keyed, now)
             self.restory(store, story_id, now, edited=uid)
@@ -75,9 +88,14 @@ class Placer:
         and a bump would re-announce every cleaned entry to readers."""
         store.update_article(uid, keyed.article, keyed.fp, keyed.sig, now)
         store.set_article_topics(uid, story_id, topics, now)
+        self.save_statements(store, uid, keyed.article.text, None)  # the text changed: read again
         self.desk.record(uid, keyed, now)
         self.restory(store, story_id, now)
         self._mark(story_id)
+
+    def save_statements(self, store: Store, uid: str, text: str, found: tuple[Statement, ...] | None) -> None:
+        found = self.statements.extract(text) if found is None else found
+        store.set_statements(uid, self.statements.signature, found)
 
     def restory(self, store: Store, story_id: str, now: datetime, *, bump: bool = False, edited: str = "") -> None:
         """A member joined or changed: choose the representative again. The entry's updated

@@ -335,3 +335,22 @@ class DeliveryState:
     last_error: str | None = None
     last_try: datetime | None = None
     next_try: datetime | None = None  # the soonest retry of a failing one
+
+
+StatementKind = Literal["direct", "reported"]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One attributed statement in an article's text (statements/extract.py)."""
+
+    speaker: str  # as written: "Kremlin spokesman Dmitry Peskov", "he", "Пескова"
+    resolved: str  # the named speaker a pronoun refers to; else ``speaker``
+    text: str  # the quote's inside, or the reported clause
+    kind: StatementKind
+    language: str
+    paragraph: int  # index among the text's lines that hold text
+    start: int  # character span of ``text`` in the article text
+    end: int
+    verb: str = ""  # the reporting verb as written ("" for a continued quote)
+    alias: str | None = None  # filled by ``with_aliases``

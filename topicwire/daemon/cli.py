@@ -29,6 +29,8 @@ from topicwire.feeds.webhooks import Deliverer
 from topicwire.pipeline import Pipeline, make_fetcher, utc_now
 from topicwire.sources.discover import discover_feeds
 from topicwire.sources.sniff import sniff_kind
+from topicwire.statements.explain import explain_statements, render_statements
+from topicwire.statements.speakers import SpeakerQuery
 from topicwire.store import Store
 from topicwire.topics.explain import explain_story, render_story_explanation
 from topicwire.topics.query import compile_query
@@ -325,18 +327,27 @@ def cmd_backtest(config: Config, topic: str, query: str) -> int:
     return 0
 
 
+STATEMENT_ENTRY = "urn:topicwire:statement:"
+
+
 def cmd_explain(config: Config, topic: str, article: str) -> int:
     """Print whether the story of the stored article URL|ID is in TOPIC's feed, which of its
-    articles match and which terms matched where. Exit 0 if the story matches, 1 if it does
-    not, 2 for an unknown topic or article."""
+    articles match and which terms matched where; for a statements topic, which statements it
+    takes and why (ID may be a statement entry's id). Exit 0 if the story matches (and a
+    statement is taken), 1 if not, 2 for an unknown topic, article or statement."""
     current = next((t for t in config.topics if t.name == topic), None)
     if current is None:
         raise ConfigError(f"explain: no topic {topic!r} (known: {', '.join(t.name for t in config.topics)})")
+    entry = article if article.startswith(STATEMENT_ENTRY) else ""
+    if entry:  # a statements topic's entry id: urn:topicwire:statement:STORY:DIGEST
+        article = entry[len(STATEMENT_ENTRY) :].split(":")[0]
     store = Store.open(config.store_path, utc_now())
     try:
         found = store.article(article) or store.article_by_url(canonicalize_url(article))
         story = store.story(found.uid) if found is not None else None
         copies = [store.article(m.uid) for m in story.members] if story is not None else []
+        asked = [m.uid for m in story.members] if entry and story else [found.uid] if found else []
+        statements = store.statements_of(asked)
     finally:
         store.close()
     if found is None:
@@ -347,7 +358,17 @@ def cmd_explain(config: Config, topic: str, article: str) -> int:
     in_feed = story is not None and topic in story.topics
     explanation = explain_story(current.rule, story.id if story else found.uid, found.uid, docs, in_feed)
     print(render_story_explanation(explanation))
-    return 0 if explanation.matched else 1
+    if current.statements is None:
+        return 0 if explanation.matched else 1
+    query = SpeakerQuery(current.statements)
+    verdicts = explain_statements(query, story.id if story else found.uid, sum(statements.values(), ()))
+    if entry:
+        verdicts = tuple(v for v in verdicts if v.entry_id == entry)[:1]
+        if not verdicts:
+            raise ConfigError(f"explain: no statement {entry!r} in the story's stored statements")
+    print("\n" + render_statements(query, verdicts))
+    taken = any(v.taken for v in verdicts)
+    return 0 if explanation.matched and taken else 1
 
 
 def cmd_backup(config: Config, path: Path) -> int:

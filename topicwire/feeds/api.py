@@ -3,6 +3,8 @@
     GET /api/topics                          topics with their feed URLs and entry counts
     GET /api/topics/NAME/entries?since=ISO   the topic's newest entries, optionally since a time
     GET /api/stories/ID                      one story: its representative's text, every outlet's article
+                                             and every article's statements
+    GET /api/statements?speaker=ALIAS&since=ISO  the statements of a speaker alias, newest first
     GET /api/sources                         every source's health and schedule
 
 ``answer(path, query)`` returns (HTTP status, JSON bytes); it only reads the store.
@@ -17,8 +19,9 @@ from urllib.parse import parse_qs
 
 from topicwire.config import Config
 from topicwire.feeds.entries import entry_id
+from topicwire.feeds.statement_entries import statement_id
 from topicwire.store import Store
-from topicwire.types import SourceState, StoredStory, StoryMember
+from topicwire.types import SourceState, Statement, StoredStory, StoryMember
 from topicwire.values import plain_name, plain_text, web_url
 
 
@@ -35,11 +38,36 @@ class Api:
             return self._entries(parts[1], parse_qs(query).get("since", [""])[0])
         if len(parts) == 2 and parts[0] == "stories":
             story = self.store.story(parts[1])
-            return (200, _json(_story(story, full=True))) if story else _error(404, "no such story")
+            if story is None:
+                return _error(404, "no such story")
+            found = self.store.statements_of([m.uid for m in story.members])
+            statements = [
+                _statement(s, m.uid, story.id, m.url, m.source) for m in story.members for s in found.get(m.uid, ())
+            ]
+            return 200, _json(_story(story, full=True) | {"statements": statements})
+        if parts == ["statements"]:
+            return self._statements(parse_qs(query))
         if parts == ["sources"]:
             states = self.store.source_states(tuple(s.name for s in self.config.sources))
             return 200, _json({"sources": [_source(s, self.config.fetch.failing_after) for s in states]})
         return _error(404, "unknown API path")
+
+    def _statements(self, params: dict[str, list[str]]) -> tuple[int, bytes]:
+        speaker = params.get("speaker", [""])[0].lstrip("@")
+        known = [name for name, _ in self.config.aliases]
+        if speaker not in known:
+            listed = ", ".join(f"@{name}" for name in known) or "none"
+            return _error(400, f"speaker: {speaker!r} is not an alias of the config (known: {listed})")
+        since = params.get("since", [""])[0]
+        cutoff = _since(since)
+        if isinstance(cutoff, str):
+            return _error(400, cutoff)
+        rows = self.store.statements_by_alias(speaker, cutoff, self.config.max_items)
+        out = [
+            _statement(s, uid, story, url, source) | {"published": published.isoformat()}
+            for s, uid, story, url, source, published in rows
+        ]
+        return 200, _json({"speaker": speaker, "since": since or None, "statements": out})
 
     def _topic(self, name: str) -> dict[str, Any]:
         topic = next(t for t in self.config.topics if t.name == name)
@@ -54,13 +82,9 @@ class Api:
     def _entries(self, name: str, since: str) -> tuple[int, bytes]:
         if not any(t.name == name for t in self.config.topics):
             return _error(404, f"no topic {name!r}")
-        cutoff = None
-        if since:
-            try:
-                cutoff = datetime.fromisoformat(since.replace("Z", "+00:00"))
-            except ValueError:
-                return _error(400, f"since: {since!r} is not an ISO 8601 time (try 2025-01-31T12:00:00Z)")
-            cutoff = cutoff if cutoff.tzinfo else cutoff.replace(tzinfo=UTC)
+        cutoff = _since(since)
+        if isinstance(cutoff, str):
+            return _error(400, cutoff)
         rows = self.store.topic_entries(name, self.config.max_items)
         entries = [_story(s) for s in rows if cutoff is None or max(s.updated, s.published) >= cutoff]
         return 200, _json({"topic": name, "since": since or None, "entries": entries})
@@ -69,6 +93,37 @@ class Api:
 def entry_json(s: StoredStory) -> dict[str, Any]:
     """One entry as ``/api/topics/NAME/entries`` lists it (webhooks send the same)."""
     return _story(s)
+
+
+def _since(since: str) -> datetime | None | str:
+    """The ``since`` parameter as a UTC time, None if absent, or the error message."""
+    if not since:
+        return None
+    try:
+        cutoff = datetime.fromisoformat(since.replace("Z", "+00:00"))
+    except ValueError:
+        return f"since: {since!r} is not an ISO 8601 time (try 2025-01-31T12:00:00Z)"
+    return cutoff if cutoff.tzinfo else cutoff.replace(tzinfo=UTC)
+
+
+def _statement(s: Statement, uid: str, story_id: str, url: str, source: str) -> dict[str, Any]:
+    return {
+        "id": statement_id(story_id, s.text),  # the statements topic's entry id
+        "speaker": plain_text(s.speaker),
+        "resolved": plain_text(s.resolved),
+        "alias": s.alias,
+        "text": s.text,
+        "kind": s.kind,
+        "verb": s.verb,
+        "language": s.language,
+        "article": uid,
+        "story": story_id,
+        "url": web_url(url),
+        "source": source,
+        "paragraph": s.paragraph,
+        "start": s.start,
+        "end": s.end,
+    }
 
 
 def _story(s: StoredStory, full: bool = False) -> dict[str, Any]:

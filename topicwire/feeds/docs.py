@@ -10,13 +10,14 @@ which). Reading 50 x 100 whole stories from a store of 1M articles took about
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from topicwire import log
 from topicwire.feeds.entries import story_entry
+from topicwire.feeds.statement_entries import story_statements
 from topicwire.store import Store
-from topicwire.types import FeedDoc, FeedEntry
+from topicwire.types import FeedDoc, FeedEntry, Statement, StoredStory
 
 # What a stored row that cannot be decoded raises (a date that is not one, a NULL where a
 # value belongs): that story is left out of the feed and logged, the rest is published (issue 13).
@@ -46,6 +47,38 @@ class FeedDocs:
                 entries.append(entry)
         updated = max((e.updated for e in entries), default=None) or self.empty_since()
         return FeedDoc(name, title, description, self.base_url, updated, tuple(entries), self.publisher)
+
+    def statement_doc(self, name: str, title: str, description: str, wanted: Callable[[Statement], bool]) -> FeedDoc:
+        """A statements topic (issue 18): the statements ``wanted`` takes from the topic's newest
+        stories, newest story first, at most ``max_items``. Read whole at every publish: a
+        statements topic costs one story read per story, which the story cache saves elsewhere."""
+        entries: list[FeedEntry] = []
+        for story in self.store.stories(self.store.topic_story_ids(name, self.max_items)):
+            if len(entries) >= self.max_items:
+                break
+            try:
+                entries.extend(self._statements(story, wanted))
+            except ROW_ERRORS as e:
+                log.event(
+                    "feed.entry_skipped",
+                    logging.WARNING,
+                    topic=name,
+                    article=story.id,
+                    error=f"{type(e).__name__}: {e}",
+                )
+        entries = entries[: self.max_items]
+        updated = max((e.updated for e in entries), default=None) or self.empty_since()
+        return FeedDoc(name, title, description, self.base_url, updated, tuple(entries), self.publisher)
+
+    def _statements(self, story: StoredStory, wanted: Callable[[Statement], bool]) -> list[FeedEntry]:
+        found = self.store.statements_of([m.uid for m in story.members])
+        rep = story.representative
+        texts = {uid: rep.text if uid == rep.uid else self._text(uid) for uid in found}
+        return story_statements(story, texts, found, wanted)
+
+    def _text(self, uid: str) -> str:
+        article = self.store.article(uid)
+        return article.text if article is not None else ""
 
     def empty_since(self) -> datetime:
         """The date of a feed with no entries: the store's creation time. 1970 was "Implausible

@@ -15,11 +15,11 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from topicwire.errors import StoreError
-from topicwire.store import articles, deliveries, http_cache, schema, sources, stories, templates, topics
+from topicwire.store import articles, deliveries, http_cache, schema, sources, statements, stories, templates, topics
 from topicwire.store.codec import from_iso, iso, text
 from topicwire.store.db import GroupCommit, connect, vacuum_if_worthwhile
 from topicwire.types import (
@@ -31,6 +31,7 @@ from topicwire.types import (
     MatchDoc,
     PollOutcome,
     SourceState,
+    Statement,
     StoredArticle,
     StoredStory,
     StoryMember,
@@ -226,6 +227,36 @@ class Store:
 
     def update_article(self, uid: str, article: Article, fp: Fingerprint, sig: bytes, now: datetime) -> None:
         articles.update(self._db, uid, article, fp, sig, now)
+
+    def set_statements(self, uid: str, aliases: str, found: tuple[Statement, ...]) -> None:
+        """Replace the article's statements with ``found``, extracted from its current text
+        with the aliases whose signature is ``aliases``."""
+        statements.replace(self._db, uid, aliases, found)
+
+    def statements_of(self, uids: list[str]) -> dict[str, tuple[Statement, ...]]:
+        with self._read() as db:
+            return statements.of_articles(db, uids)
+
+    def stale_statements(self, aliases: str, limit: int) -> list[tuple[str, str]]:
+        """(uid, text) of up to ``limit`` articles, newest first, whose statements are missing
+        or were extracted with other aliases."""
+        with self._read() as db:
+            return list(statements.stale(db, aliases, limit))
+
+    def statements_by_alias(
+        self, alias: str, since: datetime | None, limit: int
+    ) -> list[tuple[Statement, str, str, str, str, datetime]]:
+        """(statement, article uid, story id, url, source, published) of the speaker alias's
+        statements, newest article first, in articles published since ``since``."""
+        with self._read() as db:
+            rows = statements.by_alias(db, alias, iso(since) if since else "", limit)
+        # An unreadable stored date reads as 1970, as everywhere else in the store (issue 13).
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
+        return [(s, uid, story, url, source, from_iso(when) or epoch) for s, uid, story, url, source, when in rows]
+
+    def statements_source(self, uid: str) -> tuple[str, int, str] | None:
+        with self._read() as db:
+            return statements.source(db, uid)
 
     def set_signature(self, uid: str, sig: bytes) -> None:
         articles.set_signature(self._db, uid, sig)

@@ -143,6 +143,34 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX deliveries_due ON deliveries (status, topic, next_try);
     """,
+    # 5: attributed statements (issue 18), extracted from each article's text
+    """
+    CREATE TABLE statements (
+        uid       TEXT NOT NULL REFERENCES articles (uid) ON DELETE CASCADE,
+        position  INTEGER NOT NULL,  -- order in the article
+        speaker   TEXT NOT NULL,     -- as written
+        resolved  TEXT NOT NULL,     -- the name a pronoun refers to, else the speaker
+        alias     TEXT,              -- the [aliases] set the speaker belongs to
+        kind      TEXT NOT NULL,     -- direct or reported
+        language  TEXT NOT NULL,
+        paragraph INTEGER NOT NULL,
+        start     INTEGER NOT NULL,  -- character span in the article text
+        stop      INTEGER NOT NULL,
+        verb      TEXT NOT NULL,
+        text      TEXT NOT NULL,
+        PRIMARY KEY (uid, position)
+    );
+    CREATE INDEX statements_alias ON statements (alias);
+    -- Which text and which aliases an article's statements were extracted with: an
+    -- article missing here, or with other aliases, is extracted again.
+    CREATE TABLE statement_sources (
+        uid       TEXT PRIMARY KEY REFERENCES articles (uid) ON DELETE CASCADE,
+        text_hash TEXT NOT NULL,     -- the article's text_hash and text length when extracted
+        text_len  INTEGER NOT NULL,
+        aliases   TEXT NOT NULL      -- signature of the [aliases] the speakers were resolved with
+    );
+    CREATE INDEX statement_sources_aliases ON statement_sources (aliases, uid);
+    """,
 )
 
 VERSION = len(MIGRATIONS)

@@ -1,0 +1,148 @@
+"""Attributed statements (issue 18): precision, recall and cost against the labelled set.
+
+    python bench/statements.py [CORPUS_DIR]
+
+The set is bench/statements_set.json (built by bench/statements_set.py from the
+hand-written bench/statements_labels.txt; see the README's "Statements" section for
+what counts as a statement). A label is found when one extracted statement of the
+same article has the same speaker (a shared word of the two names after folding,
+the pronoun's resolved name counting, Russian case endings stemmed) and a span
+overlapping the label's by at least 0.8 (intersection over union of the character
+spans); each extracted statement is used once. Precision counts every statement
+extracted from the labelled articles, so a statement nobody labelled is a false
+positive. Reported per part (dev: what the extractor was tuned on; held: the rest,
+a seeded split by article) and per language, against the goals: precision >= 0.90
+and recall >= 0.75 per language, <= 2 ms per article. The cost is the median time
+of ``extract_statements`` over every page of both corpus sets and the seeds, each
+run 5 times (the best kept), since 15 labelled articles are too few to time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path[:0] = [str(ROOT.parent), str(ROOT)]
+
+from extraction import chain, load  # noqa: E402
+from statements_set import SET, texts  # noqa: E402
+
+from topicwire.statements.extract import Statement, extract_statements  # noqa: E402
+from topicwire.statements.speakers import speaker_words  # noqa: E402
+
+GOAL_PRECISION, GOAL_RECALL, GOAL_MS = 0.90, 0.75, 2.0
+OVERLAP = 0.8
+_NOT_NAMES = frozenset("the a an of his her their its and for mr ms mrs dr".split())
+
+
+def same_speaker(label: str, found: Statement) -> bool:
+    wanted = set(speaker_words(label)) - _NOT_NAMES
+    return any(wanted & (set(speaker_words(name)) - _NOT_NAMES) for name in (found.speaker, found.resolved))
+
+
+def overlap(a: tuple[int, int], b: tuple[int, int]) -> float:
+    inter = max(0, min(a[1], b[1]) - max(a[0], b[0]))
+    union = max(a[1], b[1]) - min(a[0], b[0])
+    return inter / union if union else 0.0
+
+
+def span_of(label: dict[str, object], text: str) -> tuple[int, int] | None:
+    """The label's span in ``text``: its offsets if they still hold its text, else where the text is."""
+    start, end, quote = int(label["start"]), int(label["end"]), str(label["text"])  # type: ignore[call-overload]
+    if text[start:end] == quote:
+        return start, end
+    at = text.find(quote)
+    return (at, at + len(quote)) if at >= 0 else None
+
+
+def score(labels: list[dict[str, object]], articles: dict[str, str]) -> dict[tuple[str, str], list[int]]:
+    """(part, language) -> [labels, extracted, found labels, correct extracted, lost labels]."""
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    by_article: dict[str, list[dict[str, object]]] = defaultdict(list)
+    for label in labels:
+        by_article[str(label["article"])].append(label)
+    for article, wanted in by_article.items():
+        text = articles[article]
+        found = list(extract_statements(text))
+        part = str(wanted[0]["part"])
+        used: set[int] = set()
+        for label in wanted:
+            row = counts[(part, str(label["language"]))]
+            row[0] += 1
+            span = span_of(label, text)
+            if span is None:
+                row[4] += 1
+                continue
+            for i, got in enumerate(found):
+                if (
+                    i not in used
+                    and same_speaker(str(label["speaker"]), got)
+                    and overlap(span, (got.start, got.end)) >= OVERLAP
+                ):
+                    used.add(i)
+                    row[2] += 1
+                    break
+        for i, got in enumerate(found):
+            row = counts[(part, got.language)]
+            row[1] += 1
+            row[3] += i in used
+    return counts
+
+
+def cost(corpus: Path) -> tuple[float, float, int]:
+    pages = [
+        chain(p)
+        for folder, index in (
+            ("trafilatura", "expectations.json"),
+            ("article-extraction-benchmark", "ground-truth.json"),
+        )
+        for p in load(corpus / "pages" / folder, index, None)
+    ]
+    pages += [p.read_text(encoding="utf-8") for p in sorted((corpus.parent / "fixtures" / "seeds").glob("*.txt"))]
+    times = []
+    for text in pages:
+        best = float("inf")
+        for _ in range(5):
+            started = time.perf_counter()
+            extract_statements(text)
+            best = min(best, time.perf_counter() - started)
+        times.append(best * 1000)
+    times.sort()
+    return statistics.median(times), times[int(0.9 * len(times))], len(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("corpus", nargs="?", type=Path, default=ROOT.parent.parent / "shared" / "corpus")
+    corpus = parser.parse_args().corpus
+    labels = json.loads(SET.read_text(encoding="utf-8"))
+    articles = texts(corpus, {str(label["article"]) for label in labels})
+    counts = score(labels, articles)
+    print(
+        f"{'part':5} {'lang':4} {'labels':>6} {'found':>6} {'extracted':>9} {'correct':>7} "
+        f"{'precision':>9} {'recall':>6}  goal"
+    )
+    verdicts = []
+    for (part, lang), (n, extracted, found, correct, lost) in sorted(counts.items()):
+        precision = correct / extracted if extracted else 0.0
+        recall = found / n if n else 0.0
+        met = precision >= GOAL_PRECISION and recall >= GOAL_RECALL
+        verdicts.append(f"{part}/{lang} P={precision:.2f} R={recall:.2f} (n={n})")
+        note = f" ({lost} labels no longer in the text)" if lost else ""
+        print(
+            f"{part:5} {lang:4} {n:6} {found:6} {extracted:9} {correct:7} {precision:9.3f} {recall:6.3f}  "
+            f"{'met' if met else 'not met'}{note}"
+        )
+    median, p90, pages = cost(corpus)
+    print(f"cost: median {median:.2f} ms, p90 {p90:.2f} ms per article over {pages} pages (goal <= {GOAL_MS} ms)")
+    print(f"summary: {'; '.join(verdicts)}; median {median:.2f} ms/article")
+
+
+if __name__ == "__main__":
+    main()

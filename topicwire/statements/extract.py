@@ -1,0 +1,510 @@
+"""Attributed statements in an article's main text (issue 18): who said what, and where.
+
+    paragraphs (lines of the text, offsets kept)
+    | quotes       “...”, "...", «...», „...“: direct speech when a speaker and a
+                   reporting verb stand right after ("..., Peskov said") or right
+                   before ("Peskov said: ..."), when an earlier quote of the paragraph
+                   was attributed ('"Q1," he said. "Q2."'), or when the paragraph
+                   continues the last paragraph's quote
+    | sentences    reported speech: "X said (that) ...", "..., X said", "according
+                   to X, ...", "..., saying (that) ...", "по словам X, ...",
+                   "X заявил, что ...", "..., — заявил X"
+    | pronouns     "he said" resolves to the latest named subject or speaker before it
+
+Pure: regexes built once from the tables in languages.py (patterns.py), no I/O, no
+model; about a millisecond per news article (bench/statements.py). What is *not* a
+statement: a quoted title or scare quote with no speaker and verb beside it, a
+quote with no speaker nearby, a reporting verb whose subject is a relative pronoun
+("the man who police said was armed"), a subject that is a document ("The report
+said"), a verb with an object but no clause ("announced the deal").
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, insort
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+
+from topicwire.statements.languages import ENGLISH, RUSSIAN, Language
+from topicwire.statements.patterns import PATTERNS, QUOTE_CHARS, Patterns
+from topicwire.types import Statement, StatementKind
+
+MAX_TEXT = 200_000  # the store's own cap on an article's text
+MIN_DIRECT = 2  # words of an attributed quote: '"That\'s correct," Volker said.'
+MIN_REPORTED = 3  # words of a reported clause
+
+
+@dataclass(frozen=True)
+class _Quote:
+    start: int  # inner span, in the paragraph
+    end: int
+    outer_start: int  # with the quote marks
+    outer_end: int
+    tail: bool = False  # closes a quote opened in an earlier paragraph
+
+
+# Quote pairs; a paragraph whose quote never closes runs to the paragraph's end, as
+# multi-paragraph quotes do in English news (the opening mark repeats, the closing does not).
+# Straight and curly marks pair with each other: pages mix them ('"And I asked, ...?” said Hill').
+_QUOTES = re.compile(r'[“"]([^”“"]*)(?:[”"]|$)|«([^»]*)(?:»|$)|„([^“”„]*)(?:[“”]|$)')
+_ABBREVIATIONS = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Sr|Jr|Gen|Col|Lt|Sgt|Gov|Sen|Rep|Rev|Prof|Inc|Co|Corp|Ltd|No|vs|"
+    r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|U\.S|U\.K|U\.N|E\.U|т|г|гг|им|ул)|\b[A-ZА-Я])\.$"
+)
+_SENTENCE_END = re.compile(r"[.!?…]+[\"”»’)]*\s+(?=[\"“«„(]?[A-ZА-ЯЁ0-9])")
+_TAIL = re.compile(r"^\s*(?P<text>[^“”\"«»„]+?[,.!?…])[”\"»](?=\s|$)")
+_WORDS = re.compile(r"\w+")
+_ANY_QUOTE = re.compile(r"[“\"«„”»]")
+_CUES = frozenset().union(*(p.cues for p in PATTERNS.values()))
+_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+_LATIN = re.compile(r"[A-Za-z]")
+_DOCUMENTS = re.compile(
+    r"^(?:the|a|an|his|her|their|its)?\s*(?:report|study|statement|letter|survey|data|poll|"
+    r"document|filing|complaint|lawsuit|indictment|website|article|paper|book|memo|email|post)s?$",
+    re.I,
+)
+_DETERMINERS = frozenset(("the", "a", "an", "his", "her", "their", "its", "another", "one", "some", "other"))
+_BY_HIS_WORDS = re.compile(r"^(?i:по\s+(?P<speaker>его|ее|её|их)\s+(?:словам|мнению|данным)),\s+(?P<clause>.+)$", re.S)
+# A clause does not start with a preposition: "said at a Nov. 6 event" has no statement in it.
+_PREPOSITION = re.compile(
+    r"(?i:at(?!\s+(?:least|most)\b)|in|on|during|after|before|of|about|to|with|for|from|by|while|as|when|last|this|earlier|later|"
+    r"yesterday|today|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|through|via|"
+    r"в|на|во|при|после|до|о|об|с|со|по)\b"
+)
+_ASKED = re.compile(r"^(?:Asked|Pressed|Questioned)\b")
+_ENDS_IN_QUOTE = re.compile(r"(?:^|[.!?…:—–-])\s*[“\"«„][^”\"»“]*$")
+_TOLD_OBJECT = re.compile(r"^\s+(?:(?:the|a|an|his|her|their)\s+[\w-]+|[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*|[\w-]+)")
+
+
+def extract_statements(text: str) -> tuple[Statement, ...]:
+    """Every attributed statement in ``text``, in order of position."""
+    text = text[:MAX_TEXT]
+    if not _ANY_QUOTE.search(text) and _CUES.isdisjoint(_WORDS.findall(text.lower())):
+        return ()  # no quote mark and no reporting word in any language: nothing to look for
+    found: list[Statement] = []
+    # What a later pronoun may refer to, in text order: a statement's speaker, or a sentence
+    # whose subject is read only when a pronoun looks back at it (most never are).
+    named: list[tuple[int, str | None, str, Language]] = []
+    dangling: Statement | None = None  # a quote left open at the end of the last paragraph
+    for index, (base, paragraph) in enumerate(_paragraphs(text)):
+        lang = _language(paragraph)
+        pats = PATTERNS[lang.code]
+        sentences = list(_sentences(paragraph))
+        quotes = _find_quotes(paragraph)
+        named.extend((base + at, None, sentence, lang) for at, sentence in sentences if not _inside(at, quotes))
+        previous = found[-1] if found and found[-1].paragraph == index - 1 else None
+        statements, opened = _paragraph(paragraph, base, index, lang, pats, sentences, quotes, previous)
+        if dangling is not None and statements and quotes[0].tail and statements[0].start <= base + quotes[0].end:
+            # '"There are realities. / The constitution exists," Peskov said.': one quote, two lines
+            statements.insert(0, replace(dangling, speaker=statements[0].speaker, resolved=statements[0].speaker))
+        dangling = opened
+        for statement in statements:
+            if _pronoun(statement.speaker, lang):
+                statement = replace(statement, resolved=_antecedent(named, statement.start) or statement.speaker)
+            insort(named, (statement.start, statement.resolved, "", lang), key=_position)
+            found.append(statement)
+    return tuple(found)
+
+
+def _position(entry: tuple[int, str | None, str, Language]) -> int:
+    return entry[0]
+
+
+def _antecedent(named: list[tuple[int, str | None, str, Language]], at: int) -> str:
+    """The latest speaker or named sentence subject before ``at`` (30 candidates back at most)."""
+    end = bisect_left(named, at, key=_position)
+    candidates = named[max(0, end - 30) : end]
+    for _, name, sentence, lang in reversed(candidates):
+        who = name if name is not None else _subject(sentence, lang, PATTERNS[lang.code])
+        if who:
+            return who
+    return ""
+
+
+def with_aliases(statements: tuple[Statement, ...], resolve: Callable[[str], str | None]) -> tuple[Statement, ...]:
+    """``statements`` with ``alias`` set by ``resolve(name)`` (a ``Speakers.resolve``)."""
+    return tuple(replace(s, alias=resolve(s.resolved) or resolve(s.speaker)) for s in statements)
+
+
+def sentence_context(text: str, start: int, end: int) -> tuple[str, str, str]:
+    """(the sentence before, the sentences holding ``text[start:end]``, the sentence after),
+    read in the span's line and the lines around it: a statement entry's content."""
+    lines = list(_paragraphs(text))
+    at = max((i for i, (base, _) in enumerate(lines) if base <= start), default=0)
+    spans: list[tuple[int, int]] = []
+    for base, line in lines[max(0, at - 1) : at + 2]:
+        spans.extend((base + s_at, base + s_at + len(sentence)) for s_at, sentence in _sentences(line))
+    inside = [i for i, (a, b) in enumerate(spans) if a < end and start < b] or [0]
+    first, last = inside[0], inside[-1]
+    before = text[slice(*spans[first - 1])] if first > 0 else ""
+    after = text[slice(*spans[last + 1])] if last + 1 < len(spans) else ""
+    middle = text[spans[first][0] : spans[last][1]] if spans else text[start:end]
+    return before, middle, after
+
+
+def _paragraphs(text: str) -> Iterator[tuple[int, str]]:
+    # Lines, not blank-line blocks: scraped text and feed content break paragraphs with one
+    # newline, and a quote never usefully spans a line break.
+    for match in re.finditer(r"[^\n]+", text):
+        if match.group().strip():
+            yield match.start(), match.group()
+
+
+def _language(paragraph: str) -> Language:
+    if paragraph.isascii() or not _CYRILLIC.search(paragraph):
+        return ENGLISH
+    return RUSSIAN if len(_CYRILLIC.findall(paragraph)) > len(_LATIN.findall(paragraph)) else ENGLISH
+
+
+def _sentences(paragraph: str) -> Iterator[tuple[int, str]]:
+    start = len(paragraph) - len(paragraph.lstrip())
+    for match in _SENTENCE_END.finditer(paragraph):
+        if _ABBREVIATIONS.search(paragraph[start : match.start() + 1]):
+            continue
+        yield start, paragraph[start : match.end()].rstrip()
+        start = match.end()
+    if paragraph[start:].strip():
+        yield start, paragraph[start:].rstrip()
+
+
+def _pronoun(speaker: str, lang: Language) -> bool:
+    """A speaker that refers back: "he", "она", or a bare role ("the spokeswoman", "the president")."""
+    folded = speaker.lower()
+    if folded in lang.pronouns:
+        return True
+    words = folded.split()
+    return 2 <= len(words) <= 4 and words[0] in ("the", "this") and words[-1] in lang.roles
+
+
+def _good_speaker(speaker: str, lang: Language) -> bool:
+    """A name, a role or a pronoun: not "It" opening a sentence, not "The report"."""
+    head = speaker.split(",")[0].strip()
+    parts = head.split()
+    if not parts:
+        return False
+    if _pronoun(head, lang):
+        return head != "It"  # "It said" opening a sentence is rarely a company speaking
+    if parts[0] in lang.not_speakers or _DOCUMENTS.match(head):
+        return False
+    return parts[-1].lower() not in _DETERMINERS
+
+
+def _clean(speaker: str) -> str:
+    return speaker.strip().strip(",").rstrip(".").strip()
+
+
+def _subject(sentence: str, lang: Language, pats: Patterns) -> str:
+    """The named subject of ``sentence`` ("Morrison was the third witness ..."), or ""."""
+    for pattern in (pats.subject, pats.subject_after_intro):
+        match = pattern.match(sentence)
+        speaker = _clean(match.group("speaker")) if match else ""
+        if speaker and _good_speaker(speaker, lang) and not _pronoun(speaker, lang) and speaker[:1].isupper():
+            return speaker
+    return ""
+
+
+# --- one paragraph ---------------------------------------------------------------------------
+
+
+def _paragraph(
+    paragraph: str,
+    base: int,
+    index: int,
+    lang: Language,
+    pats: Patterns,
+    sentences: list[tuple[int, str]],
+    quotes: list[_Quote],
+    previous: Statement | None,
+) -> tuple[list[Statement], Statement | None]:
+    """The paragraph's statements, and its last quote if it is left open and unattributed."""
+    direct, opened = _direct(paragraph, base, index, lang, pats, quotes, sentences, previous)
+    starts = {d.start for d in direct}
+    spans = [(q.outer_start + base, q.outer_end + base) for q in quotes if q.start + base in starts]
+    reported: list[Statement] = []
+    if pats.cues.isdisjoint(_WORDS.findall(paragraph.lower())):
+        sentences = []  # no reporting verb anywhere: no reported speech
+    for at, sentence in sentences:
+        if _inside(at, quotes) or pats.cues.isdisjoint(_WORDS.findall(sentence.lower())):
+            continue  # a sentence inside a quote is the quoted speaker's, not reported speech
+        for statement in _reported(sentence, base + at, index, lang, pats):
+            cut = _before_quotes(statement, spans)
+            if cut is not None:
+                reported.append(cut)
+    return sorted(direct + reported, key=lambda s: s.start), opened
+
+
+def _find_quotes(paragraph: str) -> list[_Quote]:
+    """The paragraph's quotes; first, text ending in a closing mark that nothing opened
+    (the end of a quote opened on the line before)."""
+    quotes, at = [], 0
+    tail = _TAIL.match(paragraph)
+    if tail:
+        quotes.append(_Quote(tail.start("text"), tail.end("text"), 0, tail.end(), tail=True))
+        at = tail.end()
+    for match in _QUOTES.finditer(paragraph, at):
+        group = next(g for g in range(1, 4) if match.group(g) is not None)
+        quotes.append(_Quote(match.start(group), match.end(group), match.start(), match.end()))
+    return quotes
+
+
+def _inside(at: int, quotes: list[_Quote]) -> bool:
+    """Is ``at`` inside a quote? Quotes do not overlap and are in order: one bisection."""
+    i = bisect_left(quotes, at, key=_outer_start) - 1
+    return i >= 0 and at < quotes[i].outer_end - 1
+
+
+def _outer_start(quote: _Quote) -> int:
+    return quote.outer_start
+
+
+def _before_quotes(statement: Statement, spans: list[tuple[int, int]]) -> Statement | None:
+    """A reported clause ends where an attributed quote of its sentence starts
+    ('he never used the term "three amigos" and added, "I frankly ..."')."""
+    first = max(0, bisect_left(spans, (statement.start, 0)) - 1)
+    for start, end in spans[first:]:
+        if start >= statement.end:
+            break
+        if statement.start < end:
+            if start <= statement.start:
+                return None
+            text = statement.text[: start - statement.start].rstrip(" ,:;—–-")
+            text = re.sub(r"(?:,?\s+(?:and|but)\s+\w+)$", "", text)
+            if len(text.split()) < MIN_REPORTED:
+                return None
+            return replace(statement, text=text, end=statement.start + len(text))
+    return statement
+
+
+def _direct(
+    paragraph: str,
+    base: int,
+    index: int,
+    lang: Language,
+    pats: Patterns,
+    quotes: list[_Quote],
+    sentences: list[tuple[int, str]],
+    previous: Statement | None,
+) -> tuple[list[Statement], Statement | None]:
+    out: list[Statement] = []
+    waiting: list[Statement] = []  # unattributed quotes opening a sentence
+    opened = None
+    for quote in quotes:
+        start, text = _trim(paragraph[quote.start : quote.end], quote.start + base)
+        if len(text.split()) < MIN_DIRECT:
+            continue
+        opens = _opens_sentence(paragraph, quote.outer_start)
+        who = _attribution(paragraph, quote, lang, pats, sentences)
+        if who is not None and not opens:
+            continue  # 'Apple was "pulled into the enterprise," Cook said': reported speech
+        if who is None and out and opens:
+            who = (out[-1].speaker, "")  # '"Q1," he said. "Q2."': the same speaker goes on
+        alone = not paragraph[: quote.outer_start].strip() and not paragraph[quote.outer_end :].strip()
+        if who is None and previous is not None and alone:
+            who = (previous.speaker, "")  # a paragraph continuing the last paragraph's quote
+        if who is not None:
+            speaker, verb = who
+            out.append(Statement(speaker, speaker, text, "direct", lang.code, index, start, start + len(text), verb))
+        elif opens:
+            waiting.append(Statement("", "", text, "direct", lang.code, index, start, start + len(text)))
+            unclosed = quote.outer_end == len(paragraph) and paragraph.rstrip()[-1:] not in '”"»'
+            opened = waiting[-1] if unclosed else None
+    return _attributed_by_next(out, waiting, paragraph, base), opened
+
+
+def _attributed_by_next(out: list[Statement], waiting: list[Statement], paragraph: str, base: int) -> list[Statement]:
+    """'"Q1." "Q2," he said.': a quote right before an attributed one is the same speaker's."""
+    starts = [s.start for s in out]
+    for quote in waiting:
+        i = bisect_left(starts, quote.end + 1)
+        following = out[i] if i < len(out) else None
+        between = paragraph[quote.end - base : following.start - base] if following else "x"
+        if following is not None and not between.strip(' ,.!?…”"»“«„'):
+            out.append(replace(quote, speaker=following.speaker, resolved=following.speaker))
+    return sorted(out, key=lambda s: s.start)
+
+
+def _attribution(
+    paragraph: str, quote: _Quote, lang: Language, pats: Patterns, sentences: list[tuple[int, str]]
+) -> tuple[str, str] | None:
+    after = pats.after.match(paragraph, quote.outer_end)
+    # '"Q." He also stressed ...' is a new sentence, not an attribution: a quote ends with a
+    # comma, "?" or "!" before its speaker, or a dash follows it (Russian «...», — заявил);
+    # '"Will you ...?" Peskov said, "We ..."': the attribution introduces the next quote.
+    closes = paragraph[quote.outer_start : quote.outer_end].rstrip("”\"»“’' ").endswith((",", "?", "!", "…"))
+    dashed = re.match(r"\s*,?\s*[—–-]", paragraph[quote.outer_end :]) is not None
+    if after and (closes or dashed) and not re.match(r"[.!?]?\s*[,:]\s*[“\"«„]", paragraph[after.end() :]):
+        speaker = after.group("speaker") or after.group("speaker2")
+        if _good_speaker(speaker, lang):
+            return _clean(speaker), after.group("verb") or after.group("verb2")
+    headline = pats.headline.match(paragraph, quote.outer_end)
+    if headline:
+        return _clean(headline.group("speaker")), ":"
+    head = paragraph[max(0, quote.outer_start - 240) : quote.outer_start]
+    before = pats.before.search(head)
+    if before and _good_speaker(before.group("speaker"), lang):
+        return _clean(before.group("speaker")), before.group("verb")
+    colon = pats.before_colon.search(head)
+    if colon and _good_speaker(colon.group("speaker"), lang) and not _pronoun(colon.group("speaker"), lang):
+        return _clean(colon.group("speaker")), ":"
+    subjectless = pats.before_subjectless.search(head)
+    if subjectless:  # 'Volker said ... and added, "..."': the sentence's subject speaks
+        at = max((at for at, _ in sentences if at <= quote.outer_start), default=0)
+        subject = pats.subject_first.match(paragraph[at : quote.outer_start])
+        if subject and _good_speaker(subject.group("speaker"), lang):
+            return _clean(subject.group("speaker")), subjectless.group("verb")
+    return None
+
+
+def _opens_sentence(paragraph: str, at: int) -> bool:
+    """Is the quote at ``at`` the start of a sentence or follows a colon or comma
+    (not 'described as “...”')?"""
+    # The last characters only: a regex anchored at the end of the whole prefix would cost
+    # the prefix's length per quote (a line of 20,000 quotes took minutes).
+    head = paragraph[max(0, at - 16) : at]
+    if at <= 16 and not head.strip(" —–-"):
+        return True
+    return bool(re.search(r"(?:[.!?…:,][”\"»’]?|\s[—–])\s*[—–-]?\s*$", head))
+
+
+def _trim(inner: str, start: int) -> tuple[int, str]:
+    """The quote without surrounding spaces and the comma US style puts inside it."""
+    stripped = inner.lstrip()
+    start += len(inner) - len(stripped)
+    return start, stripped.rstrip().rstrip(",").rstrip()
+
+
+# --- reported speech -------------------------------------------------------------------------
+
+Found = tuple[str, str, int, str] | None  # speaker, verb, clause offset in the sentence, clause
+
+
+def _reported(sentence: str, base: int, index: int, lang: Language, pats: Patterns) -> list[Statement]:
+    for attempt in (_according, _subject_first, _clause_first):
+        found = attempt(sentence, lang, pats)
+        if found is None:
+            continue
+        speaker, verb, offset, clause = found
+        second = _second_verb(clause, lang, pats)
+        if second is not None and len(clause[: second[1]].split()) >= MIN_REPORTED:
+            made = [
+                _make(speaker, verb, clause[: second[1]], base + offset, index, lang, pats),
+                _make(speaker, second[0], clause[second[2] :], base + offset + second[2], index, lang, pats),
+            ]
+        else:
+            made = [_make(speaker, verb, clause, base + offset, index, lang, pats)]
+        out = [s for s in made if s is not None]
+        if out:
+            return out
+    subject = pats.subject.match(sentence)
+    second = _second_verb(sentence, lang, pats)
+    if subject and second:  # "He declined to say when, saying it would depend on ..."
+        made_one = _make(
+            subject.group("speaker"), second[0], sentence[second[2] :], base + second[2], index, lang, pats
+        )
+        return [made_one] if made_one else []
+    return []
+
+
+def _make(
+    speaker: str, verb: str, clause: str, start: int, index: int, lang: Language, pats: Patterns
+) -> Statement | None:
+    start, text = _trim(clause, start)
+    tail = pats.attribution_tail.search(text)
+    if tail:  # "Sondland said X, Morrison testified.": X ends before the outer attribution
+        text = text[: tail.start()]
+    cut = pats.cut.search(text)
+    if cut and len(text[: cut.start()].split()) >= 4:  # "X, but the agency didn't ...": the writer's
+        text = text[: cut.start()]
+    text = text.rstrip(" .!?…,;:—–-")
+    speaker = re.sub(rf"^{lang.short_intro}", "", _clean(speaker))  # "On Tuesday Peskov said"
+    kind: StatementKind = "reported"
+    if text[:1] in QUOTE_CHARS:  # ', saying “time is running out.”': the quote is direct speech
+        quote = _QUOTES.match(text)
+        if quote is not None and quote.end() >= len(text.rstrip('”"»')) - 1:
+            start, text = _trim(text[1 : quote.end()].rstrip('”"»'), start + 1)
+            kind = "direct"
+    if len(text.split()) < MIN_REPORTED or not _good_speaker(speaker, lang):
+        return None
+    return Statement(speaker, speaker, text, kind, lang.code, index, start, start + len(text), verb)
+
+
+def _second_verb(clause: str, lang: Language, pats: Patterns) -> tuple[str, int, int] | None:
+    """(verb, where the first clause ends, where the second starts) for '..., saying (that) X'
+    and '... and stated that X'; a bare clause only after "saying" or a verb like "said"."""
+    match = pats.second_verb.search(clause)
+    if not match:
+        return None
+    verb = match.group("participle") or match.group("verb")
+    if not (match.group("participle") or match.group("marker") or verb.endswith(lang.bare_verbs or ("\0",))):
+        return None
+    return verb, match.start(), match.start("clause")
+
+
+def _according(sentence: str, lang: Language, pats: Patterns) -> Found:
+    if lang.code == "ru":  # "по его словам, ...": the pronoun stands before the noun
+        match = _BY_HIS_WORDS.match(sentence)
+        if match:
+            return match.group("speaker"), "по словам", match.start("clause"), match.group("clause")
+    for pattern in (pats.according_first, pats.according_last):
+        match = pattern.match(sentence)
+        if match:
+            verb = sentence[: match.start("speaker")].strip() if pattern is pats.according_first else ""
+            return match.group("speaker"), verb or "according to", match.start("clause"), match.group("clause")
+    return None
+
+
+def _subject_first(sentence: str, lang: Language, pats: Patterns) -> Found:
+    match = pats.subject_first.match(sentence)
+    if pats.locative_first is not None and (match is None or match.group("speaker").split()[0] in lang.locatives):
+        match = pats.locative_first.match(sentence)
+    if not match or match.group("rest")[:1].isalnum():  # "Peskov saidx": not the verb
+        return None
+    rest, offset, verb = match.group("rest"), match.start("rest"), match.group("verb")
+    intro = match.group("intro")
+    if intro and rest.startswith(",") and len(intro.split()) >= 2 and rest.lstrip(" ,")[:1] not in QUOTE_CHARS:
+        # "The larger landers, he said, could deliver tools": the statement is around the verb
+        return match.group("speaker"), verb, match.start("intro"), sentence[match.start("intro") :]
+    head = pats.complementizer.match(rest)
+    limit = 10 if verb.endswith(("told", "tells")) else lang.object_max
+    if head and len(head.group(1).split()) <= limit and not set(head.group(1).lower().split()) & set(lang.finite):
+        offset += head.end()  # "told reporters on Tuesday that ...": after "that"
+    elif re.match(r"^\s*[:,]", rest):
+        offset += len(re.match(r"^\s*[:,]\s*", rest).group())  # type: ignore[union-attr]
+    elif lang.bare_verbs and verb.endswith(lang.bare_verbs):
+        if verb.endswith(("told", "tells")):  # "told the committee he tried ..."
+            told = _TOLD_OBJECT.match(rest)
+            offset += told.end() if told else 0
+        if _PREPOSITION.match(sentence[offset:].lstrip()):
+            return None  # "said at a Nov. 6 event": no clause after the verb
+    else:
+        return None  # "announced the deal": an object, no clause
+    clause = sentence[offset:]
+    if clause.lstrip()[:1] in QUOTE_CHARS:
+        return None  # the quote after it was not attributed as direct: a title or a fragment
+    return match.group("speaker"), verb, offset, clause
+
+
+def _clause_first(sentence: str, lang: Language, pats: Patterns) -> Found:
+    match = pats.clause_first.match(sentence)
+    if not match:
+        return None
+    clause, tail = match.group("clause"), match.group("tail")
+    if re.match(rf"^[\s,]*(?:{lang.complementizer})\b", tail) or clause.lstrip()[:1] in QUOTE_CHARS + "—–-":
+        return None  # "..., Peskov stated that X": the statement is X, after the verb
+    if _ENDS_IN_QUOTE.search(clause):
+        return None  # 'He amended it — “I now do recall,” he said': the quote is the statement
+    if sum(w[:1].islower() for w in clause.split()) < 2:
+        return None  # "Dennise Laboy, 55, said ...": a name, not a clause
+    if match.group("speaker2"):  # "..., said Fiona Hill, a former adviser.": all of it names her
+        speaker = match.group("speaker2") + (tail if len(tail.split()) <= 16 and "," in tail else "")
+        return speaker[:200], match.group("verb2"), match.start("clause"), clause
+    if _ASKED.match(clause):
+        return None  # "Asked why he settled on Sanders, Blocker said ...": the question, not his words
+    parenthetical = tail.startswith(",") and tail.lstrip(" ,")[:1] not in QUOTE_CHARS
+    if parenthetical and len(tail.split()) >= 3 and len(clause.split()) + len(tail.split()) >= 5:
+        # "While some ..., Cook said, most do ...": the statement is around the attribution
+        return match.group("speaker"), match.group("verb"), match.start("clause"), sentence[match.start("clause") :]
+    if len(tail.split()) > 16 or len(clause.split()) < 4:
+        return None
+    return match.group("speaker"), match.group("verb"), match.start("clause"), clause

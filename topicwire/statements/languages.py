@@ -1,0 +1,205 @@
+"""Per-language tables for statement extraction: reporting verbs and speaker words.
+
+To add a language, add one ``Language`` to ``LANGUAGES``: its verbs (as regex
+alternatives, inflected forms spelled out), the lowercase words that may stand in
+a speaker's name ("spokesman", "министр"), the pronouns that refer back to the
+last speaker, and the words that open reported speech ("that", "что"). The
+patterns in extract.py are built from these tables once, at import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    upper: str  # regex class of capital letters
+    lower: str  # regex class of lowercase letters
+    verbs: tuple[str, ...]  # reporting verbs, every form written out
+    roles: tuple[str, ...]  # lowercase words that may be (part of) a speaker
+    pronouns: tuple[str, ...]  # speakers that refer back to the last named one
+    joiners: tuple[str, ...]  # lowercase words inside a name: "of", "de"
+    not_speakers: tuple[str, ...]  # capitalised words that start a sentence, never a speaker
+    complementizer: str  # "that": opens the reported clause
+    according: tuple[str, ...]  # "according to X, ..."
+    object_max: int  # words allowed between verb and clause ("told reporters on Tuesday")
+    bare_verbs: tuple[str, ...]  # verbs whose clause may follow without "that": "said Moscow was ..."
+    auxiliaries: tuple[str, ...]  # may stand before a verb: "has since said", "continues to insist"
+    participles: tuple[str, ...]  # ", saying (that) ...": the sentence's subject is the speaker
+    conjunctions: tuple[str, ...]  # "..., but said (that) ...": a second verb of the same subject
+    sentence_adverbs: tuple[str, ...]  # may open a sentence before its subject: "But a spokesperson said"
+    pronouns_by_word: tuple[str, ...]  # cue words of "по его словам" (pronoun before the noun)
+    locatives: tuple[str, ...]  # "В Кремле заявили": a preposition making an institution a speaker
+    short_intro: str  # regex: a time phrase before the subject with no comma ("В понедельник Песков")
+    finite: tuple[str, ...]  # words that end a verb's object: "said Tyvak would leverage that ..."
+    openers: tuple[str, ...]  # a sentence's opening phrase before its subject: "When ..., Mr. Trump"
+    postmodifiers: tuple[str, ...]  # "people familiar with the matter said"
+    cuts: str  # regex: where a reported clause turns into the writer's words ("..., but the agency")
+
+
+# fmt: off
+_EN_VERBS = tuple("""
+said says say told tells stated states added adds stressed stresses noted notes warned warns
+claimed claims insisted insists explained explains argued argues announced announces
+acknowledged acknowledges admitted admits emphasized emphasised emphasizes declared declares
+commented wrote writes tweeted posted recalled recalls asserted asserts confirmed confirms
+denied denies remarked replied responded continued concluded observed predicted suggested
+suggests maintained contended alleged alleges complained reiterated signaled signalled
+indicated assured urged cautioned conceded joked recounted testified testifies reported
+reports revealed specified insist argue claim deny warn note stress explain acknowledge admit predict
+suggest maintain
+""".split()) + ("pointed out", "went on", "told reporters", "weighed in", "summed up")
+
+_EN_ROLES = tuple("""
+spokesman spokeswoman spokesperson spokespeople minister president official officials police
+prosecutors prosecutor authorities lawyer lawyers attorney director chief head leader leaders
+secretary ambassador envoy aide aides adviser advisor analyst analysts experts expert
+researchers researcher scientists scientist professor doctors doctor witnesses witness
+residents governor mayor senator representative congressman congresswoman lawmaker lawmakers
+sources source ministry government company firm agency department office council commission
+committee court judge campaign board manager executive ceo founder co-founder coach officer
+sheriff deputy commander general military army service group organization organisation union
+unions party foreign defense defence press national senior former chairman chairwoman chair
+member members vice deputies staff team organizers organisers activists critics supporters
+officers investigators fans economists people supporter teachers workers students parents employees
+voters volunteers citizens others wife husband mother father son daughter brother sister friend
+colleague author co-author editor reporter correspondent administration regulators
+administrator operator owner owners tournament school university hospital state county city
+federal white house u.s. us his her their its the a an another one two three some many other
+both several local top
+""".split())
+# fmt: on
+
+_EN_NOT_SPEAKERS = tuple(
+    """
+It This That There These Those What Which Who When Where While But And Or So If As In On At For
+After Before Since Although Though Because However Meanwhile Also Then Now Here Yet Still
+Instead Even Once Many Some Most All No Not One Both Each Every Such Last Next Earlier Later According
+Update Updated Watch Read Video Photo Photos Breaking Opinion Analysis Editorial Exclusive Live Note
+Editing Reporting Correction Related Quote Source Sources Credit
+""".split()
+)
+
+ENGLISH = Language(
+    code="en",
+    upper="A-Z",
+    lower="a-z",
+    verbs=_EN_VERBS,
+    roles=_EN_ROLES,
+    pronouns=("he", "she", "they", "it", "we", "i", "him", "her", "them"),
+    joiners=("of", "de", "da", "van", "von", "al", "bin", "for", "at", "and", "on", "in", "from", "la", "le", "del"),
+    not_speakers=_EN_NOT_SPEAKERS,
+    complementizer="that",
+    according=("according to",),
+    object_max=4,
+    bare_verbs=tuple(
+        "said says say told tells wrote writes insisted insists insist argued argues claimed claims "
+        "believes thinks recalled recalls".split()
+    )
+    + ("told reporters",),
+    auxiliaries=tuple("has had have also later then since previously earlier again repeatedly once".split())
+    + ("continues to", "continued to", "went on to"),
+    participles=tuple(
+        "saying adding noting stressing insisting arguing warning explaining claiming emphasizing emphasising".split()
+    )
+    + ("telling reporters", "acknowledging"),
+    conjunctions=("but", "and"),
+    sentence_adverbs=("But", "And", "Yet", "However,", "Meanwhile,", "Still,", "Also,", "Separately,"),
+    pronouns_by_word=(),
+    locatives=(),
+    short_intro=r"(?:(?:On|Last|Earlier|Later)\s+[A-Z]?[a-z]+\s+)",
+    finite=tuple("is was are were will would can could should has had have did does do may might must".split()),
+    openers=tuple("When While After Before As If Although Though Since Because In On At During Despite".split()),
+    postmodifiers=("familiar with", "close to", "with knowledge of", "briefed on", "involved in", "close with"),
+    # "but the agency ...", "but Mr. X ...", ", as he deflected ...", " — and in some cases ..."
+    cuts=r",?[”\"’»]?\s+but\s+(?=(?:the|a|an)\s|[A-Z])|,[”\"’»]?\s+(?:as|while)\s+"
+    r"(?=(?:he|she|they|it|the|a|an|his|her|their)\s|[A-Z])"
+    r"|\s[—–]\s+(?:and|but)\s",
+)
+
+_RU_STEMS = tuple(
+    """
+заявил сказал сообщил отметил подчеркнул добавил написал пояснил
+признал предупредил уточнил рассказал заметил указал объяснил призвал
+напомнил констатировал ответил высказал выразил считал говорил передал
+утверждал сообщал убежден уверен продолжил резюмировал
+""".split()
+)
+_RU_VERBS = tuple(f"{stem}{ending}" for stem in _RU_STEMS for ending in ("", "а", "и", "о")) + (
+    "считает",
+    "считают",
+    "говорит",
+    "говорят",
+    "заявляет",
+    "заявляют",
+    "сообщает",
+    "сообщают",
+    "отмечает",
+    "отмечают",
+    "подчеркивает",
+    "подчёркивает",
+    "утверждает",
+    "утверждают",
+    "пишет",
+    "пишут",
+    "полагает",
+    "уверяет",
+    "признает",
+    "признаёт",
+    "добавляет",
+)
+_RU_ROLES = tuple(
+    """
+пресс-секретарь пресс-секретаря пресс-секретарем пресс-секретарём президент президента министр министра
+глава главы представитель представителя официальный официального спикер спикера
+посол посла помощник помощника советник советника депутат депутата
+губернатор губернатора мэр мэра директор директора руководитель руководителя
+председатель председателя эксперт эксперта эксперты экспертов аналитик аналитика
+политолог политолога источник источника тренер тренера игрок игрока
+замминистра заместитель заместителя вице-премьер премьер-министр премьер-министра генсек генсека
+генеральный генерального секретарь секретаря лидер лидера дипломат дипломата
+иностранных дел мид кремля кремль правительства россии рф
+сша страны ведомства компании министерства пресс-служба пресс-службы полиция
+полиции прокуратура суд суда адвокат адвоката врач врача
+другой его ее её их бывший бывшего российский
+российского
+""".split()
+)
+
+RUSSIAN = Language(
+    code="ru",
+    upper="А-ЯЁ",
+    lower="а-яё",
+    verbs=_RU_VERBS,
+    roles=_RU_ROLES,
+    pronouns=("он", "она", "они", "мы", "я", "его", "ее", "её", "их", "него", "нее", "неё", "них"),
+    joiners=("и", "по", "де", "фон", "ибн"),
+    not_speakers=tuple(
+        "Это Этот Эта Там Тут Как Когда Но И А Если Так Также Кроме При После До Об О В На По С Ранее "
+        "Позже Однако Поэтому Тогда Затем Все Всё Что Кто Где".split()
+    ),
+    complementizer="что",
+    according=("по словам", "по мнению", "по данным")
+    + tuple(f"как {verb}" for verb in ("заявил", "сообщил", "отметил", "сказал", "пояснил", "подчеркнул", "рассказал"))
+    + tuple(
+        f"как {verb}а" for verb in ("заявил", "сообщил", "отметил", "сказал", "пояснил", "подчеркнул", "рассказал")
+    ),
+    object_max=4,
+    bare_verbs=(),
+    auxiliaries=("также", "уже", "ранее", "вновь", "снова", "тогда", "затем", "позже"),
+    participles=("заявив", "отметив", "подчеркнув", "добавив", "сообщив", "указав", "пояснив"),
+    conjunctions=("и", "а", "но"),
+    sentence_adverbs=("Но", "А", "И", "Однако", "Между тем", "Кроме того,", "При этом"),
+    pronouns_by_word=("словам", "мнению"),
+    locatives=("В", "в", "Во", "во"),
+    short_intro=r"(?:(?:В|Во|На|По|После|Накануне|Ранее|Позднее|Позже|Сегодня|Вчера|Также|Тогда)\s+"
+    r"(?:[а-яё\d-]+\s+){0,2}?)",
+    finite=(),
+    openers=tuple("Когда После Хотя Если Пока В На По При Во".split()),
+    postmodifiers=(),
+    cuts=r",\s+но\s+(?=[А-ЯЁ])",
+)
+
+LANGUAGES: tuple[Language, ...] = (ENGLISH, RUSSIAN)
