@@ -37,8 +37,15 @@ class Placer:
     def take_changed(self) -> set[str]:
         """Stories placed into or changed since the last call."""
         with self._lock:
-            changed, self._changed = self._changed, set()
+            changed = set(self._changed)
+            self._changed.clear()  # in place: a placer that adopted these changes shares the set
         return changed
+
+    def adopt_changes(self, old: Placer) -> None:
+        """A reload replaced ``old``: the stories its polls still running change are marked
+        where this placer's publishes take them (review 2: else the new pipeline's cached
+        entry of an edited or joined story stayed stale until the story changed again)."""
+        self._changed, self._lock = old._changed, old._lock
 
     def place(
         self,

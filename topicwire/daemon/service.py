@@ -155,6 +155,7 @@ class Daemon:
         self.pipeline = Pipeline(config, self.store, make_fetcher(config))
         self.pipeline.metrics = self.metrics
         self.deliverer.configure(config)
+        self.pipeline.placer.adopt_changes(old.placer)  # polls of the old pipeline may still be saving
         if config.dedup == old.config.dedup:
             # Polls of the old pipeline may still be saving: one index sees their articles too.
             self.pipeline.placer.desk = old.placer.desk
