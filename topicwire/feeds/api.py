@@ -101,9 +101,11 @@ def _since(since: str) -> datetime | None | str:
         return None
     try:
         cutoff = datetime.fromisoformat(since.replace("Z", "+00:00"))
-    except ValueError:
+        # In UTC here: the store compares UTC text, and year 1 at +01:00 has no UTC form
+        # (OverflowError was a 500 with a traceback, review 2).
+        return (cutoff if cutoff.tzinfo else cutoff.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         return f"since: {since!r} is not an ISO 8601 time (try 2025-01-31T12:00:00Z)"
-    return cutoff if cutoff.tzinfo else cutoff.replace(tzinfo=UTC)
 
 
 def _statement(s: Statement, uid: str, story_id: str, url: str, source: str) -> dict[str, Any]:
