@@ -419,11 +419,15 @@ class Pipeline:
             (p, Keyed.of(p.article), self.matcher.match(_match_doc(p.article)), self.statements.extract(p.article.text))
             for p in collected.prepared
         ]
-        again = [(c, Keyed.of(c.article), self.matcher.match(_match_doc(c.article))) for c in collected.recleaned]
+        # Re-cleaned texts' statements too: up to RECLEAN_MAX extractions would hold the lock.
+        again = [
+            (c, Keyed.of(c.article), self.matcher.match(_match_doc(c.article)), self.statements.extract(c.article.text))
+            for c in collected.recleaned
+        ]
         with self.store.transaction() as store:
             # Before the poll's own articles: an edit among them then replaces the cleaned text.
-            for c, keyed, topics in again:
-                self.placer.reclean(store, c.uid, c.story_id, keyed, topics, now)
+            for c, keyed, topics, statements in again:
+                self.placer.reclean(store, c.uid, c.story_id, keyed, topics, now, statements)
             for p, keyed, topics, statements in decided:
                 uid, decision = self.place(store, keyed, topics, now, statements)
                 if decision.action in ("new", "join"):
@@ -459,7 +463,7 @@ class Pipeline:
             )
             store.record_poll(outcome, now)
         if again:
-            self.report_recleaned(source.name, [(c.topics, topics) for c, _, topics in again])
+            self.report_recleaned(source.name, [(c.topics, topics) for c, _, topics, _ in again])
         return outcome
 
     def report_recleaned(self, source: str, topics: list[tuple[tuple[str, ...], tuple[str, ...]]]) -> None:

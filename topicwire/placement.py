@@ -87,7 +87,14 @@ class Placer:
         return uid, d
 
     def reclean(
-        self, store: Store, uid: str, story_id: str, keyed: Keyed, topics: tuple[str, ...], now: datetime
+        self,
+        store: Store,
+        uid: str,
+        story_id: str,
+        keyed: Keyed,
+        topics: tuple[str, ...],
+        now: datetime,
+        statements: tuple[Statement, ...] | None = None,
     ) -> None:
         """A stored article whose source's template grew, saved cleaned (issue 17): like an
         edit (text, dedup keys, topics decided again, same uid and story), except that the
@@ -95,7 +102,7 @@ class Placer:
         and a bump would re-announce every cleaned entry to readers."""
         store.update_article(uid, keyed.article, keyed.fp, keyed.sig, now)
         store.set_article_topics(uid, story_id, topics, now)
-        self.save_statements(store, uid, keyed.article.text, None)  # the text changed: read again
+        self.save_statements(store, uid, keyed.article.text, statements)  # the text changed: read again
         self.desk.record(uid, keyed, now)
         self.restory(store, story_id, now)
         self._mark(story_id)
