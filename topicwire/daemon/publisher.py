@@ -53,7 +53,12 @@ class PublishScheduler:
     def flush(self) -> None:
         """Render now and cover every change so far (waits for a render in flight)."""
         with self._render:
-            self._publish(self._take())
+            since = self._take()
+            try:
+                self._publish(since)
+            except BaseException:
+                self._failed(since)  # what it took stays pending: the thread renders it later
+                raise
 
     def no_render(self) -> threading.Lock:
         """Held, no render runs (a reload's store preparation deletes removed topics' files)."""
@@ -78,6 +83,14 @@ class PublishScheduler:
         with self._cond:
             since, self._since = self._since, None
             return since
+
+    def _failed(self, since: float | None) -> None:
+        """A render failed: its changes (or, for a flush with none, a change now) are pending
+        again, as old as they were."""
+        with self._cond:
+            now = self._clock()
+            self._since = min(since or now, self._since or now)
+            self._cond.notify_all()
 
     def _due(self) -> bool:
         """Wait (on the condition, held) until a render is due; False once stopped."""
@@ -107,4 +120,4 @@ class PublishScheduler:
                     # the next poll's publish retried). Again after another delay, not in a loop.
                     expected = isinstance(e, (TopicwireError, OSError))
                     log.event("feeds.failed", logging.ERROR, error=str(e) if expected else repr(e))
-                    self.changed()
+                    self.changed()  # again after another delay (not _failed: an old since is due at once)
