@@ -169,3 +169,16 @@ def test_link_selector(tmp_path: Path) -> None:
     feed = MINIMAL.replace('rss.xml"', 'rss.xml"\nkind = "feed"\nlink_selector = "a"')
     found = problems(tmp_path, feed)
     assert any(p.startswith('sources[0].link_selector: "a" applies to page sources only') for p in found), found
+
+
+def test_a_webhook_on_a_statements_topic_is_refused(tmp_path: Path) -> None:
+    """Review: the outbox would push stories the statements feed never shows."""
+    extra = (
+        '[aliases]\nkremlin = ["Peskov"]\n[[topics]]\nname = "s"\nquery = "Kremlin"\nstatements = "@kremlin"\n'
+        'webhook = "http://127.0.0.1:9/hook"\n'
+    )
+    found = problems(tmp_path, MINIMAL + extra)
+    assert any(
+        p.startswith('topics[1].webhook: "http://127.0.0.1:9/hook" is not supported on a statements topic')
+        for p in found
+    ), found

@@ -207,6 +207,20 @@ def test_reschedule_drops_removed_sources_and_keeps_future_due_times() -> None:
     assert jobs[kept[0].name] == later
 
 
+def test_a_reload_spreads_only_new_sources() -> None:
+    """Review: a reload gave the sources due at that moment a start-up spread (up to an hour
+    on a daily source); only a source scheduled for the first time is spread."""
+    config = load_config(ROOT / "config.toml")
+    scheduler = SourceScheduler(lambda s, spread: None, workers=2)
+    first, *others = config.sources
+    scheduler.schedule(tuple(others), {}, NOW)  # start-up: every source overdue, every one spread
+    assert set(scheduler._spreads) == {s.name for s in others}
+    scheduler._spreads.clear()  # their first polls took them
+    due = {s.name: NOW - timedelta(seconds=1) for s in config.sources}  # all due right now
+    scheduler.schedule(config.sources, due, NOW + timedelta(hours=2))  # SIGHUP, one source added
+    assert set(scheduler._spreads) <= {first.name}
+
+
 def test_a_stop_mid_poll_loses_nothing(tmp_path: Path, server: FixtureServer) -> None:
     server.route("/feed.xml", rss(3, timedelta(hours=1)), headers={"Content-Type": "application/rss+xml"}, etag='"v"')
     pipeline, _, config = make(tmp_path, server)

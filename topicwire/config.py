@@ -659,6 +659,10 @@ class _Validator:
             languages = tuple(
                 x.lower().replace("_", "-") for x in self.names(f"{where}.languages", t["languages"] or [])
             )
+            if t["webhook"] and t["statements"]:
+                # The outbox sends stories; a statements topic's entries are statements, which
+                # it cannot push yet: refused rather than sending what the feed never shows.
+                self.fail(f"{where}.webhook", t["webhook"], "is not supported on a statements topic yet")
             if query is None or (t["exclude"] and exclude is None) or (t["statements"] and statements is None):
                 continue
             title = t["title"] or t["name"]

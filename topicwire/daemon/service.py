@@ -183,15 +183,20 @@ class Daemon:
         self.scheduler.stop(wait=True)
         self.deliverer.stop()  # what it has not sent stays pending in the store for the next start
         self.publisher.stop()
-        self.publish()  # what the last polls stored, and any change still waiting for its render
+        code = 0
+        try:
+            self.publish()  # what the last polls stored, and any change still waiting for its render
+        except (TopicwireError, OSError) as e:  # a full disk: the store is still closed cleanly
+            log.event("feeds.failed", logging.ERROR, error=str(e))
+            code = 1
         if self.pipeline.websub is not None:
             self.pipeline.websub.wait()  # its requests are bounded by fetch's timeouts; console() will not wait
         self.server.stop()
         self.pipeline.fetcher.close()
         self.store.close()
         self.lock.release()
-        log.event("daemon.stopped")
-        return 0
+        log.event("daemon.stopped", code=code)
+        return code
 
     def _install_signals(self) -> None:
         def on_stop(signum: int, frame: FrameType | None) -> None:
