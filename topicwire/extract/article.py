@@ -65,6 +65,10 @@ __all__ = ["extract_article", "meta_value", "page_language", "parse_html"]
 # under the wrong topic, so news pages keep the precision-leaning mode; the retries in
 # _trafilatura() recover empty or clearly truncated results.
 INCLUDE_TABLES = True
+# The chain's own rules, by name (prune.RULES names those applied before trafilatura).
+# bench/extraction.py --ablate takes one out to measure what it adds and what it cuts
+# (precision and recall on both page sets, dev and held-out split).
+RULES: frozenset[str] = frozenset({"precision_mode", "lead", "title_heading", "closing"})
 _MIN_TEXT_CHARS = 40  # less is a menu item or a cookie notice, not an article
 _LABEL_CHARS = 40  # "Weitere Informationen zum Coronavirus in Thüringen:" is 51
 _MIN_EXTRACTED_SIZE = 250  # trafilatura's settings.cfg value: below it, it distrusts a result
@@ -126,8 +130,13 @@ def extract_article(html: str, url: str, *, find_date: bool = True, cut: bool = 
     meta = read_meta(tree, url)  # before pruning: the pruned tree lacks some bylines and dates
     page_size = prune_page(tree)
     doc, mode = _trafilatura(tree, url, page_size, _first_mode(meta))
-    blocks = _with_lead(_drop_title_heading(clean_blocks(_body_blocks(doc.body)), _headlines(tree, meta.title)), tree)
-    blocks = _drop_closing(blocks)
+    blocks = clean_blocks(_body_blocks(doc.body))
+    if "title_heading" in RULES:
+        blocks = _drop_title_heading(blocks, _headlines(tree, meta.title))
+    if "lead" in RULES:
+        blocks = _with_lead(blocks, tree)
+    if "closing" in RULES:
+        blocks = _drop_closing(blocks)
     if sum(len(text) for _, text in blocks) < _MIN_TEXT_CHARS:
         raise ParseError(url, "no main text found")
     text_origin = f"trafilatura:{mode}:cut" if cut else f"trafilatura:{mode}"
@@ -169,7 +178,7 @@ def parse_html(html: str, url: str) -> lxml.html.HtmlElement:
 def _first_mode(meta: PageMeta) -> str:
     """trafilatura's mode for the page: precision where the page declares itself a news
     article (PageMeta.news_article), balanced elsewhere (see the table at the top)."""
-    return "precision" if meta.news_article else "balanced"
+    return "precision" if meta.news_article and "precision_mode" in RULES else "balanced"
 
 
 def _trafilatura(tree: lxml.html.HtmlElement, url: str, page_size: int, first: str) -> tuple[Document, str]:
