@@ -119,25 +119,20 @@ def run(pages: list[Page], methods: dict[str, Extractor]) -> dict[str, tuple[lis
 
 # -- ablation: the chain with some of its rules off ----------------------------------------------
 
-RULE_MODULES = (article, prune)
-
-
 def all_rules() -> tuple[str, ...]:
-    return tuple(sorted(set().union(*(module.RULES for module in RULE_MODULES))))
+    return tuple(sorted(article.RULES | prune.RULES))
 
 
 def without(rules: frozenset[str]) -> Extractor:
     """The chain with ``rules`` off (article.RULES and prune.RULES, restored after each page)."""
 
     def extract(page: Page) -> str:
-        saved = [module.RULES for module in RULE_MODULES]
-        for module in RULE_MODULES:
-            module.RULES = module.RULES - rules
+        saved = article.RULES, prune.RULES
+        article.RULES, prune.RULES = article.RULES - rules, prune.RULES - rules
         try:
             return chain(page)
         finally:
-            for module, kept in zip(RULE_MODULES, saved, strict=True):
-                module.RULES = kept
+            article.RULES, prune.RULES = saved
 
     return extract
 
