@@ -51,7 +51,7 @@ import lxml.html  # noqa: E402
 import trafilatura  # noqa: E402
 
 from topicwire.errors import ParseError  # noqa: E402
-from topicwire.extract import template  # noqa: E402
+from topicwire.extract import article, prune, template  # noqa: E402
 from topicwire.extract.article import extract_article  # noqa: E402
 from topicwire.extract.charset import decode_html  # noqa: E402
 from topicwire.extract.clean import element_paragraphs  # noqa: E402
@@ -96,25 +96,48 @@ def load(folder: Path, index: str, limit: int | None) -> list[Page]:
     return pages
 
 
-def run(pages: list[Page]) -> dict[str, tuple[list[str], list[float]]]:
-    """Both extractors on every page, the first one alternating from page to page.
+def run(pages: list[Page], methods: dict[str, Extractor]) -> dict[str, tuple[list[str], list[float]]]:
+    """Every extractor on every page, the order rotating from page to page.
 
     trafilatura caches text helpers (functools.lru_cache) and warms up lazily; whichever
-    runs second on a page would profit, so neither always does. A few untimed pages
-    warm both first.
+    runs second on a page would profit, so none always does. A few untimed pages
+    warm them all first.
     """
-    methods: dict[str, Extractor] = {"bare": bare, "chain": chain}
     for page in pages[:3]:
         for extract in methods.values():
             extract(page)
     results: dict[str, tuple[list[str], list[float]]] = {name: ([], []) for name in methods}
+    names = sorted(methods)
     for i, page in enumerate(pages):
-        for name in sorted(methods, reverse=bool(i % 2)):
+        for name in names[i % len(names) :] + names[: i % len(names)]:
             started = time.perf_counter()
             text = methods[name](page)
             results[name][1].append((time.perf_counter() - started) * 1000)
             results[name][0].append(text)
     return results
+
+
+# -- ablation: the chain with some of its rules off ----------------------------------------------
+
+
+def all_rules() -> tuple[str, ...]:
+    return tuple(sorted(article.RULES | prune.RULES))
+
+
+def without(rules: frozenset[str]) -> Extractor:
+    """The chain with ``rules`` off (article.RULES and prune.RULES, restored after each page);
+    a name written "+RULE" turns an optional rule (article.OPTIONAL_RULES) on instead."""
+    extra = frozenset(rule[1:] for rule in rules if rule.startswith("+"))
+
+    def extract(page: Page) -> str:
+        saved = article.RULES, prune.RULES
+        article.RULES, prune.RULES = (article.RULES | extra) - rules, prune.RULES - rules
+        try:
+            return chain(page)
+        finally:
+            article.RULES, prune.RULES = saved
+
+    return extract
 
 
 def split(pages: list[Page]) -> tuple[list[Page], list[Page]]:
@@ -245,34 +268,112 @@ def report(name: str, pages: list[Page], scores: dict[str, dict[str, Score]], ti
         f" at most {largest_site(pages)} pages of one site (template learning needs {template.MIN_PAGES}+)"
     )
     for method in ("bare", "chain"):
-        p, r, f = scores[method]["all"]
         median, p95 = timing(times[method])
-        parts = "  ".join(f"{part} F1 {scores[method][part][2]:.3f}" for part in ("dev", "held"))
-        print(
-            f"  {method:<6} P {p:.3f}  R {r:.3f}  F1 {f:.3f}  ({parts})   ms/page median {median:6.1f}  p95 {p95:6.1f}"
-        )
+        print(f"  {method:<6} {_prf_parts(scores[method])}   ms/page median {median:6.1f}  p95 {p95:6.1f}")
+
+
+def _prf_parts(scores: dict[str, Score]) -> str:
+    return "  ".join(
+        f"{part} P {scores[part][0]:.3f} R {scores[part][1]:.3f} F1 {scores[part][2]:.3f}" for part in PARTS
+    )
+
+
+PARTS = ("all", "dev", "held")
+
+
+def report_ablation(name: str, scores: dict[str, dict[str, Score]]) -> None:
+    """Each variant's P/R/F1 minus the full chain's: a negative R under "held" is text
+    the rule keeps on unseen pages; a positive one is text the rule cuts there."""
+    print(f"  {name}: P/R/F1 of the chain with RULE off (+RULE: on), minus the chain's (dev | held)")
+    for variant in sorted(scores):
+        if variant in ("bare", "chain"):
+            continue
+        deltas = "  ".join(f"{part} {_delta(scores[variant][part], scores['chain'][part])}" for part in ("dev", "held"))
+        print(f"    {variant[1:]:<21} {deltas}")
+
+
+def _delta(score: Score, base: Score) -> str:
+    return " ".join(f"{k} {v - b:+.3f}" for k, v, b in zip("PRF", score, base, strict=True))
+
+
+# -- text a method loses against bare trafilatura ------------------------------------------------
+
+
+def lost_text(page: Page, text: str, bare_text: str) -> list[str]:
+    """The ground truth bare trafilatura found on ``page`` and ``text`` does not have:
+    eval "with" snippets; Zyte body lines whose 4-token shingles are mostly missing."""
+    text, bare_text = _SPACE.sub(" ", text), _SPACE.sub(" ", bare_text)
+    if "articleBody" not in page.truth:
+        snippets = (_SPACE.sub(" ", s).strip() for s in page.truth["with"])  # type: ignore[attr-defined]
+        return [s for s in snippets if s in bare_text and s not in text]
+    got, bare_got = _shingles(text), _shingles(bare_text)
+    lost = []
+    for line in str(page.truth["articleBody"]).split("\n"):
+        wanted = set(_shingles(line)) if len(_TOKEN.findall(line)) >= 4 else set()
+        if wanted and len(wanted - set(got)) > len(wanted) / 2 and len(wanted - set(bare_got)) <= len(wanted) / 2:
+            lost.append(line.strip())
+    return lost
+
+
+def print_lost(name: str, pages: list[Page], results: dict[str, tuple[list[str], list[float]]], method: str) -> None:
+    held = {p.key for p in split(pages)[1]}
+    bare_texts, texts = results["bare"][0], results[method][0]
+    for page, text, bare_text in zip(pages, texts, bare_texts, strict=True):
+        lost = lost_text(page, text, bare_text)
+        if lost:
+            print(f"  LOST {name} {'held' if page.key in held else 'dev'} {page.key} {page.url[:90]}")
+            for line in lost:
+                print(f"      - {line[:300]}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=ROOT.parent / "shared" / "corpus")
     parser.add_argument("--limit", type=int, default=None, help="first N pages of each set")
+    parser.add_argument(
+        "--ablate",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="also run the chain with RULE off, or with +RULE on (repeatable; RULE,RULE for several at once;"
+        f" 'each': one by one); rules: {', '.join(all_rules())}; optional: {', '.join(sorted(article.OPTIONAL_RULES))}",
+    )
+    parser.add_argument(
+        "--lost",
+        metavar="METHOD",
+        help="print the ground truth bare trafilatura finds and METHOD ('chain' or '-RULE') misses, page by page",
+    )
     args = parser.parse_args()
+    variants = [",".join(all_rules()[i : i + 1]) for i in range(len(all_rules()))] if "each" in args.ablate else []
+    variants += [v for v in args.ablate if v != "each"]
+    known = set(all_rules()) | {f"+{rule}" for rule in article.OPTIONAL_RULES}
+    unknown = {rule for v in variants for rule in v.split(",")} - known
+    if unknown:
+        parser.error(f"unknown rule(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+    methods: dict[str, Extractor] = {"bare": bare, "chain": chain}
+    methods.update({f"-{v}": without(frozenset(v.split(","))) for v in variants})
     sets = {
         "trafilatura-eval": load(args.corpus / "pages" / "trafilatura", "expectations.json", args.limit),
         "zyte": load(args.corpus / "pages" / "article-extraction-benchmark", "ground-truth.json", args.limit),
     }
-    f1: dict[str, dict[str, dict[str, float]]] = {}
+    summary: dict[str, dict[str, dict[str, Score]]] = {}
     all_times: dict[str, list[float]] = {"bare": [], "chain": []}
+    ablations: dict[str, dict[str, dict[str, Score]]] = {}
     for name, pages in sets.items():
-        results = run(pages)
-        scores, times = {}, {}
-        for method, (texts, times[method]) in results.items():
-            all_times[method] += times[method]
-            scorer = zyte_prf if name == "zyte" else snippet_prf
-            scores[method] = score_parts(pages, texts, scorer)
-        report(name, pages, scores, times)
-        f1[name] = {method: {part: s[2] for part, s in parts.items()} for method, parts in scores.items()}
+        results = run(pages, methods)
+        scorer = zyte_prf if name == "zyte" else snippet_prf
+        scores = {method: score_parts(pages, texts, scorer) for method, (texts, _) in results.items()}
+        for method in all_times:
+            all_times[method] += results[method][1]
+        report(name, pages, scores, {method: results[method][1] for method in ("bare", "chain")})
+        summary[name] = scores
+        ablations[name] = scores
+        if args.lost:
+            print_lost(name, pages, results, args.lost)
+    if variants:
+        print("ablation (every variant in the same run as the chain):")
+        for name, scores in ablations.items():
+            report_ablation(name, scores)
     print("fixture site, 10 pages of one outlet, shingle F1 before -> after strip(template of the other 9):")
     for label, text in (("chain text", chain), ("full page text", full_text)):
         before, after, removed = fixture_template(text)
@@ -282,13 +383,14 @@ def main() -> None:
         )
     ratio = statistics.median(all_times["chain"]) / statistics.median(all_times["bare"])
     mean_ratio = statistics.mean(all_times["chain"]) / statistics.mean(all_times["bare"])
-    sets_f1 = " ".join(
-        f"{label}_f1 bare={f1[name]['bare']['all']:.3f} chain={f1[name]['chain']['all']:.3f}"
-        f" (held bare={f1[name]['bare']['held']:.3f} chain={f1[name]['chain']['held']:.3f})"
+    sets_prf = " ".join(
+        f"{label}_{method}="
+        + "/".join(f"{part}:P{s[part][0]:.3f},R{s[part][1]:.3f},F{s[part][2]:.3f}" for part in PARTS)
         for name, label in (("trafilatura-eval", "eval"), ("zyte", "zyte"))
+        for method, s in ((m, summary[name][m]) for m in ("bare", "chain"))
     )
     print(
-        f"summary: {sets_f1}"
+        f"summary: {sets_prf}"
         f" template_fullpage_f1={before[2]:.3f}->{after[2]:.3f}"
         f" ms_median bare={statistics.median(all_times['bare']):.1f} chain={statistics.median(all_times['chain']):.1f}"
         f" median_ratio={ratio:.2f}x mean_ratio={mean_ratio:.2f}x"
