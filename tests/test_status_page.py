@@ -21,7 +21,7 @@ from PIL import Image
 from test_cli import SITE, config_text
 from test_index_page import HOSTILE, NOW, doc, entry, source
 
-from topicwire.config import load_config
+from topicwire.config import SourceConfig, load_config
 from topicwire.daemon.cli import main
 from topicwire.daemon.service import Daemon
 from topicwire.feeds.index_page import render_index_html
@@ -77,23 +77,30 @@ def daemon(tmp_path: Path, fixture_server: FixtureServer) -> Iterator[Daemon]:
         d.lock.release()
 
 
+def poll(daemon: Daemon, source: SourceConfig) -> None:
+    """A poll, then what the daemon's status thread does within STATUS_DELAY of it."""
+    daemon.poll(source)
+    assert daemon.status.pending  # every poll marks the page stale, whatever it found
+    daemon.status.flush()
+
+
 def test_status_page_follows_every_poll_not_only_polls_with_new_articles(
     daemon: Daemon, fixture_server: FixtureServer
 ) -> None:
     page = daemon.config.output_dir / "index.html"
     source = daemon.config.sources[0]
     assert statuses(page) == {"site": "Not polled yet"}
-    daemon.poll(source)  # new articles: the feeds and the page are published
+    poll(daemon, source)  # new articles: the feeds and the page are published
     assert statuses(page) == {"site": "OK"}
-    daemon.poll(source)  # 304: nothing new, the page says so anyway
+    poll(daemon, source)  # 304: nothing new, the page says so anyway
     assert statuses(page) == {"site": "Not modified"}
     feeds = {p.name: p.stat().st_mtime_ns for p in daemon.config.output_dir.iterdir() if p.name != "index.html"}
 
     fixture_server.route(FEED, status=500)
-    daemon.poll(source)
+    poll(daemon, source)
     assert statuses(page) == {"site": "Error (1 error)"}
-    daemon.poll(source)
-    daemon.poll(source)
+    poll(daemon, source)
+    poll(daemon, source)
     row = cells(page, "site")
     assert row[1] == "Failing (3 errors in a row)"  # what `sources` calls failing (fetch.failing_after = 3)
     assert int(row[2]) >= 4  # the articles the first poll stored
@@ -105,7 +112,7 @@ def test_status_page_follows_every_poll_not_only_polls_with_new_articles(
 
 def test_status_page_is_rewritten_only_when_its_bytes_change(daemon: Daemon) -> None:
     page = daemon.config.output_dir / "index.html"
-    daemon.poll(daemon.config.sources[0])
+    poll(daemon, daemon.config.sources[0])
     inode = page.stat().st_ino
     assert daemon.pipeline.publish_status() is False  # nothing changed since the poll's own refresh
     assert page.stat().st_ino == inode  # not replaced (os.replace gives a new inode)

@@ -36,6 +36,8 @@ from topicwire.metrics import Metrics, StoreFigures
 from topicwire.pipeline import Pipeline, make_fetcher, utc_now
 from topicwire.store import Store
 
+STATUS_DELAY = 5.0  # seconds from a poll to the status page (index.html) showing it, at most
+
 
 class Daemon:
     def __init__(self, config: Config) -> None:
@@ -62,6 +64,10 @@ class Daemon:
         self._wake = threading.Event()
         self._reload = False
         self.publisher = PublishScheduler(lambda since: self.pipeline.publish(since), config.publish_delay)
+        # The status page too is rewritten at most once per STATUS_DELAY after a poll, not after
+        # each one: with 1,000 sources at 5 minutes a render per poll (source states + page,
+        # 30-50 ms) was 17% of a core in a round of 304s (bench/steady.py).
+        self.status = PublishScheduler(lambda since: self.publish_status(), STATUS_DELAY)
         self.notifier = Notifier(self.healthy)
 
     def poll(self, source: SourceConfig, spread: float = 0.0) -> datetime | None:
@@ -69,7 +75,7 @@ class Daemon:
             return None
         pipeline = self.pipeline  # a reload swaps it; this poll finishes on the one it started with
         outcome = pipeline.poll(source, spread)
-        self.publish_status()  # whatever the poll found: the status page shows it now
+        self.status.changed()  # whatever the poll found: the status page shows it within STATUS_DELAY
         if outcome.new:
             self.publisher.changed()  # coalesced: a burst of polls costs one render
         return outcome.next_due
@@ -105,6 +111,7 @@ class Daemon:
         self.publish()  # feeds exist (possibly empty) before the first poll ends
         self.server.start()
         self.publisher.start()
+        self.status.start()
         self._schedule()
         # Retention every 6 hours, the first an hour after start (not in the start-up rush).
         self.scheduler.add_maintenance(self.maintain, 6 * 3600, utc_now() + timedelta(hours=1))
@@ -183,6 +190,7 @@ class Daemon:
         self.scheduler.stop(wait=True)
         self.deliverer.stop()  # what it has not sent stays pending in the store for the next start
         self.publisher.stop()
+        self.status.stop()  # the final publish below rewrites the status page as well
         code = 0
         try:
             self.publish()  # what the last polls stored, and any change still waiting for its render
