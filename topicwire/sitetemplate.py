@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
+from topicwire.dedup.compare import as_article
 from topicwire.extract.clean import paragraphs_to_html, summarize
 from topicwire.extract.template import Template, holds_any, learn, settle, strip, unsettled
 from topicwire.types import Article, StoredArticle
@@ -118,18 +119,5 @@ def _with_paragraphs(article: Article, kept: Sequence[str]) -> Article:
 
 
 def _article(s: StoredArticle) -> Article:
-    return Article(
-        source=s.source,
-        guid="",  # an update keeps the stored guid key; only the text keys are written
-        url=s.url,
-        title=s.title,
-        text=s.text,
-        html=s.html,
-        summary=s.summary,
-        published=s.published,
-        updated=s.updated,
-        author=s.author,
-        language=s.language,
-        method=s.method,
-        provenance=s.provenance,
-    )
+    # An update keeps the stored guid key; only the text keys are written.
+    return replace(as_article(s), guid="", provenance=s.provenance)
