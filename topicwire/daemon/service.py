@@ -36,7 +36,7 @@ from topicwire.metrics import Metrics, StoreFigures
 from topicwire.pipeline import Pipeline, make_fetcher, utc_now
 from topicwire.store import Store
 
-STATUS_DELAY = 5.0  # seconds from a poll to the status page (index.html) showing it, at most
+STATUS_DELAY = 10.0  # seconds from a poll to the status page (index.html) showing it, at most
 
 
 class Daemon:
