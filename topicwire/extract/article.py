@@ -3,8 +3,8 @@
     parse HTML once (lxml)
     | page metadata        meta.read_meta: canonical URL, title, author, dates, language
     | prune                link lists, link teasers, credits, promos (in place; prune.py)
-    | trafilatura          main-text body tree, balanced mode (recall when short; the
-                           table below says why not precision)
+    | trafilatura          main-text body tree: precision on declared news articles, else
+                           balanced; balanced or recall when short
     | blocks               paragraphs, headings, list items, quotes, table rows
     | clean_blocks         whitespace, invisible characters, repeated paragraphs
     | lead                 the standfirst trafilatura dropped, put back first (lead.py)

@@ -2,8 +2,8 @@
 
 Newsrooms mark it up apart from the body, in the article's <header> or a box of its
 own named for what it is ("article__lead", "entry-excerpt", "chapo", "ts-intro",
-"teaser-text"). trafilatura's teaser rule drops what is named a teaser (and its precision
-mode, used until issue 17, every <header>), so the chain lost it on many pages; the
+"teaser-text"). trafilatura's precision mode drops every <header>, and its teaser rule
+drops what is named a teaser, so the chain lost it on most pages that have one; the
 lead is the densest summary of the story a topic filter gets.
 
 Only an element that sits after the page's <h1> and before the body's first paragraph
