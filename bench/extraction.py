@@ -119,19 +119,16 @@ def run(pages: list[Page], methods: dict[str, Extractor]) -> dict[str, tuple[lis
 
 # -- ablation: the chain with some of its rules off ----------------------------------------------
 
-
 def all_rules() -> tuple[str, ...]:
     return tuple(sorted(article.RULES | prune.RULES))
 
 
 def without(rules: frozenset[str]) -> Extractor:
-    """The chain with ``rules`` off (article.RULES and prune.RULES, restored after each page);
-    a name written "+RULE" turns an optional rule (article.OPTIONAL_RULES) on instead."""
-    extra = frozenset(rule[1:] for rule in rules if rule.startswith("+"))
+    """The chain with ``rules`` off (article.RULES and prune.RULES, restored after each page)."""
 
     def extract(page: Page) -> str:
         saved = article.RULES, prune.RULES
-        article.RULES, prune.RULES = (article.RULES | extra) - rules, prune.RULES - rules
+        article.RULES, prune.RULES = article.RULES - rules, prune.RULES - rules
         try:
             return chain(page)
         finally:
@@ -284,12 +281,12 @@ PARTS = ("all", "dev", "held")
 def report_ablation(name: str, scores: dict[str, dict[str, Score]]) -> None:
     """Each variant's P/R/F1 minus the full chain's: a negative R under "held" is text
     the rule keeps on unseen pages; a positive one is text the rule cuts there."""
-    print(f"  {name}: P/R/F1 of the chain with RULE off (+RULE: on), minus the chain's (dev | held)")
+    print(f"  {name}: P/R/F1 of the chain with the rule off, minus the full chain's (dev | held)")
     for variant in sorted(scores):
         if variant in ("bare", "chain"):
             continue
         deltas = "  ".join(f"{part} {_delta(scores[variant][part], scores['chain'][part])}" for part in ("dev", "held"))
-        print(f"    {variant[1:]:<21} {deltas}")
+        print(f"    -{variant.removeprefix('-'):<20} {deltas}")
 
 
 def _delta(score: Score, base: Score) -> str:
@@ -335,8 +332,8 @@ def main() -> None:
         action="append",
         default=[],
         metavar="RULE",
-        help="also run the chain with RULE off, or with +RULE on (repeatable; RULE,RULE for several at once;"
-        f" 'each': one by one); rules: {', '.join(all_rules())}; optional: {', '.join(sorted(article.OPTIONAL_RULES))}",
+        help="also run the chain with RULE off (repeatable; RULE,RULE for several at once; 'each': one by one);"
+        f" rules: {', '.join(all_rules())}",
     )
     parser.add_argument(
         "--lost",
@@ -346,10 +343,9 @@ def main() -> None:
     args = parser.parse_args()
     variants = [",".join(all_rules()[i : i + 1]) for i in range(len(all_rules()))] if "each" in args.ablate else []
     variants += [v for v in args.ablate if v != "each"]
-    known = set(all_rules()) | {f"+{rule}" for rule in article.OPTIONAL_RULES}
-    unknown = {rule for v in variants for rule in v.split(",")} - known
+    unknown = {rule for v in variants for rule in v.split(",")} - set(all_rules())
     if unknown:
-        parser.error(f"unknown rule(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+        parser.error(f"unknown rule(s): {', '.join(sorted(unknown))}; known: {', '.join(all_rules())}")
     methods: dict[str, Extractor] = {"bare": bare, "chain": chain}
     methods.update({f"-{v}": without(frozenset(v.split(","))) for v in variants})
     sets = {

