@@ -55,12 +55,3 @@ def test_recleaning_is_bounded_and_settles_only_when_done() -> None:
     second, after_second = reclean_plan(after_first, rest, frozenset({held[0].url}))
     assert len(second) == 19 and unsettled(after_second) == frozenset()
     assert reclean_plan(after_second, rest, frozenset()) == ((), after_second)  # nothing new: nothing read
-
-
-def test_a_quote_that_several_reports_repeat_is_never_template() -> None:
-    """Review 2: three reports of one story in a poll repeat the spokesman's quote; it is the
-    news, not the site's furniture, and stays in every copy (the widget still goes)."""
-    quote = "“We are open to talks, but not at any price,” Kremlin spokesman Dmitry Peskov told reporters."
-    poll = tuple(article(n, WIDGET, quote) for n in range(4))
-    cleaned, _ = clean_poll(poll, Template("s"))
-    assert all(quote in a.text and WIDGET not in a.text for a in cleaned)

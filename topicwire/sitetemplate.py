@@ -21,14 +21,12 @@ Pure: templates and articles in, articles out; pipeline.py reads and writes the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from topicwire.dedup.compare import as_article
 from topicwire.extract.clean import paragraphs_to_html, summarize
 from topicwire.extract.template import Template, holds_any, learn, settle, strip, unsettled
-from topicwire.statements.extract import extract_statements
 from topicwire.types import Article, StoredArticle
 
 # Stored articles read, newest first, when the template grew. Older ones have mostly left
@@ -39,7 +37,6 @@ RECLEAN_SCAN = 500
 RECLEAN_MAX = 100
 _NOT_PAGES = ("feed", "teaser")  # text from the feed entry: no page template in it
 _MARK = "+template"
-_QUOTATION = re.compile(r'["“«„][^"“”«»„]{40,}["”»“]')
 
 
 @dataclass(frozen=True)
@@ -61,7 +58,7 @@ def clean_poll(articles: Sequence[Article], template: Template) -> tuple[tuple[A
     """Every page of the poll learned first, then each stripped with what all of them taught."""
     for article in articles:
         if from_page(article.method):
-            template = learn(template, learnable(article.text), article.url)
+            template = learn(template, paragraphs(article.text), article.url)
     return tuple(strip_article(a, template) if from_page(a.method) else a for a in articles), template
 
 
@@ -79,22 +76,7 @@ def apply_template(article: Article, template: Template) -> tuple[Article, Templ
     pages and keeps this older order.
     """
     stripped = strip_article(article, template)
-    return stripped, learn(template, learnable(article.text), article.url)
-
-
-def learnable(text: str) -> tuple[str, ...]:
-    """The paragraphs a page teaches its template: all but those holding an attributed quote.
-
-    A statement is news, not furniture, even when several reports of one story in a poll
-    repeat it (review 2: three copies of one Peskov quote lost it in all three, and the story
-    its statement). Only a paragraph with a quotation of 40+ characters is read for one, and
-    it needs a reporting verb (a shop's "Motto: „...“" in every page is still furniture)."""
-    return tuple(p for p in paragraphs(text) if not (_QUOTATION.search(p) and _attributed(p)))
-
-
-def _attributed(paragraph: str) -> bool:
-    """A statement with a reporting verb ("Motto: „...“" is a label and a colon, not a speaker)."""
-    return any(s.verb not in ("", ":") for s in extract_statements(paragraph))
+    return stripped, learn(template, paragraphs(article.text), article.url)
 
 
 def reclean_plan(
