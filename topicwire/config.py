@@ -273,7 +273,7 @@ KEYS: Mapping[str, Mapping[str, Key]] = {
             f'"" or http(s), at most {MAX_URL_CHARS} characters, no spaces',
         ),
         "publish_delay": _dur(
-            "5s", "run: feeds are regenerated this long after the first unpublished new article", 0, 300, zero=True
+            "3s", "run: feeds are regenerated this long after the first unpublished new article", 0, 300, zero=True
         ),
     },
     "dedup": {
@@ -480,7 +480,7 @@ class Config:
     dedup: DedupConfig = DedupConfig()
     websub_hub: str = ""  # "" = off
     webhooks: WebhookConfig = WebhookConfig()
-    publish_delay: float = 5.0  # seconds; run's coalesced publishing (daemon/publisher.py)
+    publish_delay: float = 3.0  # seconds; run's coalesced publishing (daemon/publisher.py)
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)
