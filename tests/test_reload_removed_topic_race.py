@@ -26,10 +26,10 @@ from topicwire.daemon.service import Daemon
 TURKEY = '[[topics]]\nname = "turkey"\nquery = "Turkey"\n'
 
 
-@pytest.fixture
-def daemon(tmp_path: Path) -> Iterator[Daemon]:
+def started_daemon(tmp_path: Path, extra: str = "") -> Iterator[Daemon]:
+    """A Daemon on a config with no reachable source, its store prepared and published once."""
     config = tmp_path / "c.toml"
-    config.write_text(config_text("http://x.test", extra=TURKEY))
+    config.write_text(config_text("http://x.test", extra=extra))
     d = Daemon(load_config(config))
     d.pipeline.prepare_store()
     d.publish()
@@ -39,6 +39,11 @@ def daemon(tmp_path: Path) -> Iterator[Daemon]:
         d.pipeline.fetcher.close()
         d.store.close()
         d.lock.release()
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[Daemon]:
+    yield from started_daemon(tmp_path, extra=TURKEY)
 
 
 def test_a_publish_in_flight_does_not_bring_back_a_removed_topics_feeds(

@@ -11,9 +11,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from test_cli import config_text
+from test_reload_removed_topic_race import started_daemon
 
-from topicwire.config import load_config
 from topicwire.daemon.service import Daemon
 from topicwire.dedup.desk import Keyed
 from topicwire.types import Article
@@ -38,17 +37,7 @@ def kremlin(text: str) -> Article:
 
 @pytest.fixture
 def daemon(tmp_path: Path) -> Iterator[Daemon]:
-    config = tmp_path / "c.toml"
-    config.write_text(config_text("http://x.test"))
-    d = Daemon(load_config(config))
-    d.pipeline.prepare_store()
-    d.publish()
-    try:
-        yield d
-    finally:
-        d.pipeline.fetcher.close()
-        d.store.close()
-        d.lock.release()
+    yield from started_daemon(tmp_path)
 
 
 def place(pipeline, article: Article) -> str:  # type: ignore[no-untyped-def]
