@@ -119,6 +119,7 @@ def run(pages: list[Page], methods: dict[str, Extractor]) -> dict[str, tuple[lis
 
 # -- ablation: the chain with some of its rules off ----------------------------------------------
 
+
 def all_rules() -> tuple[str, ...]:
     return tuple(sorted(article.RULES | prune.RULES))
 

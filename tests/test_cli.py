@@ -187,7 +187,7 @@ def test_auto_source_uses_the_advertised_feed(tmp_path: Path, fixture_server: Fi
     text = config_text(fixture_server.url).replace(f"{fixture_server.url}/feeds/rss.xml", f"{fixture_server.url}/home")
     (tmp_path / "c.toml").write_text(text + "[defaults]\nfulltext = false\n")
     assert main(["-c", str(tmp_path / "c.toml"), "once"]) == 0
-    from topicwire.pipeline import utc_now
+    from topicwire.clock import utc_now
     from topicwire.store import Store
 
     store = Store.open(tmp_path / "var" / "topicwire.sqlite3", utc_now())

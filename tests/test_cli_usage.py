@@ -18,11 +18,11 @@ from fixture_server import FixtureServer
 from test_cli import ENV, SITE, config_text, free_port
 from test_websub import HubStandIn
 
+from topicwire.clock import utc_now
 from topicwire.config import load_config
 from topicwire.daemon.cli import EXIT_CLOSED_PIPE, main
 from topicwire.daemon.words import counted
 from topicwire.errors import ConfigError
-from topicwire.pipeline import utc_now
 from topicwire.store import Store
 
 STORE = "var/topicwire.sqlite3"

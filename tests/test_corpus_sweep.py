@@ -15,8 +15,8 @@ import pytest
 from conftest import corpus_path
 from fixture_server import FixtureServer
 
+from topicwire.clock import utc_now
 from topicwire.daemon.cli import main
-from topicwire.pipeline import utc_now
 from topicwire.store import Store
 
 pytestmark = pytest.mark.slow

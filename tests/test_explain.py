@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from test_rules import ALIASES, EQUIVALENCE, docs, queries
 
+from topicwire.clock import utc_now
 from topicwire.daemon.cli import main
-from topicwire.pipeline import utc_now
 from topicwire.store import Store
 from topicwire.topics.explain import MAX_SNIPPETS, Explanation, TermReport, explain, render_explanation, word_spans
 from topicwire.topics.query import compile_query, words

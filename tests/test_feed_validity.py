@@ -20,9 +20,9 @@ import pytest
 from fixture_server import FixtureServer
 from test_websub import HubStandIn
 
+from topicwire.clock import utc_now
 from topicwire.daemon.cli import main
 from topicwire.feeds.render import render_atom, render_opml, render_rss
-from topicwire.pipeline import utc_now
 from topicwire.store import Store
 from topicwire.types import FeedDoc, FeedEntry
 

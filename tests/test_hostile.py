@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 from fixture_server import FixtureServer
 
+from topicwire.clock import utc_now
 from topicwire.daemon.cli import main
-from topicwire.pipeline import utc_now
 from topicwire.store import Store
 from topicwire.types import SourceState
 

@@ -261,8 +261,8 @@ def test_link_selector_is_a_source_setting(tmp_path: Path) -> None:
     """sources.link_selector reaches the page parser in a real `once` (it was reachable from tests only)."""
     from fixture_server import FixtureServer
 
+    from topicwire.clock import utc_now
     from topicwire.daemon.cli import main
-    from topicwire.pipeline import utc_now
     from topicwire.store import Store
 
     with FixtureServer() as server:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from test_cli import config_text
 
+from topicwire.clock import utc_now
 from topicwire.config import load_config
 from topicwire.feeds.api import Api
-from topicwire.pipeline import utc_now
 from topicwire.store import Store
 
 

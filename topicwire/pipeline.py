@@ -23,11 +23,11 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from topicwire import log
+from topicwire.clock import Clock, utc_now
 from topicwire.config import Config, SourceConfig
 from topicwire.daemon.policy import MAX_DELAY, adaptive_interval, freshness_floor, jitter_for, next_due
 from topicwire.dedup.desk import Keyed, StoryDesk
@@ -72,8 +72,6 @@ from topicwire.types import (
 )
 from topicwire.values import noting
 
-Clock = Callable[[], datetime]
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # A stored deferral beyond this predates the bound on Retry-After (issue 13): it is ignored.
 MAX_RETRY_SPAN = timedelta(seconds=MAX_DELAY)
 # Article pages extracted at the same time, across the whole process (`once`'s source
@@ -88,10 +86,6 @@ EXTRACTIONS = threading.BoundedSemaphore(2)
 # upgrade, other [aliases]), newest first: ~0.7 ms each (bench/statements.py), so at most
 # ~3.5 s. Not after publishes: bench/render's store of 1M articles would pay it every time.
 STATEMENTS_AT_START = 5000
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

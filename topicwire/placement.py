@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 from topicwire import log
+from topicwire.clock import EPOCH
 from topicwire.config import Config
 from topicwire.dedup.desk import Keyed, StoryDesk
 from topicwire.dedup.fingerprint import article_uid
@@ -22,8 +23,7 @@ from topicwire.statements import StatementExtractor
 from topicwire.store import Store
 from topicwire.types import Article, DedupDecision, Statement
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_BLANK = Article("", "", "", "", "", "", "", _EPOCH, _EPOCH)  # only its text is set, to key stored texts
+_BLANK = Article("", "", "", "", "", "", "", EPOCH, EPOCH)  # only its text is set, to key stored texts
 
 
 class Placer:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from topicwire import __version__, log
+from topicwire.clock import utc_now
 from topicwire.config import Config, default_config_path, load_config
 from topicwire.daemon.story_cmds import cmd_dedup_check, cmd_story
 from topicwire.daemon.words import counted, noun
@@ -26,7 +27,7 @@ from topicwire.errors import ConfigError, TopicwireError
 from topicwire.extract.charset import decode_html
 from topicwire.extract.urls import canonicalize_url
 from topicwire.feeds.webhooks import Deliverer
-from topicwire.pipeline import Pipeline, make_fetcher, utc_now
+from topicwire.pipeline import Pipeline, make_fetcher
 from topicwire.sources.discover import discover_feeds
 from topicwire.sources.sniff import sniff_kind
 from topicwire.statements.explain import explain_statements, render_statements

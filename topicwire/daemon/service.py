@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from types import FrameType
 
 from topicwire import log
+from topicwire.clock import utc_now
 from topicwire.config import Config, SourceConfig, load_config
 from topicwire.daemon.lock import StoreLock
 from topicwire.daemon.notify import Notifier
@@ -33,7 +34,7 @@ from topicwire.feeds.api import Api
 from topicwire.feeds.serve import FeedServer
 from topicwire.feeds.webhooks import Deliverer
 from topicwire.metrics import Metrics, StoreFigures
-from topicwire.pipeline import Pipeline, make_fetcher, utc_now
+from topicwire.pipeline import Pipeline, make_fetcher
 from topicwire.store import Store
 
 STATUS_DELAY = 10.0  # seconds from a poll to the status page (index.html) showing it, at most

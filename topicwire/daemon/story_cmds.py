@@ -5,12 +5,12 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timedelta
 
+from topicwire.clock import utc_now
 from topicwire.config import Config
 from topicwire.daemon.words import counted
 from topicwire.dedup.compare import compare, explain
 from topicwire.dedup.near import shingles, similarity
 from topicwire.extract.urls import canonicalize_url
-from topicwire.pipeline import utc_now
 from topicwire.store import Store
 from topicwire.types import StoredArticle, StoredStory
 

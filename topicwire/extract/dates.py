@@ -11,9 +11,10 @@ import re
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from topicwire.clock import EPOCH
+
 _MIN_YEAR = 1800  # digitized archives go back to the 1850s; earlier is a typo
 _MAX_YEAR = 2200
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # what templates print for an empty date field
 # fromisoformat() in 3.11 wants "+03:00"; sites also write "+0300" and a lone "+03".
 _SHORT_OFFSET = re.compile(r"([+-]\d{2})(\d{2})?$")
 _TIME_SEP = re.compile(r"^(\d{4}-\d{2}-\d{2})[ tT]")
@@ -38,7 +39,7 @@ def parse_date(s: str | None) -> datetime | None:
         utc = to_utc(parsed)
     except OverflowError:  # year 9999 plus an offset
         return None
-    return None if utc == _EPOCH else utc
+    return None if utc == EPOCH else utc
 
 
 def _parse_iso(text: str) -> datetime | None:

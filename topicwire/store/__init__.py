@@ -15,9 +15,10 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from topicwire.clock import EPOCH
 from topicwire.errors import StoreError
 from topicwire.store import articles, deliveries, http_cache, schema, sources, statements, stories, templates, topics
 from topicwire.store.codec import from_iso, iso, text
@@ -250,9 +251,8 @@ class Store:
         statements, newest article first, in articles published since ``since``."""
         with self._read() as db:
             rows = statements.by_alias(db, alias, iso(since) if since else "", limit)
-        # An unreadable stored date reads as 1970, as everywhere else in the store (issue 13).
-        epoch = datetime(1970, 1, 1, tzinfo=UTC)
-        return [(s, uid, story, url, source, from_iso(when) or epoch) for s, uid, story, url, source, when in rows]
+        # An unreadable stored date reads as the epoch, as everywhere else in the store (issue 13).
+        return [(s, uid, story, url, source, from_iso(when) or EPOCH) for s, uid, story, url, source, when in rows]
 
     def statements_source(self, uid: str) -> tuple[str, int, str] | None:
         with self._read() as db:

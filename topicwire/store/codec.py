@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 
 from topicwire import log
+from topicwire.clock import EPOCH
 
 
 @lru_cache(maxsize=4096)  # a poll writes the same `now` a few hundred times
@@ -19,7 +20,6 @@ def iso(dt: datetime) -> str:
 # A stored date that does not parse (an older version or a bug wrote it, issue 13) reads
 # as the epoch, so the row stays readable everywhere (start-up, feeds, the API) and sorts
 # last; the value is logged once. A date without an offset is UTC, as types.py has it.
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _LOGGED_MAX = 100  # distinct unreadable values logged per process
 _logged: set[str] = set()
 
