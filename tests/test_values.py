@@ -14,13 +14,13 @@ import pytest
 from fixture_server import FixtureServer
 
 from topicwire.config import SourceConfig
-from topicwire.daemon.policy import MAX_FLOOR, freshness_floor
 from topicwire.daemon.scheduler import first_runs
 from topicwire.errors import ParseError
 from topicwire.extract.article import extract_article
 from topicwire.extract.build import build_article
 from topicwire.feeds.api import _json
 from topicwire.feeds.render import render_atom, render_json, render_rss
+from topicwire.schedule import MAX_FLOOR, freshness_floor
 from topicwire.sources.feed import MAX_TTL_MINUTES, parse_feed, ttl_minutes
 from topicwire.sources.fetch import MAX_RETRY_AFTER, Fetcher, parse_retry_after, validator
 from topicwire.sources.page import parse_page

@@ -220,7 +220,7 @@ class Key:
 
 _DUR = (str,)
 MINUTE, HOUR, DAY = 60.0, 3600.0, 86400.0
-MAX_POLL_GAP = 30 * DAY  # the scheduler's longest delay (daemon/policy.py MAX_DELAY)
+MAX_POLL_GAP = 30 * DAY  # the scheduler's longest delay (schedule.py MAX_DELAY)
 
 
 def _dur(default: str, help: str, low: float, high: float, *, zero: bool = False) -> Key:

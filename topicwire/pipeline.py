@@ -29,7 +29,6 @@ from datetime import datetime, timedelta
 from topicwire import log
 from topicwire.clock import Clock, utc_now
 from topicwire.config import Config, SourceConfig
-from topicwire.daemon.policy import MAX_DELAY, adaptive_interval, freshness_floor, jitter_for, next_due
 from topicwire.dedup.desk import Keyed, StoryDesk
 from topicwire.errors import FetchError, ParseError, SourceError
 from topicwire.extract.article import extract_article
@@ -45,6 +44,7 @@ from topicwire.feeds.render import EntryCache
 from topicwire.feeds.websub import feed_urls, pinger_for
 from topicwire.metrics import Metrics
 from topicwire.placement import Placer
+from topicwire.schedule import MAX_DELAY, adaptive_interval, freshness_floor, jitter_for, next_due
 from topicwire.sitetemplate import RECLEAN_SCAN, Recleaned, clean_poll, reclean_plan
 from topicwire.sources.discover import discover_feeds
 from topicwire.sources.feed import newest_indices, parse_feed

@@ -2,7 +2,7 @@
 
 Like miniflux's scheduler this module does no work itself: each job calls the
 ``poll`` callback it was given, which returns when the source is next due
-(decided by daemon/policy.py from the poll's outcome, and stored, so a restart
+(decided by schedule.py from the poll's outcome, and stored, so a restart
 resumes the schedule instead of polling everything at once). One job per
 source, never two runs of one source at once (max_instances=1), missed runs
 coalesced into one.
@@ -27,7 +27,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from topicwire.config import SourceConfig
-from topicwire.daemon.policy import MAX_DELAY, MAX_JITTER, jitter_for
+from topicwire.schedule import MAX_DELAY, MAX_JITTER, jitter_for
 
 __all__ = ["MAX_JITTER", "SourceScheduler", "first_runs", "jitter_for", "spreads"]
 

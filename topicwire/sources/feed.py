@@ -94,7 +94,7 @@ _UNICODE_PREFIXES = (
 )
 
 
-MAX_TTL_MINUTES = 7 * 24 * 60  # the floor is capped at a day anyway (daemon/policy.py MAX_FLOOR)
+MAX_TTL_MINUTES = 7 * 24 * 60  # the floor is capped at a day anyway (schedule.py MAX_FLOOR)
 
 
 def ttl_minutes(value: object) -> int | None:

@@ -9,7 +9,8 @@
                     sooner than asked, and sources polled together drift apart
     backoff         exponential in the count of consecutive failures, capped, jittered
 
-The scheduler (``scheduler.py``) acts on the result; the store records the
+Below both the pipeline, which computes it after each poll, and the daemon's scheduler
+(``daemon/scheduler.py``), which acts on it; the store records the
 error text and count. Randomness is passed in (``rand``) so tests are exact.
 """
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from topicwire.daemon.policy import (
+from topicwire.schedule import (
     BACKOFF_CAP,
     DAY,
     DEFAULT_INTERVAL,
