@@ -52,6 +52,7 @@ except ImportError as e:  # reader 3.26's vendored feedparser also needs sgmllib
     sys.exit(f"bench/fetch.py needs reader: pip install -e '.[bench]' ({e})")
 
 from topicwire.config import KEYS, load_config  # noqa: E402
+from topicwire.feeds.publisher import Publisher  # noqa: E402
 from topicwire.pipeline import Pipeline, make_fetcher  # noqa: E402
 from topicwire.store import Store  # noqa: E402
 
@@ -272,13 +273,14 @@ def topicwire_polls(
     store = Store.open(config.store_path, datetime.now(UTC))
     fetcher = make_fetcher(config)
     pipeline = Pipeline(config, store, fetcher)
-    pipeline.prepare_store()
+    feeds = Publisher(config, store, pipeline.changes)
+    pipeline.prepare_store(feeds.unpublish)
 
     def poll_all() -> str:
         # As topicwire/daemon/cli.py::_poll_all does for `topicwire once`.
         with ThreadPoolExecutor(max_workers=config.fetch.concurrency) as pool:
             outcomes = list(pool.map(pipeline.poll, config.sources))
-        pipeline.publish()
+        feeds.publish()
         status = {s: sum(o.status == s for o in outcomes) for s in ("ok", "not_modified", "error")}
         new = sum(o.new for o in outcomes)
         return f"new={new} " + " ".join(f"{k}={v}" for k, v in status.items())

@@ -31,6 +31,7 @@ import trafilatura  # noqa: E402
 from fixture_server import FixtureServer  # noqa: E402
 
 from topicwire.config import load_config  # noqa: E402
+from topicwire.feeds.publisher import Publisher  # noqa: E402
 from topicwire.pipeline import Pipeline, make_fetcher  # noqa: E402
 from topicwire.store import Store  # noqa: E402
 
@@ -67,10 +68,10 @@ def write_config(folder: Path, base: str, feeds: int) -> Path:
     return path
 
 
-def poll_all(pipeline: Pipeline) -> tuple[float, int]:
+def poll_all(pipeline: Pipeline, feeds: Publisher) -> tuple[float, int]:
     started = time.perf_counter()
     outcomes = [pipeline.poll(s) for s in pipeline.config.sources]
-    pipeline.publish()
+    feeds.publish()
     return time.perf_counter() - started, sum(o.new for o in outcomes)
 
 
@@ -102,10 +103,11 @@ def main() -> None:
         config = load_config(write_config(Path(tmp), server.url, args.feeds))
         store = Store.open(config.store_path, datetime.now(UTC))
         pipeline = Pipeline(config, store, make_fetcher(config))
-        pipeline.prepare_store()
-        first, new = poll_all(pipeline)
+        feeds = Publisher(config, store, pipeline.changes)
+        pipeline.prepare_store(feeds.unpublish)
+        first, new = poll_all(pipeline, feeds)
         seen = len(server.requests)
-        second, again = poll_all(pipeline)
+        second, again = poll_all(pipeline, feeds)
         second_requests = len(server.requests) - seen
         store.close()
     base = baseline(pages)

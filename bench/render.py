@@ -34,6 +34,7 @@ from topicwire.config import Config, load_config  # noqa: E402
 from topicwire.dedup.desk import Keyed  # noqa: E402
 from topicwire.dedup.fingerprint import article_uid, fingerprint  # noqa: E402
 from topicwire.extract.clean import paragraphs_to_html, summarize  # noqa: E402
+from topicwire.feeds.publisher import Publisher  # noqa: E402
 from topicwire.pipeline import Pipeline, make_fetcher  # noqa: E402
 from topicwire.store import Store  # noqa: E402
 from topicwire.types import Article, MatchDoc  # noqa: E402
@@ -113,9 +114,10 @@ def rounds(config: Config, rounds: int, new: int, topics: int, seed: int) -> tup
     clock = NOW
     store = Store.open(config.store_path, clock)
     pipeline = Pipeline(config, store, make_fetcher(config), lambda: clock)
-    pipeline.prepare_store()
+    feeds = Publisher(config, store, pipeline.changes, clock=lambda: clock)
+    pipeline.prepare_store(feeds.unpublish)
     started = time.perf_counter()
-    pipeline.publish()  # `run` publishes at start, before the first poll: every entry rendered once
+    feeds.publish()  # `run` publishes at start, before the first poll: every entry rendered once
     first = time.perf_counter() - started
     times = []
     for r in range(rounds):
@@ -128,7 +130,7 @@ def rounds(config: Config, rounds: int, new: int, topics: int, seed: int) -> tup
                 keyed = Keyed.of(a)
                 pipeline.place(store, keyed, pipeline.matcher.match(_doc(a)), clock)
         started = time.perf_counter()
-        pipeline.publish()
+        feeds.publish()
         times.append(time.perf_counter() - started)
     pipeline.fetcher.close()
     store.close()

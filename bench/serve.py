@@ -35,6 +35,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from fixture_server import FixtureServer  # noqa: E402
 
 from topicwire.config import load_config  # noqa: E402
+from topicwire.feeds.publisher import Publisher  # noqa: E402
 from topicwire.feeds.serve import FeedServer  # noqa: E402
 from topicwire.pipeline import Pipeline, make_fetcher  # noqa: E402
 from topicwire.store import Store  # noqa: E402
@@ -70,13 +71,13 @@ def write_config(folder: Path, base: str, topics: int) -> Path:
     return path
 
 
-def ingest_forever(pipeline: Pipeline, site: FixtureServer, stop: threading.Event) -> int:
+def ingest_forever(pipeline: Pipeline, feeds: Publisher, site: FixtureServer, stop: threading.Event) -> int:
     rounds = 0
     while not stop.is_set():
         rounds += 1
         site.route("/feed.xml", feed(rounds), headers={"Content-Type": "application/rss+xml"})
         pipeline.poll(pipeline.config.sources[0])
-        pipeline.publish()
+        feeds.publish()
     return rounds
 
 
@@ -137,9 +138,10 @@ def main() -> None:
         config = load_config(write_config(Path(tmp), site.url, args.topics))
         store = Store.open(config.store_path, datetime.now(UTC))
         pipeline = Pipeline(config, store, make_fetcher(config))
-        pipeline.prepare_store()
+        feeds = Publisher(config, store, pipeline.changes)
+        pipeline.prepare_store(feeds.unpublish)
         pipeline.poll(config.sources[0])
-        pipeline.publish()
+        feeds.publish()
         names = [f"topic{t}.{ext}" for t in range(args.topics) for ext in ("rss", "atom", "json")] + ["index.opml"]
         server = FeedServer("127.0.0.1:0", config.output_dir)
         server.start()
@@ -147,7 +149,7 @@ def main() -> None:
             idle = drive(server.url, names, args.requests, args.clients, seed=1)
             stop = threading.Event()
             with ThreadPoolExecutor(max_workers=1) as background:
-                rounds = background.submit(ingest_forever, pipeline, site, stop)
+                rounds = background.submit(ingest_forever, pipeline, feeds, site, stop)
                 busy = drive(server.url, names, args.requests, args.clients, seed=2)
                 stop.set()
                 ingest_rounds = rounds.result()

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from test_cli import config_text
 
-import topicwire.pipeline as pipeline_module
+import topicwire.feeds.publisher as publisher_module
 from topicwire.config import load_config
 from topicwire.daemon.service import Daemon
 
@@ -31,7 +31,7 @@ def started_daemon(tmp_path: Path, extra: str = "") -> Iterator[Daemon]:
     config = tmp_path / "c.toml"
     config.write_text(config_text("http://x.test", extra=extra))
     d = Daemon(load_config(config))
-    d.pipeline.prepare_store()
+    d.prepare()
     d.publish()
     try:
         yield d
@@ -52,19 +52,19 @@ def test_a_publish_in_flight_does_not_bring_back_a_removed_topics_feeds(
     out = daemon.config.output_dir
     assert (out / "turkey.rss").exists()
     entered, go_on = threading.Event(), threading.Event()
-    real = pipeline_module.publish_topics
+    real = publisher_module.publish_topics
 
     def held_publish_topics(*args, **kwargs):  # docs read, files not written yet
         entered.set()
         go_on.wait(10)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline_module, "publish_topics", held_publish_topics)
-    daemon.pipeline.render_cache = type(daemon.pipeline.render_cache)()  # every file is written again
+    monkeypatch.setattr(publisher_module, "publish_topics", held_publish_topics)
+    daemon.feeds.render_cache = type(daemon.feeds.render_cache)()  # every file is written again
     publishing = threading.Thread(target=daemon.publish)  # a poll that found news
     publishing.start()
     assert entered.wait(10)
-    monkeypatch.setattr(pipeline_module, "publish_topics", real)  # the reload's own publish is not held
+    monkeypatch.setattr(publisher_module, "publish_topics", real)  # the reload's own publish is not held
 
     daemon.config.path.write_text(config_text("http://x.test"))  # turkey removed, then SIGHUP
     reloading = threading.Thread(target=daemon._reload_config)

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from test_cli import config_text
 
-import topicwire.pipeline as pipeline_module
+import topicwire.feeds.publisher as publisher_module
 from topicwire.config import load_config
-from topicwire.daemon.publisher import PublishScheduler
+from topicwire.daemon.coalesce import PublishScheduler
 from topicwire.daemon.service import Daemon
 
 
@@ -57,7 +57,7 @@ def test_a_reload_whose_render_fails_does_not_end_the_daemon(daemon: Daemon, mon
         def full_disk(*args: object, **kwargs: object) -> None:
             raise OSError(28, "No space left on device")
 
-        monkeypatch.setattr(pipeline_module, "publish_topics", full_disk)
+        monkeypatch.setattr(publisher_module, "publish_topics", full_disk)
         daemon._reload = True  # what SIGHUP does
         daemon._wake.set()
         running.join(1)

@@ -51,7 +51,7 @@ def site(tmp_path: Path) -> Iterator[Site]:
 
 
 def items(site: Site) -> list[dict]:
-    site.pipeline.publish()
+    site.feeds.publish()
     return json.loads((site.config.output_dir / "says.json").read_text())["items"]
 
 

@@ -67,7 +67,7 @@ def daemon(tmp_path: Path, fixture_server: FixtureServer) -> Iterator[Daemon]:
     config = tmp_path / "c.toml"
     config.write_text(config_text(fixture_server.url))
     d = Daemon(load_config(config))
-    d.pipeline.prepare_store()
+    d.prepare()
     d.publish()  # what run does before the first poll
     try:
         yield d
@@ -114,7 +114,7 @@ def test_status_page_is_rewritten_only_when_its_bytes_change(daemon: Daemon) -> 
     page = daemon.config.output_dir / "index.html"
     poll(daemon, daemon.config.sources[0])
     inode = page.stat().st_ino
-    assert daemon.pipeline.publish_status() is False  # nothing changed since the poll's own refresh
+    assert daemon.feeds.publish_status() is False  # nothing changed since the poll's own refresh
     assert page.stat().st_ino == inode  # not replaced (os.replace gives a new inode)
 
 

@@ -28,6 +28,7 @@ from fixture_server import FixtureServer
 from site_config import write_site_config
 
 from topicwire.config import load_config
+from topicwire.feeds.publisher import Publisher
 from topicwire.pipeline import Pipeline, make_fetcher
 from topicwire.store import Store
 from topicwire.types import StoredStory
@@ -75,7 +76,7 @@ class Scenario:
 
 
 def _snapshot(pipeline: Pipeline, store: Store, out: Path, base: str) -> Snapshot:
-    pipeline.publish()
+    Publisher(pipeline.config, store, pipeline.changes, clock=pipeline.clock).publish()
     feeds = {(t, f): (out / f"{t}.{f}").read_bytes() for t in TOPICS for f in FORMATS}
     seeds = {}
     for path in SEEDS:

@@ -19,6 +19,7 @@ from fixture_server import FixtureServer
 
 from topicwire.config import Config, load_config
 from topicwire.daemon.cli import main
+from topicwire.feeds.publisher import Publisher
 from topicwire.pipeline import Pipeline, make_fetcher
 from topicwire.store import Store
 
@@ -83,7 +84,8 @@ class Site:
 
     def _pipeline(self) -> Pipeline:
         p = Pipeline(self.config, self.store, make_fetcher(self.config), lambda: self.clock)
-        p.prepare_store()
+        self.feeds = Publisher(self.config, self.store, p.changes, clock=lambda: self.clock)
+        p.prepare_store(self.feeds.unpublish)
         return p
 
     def restart(self) -> None:
@@ -103,7 +105,7 @@ class Site:
         return outcome.new, outcome.duplicates
 
     def entries(self) -> list[feedparser.FeedParserDict]:
-        self.pipeline.publish()
+        self.feeds.publish()
         parsed = feedparser.parse((self.config.output_dir / "all.atom").read_bytes())
         assert parsed.bozo == 0
         return list(parsed.entries)

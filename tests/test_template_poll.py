@@ -17,6 +17,7 @@ import pytest
 from fixture_server import FixtureServer
 
 from topicwire.config import Config, load_config
+from topicwire.feeds.publisher import Publisher
 from topicwire.metrics import Metrics
 from topicwire.pipeline import Pipeline, make_fetcher
 from topicwire.store import Store
@@ -48,7 +49,9 @@ def rss(base: str, numbers: range) -> str:
     return f'<?xml version="1.0"?><rss version="2.0"><channel><title>Herald</title>{items}</channel></rss>'
 
 
-def setup(tmp_path: Path, server: FixtureServer, clock: list[datetime] | None = None) -> tuple[Config, Store, Pipeline]:
+def setup(
+    tmp_path: Path, server: FixtureServer, clock: list[datetime] | None = None, metrics: Metrics | None = None
+) -> tuple[Config, Store, Pipeline]:
     (tmp_path / "c.toml").write_text(
         '[fetch]\nallow_private_addresses = true\nper_host_delay = "0s"\n'
         f'[[sources]]\nname = "herald"\nurl = "{server.url}/feed.xml"\nkind = "feed"\n'
@@ -58,7 +61,7 @@ def setup(tmp_path: Path, server: FixtureServer, clock: list[datetime] | None = 
     config = load_config(tmp_path / "c.toml")
     store = Store.open(config.store_path, NOW)
     now = clock or [NOW]
-    pipeline = Pipeline(config, store, make_fetcher(config), lambda: now[0])
+    pipeline = Pipeline(config, store, make_fetcher(config), lambda: now[0], metrics=metrics)
     pipeline.prepare_store()
     return config, store, pipeline
 
@@ -74,7 +77,7 @@ def test_first_poll_publishes_nothing_of_a_shared_widget(tmp_path: Path) -> None
         server.route("/feed.xml", rss(server.url, range(5)), headers={"Content-Type": "application/rss+xml"})
         config, store, pipeline = setup(tmp_path, server)
         assert pipeline.poll(config.sources[0]).new == 5
-        pipeline.publish()
+        Publisher(config, store, pipeline.changes).publish()
         council = store.topic_entries("council", 20)
         gyumri = store.topic_entries("gyumri", 20)
         store.close()
@@ -92,8 +95,7 @@ def test_a_later_template_recleans_stored_articles(tmp_path: Path, caplog: pytes
         for n in range(4):
             server.route(f"/a/{n}.html", page(n, widget=n != 2), headers={"Content-Type": "text/html"})
         clock = [NOW]
-        config, store, pipeline = setup(tmp_path, server, clock)
-        pipeline.metrics = Metrics()
+        config, store, pipeline = setup(tmp_path, server, clock, Metrics())
         for last in range(3):
             server.route("/feed.xml", rss(server.url, range(last + 1)), headers={"Content-Type": "application/rss+xml"})
             assert pipeline.poll(config.sources[0]).new == 1
@@ -105,7 +107,7 @@ def test_a_later_template_recleans_stored_articles(tmp_path: Path, caplog: pytes
         server.route("/feed.xml", rss(server.url, range(4)), headers={"Content-Type": "application/rss+xml"})
         with caplog.at_level(logging.INFO, logger="topicwire"):
             assert pipeline.poll(config.sources[0]).new == 1
-        pipeline.publish()
+        Publisher(config, store, pipeline.changes).publish()
         stories_after = {s.representative.title: s for s in store.topic_entries("council", 20)}
         after = {title: s.representative for title, s in stories_after.items()}
         gyumri = store.topic_entries("gyumri", 20)

@@ -31,6 +31,7 @@ from raw_server import RawServer
 from topicwire import log
 from topicwire.config import load_config
 from topicwire.errors import ConfigError
+from topicwire.feeds.publisher import Publisher
 from topicwire.feeds.websub import PingResult, feed_urls, merge, publish_form, send_round, settle, verdict
 from topicwire.pipeline import Pipeline, make_fetcher
 from topicwire.store import Store
@@ -221,22 +222,31 @@ def make_pipeline(tmp_path: Path, site: FixtureServer) -> Iterator[MakePipeline]
         path.write_text(config_text(site, hub_url, timeout), encoding="utf-8")
         config = load_config(path)
         pipeline = Pipeline(config, Store.open(config.store_path, NOW), make_fetcher(config), lambda: NOW)
-        pipeline.prepare_store()
+        FEEDS[id(pipeline)] = Publisher(config, pipeline.store, pipeline.changes, clock=lambda: NOW)
+        pipeline.prepare_store(FEEDS[id(pipeline)].unpublish)
         made.append(pipeline)
         return pipeline
 
     yield make
     for pipeline in made:
-        if pipeline.websub is not None:
-            pipeline.websub.wait(WAIT)
+        if feeds_of(pipeline).websub is not None:
+            feeds_of(pipeline).websub.wait(WAIT)
         pipeline.fetcher.close()
         pipeline.store.close()
+        del FEEDS[id(pipeline)]
+
+
+FEEDS: dict[int, Publisher] = {}  # each test pipeline's publisher, as the daemon pairs them
+
+
+def feeds_of(pipeline: Pipeline) -> Publisher:
+    return FEEDS[id(pipeline)]
 
 
 def publish(pipeline: Pipeline) -> int:
     """Publish, then wait for the background ping round (tests only: the daemon never waits)."""
-    changed = pipeline.publish()
-    assert pipeline.websub is not None and pipeline.websub.wait(WAIT)
+    changed = feeds_of(pipeline).publish()
+    assert feeds_of(pipeline).websub is not None and feeds_of(pipeline).websub.wait(WAIT)
     return changed
 
 
@@ -267,7 +277,7 @@ def test_changed_feeds_are_pinged_once_each(hub: HubStandIn, site: FixtureServer
     poll_all(pipeline)
     assert publish(pipeline) == 3
     assert sorted(hub.urls(6)) == sorted(topic_urls("beta"))
-    assert pipeline.websub.pending == ()
+    assert feeds_of(pipeline).websub.pending == ()
 
 
 def test_feeds_advertise_the_hub_in_every_format(
@@ -326,7 +336,7 @@ def test_failing_hub_never_breaks_publishing(
         assert {str(f["url"]) for f in failed} <= topic_urls("alpha", "beta")
         assert all(case.error in str(f["error"]) for f in failed), failed
         assert len(hub.pings) == case.first_posts
-        assert len(pipeline.websub.pending) == (6 if case.retried else 0)
+        assert len(feeds_of(pipeline).websub.pending) == (6 if case.retried else 0)
 
         if case.status == 0:
             hub.start()
@@ -334,7 +344,7 @@ def test_failing_hub_never_breaks_publishing(
         before = len(hub.pings)
         assert publish(pipeline) == 0  # nothing changed, yet the pending pings go out
         assert sorted(hub.urls(before)) == (sorted(topic_urls("alpha", "beta")) if case.retried else [])
-        assert pipeline.websub.pending == ()
+        assert feeds_of(pipeline).websub.pending == ()
         assert len(events.named("websub.failed")) == case.logged  # the retry succeeded: nothing more logged
     finally:
         hub.close()
@@ -356,7 +366,7 @@ def test_a_hub_that_drips_its_answer_is_given_up_at_the_deadline(
         took = time.monotonic() - started
         failed = events.named("websub.failed")
         assert [f["error"] for f in failed] == ["timed out after 1 s waiting for the hub's answer"]
-        assert failed[0]["retry"] is True and len(pipeline.websub.pending) == 6
+        assert failed[0]["retry"] is True and len(feeds_of(pipeline).websub.pending) == 6
         assert took < 2.5, f"the round took {took:.1f} s"
 
 
@@ -364,7 +374,7 @@ def test_no_hub_no_pinger_and_no_advertising(site: FixtureServer, make_pipeline:
     serve(site, "alpha launch")
     pipeline = make_pipeline("")
     poll_all(pipeline)
-    assert pipeline.websub is None and pipeline.publish() == 6
+    assert feeds_of(pipeline).websub is None and feeds_of(pipeline).publish() == 6
     out = pipeline.config.output_dir
     assert b'rel="hub"' not in (out / "alpha.rss").read_bytes() + (out / "alpha.atom").read_bytes()
     assert "hubs" not in json.loads((out / "alpha.json").read_bytes())

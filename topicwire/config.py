@@ -480,7 +480,7 @@ class Config:
     dedup: DedupConfig = DedupConfig()
     websub_hub: str = ""  # "" = off
     webhooks: WebhookConfig = WebhookConfig()
-    publish_delay: float = 3.0  # seconds; run's coalesced publishing (daemon/publisher.py)
+    publish_delay: float = 3.0  # seconds; run's coalesced publishing (daemon/coalesce.py)
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)

@@ -8,8 +8,11 @@ deferrals) are read at scrape time, so they are right after a restart too.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import Counter as _Counter
+from prometheus_client import Histogram as _Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
@@ -22,9 +25,15 @@ PUBLISH_DELAY_BUCKETS = (0.5, 1, 2, 3, 4, 5, 7.5, 10, 20, 30, 60, 120, 300, 600)
 
 
 class Metrics:
-    def __init__(self) -> None:
+    """Every counter and histogram ``run`` exports. ``Metrics.off()`` has the same
+    attributes and records nothing (``once``, tests, benchmarks), so the stages that
+    feed it never ask whether metrics are on (issue 15)."""
+
+    def __init__(self, *, enabled: bool = True) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
+        Counter = _Counter if enabled else _off
+        Histogram = _Histogram if enabled else _off
         self.polls = Counter("topicwire_polls", "Polls by source and outcome", ["source", "outcome"], registry=r)
         self.articles = Counter("topicwire_articles", "Articles by source and result", ["source", "result"], registry=r)
         self.extractions = Counter(
@@ -67,6 +76,10 @@ class Metrics:
         self.webhook_dead = Counter(
             "topicwire_webhook_dead", "Webhook deliveries given up after webhooks.max_attempts", ["topic"], registry=r
         )
+
+    @classmethod
+    def off(cls) -> Metrics:
+        return cls(enabled=False)
 
     def observe_poll(self, outcome: PollOutcome) -> None:
         self.polls.labels(outcome.source, outcome.status).inc()
@@ -135,3 +148,23 @@ class _OutboxCollector(Collector):
 
 def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
     return GaugeMetricFamily(name, doc, value=value)
+
+
+class _Nothing:
+    """A counter or histogram that records nothing: ``labels()`` returns itself."""
+
+    def labels(self, *values: str) -> _Nothing:
+        return self
+
+    def inc(self, amount: float = 1) -> None:
+        pass
+
+    def observe(self, value: float) -> None:
+        pass
+
+
+_NOTHING = _Nothing()
+
+
+def _off(*args: Any, **kwargs: Any) -> Any:
+    return _NOTHING

@@ -8,7 +8,9 @@
     | statements     -> Statement...    (statements/: who said what, pure; stored with the article)
     | store.save     -> uids            (store/: the only place with SQL)
     | match topics   -> topic names     (topics/: rules compiled once, pure)
-    | render+publish -> feed files      (feeds/: RSS, Atom, JSON Feed; atomic writes)
+
+and the stories it changed are marked (topicwire/changes.py) for the publisher
+(feeds/publisher.py), which renders and writes the feed files: this module ingests.
 
 Fetch, parse and extract run in worker threads and touch the store only to
 read; each poll's results are then saved in one transaction (one writer), so
@@ -23,10 +25,12 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from topicwire import log
+from topicwire.changes import StoryChanges
 from topicwire.clock import Clock, utc_now
 from topicwire.config import Config, SourceConfig
 from topicwire.dedup.desk import Keyed, StoryDesk
@@ -37,11 +41,6 @@ from topicwire.extract.build import build_article
 from topicwire.extract.charset import decode_html
 from topicwire.extract.template import Template, from_json, to_json, unsettled
 from topicwire.extract.urls import canonicalize_url
-from topicwire.feeds.docs import FeedDocs
-from topicwire.feeds.index_page import render_index_html
-from topicwire.feeds.publish import publish_index, publish_status_page, publish_topics, unpublish_topics
-from topicwire.feeds.render import EntryCache
-from topicwire.feeds.websub import feed_urls, pinger_for
 from topicwire.metrics import Metrics
 from topicwire.placement import Placer
 from topicwire.schedule import MAX_DELAY, adaptive_interval, freshness_floor, jitter_for, next_due
@@ -55,14 +54,12 @@ from topicwire.sources.polite import PoliteFetcher, Purpose
 from topicwire.sources.robots import RobotsCache
 from topicwire.sources.sniff import html_instead_of_feed, sniff_kind
 from topicwire.statements import StatementExtractor
-from topicwire.statements.speakers import SpeakerQuery
 from topicwire.store import Store
 from topicwire.topics.rules import TopicRules
 from topicwire.types import (
     Article,
     DedupDecision,
     Extracted,
-    FeedDoc,
     FetchResult,
     MatchDoc,
     ParsedSource,
@@ -86,6 +83,9 @@ EXTRACTIONS = threading.BoundedSemaphore(2)
 # upgrade, other [aliases]), newest first: ~0.7 ms each (bench/statements.py), so at most
 # ~3.5 s. Not after publishes: bench/render's store of 1M articles would pay it every time.
 STATEMENTS_AT_START = 5000
+
+# Deletes the feed files of removed topics; returns how many each lost (Publisher.unpublish).
+Unpublish = Callable[[Sequence[str]], Mapping[str, int]]
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,21 @@ def make_fetcher(config: Config) -> PoliteFetcher:
 
 
 class Pipeline:
-    def __init__(self, config: Config, store: Store, fetcher: PoliteFetcher, clock: Clock = utc_now) -> None:
+    """Polls sources into the store. What outlives a reload is passed in: the story desk
+    (the near-duplicate index, while [dedup] is unchanged), the story changes the
+    publisher takes, and the metrics; each defaults to a new one (``once``, tests)."""
+
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        fetcher: PoliteFetcher,
+        clock: Clock = utc_now,
+        *,
+        desk: StoryDesk | None = None,
+        changes: StoryChanges | None = None,
+        metrics: Metrics | None = None,
+    ) -> None:
         self.config = config
         self.store = store
         self.fetcher = fetcher
@@ -138,22 +152,17 @@ class Pipeline:
         # Set on SIGTERM: polls stop fetching article pages and save what they have;
         # items left out are not marked known, so the next run fetches them.
         self.stopping = threading.Event()
-        self.metrics: Metrics | None = None  # set by the daemon; `once` keeps none
-        self.render_cache = EntryCache()  # entries rendered once while they stay in a feed
-        self.placer = Placer(StoryDesk(config.dedup.similarity, timedelta(seconds=config.dedup.window)), config)
-        self.docs = FeedDocs(store, config.base_url, config.max_items, config.title)
-        self.websub = pinger_for(config)  # None unless output.websub_hub is set
-        self._shown: tuple[FeedDoc, ...] | None = None  # the topics as last published, for index.html
-        self._status_lock = threading.Lock()
-        self._status_stale = False
-        self.speaker_queries = {t.name: SpeakerQuery(t.statements) for t in config.topics if t.statements}
+        self.metrics = metrics if metrics is not None else Metrics.off()
+        self.changes = changes if changes is not None else StoryChanges()
+        self.placer = Placer(desk if desk is not None else new_desk(config), config, self.changes)
 
     # -- start-up ----------------------------------------------------------------------
-    def prepare_store(self) -> None:
-        """Register configured sources; load the near-duplicate index; re-evaluate topics
-        whose rule is new or changed."""
+    def prepare_store(self, unpublish: Unpublish | None = None) -> None:
+        """Register configured sources; drop topics the config no longer names (their feed
+        files first, by ``unpublish``: feeds/publisher.Publisher.unpublish); load the
+        near-duplicate index; re-evaluate topics whose rule is new or changed."""
         self.store.sync_sources(tuple((s.name, s.url, s.kind) for s in self.config.sources))
-        self.drop_removed_topics()
+        self.drop_removed_topics(unpublish)
         self.placer.load(self.store, self.clock())
         self.refresh_statements(STATEMENTS_AT_START)
         stale = [t for t in self.config.topics if self.store.topic_rule(t.name) != t.rule.signature]
@@ -168,11 +177,11 @@ class Pipeline:
         with self.store.transaction():
             for t in stale:
                 self.store.replace_topic(t.name, t.rule.signature, members[t.name], self.clock())
-        self.docs.clear()
+        self.changes.mark_all()
         for t in stale:
             log.event("topic.reevaluated", topic=t.name, articles=len(docs), matched=len(members[t.name]))
 
-    def drop_removed_topics(self) -> None:
+    def drop_removed_topics(self, unpublish: Unpublish | None = None) -> None:
         """Topics the store holds that the config no longer names: their feed files are
         deleted, then their rows (so a crash in between finds them again next time). They
         leave the other feeds' categories and the API with the rows; OPML and index.html
@@ -181,19 +190,18 @@ class Pipeline:
         removed = [name for name in self.store.topic_names() if name not in configured]
         if not removed:
             return
-        files = unpublish_topics(self.config.output_dir, removed)
+        files = unpublish(removed) if unpublish is not None else {}
         with self.store.transaction():
             dropped = {name: self.store.drop_topic(name) for name in removed}
-        self.docs.clear()  # other topics' stories lose a category
+        self.changes.mark_all()  # other topics' stories lose a category
         for name, stories in dropped.items():
-            log.event("topic.removed", topic=name, stories=stories, files=sum(p.stem == name for p in files))
+            log.event("topic.removed", topic=name, stories=stories, files=files.get(name, 0))
 
     # -- one poll ----------------------------------------------------------------------
     def poll(self, source: SourceConfig, spread: float = 0.0) -> PollOutcome:
         """Poll one source; ``spread``: seconds added to its next-due time (daemon/scheduler.spreads)."""
         outcome = self._poll(source, spread)
-        if self.metrics is not None:
-            self.metrics.observe_poll(outcome)
+        self.metrics.observe_poll(outcome)
         return outcome
 
     def _poll(self, source: SourceConfig, spread: float = 0.0) -> PollOutcome:
@@ -269,8 +277,7 @@ class Pipeline:
         etag, last_modified = self.store.validators(url)
         purpose: Purpose = "page" if source.kind == "page" else "feed"
         result = self.fetcher.get(url, etag=etag, last_modified=last_modified, purpose=purpose)
-        if self.metrics is not None:
-            self.metrics.fetch_seconds.observe(result.elapsed_ms / 1000)
+        self.metrics.fetch_seconds.observe(result.elapsed_ms / 1000)
         if result.not_modified:
             return Collected(result, "", (), 0, 0)
         if source.kind == "auto" and sniff_kind(result) == "page":
@@ -426,8 +433,7 @@ class Pipeline:
                 uid, decision = self.place(store, keyed, topics, now, statements)
                 if decision.action in ("new", "join"):
                     new += 1
-                    if self.metrics is not None:
-                        self.metrics.extractions.labels(p.article.method).inc()
+                    self.metrics.extractions.labels(p.article.method).inc()
                 else:
                     dup += 1
                 store.add_item_keys(source.name, p.item_keys, uid, now)
@@ -465,9 +471,8 @@ class Pipeline:
         left = sum(len(set(before) - set(after)) for before, after in topics)
         joined = sum(len(set(after) - set(before)) for before, after in topics)
         log.event("template.recleaned", source=source, articles=len(topics), topics_left=left, topics_joined=joined)
-        if self.metrics is not None:
-            self.metrics.recleaned.labels(source).inc(len(topics))
-            self.metrics.recleaned_topics_left.labels(source).inc(left)
+        self.metrics.recleaned.labels(source).inc(len(topics))
+        self.metrics.recleaned_topics_left.labels(source).inc(left)
 
     def place(
         self,
@@ -519,75 +524,14 @@ class Pipeline:
         keep = timedelta(seconds=self.config.keep)
         deleted, vacuumed = self.store.prune(now - keep, self.config.max_items, now - 2 * keep)
         if deleted:
-            self.docs.clear()
+            self.changes.mark_all()
             log.event("store.pruned", articles=deleted, vacuumed=vacuumed)
         return deleted
 
-    # -- feeds -------------------------------------------------------------------------
-    def publish(self, since: float | None = None) -> int:
-        """Regenerate every topic feed and index.opml; return how many files changed.
 
-        ``since``: time.monotonic() of the oldest stored change this publish shows (the
-        daemon's coalesced publishing), for the store-to-feed delay in the log and metrics.
-        """
-        started = time.monotonic()
-        # Committed data only: feeds never announce what a crash could still lose (group commit).
-        with self.store.committed():
-            self.docs.invalidate(self.placer.take_changed())
-            docs = [self.feed_doc(t.name, t.title, t.description) for t in self.config.topics]
-        hub, cache = self.config.websub_hub, self.render_cache
-        written = list(publish_topics(self.config.output_dir, docs, hub, cache))
-        cache.sweep()
-        self.docs.sweep()
-        changed = len(written)
-        if self.websub is not None:  # also retries pings that failed last time; returns at once
-            self.websub.notify(feed_urls(self.config.base_url, written))
-        publish_index(self.config.output_dir, docs, self.config.title)
-        self._shown = tuple(docs)
-        self.publish_status()
-        ended = time.monotonic()
-        delay = None if since is None else ended - since
-        if self.metrics is not None:
-            self.metrics.render_seconds.observe(ended - started)
-            if delay is not None:
-                self.metrics.publish_delay_seconds.observe(delay)
-        delay_ms = None if delay is None else int(delay * 1000)
-        log.event("feeds.published", topics=len(docs), changed=changed, delay_ms=delay_ms)
-        return changed
-
-    def publish_status(self) -> bool:
-        """Rewrite the status page (index.html) alone: source health as ``sources`` shows it
-        now, topics as last published. Returns whether this call changed the file.
-
-        Called after every poll, whatever it found (issue 14: a page rebuilt only with the
-        feeds kept saying "never" while every source failed). Calls that find a render in
-        flight leave it to run once more for them, so a burst of polls costs two renders,
-        not one each. Source states are read without forcing a group commit: a status line
-        a crash could lose is only redone by the next poll.
-        """
-        changed = False
-        self._status_stale = True
-        while self._status_stale and self._status_lock.acquire(blocking=False):
-            try:
-                self._status_stale = False
-                changed = self._write_status() or changed
-            finally:
-                self._status_lock.release()
-        return changed
-
-    def _write_status(self) -> bool:
-        if self._shown is None:
-            return False  # no publish yet: the first one writes the page with the topics
-        states = self.store.source_states(tuple(s.name for s in self.config.sources))
-        fetch = self.config.fetch
-        page = render_index_html(self.config.title, self._shown, states, self.clock(), fetch.failing_after)
-        return publish_status_page(self.config.output_dir, page)
-
-    def feed_doc(self, name: str, title: str, description: str) -> FeedDoc:
-        speakers = self.speaker_queries.get(name)
-        if speakers is not None:  # a statements topic: its entries are statements
-            return self.docs.statement_doc(name, title, description, speakers.takes)
-        return self.docs.feed_doc(name, title, description)
+def new_desk(config: Config) -> StoryDesk:
+    """An empty near-duplicate index for ``[dedup]`` (Pipeline.prepare_store fills it)."""
+    return StoryDesk(config.dedup.similarity, timedelta(seconds=config.dedup.window))
 
 
 def _extract(html: str, url: str, *, find_date: bool = True, cut: bool = False) -> Extracted:

@@ -3,16 +3,16 @@
 The story desk (dedup/desk.py) decides; this module acts on the store inside
 the poll's transaction: a new article starts a story, another outlet's copy
 joins one, an edit replaces the stored text. Every story touched is recorded
-so the next publish reads it again (feeds/docs.py keeps the rest).
+so the next publish reads it again (topicwire/changes.py; feeds/docs.py keeps the rest).
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from datetime import datetime
 
 from topicwire import log
+from topicwire.changes import StoryChanges
 from topicwire.clock import EPOCH
 from topicwire.config import Config
 from topicwire.dedup.desk import Keyed, StoryDesk
@@ -27,25 +27,11 @@ _BLANK = Article("", "", "", "", "", "", "", EPOCH, EPOCH)  # only its text is s
 
 
 class Placer:
-    def __init__(self, desk: StoryDesk, config: Config) -> None:
+    def __init__(self, desk: StoryDesk, config: Config, changes: StoryChanges) -> None:
         self.desk = desk
         self.update_on_new_source = config.update_on_new_source
         self.statements = StatementExtractor(dict(config.aliases))
-        self._changed: set[str] = set()
-        self._lock = threading.Lock()
-
-    def take_changed(self) -> set[str]:
-        """Stories placed into or changed since the last call."""
-        with self._lock:
-            changed = set(self._changed)
-            self._changed.clear()  # in place: a placer that adopted these changes shares the set
-        return changed
-
-    def adopt_changes(self, old: Placer) -> None:
-        """A reload replaced ``old``: the stories its polls still running change are marked
-        where this placer's publishes take them (review 2: else the new pipeline's cached
-        entry of an edited or joined story stayed stale until the story changed again)."""
-        self._changed, self._lock = old._changed, old._lock
+        self.changes = changes  # every story placed into or changed, for the next publish
 
     def place(
         self,
@@ -141,5 +127,4 @@ class Placer:
         log.event("dedup.loaded", articles=loaded, computed=len(missing))
 
     def _mark(self, story_id: str) -> None:
-        with self._lock:
-            self._changed.add(story_id)
+        self.changes.mark(story_id)

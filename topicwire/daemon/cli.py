@@ -26,6 +26,7 @@ from topicwire.daemon.words import counted, noun
 from topicwire.errors import ConfigError, TopicwireError
 from topicwire.extract.charset import decode_html
 from topicwire.extract.urls import canonicalize_url
+from topicwire.feeds.publisher import Publisher
 from topicwire.feeds.webhooks import Deliverer
 from topicwire.pipeline import Pipeline, make_fetcher
 from topicwire.sources.discover import discover_feeds
@@ -204,14 +205,14 @@ def cmd_once(config: Config) -> int:
     fetcher = make_fetcher(config)
     try:
         pipeline = Pipeline(config, store, fetcher)
+        feeds = Publisher(config, store, pipeline.changes)
         deliverer = Deliverer(config, store)  # before the polls: it tells the store which topics push
-        pipeline.prepare_store()
+        pipeline.prepare_store(feeds.unpublish)
         outcomes = _poll_all(pipeline, config)
         pipeline.prune()
-        pipeline.publish()
+        feeds.publish()
         deliverer.drain()  # webhooks due now, this run's new entries and earlier ones; bounded by fetch's timeouts
-        if pipeline.websub is not None:
-            pipeline.websub.wait()  # the feeds' pings: console() exits without waiting for threads
+        feeds.wait()  # the feeds' WebSub pings: console() exits without waiting for threads
     finally:
         fetcher.close()
         store.close()

@@ -5,7 +5,7 @@ SIGTERM/SIGINT stop it cleanly: no new polls start, running polls finish
 A second signal exits at once; the store's transactions and the atomic feed
 writes keep everything on disk consistent even then.
 
-New articles do not each regenerate the feeds: daemon/publisher.py renders
+New articles do not each regenerate the feeds: daemon/coalesce.py renders
 once, ``output.publish_delay`` after the first change not yet published.
 
 SIGHUP reloads the config file: added sources start, removed ones stop,
@@ -23,14 +23,16 @@ from datetime import datetime, timedelta
 from types import FrameType
 
 from topicwire import log
+from topicwire.changes import StoryChanges
 from topicwire.clock import utc_now
 from topicwire.config import Config, SourceConfig, load_config
+from topicwire.daemon.coalesce import PublishScheduler
 from topicwire.daemon.lock import StoreLock
 from topicwire.daemon.notify import Notifier
-from topicwire.daemon.publisher import PublishScheduler
 from topicwire.daemon.scheduler import SourceScheduler
 from topicwire.errors import ConfigError, TopicwireError
 from topicwire.feeds.api import Api
+from topicwire.feeds.publisher import Publisher
 from topicwire.feeds.serve import FeedServer
 from topicwire.feeds.webhooks import Deliverer
 from topicwire.metrics import Metrics, StoreFigures
@@ -46,14 +48,17 @@ class Daemon:
         self.lock = StoreLock(config.store_path)
         self.lock.acquire()  # before opening: a second daemon must not even migrate the store
         self.store = Store.open(config.store_path, utc_now())
-        self.pipeline = Pipeline(config, self.store, make_fetcher(config))
-        self.scheduler = SourceScheduler(self.poll, config.fetch.concurrency)
         self.metrics = Metrics()
         self.metrics.add_state(self.figures)
-        self.pipeline.metrics = self.metrics
-        self.deliverer = Deliverer(config, self.store)  # its own thread: never on the polls' path
-        self.deliverer.metrics = self.metrics
         self.metrics.add_outbox(self.store.delivery_states)
+        # Stories changed by polls, for the next publish: one for the daemon's life, so a
+        # reload's new publisher sees what the old pipeline's polls still saving change.
+        self.changes = StoryChanges()
+        self.fetcher = make_fetcher(config)
+        self.pipeline = Pipeline(config, self.store, self.fetcher, changes=self.changes, metrics=self.metrics)
+        self.feeds = Publisher(config, self.store, self.changes, metrics=self.metrics)
+        self.scheduler = SourceScheduler(self.poll, config.fetch.concurrency)
+        self.deliverer = Deliverer(config, self.store, metrics=self.metrics)  # its own thread: never on the polls' path
         self.server = FeedServer(
             f"{config.listen[0]}:{config.listen[1]}",
             config.output_dir,
@@ -64,7 +69,7 @@ class Daemon:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._reload = False
-        self.publisher = PublishScheduler(lambda since: self.pipeline.publish(since), config.publish_delay)
+        self.publisher = PublishScheduler(lambda since: self.feeds.publish(since), config.publish_delay)
         # The status page too is rewritten at most once per STATUS_DELAY after a poll, not after
         # each one: with 1,000 sources at 5 minutes a render per poll (source states + page,
         # 30-50 ms) was 17% of a core in a round of 304s (bench/steady.py).
@@ -82,8 +87,8 @@ class Daemon:
         return outcome.next_due
 
     def publish_status(self) -> None:
-        """index.html alone, from the current pipeline (a reload may have swapped it)."""
-        self.pipeline.publish_status()
+        """index.html alone, from the current publisher (a reload may have swapped it)."""
+        self.feeds.publish_status()
 
     def maintain(self) -> None:
         if self.pipeline.prune():
@@ -95,7 +100,7 @@ class Daemon:
 
     def figures(self) -> StoreFigures:
         names = tuple(s.name for s in self.config.sources)
-        limiter = self.pipeline.fetcher.limiter.stats()
+        limiter = self.fetcher.limiter.stats()
         counts = {k: v if isinstance(v, int) else len(v) for k, v in limiter.items()}
         store = self.store
         return store.source_states(names), store.size_bytes(), store.article_count(), store.story_count(), counts
@@ -107,8 +112,13 @@ class Daemon:
     def health(self) -> dict[str, object]:
         return {"status": "ok" if self.healthy() else "unhealthy", "sources": len(self.config.sources)}
 
+    def prepare(self) -> None:
+        """The store ready for polls: sources registered, removed topics dropped (files first),
+        the near-duplicate index loaded, changed topics re-evaluated."""
+        self.pipeline.prepare_store(self.feeds.unpublish)
+
     def run(self) -> int:
-        self.pipeline.prepare_store()
+        self.prepare()
         self.publish()  # feeds exist (possibly empty) before the first poll ends
         self.server.start()
         self.publisher.start()
@@ -158,21 +168,23 @@ class Daemon:
             return
         if config.listen != self.config.listen or config.store_path != self.config.store_path:
             log.event("config.restart_needed", logging.WARNING, keys="server.listen/store.path")
-        old = self.pipeline
+        old, old_feeds, old_fetcher = self.pipeline, self.feeds, self.fetcher
         self.config = config
-        self.pipeline = Pipeline(config, self.store, make_fetcher(config))
-        self.pipeline.metrics = self.metrics
+        # Polls of the old pipeline may still be saving: one index sees their articles too.
+        desk = old.desk if config.dedup == old.config.dedup else None
+        websub = old_feeds.websub
+        if websub is not None and websub.hub != config.websub_hub:
+            websub = None  # else pings that failed before the reload are still retried
+        self.fetcher = make_fetcher(config)
+        self.pipeline = Pipeline(
+            config, self.store, self.fetcher, desk=desk, changes=self.changes, metrics=self.metrics
+        )
+        self.feeds = Publisher(config, self.store, self.changes, websub=websub, metrics=self.metrics)
         self.deliverer.configure(config)
-        self.pipeline.placer.adopt_changes(old.placer)  # polls of the old pipeline may still be saving
-        if config.dedup == old.config.dedup:
-            # Polls of the old pipeline may still be saving: one index sees their articles too.
-            self.pipeline.placer.desk = old.placer.desk
-        if old.websub and self.pipeline.websub and old.websub.hub == self.pipeline.websub.hub:
-            self.pipeline.websub = old.websub  # pings that failed before the reload are still retried
         with self.publisher.no_render():
-            # A publish of the old pipeline may be writing its topics' files: a removed topic's
+            # A publish of the old publisher may be writing its topics' files: a removed topic's
             # are deleted only after it, or that publish would write them back for good.
-            self.pipeline.prepare_store()
+            self.pipeline.prepare_store(self.feeds.unpublish)
         self.publisher.delay = config.publish_delay
         self._schedule()
         try:
@@ -181,7 +193,7 @@ class Daemon:
             # A full disk must not end the daemon on SIGHUP (it escaped run() with no clean
             # stop, review 2): the change stays pending and the publisher thread retries it.
             log.event("feeds.failed", logging.ERROR, error=str(e))
-        old.fetcher.close()
+        old_fetcher.close()
         log.event("config.reloaded", sources=len(config.sources), topics=len(config.topics))
 
     def shutdown(self) -> int:
@@ -198,10 +210,9 @@ class Daemon:
         except (TopicwireError, OSError) as e:  # a full disk: the store is still closed cleanly
             log.event("feeds.failed", logging.ERROR, error=str(e))
             code = 1
-        if self.pipeline.websub is not None:
-            self.pipeline.websub.wait()  # its requests are bounded by fetch's timeouts; console() will not wait
+        self.feeds.wait()  # WebSub pings, bounded by fetch's timeouts; console() will not wait
         self.server.stop()
-        self.pipeline.fetcher.close()
+        self.fetcher.close()
         self.store.close()
         self.lock.release()
         log.event("daemon.stopped", code=code)

@@ -41,6 +41,7 @@ from typing import Any, Literal
 import requests
 
 from topicwire import log
+from topicwire.clock import Clock, utc_now
 from topicwire.config import Config, WebhookConfig
 from topicwire.feeds.api import entry_json
 from topicwire.metrics import Metrics
@@ -136,11 +137,13 @@ class Deliverer:
         self,
         config: Config,
         store: Store,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
         rand: Callable[[], float] = random.random,
+        *,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store, self.clock, self.rand = store, clock, rand
-        self.metrics: Metrics | None = None
+        self.metrics = metrics if metrics is not None else Metrics.off()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.configure(config)
@@ -264,10 +267,9 @@ class Deliverer:
             log.event("webhook.failed", logging.WARNING, **fields, error=a.error, retry_in=f"{wait:.1f}s")
         else:
             log.event("webhook.dead", logging.ERROR, **fields, error=a.error)
-        if self.metrics is not None:
-            self.metrics.webhook_attempts.labels(d.topic, "delivered" if verdict == "delivered" else "failed").inc()
-            if verdict == "dead":
-                self.metrics.webhook_dead.labels(d.topic).inc()
+        self.metrics.webhook_attempts.labels(d.topic, "delivered" if verdict == "delivered" else "failed").inc()
+        if verdict == "dead":
+            self.metrics.webhook_dead.labels(d.topic).inc()
 
 
 # --- the HTTP edge ------------------------------------------------------------------------

@@ -1,0 +1,131 @@
+"""Publishing: every topic's feed files, index.opml and index.html regenerated from the store.
+
+The pipeline ingests and marks the stories it changed (topicwire/changes.py); this
+reads the topics' newest stories (feeds/docs.py, unchanged stories kept in memory),
+renders each feed (feeds/render.py, entries rendered once while they stay), writes
+the files atomically (feeds/publish.py), pings the WebSub hub for the files that
+changed, and rewrites the status page. The daemon owns one, built again on a
+reload with what must survive it passed in (the changes, a WebSub pinger with
+pings still to retry, the metrics); ``once`` builds one for its single publish.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from topicwire import log
+from topicwire.changes import StoryChanges
+from topicwire.clock import Clock, utc_now
+from topicwire.config import Config
+from topicwire.feeds.docs import FeedDocs
+from topicwire.feeds.index_page import render_index_html
+from topicwire.feeds.publish import publish_index, publish_status_page, publish_topics, unpublish_topics
+from topicwire.feeds.render import EntryCache
+from topicwire.feeds.websub import WebSubPinger, feed_urls, pinger_for
+from topicwire.metrics import Metrics
+from topicwire.statements.speakers import SpeakerQuery
+from topicwire.store import Store
+from topicwire.types import FeedDoc
+
+
+class Publisher:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        changes: StoryChanges,
+        *,
+        websub: WebSubPinger | None = None,  # None: a new one if output.websub_hub is set
+        metrics: Metrics | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.changes = changes
+        self.websub = websub if websub is not None else pinger_for(config)
+        self.metrics = metrics if metrics is not None else Metrics.off()
+        self.clock = clock
+        self.render_cache = EntryCache()  # entries rendered once while they stay in a feed
+        self.docs = FeedDocs(store, config.base_url, config.max_items, config.title)
+        self.speaker_queries = {t.name: SpeakerQuery(t.statements) for t in config.topics if t.statements}
+        self._shown: tuple[FeedDoc, ...] | None = None  # the topics as last published, for index.html
+        self._status_lock = threading.Lock()
+        self._status_stale = False
+
+    def publish(self, since: float | None = None) -> int:
+        """Regenerate every topic feed and index.opml; return how many files changed.
+
+        ``since``: time.monotonic() of the oldest stored change this publish shows (the
+        daemon's coalesced publishing), for the store-to-feed delay in the log and metrics.
+        """
+        started = time.monotonic()
+        # Committed data only: feeds never announce what a crash could still lose (group commit).
+        with self.store.committed():
+            changed_ids, everything = self.changes.take()
+            if everything:
+                self.docs.clear()
+            self.docs.invalidate(changed_ids)
+            docs = [self.feed_doc(t.name, t.title, t.description) for t in self.config.topics]
+        hub, cache = self.config.websub_hub, self.render_cache
+        written = list(publish_topics(self.config.output_dir, docs, hub, cache))
+        cache.sweep()
+        self.docs.sweep()
+        if self.websub is not None:  # also retries pings that failed last time; returns at once
+            self.websub.notify(feed_urls(self.config.base_url, written))
+        publish_index(self.config.output_dir, docs, self.config.title)
+        self._shown = tuple(docs)
+        self.publish_status()
+        ended = time.monotonic()
+        delay = None if since is None else ended - since
+        self.metrics.render_seconds.observe(ended - started)
+        if delay is not None:
+            self.metrics.publish_delay_seconds.observe(delay)
+        delay_ms = None if delay is None else int(delay * 1000)
+        log.event("feeds.published", topics=len(docs), changed=len(written), delay_ms=delay_ms)
+        return len(written)
+
+    def publish_status(self) -> bool:
+        """Rewrite the status page (index.html) alone: source health as ``sources`` shows it
+        now, topics as last published. Returns whether this call changed the file.
+
+        Calls that find a render in flight leave it to run once more for them, so a burst
+        of calls costs two renders, not one each. Source states are read without forcing
+        a group commit: a status line a crash could lose is only redone by the next poll.
+        """
+        changed = False
+        self._status_stale = True
+        while self._status_stale and self._status_lock.acquire(blocking=False):
+            try:
+                self._status_stale = False
+                changed = self._write_status() or changed
+            finally:
+                self._status_lock.release()
+        return changed
+
+    def unpublish(self, names: Sequence[str]) -> dict[str, int]:
+        """Delete the feed files of topics removed from the config, before their rows go
+        (a crash in between finds them again); returns how many files each topic lost."""
+        files: list[Path] = list(unpublish_topics(self.config.output_dir, names))
+        return {name: sum(p.stem == name for p in files) for name in names}
+
+    def wait(self) -> None:
+        """Until the WebSub pings sent so far are answered (bounded by fetch's timeouts)."""
+        if self.websub is not None:
+            self.websub.wait()
+
+    def _write_status(self) -> bool:
+        if self._shown is None:
+            return False  # no publish yet: the first one writes the page with the topics
+        states = self.store.source_states(tuple(s.name for s in self.config.sources))
+        fetch = self.config.fetch
+        page = render_index_html(self.config.title, self._shown, states, self.clock(), fetch.failing_after)
+        return publish_status_page(self.config.output_dir, page)
+
+    def feed_doc(self, name: str, title: str, description: str) -> FeedDoc:
+        speakers = self.speaker_queries.get(name)
+        if speakers is not None:  # a statements topic: its entries are statements
+            return self.docs.statement_doc(name, title, description, speakers.takes)
+        return self.docs.feed_doc(name, title, description)
