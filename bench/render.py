@@ -128,17 +128,13 @@ def rounds(config: Config, rounds: int, new: int, topics: int, seed: int) -> tup
                 tags = [words[j] for j in rng.sample(range(topics), rng.choice((1, 2)))]
                 a = make_article(rng, n, tags, clock, words=250)
                 keyed = Keyed.of(a)
-                pipeline.place(store, keyed, pipeline.matcher.match(_doc(a)), clock)
+                pipeline.place(store, keyed, pipeline.matcher.match(MatchDoc.of(a)), clock)
         started = time.perf_counter()
         feeds.publish()
         times.append(time.perf_counter() - started)
     pipeline.fetcher.close()
     store.close()
     return first, times
-
-
-def _doc(a: Article) -> MatchDoc:
-    return MatchDoc(a.title, a.text, a.source, a.language, a.author)
 
 
 def peak_mb() -> float:

@@ -416,15 +416,9 @@ class Pipeline:
         new = dup = 0
         r = collected.result
         # Pure work before taking the store's lock: other workers' polls wait on it.
-        decided = [
-            (p, Keyed.of(p.article), self.matcher.match(_match_doc(p.article)), self.statements.extract(p.article.text))
-            for p in collected.prepared
-        ]
+        decided = [(p, *self.decide(p.article)) for p in collected.prepared]
         # Re-cleaned texts' statements too: up to RECLEAN_MAX extractions would hold the lock.
-        again = [
-            (c, Keyed.of(c.article), self.matcher.match(_match_doc(c.article)), self.statements.extract(c.article.text))
-            for c in collected.recleaned
-        ]
+        again = [(c, *self.decide(c.article)) for c in collected.recleaned]
         with self.store.transaction() as store:
             # Before the poll's own articles: an edit among them then replaces the cleaned text.
             for c, keyed, topics, statements in again:
@@ -465,6 +459,10 @@ class Pipeline:
         if again:
             self.report_recleaned(source.name, [(c.topics, topics) for c, _, topics, _ in again])
         return outcome
+
+    def decide(self, article: Article) -> tuple[Keyed, tuple[str, ...], tuple[Statement, ...]]:
+        """An article's dedup keys, topics and statements: pure, before the store's lock."""
+        return Keyed.of(article), self.matcher.match(MatchDoc.of(article)), self.statements.extract(article.text)
 
     def report_recleaned(self, source: str, topics: list[tuple[tuple[str, ...], tuple[str, ...]]]) -> None:
         """One event and the metrics for a poll's re-cleaned articles: (topics before, after) each."""
@@ -595,10 +593,6 @@ def _with_key(item: RawItem) -> RawItem:
         return item
     digest = hashlib.sha256(f"{item.title}\x1f{item.summary}{item.content}".encode()).hexdigest()
     return replace(item, guid=f"sha256:{digest[:32]}")
-
-
-def _match_doc(a: Article) -> MatchDoc:
-    return MatchDoc(a.title, a.text, a.source, a.language, a.author)
 
 
 def _ms(started: float) -> int:

@@ -226,6 +226,11 @@ class MatchDoc:
     language: str | None = None
     author: str | None = None
 
+    @classmethod
+    def of(cls, a: Article | StoredArticle) -> MatchDoc:
+        """What the topics see of an article: the one place these fields are picked."""
+        return cls(a.title, a.text, a.source, a.language, a.author)
+
 
 @dataclass(frozen=True)
 class FeedEntry:

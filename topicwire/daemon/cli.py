@@ -356,7 +356,7 @@ def cmd_explain(config: Config, topic: str, article: str) -> int:
         raise ConfigError(f"explain: no stored article with id or URL {article!r}")
     print(f"{found.uid}  {found.title}\n{found.url}  ({found.source}, {found.language or 'language unknown'})\n")
     members = [a for a in copies if a is not None] or [found]
-    docs = tuple((a.uid, a.url, MatchDoc(a.title, a.text, a.source, a.language, a.author)) for a in members)
+    docs = tuple((a.uid, a.url, MatchDoc.of(a)) for a in members)
     in_feed = story is not None and topic in story.topics
     explanation = explain_story(current.rule, story.id if story else found.uid, found.uid, docs, in_feed)
     print(render_story_explanation(explanation))

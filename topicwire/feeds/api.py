@@ -19,7 +19,7 @@ from urllib.parse import parse_qs
 
 from topicwire.config import Config
 from topicwire.feeds.entries import entry_id
-from topicwire.feeds.statement_entries import statement_id
+from topicwire.statements.identity import statement_id
 from topicwire.store import Store
 from topicwire.types import SourceState, Statement, StoredStory, StoryMember
 from topicwire.values import plain_name, plain_text, web_url

@@ -8,23 +8,18 @@ statement's folded words, so re-polls, re-extraction and new outlets never chang
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from html import escape
 
 from topicwire.feeds.entries import also_reported_html
 from topicwire.statements.extract import sentence_context
+from topicwire.statements.identity import statement_id
 from topicwire.topics.query import words
 from topicwire.types import FeedEntry, Statement, StoredStory, StoryMember
 
 SAME_STATEMENT = 0.8  # share of the shorter statement's words found in the other one
 TITLE_WORDS = 10
-
-
-def statement_id(story_id: str, text: str) -> str:
-    digest = hashlib.sha256(" ".join(words(text)).encode()).hexdigest()[:20]
-    return f"urn:topicwire:statement:{story_id}:{digest}"
 
 
 def story_statements(

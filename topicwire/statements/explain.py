@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from topicwire.feeds.statement_entries import statement_id
+from topicwire.statements.identity import statement_id
 from topicwire.statements.speakers import SpeakerQuery, speaker_index, stem_node
 from topicwire.topics.match import term_in_words
 from topicwire.topics.query import Alias, And, Near, Node, Not, Or, Scoped, Term, render
