@@ -20,7 +20,6 @@ are saved with the articles they led to.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import random
 import threading
@@ -46,9 +45,10 @@ from topicwire.placement import Placer
 from topicwire.schedule import MAX_DELAY, adaptive_interval, freshness_floor, jitter_for, next_due
 from topicwire.sitetemplate import RECLEAN_SCAN, Recleaned, clean_poll, reclean_plan
 from topicwire.sources.discover import discover_feeds
-from topicwire.sources.feed import newest_indices, parse_feed
+from topicwire.sources.feed import parse_feed
 from topicwire.sources.fetch import HTML_ACCEPT, PerThreadFetcher
 from topicwire.sources.hosts import HostLimiter, Throttled
+from topicwire.sources.items import is_fresh, item_keys, newest, unique_items
 from topicwire.sources.page import parse_page
 from topicwire.sources.polite import PoliteFetcher, Purpose
 from topicwire.sources.robots import RobotsCache
@@ -292,7 +292,7 @@ class Pipeline:
             item = parsed.items[0]
             html, cut = bound_page(decode_html(result.content, result.charset))  # parse() logged the cut
             page = _extract(html, result.url, cut=cut)
-            prepared = (Prepared(build_article(item, page, self.clock()), _keys(item)),)
+            prepared = (Prepared(build_article(item, page, self.clock()), item_keys(item)),)
             return Collected(result, parsed.title, prepared, 0, 0)
         return self.collect_items(source, result, parsed)
 
@@ -314,9 +314,9 @@ class Pipeline:
             return parse_page(html, result.url, source.name, source.link_selector or None)
 
     def collect_items(self, source: SourceConfig, result: FetchResult, parsed: ParsedSource) -> Collected:
-        items = _unique(parsed.items)
-        known = self.store.known_item_times(source.name, [k for i in items for k in _keys(i)])
-        fresh = [i for i in items if _fresh(i, known)]
+        items = unique_items(parsed.items)
+        known = self.store.known_item_times(source.name, [k for i in items for k in item_keys(i)])
+        fresh = [i for i in items if is_fresh(i, known)]
         taken = newest(fresh, self.config.fetch.max_new_items)
         if parsed.unread:
             log.event(
@@ -342,7 +342,7 @@ class Pipeline:
             # The whole poll is learned before any page is stripped (issue 17).
             articles, template = clean_poll(articles, self.load_template(source.name))
             recleaned, template = self.reclean_plan(source.name, template, articles)
-        prepared = [Prepared(a, _keys(item)) for a, (_, item) in zip(articles, got, strict=True)]
+        prepared = [Prepared(a, item_keys(item)) for a, (_, item) in zip(articles, got, strict=True)]
         dates = tuple(d for i in items if (d := i.published or i.updated))
         complete = len(prepared) == len(fresh)
         return Collected(
@@ -537,11 +537,6 @@ def _extract(html: str, url: str, *, find_date: bool = True, cut: bool = False) 
         return extract_article(html, url, find_date=find_date, cut=cut)
 
 
-def newest(items: list[RawItem], limit: int) -> list[RawItem]:
-    """The ``limit`` newest of ``items`` in their feed order (sources/feed.newest_indices)."""
-    return [items[i] for i in newest_indices([i.published or i.updated for i in items], limit)]
-
-
 def _parse_declared_feed(result: FetchResult, source: str) -> ParsedSource:
     """parse_feed, but an HTML page is an error naming it, not an empty feed. Only when
     nothing was salvaged: a feed behind a PHP warning's ``<br />`` still sniffs as HTML."""
@@ -558,41 +553,6 @@ def _parse_declared_feed(result: FetchResult, source: str) -> ParsedSource:
 
 def _fallback(item: RawItem, now: datetime, teaser: bool) -> Article:
     return build_article(item, None, now, teaser=teaser)
-
-
-def _fresh(item: RawItem, known: dict[str, datetime | None]) -> bool:
-    """Never seen, or seen but its entry says it was updated after what we stored (an edit)."""
-    times = [known[k] for k in _keys(item) if k in known]
-    if not times:
-        return True
-    stored = [t for t in times if t is not None]
-    return bool(item.updated and stored and item.updated > max(stored))
-
-
-def _keys(item: RawItem) -> tuple[str, ...]:
-    return tuple(k for k in (item.guid, item.url) if k)
-
-
-def _unique(items: tuple[RawItem, ...]) -> list[RawItem]:
-    """Give keyless items a content key; drop items listed twice (same guid or URL)."""
-    seen: set[str] = set()
-    out = []
-    for item in map(_with_key, items):
-        keys = _keys(item)
-        if keys and seen.intersection(keys):
-            continue
-        seen.update(keys)
-        out.append(item)
-    return out
-
-
-def _with_key(item: RawItem) -> RawItem:
-    # An entry with neither id nor link (RSS allows it) is known by its content;
-    # without a key every such entry would share the guid "" and merge into one.
-    if item.guid or item.url:
-        return item
-    digest = hashlib.sha256(f"{item.title}\x1f{item.summary}{item.content}".encode()).hexdigest()
-    return replace(item, guid=f"sha256:{digest[:32]}")
 
 
 def _ms(started: float) -> int:
