@@ -1,7 +1,7 @@
 """Review 2 (issue 19 wiring): a poll that started on the pipeline a SIGHUP reload
 replaced marks the stories it changed in the *old* placer; the new pipeline's
 publishes take changes from the new placer only, so a story the new pipeline has
-already rendered (cached in its FeedDocs) keeps its old entry: the edit, a joined
+already rendered (cached in its FeedDocCache) keeps its old entry: the edit, a joined
 outlet or a re-clean never reach the feeds until the story changes again."""
 
 from __future__ import annotations

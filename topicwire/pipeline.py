@@ -217,7 +217,7 @@ class Pipeline:
         try:
             collected = self.collect(source, url)
         except SourceError as e:
-            return self.fail(source, e, state.error_count if state else 0, started)
+            return self.record_failure(source, e, state.error_count if state else 0, started)
         outcome = self.save(source, collected, started, state.interval if state else None, spread)
         log.event(
             "source.updated",
@@ -234,7 +234,7 @@ class Pipeline:
             log.event("source.moved", logging.WARNING, source=source.name, url=url, to=outcome.moved_to)
         return outcome
 
-    def fail(self, source: SourceConfig, e: SourceError, errors: int, started: float) -> PollOutcome:
+    def record_failure(self, source: SourceConfig, e: SourceError, errors: int, started: float) -> PollOutcome:
         now = self.clock()
         if isinstance(e, Throttled):
             # Our own politeness held the request back; the server said nothing, so it is no failure.

@@ -3,7 +3,7 @@
 The story desk (dedup/desk.py) decides; this module acts on the store inside
 the poll's transaction: a new article starts a story, another outlet's copy
 joins one, an edit replaces the stored text. Every story touched is recorded
-so the next publish reads it again (topicwire/changes.py; feeds/docs.py keeps the rest).
+so the next publish reads it again (topicwire/changes.py; feeds/doc_cache.py keeps the rest).
 """
 
 from __future__ import annotations

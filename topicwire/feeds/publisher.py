@@ -1,7 +1,7 @@
 """Publishing: every topic's feed files, index.opml and index.html regenerated from the store.
 
 The pipeline ingests and marks the stories it changed (topicwire/changes.py); this
-reads the topics' newest stories (feeds/docs.py, unchanged stories kept in memory),
+reads the topics' newest stories (feeds/doc_cache.py, unchanged stories kept in memory),
 renders each feed (feeds/render.py, entries rendered once while they stay), writes
 the files atomically (feeds/publish.py), pings the WebSub hub for the files that
 changed, and rewrites the status page. The daemon owns one, built again on a
@@ -20,7 +20,7 @@ from topicwire import log
 from topicwire.changes import StoryChanges
 from topicwire.clock import Clock, utc_now
 from topicwire.config import Config
-from topicwire.feeds.docs import FeedDocs
+from topicwire.feeds.doc_cache import FeedDocCache
 from topicwire.feeds.index_page import render_index_html
 from topicwire.feeds.publish import publish_index, publish_status_page, publish_topics, unpublish_topics
 from topicwire.feeds.render import EntryCache
@@ -49,7 +49,7 @@ class Publisher:
         self.metrics = metrics if metrics is not None else Metrics.off()
         self.clock = clock
         self.render_cache = EntryCache()  # entries rendered once while they stay in a feed
-        self.docs = FeedDocs(store, config.base_url, config.max_items, config.title)
+        self.doc_cache = FeedDocCache(store, config.base_url, config.max_items, config.title)
         self.speaker_queries = {t.name: SpeakerQuery(t.statements) for t in config.topics if t.statements}
         self._shown: tuple[FeedDoc, ...] | None = None  # the topics as last published, for index.html
         self._status_lock = threading.Lock()
@@ -66,13 +66,13 @@ class Publisher:
         with self.store.committed():
             changed_ids, everything = self.changes.take()
             if everything:
-                self.docs.clear()
-            self.docs.invalidate(changed_ids)
+                self.doc_cache.clear()
+            self.doc_cache.invalidate(changed_ids)
             docs = [self.feed_doc(t.name, t.title, t.description) for t in self.config.topics]
         hub, cache = self.config.websub_hub, self.render_cache
         written = list(publish_topics(self.config.output_dir, docs, hub, cache))
         cache.sweep()
-        self.docs.sweep()
+        self.doc_cache.sweep()
         if self.websub is not None:  # also retries pings that failed last time; returns at once
             self.websub.notify(feed_urls(self.config.base_url, written))
         publish_index(self.config.output_dir, docs, self.config.title)
@@ -127,5 +127,5 @@ class Publisher:
     def feed_doc(self, name: str, title: str, description: str) -> FeedDoc:
         speakers = self.speaker_queries.get(name)
         if speakers is not None:  # a statements topic: its entries are statements
-            return self.docs.statement_doc(name, title, description, speakers.takes)
-        return self.docs.feed_doc(name, title, description)
+            return self.doc_cache.statement_doc(name, title, description, speakers.takes)
+        return self.doc_cache.feed_doc(name, title, description)

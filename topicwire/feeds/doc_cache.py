@@ -25,7 +25,7 @@ from topicwire.types import FeedDoc, FeedEntry, Statement, StoredStory
 ROW_ERRORS = (ValueError, TypeError, OverflowError, UnicodeError, KeyError)
 
 
-class FeedDocs:
+class FeedDocCache:
     def __init__(self, store: Store, base_url: str, max_items: int, publisher: str = "topicwire") -> None:
         self.store = store
         self.base_url = base_url
