@@ -47,7 +47,8 @@ from topicwire.placement import Placer
 from topicwire.schedule import MAX_DELAY, adaptive_interval, freshness_floor, jitter_for, next_due
 from topicwire.sitetemplate import RECLEAN_SCAN, Recleaned, clean_poll, reclean_plan
 from topicwire.sources.discover import discover_feeds
-from topicwire.sources.feed import newest_indices, parse_feed
+from topicwire.sources.entries import newest_indices
+from topicwire.sources.feed import parse_feed
 from topicwire.sources.fetch import HTML_ACCEPT, PerThreadFetcher
 from topicwire.sources.hosts import HostLimiter, Throttled
 from topicwire.sources.page import parse_page
@@ -596,7 +597,7 @@ def _extract(html: str, url: str, *, find_date: bool = True, cut: bool = False) 
 
 
 def newest(items: list[RawItem], limit: int) -> list[RawItem]:
-    """The ``limit`` newest of ``items`` in their feed order (sources/feed.newest_indices)."""
+    """The ``limit`` newest of ``items`` in their feed order (sources/entries.newest_indices)."""
     return [items[i] for i in newest_indices([i.published or i.updated for i in items], limit)]
 
 
