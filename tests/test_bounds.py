@@ -13,7 +13,8 @@ from topicwire.errors import ParseError
 from topicwire.extract.article import extract_article
 from topicwire.extract.bound import MAX_DOCUMENT_TAGS, bound_page, markup_text, strip_heavy
 from topicwire.extract.build import MAX_TEXT_CHARS, build_article
-from topicwire.sources.feed import MAX_ENTRIES, newest_indices, parse_feed
+from topicwire.sources.entries import MAX_ENTRIES, newest_indices
+from topicwire.sources.feed import parse_feed
 from topicwire.types import FetchResult, RawItem
 
 T0 = datetime(2024, 3, 1, tzinfo=UTC)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from topicwire.datetimes import to_utc
 from topicwire.errors import ParseError
 from topicwire.extract.article import extract_article
 from topicwire.extract.build import build_article
@@ -26,7 +27,7 @@ from topicwire.extract.clean import (
     paragraphs_to_html,
     summarize,
 )
-from topicwire.extract.dates import parse_date, to_utc
+from topicwire.extract.dates import parse_date
 from topicwire.extract.urls import canonicalize_url, same_site
 from topicwire.types import Extracted, RawItem
 

@@ -16,14 +16,16 @@ from urllib.parse import urljoin, urlsplit
 from xml.sax.saxutils import escape
 
 import pytest
-from feedparser.datetimes import _parse_date
-from feedparser.urls import _urljoin
 
+from topicwire.datetimes import rfc822_fast
 from topicwire.errors import ParseError
 from topicwire.extract.clean import html_to_text
-from topicwire.sources import fastfeed, fastvalues
+from topicwire.sources import entries, feed
+from topicwire.sources.entries import struct_to_utc
 from topicwire.sources.fastfeed import parse_fast
-from topicwire.sources.feed import parse_feed, struct_to_utc
+from topicwire.sources.feed import parse_feed
+from topicwire.sources.feedparser_private import parse_date_struct as _parse_date
+from topicwire.sources.feedparser_private import urljoin as _urljoin
 from topicwire.sources.fetch import parse_content_type
 from topicwire.types import FetchResult, ParsedSource
 
@@ -39,7 +41,7 @@ def fetched(body: bytes, content_type: str = "", url: str = URL) -> FetchResult:
 
 def slow(result: FetchResult, monkeypatch: pytest.MonkeyPatch) -> ParsedSource | ParseError:
     with monkeypatch.context() as m:
-        m.setattr(fastfeed, "parse_fast", lambda result, source: None)
+        m.setattr(feed, "parse_fast", lambda result, source: None)
         try:
             return parse_feed(result, "s")
         except ParseError as e:
@@ -226,7 +228,7 @@ def test_html_to_text_shortcut_random_sweep() -> None:
         assert html_to_text(text) == html_to_text(f"{text}<!-- lxml -->"), repr(text)
 
 
-# -- fastvalues: the link and date shortcuts ------------------------------------------------
+# -- entries.join_url and datetimes.rfc822_fast: the link and date shortcuts ------------------
 
 URL_PARTS = {
     "scheme": ["http://", "https://", "HTTP://", "ftp://", "http:///", "//", ""],
@@ -258,8 +260,8 @@ def test_join_url_shortcut_matches_urljoin() -> None:
     plain = 0
     for _ in range(5000):
         url, base = random_url(rng), rng.choice(BASES)
-        assert fastvalues.join_url(base, url) == _urljoin(base, url), (base, url)
-        if fastvalues.is_plain_url(url):
+        assert entries.join_url(base, url) == _urljoin(base, url), (base, url)
+        if entries.is_plain_url(url):
             plain += 1
             assert urljoin(base, url) == url and urlsplit(url).scheme in ("http", "https"), (base, url)
     assert plain > 50  # the shortcut is exercised, not just declined
@@ -270,7 +272,7 @@ def test_join_url_shortcut_matches_urljoin() -> None:
     ["http://a.test/x", "https://a.test:8443/p/q?r=1#s", "http://a.test", "http://a.test/x/../y", "http://A.test//z"],
 )
 def test_plain_urls_take_the_shortcut(url: str) -> None:
-    assert fastvalues.is_plain_url(url) and urljoin("http://base.test/f", url) == url
+    assert entries.is_plain_url(url) and urljoin("http://base.test/f", url) == url
 
 
 DATE_FORMS = [
@@ -306,7 +308,7 @@ def test_rfc822_shortcut_matches_feedparser() -> None:
     taken = 0
     for _ in range(5000):
         text = random_date(rng)
-        fast = fastvalues.rfc822_date(text)
+        fast = rfc822_fast(text)
         if fast is not None:
             taken += 1
             assert fast == struct_to_utc(_parse_date(text)), text
@@ -324,4 +326,4 @@ def test_rfc822_shortcut_matches_feedparser() -> None:
 )
 def test_rfc822_shortcut_edges(text: str) -> None:
     expected = struct_to_utc(_parse_date(text))
-    assert fastvalues.rfc822_date(text) in (expected, None)
+    assert rfc822_fast(text) in (expected, None)

@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 
 from topicwire.errors import ParseError
-from topicwire.sources.feed import html_to_text, parse_feed, struct_to_utc
+from topicwire.extract.clean import html_to_text
+from topicwire.sources.entries import struct_to_utc
+from topicwire.sources.feed import parse_feed
 from topicwire.sources.fetch import parse_content_type
 from topicwire.sources.sniff import sniff_kind
 from topicwire.types import FetchResult, ParsedSource, RawItem

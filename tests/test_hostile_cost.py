@@ -23,7 +23,7 @@ from pathlib import Path
 from fixture_server import FixtureServer
 from hostile import HostileRun, run_beside_good, run_child
 
-from topicwire.sources.feed import MAX_ENTRIES
+from topicwire.sources.entries import MAX_ENTRIES
 
 RSS = {"Content-Type": "application/rss+xml"}
 HTML = {"Content-Type": "text/html; charset=utf-8"}

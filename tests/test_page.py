@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from topicwire.errors import ConfigError, ParseError
+from topicwire.extract.article import extract_article
 from topicwire.extract.clean import html_to_text, normalize_text
 from topicwire.sources.page import compile_link_selector, parse_page
 
@@ -59,6 +60,17 @@ def test_article_pages_are_articles(name: str) -> None:
     assert item.url == f"{BASE}/{name}"  # the canonical URL, tracking parameters gone
     assert item.title and item.title in parsed.title
     assert item.published is not None and item.content.startswith("<p>")
+
+
+def test_an_article_page_hands_back_its_extraction() -> None:
+    """The pipeline stores the extraction parse_page made, not a second one (issue 15)."""
+    name = ARTICLE_PAGES[0]
+    url = f"{BASE}/{name}"
+    parsed = parse_page(page(name), url, "fixture", cut=True)
+    assert parsed.article == extract_article(page(name), url, cut=True)
+    assert parsed.items[0].content == parsed.article.html
+    assert any(kind == "text" and origin.endswith(":cut") for kind, origin in parsed.article.provenance)
+    assert parse(LISTING["page"]).article is None  # a listing's items are fetched one by one
 
 
 # -- link_selector -------------------------------------------------------------------------------

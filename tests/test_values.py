@@ -21,7 +21,8 @@ from topicwire.extract.build import build_article
 from topicwire.feeds.api import _json
 from topicwire.feeds.render import render_atom, render_json, render_rss
 from topicwire.schedule import MAX_FLOOR, freshness_floor
-from topicwire.sources.feed import MAX_TTL_MINUTES, parse_feed, ttl_minutes
+from topicwire.sources.entries import MAX_TTL_MINUTES, ttl_minutes
+from topicwire.sources.feed import parse_feed
 from topicwire.sources.fetch import MAX_RETRY_AFTER, Fetcher, parse_retry_after, validator
 from topicwire.sources.page import parse_page
 from topicwire.sources.robots import MAX_CRAWL_DELAY, RobotsCache

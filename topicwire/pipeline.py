@@ -288,11 +288,9 @@ class Pipeline:
             # Items kept, values not: name the source and what went (issue 13).
             log.event("source.values_cleaned", logging.WARNING, source=source.name, **dict(sorted(cleaned.items())))
         if parsed.kind == "article":
-            # The source URL is itself an article page: extract it from what we have.
+            # The source URL is itself an article page: parse_page extracted it to classify it.
             item = parsed.items[0]
-            html, cut = bound_page(decode_html(result.content, result.charset))  # parse() logged the cut
-            page = _extract(html, result.url, cut=cut)
-            prepared = (Prepared(build_article(item, page, self.clock()), item_keys(item)),)
+            prepared = (Prepared(build_article(item, parsed.article, self.clock()), item_keys(item)),)
             return Collected(result, parsed.title, prepared, 0, 0)
         return self.collect_items(source, result, parsed)
 
@@ -309,9 +307,9 @@ class Pipeline:
         kind = source.kind if source.kind != "auto" else sniff_kind(result)
         if kind == "feed":
             return _parse_declared_feed(result, source.name)
-        html, _ = self.bounded_html(source.name, result)
+        html, cut = self.bounded_html(source.name, result)
         with EXTRACTIONS:  # a page source's page is extracted to tell a listing from an article
-            return parse_page(html, result.url, source.name, source.link_selector or None)
+            return parse_page(html, result.url, source.name, source.link_selector or None, cut=cut)
 
     def collect_items(self, source: SourceConfig, result: FetchResult, parsed: ParsedSource) -> Collected:
         items = unique_items(parsed.items)

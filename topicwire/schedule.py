@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from typing import Literal
+
+from topicwire.datetimes import http_date
 
 HOUR = 3600.0
 DAY = 24 * HOUR
@@ -164,15 +165,6 @@ def expires_in(expires: str, date: str, now: datetime) -> float | None:
         return None
     seconds = (expiry - (http_date(date) or now)).total_seconds()
     return seconds if seconds > 0 else None
-
-
-def http_date(value: str) -> datetime | None:
-    try:
-        when = parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
-        return None
-    # "-0000" parses naive; HTTP-dates are GMT anyway.
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
 
 
 def backoff(error_count: int, interval: float, rand: float, cap: float = BACKOFF_CAP) -> float:

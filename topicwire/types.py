@@ -68,7 +68,10 @@ class ParsedSource:
     items: tuple[RawItem, ...]
     language: str | None = None
     ttl_minutes: int | None = None  # RSS <ttl>: the publisher's "do not poll sooner"
-    unread: int = 0  # entries left unread: past feed.MAX_ENTRIES or the markup budget (issue 13)
+    unread: int = 0  # entries left unread: past entries.MAX_ENTRIES or the markup budget (issue 13)
+    # kind "article": the page's extraction, done to classify it (sources/page.py), so the
+    # pipeline does not extract the same page again (issue 15 point 4)
+    article: Extracted | None = None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
     plain_text(title/author/category)  -> text: markup removed, entities decoded,
                                           XML-invalid characters dropped, bounded
     web_url(link)                      -> an absolute http(s) URL, or "" when unusable
-    bounded_date(datetime)             -> aware UTC in [MIN_YEAR, MAX_YEAR], or None
+    bounded_date(datetime)             -> aware UTC within datetimes.py's year bounds, or None
     noting()                           -> counts what the above removed, for one log line per poll
 
 Every parser and extractor path (RSS, Atom, JSON Feed, listing and article
@@ -20,10 +20,12 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from html.parser import HTMLParser
 from urllib.parse import quote, urljoin, urlsplit
+
+from topicwire.datetimes import bounded
 
 # XML 1.0 (section 2.2) allows tab, LF, CR and these ranges only; lxml refuses
 # anything else with ValueError, and lone surrogates cannot be encoded to UTF-8.
@@ -39,10 +41,6 @@ _PASSES = 3
 MAX_TITLE_CHARS = 1000  # longer is a body pasted into a title; readers show ~100
 MAX_NAME_CHARS = 300  # an author or category
 MAX_URL_CHARS = 4096  # browsers cope with more, but no article link needs it
-# Dates outside these years are typos or placeholders ("0001-01-01", "9999-12-31"), and
-# datetime arithmetic on them (a dedup window, a retention cut) overflows.
-MIN_YEAR = 1800
-MAX_YEAR = 2200
 WEB_SCHEMES = frozenset({"http", "https"})
 _C0_AND_SPACE = "".join(map(chr, range(0x21)))
 # An absolute http(s) URL of printable ASCII with a plain host and a port under 10000:
@@ -218,19 +216,10 @@ def _percent(char: str) -> str:
     return quote(char.encode("utf-8", "surrogatepass"), safe="")
 
 
-def bounded_date(value: datetime | None, *, note: bool = True) -> datetime | None:
-    """``value`` as aware UTC when its year is within [MIN_YEAR, MAX_YEAR]; else None.
-
-    ``note=False``: a shortcut that the general code checks again (fastvalues) does not count.
-    """
-    if value is None:
-        return None
-    try:
-        utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    except (OverflowError, ValueError):  # year 9999 plus an offset, year 1 minus one
-        utc = None
-    if utc is not None and MIN_YEAR <= utc.year <= MAX_YEAR:
-        return utc
-    if note:
+def bounded_date(value: datetime | None) -> datetime | None:
+    """``value`` as aware UTC when its year is within datetimes.py's bounds; else None,
+    counted as a dropped date."""
+    utc = bounded(value)
+    if utc is None and value is not None:
         _note("dates_dropped")
-    return None
+    return utc

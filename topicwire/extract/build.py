@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from topicwire.datetimes import to_utc
 from topicwire.extract.clean import clean_paragraphs, html_to_text, paragraphs_to_html, summarize
-from topicwire.extract.dates import to_utc
 from topicwire.extract.urls import canonicalize_url, same_site
 from topicwire.types import Article, Extracted, RawItem
 from topicwire.values import plain_name, plain_text, web_url, xml_safe

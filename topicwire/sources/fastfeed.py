@@ -9,7 +9,7 @@
 
 bench/fetch.py found feedparser at ~4.5 ms per 20-item feed, half the CPU of a
 first poll; lxml parses the same feed in ~0.3 ms. Every value must equal what
-feed.parse_feed's feedparser path returns: tests/test_fastfeed.py sweeps the
+the feedparser path (xmlfeed.py) returns: tests/test_fastfeed.py sweeps the
 corpus and generated feeds comparing both. When in doubt, return None and let
 feedparser do it. Atom, RDF, xml:base, xml:lang below the root, images,
 <source>, <author> (feedparser's e-mail splitting) all go the slow way.
@@ -18,27 +18,22 @@ feedparser do it. Atom, RDF, xml:base, xml:lang below the root, images,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from feedparser.api import StrictFeedParser
-from feedparser.datetimes import _parse_date
-from feedparser.encodings import convert_to_utf8
-from feedparser.html import _cp1252
-from feedparser.mixin import _FeedParserMixin
-from feedparser.urls import make_safe_absolute_uri
 from lxml import etree
 
-from topicwire.errors import ParseError
+from topicwire.datetimes import rfc822_fast
 from topicwire.extract.bound import MAX_DOCUMENT_TAGS, count_tags
-from topicwire.sources import fastvalues as _values
-from topicwire.sources import feed as _feed
+from topicwire.sources import entries
+from topicwire.sources import feedparser_private as fp
+from topicwire.sources.sniff import HTML_TYPES
+from topicwire.sources.xmlbytes import http_headers, strict_tree
 from topicwire.types import FetchResult, ParsedSource, RawItem
+from topicwire.values import plain_name
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, remove_pis=False)
-_RECOVER = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
-_NAMESPACES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
+_NAMESPACES = {uri.lower(): prefix for uri, prefix in fp.NAMESPACES.items()}
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
 _DECLARATIONS = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -99,16 +94,18 @@ def parse_fast(result: FetchResult, source: str) -> ParsedSource | None:
 
 
 def _parse(result: FetchResult, source: str) -> ParsedSource:
-    headers = _feed.http_headers(result)
+    headers = http_headers(result)
     info: dict[str, object] = {}
     try:
-        data = convert_to_utf8(dict(headers), result.content, info)
+        data = fp.convert_to_utf8(dict(headers), result.content, info)
     except (UnicodeError, LookupError, ValueError) as e:
         raise _Fallback from e  # feedparser's own detection failed: its path reports it
     if not info.get("encoding") or _DECLARATIONS.search(data):
         raise _Fallback  # feedparser would use its loose parser, or rewrite the DOCTYPE
-    root = _tree(data, result.url)
-    base = make_safe_absolute_uri(result.url) or ""
+    root = strict_tree(data, result.url)
+    if root is None:
+        raise _Fallback  # lxml refuses it: feedparser's loose parser may salvage it
+    base = fp.make_safe_absolute_uri(result.url) or ""
     if root.tag != "rss" or not base:
         raise _Fallback
     if _HAS_XML_BASE(root):
@@ -117,74 +114,11 @@ def _parse(result: FetchResult, source: str) -> ParsedSource:
     return _rss(root, _Context(base, _root_lang(root, headers), cheap), source)
 
 
-def _tree(data: bytes, url: str) -> etree._Element:
-    """The document's tree; _Fallback where lxml refuses it, ParseError past its limits."""
-    try:
-        return etree.fromstring(data, _PARSER)
-    except etree.XMLSyntaxError as e:
-        if e.code == etree.ErrorTypes.ERR_RESOURCE_LIMIT:
-            # 256 levels without huge_tree: no feed nests that deep, and feedparser's SAX
-            # walk of 100,000 nested elements took 6.5 s (issue 13). Refused whole.
-            reason = "nested deeper than 256 elements" if "depth" in e.msg else e.msg
-            raise ParseError(url, f"not a feed: {reason}") from e
-        raise _Fallback from e
-    except ValueError as e:
-        raise _Fallback from e
-
-
-_ENTRY_TAGS = (  # RSS 2.0, RSS 1.0, Atom 1.0, Atom 0.3, RSS 0.90
-    "item",
-    "{http://purl.org/rss/1.0/}item",
-    "{http://www.w3.org/2005/Atom}entry",
-    "{http://purl.org/atom/ns#}entry",
-    "{http://my.netscape.com/rdf/simple/0.9/}item",
-)
-
-
-def trim_entries(result: FetchResult) -> tuple[FetchResult, int]:
-    """A document with more markup than feedparser may walk (MAX_DOCUMENT_TAGS), without
-    the entries that do not fit, and how many those were; ParseError when it is not
-    well-formed (feedparser's lenient parser would walk it all) or is over without them."""
-    info: dict[str, object] = {}
-    try:
-        data = convert_to_utf8(_feed.http_headers(result), result.content, info)
-    except (UnicodeError, LookupError, ValueError) as e:
-        raise ParseError(result.url, f"not a feed: {count_tags(result.content)} tags and no known encoding") from e
-    try:
-        root = _tree(data, result.url)
-    except _Fallback:
-        # feedparser's lenient parser would walk all of it: libxml2's recovery reads what
-        # it can in C, and feedparser gets that, well-formed.
-        root = etree.fromstring(data, _RECOVER)
-        if root is None:
-            raise ParseError(result.url, f"not a feed: {count_tags(data)} tags and no XML to recover") from None
-    sizes = [(e, count_tags(etree.tostring(e, with_tail=False))) for e in root.iter(*_ENTRY_TAGS)]
-    # Counted on the tree: recovery may have left part of the bytes out.
-    room = MAX_DOCUMENT_TAGS - (count_tags(etree.tostring(root)) - sum(size for _, size in sizes))
-    if room < 0:
-        raise ParseError(result.url, f"not a feed: over {MAX_DOCUMENT_TAGS} tags outside its entries")
-    dropped = 0
-    # Newest first by date, as newest_indices ranks them (undated ones by feed order): Atom
-    # sets no order, and a full-text feed listed oldest first lost its newest entries for
-    # ever when the budget was filled in document order.
-    dates = [_entry_date(entry) for entry, _ in sizes]
-    for i in _feed.newest_first(dates):
-        entry, size = sizes[i]
-        parent = entry.getparent()
-        if size <= room or parent is None:
-            room -= size
-        else:  # an entry that does not fit is dropped; a smaller, older one may still fit
-            parent.remove(entry)
-            dropped += 1
-    content = etree.tostring(root, encoding="utf-8", xml_declaration=True)
-    return replace(result, content=content, charset="utf-8"), dropped
-
-
 @dataclass(frozen=True)
 class _Context:
     base: str  # feedparser's baseuri: Content-Location, i.e. our final URL
     lang: str | None  # feedparser's self.lang in content details (root xml:lang or header)
-    cheap: bool = False  # too much markup in the document to sanitize it (feed.sanitized)
+    cheap: bool = False  # too much markup in the document to sanitize it (entries.sanitized)
 
 
 def _root_lang(root: etree._Element, headers: dict[str, str]) -> str | None:
@@ -214,20 +148,20 @@ def _rss(root: etree._Element, ctx: _Context, source: str) -> ParsedSource:
             ttl = _pop(element)
     if not items:
         raise _Fallback  # feedparser's check_is_feed decides about empty feeds
-    if len(items) > _feed.MAX_ENTRIES:
-        kept = _feed.newest_indices([_item_date(i) for i in items], _feed.MAX_ENTRIES)
+    if len(items) > entries.MAX_ENTRIES:
+        kept = entries.newest_indices([_item_date(i) for i in items], entries.MAX_ENTRIES)
     else:
         kept = list(range(len(items)))
     # Under MAX_DOCUMENT_TAGS the whole walk is cheap; only a bigger document is checked.
     if ctx.cheap and any(_NODES(items[i]) > _MAX_ITEM_NODES for i in kept):
         raise _Fallback
-    feed_language = _feed.clean(language)
+    feed_language = entries.clean(language)
     return ParsedSource(
         kind="feed",
         title=_plain_title(*title),
         items=tuple(_rss_item(items[i], ctx, source, feed_language) for i in kept),
         language=feed_language,
-        ttl_minutes=_feed.ttl_minutes(ttl),
+        ttl_minutes=entries.ttl_minutes(ttl),
         unread=len(items) - len(kept),
     )
 
@@ -255,7 +189,7 @@ def _rss_item(item: etree._Element, ctx: _Context, source: str, feed_language: s
             fields[name] = _content(element, ctx, kind)
         elif name in ("pubdate", "dc:date"):
             text = _pop(element)
-            dates[name] = _values.rfc822_date(text) or _feed.struct_to_utc(_parse_date(text))
+            dates[name] = rfc822_fast(text) or entries.struct_to_utc(fp.parse_date_struct(text))
         elif name == "dc:creator":
             author = _author(_pop(element))
     content = fields.get("content:encoded", ("", "text/plain"))
@@ -263,48 +197,27 @@ def _rss_item(item: etree._Element, ctx: _Context, source: str, feed_language: s
     summary = fields.get("description", content if "content:encoded" in fields else ("", "text/plain"))
     return RawItem(
         source=source,
-        url=_feed.absolute_url(ctx.base, link),
-        guid=_feed.entry_guid(guid),
+        url=entries.absolute_url(ctx.base, link),
+        guid=entries.entry_guid(guid),
         title=_plain_title(*fields.get("title", ("", "text/plain"))),
-        summary=_feed.as_html(*summary),
-        content=_feed.as_html(*content),
+        summary=entries.as_html(*summary),
+        content=entries.as_html(*content),
         published=dates.get("pubdate"),
         updated=dates.get("dc:date"),
-        author=_feed.plain_name(author),
-        language=(_feed.clean(ctx.lang) if fields else None) or feed_language,
+        author=plain_name(author),
+        language=(entries.clean(ctx.lang) if fields else None) or feed_language,
     )
-
-
-_ENTRY_DATES = (  # Atom 1.0, Atom 0.3, RSS 1.0 (dc:date), RSS
-    "{http://www.w3.org/2005/Atom}updated",
-    "{http://www.w3.org/2005/Atom}published",
-    "{http://purl.org/atom/ns#}modified",
-    "{http://purl.org/atom/ns#}issued",
-    "{http://purl.org/dc/elements/1.1/}date",
-    "pubDate",
-)
-
-
-def _entry_date(entry: etree._Element) -> datetime | None:
-    """An entry's date as feedparser would read it, to rank it among the newest."""
-    for tag in _ENTRY_DATES:
-        text = entry.findtext(tag)
-        if text and text.strip():
-            parsed = _parse_date(text.strip())
-            if parsed is not None:
-                return _feed.struct_to_utc(parsed)
-    return None
 
 
 def _item_date(item: etree._Element) -> datetime | None:
     """The date that ranks an item among the newest: its RFC 822 pubDate (cheap; the
     few other forms count as undated here)."""
     text = item.findtext("pubDate")
-    return _values.rfc822_date(text.strip()) if text else None
+    return rfc822_fast(text.strip()) if text else None
 
 
 def _plain_title(value: str, kind: str) -> str:
-    return _feed.detail_text({"title": value, "title_detail": {"type": kind}}, "title")
+    return entries.detail_text({"title": value, "title_detail": {"type": kind}}, "title")
 
 
 def _author(value: str) -> str:
@@ -385,8 +298,7 @@ def _tag_name(tag: str, prefix: str | None) -> str:
 
 @lru_cache(maxsize=512)
 def _handled(name: str) -> bool:
-    method = name.replace(":", "_")
-    return hasattr(StrictFeedParser, f"_start_{method}") or hasattr(StrictFeedParser, f"_end_{method}")
+    return fp.has_handler(name)
 
 
 # -- feedparser's pop() for the strict parser ----------------------------------------
@@ -403,7 +315,7 @@ def _pop(element: etree._Element, base: str | None = None) -> str:
     """A non-content field: stripped, maybe resolved as a URI, re-decoded as feedparser does."""
     output = _text(element)
     if base is not None and output:
-        output = _values.join_url(base, output)
+        output = entries.join_url(base, output)
     return _redecode(output)
 
 
@@ -413,11 +325,11 @@ def _content(element: etree._Element, ctx: _Context, kind: str) -> tuple[str, st
     All three are in both can_contain_relative_uris and can_contain_dangerous_markup.
     """
     output = _text(element)
-    if kind == "text/plain" and _FeedParserMixin.looks_like_html(output):
+    if kind == "text/plain" and fp.looks_like_html(output):
         kind = "text/html"  # RSS: "some feed formats require consumers to guess"
-    if kind in _feed.HTML_TYPES and ("<" in output or "&" in output):
+    if kind in HTML_TYPES and ("<" in output or "&" in output):
         # Identity on text without markup (checked by tests/test_fastfeed.py).
-        output = _feed.sanitized(output, ctx.base, kind, cheap=ctx.cheap)
+        output = entries.sanitized(output, ctx.base, kind, cheap=ctx.cheap)
     return _redecode(output), kind
 
 
@@ -429,4 +341,4 @@ def _redecode(output: str) -> str:
         output = output.encode("iso-8859-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         pass
-    return output.translate(_cp1252)
+    return output.translate(fp.CP1252)

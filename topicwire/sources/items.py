@@ -8,12 +8,12 @@ import hashlib
 from dataclasses import replace
 from datetime import datetime
 
-from topicwire.sources.feed import newest_indices
+from topicwire.sources.entries import newest_indices
 from topicwire.types import RawItem
 
 
 def newest(items: list[RawItem], limit: int) -> list[RawItem]:
-    """The ``limit`` newest of ``items`` in their feed order (sources/feed.newest_indices)."""
+    """The ``limit`` newest of ``items`` in their feed order (sources/entries.newest_indices)."""
     return [items[i] for i in newest_indices([i.published or i.updated for i in items], limit)]
 
 

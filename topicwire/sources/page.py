@@ -106,8 +106,14 @@ class _Teaser:
         return len(normalize_text(before)) <= _MAX_TEXT_BEFORE_HEADLINE and not continues
 
 
-def parse_page(html: str, url: str, source: str, link_selector: str | None = None) -> ParsedSource:
-    """Classify ``html`` (fetched from ``url``) and return its items."""
+def parse_page(
+    html: str, url: str, source: str, link_selector: str | None = None, *, cut: bool = False
+) -> ParsedSource:
+    """Classify ``html`` (fetched from ``url``) and return its items.
+
+    An article page comes back with its extraction (``ParsedSource.article``), which the
+    pipeline stores as is: ``cut`` says the page was cut to what one page may cost
+    (extract/bound.py), as extract_article records it in the text's provenance."""
     tree = parse_html(html, url)
     title, language = _page_title(tree), page_language(tree)
     if link_selector:
@@ -118,7 +124,7 @@ def parse_page(html: str, url: str, source: str, link_selector: str | None = Non
         return ParsedSource(kind="listing", title=title, items=items, language=language)
     candidates = _teasers(_candidate_links(tree, url))
     groups = _teaser_groups(candidates)
-    article = _try_extract(html, url)
+    article = _try_extract(html, url, cut)
     if article is None and not groups:
         groups = _headline_groups(candidates)
     share = _MAIN_TEXT_SHARE_DECLARED_ARTICLE if _declares_article(tree) else _MAIN_TEXT_SHARE
@@ -141,6 +147,7 @@ def parse_page(html: str, url: str, source: str, link_selector: str | None = Non
         title=title,
         items=(_article_item(article, url, source),),
         language=article.language or language,
+        article=article,
     )
 
 
@@ -158,9 +165,9 @@ def _declares_article(tree: lxml.html.HtmlElement) -> bool:
     return is_article and meta_value(tree, ("article:published_time",)) is not None
 
 
-def _try_extract(html: str, url: str) -> Extracted | None:
+def _try_extract(html: str, url: str, cut: bool) -> Extracted | None:
     try:
-        return extract_article(html, url)
+        return extract_article(html, url, cut=cut)
     except ParseError:
         return None
 
