@@ -56,7 +56,7 @@ from topicwire.sources.robots import RobotsCache
 from topicwire.sources.sniff import html_instead_of_feed, sniff_kind
 from topicwire.statements import StatementExtractor
 from topicwire.statements.speakers import SpeakerQuery
-from topicwire.store import Store
+from topicwire.store import Store, Transaction
 from topicwire.topics.rules import TopicRules
 from topicwire.types import (
     Article,
@@ -152,7 +152,8 @@ class Pipeline:
     def prepare_store(self) -> None:
         """Register configured sources; load the near-duplicate index; re-evaluate topics
         whose rule is new or changed."""
-        self.store.sync_sources(tuple((s.name, s.url, s.kind) for s in self.config.sources))
+        with self.store.transaction() as tx:
+            tx.sync_sources(tuple((s.name, s.url, s.kind) for s in self.config.sources))
         self.drop_removed_topics()
         self.placer.load(self.store, self.clock())
         self.refresh_statements(STATEMENTS_AT_START)
@@ -165,9 +166,9 @@ class Pipeline:
         for uid, doc in docs:
             for name in matcher.match(doc):
                 members[name].append(uid)
-        with self.store.transaction():
+        with self.store.transaction() as tx:
             for t in stale:
-                self.store.replace_topic(t.name, t.rule.signature, members[t.name], self.clock())
+                tx.replace_topic(t.name, t.rule.signature, members[t.name], self.clock())
         self.docs.clear()
         for t in stale:
             log.event("topic.reevaluated", topic=t.name, articles=len(docs), matched=len(members[t.name]))
@@ -182,8 +183,8 @@ class Pipeline:
         if not removed:
             return
         files = unpublish_topics(self.config.output_dir, removed)
-        with self.store.transaction():
-            dropped = {name: self.store.drop_topic(name) for name in removed}
+        with self.store.transaction() as tx:
+            dropped = {name: tx.drop_topic(name) for name in removed}
         self.docs.clear()  # other topics' stories lose a category
         for name, stories in dropped.items():
             log.event("topic.removed", topic=name, stories=stories, files=sum(p.stem == name for p in files))
@@ -259,8 +260,8 @@ class Pipeline:
             http_status=status_code,
             retry_until=now + timedelta(seconds=min(retry_after, MAX_DELAY)) if retry_after else None,
         )
-        with self.store.transaction():
-            self.store.record_poll(outcome, now)
+        with self.store.transaction() as tx:
+            tx.record_poll(outcome, now)
         event = "source.retired" if gone else "source.failed"
         log.event(event, logging.WARNING, source=source.name, error=str(e), errors=errors + 1, ms=outcome.ms)
         return outcome
@@ -471,7 +472,7 @@ class Pipeline:
 
     def place(
         self,
-        store: Store,
+        store: Transaction,
         keyed: Keyed,
         topics: tuple[str, ...],
         now: datetime,

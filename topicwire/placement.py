@@ -20,7 +20,7 @@ from topicwire.dedup.fingerprint import article_uid
 from topicwire.dedup.near import valid_signature
 from topicwire.dedup.stories import representative
 from topicwire.statements import StatementExtractor
-from topicwire.store import Store
+from topicwire.store import Store, Transaction
 from topicwire.types import Article, DedupDecision, Statement
 
 _BLANK = Article("", "", "", "", "", "", "", EPOCH, EPOCH)  # only its text is set, to key stored texts
@@ -49,7 +49,7 @@ class Placer:
 
     def place(
         self,
-        store: Store,
+        store: Transaction,
         keyed: Keyed,
         topics: tuple[str, ...],
         now: datetime,
@@ -88,7 +88,7 @@ class Placer:
 
     def reclean(
         self,
-        store: Store,
+        store: Transaction,
         uid: str,
         story_id: str,
         keyed: Keyed,
@@ -107,11 +107,13 @@ class Placer:
         self.restory(store, story_id, now)
         self._mark(story_id)
 
-    def save_statements(self, store: Store, uid: str, text: str, found: tuple[Statement, ...] | None) -> None:
+    def save_statements(self, store: Transaction, uid: str, text: str, found: tuple[Statement, ...] | None) -> None:
         found = self.statements.extract(text) if found is None else found
         store.set_statements(uid, self.statements.signature, found)
 
-    def restory(self, store: Store, story_id: str, now: datetime, *, bump: bool = False, edited: str = "") -> None:
+    def restory(
+        self, store: Transaction, story_id: str, now: datetime, *, bump: bool = False, edited: str = ""
+    ) -> None:
         """A member joined or changed: choose the representative again. The entry's updated
         time moves when the shown text was edited, or on a join if the config asks for it."""
         members = store.story_members(story_id)

@@ -243,7 +243,8 @@ def cmd_run(config: Config) -> int:
 def cmd_sources(config: Config) -> int:
     store = Store.open(config.store_path, utc_now())
     try:
-        store.sync_sources(tuple((s.name, s.url, s.kind) for s in config.sources))
+        with store.transaction() as tx:
+            tx.sync_sources(tuple((s.name, s.url, s.kind) for s in config.sources))
         states = store.source_states(tuple(s.name for s in config.sources))
     finally:
         store.close()
@@ -282,7 +283,8 @@ def cmd_deliveries(config: Config) -> int:
 def cmd_stats(config: Config) -> int:
     store = Store.open(config.store_path, utc_now())
     try:
-        store.sync_sources(tuple((s.name, s.url, s.kind) for s in config.sources))
+        with store.transaction() as tx:
+            tx.sync_sources(tuple((s.name, s.url, s.kind) for s in config.sources))
         states = store.source_states(tuple(s.name for s in config.sources))
         total, methods, size = store.article_count(), store.method_counts(), store.size_bytes()
         stories = store.story_count()
