@@ -5,8 +5,9 @@
     │   └── QueryError         a topic query that does not parse (names the position)
     ├── SourceError(url)       one source or URL could not be handled; the run goes on
     │   ├── FetchError         network, HTTP status, time and size caps
-    │   │   └── TargetError    the URL itself cannot be fetched from here: invalid, scheme,
-    │   │                      unresolvable host, refused private address, TLS failure
+    │   │   ├── TargetError    the URL itself cannot be fetched from here: invalid, scheme,
+    │   │   │                  unresolvable host, refused private address, TLS failure
+    │   │   └── Throttled      our own politeness refused it (busy host, Retry-After): nothing sent
     │   └── ParseError         a body that is not a feed or page we can read
     ├── StoreError             the database could not be opened, migrated or written
     └── PublishError           a feed file could not be written
@@ -81,6 +82,14 @@ class TargetError(FetchError):
     ``fetch.allow_private_addresses``, a TLS failure. Unlike a timeout or a 5xx it
     says nothing about whether the server is up, so robots.txt (RFC 9309 2.3.1.4)
     must not read it as "unreachable": the page's fetch would fail the same way.
+    """
+
+
+class Throttled(FetchError):
+    """Our own politeness refused a request before anything was sent.
+
+    A busy host (``max_wait``, sources/hosts.py) or a Retry-After still running: the
+    server was not asked, so callers must not record it as the server's answer.
     """
 
 

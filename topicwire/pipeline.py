@@ -30,7 +30,7 @@ from topicwire import log
 from topicwire.clock import Clock, utc_now
 from topicwire.config import Config, SourceConfig
 from topicwire.dedup.desk import Keyed, StoryDesk
-from topicwire.errors import FetchError, ParseError, SourceError
+from topicwire.errors import FetchError, ParseError, SourceError, Throttled
 from topicwire.extract.article import extract_article
 from topicwire.extract.bound import bound_page
 from topicwire.extract.build import build_article
@@ -49,7 +49,7 @@ from topicwire.sitetemplate import RECLEAN_SCAN, Recleaned, clean_poll, reclean_
 from topicwire.sources.discover import discover_feeds
 from topicwire.sources.feed import newest_indices, parse_feed
 from topicwire.sources.fetch import HTML_ACCEPT, PerThreadFetcher
-from topicwire.sources.hosts import HostLimiter, Throttled
+from topicwire.sources.hosts import HostLimiter
 from topicwire.sources.page import parse_page
 from topicwire.sources.polite import PoliteFetcher, Purpose
 from topicwire.sources.robots import RobotsCache
