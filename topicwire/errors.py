@@ -10,6 +10,7 @@
     │   │   └── Throttled      our own politeness refused it (busy host, Retry-After): nothing sent
     │   └── ParseError         a body that is not a feed or page we can read
     ├── StoreError             the database could not be opened, migrated or written
+    ├── NotFoundError          what a command names is not in the store (the CLI exits 2)
     └── PublishError           a feed file could not be written
 
 Third-party errors are wrapped at the boundary with ``raise X(...) from e``.
@@ -99,6 +100,11 @@ class ParseError(SourceError):
 
 class StoreError(TopicwireError):
     """The store could not be opened, migrated or written."""
+
+
+class NotFoundError(TopicwireError):
+    """What a command asked for (an article, a statement) is not stored: the command line
+    was wrong, not the store, so the CLI exits 2 as for a bad value."""
 
 
 class PublishError(TopicwireError):

@@ -23,7 +23,7 @@ from topicwire.clock import utc_now
 from topicwire.config import Config, default_config_path, load_config
 from topicwire.daemon.story_cmds import cmd_dedup_check, cmd_story
 from topicwire.daemon.words import counted, noun
-from topicwire.errors import ConfigError, TopicwireError
+from topicwire.errors import ConfigError, NotFoundError, TopicwireError
 from topicwire.extract.charset import decode_html
 from topicwire.extract.urls import canonicalize_url
 from topicwire.feeds.webhooks import Deliverer
@@ -99,7 +99,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "dedup-check":
             return cmd_dedup_check(config, args.first, args.second)
         return int(args.func(config))
-    except ConfigError as e:  # a bad command-line value (backtest --query)
+    except (ConfigError, NotFoundError) as e:  # a bad command-line value (backtest --query), nothing stored
         print(f"error: {e}", file=sys.stderr)
         return 2
     except TopicwireError as e:
@@ -354,7 +354,7 @@ def cmd_explain(config: Config, topic: str, article: str) -> int:
     finally:
         store.close()
     if found is None:
-        raise ConfigError(f"explain: no stored article with id or URL {article!r}")
+        raise NotFoundError(f"explain: no stored article with id or URL {article!r}")
     print(f"{found.uid}  {found.title}\n{found.url}  ({found.source}, {found.language or 'language unknown'})\n")
     members = [a for a in copies if a is not None] or [found]
     docs = tuple((a.uid, a.url, MatchDoc(a.title, a.text, a.source, a.language, a.author)) for a in members)
@@ -368,7 +368,7 @@ def cmd_explain(config: Config, topic: str, article: str) -> int:
     if entry:
         verdicts = tuple(v for v in verdicts if v.entry_id == entry)[:1]
         if not verdicts:
-            raise ConfigError(f"explain: no statement {entry!r} in the story's stored statements")
+            raise NotFoundError(f"explain: no statement {entry!r} in the story's stored statements")
     print("\n" + render_statements(query, verdicts))
     taken = any(v.taken for v in verdicts)
     return 0 if explanation.matched and taken else 1
