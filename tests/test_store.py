@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from topicwire.dedup.fingerprint import article_uid, fingerprint
 from topicwire.errors import StoreError
 from topicwire.store import Store
 from topicwire.store.schema import VERSION
-from topicwire.types import Article, PollOutcome
+from topicwire.types import Article, DedupAction, DeliveryStatus, PollOutcome, PollStatus
 
 NOW = datetime(2024, 11, 14, 17, 8, tzinfo=UTC)
 TEXT = " ".join(f"word{i}" for i in range(40))
@@ -170,6 +172,29 @@ def test_poll_records(store: Store) -> None:
         None,
     )
     assert (t.status, t.error_count, t.title, t.last_success) == ("ok", 0, "T", NOW)
+
+
+@pytest.mark.parametrize(
+    ("enum", "texts"),
+    [
+        (PollStatus, ["ok", "not_modified", "error", "retired", "deferred"]),
+        (DedupAction, ["new", "duplicate", "update", "join"]),
+        (DeliveryStatus, ["pending", "delivered", "dead"]),
+    ],
+    ids=["poll", "dedup", "delivery"],
+)
+def test_statuses_are_their_text(enum: type[StrEnum], texts: list[str]) -> None:
+    """Store rows, log lines, the JSON API and metrics labels hold these texts (issue 15 point 7)."""
+    assert [str(m) for m in enum] == [f"{m}" for m in enum] == texts
+    assert json.dumps(list(enum)) == json.dumps(texts)
+
+
+def test_a_status_is_stored_as_text(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.sync_sources((("s", "https://news.test/rss", "feed"),))
+        tx.record_poll(PollOutcome("s", PollStatus.NOT_MODIFIED), NOW)
+    row = store._db.execute("SELECT status, typeof(status) FROM sources").fetchone()
+    assert tuple(row) == ("not_modified", "text")
 
 
 def test_validators_round_trip(store: Store) -> None:

@@ -60,6 +60,7 @@ from topicwire.store import Store, Transaction
 from topicwire.topics.rules import TopicRules
 from topicwire.types import (
     Article,
+    DedupAction,
     DedupDecision,
     Extracted,
     FeedDoc,
@@ -67,6 +68,7 @@ from topicwire.types import (
     MatchDoc,
     ParsedSource,
     PollOutcome,
+    PollStatus,
     RawItem,
     Statement,
 )
@@ -201,11 +203,13 @@ class Pipeline:
         started = time.monotonic()
         state = self.store.source_state(source.name)
         if state and state.retired:
-            return PollOutcome(source.name, "retired", error=state.error)
+            return PollOutcome(source.name, PollStatus.RETIRED, error=state.error)
         if state and state.retry_until and self.clock() < state.retry_until <= self.clock() + MAX_RETRY_SPAN:
             # The server asked for a pause (429/503 Retry-After): never sooner, even across restarts.
             log.event("source.deferred", source=source.name, until=state.retry_until.isoformat())
-            return PollOutcome(source.name, "deferred", next_due=state.retry_until, retry_until=state.retry_until)
+            return PollOutcome(
+                source.name, PollStatus.DEFERRED, next_due=state.retry_until, retry_until=state.retry_until
+            )
         url = state.url if state else source.url
         try:
             collected = self.collect(source, url)
@@ -220,7 +224,7 @@ class Pipeline:
             dup=outcome.duplicates,
             known=outcome.skipped,
             failed=outcome.failed,
-            not_modified=outcome.status == "not_modified",
+            not_modified=outcome.status == PollStatus.NOT_MODIFIED,
             ms=outcome.ms,
         )
         if outcome.moved_to:
@@ -234,7 +238,7 @@ class Pipeline:
             wait = e.retry_after or source.interval
             log.event("source.deferred", source=source.name, error=str(e), ms=_ms(started))
             return PollOutcome(
-                source.name, "deferred", error=str(e), next_due=now + timedelta(seconds=min(wait, MAX_DELAY))
+                source.name, PollStatus.DEFERRED, error=str(e), next_due=now + timedelta(seconds=min(wait, MAX_DELAY))
             )
         status_code = e.status if isinstance(e, FetchError) else None
         retry_after = e.retry_after if isinstance(e, FetchError) else None
@@ -253,7 +257,7 @@ class Pipeline:
         )
         outcome = PollOutcome(
             source.name,
-            "retired" if gone else "error",
+            PollStatus.RETIRED if gone else PollStatus.ERROR,
             error=str(e),
             ms=_ms(started),
             next_due=due,
@@ -425,7 +429,7 @@ class Pipeline:
                 self.placer.reclean(store, c.uid, c.story_id, keyed, topics, now, statements)
             for p, keyed, topics, statements in decided:
                 uid, decision = self.place(store, keyed, topics, now, statements)
-                if decision.action in ("new", "join"):
+                if decision.action in (DedupAction.NEW, DedupAction.JOIN):
                     new += 1
                     if self.metrics is not None:
                         self.metrics.extractions.labels(p.article.method).inc()
@@ -444,7 +448,7 @@ class Pipeline:
             jitter = spread + jitter_for(interval) * random.random()
             outcome = PollOutcome(
                 source.name,
-                "not_modified" if r.not_modified else "ok",
+                PollStatus.NOT_MODIFIED if r.not_modified else PollStatus.OK,
                 new=new,
                 duplicates=dup,
                 skipped=collected.skipped,

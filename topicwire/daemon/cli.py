@@ -36,7 +36,7 @@ from topicwire.store import Store
 from topicwire.topics.explain import explain_story, render_story_explanation
 from topicwire.topics.query import compile_query
 from topicwire.topics.rules import TopicRules
-from topicwire.types import DeliveryState, MatchDoc, PollOutcome
+from topicwire.types import DeliveryState, MatchDoc, PollOutcome, PollStatus
 
 # A reader that closed the pipe early (`topicwire stats | head -1`) ends the command the way
 # SIGPIPE ends a C program, 128 + 13, and not with a traceback (issue 14).
@@ -215,7 +215,7 @@ def cmd_once(config: Config) -> int:
     finally:
         fetcher.close()
         store.close()
-    failed = [o for o in outcomes if o.status in ("error", "retired")]
+    failed = [o for o in outcomes if o.status in (PollStatus.ERROR, PollStatus.RETIRED)]
     new = sum(o.new for o in outcomes)
     polled = f"{counted(len(outcomes), 'source')} polled: {counted(new, 'new article')}, {len(failed)} failed"
     print(polled, file=sys.stderr)

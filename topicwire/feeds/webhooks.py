@@ -46,7 +46,7 @@ from topicwire.feeds.api import entry_json
 from topicwire.metrics import Metrics
 from topicwire.sources.deadline import Deadline, deadline_session, within
 from topicwire.store import Store
-from topicwire.types import Delivery, StoredStory
+from topicwire.types import Delivery, DeliveryStatus, StoredStory
 
 BATCH = 50  # deliveries per topic per round: a long backlog does not starve a reload or a stop
 IDLE_WAIT = 60.0  # seconds between looks at the outbox when nothing is due and nothing new came
@@ -250,7 +250,7 @@ class Deliverer:
     def _record(self, d: Delivery, verdict: Outcome, a: Attempt, now: datetime) -> None:
         attempts = d.attempts + 1
         wait = retry_wait(attempts, self.policy, self.rand(), a.retry_after) if verdict == "retry" else 0.0
-        status = "pending" if verdict == "retry" else verdict
+        status = DeliveryStatus.PENDING if verdict == "retry" else DeliveryStatus(verdict)
         with self.store.transaction() as tx:
             tx.record_delivery(d.id, status, a.error or None, now + timedelta(seconds=wait), now)
         fields: dict[str, Any] = {

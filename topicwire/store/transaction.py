@@ -23,7 +23,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from topicwire.errors import StoreError
 from topicwire.store import articles, deliveries, http_cache, sources, statements, stories, templates, topics
-from topicwire.types import Article, ExactHit, Fingerprint, PollOutcome, Statement, StoryMember
+from topicwire.types import Article, DeliveryStatus, ExactHit, Fingerprint, PollOutcome, Statement, StoryMember
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -198,6 +198,6 @@ class Transaction:
 
     @_in_unit
     def record_delivery(
-        self, delivery_id: int, status: str, error: str | None, next_try: datetime, now: datetime
+        self, delivery_id: int, status: DeliveryStatus, error: str | None, next_try: datetime, now: datetime
     ) -> None:
         deliveries.record(self._db, delivery_id, status, error, next_try, now)
