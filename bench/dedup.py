@@ -102,8 +102,8 @@ class Placed:
 def place_all(store: Store, pipeline: Pipeline, pages: list[Page], articles: list[Article]) -> list[Placed]:
     placed = []
     for page, article in zip(pages, articles, strict=True):
-        with store.transaction():
-            uid, d = pipeline.place(store, Keyed.of(article), (), page.published + timedelta(minutes=5))
+        with store.transaction() as tx:
+            uid, d = pipeline.place(tx, Keyed.of(article), (), page.published + timedelta(minutes=5))
         placed.append(Placed(page, article, uid, f"{d.action} {d.reason} {d.similarity:.2f}".strip()))
     return [replace(p, story=_story_of(store, p.uid)) for p in placed]
 
@@ -248,9 +248,9 @@ def prefill(store: Store, pipeline: Pipeline, articles: Iterable[Article], chunk
             batch.append(a)
         if len(batch) == chunk or (a is None and batch):
             keyed = [Keyed.of(x) for x in batch]
-            with store.transaction():
+            with store.transaction() as tx:
                 for k in keyed:
-                    pipeline.place(store, k, (), T0)
+                    pipeline.place(tx, k, (), T0)
             n, batch = n + len(batch), []
     return n
 
@@ -275,8 +275,8 @@ def batch_cost(
     started = time.perf_counter()
     for a in todo:
         keyed = Keyed.of(a)
-        with store.transaction():
-            _, d = pipeline.place(store, keyed, (), T0)
+        with store.transaction() as tx:
+            _, d = pipeline.place(tx, keyed, (), T0)
         joined += d.action == "join"
     return (time.perf_counter() - started) * 1000 / len(todo), joined
 

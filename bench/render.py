@@ -84,22 +84,23 @@ def build(config: Config, articles: int, topics: int, seed: int = 7) -> None:
     rng = random.Random(seed)
     words = topic_words(topics)
     store = Store.open(config.store_path, NOW)
-    store.sync_sources((("wire", "http://127.0.0.1:9/feed", "feed"),))
-    with store.transaction():
+    with store.transaction() as tx:
+        tx.sync_sources((("wire", "http://127.0.0.1:9/feed", "feed"),))
+    with store.transaction() as tx:
         for t in config.topics:  # rules recorded as current: prepare_store re-evaluates nothing
-            store.replace_topic(t.name, t.rule.signature, [], NOW)
+            tx.replace_topic(t.name, t.rule.signature, [], NOW)
     started = time.perf_counter()
     batch = 20_000
     for start in range(0, articles, batch):
-        with store.transaction():
+        with store.transaction() as tx:
             for n in range(start, min(start + batch, articles)):
                 when = NOW - timedelta(seconds=KEEP_DAYS * 86400 * (1 - n / articles))
                 names = rng.sample(range(topics), rng.choice((1, 1, 1, 2, 2)))
                 a = make_article(rng, n, [words[i] for i in names], when)
                 fp = fingerprint(a)
                 uid = article_uid(fp)
-                store.insert_article(uid, a, fp, when)
-                store.add_topics(uid, uid, tuple(f"topic-{i}" for i in names), when)
+                tx.insert_article(uid, a, fp, when)
+                tx.add_topics(uid, uid, tuple(f"topic-{i}" for i in names), when)
         done = min(start + batch, articles)
         print(f"\r  built {done:,} / {articles:,} articles ({time.perf_counter() - started:.0f} s)", end="", flush=True)
     print()
@@ -122,13 +123,13 @@ def rounds(config: Config, rounds: int, new: int, topics: int, seed: int) -> tup
     times = []
     for r in range(rounds):
         clock = NOW + timedelta(minutes=15 * (r + 1))
-        with store.transaction():
+        with store.transaction() as tx:
             for i in range(new):
                 n = 10_000_000 * (seed + 1) + r * new + i
                 tags = [words[j] for j in rng.sample(range(topics), rng.choice((1, 2)))]
                 a = make_article(rng, n, tags, clock, words=250)
                 keyed = Keyed.of(a)
-                pipeline.place(store, keyed, pipeline.matcher.match(MatchDoc.of(a)), clock)
+                pipeline.place(tx, keyed, pipeline.matcher.match(MatchDoc.of(a)), clock)
         started = time.perf_counter()
         feeds.publish()
         times.append(time.perf_counter() - started)

@@ -15,7 +15,7 @@ from test_store import NOW, article, save
 
 from topicwire.dedup.fingerprint import article_uid, fingerprint
 from topicwire.errors import StoreError
-from topicwire.store import Store
+from topicwire.store import Store, Transaction
 from topicwire.store.db import GroupCommit, connect
 
 
@@ -55,15 +55,15 @@ def test_a_waiting_writer_joins_the_transaction_and_a_failing_unit_rolls_back_al
     seen_inside_b: list[int] = []
 
     def b() -> None:
-        with pytest.raises(RuntimeError), store.transaction():
+        with pytest.raises(RuntimeError), store.transaction() as tx:
             seen_inside_b.append(committed(path))  # A's unit is there, not committed yet
-            save_unit(store, 2)
+            save_unit(tx, 2)
             raise RuntimeError("a bug in the middle of B's poll")
 
     store._writes.max_age = 60  # a loaded machine must not age the group out before B queues
     with ThreadPoolExecutor(1) as pool:
-        with store.transaction():
-            save_unit(store, 1)
+        with store.transaction() as tx:
+            save_unit(tx, 1)
             future = pool.submit(b)
             _wait_for_a_waiting_writer(store)
         future.result(timeout=10)
@@ -71,11 +71,11 @@ def test_a_waiting_writer_joins_the_transaction_and_a_failing_unit_rolls_back_al
     assert committed(path) == 1 and store.article_count() == 1  # B settled: A's unit committed, B's not
 
 
-def save_unit(store: Store, n: int) -> None:
+def save_unit(tx: Transaction, n: int) -> None:
     """The body of save() without its own transaction."""
     a = article(n)
     fp = fingerprint(a)
-    store.insert_article(article_uid(fp), a, fp, NOW)
+    tx.insert_article(article_uid(fp), a, fp, NOW)
 
 
 def test_many_writers_group_commits_and_leave_nothing_uncommitted(store: Store, path: Path) -> None:
@@ -84,8 +84,8 @@ def test_many_writers_group_commits_and_leave_nothing_uncommitted(store: Store, 
 
     def write(n: int) -> bool:
         try:
-            with store.transaction():
-                save_unit(store, n)
+            with store.transaction() as tx:
+                save_unit(tx, n)
                 time.sleep(0.001)  # a poll's save takes a while: let the others queue
                 if n % 5 == 0:
                     raise RuntimeError(f"poll {n} fails")
@@ -144,12 +144,12 @@ def test_an_error_sqlite_rolled_back_itself_is_not_masked(raw: sqlite3.Connectio
 
 
 def test_transactions_do_not_nest_and_nothing_commits_from_inside_one(store: Store, path: Path) -> None:
-    with pytest.raises(StoreError, match="do not nest"), store.transaction():
-        save_unit(store, 1)
-        with store.transaction():
-            save_unit(store, 2)
-    with pytest.raises(StoreError, match="inside a store transaction"), store.transaction():
-        save_unit(store, 3)
+    with pytest.raises(StoreError, match="do not nest"), store.transaction() as tx:
+        save_unit(tx, 1)
+        with store.transaction() as inner:
+            save_unit(inner, 2)
+    with pytest.raises(StoreError, match="inside a store transaction"), store.transaction() as tx:
+        save_unit(tx, 3)
         with store.committed():
             pass
     assert committed(path) == 0 and store.article_count() == 0  # both outer units rolled back whole
@@ -210,3 +210,51 @@ def test_a_group_lost_to_sqlite_is_logged(raw: sqlite3.Connection, caplog: pytes
         db.execute("INSERT INTO missing VALUES (1)")
     assert [r.getMessage() for r in caplog.records] == ["store.group_lost"]
     assert raw.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 0
+
+
+# -- the writer: a write outside a unit cannot be made (issue 15 point 5) ------------------
+WRITES = sorted(name for name in vars(Transaction) if not name.startswith("_") and name != "end")
+READS_ALSO_ON_STORE = {"find_article", "near_texts"}  # the desk's reads, offered by both
+
+
+def test_the_store_has_no_write_method(store: Store) -> None:
+    assert [name for name in WRITES if hasattr(store, name) and name not in READS_ALSO_ON_STORE] == []
+    a = article(1)
+    fp = fingerprint(a)
+    with pytest.raises(AttributeError):
+        store.insert_article(article_uid(fp), a, fp, NOW)  # type: ignore[attr-defined]
+    assert store.article_count() == 0
+
+
+@pytest.mark.parametrize("name", WRITES, ids=WRITES)
+def test_a_writer_used_after_its_block_raises_naming_the_method(store: Store, name: str) -> None:
+    with store.transaction() as tx:
+        pass
+    with pytest.raises(StoreError, match=rf"{name}\(\) outside its transaction: its block has ended"):
+        getattr(tx, name)()  # the check comes before the arguments are read
+
+
+def test_a_writer_that_raised_out_of_its_block_is_dead_too(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        raise RuntimeError("a bug in the middle of a poll")
+    with pytest.raises(StoreError, match="insert_article"):
+        save_unit(tx, 1)
+    assert store.article_count() == 0
+
+
+def test_a_writer_used_from_another_thread_raises(store: Store) -> None:
+    with store.transaction() as tx, ThreadPoolExecutor(1) as pool:
+        failed = pool.submit(save_unit, tx, 1).exception(timeout=10)
+        save_unit(tx, 2)
+    assert isinstance(failed, StoreError) and "belongs to another thread" in str(failed)
+    assert store.article_count() == 1
+
+
+def test_two_threads_each_write_in_their_own_unit(store: Store, path: Path) -> None:
+    def write(n: int) -> None:
+        with store.transaction() as tx:
+            save_unit(tx, n)
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(write, (1, 2)))
+    assert store.article_count() == 2 and committed(path) == 2

@@ -19,9 +19,9 @@ import fixture_server as fixture_module
 import pytest
 from fixture_server import FixtureServer
 
-from topicwire.errors import FetchError, TargetError
+from topicwire.errors import FetchError, TargetError, Throttled
 from topicwire.sources.fetch import Fetcher
-from topicwire.sources.hosts import DEFAULT_429_DELAY, HostLimiter, Throttled, host_key
+from topicwire.sources.hosts import DEFAULT_429_DELAY, HostLimiter, host_key
 from topicwire.sources.polite import PoliteFetcher
 from topicwire.sources.robots import MAX_ROBOTS_BYTES, RobotsCache, parse_robots
 from topicwire.types import FetchResult

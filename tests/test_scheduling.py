@@ -157,7 +157,8 @@ def test_gone_retires_until_the_url_changes(tmp_path: Path, server: FixtureServe
     assert state and state.retired == NOW
     # Pointing the config at a new URL brings the source back.
     server.route("/v2.xml", rss(1, timedelta(hours=1)), headers={"Content-Type": "application/rss+xml"})
-    pipeline.store.sync_sources((("s", f"{server.url}/v2.xml", "feed"),))
+    with pipeline.store.transaction() as tx:
+        tx.sync_sources((("s", f"{server.url}/v2.xml", "feed"),))
     state = pipeline.store.source_state("s")
     assert state and state.retired is None and state.status == "never"
 

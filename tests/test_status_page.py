@@ -124,8 +124,8 @@ def test_concurrent_refreshes_end_with_the_last_state(daemon: Daemon) -> None:
     failure = PollOutcome("site", "error", error="HTTP 502 Bad Gateway")
 
     def fail_and_refresh() -> None:
-        with daemon.store.transaction():
-            daemon.store.record_poll(failure, datetime.now(UTC))
+        with daemon.store.transaction() as tx:
+            tx.record_poll(failure, datetime.now(UTC))
         daemon.publish_status()
 
     threads = [threading.Thread(target=fail_and_refresh) for _ in range(24)]

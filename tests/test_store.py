@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 
 import pytest
@@ -13,7 +15,7 @@ from topicwire.dedup.fingerprint import article_uid, fingerprint
 from topicwire.errors import StoreError
 from topicwire.store import Store
 from topicwire.store.schema import VERSION
-from topicwire.types import Article, PollOutcome
+from topicwire.types import Article, DedupAction, DeliveryStatus, PollOutcome, PollStatus
 
 NOW = datetime(2024, 11, 14, 17, 8, tzinfo=UTC)
 TEXT = " ".join(f"word{i}" for i in range(40))
@@ -43,19 +45,19 @@ def store(tmp_path: Path) -> Store:
 
 def open_store(path: Path) -> Store:
     s = Store.open(path, NOW)
-    with s.transaction():  # the topics these tests use, registered as prepare_store does
+    with s.transaction() as tx:  # the topics these tests use, registered as prepare_store does
         for topic in ("a", "b", "t"):
-            s.replace_topic(topic, f"rule {topic}", [], NOW)
+            tx.replace_topic(topic, f"rule {topic}", [], NOW)
     return s
 
 
 def save(store: Store, a: Article, topics: tuple[str, ...] = ()) -> str:
     fp = fingerprint(a)
     uid = article_uid(fp)
-    with store.transaction():
-        store.insert_article(uid, a, fp, NOW)
-        store.add_topics(uid, uid, topics, NOW)
-        store.add_item_keys(a.source, (a.guid, a.url), uid, NOW)
+    with store.transaction() as tx:
+        tx.insert_article(uid, a, fp, NOW)
+        tx.add_topics(uid, uid, topics, NOW)
+        tx.add_item_keys(a.source, (a.guid, a.url), uid, NOW)
     return uid
 
 
@@ -125,8 +127,8 @@ def test_topic_entries_newest_first_with_all_topics(store: Store) -> None:
 def test_removed_topic_leaves_the_store_and_stays_out(store: Store) -> None:
     u1 = save(store, article(1), ("a", "b"))
     assert store.topic_names() == ("a", "b", "t")
-    with store.transaction():
-        assert store.drop_topic("b") == 1
+    with store.transaction() as tx:
+        assert tx.drop_topic("b") == 1
     assert store.topic_names() == ("a", "t")
     assert store.topic_entries("b", 10) == () and store.topic_entries("a", 10)[0].topics == ("a",)
     assert store.article(u1).topics == ("a",)  # type: ignore[union-attr]
@@ -138,8 +140,8 @@ def test_removed_topic_leaves_the_store_and_stays_out(store: Store) -> None:
 
 def test_replace_topic(store: Store) -> None:
     u1, u2 = save(store, article(1), ("t",)), save(store, article(2))
-    with store.transaction():
-        store.replace_topic("t", "rule v2", [u2], NOW)
+    with store.transaction() as tx:
+        tx.replace_topic("t", "rule v2", [u2], NOW)
     assert [e.id for e in store.topic_entries("t", 10)] == [u2]
     assert store.topic_rule("t") == "rule v2" and u1
 
@@ -147,18 +149,19 @@ def test_replace_topic(store: Store) -> None:
 def test_failed_transaction_leaves_nothing(store: Store) -> None:
     a = article(1)
     fp = fingerprint(a)
-    with pytest.raises(RuntimeError), store.transaction():
-        store.insert_article(article_uid(fp), a, fp, NOW)
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.insert_article(article_uid(fp), a, fp, NOW)
         raise RuntimeError("crash in the middle of a poll")
     assert store.article_count() == 0
 
 
 def test_poll_records(store: Store) -> None:
-    store.sync_sources((("s", "https://news.test/rss", "feed"), ("t", "https://x.test/", "auto")))
-    with store.transaction():
-        store.record_poll(PollOutcome("s", "error", error="HTTP 500"), NOW)
-        store.record_poll(PollOutcome("s", "error", error="HTTP 503"), NOW)
-        store.record_poll(PollOutcome("t", "ok", title="T"), NOW)
+    with store.transaction() as tx:
+        tx.sync_sources((("s", "https://news.test/rss", "feed"), ("t", "https://x.test/", "auto")))
+    with store.transaction() as tx:
+        tx.record_poll(PollOutcome("s", "error", error="HTTP 500"), NOW)
+        tx.record_poll(PollOutcome("s", "error", error="HTTP 503"), NOW)
+        tx.record_poll(PollOutcome("t", "ok", title="T"), NOW)
     save(store, article(1))
     s, t = store.source_states(("s", "t"))
     assert (s.status, s.error, s.error_count, s.articles, s.last_success) == (
@@ -171,9 +174,32 @@ def test_poll_records(store: Store) -> None:
     assert (t.status, t.error_count, t.title, t.last_success) == ("ok", 0, "T", NOW)
 
 
+@pytest.mark.parametrize(
+    ("enum", "texts"),
+    [
+        (PollStatus, ["ok", "not_modified", "error", "retired", "deferred"]),
+        (DedupAction, ["new", "duplicate", "update", "join"]),
+        (DeliveryStatus, ["pending", "delivered", "dead"]),
+    ],
+    ids=["poll", "dedup", "delivery"],
+)
+def test_statuses_are_their_text(enum: type[StrEnum], texts: list[str]) -> None:
+    """Store rows, log lines, the JSON API and metrics labels hold these texts (issue 15 point 7)."""
+    assert [str(m) for m in enum] == [f"{m}" for m in enum] == texts
+    assert json.dumps(list(enum)) == json.dumps(texts)
+
+
+def test_a_status_is_stored_as_text(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.sync_sources((("s", "https://news.test/rss", "feed"),))
+        tx.record_poll(PollOutcome("s", PollStatus.NOT_MODIFIED), NOW)
+    row = store._db.execute("SELECT status, typeof(status) FROM sources").fetchone()
+    assert tuple(row) == ("not_modified", "text")
+
+
 def test_validators_round_trip(store: Store) -> None:
-    with store.transaction():
-        store.save_validators("https://x.test/", '"abc"', "Thu, 14 Nov 2024 17:08:00 GMT", NOW)
+    with store.transaction() as tx:
+        tx.save_validators("https://x.test/", '"abc"', "Thu, 14 Nov 2024 17:08:00 GMT", NOW)
     assert store.validators("https://x.test/") == ('"abc"', "Thu, 14 Nov 2024 17:08:00 GMT")
     assert store.validators("https://y.test/") == (None, None)
 

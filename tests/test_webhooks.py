@@ -38,7 +38,7 @@ from topicwire.feeds.webhooks import Deliverer, outcome, retry_wait, signature
 from topicwire.log import LOGGER
 from topicwire.metrics import Metrics
 from topicwire.pipeline import Pipeline, make_fetcher
-from topicwire.store import Store
+from topicwire.store import Store, Transaction
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "s3cret-key"
@@ -326,7 +326,7 @@ def test_a_poll_that_fails_to_commit_leaves_no_delivery(
         def disk_full(*args: object) -> None:
             raise sqlite3.OperationalError("database or disk is full")
 
-        monkeypatch.setattr(r.store, "record_poll", disk_full)  # the last write of the poll's transaction
+        monkeypatch.setattr(Transaction, "record_poll", disk_full)  # the last write of the poll's transaction
         with pytest.raises(StoreError):
             r.poll()
         assert r.rows() == [] and r.store.topic_story_ids("kremlin", 10) == []
@@ -595,7 +595,7 @@ def test_a_store_that_cannot_record_attempts_does_not_flood_the_receiver(
         def disk_full(*args: object) -> None:
             raise StoreError("store write failed: database or disk is full")
 
-        monkeypatch.setattr(r.store, "record_delivery", disk_full)
+        monkeypatch.setattr(Transaction, "record_delivery", disk_full)
         r.deliverer.start()
         wait_for(lambda: len(receiver.posts) >= 1)
         time.sleep(2.0)

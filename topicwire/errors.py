@@ -5,10 +5,12 @@
     │   └── QueryError         a topic query that does not parse (names the position)
     ├── SourceError(url)       one source or URL could not be handled; the run goes on
     │   ├── FetchError         network, HTTP status, time and size caps
-    │   │   └── TargetError    the URL itself cannot be fetched from here: invalid, scheme,
-    │   │                      unresolvable host, refused private address, TLS failure
+    │   │   ├── TargetError    the URL itself cannot be fetched from here: invalid, scheme,
+    │   │   │                  unresolvable host, refused private address, TLS failure
+    │   │   └── Throttled      our own politeness refused it (busy host, Retry-After): nothing sent
     │   └── ParseError         a body that is not a feed or page we can read
     ├── StoreError             the database could not be opened, migrated or written
+    ├── NotFoundError          what a command names is not in the store (the CLI exits 2)
     └── PublishError           a feed file could not be written
 
 Third-party errors are wrapped at the boundary with ``raise X(...) from e``.
@@ -84,12 +86,25 @@ class TargetError(FetchError):
     """
 
 
+class Throttled(FetchError):
+    """Our own politeness refused a request before anything was sent.
+
+    A busy host (``max_wait``, sources/hosts.py) or a Retry-After still running: the
+    server was not asked, so callers must not record it as the server's answer.
+    """
+
+
 class ParseError(SourceError):
     """A body that is neither a feed nor a page we can read."""
 
 
 class StoreError(TopicwireError):
     """The store could not be opened, migrated or written."""
+
+
+class NotFoundError(TopicwireError):
+    """What a command asked for (an article, a statement) is not stored: the command line
+    was wrong, not the store, so the CLI exits 2 as for a bad value."""
 
 
 class PublishError(TopicwireError):

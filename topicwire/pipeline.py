@@ -33,7 +33,7 @@ from topicwire.changes import StoryChanges
 from topicwire.clock import Clock, utc_now
 from topicwire.config import Config, SourceConfig
 from topicwire.dedup.desk import Keyed, StoryDesk
-from topicwire.errors import FetchError, ParseError, SourceError
+from topicwire.errors import FetchError, ParseError, SourceError, Throttled
 from topicwire.extract.article import extract_article
 from topicwire.extract.bound import bound_page
 from topicwire.extract.build import build_article
@@ -47,23 +47,25 @@ from topicwire.sitetemplate import RECLEAN_SCAN, Recleaned, clean_poll, reclean_
 from topicwire.sources.discover import discover_feeds
 from topicwire.sources.feed import parse_feed
 from topicwire.sources.fetch import HTML_ACCEPT, PerThreadFetcher
-from topicwire.sources.hosts import HostLimiter, Throttled
+from topicwire.sources.hosts import HostLimiter
 from topicwire.sources.items import is_fresh, item_keys, newest, unique_items
 from topicwire.sources.page import parse_page
 from topicwire.sources.polite import PoliteFetcher, Purpose
 from topicwire.sources.robots import RobotsCache
 from topicwire.sources.sniff import html_instead_of_feed, sniff_kind
 from topicwire.statements import StatementExtractor
-from topicwire.store import Store
+from topicwire.store import Store, Transaction
 from topicwire.topics.rules import TopicRules
 from topicwire.types import (
     Article,
+    DedupAction,
     DedupDecision,
     Extracted,
     FetchResult,
     MatchDoc,
     ParsedSource,
     PollOutcome,
+    PollStatus,
     RawItem,
     Statement,
 )
@@ -161,7 +163,8 @@ class Pipeline:
         """Register configured sources; drop topics the config no longer names (their feed
         files first, by ``unpublish``: feeds/publisher.Publisher.unpublish); load the
         near-duplicate index; re-evaluate topics whose rule is new or changed."""
-        self.store.sync_sources(tuple((s.name, s.url, s.kind) for s in self.config.sources))
+        with self.store.transaction() as tx:
+            tx.sync_sources(tuple((s.name, s.url, s.kind) for s in self.config.sources))
         self.drop_removed_topics(unpublish)
         self.placer.load(self.store, self.clock())
         self.refresh_statements(STATEMENTS_AT_START)
@@ -174,9 +177,9 @@ class Pipeline:
         for uid, doc in docs:
             for name in matcher.match(doc):
                 members[name].append(uid)
-        with self.store.transaction():
+        with self.store.transaction() as tx:
             for t in stale:
-                self.store.replace_topic(t.name, t.rule.signature, members[t.name], self.clock())
+                tx.replace_topic(t.name, t.rule.signature, members[t.name], self.clock())
         self.changes.mark_all()
         for t in stale:
             log.event("topic.reevaluated", topic=t.name, articles=len(docs), matched=len(members[t.name]))
@@ -191,8 +194,8 @@ class Pipeline:
         if not removed:
             return
         files = unpublish(removed) if unpublish is not None else {}
-        with self.store.transaction():
-            dropped = {name: self.store.drop_topic(name) for name in removed}
+        with self.store.transaction() as tx:
+            dropped = {name: tx.drop_topic(name) for name in removed}
         self.changes.mark_all()  # other topics' stories lose a category
         for name, stories in dropped.items():
             log.event("topic.removed", topic=name, stories=stories, files=files.get(name, 0))
@@ -208,11 +211,13 @@ class Pipeline:
         started = time.monotonic()
         state = self.store.source_state(source.name)
         if state and state.retired:
-            return PollOutcome(source.name, "retired", error=state.error)
+            return PollOutcome(source.name, PollStatus.RETIRED, error=state.error)
         if state and state.retry_until and self.clock() < state.retry_until <= self.clock() + MAX_RETRY_SPAN:
             # The server asked for a pause (429/503 Retry-After): never sooner, even across restarts.
             log.event("source.deferred", source=source.name, until=state.retry_until.isoformat())
-            return PollOutcome(source.name, "deferred", next_due=state.retry_until, retry_until=state.retry_until)
+            return PollOutcome(
+                source.name, PollStatus.DEFERRED, next_due=state.retry_until, retry_until=state.retry_until
+            )
         url = state.url if state else source.url
         try:
             collected = self.collect(source, url)
@@ -227,7 +232,7 @@ class Pipeline:
             dup=outcome.duplicates,
             known=outcome.skipped,
             failed=outcome.failed,
-            not_modified=outcome.status == "not_modified",
+            not_modified=outcome.status == PollStatus.NOT_MODIFIED,
             ms=outcome.ms,
         )
         if outcome.moved_to:
@@ -241,7 +246,7 @@ class Pipeline:
             wait = e.retry_after or source.interval
             log.event("source.deferred", source=source.name, error=str(e), ms=_ms(started))
             return PollOutcome(
-                source.name, "deferred", error=str(e), next_due=now + timedelta(seconds=min(wait, MAX_DELAY))
+                source.name, PollStatus.DEFERRED, error=str(e), next_due=now + timedelta(seconds=min(wait, MAX_DELAY))
             )
         status_code = e.status if isinstance(e, FetchError) else None
         retry_after = e.retry_after if isinstance(e, FetchError) else None
@@ -260,15 +265,15 @@ class Pipeline:
         )
         outcome = PollOutcome(
             source.name,
-            "retired" if gone else "error",
+            PollStatus.RETIRED if gone else PollStatus.ERROR,
             error=str(e),
             ms=_ms(started),
             next_due=due,
             http_status=status_code,
             retry_until=now + timedelta(seconds=min(retry_after, MAX_DELAY)) if retry_after else None,
         )
-        with self.store.transaction():
-            self.store.record_poll(outcome, now)
+        with self.store.transaction() as tx:
+            tx.record_poll(outcome, now)
         event = "source.retired" if gone else "source.failed"
         log.event(event, logging.WARNING, source=source.name, error=str(e), errors=errors + 1, ms=outcome.ms)
         return outcome
@@ -423,7 +428,7 @@ class Pipeline:
                 self.placer.reclean(store, c.uid, c.story_id, keyed, topics, now, statements)
             for p, keyed, topics, statements in decided:
                 uid, decision = self.place(store, keyed, topics, now, statements)
-                if decision.action in ("new", "join"):
+                if decision.action in (DedupAction.NEW, DedupAction.JOIN):
                     new += 1
                     self.metrics.extractions.labels(p.article.method).inc()
                 else:
@@ -441,7 +446,7 @@ class Pipeline:
             jitter = spread + jitter_for(interval) * random.random()
             outcome = PollOutcome(
                 source.name,
-                "not_modified" if r.not_modified else "ok",
+                PollStatus.NOT_MODIFIED if r.not_modified else PollStatus.OK,
                 new=new,
                 duplicates=dup,
                 skipped=collected.skipped,
@@ -472,7 +477,7 @@ class Pipeline:
 
     def place(
         self,
-        store: Store,
+        store: Transaction,
         keyed: Keyed,
         topics: tuple[str, ...],
         now: datetime,

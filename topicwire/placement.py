@@ -20,8 +20,8 @@ from topicwire.dedup.fingerprint import article_uid
 from topicwire.dedup.near import valid_signature
 from topicwire.dedup.stories import representative
 from topicwire.statements import StatementExtractor
-from topicwire.store import Store
-from topicwire.types import Article, DedupDecision, Statement
+from topicwire.store import Store, Transaction
+from topicwire.types import Article, DedupAction, DedupDecision, Statement
 
 _BLANK = Article("", "", "", "", "", "", "", EPOCH, EPOCH)  # only its text is set, to key stored texts
 
@@ -35,7 +35,7 @@ class Placer:
 
     def place(
         self,
-        store: Store,
+        store: Transaction,
         keyed: Keyed,
         topics: tuple[str, ...],
         now: datetime,
@@ -46,21 +46,23 @@ class Placer:
         article, and replacing the stored ones when an edit replaces its text."""
         d = self.desk.place(store, keyed)
         a, fp = keyed.article, keyed.fp
-        if d.action in ("new", "join"):
+        if d.action in (DedupAction.NEW, DedupAction.JOIN):
             uid, story_id = article_uid(fp), d.story_id or ""
-            joined = "" if d.action == "new" else ("text" if d.reason == "text" else f"near {d.similarity:.2f}")
+            joined = (
+                "" if d.action == DedupAction.NEW else ("text" if d.reason == "text" else f"near {d.similarity:.2f}")
+            )
             store.insert_article(uid, a, fp, now, story_id=story_id, joined=joined, sig=keyed.sig)
             self.save_statements(store, uid, a.text, statements)
             store.add_topics(uid, story_id or uid, topics, now)
             self.desk.record(uid, keyed, now)
-            if d.action == "join":
+            if d.action == DedupAction.JOIN:
                 self.restory(store, story_id, now, bump=self.update_on_new_source)
                 sim = f"{d.similarity:.2f}"
                 log.event("story.joined", story=story_id, article=uid, source=a.source, reason=d.reason, similarity=sim)
             self._mark(story_id or uid)
             return uid, d
         uid, story_id = d.existing_uid or "", d.story_id or ""
-        if d.action == "update":
+        if d.action == DedupAction.UPDATE:
             store.update_article(uid, a, fp, keyed.sig, now)
             self.save_statements(store, uid, a.text, statements)
             store.set_article_topics(uid, story_id, topics, now)
@@ -74,7 +76,7 @@ class Placer:
 
     def reclean(
         self,
-        store: Store,
+        store: Transaction,
         uid: str,
         story_id: str,
         keyed: Keyed,
@@ -93,11 +95,13 @@ class Placer:
         self.restory(store, story_id, now)
         self._mark(story_id)
 
-    def save_statements(self, store: Store, uid: str, text: str, found: tuple[Statement, ...] | None) -> None:
+    def save_statements(self, store: Transaction, uid: str, text: str, found: tuple[Statement, ...] | None) -> None:
         found = self.statements.extract(text) if found is None else found
         store.set_statements(uid, self.statements.signature, found)
 
-    def restory(self, store: Store, story_id: str, now: datetime, *, bump: bool = False, edited: str = "") -> None:
+    def restory(
+        self, store: Transaction, story_id: str, now: datetime, *, bump: bool = False, edited: str = ""
+    ) -> None:
         """A member joined or changed: choose the representative again. The entry's updated
         time moves when the shown text was edited, or on a join if the config asks for it."""
         members = store.story_members(story_id)

@@ -2,13 +2,15 @@
 
 All are frozen dataclasses; collections are tuples; datetimes are
 timezone-aware UTC. ``feedparser`` dicts and ``requests.Response`` never leave
-``sources/``.
+``sources/``. Statuses are ``StrEnum``s: each member is its own text, so what the
+store, the logs, the JSON API and the metrics labels hold is unchanged.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Literal
 
 SourceKind = Literal["feed", "page", "auto"]
@@ -145,7 +147,13 @@ class NearHit:
     similarity: float  # exact Jaccard of word 5-shingles
 
 
-DedupAction = Literal["new", "duplicate", "update", "join"]
+class DedupAction(StrEnum):
+    """What the story desk decided for a new article (see DedupDecision)."""
+
+    NEW = "new"
+    DUPLICATE = "duplicate"
+    UPDATE = "update"
+    JOIN = "join"
 
 
 @dataclass(frozen=True)
@@ -268,6 +276,16 @@ class FeedDoc:
         return f"{self.base_url}{self.name}.{ext}"
 
 
+class PollStatus(StrEnum):
+    """How one poll ended; the sources table keeps the last one (store/sources.py)."""
+
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"  # a 304
+    ERROR = "error"
+    RETIRED = "retired"  # 410 Gone: not polled until its URL changes in the config
+    DEFERRED = "deferred"  # a Retry-After or our own politeness: nothing was asked
+
+
 @dataclass(frozen=True)
 class SourceState:
     """A source's health and schedule as the store records it (``topicwire sources``)."""
@@ -276,7 +294,7 @@ class SourceState:
     url: str  # the URL polled: the configured one, or where a 301/308 moved it
     kind: str
     title: str
-    status: str  # never | ok | not_modified | error | retired
+    status: str  # "never" (not polled yet), else the last PollStatus as stored
     error: str | None
     error_count: int  # consecutive failures
     last_polled: datetime | None
@@ -290,7 +308,7 @@ class SourceState:
 
     def shown_status(self, failing_after: int) -> str:
         """``status``, or "failing" once an erroring source has failed ``failing_after`` times in a row."""
-        return "failing" if self.status == "error" and self.error_count >= failing_after else self.status
+        return "failing" if self.status == PollStatus.ERROR and self.error_count >= failing_after else self.status
 
 
 @dataclass(frozen=True)
@@ -298,7 +316,7 @@ class PollOutcome:
     """What one poll of one source did; logged as ``event=source.updated``."""
 
     source: str
-    status: str  # ok | not_modified | error | retired | deferred
+    status: PollStatus
     new: int = 0
     duplicates: int = 0
     skipped: int = 0  # items already known, not fetched again
@@ -329,6 +347,14 @@ class Delivery:
     def key(self) -> str:
         """The Idempotency-Key: the same for every attempt of this delivery, and for no other."""
         return f"{self.topic}/{self.kind}/{self.entry}"
+
+
+class DeliveryStatus(StrEnum):
+    """A webhook outbox row's state (the ``deliveries.status`` column)."""
+
+    PENDING = "pending"  # not sent yet, or to be retried at ``next_try``
+    DELIVERED = "delivered"
+    DEAD = "dead"  # gave up after webhooks.max_attempts
 
 
 @dataclass(frozen=True)

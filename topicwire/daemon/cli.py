@@ -23,7 +23,7 @@ from topicwire.clock import utc_now
 from topicwire.config import Config, default_config_path, load_config
 from topicwire.daemon.story_cmds import cmd_dedup_check, cmd_story
 from topicwire.daemon.words import counted, noun
-from topicwire.errors import ConfigError, TopicwireError
+from topicwire.errors import ConfigError, NotFoundError, TopicwireError
 from topicwire.extract.charset import decode_html
 from topicwire.extract.urls import canonicalize_url
 from topicwire.feeds.publisher import Publisher
@@ -37,7 +37,7 @@ from topicwire.store import Store
 from topicwire.topics.explain import explain_story, render_story_explanation
 from topicwire.topics.query import compile_query
 from topicwire.topics.rules import TopicRules
-from topicwire.types import DeliveryState, MatchDoc, PollOutcome
+from topicwire.types import DeliveryState, MatchDoc, PollOutcome, PollStatus
 
 # A reader that closed the pipe early (`topicwire stats | head -1`) ends the command the way
 # SIGPIPE ends a C program, 128 + 13, and not with a traceback (issue 14).
@@ -100,7 +100,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.command == "dedup-check":
             return cmd_dedup_check(config, args.first, args.second)
         return int(args.func(config))
-    except ConfigError as e:  # a bad command-line value (backtest --query)
+    except (ConfigError, NotFoundError) as e:  # a bad command-line value (backtest --query), nothing stored
         print(f"error: {e}", file=sys.stderr)
         return 2
     except TopicwireError as e:
@@ -216,7 +216,7 @@ def cmd_once(config: Config) -> int:
     finally:
         fetcher.close()
         store.close()
-    failed = [o for o in outcomes if o.status in ("error", "retired")]
+    failed = [o for o in outcomes if o.status in (PollStatus.ERROR, PollStatus.RETIRED)]
     new = sum(o.new for o in outcomes)
     polled = f"{counted(len(outcomes), 'source')} polled: {counted(new, 'new article')}, {len(failed)} failed"
     print(polled, file=sys.stderr)
@@ -244,7 +244,8 @@ def cmd_run(config: Config) -> int:
 def cmd_sources(config: Config) -> int:
     store = Store.open(config.store_path, utc_now())
     try:
-        store.sync_sources(tuple((s.name, s.url, s.kind) for s in config.sources))
+        with store.transaction() as tx:
+            tx.sync_sources(tuple((s.name, s.url, s.kind) for s in config.sources))
         states = store.source_states(tuple(s.name for s in config.sources))
     finally:
         store.close()
@@ -283,7 +284,8 @@ def cmd_deliveries(config: Config) -> int:
 def cmd_stats(config: Config) -> int:
     store = Store.open(config.store_path, utc_now())
     try:
-        store.sync_sources(tuple((s.name, s.url, s.kind) for s in config.sources))
+        with store.transaction() as tx:
+            tx.sync_sources(tuple((s.name, s.url, s.kind) for s in config.sources))
         states = store.source_states(tuple(s.name for s in config.sources))
         total, methods, size = store.article_count(), store.method_counts(), store.size_bytes()
         stories = store.story_count()
@@ -353,7 +355,7 @@ def cmd_explain(config: Config, topic: str, article: str) -> int:
     finally:
         store.close()
     if found is None:
-        raise ConfigError(f"explain: no stored article with id or URL {article!r}")
+        raise NotFoundError(f"explain: no stored article with id or URL {article!r}")
     print(f"{found.uid}  {found.title}\n{found.url}  ({found.source}, {found.language or 'language unknown'})\n")
     members = [a for a in copies if a is not None] or [found]
     docs = tuple((a.uid, a.url, MatchDoc.of(a)) for a in members)
@@ -367,7 +369,7 @@ def cmd_explain(config: Config, topic: str, article: str) -> int:
     if entry:
         verdicts = tuple(v for v in verdicts if v.entry_id == entry)[:1]
         if not verdicts:
-            raise ConfigError(f"explain: no statement {entry!r} in the story's stored statements")
+            raise NotFoundError(f"explain: no statement {entry!r} in the story's stored statements")
     print("\n" + render_statements(query, verdicts))
     taken = any(v.taken for v in verdicts)
     return 0 if explanation.matched and taken else 1

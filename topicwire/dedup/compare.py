@@ -14,7 +14,7 @@ from typing import Literal
 from topicwire.dedup.fingerprint import fingerprint, text_hash
 from topicwire.dedup.near import MIN_SHINGLES, shingles, similarity
 from topicwire.dedup.stories import decide
-from topicwire.types import Article, DedupDecision, ExactHit, NearHit, StoredArticle
+from topicwire.types import Article, DedupAction, DedupDecision, ExactHit, NearHit, StoredArticle
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class Comparison:
 
     @property
     def merges(self) -> bool:
-        return self.decision.action != "new"
+        return self.decision.action != DedupAction.NEW
 
 
 def as_article(s: StoredArticle) -> Article:
@@ -75,7 +75,7 @@ def compare(a: StoredArticle, b: StoredArticle, threshold: float, window: timede
 def explain(c: Comparison, threshold: float) -> str:
     """One line: the verdict and the rule that gave it."""
     d = c.decision
-    if d.action == "new":
+    if d.action == DedupAction.NEW:
         if min(c.shingles) < MIN_SHINGLES:
             return (
                 f"no: a text is too short to compare ({min(c.shingles)} shingles < {MIN_SHINGLES}), no exact key shared"
@@ -90,8 +90,8 @@ def explain(c: Comparison, threshold: float) -> str:
         "near": f"similarity {d.similarity:.2f} >= {threshold:.2f} within the window",
     }[d.reason]
     effect = {
-        "duplicate": "the second is the same article (a sighting)",
-        "update": "the second is the first one edited (it replaces its text)",
-        "join": "the second joins the first one's story (another outlet)",
+        DedupAction.DUPLICATE: "the second is the same article (a sighting)",
+        DedupAction.UPDATE: "the second is the first one edited (it replaces its text)",
+        DedupAction.JOIN: "the second joins the first one's story (another outlet)",
     }[d.action]
     return f"yes: {why}; {effect}"

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from topicwire.types import Article, DedupDecision, ExactHit, Fingerprint, NearHit, StoryMember
+from topicwire.types import Article, DedupAction, DedupDecision, ExactHit, Fingerprint, NearHit, StoryMember
 
 # A same-outlet text this close to a stored one is that article edited, not a new one.
 EDIT_SIMILARITY = 0.8
@@ -42,20 +42,20 @@ def decide(
         return _on_exact(article, fp, exact)
     best = max((h for h in near if h.similarity >= threshold), key=lambda h: (h.similarity, h.uid), default=None)
     if best is None:
-        return DedupDecision("new")
+        return DedupDecision(DedupAction.NEW)
     if best.source == article.source and best.similarity >= EDIT_SIMILARITY:
-        return DedupDecision("update", best.uid, best.story_id, "near", best.similarity)
-    return DedupDecision("join", best.uid, best.story_id, "near", best.similarity)
+        return DedupDecision(DedupAction.UPDATE, best.uid, best.story_id, "near", best.similarity)
+    return DedupDecision(DedupAction.JOIN, best.uid, best.story_id, "near", best.similarity)
 
 
 def _on_exact(article: Article, fp: Fingerprint, hit: ExactHit) -> DedupDecision:
     if hit.reason == "text":
         if hit.source == article.source:  # new GUID and URL, same text: the same article
-            return DedupDecision("duplicate", hit.uid, hit.story_id, "text", 1.0)
-        return DedupDecision("join", hit.uid, hit.story_id, "text", 1.0)  # a verbatim wire copy
+            return DedupDecision(DedupAction.DUPLICATE, hit.uid, hit.story_id, "text", 1.0)
+        return DedupDecision(DedupAction.JOIN, hit.uid, hit.story_id, "text", 1.0)  # a verbatim wire copy
     if hit.source == article.source and _edited(article, fp, hit):
-        return DedupDecision("update", hit.uid, hit.story_id, hit.reason)
-    return DedupDecision("duplicate", hit.uid, hit.story_id, hit.reason)
+        return DedupDecision(DedupAction.UPDATE, hit.uid, hit.story_id, hit.reason)
+    return DedupDecision(DedupAction.DUPLICATE, hit.uid, hit.story_id, hit.reason)
 
 
 def _edited(article: Article, fp: Fingerprint, hit: ExactHit) -> bool:

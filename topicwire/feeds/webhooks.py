@@ -47,7 +47,7 @@ from topicwire.feeds.api import entry_json
 from topicwire.metrics import Metrics
 from topicwire.sources.deadline import Deadline, deadline_session, within
 from topicwire.store import Store
-from topicwire.types import Delivery, StoredStory
+from topicwire.types import Delivery, DeliveryStatus, StoredStory
 
 BATCH = 50  # deliveries per topic per round: a long backlog does not starve a reload or a stop
 IDLE_WAIT = 60.0  # seconds between looks at the outbox when nothing is due and nothing new came
@@ -246,14 +246,16 @@ class Deliverer:
         if not found:
             return None
         body = payload(d, found[0])
-        self.store.set_delivery_body(d.id, body)  # every retry sends these same bytes
+        with self.store.transaction() as tx:
+            tx.set_delivery_body(d.id, body)  # every retry sends these same bytes
         return body
 
     def _record(self, d: Delivery, verdict: Outcome, a: Attempt, now: datetime) -> None:
         attempts = d.attempts + 1
         wait = retry_wait(attempts, self.policy, self.rand(), a.retry_after) if verdict == "retry" else 0.0
-        status = "pending" if verdict == "retry" else verdict
-        self.store.record_delivery(d.id, status, a.error or None, now + timedelta(seconds=wait), now)
+        status = DeliveryStatus.PENDING if verdict == "retry" else DeliveryStatus(verdict)
+        with self.store.transaction() as tx:
+            tx.record_delivery(d.id, status, a.error or None, now + timedelta(seconds=wait), now)
         fields: dict[str, Any] = {
             "topic": d.topic,
             "entry": d.entry,

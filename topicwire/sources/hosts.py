@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from topicwire.errors import FetchError
+from topicwire.errors import Throttled
 
 Clock = Callable[[], float]  # monotonic seconds
 Sleep = Callable[[float], None]
@@ -40,14 +40,6 @@ WIDEN_WINDOW = 600.0
 # Idle per-host state is dropped past this many hosts (article links reach
 # thousands of hosts over a daemon's life); an idle host's state is empty anyway.
 PRUNE_ABOVE = 1024
-
-
-class Throttled(FetchError):
-    """Our own politeness refused a request before anything was sent.
-
-    A busy host (``max_wait``) or a Retry-After still running: the server was
-    not asked, so callers must not record it as the server's answer.
-    """
 
 
 def host_key(url: str) -> str:

@@ -20,9 +20,9 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from topicwire.errors import FetchError
+from topicwire.errors import FetchError, Throttled
 from topicwire.sources.fetch import HttpGetter, check_url
-from topicwire.sources.hosts import HostLimiter, Throttled, host_key
+from topicwire.sources.hosts import HostLimiter, host_key
 from topicwire.sources.robots import ROBOTS_ACCEPT, RobotsCache
 from topicwire.types import FetchResult
 

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
-from topicwire.errors import FetchError, TargetError
+from topicwire.errors import FetchError, TargetError, Throttled
 from topicwire.sources.fetch import HttpGetter
-from topicwire.sources.hosts import Clock, Throttled
+from topicwire.sources.hosts import Clock
 from topicwire.types import FetchResult
 
 DEFAULT_TTL = 24 * 3600.0

@@ -1,10 +1,15 @@
 """The store: the only place with SQL.
 
-One ``Store`` wraps one connection; writes go through ``transaction()``, which
-also serialises writers (one writer, WAL readers): each is a unit of a group
-commit (db.GroupCommit), committed at once unless another writer is waiting. The entity modules
-(``sources``, ``http_cache``, ``articles``, ``topics``) hold the SQL; this
-facade gives the rest of topicwire typed methods and no cursors.
+One ``Store`` wraps one connection and offers reads, its lifecycle (open, close,
+ping, backup, prune) and ``transaction()``; it has no write method. Every write is
+a method of the ``Transaction`` that ``with store.transaction() as tx:`` yields
+(store/transaction.py), usable only inside that block and only by its thread: a
+write outside a unit cannot be made. ``transaction()`` also serialises writers (one
+writer, WAL readers): each is a unit of a group commit (db.GroupCommit), committed at
+once unless another writer is waiting. Reads see what units wrote before it is
+committed; ``committed()`` reads only what a crash cannot lose. The entity modules
+(``sources``, ``http_cache``, ``articles``, ``topics``...) hold the SQL; this facade
+gives the rest of topicwire typed methods and no cursors.
 """
 
 from __future__ import annotations
@@ -23,20 +28,20 @@ from topicwire.errors import StoreError
 from topicwire.store import articles, deliveries, http_cache, schema, sources, statements, stories, templates, topics
 from topicwire.store.codec import from_iso, iso, text
 from topicwire.store.db import GroupCommit, connect, vacuum_if_worthwhile
+from topicwire.store.transaction import Transaction
 from topicwire.types import (
-    Article,
     Delivery,
     DeliveryState,
     ExactHit,
     Fingerprint,
     MatchDoc,
-    PollOutcome,
     SourceState,
     Statement,
     StoredArticle,
     StoredStory,
-    StoryMember,
 )
+
+__all__ = ["Store", "Transaction"]
 
 
 class Store:
@@ -47,7 +52,8 @@ class Store:
         self._writes = GroupCommit(db)
         self._waiting_lock = threading.Lock()
         # Topics with a webhook (set from the config): a story entering one of their feeds
-        # gets an outbox row in the same transaction. `enqueued` wakes the delivery worker.
+        # gets an outbox row in the same transaction (Transaction.add_topics). `enqueued`
+        # wakes the delivery worker.
         self.push_topics: frozenset[str] = frozenset()
         self.enqueued = threading.Event()
 
@@ -106,9 +112,8 @@ class Store:
     def prune(self, cutoff: datetime, keep_newest: int, forget_keys_before: datetime) -> tuple[int, bool]:
         """Retention: delete old articles (see articles.prune); VACUUM if worthwhile.
         Returns (articles deleted, vacuumed)."""
-        with self.transaction():
-            deleted = articles.prune(self._db, cutoff, keep_newest, forget_keys_before)
-            deliveries.prune(self._db, cutoff)  # delivered and dead rows; pending ones wait
+        with self.transaction() as tx:
+            deleted = tx.delete_expired(cutoff, keep_newest, forget_keys_before)
         with self._lock:
             self._writes.settle(force=True)  # VACUUM cannot run inside a transaction
             try:
@@ -137,13 +142,18 @@ class Store:
             raise StoreError(f"backup to {target} failed: {e}") from e
 
     @contextmanager
-    def transaction(self) -> Iterator[Store]:
+    def transaction(self) -> Iterator[Transaction]:
         """One write unit, all or nothing; committed at once, or with the units of the
-        writers waiting behind it (group commit)."""
+        writers waiting behind it (group commit). The Transaction it yields carries every
+        write and is dead once the block ends."""
         with self._lock_for_writing():
             try:
                 with self._writes.unit():
-                    yield self
+                    tx = Transaction(self._db, self.push_topics, self.enqueued)
+                    try:
+                        yield tx
+                    finally:
+                        tx.end()
             except sqlite3.Error as e:
                 raise StoreError(f"store write failed: {e}") from e
 
@@ -170,13 +180,6 @@ class Store:
                 raise StoreError(f"store read failed: {e}") from e
 
     # -- sources ---------------------------------------------------------------------
-    def sync_sources(self, rows: tuple[tuple[str, str, str], ...]) -> None:
-        with self.transaction():
-            sources.sync(self._db, rows)
-
-    def record_poll(self, outcome: PollOutcome, now: datetime) -> None:
-        sources.record_poll(self._db, outcome, now)
-
     def source_states(self, names: tuple[str, ...]) -> tuple[SourceState, ...]:
         with self._read() as db:
             return sources.states(db, names)
@@ -191,9 +194,6 @@ class Store:
         with self._read() as db:
             return http_cache.get(db, url)
 
-    def save_validators(self, url: str, etag: str | None, last_modified: str | None, now: datetime) -> None:
-        http_cache.put(self._db, url, etag, last_modified, now)
-
     # -- articles ----------------------------------------------------------------------
     def known_items(self, source: str, keys: Iterable[str]) -> frozenset[str]:
         with self._read() as db:
@@ -205,34 +205,12 @@ class Store:
             return articles.key_times(db, source, list(keys))
 
     def find_article(self, fp: Fingerprint) -> ExactHit | None:
-        return articles.find(self._db, fp)
+        with self._read() as db:
+            return articles.find(db, fp)
 
     def near_texts(self, uids: tuple[str, ...]) -> tuple[tuple[str, str, str, str], ...]:
-        return articles.near_texts(self._db, uids)
-
-    def insert_article(
-        self,
-        uid: str,
-        article: Article,
-        fp: Fingerprint,
-        now: datetime,
-        *,
-        story_id: str = "",
-        joined: str = "",
-        sig: bytes = b"",
-    ) -> None:
-        """A new article; with no ``story_id`` it starts its own story (id = its uid)."""
-        articles.insert(self._db, uid, article, fp, now, story_id, joined, sig)
-        if not story_id:
-            stories.create(self._db, uid, article.published, max(article.updated, article.published), now)
-
-    def update_article(self, uid: str, article: Article, fp: Fingerprint, sig: bytes, now: datetime) -> None:
-        articles.update(self._db, uid, article, fp, sig, now)
-
-    def set_statements(self, uid: str, aliases: str, found: tuple[Statement, ...]) -> None:
-        """Replace the article's statements with ``found``, extracted from its current text
-        with the aliases whose signature is ``aliases``."""
-        statements.replace(self._db, uid, aliases, found)
+        with self._read() as db:
+            return articles.near_texts(db, uids)
 
     def statements_of(self, uids: list[str]) -> dict[str, tuple[Statement, ...]]:
         with self._read() as db:
@@ -258,9 +236,6 @@ class Store:
         with self._read() as db:
             return statements.source(db, uid)
 
-    def set_signature(self, uid: str, sig: bytes) -> None:
-        articles.set_signature(self._db, uid, sig)
-
     def recent_signatures(self, since: datetime) -> list[tuple[str, bytes | None, str, datetime, datetime]]:
         """(uid, MinHash or None, text if no MinHash, published, first_seen) of articles seen since ``since``."""
         with self._read() as db:
@@ -275,21 +250,7 @@ class Store:
         with self._read() as db:
             return articles.has_url(db, url, other_than)
 
-    def touch_article(self, uid: str, now: datetime, updated: datetime | None = None) -> None:
-        articles.touch(self._db, uid, now, updated)
-        story_id = stories.story_of(self._db, uid)
-        if story_id:
-            stories.touch(self._db, story_id, now)
-
     # -- stories -----------------------------------------------------------------------
-    def story_members(self, story_id: str) -> tuple[StoryMember, ...]:
-        return stories.members(self._db, story_id)
-
-    def set_story(
-        self, story_id: str, representative: str, published: datetime, updated: datetime | None, now: datetime
-    ) -> None:
-        stories.set_story(self._db, story_id, representative, published, updated, now)
-
     def story(self, ref: str) -> StoredStory | None:
         """A story by its id, or the story of an article given by uid or canonical URL."""
         with self._read() as db:
@@ -303,9 +264,6 @@ class Store:
     def story_count(self) -> int:
         with self._read() as db:
             return stories.count(db)
-
-    def add_item_keys(self, source: str, keys: Iterable[str], uid: str, now: datetime) -> None:
-        articles.add_keys(self._db, source, keys, uid, now)
 
     def article(self, uid: str) -> StoredArticle | None:
         """One article with its topics."""
@@ -343,57 +301,15 @@ class Store:
         with self._read() as db:
             return templates.get(db, source)
 
-    def save_template(self, source: str, data: str, now: datetime) -> None:
-        templates.put(self._db, source, data, now)
-
     # -- topics ------------------------------------------------------------------------
-    def add_topics(self, uid: str, story_id: str, names: tuple[str, ...], now: datetime) -> None:
-        """An article's topics; its story joins them too (and is pushed to those with a webhook)."""
-        before = self._pushed_feeds(story_id, names)
-        topics.add(self._db, uid, names, now)
-        stories.add_topics(self._db, story_id, names)
-        self._push_new_entries(story_id, before, now)
-
-    def set_article_topics(self, uid: str, story_id: str, names: tuple[str, ...], now: datetime) -> None:
-        """An edited article's topics, decided again; its story's topics follow."""
-        before = self._pushed_feeds(story_id, names)
-        topics.set_for_article(self._db, uid, names, now)
-        stories.refresh_topics(self._db, story_id)
-        self._push_new_entries(story_id, before, now)
-
-    def _pushed_feeds(self, story_id: str, names: tuple[str, ...]) -> frozenset[str] | None:
-        """The story's topics before a change, or None when the change cannot push anything
-        (no topic of ``names`` has a webhook): then no query is spent on it."""
-        if self.push_topics.isdisjoint(names):
-            return None
-        return stories.topics_of(self._db, story_id)
-
-    def _push_new_entries(self, story_id: str, before: frozenset[str] | None, now: datetime) -> None:
-        """An outbox row for each webhook topic the story just entered. A story already
-        announced to a topic is not announced again (edits and joins are not pushed)."""
-        if before is None:
-            return
-        entered = (stories.topics_of(self._db, story_id) - before) & self.push_topics
-        if entered and deliveries.enqueue(self._db, sorted(entered), "story", story_id, now):
-            self.enqueued.set()
-
     def topic_rule(self, topic: str) -> str | None:
         with self._read() as db:
             return topics.rule(db, topic)
-
-    def replace_topic(self, topic: str, rule: str, uids: Iterable[str], now: datetime) -> None:
-        topics.replace(self._db, topic, rule, uids, now)
-        stories.rebuild_topic(self._db, topic)
 
     def topic_names(self) -> tuple[str, ...]:
         """Every topic with rows in the store, configured or not (any more)."""
         with self._read() as db:
             return topics.names(db)
-
-    def drop_topic(self, topic: str) -> int:
-        """A topic removed from the config leaves the store; returns how many stories it listed."""
-        deliveries.drop(self._db, topic)
-        return topics.drop(self._db, topic)
 
     # -- webhook outbox ----------------------------------------------------------------
     def due_deliveries(self, topic: str, now: datetime, limit: int) -> tuple[Delivery, ...]:
@@ -404,16 +320,6 @@ class Store:
     def next_delivery(self, topics: Iterable[str]) -> datetime | None:
         with self._read() as db:
             return deliveries.next_due(db, topics)
-
-    def set_delivery_body(self, delivery_id: int, body: bytes) -> None:
-        with self.transaction():
-            deliveries.set_body(self._db, delivery_id, body)
-
-    def record_delivery(
-        self, delivery_id: int, status: str, error: str | None, next_try: datetime, now: datetime
-    ) -> None:
-        with self.transaction():
-            deliveries.record(self._db, delivery_id, status, error, next_try, now)
 
     def delivery_states(self) -> tuple[DeliveryState, ...]:
         with self._read() as db:

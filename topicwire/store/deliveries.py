@@ -5,6 +5,9 @@ A row is written in the same transaction as the topic membership it announces
 neither. The delivery worker (feeds/webhooks.py) reads what is due, and records
 each attempt: delivered, retry at a later time, or dead.
 
+The ``status`` column holds a DeliveryStatus (types.py); the queries below spell its
+values as SQL literals ('pending', 'delivered', 'dead'): keep the two in step.
+
 Times are ISO 8601 in UTC with milliseconds (``_at``): a retry may be due in
 less than a second (tests, small ``webhooks.retry_base``), and the text still
 sorts as time.
@@ -17,7 +20,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from topicwire.store.codec import from_iso, text
-from topicwire.types import Delivery, DeliveryState
+from topicwire.types import Delivery, DeliveryState, DeliveryStatus
 
 _COUNTS = """
 SELECT topic,
@@ -78,9 +81,14 @@ def set_body(db: sqlite3.Connection, delivery_id: int, body: bytes) -> None:
 
 
 def record(
-    db: sqlite3.Connection, delivery_id: int, status: str, error: str | None, next_try: datetime, now: datetime
+    db: sqlite3.Connection,
+    delivery_id: int,
+    status: DeliveryStatus,
+    error: str | None,
+    next_try: datetime,
+    now: datetime,
 ) -> None:
-    """One attempt: ``status`` is 'delivered', 'pending' (retry at ``next_try``) or 'dead'."""
+    """One attempt: ``status`` is delivered, pending (retry at ``next_try``) or dead."""
     db.execute(
         "UPDATE deliveries SET status = ?, attempts = attempts + 1, last_try = ?, last_error = ?, next_try = ? "
         "WHERE id = ?",

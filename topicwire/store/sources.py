@@ -6,7 +6,7 @@ import sqlite3
 from datetime import datetime
 
 from topicwire.store.codec import from_iso, iso
-from topicwire.types import PollOutcome, SourceState
+from topicwire.types import PollOutcome, PollStatus, SourceState
 
 
 def sync(db: sqlite3.Connection, sources: tuple[tuple[str, str, str], ...]) -> None:
@@ -28,7 +28,7 @@ def sync(db: sqlite3.Connection, sources: tuple[tuple[str, str, str], ...]) -> N
 def record_poll(db: sqlite3.Connection, outcome: PollOutcome, now: datetime) -> None:
     due = iso(outcome.next_due) if outcome.next_due else None
     retry = iso(outcome.retry_until) if outcome.retry_until else None
-    if outcome.status in ("error", "retired"):
+    if outcome.status in (PollStatus.ERROR, PollStatus.RETIRED):
         db.execute(
             "UPDATE sources SET status = ?, error = ?, error_count = error_count + 1, last_polled = ?, "
             "next_due = ?, retry_after = ?, retired = CASE WHEN ? = 'retired' THEN ? ELSE retired END "
