@@ -23,7 +23,7 @@ Part 2, cost. A store pre-filled through place() (1,000 per transaction) with N
 generated articles (200-800 words drawn from the corpus vocabulary by frequency, all
 within the dedup window so the near index holds every one), then a batch of 200 new
 articles (half near-duplicates of stored ones, half new) placed one transaction each,
-including Keyed.of; ms/article at each N (best of --repeat batches) and the ratio of
+including KeyedArticle.of; ms/article at each N (best of --repeat batches) and the ratio of
 the largest N to the smallest (goal: within 2x).
 
 The labelled set is built in bench/dedup_set.py. Measured on the shared 2-core machine
@@ -71,7 +71,7 @@ from dedup_set import (  # noqa: E402
 )
 
 from topicwire.config import load_config  # noqa: E402
-from topicwire.dedup.desk import Keyed  # noqa: E402
+from topicwire.dedup.desk import KeyedArticle  # noqa: E402
 from topicwire.dedup.lsh import band_keys  # noqa: E402
 from topicwire.dedup.near import shingles, similarity  # noqa: E402
 from topicwire.pipeline import Pipeline, make_fetcher  # noqa: E402
@@ -103,7 +103,7 @@ def place_all(store: Store, pipeline: Pipeline, pages: list[Page], articles: lis
     placed = []
     for page, article in zip(pages, articles, strict=True):
         with store.transaction() as tx:
-            uid, d = pipeline.place(tx, Keyed.of(article), (), page.published + timedelta(minutes=5))
+            uid, d = pipeline.place(tx, KeyedArticle.of(article), (), page.published + timedelta(minutes=5))
         placed.append(Placed(page, article, uid, f"{d.action} {d.reason} {d.similarity:.2f}".strip()))
     return [replace(p, story=_story_of(store, p.uid)) for p in placed]
 
@@ -172,7 +172,7 @@ def _sim(a: Placed, b: Placed) -> float:
 
 def _lsh(a: Placed, b: Placed) -> str:
     """Would the LSH index propose this pair (a band in common)?"""
-    sa, sb = Keyed.of(a.article).sig, Keyed.of(b.article).sig
+    sa, sb = KeyedArticle.of(a.article).sig, KeyedArticle.of(b.article).sig
     if not (sa and sb):
         return "no signature"
     common = band_keys(np.frombuffer(sa, dtype=np.uint32)) == band_keys(np.frombuffer(sb, dtype=np.uint32))
@@ -247,7 +247,7 @@ def prefill(store: Store, pipeline: Pipeline, articles: Iterable[Article], chunk
         if a is not None:
             batch.append(a)
         if len(batch) == chunk or (a is None and batch):
-            keyed = [Keyed.of(x) for x in batch]
+            keyed = [KeyedArticle.of(x) for x in batch]
             with store.transaction() as tx:
                 for k in keyed:
                     pipeline.place(tx, k, (), T0)
@@ -274,7 +274,7 @@ def batch_cost(
     joined = 0
     started = time.perf_counter()
     for a in todo:
-        keyed = Keyed.of(a)
+        keyed = KeyedArticle.of(a)
         with store.transaction() as tx:
             _, d = pipeline.place(tx, keyed, (), T0)
         joined += d.action == "join"

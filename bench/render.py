@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from topicwire.config import Config, load_config  # noqa: E402
-from topicwire.dedup.desk import Keyed  # noqa: E402
+from topicwire.dedup.desk import KeyedArticle  # noqa: E402
 from topicwire.dedup.fingerprint import article_uid, fingerprint  # noqa: E402
 from topicwire.extract.clean import paragraphs_to_html, summarize  # noqa: E402
 from topicwire.feeds.publisher import Publisher  # noqa: E402
@@ -128,7 +128,7 @@ def rounds(config: Config, rounds: int, new: int, topics: int, seed: int) -> tup
                 n = 10_000_000 * (seed + 1) + r * new + i
                 tags = [words[j] for j in rng.sample(range(topics), rng.choice((1, 2)))]
                 a = make_article(rng, n, tags, clock, words=250)
-                keyed = Keyed.of(a)
+                keyed = KeyedArticle.of(a)
                 pipeline.place(tx, keyed, pipeline.matcher.match(MatchDoc.of(a)), clock)
         started = time.perf_counter()
         feeds.publish()

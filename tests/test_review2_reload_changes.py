@@ -14,7 +14,7 @@ import pytest
 from test_reload_removed_topic_race import started_daemon
 
 from topicwire.daemon.service import Daemon
-from topicwire.dedup.desk import Keyed
+from topicwire.dedup.desk import KeyedArticle
 from topicwire.types import Article
 
 NOW = datetime.now(UTC) - timedelta(minutes=5)
@@ -42,7 +42,7 @@ def daemon(tmp_path: Path) -> Iterator[Daemon]:
 
 def place(pipeline, article: Article) -> str:  # type: ignore[no-untyped-def]
     with pipeline.store.transaction() as store:
-        _, d = pipeline.place(store, Keyed.of(article), ("kremlin",), datetime.now(UTC))
+        _, d = pipeline.place(store, KeyedArticle.of(article), ("kremlin",), datetime.now(UTC))
     return d.action
 
 

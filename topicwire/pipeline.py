@@ -32,7 +32,7 @@ from topicwire import log
 from topicwire.changes import StoryChanges
 from topicwire.clock import Clock, utc_now
 from topicwire.config import Config, SourceConfig
-from topicwire.dedup.desk import Keyed, StoryDesk
+from topicwire.dedup.desk import KeyedArticle, StoryDesk
 from topicwire.errors import FetchError, ParseError, SourceError, Throttled
 from topicwire.extract.article import extract_article
 from topicwire.extract.bound import bound_page
@@ -463,9 +463,9 @@ class Pipeline:
             self.report_recleaned(source.name, [(c.topics, topics) for c, _, topics, _ in again])
         return outcome
 
-    def decide(self, article: Article) -> tuple[Keyed, tuple[str, ...], tuple[Statement, ...]]:
+    def decide(self, article: Article) -> tuple[KeyedArticle, tuple[str, ...], tuple[Statement, ...]]:
         """An article's dedup keys, topics and statements: pure, before the store's lock."""
-        return Keyed.of(article), self.matcher.match(MatchDoc.of(article)), self.statements.extract(article.text)
+        return KeyedArticle.of(article), self.matcher.match(MatchDoc.of(article)), self.statements.extract(article.text)
 
     def report_recleaned(self, source: str, topics: list[tuple[tuple[str, ...], tuple[str, ...]]]) -> None:
         """One event and the metrics for a poll's re-cleaned articles: (topics before, after) each."""
@@ -478,7 +478,7 @@ class Pipeline:
     def place(
         self,
         store: Transaction,
-        keyed: Keyed,
+        keyed: KeyedArticle,
         topics: tuple[str, ...],
         now: datetime,
         statements: tuple[Statement, ...] | None = None,

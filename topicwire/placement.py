@@ -15,7 +15,7 @@ from topicwire import log
 from topicwire.changes import StoryChanges
 from topicwire.clock import EPOCH
 from topicwire.config import Config
-from topicwire.dedup.desk import Keyed, StoryDesk
+from topicwire.dedup.desk import KeyedArticle, StoryDesk
 from topicwire.dedup.fingerprint import article_uid
 from topicwire.dedup.near import valid_signature
 from topicwire.dedup.stories import representative
@@ -35,8 +35,8 @@ class Placer:
 
     def place(
         self,
-        store: Transaction,
-        keyed: Keyed,
+        tx: Transaction,
+        keyed: KeyedArticle,
         topics: tuple[str, ...],
         now: datetime,
         statements: tuple[Statement, ...] | None = None,
@@ -44,42 +44,42 @@ class Placer:
         """Store one article where the desk puts it; return its uid and the decision.
         ``statements`` are the article's (extracted here if not given): stored with a new
         article, and replacing the stored ones when an edit replaces its text."""
-        d = self.desk.place(store, keyed)
+        d = self.desk.place(tx, keyed)
         a, fp = keyed.article, keyed.fp
         if d.action in (DedupAction.NEW, DedupAction.JOIN):
             uid, story_id = article_uid(fp), d.story_id or ""
             joined = (
                 "" if d.action == DedupAction.NEW else ("text" if d.reason == "text" else f"near {d.similarity:.2f}")
             )
-            store.insert_article(uid, a, fp, now, story_id=story_id, joined=joined, sig=keyed.sig)
-            self.save_statements(store, uid, a.text, statements)
-            store.add_topics(uid, story_id or uid, topics, now)
+            tx.insert_article(uid, a, fp, now, story_id=story_id, joined=joined, sig=keyed.sig)
+            self.save_statements(tx, uid, a.text, statements)
+            tx.add_topics(uid, story_id or uid, topics, now)
             self.desk.record(uid, keyed, now)
             if d.action == DedupAction.JOIN:
-                self.restory(store, story_id, now, bump=self.update_on_new_source)
+                self.rechoose_representative(tx, story_id, now, bump=self.update_on_new_source)
                 sim = f"{d.similarity:.2f}"
                 log.event("story.joined", story=story_id, article=uid, source=a.source, reason=d.reason, similarity=sim)
             self._mark(story_id or uid)
             return uid, d
         uid, story_id = d.existing_uid or "", d.story_id or ""
         if d.action == DedupAction.UPDATE:
-            store.update_article(uid, a, fp, keyed.sig, now)
-            self.save_statements(store, uid, a.text, statements)
-            store.set_article_topics(uid, story_id, topics, now)
+            tx.update_article(uid, a, fp, keyed.sig, now)
+            self.save_statements(tx, uid, a.text, statements)
+            tx.set_article_topics(uid, story_id, topics, now)
             self.desk.record(uid, keyed, now)
-            self.restory(store, story_id, now, edited=uid)
+            self.rechoose_representative(tx, story_id, now, edited=uid)
             self._mark(story_id)
             log.event("article.updated", article=uid, source=a.source, reason=d.reason)
         else:
-            store.touch_article(uid, now, a.updated if d.reason == "guid" else None)
+            tx.touch_article(uid, now, a.updated if d.reason == "guid" else None)
         return uid, d
 
     def reclean(
         self,
-        store: Transaction,
+        tx: Transaction,
         uid: str,
         story_id: str,
-        keyed: Keyed,
+        keyed: KeyedArticle,
         topics: tuple[str, ...],
         now: datetime,
         statements: tuple[Statement, ...] | None = None,
@@ -88,28 +88,28 @@ class Placer:
         edit (text, dedup keys, topics decided again, same uid and story), except that the
         feed entry's updated time stays: the news did not change, only our cleaning of it,
         and a bump would re-announce every cleaned entry to readers."""
-        store.update_article(uid, keyed.article, keyed.fp, keyed.sig, now)
-        store.set_article_topics(uid, story_id, topics, now)
-        self.save_statements(store, uid, keyed.article.text, statements)  # the text changed: read again
+        tx.update_article(uid, keyed.article, keyed.fp, keyed.sig, now)
+        tx.set_article_topics(uid, story_id, topics, now)
+        self.save_statements(tx, uid, keyed.article.text, statements)  # the text changed: read again
         self.desk.record(uid, keyed, now)
-        self.restory(store, story_id, now)
+        self.rechoose_representative(tx, story_id, now)
         self._mark(story_id)
 
-    def save_statements(self, store: Transaction, uid: str, text: str, found: tuple[Statement, ...] | None) -> None:
+    def save_statements(self, tx: Transaction, uid: str, text: str, found: tuple[Statement, ...] | None) -> None:
         found = self.statements.extract(text) if found is None else found
-        store.set_statements(uid, self.statements.signature, found)
+        tx.set_statements(uid, self.statements.signature, found)
 
-    def restory(
-        self, store: Transaction, story_id: str, now: datetime, *, bump: bool = False, edited: str = ""
+    def rechoose_representative(
+        self, tx: Transaction, story_id: str, now: datetime, *, bump: bool = False, edited: str = ""
     ) -> None:
         """A member joined or changed: choose the representative again. The entry's updated
         time moves when the shown text was edited, or on a join if the config asks for it."""
-        members = store.story_members(story_id)
+        members = tx.story_members(story_id)
         if not members:
             return
         rep = representative(members)
         published = min(m.published for m in members)
-        store.set_story(story_id, rep.uid, published, now if bump or edited == rep.uid else None, now)
+        tx.set_story(story_id, rep.uid, published, now if bump or edited == rep.uid else None, now)
 
     def load(self, store: Store, now: datetime) -> None:
         """Fill the near-duplicate index with the articles seen within the dedup window."""
@@ -120,7 +120,7 @@ class Placer:
         rows, missing = [], []
         for uid, sig, text, published, seen in recent:
             if sig is None or uid in texts:  # stored before near-duplicates existed, or broken
-                sig = Keyed.of(replace(_BLANK, text=texts.get(uid, text))).sig
+                sig = KeyedArticle.of(replace(_BLANK, text=texts.get(uid, text))).sig
                 missing.append((uid, sig))
             rows.append((uid, sig, published, seen))
         if missing:

@@ -28,7 +28,7 @@ class DedupReader(Protocol):
 
 
 @dataclass(frozen=True)
-class Keyed:
+class KeyedArticle:
     """An article with its dedup keys, computed before the store's lock is taken."""
 
     article: Article
@@ -37,7 +37,7 @@ class Keyed:
     sig: bytes  # b"" when the text is too short to compare
 
     @classmethod
-    def of(cls, article: Article) -> Keyed:
+    def of(cls, article: Article) -> KeyedArticle:
         grams = shingles(article.text)
         return cls(article, fingerprint(article), grams, signature(grams) if comparable(grams) else b"")
 
@@ -56,14 +56,14 @@ class StoryDesk:
                 n += 1
         return n
 
-    def place(self, store: DedupReader, keyed: Keyed) -> DedupDecision:
+    def place(self, store: DedupReader, keyed: KeyedArticle) -> DedupDecision:
         exact = store.find_article(keyed.fp)
         near: tuple[NearHit, ...] = ()
         if exact is None and keyed.sig:
             near = self.near_hits(store, keyed)
         return decide(keyed.article, keyed.fp, exact, near, self.threshold)
 
-    def near_hits(self, store: DedupReader, keyed: Keyed) -> tuple[NearHit, ...]:
+    def near_hits(self, store: DedupReader, keyed: KeyedArticle) -> tuple[NearHit, ...]:
         found = self.index.candidates(keyed.sig, keyed.article.published)
         if not found:
             return ()
@@ -72,7 +72,7 @@ class StoryDesk:
             for uid, story_id, source, text in store.near_texts(found)
         )
 
-    def record(self, uid: str, keyed: Keyed, seen: datetime) -> None:
+    def record(self, uid: str, keyed: KeyedArticle, seen: datetime) -> None:
         """Index a stored (or updated) article for the articles that follow."""
         if keyed.sig:
             self.index.add(uid, keyed.sig, keyed.article.published, seen)
