@@ -89,9 +89,9 @@ class Section:
     text: str | None = None
 
 
-def _dur(default: str, help: str, low: float, high: float, *, zero: bool = False, field: str | None = None) -> Key:
+def _dur(default: str, help: str, low: float, high: float, *, zero: bool = False) -> Key:
     bounds = f"{show_duration(low)}..{show_duration(high)}"
-    return Key(str, default, help, duration_in(low, high, zero=zero), bounds, "duration", field)
+    return Key(str, default, help, duration_in(low, high, zero=zero), bounds, "duration")
 
 
 def _interval(default: Any, help: str) -> Key:
@@ -112,13 +112,13 @@ def _str(default: Any, help: str, max_chars: int, *, kind: str = "string", field
     return Key(str, default, help, text_of(max_chars), bounds, kind, field)
 
 
-def _url(default: Any, help: str, parse: Callable[[str], Any], *, field: str | None = None) -> Key:
+def _url(default: Any, help: str, parse: Callable[[str], Any]) -> Key:
     bounds = f"http(s), at most {MAX_URL_CHARS} characters, no spaces"
-    return Key(str, default, help, url_checked(parse), bounds, "URL", field)
+    return Key(str, default, help, url_checked(parse), bounds, "URL")
 
 
 def _hook_url(help: str) -> Key:
-    """ "" (off) or an absolute http(s) URL: output.websub_hub, topics.webhook."""
+    """Off (the empty string) or an absolute http(s) URL: output.websub_hub, topics.webhook."""
     bounds = f'"" or http(s), at most {MAX_URL_CHARS} characters, no spaces'
     return Key(str, "", help, url_checked(parse_hub_url), bounds, "URL")
 
