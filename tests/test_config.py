@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from topicwire.config import KEYS, load_config, parse_duration
+from topicwire.config import KEYS, SECTIONS, Config, SourceConfig, load_config, parse_duration, reference_table
+from topicwire.config.keys import field_of
+from topicwire.config.reference import BEGIN, END
 from topicwire.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,6 +144,32 @@ def test_readme_documents_every_key() -> None:
     missing = [f"{s}.{k}" for s, keys in KEYS.items() for k in keys if f"`{s}.{k}`" not in readme]
     assert not missing, f"README's configuration reference lacks: {missing}"
     assert "`[aliases]`" in readme
+
+
+def test_readme_reference_is_the_generated_one() -> None:
+    """The README's table is `python -m topicwire.config`'s output, between its markers:
+    a key declared without its README line, or a README line edited by hand, fails here."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme.count(BEGIN) == 1 and readme.count(END) == 1
+    shown = readme.split(BEGIN + "\n")[1].split("\n" + END)[0]
+    assert shown == reference_table(), "regenerate it: python -m topicwire.config"
+    printed = subprocess.run([sys.executable, "-m", "topicwire.config"], capture_output=True, text=True, check=True)
+    assert printed.stdout == reference_table()
+
+
+# Attributes that no single key fills: the file's path, the nested sections, the item lists,
+# and a source's `adaptive` (from interval = "auto").
+DERIVED = {Config: {"path", "fetch", "dedup", "webhooks", "aliases", "sources", "topics"}, SourceConfig: {"adaptive"}}
+
+
+def test_every_key_fills_one_attribute_and_every_attribute_has_its_key() -> None:
+    filled: dict[type, list[str]] = {}
+    for section in SECTIONS:
+        if section.fills is not None:
+            filled.setdefault(section.fills, []).extend(field_of(n, k) for n, k in section.keys.items())
+    for cls, names in filled.items():
+        assert len(names) == len(set(names)), cls
+        assert set(names) | DERIVED.get(cls, set()) == {f.name for f in dataclasses.fields(cls)}, cls
 
 
 def test_readme_documents_every_command() -> None:

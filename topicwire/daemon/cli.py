@@ -311,7 +311,7 @@ def cmd_stats(config: Config) -> int:
 def cmd_backtest(config: Config, topic: str, query: str) -> int:
     """Evaluate a candidate query for TOPIC on every stored article and print the entries
     it would gain and lose against the current rule. Changes nothing."""
-    current = next((t for t in config.topics if t.name == topic), None)
+    current = config.topic(topic)
     if current is None:
         raise ConfigError(f"backtest: no topic {topic!r} (known: {', '.join(t.name for t in config.topics)})")
     candidate = replace(current.rule, query=compile_query(query, dict(config.aliases)))
@@ -339,7 +339,7 @@ def cmd_explain(config: Config, topic: str, article: str) -> int:
     articles match and which terms matched where; for a statements topic, which statements it
     takes and why (ID may be a statement entry's id). Exit 0 if the story matches (and a
     statement is taken), 1 if not, 2 for an unknown topic, article or statement."""
-    current = next((t for t in config.topics if t.name == topic), None)
+    current = config.topic(topic)
     if current is None:
         raise ConfigError(f"explain: no topic {topic!r} (known: {', '.join(t.name for t in config.topics)})")
     entry = article if article.startswith(STATEMENT_ENTRY) else ""

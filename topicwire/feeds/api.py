@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
-from topicwire.config import Config
+from topicwire.config import Config, TopicConfig
 from topicwire.feeds.entries import entry_id
 from topicwire.statements.identity import statement_id
 from topicwire.store import Store
@@ -33,7 +33,7 @@ class Api:
     def answer(self, path: str, query: str) -> tuple[int, bytes]:
         parts = [p for p in path.split("/") if p][1:]  # drop "api"
         if parts == ["topics"]:
-            return 200, _json({"topics": [self._topic(t.name) for t in self.config.topics]})
+            return 200, _json({"topics": [self._topic(t) for t in self.config.topics]})
         if len(parts) == 3 and parts[0] == "topics" and parts[2] == "entries":
             return self._entries(parts[1], parse_qs(query).get("since", [""])[0])
         if len(parts) == 2 and parts[0] == "stories":
@@ -69,9 +69,8 @@ class Api:
         ]
         return 200, _json({"speaker": speaker, "since": since or None, "statements": out})
 
-    def _topic(self, name: str) -> dict[str, Any]:
-        topic = next(t for t in self.config.topics if t.name == name)
-        base = self.config.base_url
+    def _topic(self, topic: TopicConfig) -> dict[str, Any]:
+        name, base = topic.name, self.config.base_url
         return {
             "name": name,
             "title": topic.title,
@@ -80,7 +79,7 @@ class Api:
         }
 
     def _entries(self, name: str, since: str) -> tuple[int, bytes]:
-        if not any(t.name == name for t in self.config.topics):
+        if self.config.topic(name) is None:
             return _error(404, f"no topic {name!r}")
         cutoff = _since(since)
         if isinstance(cutoff, str):
