@@ -77,6 +77,7 @@ from topicwire.dedup.near import shingles, similarity  # noqa: E402
 from topicwire.pipeline import Pipeline, make_fetcher  # noqa: E402
 from topicwire.store import Store  # noqa: E402
 from topicwire.types import Article  # noqa: E402
+from topicwire.upkeep import Upkeep  # noqa: E402
 
 
 # -- running through the pipeline -------------------------------------------------------
@@ -86,7 +87,7 @@ def open_pipeline(folder: Path, similarity_: float | None) -> tuple[Store, Pipel
     config = load_config(folder / "config.toml")
     store = Store.open(config.store_path, T0)
     pipeline = Pipeline(config, store, make_fetcher(config), lambda: T0)
-    pipeline.prepare_store()
+    Upkeep.of(pipeline).prepare()
     return store, pipeline
 
 

@@ -55,6 +55,7 @@ from topicwire.config import KEYS, load_config  # noqa: E402
 from topicwire.feeds.publisher import Publisher  # noqa: E402
 from topicwire.pipeline import Pipeline, make_fetcher  # noqa: E402
 from topicwire.store import Store  # noqa: E402
+from topicwire.upkeep import Upkeep  # noqa: E402
 
 ITEMS = 20
 WORDS = (
@@ -274,7 +275,7 @@ def topicwire_polls(
     fetcher = make_fetcher(config)
     pipeline = Pipeline(config, store, fetcher)
     feeds = Publisher(config, store, pipeline.changes)
-    pipeline.prepare_store(feeds.unpublish)
+    Upkeep.of(pipeline).prepare(feeds.unpublish)
 
     def poll_all() -> str:
         # As topicwire/daemon/cli.py::_poll_all does for `topicwire once`.

@@ -34,6 +34,7 @@ from topicwire.config import load_config  # noqa: E402
 from topicwire.feeds.publisher import Publisher  # noqa: E402
 from topicwire.pipeline import Pipeline, make_fetcher  # noqa: E402
 from topicwire.store import Store  # noqa: E402
+from topicwire.upkeep import Upkeep  # noqa: E402
 
 
 def load_pages(corpus: Path) -> list[tuple[str, bytes]]:
@@ -104,7 +105,7 @@ def main() -> None:
         store = Store.open(config.store_path, datetime.now(UTC))
         pipeline = Pipeline(config, store, make_fetcher(config))
         feeds = Publisher(config, store, pipeline.changes)
-        pipeline.prepare_store(feeds.unpublish)
+        Upkeep.of(pipeline).prepare(feeds.unpublish)
         first, new = poll_all(pipeline, feeds)
         seen = len(server.requests)
         second, again = poll_all(pipeline, feeds)

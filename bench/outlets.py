@@ -65,6 +65,7 @@ from topicwire.extract.clean import element_paragraphs, normalize_text  # noqa: 
 from topicwire.pipeline import Pipeline, make_fetcher  # noqa: E402
 from topicwire.store import Store  # noqa: E402
 from topicwire.topics.query import words  # noqa: E402
+from topicwire.upkeep import Upkeep  # noqa: E402
 
 NOW = datetime(2026, 1, 5, 8, tzinfo=UTC)
 FIRST, LATER = 4, 2  # pages in the first poll, then in each later one
@@ -320,7 +321,7 @@ def run_outlet(outlet: Outlet, topics: list[Topic], server: FixtureServer, folde
     clock = [NOW]
     store = Store.open(config.store_path, NOW)
     pipeline = Pipeline(config, store, make_fetcher(config), lambda: clock[0])
-    pipeline.prepare_store()
+    Upkeep.of(pipeline).prepare()
     figures = Figures()
     lines = [_fold(line) for line in outlet.template_lines]
     try:

@@ -38,6 +38,7 @@ from topicwire.feeds.publisher import Publisher  # noqa: E402
 from topicwire.pipeline import Pipeline, make_fetcher  # noqa: E402
 from topicwire.store import Store  # noqa: E402
 from topicwire.types import Article, MatchDoc  # noqa: E402
+from topicwire.upkeep import Upkeep  # noqa: E402
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 KEEP_DAYS = 90
@@ -87,7 +88,7 @@ def build(config: Config, articles: int, topics: int, seed: int = 7) -> None:
     with store.transaction() as tx:
         tx.sync_sources((("wire", "http://127.0.0.1:9/feed", "feed"),))
     with store.transaction() as tx:
-        for t in config.topics:  # rules recorded as current: prepare_store re-evaluates nothing
+        for t in config.topics:  # rules recorded as current: Upkeep.prepare re-evaluates nothing
             tx.replace_topic(t.name, t.rule.signature, [], NOW)
     started = time.perf_counter()
     batch = 20_000
@@ -116,7 +117,7 @@ def rounds(config: Config, rounds: int, new: int, topics: int, seed: int) -> tup
     store = Store.open(config.store_path, clock)
     pipeline = Pipeline(config, store, make_fetcher(config), lambda: clock)
     feeds = Publisher(config, store, pipeline.changes, clock=lambda: clock)
-    pipeline.prepare_store(feeds.unpublish)
+    Upkeep.of(pipeline).prepare(feeds.unpublish)
     started = time.perf_counter()
     feeds.publish()  # `run` publishes at start, before the first poll: every entry rendered once
     first = time.perf_counter() - started

@@ -39,6 +39,7 @@ from topicwire.feeds.publisher import Publisher  # noqa: E402
 from topicwire.feeds.serve import FeedServer  # noqa: E402
 from topicwire.pipeline import Pipeline, make_fetcher  # noqa: E402
 from topicwire.store import Store  # noqa: E402
+from topicwire.upkeep import Upkeep  # noqa: E402
 
 BASE = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -139,7 +140,7 @@ def main() -> None:
         store = Store.open(config.store_path, datetime.now(UTC))
         pipeline = Pipeline(config, store, make_fetcher(config))
         feeds = Publisher(config, store, pipeline.changes)
-        pipeline.prepare_store(feeds.unpublish)
+        Upkeep.of(pipeline).prepare(feeds.unpublish)
         pipeline.poll(config.sources[0])
         feeds.publish()
         names = [f"topic{t}.{ext}" for t in range(args.topics) for ext in ("rss", "atom", "json")] + ["index.opml"]

@@ -24,6 +24,7 @@ from topicwire.config import load_config
 from topicwire.extract.clean import normalize_text
 from topicwire.pipeline import Pipeline, make_fetcher
 from topicwire.store import Store
+from topicwire.upkeep import Upkeep
 
 OUTLETS = Path(__file__).resolve().parent / "fixtures" / "outlets"
 MARK = "<!--topicwire-bench-article-->"  # where the article's paragraphs go
@@ -68,7 +69,7 @@ def test_no_template_line_or_template_word_topic_from_the_first_poll_on(name: st
         config = load_config(tmp_path / "c.toml")
         store = Store.open(config.store_path, NOW)
         pipeline = Pipeline(config, store, make_fetcher(config), lambda: NOW)
-        pipeline.prepare_store()
+        Upkeep.of(pipeline).prepare()
         shown = []
         for count in (3, len(data["bodies"])):  # a first poll of 3 pages, then the rest
             server.route("/feed.xml", rss(server.url, count), headers={"Content-Type": "application/rss+xml"})

@@ -1,7 +1,7 @@
 """A SIGHUP reload that removes a topic while a publish of the replaced pipeline is
 writing (found in review of issue 14 point 4).
 
-The reload deletes the removed topic's feed files and rows (prepare_store ->
+The reload deletes the removed topic's feed files and rows (Upkeep.prepare ->
 drop_removed_topics) on the main thread; a scheduler thread may be inside
 Daemon.publish() with the old pipeline, whose documents still hold the topic. Unless
 the two are serialised, that publish writes the files again after they were deleted,

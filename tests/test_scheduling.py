@@ -16,6 +16,7 @@ from topicwire.config import Config, SourceConfig, load_config
 from topicwire.daemon.scheduler import MAX_JITTER, SourceScheduler, first_runs, jitter_for, spreads
 from topicwire.pipeline import Pipeline, make_fetcher
 from topicwire.store import Store
+from topicwire.upkeep import Upkeep
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -62,7 +63,7 @@ query = "Item"
     config = load_config(tmp_path / "c.toml")
     clock = Clock()
     pipeline = Pipeline(config, Store.open(config.store_path, NOW), make_fetcher(config), clock)
-    pipeline.prepare_store()
+    Upkeep.of(pipeline).prepare()
     return pipeline, clock, config
 
 
@@ -242,7 +243,7 @@ def test_stored_due_times_carry_jitter(tmp_path: Path, server: FixtureServer) ->
     for n in range(20):
         server.route(f"/f{n}.xml", rss(2, timedelta(hours=1)), headers={"Content-Type": "application/rss+xml"})
     pipeline = Pipeline(config, Store.open(config.store_path, NOW), make_fetcher(config), Clock())
-    pipeline.prepare_store()
+    Upkeep.of(pipeline).prepare()
     for source in config.sources:
         assert pipeline.poll(source).status == "ok"
     due = [s.next_due for s in pipeline.store.source_states(tuple(s.name for s in config.sources))]

@@ -15,6 +15,7 @@ from test_story_pipeline import NOW, Item, Site, story_text
 
 from topicwire.config import load_config
 from topicwire.types import Statement
+from topicwire.upkeep import Upkeep
 
 ALIASES = '[aliases]\nkremlin = ["Kremlin", "Peskov", "Песков*"]\nnato = ["Stoltenberg"]\n'
 PARAGRAPHS = [
@@ -92,7 +93,7 @@ def test_articles_stored_without_statements_are_caught_up_at_start(site: Site) -
         db.execute("DELETE FROM statement_sources")
     site.store = type(site.store).open(site.config.store_path, NOW)
     assert len(site.store.stale_statements(site.pipeline.statements.signature, 10)) == 2
-    site.pipeline = site._pipeline()  # prepare_store catches up
+    site.pipeline = site._pipeline()  # Upkeep.prepare catches up
     assert len(stored(site, "s1")[1]) == 3 and len(stored(site, "s2")[1]) == 3
     assert site.store.stale_statements(site.pipeline.statements.signature, 10) == []
 
@@ -105,7 +106,7 @@ def test_statements_go_with_their_article(site: Site) -> None:
     uid, found = stored(site)
     assert found
     site.clock = NOW + timedelta(days=400)
-    site.pipeline.prune()
+    Upkeep.of(site.pipeline).prune()
     assert site.store.article(uid) is None
     assert site.store.statements_of([uid]) == {}
     assert site.store.statements_source(uid) is None

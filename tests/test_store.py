@@ -45,7 +45,7 @@ def store(tmp_path: Path) -> Store:
 
 def open_store(path: Path) -> Store:
     s = Store.open(path, NOW)
-    with s.transaction() as tx:  # the topics these tests use, registered as prepare_store does
+    with s.transaction() as tx:  # the topics these tests use, registered as Upkeep.prepare does
         for topic in ("a", "b", "t"):
             tx.replace_topic(topic, f"rule {topic}", [], NOW)
     return s

@@ -32,6 +32,7 @@ from topicwire.feeds.publisher import Publisher
 from topicwire.pipeline import Pipeline, make_fetcher
 from topicwire.store import Store
 from topicwire.types import StoredStory
+from topicwire.upkeep import Upkeep
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = Path(__file__).resolve().parent / "fixtures" / "site"
@@ -102,7 +103,7 @@ def scenario(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         store = Store.open(config.store_path, FIRST)
         try:
             pipeline = Pipeline(config, store, make_fetcher(config), lambda: clock[0])
-            pipeline.prepare_store()
+            Upkeep.of(pipeline).prepare()
             _poll(pipeline, tuple(name for name, _, _ in SITE_FEEDS))
             before = _snapshot(pipeline, store, config.output_dir, server.url)
             clock[0] = LATER

@@ -22,6 +22,7 @@ from topicwire.daemon.cli import main
 from topicwire.feeds.publisher import Publisher
 from topicwire.pipeline import Pipeline, make_fetcher
 from topicwire.store import Store
+from topicwire.upkeep import Upkeep
 
 NOW = datetime(2025, 3, 1, 12, tzinfo=UTC)
 VOCAB = (
@@ -85,7 +86,7 @@ class Site:
     def _pipeline(self) -> Pipeline:
         p = Pipeline(self.config, self.store, make_fetcher(self.config), lambda: self.clock)
         self.feeds = Publisher(self.config, self.store, p.changes, clock=lambda: self.clock)
-        p.prepare_store(self.feeds.unpublish)
+        Upkeep.of(p).prepare(self.feeds.unpublish)
         return p
 
     def restart(self) -> None:

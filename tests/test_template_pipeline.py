@@ -13,6 +13,7 @@ from fixture_server import FixtureServer
 from topicwire.config import load_config
 from topicwire.pipeline import Pipeline, make_fetcher
 from topicwire.store import Store
+from topicwire.upkeep import Upkeep
 
 NOW = datetime(2025, 3, 1, tzinfo=UTC)
 DISCLAIMER = (
@@ -52,7 +53,7 @@ def test_template_is_learned_applied_and_kept(tmp_path: Path) -> None:
         config = load_config(tmp_path / "c.toml")
         store = Store.open(config.store_path, NOW)
         pipeline = Pipeline(config, store, make_fetcher(config), lambda: NOW)
-        pipeline.prepare_store()
+        Upkeep.of(pipeline).prepare()
         server.route("/feed.xml", rss(server.url, 4), headers={"Content-Type": "application/rss+xml"})
         assert pipeline.poll(config.sources[0]).new == 4
         store.close()

@@ -21,6 +21,7 @@ from topicwire.feeds.publisher import Publisher
 from topicwire.metrics import Metrics
 from topicwire.pipeline import Pipeline, make_fetcher
 from topicwire.store import Store
+from topicwire.upkeep import Upkeep
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 # A weather widget the site prints inside its article container: the extractor keeps it.
@@ -62,7 +63,7 @@ def setup(
     store = Store.open(config.store_path, NOW)
     now = clock or [NOW]
     pipeline = Pipeline(config, store, make_fetcher(config), lambda: now[0], metrics=metrics)
-    pipeline.prepare_store()
+    Upkeep.of(pipeline).prepare()
     return config, store, pipeline
 
 

@@ -39,6 +39,7 @@ from topicwire.log import LOGGER
 from topicwire.metrics import Metrics
 from topicwire.pipeline import Pipeline, make_fetcher
 from topicwire.store import Store, Transaction
+from topicwire.upkeep import Upkeep
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "s3cret-key"
@@ -221,7 +222,7 @@ def rig(config_path: Path, clock: Callable[[], datetime] | None = None) -> Rig:
     store = Store.open(config.store_path, datetime.now(UTC))
     deliverer = Deliverer(config, store, clock) if clock else Deliverer(config, store)
     pipeline = Pipeline(config, store, make_fetcher(config))
-    pipeline.prepare_store()
+    Upkeep.of(pipeline).prepare()
     return Rig(store, pipeline, deliverer)
 
 

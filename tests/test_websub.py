@@ -35,6 +35,7 @@ from topicwire.feeds.publisher import Publisher
 from topicwire.feeds.websub import PingResult, feed_urls, merge, publish_form, send_round, settle, verdict
 from topicwire.pipeline import Pipeline, make_fetcher
 from topicwire.store import Store
+from topicwire.upkeep import Upkeep
 
 ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -223,7 +224,7 @@ def make_pipeline(tmp_path: Path, site: FixtureServer) -> Iterator[MakePipeline]
         config = load_config(path)
         pipeline = Pipeline(config, Store.open(config.store_path, NOW), make_fetcher(config), lambda: NOW)
         FEEDS[id(pipeline)] = Publisher(config, pipeline.store, pipeline.changes, clock=lambda: NOW)
-        pipeline.prepare_store(FEEDS[id(pipeline)].unpublish)
+        Upkeep.of(pipeline).prepare(FEEDS[id(pipeline)].unpublish)
         made.append(pipeline)
         return pipeline
 

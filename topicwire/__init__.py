@@ -8,9 +8,10 @@
     topics/       the topic query language and its matcher
     statements/   who said what in an article
     store/        the only place with SQL
-    config.py     the config file, every key declared once
+    config/       the config file, every key declared once (keys.py)
     feeds/        rendering and publishing feeds, the feed server, JSON API, WebSub, webhooks
     placement.py sitetemplate.py pipeline.py   ingestion: poll -> store (pipeline.py)
+    upkeep.py     the store kept in line with the config (start-up, reload) and retention
     daemon/       the CLI, the long-running service, its scheduler and signals
 
 An import only ever points down this list (tests/test_layers.py).

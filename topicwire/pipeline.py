@@ -24,7 +24,6 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -79,15 +78,6 @@ MAX_RETRY_SPAN = timedelta(seconds=MAX_DELAY)
 # extract.bound.MAX_PAGE_CHARS, two at a time stay far under 500 MB. More would buy
 # little: trafilatura is Python, so extractions mostly wait on the GIL for each other.
 EXTRACTIONS = threading.BoundedSemaphore(2)
-
-
-# Stored articles whose statements are extracted at start-up when a store lacks them (an
-# upgrade, other [aliases]), newest first: ~0.7 ms each (bench/statements.py), so at most
-# ~3.5 s. Not after publishes: bench/render's store of 1M articles would pay it every time.
-STATEMENTS_AT_START = 5000
-
-# Deletes the feed files of removed topics; returns how many each lost (Publisher.unpublish).
-Unpublish = Callable[[Sequence[str]], Mapping[str, int]]
 
 
 @dataclass(frozen=True)
@@ -157,48 +147,6 @@ class Pipeline:
         self.metrics = metrics if metrics is not None else Metrics.off()
         self.changes = changes if changes is not None else StoryChanges()
         self.placer = Placer(desk if desk is not None else new_desk(config), config, self.changes)
-
-    # -- start-up ----------------------------------------------------------------------
-    def prepare_store(self, unpublish: Unpublish | None = None) -> None:
-        """Register configured sources; drop topics the config no longer names (their feed
-        files first, by ``unpublish``: feeds/publisher.Publisher.unpublish); load the
-        near-duplicate index; re-evaluate topics whose rule is new or changed."""
-        with self.store.transaction() as tx:
-            tx.sync_sources(tuple((s.name, s.url, s.kind) for s in self.config.sources))
-        self.drop_removed_topics(unpublish)
-        self.placer.load(self.store, self.clock())
-        self.refresh_statements(STATEMENTS_AT_START)
-        stale = [t for t in self.config.topics if self.store.topic_rule(t.name) != t.rule.signature]
-        if not stale:
-            return
-        docs = self.store.match_docs()
-        matcher = TopicRules([t.rule for t in stale])
-        members: dict[str, list[str]] = {t.name: [] for t in stale}
-        for uid, doc in docs:
-            for name in matcher.match(doc):
-                members[name].append(uid)
-        with self.store.transaction() as tx:
-            for t in stale:
-                tx.replace_topic(t.name, t.rule.signature, members[t.name], self.clock())
-        self.changes.mark_all()
-        for t in stale:
-            log.event("topic.reevaluated", topic=t.name, articles=len(docs), matched=len(members[t.name]))
-
-    def drop_removed_topics(self, unpublish: Unpublish | None = None) -> None:
-        """Topics the store holds that the config no longer names: their feed files are
-        deleted, then their rows (so a crash in between finds them again next time). They
-        leave the other feeds' categories and the API with the rows; OPML and index.html
-        list configured topics only."""
-        configured = {t.name for t in self.config.topics}
-        removed = [name for name in self.store.topic_names() if name not in configured]
-        if not removed:
-            return
-        files = unpublish(removed) if unpublish is not None else {}
-        with self.store.transaction() as tx:
-            dropped = {name: tx.drop_topic(name) for name in removed}
-        self.changes.mark_all()  # other topics' stories lose a category
-        for name, stories in dropped.items():
-            log.event("topic.removed", topic=name, stories=stories, files=files.get(name, 0))
 
     # -- one poll ----------------------------------------------------------------------
     def poll(self, source: SourceConfig, spread: float = 0.0) -> PollOutcome:
@@ -490,21 +438,6 @@ class Pipeline:
     def statements(self) -> StatementExtractor:
         return self.placer.statements
 
-    def refresh_statements(self, limit: int) -> int:
-        """Extract the statements of up to ``limit`` stored articles, newest first, that have
-        none yet (stored before statements existed) or were read with other ``[aliases]``.
-        Returns how many were extracted; fewer than ``limit`` means none is left."""
-        started = time.perf_counter()
-        stale = self.store.stale_statements(self.statements.signature, limit)
-        found = [(uid, self.statements.extract(body)) for uid, body in stale]
-        if found:
-            with self.store.transaction() as store:
-                for uid, statements in found:
-                    store.set_statements(uid, self.statements.signature, statements)
-            count = sum(len(s) for _, s in found)
-            log.event("statements.extracted", articles=len(found), statements=count, ms=_ms(started))
-        return len(found)
-
     @property
     def desk(self) -> StoryDesk:
         return self.placer.desk
@@ -518,20 +451,9 @@ class Pipeline:
         f = self.config.fetch
         return adaptive_interval(collected.published, now, f.min_interval, f.max_interval)
 
-    # -- retention -------------------------------------------------------------------
-    def prune(self) -> int:
-        """Delete articles older than ``store.keep``; feeds keep their newest entries."""
-        now = self.clock()
-        keep = timedelta(seconds=self.config.keep)
-        deleted, vacuumed = self.store.prune(now - keep, self.config.max_items, now - 2 * keep)
-        if deleted:
-            self.changes.mark_all()
-            log.event("store.pruned", articles=deleted, vacuumed=vacuumed)
-        return deleted
-
 
 def new_desk(config: Config) -> StoryDesk:
-    """An empty near-duplicate index for ``[dedup]`` (Pipeline.prepare_store fills it)."""
+    """An empty near-duplicate index for ``[dedup]`` (upkeep.Upkeep.prepare fills it)."""
     return StoryDesk(config.dedup.similarity, timedelta(seconds=config.dedup.window))
 
 

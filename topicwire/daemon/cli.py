@@ -38,6 +38,7 @@ from topicwire.topics.explain import explain_story, render_story_explanation
 from topicwire.topics.query import compile_query
 from topicwire.topics.rules import TopicRules
 from topicwire.types import DeliveryState, MatchDoc, PollOutcome, PollStatus
+from topicwire.upkeep import Upkeep
 
 # A reader that closed the pipe early (`topicwire stats | head -1`) ends the command the way
 # SIGPIPE ends a C program, 128 + 13, and not with a traceback (issue 14).
@@ -207,9 +208,10 @@ def cmd_once(config: Config) -> int:
         pipeline = Pipeline(config, store, fetcher)
         feeds = Publisher(config, store, pipeline.changes)
         deliverer = Deliverer(config, store)  # before the polls: it tells the store which topics push
-        pipeline.prepare_store(feeds.unpublish)
+        upkeep = Upkeep.of(pipeline)
+        upkeep.prepare(feeds.unpublish)
         outcomes = _poll_all(pipeline, config)
-        pipeline.prune()
+        upkeep.prune()
         feeds.publish()
         deliverer.drain()  # webhooks due now, this run's new entries and earlier ones; bounded by fetch's timeouts
         feeds.wait()  # the feeds' WebSub pings: console() exits without waiting for threads

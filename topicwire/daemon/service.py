@@ -38,6 +38,7 @@ from topicwire.feeds.webhooks import Deliverer
 from topicwire.metrics import Metrics, StoreFigures
 from topicwire.pipeline import Pipeline, make_fetcher
 from topicwire.store import Store
+from topicwire.upkeep import Upkeep
 
 STATUS_DELAY = 10.0  # seconds from a poll to the status page (index.html) showing it, at most
 
@@ -57,6 +58,7 @@ class Daemon:
         self.fetcher = make_fetcher(config)
         self.pipeline = Pipeline(config, self.store, self.fetcher, changes=self.changes, metrics=self.metrics)
         self.feeds = Publisher(config, self.store, self.changes, metrics=self.metrics)
+        self.upkeep = Upkeep.of(self.pipeline)
         self.scheduler = SourceScheduler(self.poll, config.fetch.concurrency)
         self.deliverer = Deliverer(config, self.store, metrics=self.metrics)  # its own thread: never on the polls' path
         self.server = FeedServer(
@@ -91,7 +93,7 @@ class Daemon:
         self.feeds.publish_status()
 
     def maintain(self) -> None:
-        if self.pipeline.prune():
+        if self.upkeep.prune():
             self.publisher.changed()
 
     def publish(self) -> None:
@@ -115,7 +117,7 @@ class Daemon:
     def prepare(self) -> None:
         """The store ready for polls: sources registered, removed topics dropped (files first),
         the near-duplicate index loaded, changed topics re-evaluated."""
-        self.pipeline.prepare_store(self.feeds.unpublish)
+        self.upkeep.prepare(self.feeds.unpublish)
 
     def run(self) -> int:
         self.prepare()
@@ -180,11 +182,12 @@ class Daemon:
             config, self.store, self.fetcher, desk=desk, changes=self.changes, metrics=self.metrics
         )
         self.feeds = Publisher(config, self.store, self.changes, websub=websub, metrics=self.metrics)
+        self.upkeep = Upkeep.of(self.pipeline)
         self.deliverer.configure(config)
         with self.publisher.no_render():
             # A publish of the old publisher may be writing its topics' files: a removed topic's
             # are deleted only after it, or that publish would write them back for good.
-            self.pipeline.prepare_store(self.feeds.unpublish)
+            self.upkeep.prepare(self.feeds.unpublish)
         self.publisher.delay = config.publish_delay
         self._schedule()
         try:
