@@ -1,6 +1,6 @@
 """Attributed statements (issue 18): precision, recall and cost against the labelled set.
 
-    python bench/statements.py [CORPUS_DIR]
+    python bench/statements.py [CORPUS_DIR] [--errors dev|held|all]
 
 The set is bench/statements_set.json (built by bench/statements_set.py from the
 hand-written bench/statements_labels.txt; see the README's "Statements" section for
@@ -15,6 +15,9 @@ a seeded split by article) and per language, against the goals: precision >= 0.9
 and recall >= 0.75 per language, <= 2 ms per article. The cost is the median time
 of ``extract_statements`` over every page of both corpus sets and the seeds, each
 run 5 times (the best kept), since 15 labelled articles are too few to time.
+``--errors dev`` prints, per article of that part, each label not found (with the
+extracted statement nearest to it and why it did not count) and each extracted
+statement that matched no label: what to read when tuning, on dev only.
 """
 
 from __future__ import annotations
@@ -61,8 +64,11 @@ def span_of(label: dict[str, object], text: str) -> tuple[int, int] | None:
     return (at, at + len(quote)) if at >= 0 else None
 
 
-def score(labels: list[dict[str, object]], articles: dict[str, str]) -> dict[tuple[str, str], list[int]]:
-    """(part, language) -> [labels, extracted, found labels, correct extracted, lost labels]."""
+def score(
+    labels: list[dict[str, object]], articles: dict[str, str], errors: str = ""
+) -> dict[tuple[str, str], list[int]]:
+    """(part, language) -> [labels, extracted, found labels, correct extracted, lost labels];
+    the errors of the part ``errors`` names ("dev", "held" or "all") are printed."""
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     by_article: dict[str, list[dict[str, object]]] = defaultdict(list)
     for label in labels:
@@ -92,7 +98,32 @@ def score(labels: list[dict[str, object]], articles: dict[str, str]) -> dict[tup
             row = counts[(part, got.language)]
             row[1] += 1
             row[3] += i in used
+        if errors in (part, "all"):
+            print_errors(article, text, wanted, found, used)
     return counts
+
+
+def print_errors(
+    article: str, text: str, wanted: list[dict[str, object]], found: list[Statement], used: set[int]
+) -> None:
+    """The article's missed labels (with the nearest extracted statement) and unmatched statements."""
+    print(f"== {article}")
+    taken = {(found[i].start, found[i].end) for i in used}
+    for label in wanted:
+        span = span_of(label, text)
+        if span is None or any(overlap(span, t) >= OVERLAP for t in taken):
+            continue  # found (or gone from the text)
+        near = max(found, key=lambda s: overlap(span, (s.start, s.end)), default=None)
+        print(f"  MISS [{str(label['kind'])[0]}] {label['speaker']}: {label['text']!r}")
+        if near is not None and overlap(span, (near.start, near.end)) > 0:
+            why = "speaker" if not same_speaker(str(label["speaker"]), near) else "span"
+            print(
+                f"       nearest ({why}, overlap {overlap(span, (near.start, near.end)):.2f}) "
+                f"[{near.kind[0]}] {near.speaker} -> {near.resolved}: {near.text!r}"
+            )
+    for i, got in enumerate(found):
+        if i not in used:
+            print(f"  FP   [{got.kind[0]}] {got.speaker} -> {got.resolved} ({got.verb}): {got.text!r}")
 
 
 def cost(corpus: Path) -> tuple[float, float, int]:
@@ -120,10 +151,13 @@ def cost(corpus: Path) -> tuple[float, float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("corpus", nargs="?", type=Path, default=ROOT.parent.parent / "shared" / "corpus")
-    corpus = parser.parse_args().corpus
+    parser.add_argument("--errors", choices=("dev", "held", "all"), default="", help="print this part's errors")
+    parser.add_argument("--no-cost", action="store_true", help="skip the timing (scores only)")
+    args = parser.parse_args()
+    corpus = args.corpus
     labels = json.loads(SET.read_text(encoding="utf-8"))
     articles = texts(corpus, {str(label["article"]) for label in labels})
-    counts = score(labels, articles)
+    counts = score(labels, articles, args.errors)
     print(
         f"{'part':5} {'lang':4} {'labels':>6} {'found':>6} {'extracted':>9} {'correct':>7} "
         f"{'precision':>9} {'recall':>6}  goal"
@@ -139,6 +173,8 @@ def main() -> None:
             f"{part:5} {lang:4} {n:6} {found:6} {extracted:9} {correct:7} {precision:9.3f} {recall:6.3f}  "
             f"{'met' if met else 'not met'}{note}"
         )
+    if args.no_cost:
+        return
     median, p90, pages = cost(corpus)
     print(f"cost: median {median:.2f} ms, p90 {p90:.2f} ms per article over {pages} pages (goal <= {GOAL_MS} ms)")
     print(f"summary: {'; '.join(verdicts)}; median {median:.2f} ms/article")
