@@ -202,14 +202,12 @@ def test_link_selector(tmp_path: Path) -> None:
     assert any(p.startswith('sources[0].link_selector: "a" applies to page sources only') for p in found), found
 
 
-def test_a_webhook_on_a_statements_topic_is_refused(tmp_path: Path) -> None:
-    """Review: the outbox would push stories the statements feed never shows."""
+def test_a_webhook_on_a_statements_topic_is_accepted(tmp_path: Path) -> None:
+    """Issue 18: it pushes the topic's statements (tests/test_statements_feed.py); it was
+    refused while the outbox could only send stories."""
     extra = (
         '[aliases]\nkremlin = ["Peskov"]\n[[topics]]\nname = "s"\nquery = "Kremlin"\nstatements = "@kremlin"\n'
         'webhook = "http://127.0.0.1:9/hook"\n'
     )
-    found = problems(tmp_path, MINIMAL + extra)
-    assert any(
-        p.startswith('topics[1].webhook: "http://127.0.0.1:9/hook" is not supported on a statements topic')
-        for p in found
-    ), found
+    (tmp_path / "c.toml").write_text(MINIMAL + extra, encoding="utf-8")
+    assert load_config(tmp_path / "c.toml").topic("s").webhook == "http://127.0.0.1:9/hook"  # type: ignore[union-attr]

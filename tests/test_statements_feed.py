@@ -14,12 +14,14 @@ import pytest
 import requests
 from fixture_server import FixtureServer
 from test_story_pipeline import NOW, Item, Site
+from test_webhooks import SECRET, Receiver, verified, wait_for
 
 from topicwire.config import load_config
 from topicwire.daemon.cli import main
 from topicwire.errors import ConfigError
 from topicwire.feeds.api import Api
 from topicwire.feeds.serve import FeedServer
+from topicwire.feeds.webhooks import Deliverer
 
 CONFIG = (
     '[aliases]\nkremlin = ["Kremlin", "Peskov", "Песков*"]\n'
@@ -165,3 +167,52 @@ def test_explain_answers_for_a_statement_entry(site: Site, capsys: pytest.Captur
     out = capsys.readouterr().out
     assert out.count("TAKEN") == 2 and 'speaker "NATO Secretary General Jens Stoltenberg" (no term of the query' in out
     assert main(["-c", config, "explain", "says", first[:-4] + "0000"]) == 2  # no such statement
+
+
+def test_a_statements_topic_webhook_pushes_each_statement_once(tmp_path: Path) -> None:
+    """Issue 18: a webhook on a statements topic sends its entries, the statements, each once:
+    not the story, not again when another outlet reports the same quote; with the API's fields."""
+    receiver = Receiver()
+    hooked = CONFIG.replace(
+        'statements = "@kremlin"\n',
+        f'statements = "@kremlin"\nwebhook = "{receiver.url}"\nwebhook_secret = "{SECRET}"\n',
+    )
+    try:
+        with FixtureServer() as server:
+            site = Site(tmp_path, server, extra=hooked)
+            deliverer = Deliverer(site.config, site.store)
+            try:
+                site.serve("wire", [Item("k1", "Peskov on talks with Kyiv", PARAGRAPHS)])
+                site.poll("wire")
+                deliverer.drain()
+                wait_for(lambda: len(receiver.posts) == 2)
+                bodies = [json.loads(p.body) for p in receiver.posts]
+                assert {b["kind"] for b in bodies} == {"statement"}
+                assert all(verified(p.body, p.headers["x-topicwire-signature"]) for p in receiver.posts)
+                feed_ids = {i["id"] for i in items(site)}
+                assert {b["entry"]["id"] for b in bodies} == feed_ids  # the feed's entries, no more
+                assert all(
+                    p.headers["idempotency-key"] == f"says/statement/{b['id'].split('/', 2)[2]}"
+                    for p, b in zip(receiver.posts, bodies, strict=True)
+                )
+                first = next(b["entry"] for b in bodies if b["entry"]["text"].startswith("We are open"))
+                assert first["alias"] == "kremlin" and first["source"] == "wire" and first["verb"] == "said"
+                assert first["url"] == f"{site.server.url}/wire/k1.html"
+                # Another outlet's copy joins the story: its shortened quote is a new statement
+                # id (the feed collapses it; a delivery per wording is documented), the
+                # unchanged "Moscow is ready" sentence is the same id and is not sent again.
+                site.clock = NOW + timedelta(hours=1)
+                site.serve("outlet-b", [Item("b1", "Kremlin: open to talks", COPY, hours=1)])
+                site.poll("outlet-b")
+                deliverer.drain()
+                texts = [json.loads(p.body)["entry"]["text"] for p in receiver.posts]
+                assert sum(t.startswith("Moscow is ready") for t in texts) == 1
+                assert len(texts) == len(set(texts))
+                # The story itself is never pushed to the statements topic, and the other
+                # topic ("all") has no webhook.
+                assert all(json.loads(p.body)["topic"] == "says" for p in receiver.posts)
+            finally:
+                deliverer.stop()
+                site.store.close()
+    finally:
+        receiver.close()

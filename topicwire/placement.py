@@ -20,6 +20,8 @@ from topicwire.dedup.fingerprint import article_uid
 from topicwire.dedup.near import valid_signature
 from topicwire.dedup.stories import representative
 from topicwire.statements import StatementExtractor
+from topicwire.statements.identity import statement_id
+from topicwire.statements.speakers import SpeakerQuery
 from topicwire.store import Store, Transaction
 from topicwire.types import Article, DedupAction, DedupDecision, Statement
 
@@ -32,6 +34,9 @@ class Placer:
         self.update_on_new_source = config.update_on_new_source
         self.statements = StatementExtractor(dict(config.aliases))
         self.changes = changes  # every story placed into or changed, for the next publish
+        # Statements topics with a webhook: their entries are statements, pushed one by one
+        # (issue 18); the store pushes the other webhook topics' stories itself.
+        self.statement_hooks = {t.name: SpeakerQuery(t.statements) for t in config.topics if t.statements and t.webhook}
 
     def place(
         self,
@@ -52,8 +57,9 @@ class Placer:
                 "" if d.action == DedupAction.NEW else ("text" if d.reason == "text" else f"near {d.similarity:.2f}")
             )
             tx.insert_article(uid, a, fp, now, story_id=story_id, joined=joined, sig=keyed.sig)
-            self.save_statements(tx, uid, a.text, statements)
+            found = self.save_statements(tx, uid, a.text, statements)
             tx.add_topics(uid, story_id or uid, topics, now)
+            self.push_statements(tx, story_id or uid, topics, found, now)
             self.desk.record(uid, keyed, now)
             if d.action == DedupAction.JOIN:
                 self.rechoose_representative(tx, story_id, now, bump=self.update_on_new_source)
@@ -64,8 +70,9 @@ class Placer:
         uid, story_id = d.existing_uid or "", d.story_id or ""
         if d.action == DedupAction.UPDATE:
             tx.update_article(uid, a, fp, keyed.sig, now)
-            self.save_statements(tx, uid, a.text, statements)
+            found = self.save_statements(tx, uid, a.text, statements)
             tx.set_article_topics(uid, story_id, topics, now)
+            self.push_statements(tx, story_id, topics, found, now)
             self.desk.record(uid, keyed, now)
             self.rechoose_representative(tx, story_id, now, edited=uid)
             self._mark(story_id)
@@ -95,9 +102,24 @@ class Placer:
         self.rechoose_representative(tx, story_id, now)
         self._mark(story_id)
 
-    def save_statements(self, tx: Transaction, uid: str, text: str, found: tuple[Statement, ...] | None) -> None:
+    def save_statements(
+        self, tx: Transaction, uid: str, text: str, found: tuple[Statement, ...] | None
+    ) -> tuple[Statement, ...]:
         found = self.statements.extract(text) if found is None else found
         tx.set_statements(uid, self.statements.signature, found)
+        return found
+
+    def push_statements(
+        self, tx: Transaction, story_id: str, topics: tuple[str, ...], found: tuple[Statement, ...], now: datetime
+    ) -> None:
+        """An outbox row per statement a webhook statements topic takes from this article:
+        what its feed gains (a new article, another outlet's copy, an edit). The entry is the
+        statement's feed id, so a statement already pushed for the story is not pushed again."""
+        for topic in topics:
+            query = self.statement_hooks.get(topic)
+            if query is not None:
+                ids = dict.fromkeys(statement_id(story_id, s.text) for s in found if query.takes(s))
+                tx.enqueue(topic, "statement", ids, now)
 
     def rechoose_representative(
         self, tx: Transaction, story_id: str, now: datetime, *, bump: bool = False, edited: str = ""

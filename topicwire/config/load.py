@@ -215,10 +215,6 @@ class _Validator:
             languages = tuple(
                 x.lower().replace("_", "-") for x in self.names(f"{where}.languages", t["languages"] or [])
             )
-            if t["webhook"] and t["statements"]:
-                # The outbox sends stories; a statements topic's entries are statements, which
-                # it cannot push yet: refused rather than sending what the feed never shows.
-                self.note_problem(f"{where}.webhook", t["webhook"], "is not supported on a statements topic yet")
             if query is None or any(t[key] and optional[key] is None for key in OPTIONAL):
                 continue
             built: dict[str, Any] = {"query": query, **optional, "sources": sources, "languages": languages}

@@ -42,7 +42,7 @@ class Api:
                 return _error(404, "no such story")
             found = self.store.statements_of([m.uid for m in story.members])
             statements = [
-                _statement(s, m.uid, story.id, m.url, m.source) for m in story.members for s in found.get(m.uid, ())
+                statement_json(s, m.uid, story.id, m.url, m.source) for m in story.members for s in found.get(m.uid, ())
             ]
             return 200, _json(_story(story, full=True) | {"statements": statements})
         if parts == ["statements"]:
@@ -64,7 +64,7 @@ class Api:
             return _error(400, cutoff)
         rows = self.store.statements_by_alias(speaker, cutoff, self.config.max_items)
         out = [
-            _statement(s, uid, story, url, source) | {"published": published.isoformat()}
+            statement_json(s, uid, story, url, source) | {"published": published.isoformat()}
             for s, uid, story, url, source, published in rows
         ]
         return 200, _json({"speaker": speaker, "since": since or None, "statements": out})
@@ -107,7 +107,7 @@ def _since(since: str) -> datetime | None | str:
         return f"since: {since!r} is not an ISO 8601 time (try 2025-01-31T12:00:00Z)"
 
 
-def _statement(s: Statement, uid: str, story_id: str, url: str, source: str) -> dict[str, Any]:
+def statement_json(s: Statement, uid: str, story_id: str, url: str, source: str) -> dict[str, Any]:
     return {
         "id": statement_id(story_id, s.text),  # the statements topic's entry id
         "speaker": plain_text(s.speaker),

@@ -1,6 +1,7 @@
 """Webhooks per topic (issue 18): each new entry of a topic POSTed to its receiver.
 
-    Store.add_topics        -> outbox row       (store/deliveries.py: same transaction as the entry)
+    Store.add_topics        -> outbox row       (store/deliveries.py: same transaction as the entry;
+                                                 a statements topic's statements: placement.py)
     Deliverer round         -> due rows          (committed only, oldest first, BATCH per topic)
     | payload               -> JSON body         (pure: the API's entry fields; frozen at first attempt)
     | headers               -> signed request    (pure: HMAC-SHA256 of the body, Idempotency-Key)
@@ -32,7 +33,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -43,11 +44,12 @@ import requests
 from topicwire import log
 from topicwire.clock import Clock, utc_now
 from topicwire.config import Config, WebhookConfig
-from topicwire.feeds.api import entry_json
+from topicwire.feeds.api import entry_json, statement_json
 from topicwire.metrics import Metrics
 from topicwire.sources.deadline import Deadline, deadline_session, within
+from topicwire.statements.identity import statement_id, story_of_statement
 from topicwire.store import Store
-from topicwire.types import Delivery, DeliveryStatus, StoredStory
+from topicwire.types import Delivery, DeliveryStatus
 
 BATCH = 50  # deliveries per topic per round: a long backlog does not starve a reload or a stop
 IDLE_WAIT = 60.0  # seconds between looks at the outbox when nothing is due and nothing new came
@@ -60,18 +62,19 @@ Outcome = Literal["delivered", "retry", "dead"]
 # --- pure decisions ---------------------------------------------------------------------
 
 
-def payload(delivery: Delivery, story: StoredStory) -> bytes:
+def payload(delivery: Delivery, entry: Mapping[str, Any]) -> bytes:
     """The JSON body: the entry as the API lists it, with what this delivery is.
 
-    ``kind`` says what ``entry`` holds ("story" now; a statement entry can be added
-    beside it) and ``id`` is the Idempotency-Key, inside the signed bytes.
+    ``kind`` says what ``entry`` holds ("story": a story as /api/topics/NAME/entries lists
+    it; "statement": a statement as /api/statements lists it) and ``id`` is the
+    Idempotency-Key, inside the signed bytes.
     """
     doc = {
         "kind": delivery.kind,
         "topic": delivery.topic,
         "id": delivery.key,
         "created": delivery.created.astimezone(UTC).isoformat(),
-        "entry": entry_json(story),
+        "entry": dict(entry),
     }
     return json.dumps(doc, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8", "replace")
 
@@ -154,7 +157,8 @@ class Deliverer:
         self.policy = config.webhooks
         self.user_agent = config.fetch.user_agent
         self.timeout = (config.fetch.connect_timeout, config.fetch.timeout)
-        self.store.push_topics = frozenset(self.hooks)
+        # The store pushes stories; a statements topic's statements are pushed by the placer.
+        self.store.push_topics = frozenset(t.name for t in config.topics if t.webhook and not t.statements)
         self.store.enqueued.set()  # a topic may have just gained a webhook: look now
 
     # -- run: a thread ---------------------------------------------------------------------
@@ -242,13 +246,31 @@ class Deliverer:
         return verdict == "delivered"
 
     def _render(self, d: Delivery) -> bytes | None:
-        found = self.store.stories([d.entry])
-        if not found:
+        entry = self._statement_entry(d.entry) if d.kind == "statement" else self._story_entry(d.entry)
+        if entry is None:
             return None
-        body = payload(d, found[0])
+        body = payload(d, entry)
         with self.store.transaction() as tx:
             tx.set_delivery_body(d.id, body)  # every retry sends these same bytes
         return body
+
+    def _story_entry(self, story_id: str) -> dict[str, Any] | None:
+        found = self.store.stories([story_id])
+        return entry_json(found[0]) if found else None
+
+    def _statement_entry(self, entry: str) -> dict[str, Any] | None:
+        """The statement whose feed id is ``entry``, from its story's stored articles."""
+        story_id = story_of_statement(entry)
+        found = self.store.stories([story_id]) if story_id else []
+        if not found:
+            return None
+        members = {m.uid: m for m in found[0].members}
+        for uid, statements in self.store.statements_of(list(members)).items():
+            for s in statements:
+                if statement_id(story_id, s.text) == entry:
+                    m = members[uid]
+                    return statement_json(s, uid, story_id, m.url, m.source)
+        return None
 
     def _record(self, d: Delivery, verdict: Outcome, a: Attempt, now: datetime) -> None:
         attempts = d.attempts + 1

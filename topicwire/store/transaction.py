@@ -171,6 +171,15 @@ class Transaction:
             return None
         return stories.topics_of(self._db, story_id)
 
+    @_in_unit
+    def enqueue(self, topic: str, kind: str, entries: Iterable[str], now: datetime) -> int:
+        """Outbox rows for entries the caller decided are new to ``topic`` (a statements
+        topic's statements, placement.py); one already announced is not announced again."""
+        added = sum(deliveries.enqueue(self._db, (topic,), kind, entry, now) for entry in entries)
+        if added:
+            self._enqueued.set()
+        return added
+
     def _push_new_entries(self, story_id: str, before: frozenset[str] | None, now: datetime) -> None:
         """An outbox row for each webhook topic the story just entered. A story already
         announced to a topic is not announced again (edits and joins are not pushed)."""
