@@ -1,9 +1,11 @@
 """Scheduling through the real pipeline and store: due times, backoff, Retry-After,
-moved and gone sources, adaptive intervals, and the APScheduler jobs. A fixed
+moved and gone sources, adaptive intervals, and the schedule in the store (claims, leases). A fixed
 clock is injected; nothing sleeps for a real interval."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -13,9 +15,10 @@ import pytest
 from fixture_server import FixtureServer
 
 from topicwire.config import Config, SourceConfig, load_config
-from topicwire.daemon.scheduler import MAX_JITTER, SourceScheduler, first_runs, jitter_for, spreads
+from topicwire.daemon.scheduler import MAX_JITTER, TICK_JOB, SourceScheduler, first_runs, jitter_for, spreads
 from topicwire.pipeline import Pipeline, make_fetcher
 from topicwire.store import Store
+from topicwire.types import PollOutcome, PollStatus
 from topicwire.upkeep import Upkeep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -182,38 +185,59 @@ def test_ttl_is_a_floor(tmp_path: Path, server: FixtureServer) -> None:
     assert NOW + timedelta(minutes=60) <= outcome.next_due < NOW + timedelta(minutes=61)
 
 
-def test_scheduler_jobs_one_per_source_never_overlapping() -> None:
+def store_with(tmp_path: Path, sources: tuple[SourceConfig, ...]) -> Store:
+    store = Store.open(tmp_path / "s.sqlite3", NOW)
+    with store.transaction() as tx:
+        tx.sync_sources(tuple((s.name, s.url, s.kind) for s in sources))
+    return store
+
+
+def due_times(store: Store, sources: tuple[SourceConfig, ...]) -> dict[str, datetime | None]:
+    return {s.name: s.next_due for s in store.source_states(tuple(x.name for x in sources))}
+
+
+def claim(store: Store, worker: str, now: datetime, limit: int = 100, lease: float = 60) -> list[str]:
+    with store.transaction() as tx:
+        return tx.claim_due(now, worker, limit, timedelta(seconds=lease))
+
+
+def test_the_schedule_is_stored_and_the_start_up_round_spread(tmp_path: Path) -> None:
     config = load_config(ROOT / "config.toml")
-    scheduler = SourceScheduler(lambda s, spread: None, workers=2)
+    store = store_with(tmp_path, config.sources)
+    scheduler = SourceScheduler(lambda s, spread: None, 2, store)
     scheduler.schedule(config.sources, {}, NOW)
+    firsts = [due_times(store, config.sources)[s.name] for s in config.sources]
+    assert all(firsts) and firsts == sorted(firsts)  # type: ignore[type-var]
+    assert (firsts[-1] - firsts[0]).total_seconds() < 60  # type: ignore[operator]
     jobs = scheduler._scheduler.get_jobs()
-    assert [j.id for j in jobs] == [s.name for s in config.sources]
-    for job, source in zip(jobs, config.sources, strict=True):
-        assert job.max_instances == 1 and job.coalesce is True
-        assert job.trigger.interval.total_seconds() == source.interval
-        assert job.trigger.jitter == jitter_for(source.interval)
-    firsts = [j.next_run_time for j in jobs]
-    assert firsts == sorted(firsts) and (firsts[-1] - firsts[0]).total_seconds() < 60
+    assert [j.id for j in jobs] == [TICK_JOB] and jobs[0].max_instances == 1  # one tick, not a job per source
     assert jitter_for(60) == 6 and jitter_for(86400) == MAX_JITTER
+    store.close()
 
 
-def test_reschedule_drops_removed_sources_and_keeps_future_due_times() -> None:
+def test_reschedule_keeps_future_due_times_and_removed_sources_are_never_claimed(tmp_path: Path) -> None:
     config = load_config(ROOT / "config.toml")
-    scheduler = SourceScheduler(lambda s, spread: None, workers=2)
+    store = store_with(tmp_path, config.sources)
+    scheduler = SourceScheduler(lambda s, spread: None, 2, store)
     scheduler.schedule(config.sources, {}, NOW)
     later = NOW + timedelta(hours=3)
     kept = config.sources[:2]
+    with store.transaction() as tx:  # the reload's Upkeep.prepare: only these are configured
+        tx.sync_sources(tuple((s.name, s.url, s.kind) for s in kept))
+        tx.set_due({kept[0].name: later})
     scheduler.schedule(kept, {kept[0].name: later}, NOW)
-    jobs = {j.id: j.next_run_time for j in scheduler._scheduler.get_jobs()}
-    assert set(jobs) == {s.name for s in kept}
-    assert jobs[kept[0].name] == later
+    assert due_times(store, kept)[kept[0].name] == later
+    assert claim(store, "w", NOW + timedelta(hours=1), lease=86400) == [kept[1].name]  # not removed, not later
+    assert claim(store, "w", later + timedelta(seconds=1)) == [kept[0].name]
+    store.close()
 
 
-def test_a_reload_spreads_only_new_sources() -> None:
+def test_a_reload_spreads_only_new_sources(tmp_path: Path) -> None:
     """Review: a reload gave the sources due at that moment a start-up spread (up to an hour
     on a daily source); only a source scheduled for the first time is spread."""
     config = load_config(ROOT / "config.toml")
-    scheduler = SourceScheduler(lambda s, spread: None, workers=2)
+    store = store_with(tmp_path, config.sources)
+    scheduler = SourceScheduler(lambda s, spread: None, 2, store)
     first, *others = config.sources
     scheduler.schedule(tuple(others), {}, NOW)  # start-up: every source overdue, every one spread
     assert set(scheduler._spreads) == {s.name for s in others}
@@ -221,6 +245,76 @@ def test_a_reload_spreads_only_new_sources() -> None:
     due = {s.name: NOW - timedelta(seconds=1) for s in config.sources}  # all due right now
     scheduler.schedule(config.sources, due, NOW + timedelta(hours=2))  # SIGHUP, one source added
     assert set(scheduler._spreads) <= {first.name}
+    store.close()
+
+
+def test_claims_are_exclusive_until_released_or_the_lease_runs_out(tmp_path: Path) -> None:
+    """Issue 16: a source is claimed by one worker at a time; a worker that dies (never
+    releases) loses it when the lease runs out; a release stores the next due time."""
+    sources = tuple(SourceConfig(f"s{n}", f"http://x.test/{n}", "feed", 300.0, False) for n in range(6))
+    store = store_with(tmp_path, sources)
+    a = claim(store, "a", NOW, limit=4)
+    b = claim(store, "b", NOW)
+    assert len(a) == 4 and len(b) == 2 and not set(a) & set(b)  # new sources (no due time) are due at once
+    assert claim(store, "c", NOW + timedelta(seconds=30)) == []  # every lease is live
+    with store.transaction() as tx:
+        tx.release_source(a[0], "a", NOW + timedelta(minutes=5))
+        tx.release_source(b[0], "a", NOW)  # not a's lease: nothing happens
+    assert claim(store, "c", NOW + timedelta(seconds=30)) == []
+    assert due_times(store, sources)[a[0]] == NOW + timedelta(minutes=5)
+    # "a" and "b" died: their leases run out after 60 s and "c" takes the sources.
+    assert claim(store, "c", NOW + timedelta(seconds=61), lease=3600) == sorted([*a[1:], *b])
+    assert claim(store, "d", NOW + timedelta(minutes=5)) == []  # due at NOW+5m: not before a second past it
+    assert claim(store, "d", NOW + timedelta(minutes=5, seconds=1)) == [a[0]]
+    store.close()
+
+
+def test_a_claim_skips_retired_and_future_sources_and_clear_leases_frees_all(tmp_path: Path) -> None:
+    sources = tuple(SourceConfig(f"s{n}", f"http://x.test/{n}", "feed", 300.0, False) for n in range(3))
+    store = store_with(tmp_path, sources)
+    with store.transaction() as tx:
+        tx.record_poll(PollOutcome("s0", PollStatus.RETIRED, error="410"), NOW)
+        tx.set_due({"s1": NOW + timedelta(hours=1)})
+    assert not store.any_due(NOW - timedelta(days=1)) or claim(store, "w", NOW) == ["s2"]
+    assert claim(store, "w", NOW) == []
+    with store.transaction() as tx:
+        assert tx.clear_leases() == 1  # the one daemon of a SQLite store starting again
+    assert claim(store, "w", NOW) == ["s2"]
+    store.close()
+
+
+def test_the_tick_polls_what_is_due_and_releases_it(tmp_path: Path) -> None:
+    """The real scheduler thread: due sources are polled once each, their leases released
+    with the next due time the poll returned; a stop waits for running polls."""
+    sources = tuple(SourceConfig(f"s{n}", f"http://x.test/{n}", "feed", 300.0, False) for n in range(5))
+    store = store_with(tmp_path, sources)
+    polled: list[str] = []
+    lock = threading.Lock()
+
+    def poll(source: SourceConfig, spread: float) -> datetime:
+        with lock:
+            polled.append(source.name)
+        return NOW + timedelta(days=1)
+
+    clock = [NOW]
+    scheduler = SourceScheduler(poll, 2, store, "me", tick=0.05, clock=lambda: clock[0])
+    with store.transaction() as tx:
+        tx.set_due({s.name: NOW - timedelta(minutes=1) for s in sources})
+    scheduler.schedule(sources, due_times(store, sources), NOW)
+    scheduler._spreads.clear()
+    clock[0] = NOW + timedelta(minutes=2)  # past the start-up minute the overdue sources were spread over
+    scheduler.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(polled) < 5 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)  # more ticks: nothing is due any more
+    finally:
+        scheduler.stop()
+    assert sorted(polled) == [s.name for s in sources]
+    assert set(due_times(store, sources).values()) == {NOW + timedelta(days=1)}
+    assert claim(store, "other", NOW + timedelta(days=1, seconds=1)) == [s.name for s in sources]  # released
+    store.close()
 
 
 def test_a_stop_mid_poll_loses_nothing(tmp_path: Path, server: FixtureServer) -> None:
@@ -253,7 +347,7 @@ def test_stored_due_times_carry_jitter(tmp_path: Path, server: FixtureServer) ->
 
 
 @pytest.mark.parametrize("batch", [1, 16])
-def test_the_start_up_round_is_not_repeated(batch: int) -> None:
+def test_the_start_up_round_is_not_repeated(batch: int, tmp_path: Path) -> None:
     """The overdue sources are polled within a minute of start-up (``batch`` at a time, so
     that they share store commits); their second polls, with the spread the scheduler passes
     them, are evenly over one interval, and never sooner."""
@@ -278,8 +372,11 @@ def test_the_start_up_round_is_not_repeated(batch: int) -> None:
     def poll(source: SourceConfig, spread: float) -> None:
         seen.append(spread)
 
-    scheduler = SourceScheduler(poll, workers=1)
+    store = store_with(tmp_path, sources[:3])
+    scheduler = SourceScheduler(poll, 1, store)
     scheduler.schedule(sources[:3], {}, NOW)
     for _ in range(2):
+        scheduler._running += 1  # as _tick counts a poll it starts
         scheduler._run(sources[2])
+    store.close()
     assert seen == [(300 - 60) * 2 / 3, 0.0]  # the third of three overdue sources: 2/3 of (interval - 60 s)

@@ -1,33 +1,37 @@
-"""When each source is due: APScheduler jobs, nothing else.
+"""When each source is polled: the store holds the schedule, a tick claims what is due.
 
-Like miniflux's scheduler this module does no work itself: each job calls the
-``poll`` callback it was given, which returns when the source is next due
-(decided by schedule.py from the poll's outcome, and stored, so a restart
-resumes the schedule instead of polling everything at once). One job per
-source, never two runs of one source at once (max_instances=1), missed runs
-coalesced into one.
+Like miniflux's scheduler this module does no work itself: it asks the store for the
+sources due now (``store.claim_due``: a lease to this worker, so no other poll of the
+source starts, here or in another process, until it is released or the lease runs out)
+and hands each to a worker thread, which calls the ``poll`` callback. The poll stores
+when the source is next due (decided by schedule.py from the poll's outcome), so a
+restart resumes the schedule instead of polling everything at once, and the lease is
+released. A worker killed mid-poll loses its claims when their leases (LEASE) run out.
 
 Spreading: sources overdue at start-up are polled within STARTUP_SPREAD (a
 minute) so that feeds fill quickly, but that minute must not repeat every
 round. Each of them is therefore also given a ``spread``, passed to its poll
 and added to the next-due time that poll stores, which places the second round
-evenly over the interval (at most SPREAD_WINDOW); policy.py's jitter then keeps
+evenly over the interval (at most SPREAD_WINDOW); schedule.py's jitter then keeps
 the rounds from bunching again.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from topicwire.clock import Clock, utc_now
 from topicwire.config import SourceConfig
 from topicwire.schedule import MAX_DELAY, MAX_JITTER, jitter_for
+from topicwire.store import Store
 
 __all__ = ["MAX_JITTER", "SourceScheduler", "first_runs", "jitter_for", "spreads"]
 
@@ -38,6 +42,15 @@ STARTUP_SPREAD = 60.0
 SPREAD_WINDOW = 3600.0
 
 MAINTENANCE = "\x00maintenance"  # no source name can clash: names are [a-z0-9._-]
+TICK_JOB = "\x00tick"
+# How often the store is asked for due sources: a poll starts at most this much (plus the
+# second the stored times are rounded to) after its due time. An idle tick is one read.
+TICK = 0.5
+# How long a claim holds a source. A poll ends within fetch's timeouts per request, but a
+# first poll of a feed with max_new_items full-text pages can take minutes: a lease that ran
+# out under a live poll would let another worker poll the source too. A dead worker's
+# sources wait this long for another one (issue 16: "nothing waits on a dead worker" beyond it).
+LEASE = 900.0
 # poll(source, spread) -> next due; spread: seconds its next-due time is pushed back
 Poll = Callable[[SourceConfig, float], "datetime | None"]
 
@@ -94,48 +107,66 @@ def spreads(
 
 
 class SourceScheduler:
-    def __init__(self, poll: Poll, workers: int) -> None:
+    """Polls what the store says is due. One APScheduler job, the tick, claims due sources
+    with a lease (``Transaction.claim_due``) as worker threads are free and hands each to
+    a thread; the poll stores the next due time and the lease is released. Another job
+    runs maintenance. The schedule itself is in the store, so it survives restarts and,
+    with a lease that runs out, a worker that died (issue 16)."""
+
+    def __init__(
+        self,
+        poll: Poll,
+        workers: int,
+        store: Store,
+        worker_id: str = "",
+        *,
+        tick: float = TICK,
+        lease: float = LEASE,
+        clock: Clock = utc_now,
+    ) -> None:
         self._poll = poll
         self._workers = workers
-        self._scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(max_workers=workers)}, timezone="UTC"
-        )
+        self._store = store
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self._tick_seconds = tick
+        self._lease = timedelta(seconds=lease)
+        self._clock = clock
+        self._scheduler = BackgroundScheduler(timezone="UTC")
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll")
         self._idle = threading.Condition()
         self._running = 0
         self._stopping = False
+        self._sources: dict[str, SourceConfig] = {}
         self._spreads: dict[str, float] = {}  # for the next poll of each source overdue at (re)scheduling
 
     def schedule(self, sources: tuple[SourceConfig, ...], due: Mapping[str, datetime | None], now: datetime) -> None:
-        """Make the jobs match ``sources``: add new ones, drop removed ones, update changed ones."""
-        wanted = {s.name for s in sources} | {MAINTENANCE}
-        scheduled = set()
-        for job in self._scheduler.get_jobs():
-            if job.id not in wanted:
-                job.remove()
-            scheduled.add(job.id)
+        """Poll ``sources`` from now on: the overdue and new ones spread over the start-up
+        minute (their first due times are stored), the others when the store says."""
         firsts = first_runs(sources, due, now, self._workers)
+        moved = {name: when for name, when in firsts.items() if when != due.get(name)}
         # The second round is spread for sources scheduled now for the first time: on a reload
         # the sources due at that moment are in their normal round, and a spread would push
         # them back up to an hour (review: +1200 s for a daily source, +200 s for a 5 m one).
         fresh = spreads(sources, due, now, self._workers)
         with self._idle:
-            self._spreads = {name: s for name, s in fresh.items() if name not in scheduled}
-        for source in sources:
+            known = set(self._sources)
+            self._sources = {s.name: s for s in sources}
+            self._spreads = {name: s for name, s in fresh.items() if name not in known}
+        with self._store.transaction() as tx:
+            tx.set_due(moved)
+        if not self._scheduler.get_job(TICK_JOB):
             self._scheduler.add_job(
-                self._run,
-                IntervalTrigger(seconds=source.interval, jitter=jitter_for(source.interval)),
-                args=(source,),
-                id=source.name,
-                name=source.name,
-                next_run_time=firsts[source.name],
+                self._tick,
+                IntervalTrigger(seconds=self._tick_seconds),
+                id=TICK_JOB,
+                name=TICK_JOB,
                 max_instances=1,
                 coalesce=True,
                 misfire_grace_time=None,
-                replace_existing=True,
             )
 
     def add_maintenance(self, func: Callable[[], object], seconds: float, first: datetime) -> None:
-        """A housekeeping job (retention) beside the source jobs; never overlapping itself."""
+        """A housekeeping job (retention) beside the tick; never overlapping itself."""
         self._scheduler.add_job(
             func,
             IntervalTrigger(seconds=seconds),
@@ -148,44 +179,59 @@ class SourceScheduler:
             replace_existing=True,
         )
 
-    def _run(self, source: SourceConfig) -> None:
+    def _tick(self) -> None:
+        """Claim as many due sources as there are free workers, and start them."""
         with self._idle:
-            if self._stopping:
-                return
-            self._running += 1
-            spread = self._spreads.pop(source.name, 0.0)
-        try:
-            next_due = self._poll(source, spread)
-            if next_due is not None:
-                try:
-                    self._scheduler.modify_job(source.name, next_run_time=next_due)
-                except JobLookupError:
-                    pass  # removed by a reload while it ran
-        finally:
+            free = 0 if self._stopping else self._workers - self._running
+        now = self._clock()
+        if free <= 0 or not self._store.any_due(now):
+            return
+        with self._store.transaction() as tx:
+            names = tx.claim_due(now, self.worker_id, free, self._lease)
+        for name in names:
             with self._idle:
-                self._running -= 1
-                self._idle.notify_all()
+                source = None if self._stopping else self._sources.get(name)
+                if source is not None:
+                    self._running += 1
+            if source is None:  # not ours to poll (a reload removed it) or stopping: give it back
+                with self._store.transaction() as tx:
+                    tx.release_source(name, self.worker_id, None)
+                continue
+            self._pool.submit(self._run, source)
+
+    def _run(self, source: SourceConfig) -> None:
+        next_due = None
+        try:
+            with self._idle:
+                spread = self._spreads.pop(source.name, 0.0)
+            next_due = self._poll(source, spread)
+        finally:
+            try:
+                with self._store.transaction() as tx:
+                    tx.release_source(source.name, self.worker_id, next_due)
+            finally:
+                with self._idle:
+                    self._running -= 1
+                    self._idle.notify_all()
 
     def start(self) -> None:
         self._scheduler.start()
 
     def stop(self, wait: bool = True) -> None:
-        """Start no new polls, let running ones finish, then shut down.
-
-        APScheduler's shutdown(wait=True) holds its job-store lock while it waits,
-        and a finishing poll needs that lock to set its next run time: waiting for
-        our own polls first avoids that deadlock.
-        """
+        """Start no new polls, let running ones finish (each releases its lease), then shut down."""
         with self._idle:
             self._stopping = True
             while wait and self._running:
                 self._idle.wait()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
+        self._pool.shutdown(wait=wait)
 
     @property
     def running(self) -> bool:
         return bool(self._scheduler.running)
 
-    def jobs(self) -> tuple[tuple[str, datetime | None], ...]:
-        return tuple((j.id, j.next_run_time) for j in self._scheduler.get_jobs())
+    def polling(self) -> int:
+        """Polls in flight now."""
+        with self._idle:
+            return self._running

@@ -59,7 +59,7 @@ class Daemon:
         self.pipeline = Pipeline(config, self.store, self.fetcher, changes=self.changes, metrics=self.metrics)
         self.feeds = Publisher(config, self.store, self.changes, metrics=self.metrics)
         self.upkeep = Upkeep.of(self.pipeline)
-        self.scheduler = SourceScheduler(self.poll, config.fetch.concurrency)
+        self.scheduler = SourceScheduler(self.poll, config.fetch.concurrency, self.store)
         self.deliverer = Deliverer(config, self.store, metrics=self.metrics)  # its own thread: never on the polls' path
         self.server = FeedServer(
             f"{config.listen[0]}:{config.listen[1]}",
@@ -116,8 +116,14 @@ class Daemon:
 
     def prepare(self) -> None:
         """The store ready for polls: sources registered, removed topics dropped (files first),
-        the near-duplicate index loaded, changed topics re-evaluated."""
+        the near-duplicate index loaded, changed topics re-evaluated; no source leased."""
         self.upkeep.prepare(self.feeds.unpublish)
+        with self.store.transaction() as tx:
+            # The lock file makes this the only daemon on this store: a lease still held is
+            # one a killed run left, and its source must not wait for the lease to run out.
+            cleared = tx.clear_leases()
+        if cleared:
+            log.event("sources.leases_cleared", sources=cleared)
 
     def run(self) -> int:
         self.prepare()

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from topicwire.clock import EPOCH
@@ -183,6 +183,12 @@ class Store:
     def source_states(self, names: tuple[str, ...]) -> tuple[SourceState, ...]:
         with self._read() as db:
             return sources.states(db, names)
+
+    def any_due(self, now: datetime) -> bool:
+        """Whether a source is due by ``now`` (see Transaction.claim_due): an idle scheduler
+        tick reads this and writes nothing."""
+        with self._read() as db:
+            return sources.first_due(db, iso(now - timedelta(seconds=1)))
 
     def source_state(self, name: str) -> SourceState | None:
         """Without the article count (``articles`` is -1): this is read on every poll."""

@@ -171,6 +171,16 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX statement_sources_aliases ON statement_sources (aliases, uid);
     """,
+    # 6: the schedule lives in the store (issue 16): a worker claims the sources that are due,
+    # with a lease, and releases each with its next due time; a worker that dies loses its
+    # claims when their leases run out. `active`: the config names the source (removed
+    # sources keep their rows and articles but are never claimed).
+    """
+    ALTER TABLE sources ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE sources ADD COLUMN lease_owner TEXT;
+    ALTER TABLE sources ADD COLUMN lease_until TEXT;
+    CREATE INDEX sources_due ON sources (next_due);
+    """,
 )
 
 VERSION = len(MIGRATIONS)

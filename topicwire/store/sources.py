@@ -11,7 +11,8 @@ from topicwire.types import PollOutcome, PollStatus, SourceState
 
 def sync(db: sqlite3.Connection, sources: tuple[tuple[str, str, str], ...]) -> None:
     """Insert new (name, url, kind) rows; a source whose configured URL changed starts afresh
-    (its moved URL, retirement, error count and schedule are forgotten)."""
+    (its moved URL, retirement, error count and schedule are forgotten); only these sources
+    are active (claimed when due)."""
     db.executemany(
         "INSERT INTO sources (name, url, config_url, kind) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind",
@@ -23,6 +24,59 @@ def sync(db: sqlite3.Connection, sources: tuple[tuple[str, str, str], ...]) -> N
         "WHERE name = ? AND config_url IS NOT ?",
         [(url, url, name, url) for name, url, _ in sources],
     )
+    set_active(db, tuple(name for name, _, _ in sources))
+
+
+def set_active(db: sqlite3.Connection, names: tuple[str, ...]) -> None:
+    """Only the configured sources are ever claimed."""
+    db.execute("UPDATE sources SET active = 0 WHERE active = 1")
+    db.executemany("UPDATE sources SET active = 1 WHERE name = ?", [(n,) for n in names])
+
+
+# Due, not retired, configured, and not held by a live lease. A NULL next_due (a new source)
+# is due at once, and first.
+_DUE = (
+    "active = 1 AND retired IS NULL AND (next_due IS NULL OR next_due <= ?) "
+    "AND (lease_until IS NULL OR lease_until <= ?)"
+)
+
+
+def first_due(db: sqlite3.Connection, now: str) -> bool:
+    """Whether any source is due by ``now``: a read, so an idle tick writes nothing."""
+    return db.execute(f"SELECT 1 FROM sources WHERE {_DUE} LIMIT 1", (now, now)).fetchone() is not None
+
+
+def claim_due(db: sqlite3.Connection, now: str, worker: str, limit: int, until: str) -> list[str]:
+    """Lease up to ``limit`` due sources to ``worker`` until ``until``, soonest due first.
+    The outer condition is checked again on each row: a row another writer leased between
+    the subquery and the update is not taken twice."""
+    rows = db.execute(
+        f"UPDATE sources SET lease_owner = ?, lease_until = ? WHERE name IN ("
+        f"SELECT name FROM sources WHERE {_DUE} ORDER BY next_due IS NOT NULL, next_due, name LIMIT ?"
+        f") AND {_DUE} RETURNING name",
+        (worker, until, now, now, limit, now, now),
+    ).fetchall()
+    return sorted(r[0] for r in rows)
+
+
+def release(db: sqlite3.Connection, name: str, worker: str, next_due: str | None) -> None:
+    """End ``worker``'s lease on ``name``; ``next_due`` (if given) is when it is due again."""
+    db.execute(
+        "UPDATE sources SET lease_owner = NULL, lease_until = NULL, next_due = COALESCE(?, next_due) "
+        "WHERE name = ? AND lease_owner = ?",
+        (next_due, name, worker),
+    )
+
+
+def clear_leases(db: sqlite3.Connection) -> int:
+    """Every lease ends (the one daemon of a SQLite store starting: nobody else holds one)."""
+    return db.execute(
+        "UPDATE sources SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL"
+    ).rowcount
+
+
+def set_due(db: sqlite3.Connection, due: list[tuple[str, str]]) -> None:
+    db.executemany("UPDATE sources SET next_due = ? WHERE name = ?", [(when, name) for name, when in due])
 
 
 def record_poll(db: sqlite3.Connection, outcome: PollOutcome, now: datetime) -> None:

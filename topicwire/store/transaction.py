@@ -17,12 +17,13 @@ from __future__ import annotations
 import functools
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Concatenate, ParamSpec, TypeVar
 
 from topicwire.errors import StoreError
 from topicwire.store import articles, deliveries, http_cache, sources, statements, stories, templates, topics
+from topicwire.store.codec import iso
 from topicwire.types import Article, DeliveryStatus, ExactHit, Fingerprint, PollOutcome, Statement, StoryMember
 
 P = ParamSpec("P")
@@ -63,6 +64,27 @@ class Transaction:
     @_in_unit
     def sync_sources(self, rows: tuple[tuple[str, str, str], ...]) -> None:
         sources.sync(self._db, rows)
+
+    @_in_unit
+    def claim_due(self, now: datetime, worker: str, limit: int, lease: timedelta) -> list[str]:
+        """Lease up to ``limit`` sources due by ``now`` to ``worker`` for ``lease``. Due means
+        a stored next-due time at least a second past (times are kept to the second, and
+        a poll must never come before the time it was given, Retry-After above all)."""
+        cutoff = iso(now - timedelta(seconds=1))
+        return sources.claim_due(self._db, cutoff, worker, limit, iso(now + lease))
+
+    @_in_unit
+    def release_source(self, name: str, worker: str, next_due: datetime | None) -> None:
+        sources.release(self._db, name, worker, iso(next_due) if next_due else None)
+
+    @_in_unit
+    def clear_leases(self) -> int:
+        return sources.clear_leases(self._db)
+
+    @_in_unit
+    def set_due(self, due: Mapping[str, datetime]) -> None:
+        """When each source is first due (the scheduler's start-up spread)."""
+        sources.set_due(self._db, [(name, iso(when)) for name, when in due.items()])
 
     @_in_unit
     def record_poll(self, outcome: PollOutcome, now: datetime) -> None:
