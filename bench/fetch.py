@@ -274,14 +274,14 @@ def topicwire_polls(
     store = Store.open(config.store_path, datetime.now(UTC))
     fetcher = make_fetcher(config)
     pipeline = Pipeline(config, store, fetcher)
-    feeds = Publisher(config, store, pipeline.changes)
-    Upkeep.of(pipeline).prepare(feeds.unpublish)
+    publisher = Publisher(config, store, pipeline.changes)  # not `feeds`: that is the feed count
+    Upkeep.of(pipeline).prepare(publisher.unpublish)
 
     def poll_all() -> str:
         # As topicwire/daemon/cli.py::_poll_all does for `topicwire once`.
         with ThreadPoolExecutor(max_workers=config.fetch.concurrency) as pool:
             outcomes = list(pool.map(pipeline.poll, config.sources))
-        feeds.publish()
+        publisher.publish()
         status = {s: sum(o.status == s for o in outcomes) for s in ("ok", "not_modified", "error")}
         new = sum(o.new for o in outcomes)
         return f"new={new} " + " ".join(f"{k}={v}" for k, v in status.items())

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from topicwire.datetimes import http_date
+from topicwire.datetimes import http_date, read_rfc822
 
 HOUR = 3600.0
 DAY = 24 * HOUR
@@ -160,9 +160,14 @@ def expires_in(expires: str, date: str, now: datetime) -> float | None:
     (RFC 9111 4.2.1). Unreadable dates, like the common ``Expires: 0`` or
     ``-1``, mean already expired (RFC 9111 5.3): None, as for a past date.
     """
-    expiry = http_date(expires)
+    # Not bounded like other dates: an Expires past datetimes.MAX_YEAR ("31 Dec 9999") says
+    # "never expires", not "unreadable"; it gets MAX_FLOOR as a year of max-age does (review
+    # of issue 15: bounded, it meant no floor at all). Aware minus aware cannot overflow.
+    expiry = read_rfc822(expires)
     if expiry is None:
         return None
+    if expiry.tzinfo is None:  # "-0000": HTTP-dates are GMT anyway
+        expiry = expiry.replace(tzinfo=UTC)
     seconds = (expiry - (http_date(date) or now)).total_seconds()
     return seconds if seconds > 0 else None
 

@@ -1,0 +1,56 @@
+"""Review of issue 15: what a SIGHUP reload carries over now that it builds a new
+Pipeline, Publisher and Upkeep and passes in what survives (daemon/service.py).
+
+Before the refactor the daemon set these on the new pipeline by hand; each is checked
+here against the daemon after ``_reload_config``: the metrics, the story changes the old
+pipeline's polls still mark, the near-duplicate desk while [dedup] is unchanged, the
+WebSub pinger (with pings still to retry) while the hub is unchanged, the fetcher whose
+limiter /metrics shows, and the old fetcher closed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_cli import config_text
+from test_reload_removed_topic_race import started_daemon
+
+from topicwire.daemon.service import Daemon
+
+HUB = '[output]\nwebsub_hub = "http://127.0.0.1:9/hub"\n'
+
+
+@pytest.fixture
+def daemon(tmp_path: Path) -> Iterator[Daemon]:
+    yield from started_daemon(tmp_path, extra=HUB)
+
+
+def reload_with(daemon: Daemon, extra: str) -> None:
+    daemon.config.path.write_text(config_text("http://x.test", extra=extra))
+    daemon._reload_config()
+
+
+def test_a_reload_passes_on_what_survives_it(daemon: Daemon, monkeypatch: pytest.MonkeyPatch) -> None:
+    old_pipeline, old_feeds, old_fetcher = daemon.pipeline, daemon.feeds, daemon.fetcher
+    closed: list[object] = []
+    monkeypatch.setattr(old_fetcher, "close", lambda: closed.append(old_fetcher))
+    reload_with(daemon, HUB + '[[topics]]\nname = "turkey"\nquery = "Turkey"\n')
+    assert daemon.pipeline is not old_pipeline and daemon.feeds is not old_feeds
+    assert daemon.pipeline.metrics is daemon.metrics and daemon.feeds.metrics is daemon.metrics
+    assert daemon.pipeline.changes is daemon.changes is daemon.feeds.changes is daemon.upkeep.changes
+    assert daemon.pipeline.desk is old_pipeline.desk  # [dedup] unchanged
+    assert daemon.feeds.websub is old_feeds.websub and daemon.feeds.websub is not None  # same hub
+    assert daemon.pipeline.fetcher is daemon.fetcher is not old_fetcher  # figures() reads this limiter
+    assert daemon.upkeep.placer is daemon.pipeline.placer
+    assert closed == [old_fetcher]
+
+
+def test_a_reload_that_changes_dedup_or_the_hub_starts_those_afresh(daemon: Daemon) -> None:
+    old_pipeline, old_feeds = daemon.pipeline, daemon.feeds
+    reload_with(daemon, '[output]\nwebsub_hub = "http://127.0.0.1:9/other"\n[dedup]\nsimilarity = 0.7\n')
+    assert daemon.pipeline.desk is not old_pipeline.desk
+    assert daemon.feeds.websub is not None and daemon.feeds.websub is not old_feeds.websub
+    assert daemon.feeds.websub.hub == "http://127.0.0.1:9/other"
+    reload_with(daemon, "")
+    assert daemon.feeds.websub is None
