@@ -44,7 +44,9 @@ def pg_server() -> Iterator[str]:
     try:
         cluster = PgCluster(bindir)
     except KeyError:
-        pytest.skip("running as root, but there is no postgres user to run the test cluster as (apt-get install postgresql)")
+        pytest.skip(
+            "running as root, but there is no postgres user to run the test cluster as (apt-get install postgresql)"
+        )
     cluster.start()
     try:
         yield cluster.url

@@ -46,7 +46,7 @@ def test_a_lone_writer_commits_every_unit(store: Store, path: Path) -> None:
 
 def _wait_for_a_waiting_writer(store: Store) -> None:
     deadline = time.monotonic() + 10
-    while store._writes.waiting == 0:  # the other thread is blocked on the store's lock
+    while store._backend.writes.waiting == 0:  # the other thread is blocked on the store's lock
         assert time.monotonic() < deadline, "the second writer never queued"
         time.sleep(0.001)
 
@@ -60,7 +60,7 @@ def test_a_waiting_writer_joins_the_transaction_and_a_failing_unit_rolls_back_al
             save_unit(tx, 2)
             raise RuntimeError("a bug in the middle of B's poll")
 
-    store._writes.max_age = 60  # a loaded machine must not age the group out before B queues
+    store._backend.writes.max_age = 60  # a loaded machine must not age the group out before B queues
     with ThreadPoolExecutor(1) as pool:
         with store.transaction() as tx:
             save_unit(tx, 1)
@@ -80,7 +80,7 @@ def save_unit(tx: Transaction, n: int) -> None:
 
 def test_many_writers_group_commits_and_leave_nothing_uncommitted(store: Store, path: Path) -> None:
     commits: list[str] = []
-    store._db.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    store._backend.db.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
 
     def write(n: int) -> bool:
         try:
@@ -102,7 +102,7 @@ def test_many_writers_group_commits_and_leave_nothing_uncommitted(store: Store, 
 
 def test_close_and_committed_reads_commit_what_waits(path: Path) -> None:
     store = Store.open(path, NOW)
-    store._writes.waiting = 1  # as if another writer were queued
+    store._backend.writes.waiting = 1  # as if another writer were queued
     save(store, article(1))
     assert committed(path) == 0
     with store.committed():
@@ -161,7 +161,7 @@ def test_a_writer_interrupted_while_queueing_is_not_counted_as_waiting(store: St
     class Interrupted(Exception):
         pass
 
-    real = store._lock
+    real = store._backend._lock
 
     class FailingOnce:
         def __enter__(self) -> None:
@@ -171,16 +171,16 @@ def test_a_writer_interrupted_while_queueing_is_not_counted_as_waiting(store: St
             real.release()
 
         def acquire(self) -> bool:
-            store._lock = real
+            store._backend._lock = real
             raise Interrupted  # as a signal handler raising in a blocked acquire (Ctrl-C)
 
         def release(self) -> None:
             real.release()
 
-    store._lock = FailingOnce()  # type: ignore[assignment]
+    store._backend._lock = FailingOnce()  # type: ignore[assignment]
     with pytest.raises(Interrupted):
         save(store, article(1))
-    assert store._writes.waiting == 0
+    assert store._backend.writes.waiting == 0
     save(store, article(2))
     assert committed(path) == 1  # a lone writer still commits at once
 

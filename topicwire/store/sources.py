@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
+from typing import Any
 
 from topicwire.store.codec import from_iso, iso
+from topicwire.store.dialect import DB
 from topicwire.types import PollOutcome, PollStatus, SourceState
 
 
-def sync(db: sqlite3.Connection, sources: tuple[tuple[str, str, str], ...]) -> None:
+def sync(db: DB, sources: tuple[tuple[str, str, str], ...]) -> None:
     """Insert new (name, url, kind) rows; a source whose configured URL changed starts afresh
     (its moved URL, retirement, error count and schedule are forgotten)."""
     db.executemany(
@@ -25,7 +26,7 @@ def sync(db: sqlite3.Connection, sources: tuple[tuple[str, str, str], ...]) -> N
     )
 
 
-def record_poll(db: sqlite3.Connection, outcome: PollOutcome, now: datetime) -> None:
+def record_poll(db: DB, outcome: PollOutcome, now: datetime) -> None:
     due = iso(outcome.next_due) if outcome.next_due else None
     retry = iso(outcome.retry_until) if outcome.retry_until else None
     if outcome.status in (PollStatus.ERROR, PollStatus.RETIRED):
@@ -46,20 +47,20 @@ def record_poll(db: sqlite3.Connection, outcome: PollOutcome, now: datetime) -> 
         db.execute("UPDATE sources SET url = ? WHERE name = ?", (outcome.moved_to, outcome.source))
 
 
-def states(db: sqlite3.Connection, names: tuple[str, ...]) -> tuple[SourceState, ...]:
+def states(db: DB, names: tuple[str, ...]) -> tuple[SourceState, ...]:
     """The given sources in that order, with their article counts (one grouped count)."""
     counts = dict(db.execute("SELECT source, COUNT(*) FROM articles GROUP BY source").fetchall())
     rows = {r["name"]: r for r in db.execute("SELECT * FROM sources")}
     return tuple(_state(rows[n], counts.get(n, 0)) for n in names if n in rows)
 
 
-def state(db: sqlite3.Connection, name: str) -> SourceState | None:
+def state(db: DB, name: str) -> SourceState | None:
     """One source's schedule and health, without its article count: read on every poll."""
     row = db.execute("SELECT * FROM sources WHERE name = ?", (name,)).fetchone()
     return _state(row, -1) if row else None
 
 
-def _state(r: sqlite3.Row, articles: int) -> SourceState:
+def _state(r: Any, articles: int) -> SourceState:
     return SourceState(
         name=r["name"],
         url=r["url"],
