@@ -38,7 +38,7 @@ from topicwire.store import (
     templates,
     topics,
 )
-from topicwire.store.backend import Backend, Probe, is_url
+from topicwire.store.backend import Backend, Probe, is_url, redact
 from topicwire.store.codec import from_iso, iso, text
 from topicwire.store.dialect import DB
 from topicwire.store.transaction import Transaction
@@ -54,7 +54,7 @@ from topicwire.types import (
     StoredStory,
 )
 
-__all__ = ["Probe", "Store", "Transaction", "probe"]
+__all__ = ["Probe", "Store", "Transaction", "probe", "redact"]
 
 
 def probe(where: Path | str) -> Probe:

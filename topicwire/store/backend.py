@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from topicwire.store.dialect import DB
 
@@ -64,3 +65,16 @@ class Backend(ABC):
 def is_url(where: Path | str) -> bool:
     """Is ``where`` a PostgreSQL URL (else a SQLite path)?"""
     return isinstance(where, str) and where.startswith(("postgresql://", "postgres://"))
+
+
+def redact(url: str) -> str:
+    """The URL with its password replaced by ``***``: for messages, logs and ``check``."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # not a URL after all (e.g. a stray "["): if it may hold one, show no userinfo
+        return url.rsplit("@", 1)[-1] if "://" in url and "@" in url else url
+    if password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))

@@ -23,7 +23,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg.rows import RowMaker
@@ -31,22 +30,12 @@ from psycopg_pool import ConnectionPool
 
 from topicwire.errors import StoreError
 from topicwire.store import schema
-from topicwire.store.backend import Backend, Probe
+from topicwire.store.backend import Backend, Probe, redact
 from topicwire.store.dialect import DB, ddl_to_postgres, to_postgres
 
 POOL_SIZE = 16  # the daemon's threads that may read at once: pollers, the feed server, the publisher
 CONNECT_TIMEOUT = 10  # seconds
 _MIGRATION_LOCK = 0x746F7069  # pg_advisory_lock key: two processes starting at once migrate once
-
-
-def redact(url: str) -> str:
-    """The URL with its password replaced by ``***`` (messages, logs, ``check``)."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
 
 
 class Row(tuple[Any, ...]):
