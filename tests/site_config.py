@@ -22,12 +22,14 @@ def write_site_config(
     *,
     output: Sequence[str] = (),
     fetch: Sequence[str] = (),
+    store: Sequence[str] = ('path = "var/store.sqlite3"',),
 ) -> Path:
-    """``sources`` are (name, path on the site, kind); ``output``/``fetch`` extra TOML lines."""
+    """``sources`` are (name, path on the site, kind); ``output``/``fetch`` extra TOML lines;
+    ``store`` the [store] lines (a PostgreSQL ``url = ...`` in place of the SQLite path)."""
     shipped = tomllib.loads((ROOT / "config.toml").read_text(encoding="utf-8"))
     lines = [
         "[store]",
-        'path = "var/store.sqlite3"',
+        *store,
         "[output]",
         'dir = "var/feeds"',
         'base_url = "http://feeds.test/"',

@@ -10,11 +10,13 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import feedparser
 import pytest
 from fixture_server import FixtureServer
+from pg_cluster import create_database, drop_database
 from site_config import write_site_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,8 +32,8 @@ SOURCES = (
 )
 
 
-def write_config(folder: Path, base: str) -> Path:
-    return write_site_config(folder, base, SOURCES, fetch=['timeout = "10s"'])
+def write_config(folder: Path, base: str, store: tuple[str, ...] = ('path = "var/store.sqlite3"',)) -> Path:
+    return write_site_config(folder, base, SOURCES, fetch=['timeout = "10s"'], store=store)
 
 
 def run_once(config: Path) -> subprocess.CompletedProcess[str]:
@@ -57,16 +59,28 @@ def links(out: Path, topic: str) -> set[str]:
     return {e.link.split("/", 3)[3] for e in parsed.entries}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def site(
+    request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[FixtureServer, Path, subprocess.CompletedProcess[str]]:
+) -> Iterator[tuple[FixtureServer, Path, subprocess.CompletedProcess[str]]]:
+    """The site polled once by a real process, with the store on each backend (issue 16)."""
     folder = tmp_path_factory.mktemp("e2e")
-    with FixtureServer() as server:
-        server.serve_dir("/", SITE)
-        config = write_config(folder, server.url)
-        first = run_once(config)
-        yield server, folder, first
+    store: tuple[str, ...] = ('path = "var/store.sqlite3"',)
+    pg_server = url = ""
+    if request.param == "postgres":
+        pg_server = request.getfixturevalue("pg_server")
+        url = create_database(pg_server)
+        store = (f"url = {json.dumps(url)}",)
+    try:
+        with FixtureServer() as server:
+            server.serve_dir("/", SITE)
+            config = write_config(folder, server.url, store)
+            first = run_once(config)
+            yield server, folder, first
+    finally:
+        if url:
+            drop_database(pg_server, url)
 
 
 def test_first_run_succeeds(site: tuple) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psycopg
 import pytest
 from test_store import NOW, article, save
 
@@ -19,9 +20,13 @@ from topicwire.store import Store, Transaction
 from topicwire.store.db import GroupCommit, connect
 
 
-def committed(path: Path) -> int:
-    """Articles another connection sees: only what was committed (WAL readers)."""
-    with sqlite3.connect(path) as other:
+def committed(where: Path | str) -> int:
+    """Articles another connection sees: only what was committed (WAL readers; on
+    PostgreSQL another session)."""
+    if isinstance(where, str):
+        with psycopg.connect(where) as pg:
+            return int(pg.execute("SELECT COUNT(*) FROM articles").fetchone()[0])  # type: ignore[index]
+    with sqlite3.connect(where) as other:
         return other.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
 
 
@@ -31,13 +36,23 @@ def path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def store(path: Path) -> Iterator[Store]:
+def sqlite_store(path: Path) -> Iterator[Store]:
+    """The group commit is SQLite's: these tests reach into it."""
     s = Store.open(path, NOW)
     yield s
     s.close()
 
 
-def test_a_lone_writer_commits_every_unit(store: Store, path: Path) -> None:
+@pytest.fixture
+def store(store_at: Path | str) -> Iterator[Store]:
+    """The writer's rules hold on both backends (conftest.store_at)."""
+    s = Store.open(store_at, NOW)
+    yield s
+    s.close()
+
+
+def test_a_lone_writer_commits_every_unit(sqlite_store: Store, path: Path) -> None:
+    store = sqlite_store
     save(store, article(1))
     assert committed(path) == 1
     save(store, article(2))
@@ -46,12 +61,15 @@ def test_a_lone_writer_commits_every_unit(store: Store, path: Path) -> None:
 
 def _wait_for_a_waiting_writer(store: Store) -> None:
     deadline = time.monotonic() + 10
-    while store._writes.waiting == 0:  # the other thread is blocked on the store's lock
+    while store._backend.writes.waiting == 0:  # the other thread is blocked on the store's lock
         assert time.monotonic() < deadline, "the second writer never queued"
         time.sleep(0.001)
 
 
-def test_a_waiting_writer_joins_the_transaction_and_a_failing_unit_rolls_back_alone(store: Store, path: Path) -> None:
+def test_a_waiting_writer_joins_the_transaction_and_a_failing_unit_rolls_back_alone(
+    sqlite_store: Store, path: Path
+) -> None:
+    store = sqlite_store
     seen_inside_b: list[int] = []
 
     def b() -> None:
@@ -60,7 +78,7 @@ def test_a_waiting_writer_joins_the_transaction_and_a_failing_unit_rolls_back_al
             save_unit(tx, 2)
             raise RuntimeError("a bug in the middle of B's poll")
 
-    store._writes.max_age = 60  # a loaded machine must not age the group out before B queues
+    store._backend.writes.max_age = 60  # a loaded machine must not age the group out before B queues
     with ThreadPoolExecutor(1) as pool:
         with store.transaction() as tx:
             save_unit(tx, 1)
@@ -78,9 +96,10 @@ def save_unit(tx: Transaction, n: int) -> None:
     tx.insert_article(article_uid(fp), a, fp, NOW)
 
 
-def test_many_writers_group_commits_and_leave_nothing_uncommitted(store: Store, path: Path) -> None:
+def test_many_writers_group_commits_and_leave_nothing_uncommitted(sqlite_store: Store, path: Path) -> None:
+    store = sqlite_store
     commits: list[str] = []
-    store._db.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    store._backend.db.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
 
     def write(n: int) -> bool:
         try:
@@ -102,7 +121,7 @@ def test_many_writers_group_commits_and_leave_nothing_uncommitted(store: Store, 
 
 def test_close_and_committed_reads_commit_what_waits(path: Path) -> None:
     store = Store.open(path, NOW)
-    store._writes.waiting = 1  # as if another writer were queued
+    store._backend.writes.waiting = 1  # as if another writer were queued
     save(store, article(1))
     assert committed(path) == 0
     with store.committed():
@@ -143,7 +162,8 @@ def test_an_error_sqlite_rolled_back_itself_is_not_masked(raw: sqlite3.Connectio
     assert not raw.in_transaction and raw.execute("SELECT COUNT(*) FROM t").fetchone()[0] == 0
 
 
-def test_transactions_do_not_nest_and_nothing_commits_from_inside_one(store: Store, path: Path) -> None:
+def test_transactions_do_not_nest_and_nothing_commits_from_inside_one(store: Store, store_at: Path | str) -> None:
+    path = store_at
     with pytest.raises(StoreError, match="do not nest"), store.transaction() as tx:
         save_unit(tx, 1)
         with store.transaction() as inner:
@@ -157,11 +177,13 @@ def test_transactions_do_not_nest_and_nothing_commits_from_inside_one(store: Sto
     assert committed(path) == 1
 
 
-def test_a_writer_interrupted_while_queueing_is_not_counted_as_waiting(store: Store, path: Path) -> None:
+def test_a_writer_interrupted_while_queueing_is_not_counted_as_waiting(sqlite_store: Store, path: Path) -> None:
+    store = sqlite_store
+
     class Interrupted(Exception):
         pass
 
-    real = store._lock
+    real = store._backend._lock
 
     class FailingOnce:
         def __enter__(self) -> None:
@@ -171,16 +193,16 @@ def test_a_writer_interrupted_while_queueing_is_not_counted_as_waiting(store: St
             real.release()
 
         def acquire(self) -> bool:
-            store._lock = real
+            store._backend._lock = real
             raise Interrupted  # as a signal handler raising in a blocked acquire (Ctrl-C)
 
         def release(self) -> None:
             real.release()
 
-    store._lock = FailingOnce()  # type: ignore[assignment]
+    store._backend._lock = FailingOnce()  # type: ignore[assignment]
     with pytest.raises(Interrupted):
         save(store, article(1))
-    assert store._writes.waiting == 0
+    assert store._backend.writes.waiting == 0
     save(store, article(2))
     assert committed(path) == 1  # a lone writer still commits at once
 
@@ -250,7 +272,9 @@ def test_a_writer_used_from_another_thread_raises(store: Store) -> None:
     assert store.article_count() == 1
 
 
-def test_two_threads_each_write_in_their_own_unit(store: Store, path: Path) -> None:
+def test_two_threads_each_write_in_their_own_unit(store: Store, store_at: Path | str) -> None:
+    path = store_at
+
     def write(n: int) -> None:
         with store.transaction() as tx:
             save_unit(tx, n)

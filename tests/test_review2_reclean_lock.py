@@ -28,7 +28,7 @@ def test_recleaned_statements_are_read_outside_the_store_lock(
         config, store, pipeline = setup(tmp_path, server)
 
         def extract(self: StatementExtractor, text: str) -> tuple[Statement, ...]:
-            held.append(store._lock._is_owned())  # type: ignore[attr-defined]
+            held.append(store._backend._lock._is_owned())  # type: ignore[attr-defined]
             return real(self, text)
 
         for last in range(3):

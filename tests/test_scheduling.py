@@ -185,8 +185,9 @@ def test_ttl_is_a_floor(tmp_path: Path, server: FixtureServer) -> None:
     assert NOW + timedelta(minutes=60) <= outcome.next_due < NOW + timedelta(minutes=61)
 
 
-def store_with(tmp_path: Path, sources: tuple[SourceConfig, ...]) -> Store:
-    store = Store.open(tmp_path / "s.sqlite3", NOW)
+def store_with(where: Path | str, sources: tuple[SourceConfig, ...]) -> Store:
+    """A store holding ``sources``: ``where`` is a folder (SQLite) or a store_at location."""
+    store = Store.open(where / "s.sqlite3" if isinstance(where, Path) and where.is_dir() else where, NOW)
     with store.transaction() as tx:
         tx.sync_sources(tuple((s.name, s.url, s.kind) for s in sources))
     return store
@@ -215,9 +216,9 @@ def test_the_schedule_is_stored_and_the_start_up_round_spread(tmp_path: Path) ->
     store.close()
 
 
-def test_reschedule_keeps_future_due_times_and_removed_sources_are_never_claimed(tmp_path: Path) -> None:
+def test_reschedule_keeps_future_due_times_and_removed_sources_are_never_claimed(store_at: Path | str) -> None:
     config = load_config(ROOT / "config.toml")
-    store = store_with(tmp_path, config.sources)
+    store = store_with(store_at, config.sources)
     scheduler = SourceScheduler(lambda s, spread: None, 2, store)
     scheduler.schedule(config.sources, {}, NOW)
     later = NOW + timedelta(hours=3)
@@ -248,11 +249,11 @@ def test_a_reload_spreads_only_new_sources(tmp_path: Path) -> None:
     store.close()
 
 
-def test_claims_are_exclusive_until_released_or_the_lease_runs_out(tmp_path: Path) -> None:
+def test_claims_are_exclusive_until_released_or_the_lease_runs_out(store_at: Path | str) -> None:
     """Issue 16: a source is claimed by one worker at a time; a worker that dies (never
     releases) loses it when the lease runs out; a release stores the next due time."""
     sources = tuple(SourceConfig(f"s{n}", f"http://x.test/{n}", "feed", 300.0, False) for n in range(6))
-    store = store_with(tmp_path, sources)
+    store = store_with(store_at, sources)
     a = claim(store, "a", NOW, limit=4)
     b = claim(store, "b", NOW)
     assert len(a) == 4 and len(b) == 2 and not set(a) & set(b)  # new sources (no due time) are due at once
@@ -269,9 +270,9 @@ def test_claims_are_exclusive_until_released_or_the_lease_runs_out(tmp_path: Pat
     store.close()
 
 
-def test_a_claim_skips_retired_and_future_sources_and_clear_leases_frees_all(tmp_path: Path) -> None:
+def test_a_claim_skips_retired_and_future_sources_and_clear_leases_frees_all(store_at: Path | str) -> None:
     sources = tuple(SourceConfig(f"s{n}", f"http://x.test/{n}", "feed", 300.0, False) for n in range(3))
-    store = store_with(tmp_path, sources)
+    store = store_with(store_at, sources)
     with store.transaction() as tx:
         tx.record_poll(PollOutcome("s0", PollStatus.RETIRED, error="410"), NOW)
         tx.set_due({"s1": NOW + timedelta(hours=1)})
@@ -283,11 +284,11 @@ def test_a_claim_skips_retired_and_future_sources_and_clear_leases_frees_all(tmp
     store.close()
 
 
-def test_the_tick_polls_what_is_due_and_releases_it(tmp_path: Path) -> None:
+def test_the_tick_polls_what_is_due_and_releases_it(store_at: Path | str) -> None:
     """The real scheduler thread: due sources are polled once each, their leases released
     with the next due time the poll returned; a stop waits for running polls."""
     sources = tuple(SourceConfig(f"s{n}", f"http://x.test/{n}", "feed", 300.0, False) for n in range(5))
-    store = store_with(tmp_path, sources)
+    store = store_with(store_at, sources)
     polled: list[str] = []
     lock = threading.Lock()
 
@@ -380,3 +381,29 @@ def test_the_start_up_round_is_not_repeated(batch: int, tmp_path: Path) -> None:
         scheduler._run(sources[2])
     store.close()
     assert seen == [(300 - 60) * 2 / 3, 0.0]  # the third of three overdue sources: 2/3 of (interval - 60 s)
+
+
+def test_two_workers_claiming_at_once_never_share_a_source(store_at: Path | str) -> None:
+    """Issue 16: two daemons on one store (two connections, two threads) claim at the same
+    moments; every source is claimed exactly once."""
+    sources = tuple(SourceConfig(f"s{n:03}", f"http://x.test/{n}", "feed", 300.0, False) for n in range(200))
+    first = store_with(store_at, sources)
+    second = Store.open(store_at, NOW)
+    got: dict[str, list[str]] = {"a": [], "b": []}
+    start = threading.Barrier(2)
+
+    def worker(name: str, store: Store) -> None:
+        start.wait()
+        for _ in range(40):
+            got[name].extend(claim(store, name, NOW, limit=3, lease=3600))
+
+    threads = [threading.Thread(target=worker, args=(n, s)) for n, s in (("a", first), ("b", second))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    claimed = got["a"] + got["b"]
+    assert sorted(claimed) == [s.name for s in sources]  # all of them, none twice
+    assert got["a"] and got["b"]
+    first.close()
+    second.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -15,6 +16,7 @@ from topicwire.dedup.fingerprint import article_uid, fingerprint
 from topicwire.errors import StoreError
 from topicwire.store import Store
 from topicwire.store.schema import VERSION
+from topicwire.store.sqlite import SqliteBackend
 from topicwire.types import Article, DedupAction, DeliveryStatus, PollOutcome, PollStatus
 
 NOW = datetime(2024, 11, 14, 17, 8, tzinfo=UTC)
@@ -37,14 +39,15 @@ def article(n: int, **changes: object) -> Article:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = open_store(tmp_path / "db" / "t.sqlite3")
+def store(store_at: Path | str) -> Iterator[Store]:
+    """The store on each backend (conftest.store_at: ids "sqlite" and "postgres")."""
+    s = open_store(store_at)
     yield s
     s.close()
 
 
-def open_store(path: Path) -> Store:
-    s = Store.open(path, NOW)
+def open_store(where: Path | str) -> Store:
+    s = Store.open(where, NOW)
     with s.transaction() as tx:  # the topics these tests use, registered as Upkeep.prepare does
         for topic in ("a", "b", "t"):
             tx.replace_topic(topic, f"rule {topic}", [], NOW)
@@ -193,7 +196,10 @@ def test_a_status_is_stored_as_text(store: Store) -> None:
     with store.transaction() as tx:
         tx.sync_sources((("s", "https://news.test/rss", "feed"),))
         tx.record_poll(PollOutcome("s", PollStatus.NOT_MODIFIED), NOW)
-    row = store._db.execute("SELECT status, typeof(status) FROM sources").fetchone()
+    sqlite = isinstance(store._backend, SqliteBackend)
+    type_of = "typeof(status)" if sqlite else "CAST(pg_typeof(status) AS TEXT)"
+    with store._read() as db:
+        row = db.execute(f"SELECT status, {type_of} FROM sources").fetchone()
     assert tuple(row) == ("not_modified", "text")
 
 
@@ -204,8 +210,8 @@ def test_validators_round_trip(store: Store) -> None:
     assert store.validators("https://y.test/") == (None, None)
 
 
-def test_prune_keeps_each_feeds_newest_and_remembers_keys(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "t.sqlite3")
+def test_prune_keeps_each_feeds_newest_and_remembers_keys(store_at: Path | str) -> None:
+    store = open_store(store_at)
     old = [save(store, article(n, published=NOW - timedelta(days=200 - n)), ("t",)) for n in range(5)]
     fresh = save(store, article(9, published=NOW + timedelta(days=2)))  # published after the cutoff
     cutoff = NOW + timedelta(days=1)  # everything first-seen before it is "old" by first_seen...

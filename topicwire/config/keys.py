@@ -38,6 +38,7 @@ from topicwire.config.parsers import (
     parse_language,
     parse_listen,
     parse_name,
+    parse_store_url,
     show_duration,
     text_of,
     url_checked,
@@ -140,6 +141,17 @@ STORE: Mapping[str, Key] = {
         4096,
         kind="path",
         field="store_path",
+    ),
+    "url": Key(
+        str,
+        "",
+        "PostgreSQL database instead of the SQLite file: `postgresql://user:password@host:5432/db` (libpq's URL"
+        " form; `?host=/run/postgresql` for a unix socket); its password never appears in logs or messages;"
+        " not together with `store.path` (see [PostgreSQL](#postgresql))",
+        url_checked(parse_store_url),
+        f'"" or postgresql://..., at most {MAX_URL_CHARS} characters, no spaces',
+        "URL",
+        "store_url",
     ),
     "keep": _dur(
         "90d",

@@ -28,6 +28,7 @@ from topicwire.config.keys import (
 from topicwire.config.model import Config, DedupConfig, FetchConfig, SourceConfig, TopicConfig, WebhookConfig
 from topicwire.config.parsers import CONTROL
 from topicwire.errors import ConfigError, QueryError
+from topicwire.store.backend import redact
 from topicwire.topics.match import unknown_values
 from topicwire.topics.query import Query, compile_query
 
@@ -80,6 +81,7 @@ class _Validator:
             self.note_problem(
                 "fetch.min_interval", raw["fetch"].get("min_interval"), "is longer than fetch.max_interval"
             )
+        self.one_store(raw.get("store"))
         aliases = self.aliases(raw.get("aliases", {}))
         sources = self.sources(raw.get("sources", []), tables)
         topics = self.topics(raw.get("topics", []), dict(aliases), {s.name for s in sources})
@@ -97,6 +99,12 @@ class _Validator:
             sources=sources,
             topics=topics,
         )
+
+    def one_store(self, table: Any) -> None:
+        """A store is a SQLite file or a PostgreSQL database: both written is an error."""
+        if isinstance(table, dict) and table.get("url") and "path" in table:
+            hint = "and store.path are both given: use store.path (SQLite) or store.url (PostgreSQL)"
+            self.note_problem("store.url", table["url"], hint)
 
     def fields(self, name: str, values: dict[str, Any]) -> dict[str, Any]:
         """A table's values by the dataclass attributes they fill; paths resolved."""
@@ -254,7 +262,7 @@ def _type_name(t: type | tuple[type, ...]) -> str:
 
 def _show(value: Any) -> str:
     if isinstance(value, str):
-        return f'"{value}"'
+        return f'"{redact(value)}"'
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):

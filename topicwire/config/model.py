@@ -90,6 +90,7 @@ class Config:
 
     path: Path
     store_path: Path
+    store_url: str  # "" = the SQLite file at store_path
     keep: float
     output_dir: Path
     base_url: str
@@ -105,6 +106,11 @@ class Config:
     aliases: tuple[tuple[str, tuple[str, ...]], ...]
     sources: tuple[SourceConfig, ...]
     topics: tuple[TopicConfig, ...]
+
+    @property
+    def store(self) -> Path | str:
+        """Where the store is, as Store.open takes it: the PostgreSQL URL, else the SQLite path."""
+        return self.store_url or self.store_path
 
     def source(self, name: str) -> SourceConfig | None:
         return next((s for s in self.sources if s.name == name), None)

@@ -207,3 +207,11 @@ def identity(value: Any) -> Any:
 def empty_or(parse: Callable[[str], str]) -> Callable[[str], str]:
     """ "" (off), or a value ``parse`` accepts."""
     return lambda value: value and parse(value)
+
+
+def parse_store_url(value: str) -> str:
+    """store.url: "" (SQLite at store.path) or a postgresql:// URL (libpq's form). The
+    error never repeats the value: it may hold a password."""
+    if value and not value.startswith(("postgresql://", "postgres://")):
+        raise ValueError('is not a PostgreSQL URL (try "postgresql://user@host/db", or "" for SQLite at store.path)')
+    return value

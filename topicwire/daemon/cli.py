@@ -23,7 +23,7 @@ from topicwire.clock import utc_now
 from topicwire.config import Config, default_config_path, load_config
 from topicwire.daemon.story_cmds import cmd_dedup_check, cmd_story
 from topicwire.daemon.words import counted, noun
-from topicwire.errors import ConfigError, NotFoundError, TopicwireError
+from topicwire.errors import ConfigError, NotFoundError, StoreError, TopicwireError
 from topicwire.extract.charset import decode_html
 from topicwire.extract.urls import canonicalize_url
 from topicwire.feeds.publisher import Publisher
@@ -33,7 +33,9 @@ from topicwire.sources.discover import discover_feeds
 from topicwire.sources.sniff import sniff_kind
 from topicwire.statements.explain import explain_statements, render_statements
 from topicwire.statements.speakers import SpeakerQuery
-from topicwire.store import Store
+from topicwire.store import Store, redact
+from topicwire.store import probe as probe_store
+from topicwire.store.schema import VERSION as SCHEMA_VERSION
 from topicwire.topics.explain import explain_story, render_story_explanation
 from topicwire.topics.query import compile_query
 from topicwire.topics.rules import TopicRules
@@ -185,7 +187,7 @@ def _parser_with(common: argparse.ArgumentParser) -> type[argparse.ArgumentParse
 
 def cmd_check(config: Config) -> int:
     print(f"config {config.path}: ok")
-    print(f"  store:   {config.store_path}")
+    store_ok = _check_store(config)
     print(f"  output:  {config.output_dir} (published at {config.base_url})")
     print(f"  websub:  {config.websub_hub or 'off'}")
     print(f"  server:  {config.listen[0]}:{config.listen[1]}")
@@ -198,11 +200,35 @@ def cmd_check(config: Config) -> int:
     for t in config.topics:
         hook = f"  -> webhook {t.webhook}{' (signed)' if t.webhook_secret else ''}" if t.webhook else ""
         print(f"    {t.name:<24} {t.query.source}{hook}")
-    return 0
+    return 0 if store_ok else 2
+
+
+def _check_store(config: Config) -> bool:
+    """The store's line of ``check``: what a connection found (backend, server version,
+    schema version), nothing created or migrated; False (exit 2) when it cannot be used."""
+    try:
+        found = probe_store(config.store)
+    except StoreError as e:
+        print(f"  store:   {redact(str(config.store))}: {e}")
+        print(f"error: {e}", file=sys.stderr)
+        return False
+    what = f"{found.backend} {found.server}"
+    if not found.exists:
+        print(f"  store:   {found.location} ({what}; not created yet: `once` or `run` creates it)")
+    elif found.schema_version == 0:
+        print(f"  store:   {found.location} ({what}; no topicwire schema yet: `once` or `run` creates it)")
+    elif found.schema_version > SCHEMA_VERSION:
+        print(f"  store:   {found.location} ({what}, schema version {found.schema_version})")
+        newer = f"newer than this topicwire (knows up to {SCHEMA_VERSION})"
+        print(f"error: store schema version {found.schema_version} is {newer}", file=sys.stderr)
+        return False
+    else:
+        print(f"  store:   {found.location} ({what}, schema version {found.schema_version})")
+    return True
 
 
 def cmd_once(config: Config) -> int:
-    store = Store.open(config.store_path, utc_now())
+    store = Store.open(config.store, utc_now())
     fetcher = make_fetcher(config)
     try:
         pipeline = Pipeline(config, store, fetcher)
@@ -244,7 +270,7 @@ def cmd_run(config: Config) -> int:
 
 
 def cmd_sources(config: Config) -> int:
-    store = Store.open(config.store_path, utc_now())
+    store = Store.open(config.store, utc_now())
     try:
         with store.transaction() as tx:
             tx.sync_sources(tuple((s.name, s.url, s.kind) for s in config.sources))
@@ -263,7 +289,7 @@ def cmd_sources(config: Config) -> int:
 
 def cmd_deliveries(config: Config) -> int:
     """Each topic's webhook outbox: counts, last error, and the dead deliveries."""
-    store = Store.open(config.store_path, utc_now())
+    store = Store.open(config.store, utc_now())
     try:
         states, dead = store.delivery_states(), store.dead_deliveries(DEAD_SHOWN)
     finally:
@@ -284,7 +310,7 @@ def cmd_deliveries(config: Config) -> int:
 
 
 def cmd_stats(config: Config) -> int:
-    store = Store.open(config.store_path, utc_now())
+    store = Store.open(config.store, utc_now())
     try:
         with store.transaction() as tx:
             tx.sync_sources(tuple((s.name, s.url, s.kind) for s in config.sources))
@@ -294,7 +320,7 @@ def cmd_stats(config: Config) -> int:
     finally:
         store.close()
     feeds = sorted(config.output_dir.glob("*.rss")) if config.output_dir.exists() else []
-    print(f"store        {config.store_path} ({size / 1e6:.1f} MB)")
+    print(f"store        {store.location} ({size / 1e6:.1f} MB)")
     print(f"articles     {total}  by extraction: " + (", ".join(f"{m}={n}" for m, n in methods.items()) or "-"))
     print(f"stories      {stories}  ({counted(total - stories, 'article')} joined another outlet's story)")
     print(f"topic feeds  {len(feeds)} in {config.output_dir}")
@@ -317,7 +343,7 @@ def cmd_backtest(config: Config, topic: str, query: str) -> int:
     if current is None:
         raise ConfigError(f"backtest: no topic {topic!r} (known: {', '.join(t.name for t in config.topics)})")
     candidate = replace(current.rule, query=compile_query(query, dict(config.aliases)))
-    store = Store.open(config.store_path, utc_now())
+    store = Store.open(config.store, utc_now())
     try:
         docs = store.match_docs()
         now_rules, then_rules = TopicRules([current.rule]), TopicRules([candidate])  # compiled once
@@ -347,7 +373,7 @@ def cmd_explain(config: Config, topic: str, article: str) -> int:
     entry = article if article.startswith(STATEMENT_ENTRY) else ""
     if entry:  # a statements topic's entry id: urn:topicwire:statement:STORY:DIGEST
         article = entry[len(STATEMENT_ENTRY) :].split(":")[0]
-    store = Store.open(config.store_path, utc_now())
+    store = Store.open(config.store, utc_now())
     try:
         found = store.article(article) or store.article_by_url(canonicalize_url(article))
         story = store.story(found.uid) if found is not None else None
@@ -381,7 +407,7 @@ def cmd_backup(config: Config, path: Path) -> int:
     """Copy the store to PATH with SQLite's backup API; safe while `run` is writing.
     A missing folder is created (and said so); PATH must not be the store or one of its files."""
     missing = check_backup_target(config.store_path, path)
-    store = Store.open(config.store_path, utc_now())
+    store = Store.open(config.store, utc_now())
     try:
         store.backup(path)
         count = store.article_count()

@@ -48,7 +48,7 @@ class Daemon:
         self.config = config
         self.lock = StoreLock(config.store_path)
         self.lock.acquire()  # before opening: a second daemon must not even migrate the store
-        self.store = Store.open(config.store_path, utc_now())
+        self.store = Store.open(config.store, utc_now())
         self.metrics = Metrics()
         self.metrics.add_state(self.figures)
         self.metrics.add_outbox(self.store.delivery_states)
@@ -174,7 +174,7 @@ class Daemon:
                 log.event("config.invalid", logging.ERROR, path=str(self.config.path), error=problem)
             log.event("config.kept", logging.WARNING, reason="the new config has errors")
             return
-        if config.listen != self.config.listen or config.store_path != self.config.store_path:
+        if config.listen != self.config.listen or config.store != self.config.store:
             log.event("config.restart_needed", logging.WARNING, keys="server.listen/store.path")
         old, old_feeds, old_fetcher = self.pipeline, self.feeds, self.fetcher
         self.config = config

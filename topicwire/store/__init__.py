@@ -1,33 +1,46 @@
 """The store: the only place with SQL.
 
-One ``Store`` wraps one connection and offers reads, its lifecycle (open, close,
-ping, backup, prune) and ``transaction()``; it has no write method. Every write is
-a method of the ``Transaction`` that ``with store.transaction() as tx:`` yields
-(store/transaction.py), usable only inside that block and only by its thread: a
-write outside a unit cannot be made. ``transaction()`` also serialises writers (one
-writer, WAL readers): each is a unit of a group commit (db.GroupCommit), committed at
-once unless another writer is waiting. Reads see what units wrote before it is
-committed; ``committed()`` reads only what a crash cannot lose. The entity modules
-(``sources``, ``http_cache``, ``articles``, ``topics``...) hold the SQL; this facade
+One ``Store`` wraps one backend (store/backend.py): SQLite, a file path (store/sqlite.py),
+or PostgreSQL, a ``postgresql://`` URL (store/postgres.py); ``Store.open`` chooses by what
+it is given, and nothing outside this package knows which. The Store offers reads, its
+lifecycle (open, close, ping, backup, prune) and ``transaction()``; it has no write method.
+Every write is a method of the ``Transaction`` that ``with store.transaction() as tx:``
+yields (store/transaction.py), usable only inside that block and only by its thread: a
+write outside a unit cannot be made. ``transaction()`` also serialises this process's
+writers: on SQLite each is a unit of a group commit (db.GroupCommit), committed at once
+unless another writer is waiting; on PostgreSQL each is one transaction. Reads see what
+units wrote before it is committed on SQLite; ``committed()`` reads only what a crash
+cannot lose, on both. The entity modules (``sources``, ``http_cache``, ``articles``,
+``topics``...) hold the SQL, one text for both databases (store/dialect.py); this facade
 gives the rest of topicwire typed methods and no cursors.
 """
 
 from __future__ import annotations
 
-import os
-import sqlite3
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from topicwire.clock import EPOCH
 from topicwire.errors import StoreError
-from topicwire.store import articles, deliveries, http_cache, schema, sources, statements, stories, templates, topics
+from topicwire.store import (
+    articles,
+    deliveries,
+    http_cache,
+    postgres,
+    sources,
+    sqlite,
+    statements,
+    stories,
+    templates,
+    topics,
+)
+from topicwire.store.backend import Backend, Probe, is_url, redact
 from topicwire.store.codec import from_iso, iso, text
-from topicwire.store.db import GroupCommit, connect, vacuum_if_worthwhile
+from topicwire.store.dialect import DB
 from topicwire.store.transaction import Transaction
 from topicwire.types import (
     Delivery,
@@ -41,16 +54,19 @@ from topicwire.types import (
     StoredStory,
 )
 
-__all__ = ["Store", "Transaction"]
+__all__ = ["Probe", "Store", "Transaction", "probe", "redact"]
+
+
+def probe(where: Path | str) -> Probe:
+    """What the store at ``where`` is (backend, server and schema versions), without
+    creating or migrating anything (``topicwire check``); StoreError naming the failure."""
+    return postgres.probe(str(where)) if is_url(where) else sqlite.probe(Path(where))
 
 
 class Store:
-    def __init__(self, db: sqlite3.Connection, path: Path) -> None:
-        self._db = db
-        self.path = path
-        self._lock = threading.RLock()
-        self._writes = GroupCommit(db)
-        self._waiting_lock = threading.Lock()
+    def __init__(self, backend: Backend) -> None:
+        self._backend = backend
+        self.location = backend.location  # the path, or the URL without its password
         # Topics with a webhook (set from the config): a story entering one of their feeds
         # gets an outbox row in the same transaction (Transaction.add_topics). `enqueued`
         # wakes the delivery worker.
@@ -58,125 +74,79 @@ class Store:
         self.enqueued = threading.Event()
 
     @classmethod
-    def open(cls, path: Path, now: datetime) -> Store:
-        db = connect(path)
-        try:
-            schema.migrate(db, iso(now))
-        except sqlite3.Error as e:
-            db.close()
-            raise StoreError(f"cannot migrate store {path}: {e}") from e
-        except StoreError:
-            db.close()
-            raise
-        return cls(db, path)
+    def open(cls, where: Path | str, now: datetime) -> Store:
+        """A SQLite file (a path; created with its folder) or a PostgreSQL database (a
+        ``postgresql://`` URL), migrated to this version's schema."""
+        if is_url(where):
+            return cls(postgres.PostgresBackend.open(str(where), iso(now)))
+        return cls(sqlite.SqliteBackend.open(Path(where), iso(now)))
 
     def close(self) -> None:
-        with self._lock:
-            try:
-                self._writes.settle(force=True)
-            finally:
-                self._db.close()
+        self._backend.close()
 
     @contextmanager
     def committed(self) -> Iterator[Store]:
         """Reads that see only committed data: what waits for a group commit is committed
         first, and no writer adds to it until the block ends (a publish: feeds never show
         what a crash could still lose)."""
-        with self._lock:
-            self._writes.settle(force=True)
+        with self._backend.committed():
             yield self
 
     def created(self) -> datetime:
         """When the store was made (its first migration): stable for its whole life."""
-        with self._lock:
-            row = self._db.execute("SELECT applied FROM schema_version ORDER BY version LIMIT 1").fetchone()
+        with self._read() as db:
+            row = db.execute("SELECT applied FROM schema_version ORDER BY version LIMIT 1").fetchone()
         created = from_iso(row[0] if row else None)
         if created is None:
-            raise StoreError(f"store {self.path} has no schema_version rows")
+            raise StoreError(f"store {self.location} has no schema_version rows")
         return created
 
     def size_bytes(self) -> int:
-        """The database with its WAL and shared-memory files, as on disk."""
-        files = self.path.parent.glob(self.path.name + "*")
-        return sum(p.stat().st_size for p in files if p.is_file() and not p.name.endswith(".lock"))
+        """SQLite: the database with its WAL and shared-memory files, as on disk;
+        PostgreSQL: pg_database_size."""
+        try:
+            return self._backend.size_bytes()
+        except self._backend.errors as e:
+            raise StoreError(f"store read failed: {e}") from e
 
     def ping(self) -> bool:
         """Does the database answer? (watchdog and /healthz)"""
-        try:
-            with self._lock:
-                self._db.execute("SELECT 1").fetchone()
-        except sqlite3.Error:
-            return False
-        return True
+        return self._backend.ping()
 
     def prune(self, cutoff: datetime, keep_newest: int, forget_keys_before: datetime) -> tuple[int, bool]:
-        """Retention: delete old articles (see articles.prune); VACUUM if worthwhile.
-        Returns (articles deleted, vacuumed)."""
+        """Retention: delete old articles (see articles.prune); on SQLite, VACUUM if
+        worthwhile (PostgreSQL's autovacuum does it there). Returns (articles deleted, vacuumed)."""
         with self.transaction() as tx:
             deleted = tx.delete_expired(cutoff, keep_newest, forget_keys_before)
-        with self._lock:
-            self._writes.settle(force=True)  # VACUUM cannot run inside a transaction
-            try:
-                vacuumed = vacuum_if_worthwhile(self._db) if deleted else False
-            except sqlite3.Error as e:
-                raise StoreError(f"vacuum failed: {e}") from e
+        vacuumed = self._backend.vacuum_if_worthwhile() if deleted else False
         return deleted, vacuumed
 
     def backup(self, target: Path) -> None:
-        """A consistent online copy (SQLite's backup API), written to a temp file then renamed."""
-        temp = target.with_name(f".{target.name}.tmp")
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temp.unlink(missing_ok=True)
-            copy = sqlite3.connect(temp)
-            try:
-                with self._lock:
-                    self._writes.settle(force=True)  # the copy holds what is committed
-                    self._db.backup(copy)
-            finally:
-                copy.close()
-            os.replace(temp, target)
-        except (OSError, sqlite3.Error, StoreError) as e:
-            with suppress(OSError):  # the temp file may never have been made (no folder to make it in)
-                temp.unlink(missing_ok=True)
-            raise StoreError(f"backup to {target} failed: {e}") from e
+        """SQLite: a consistent online copy (the backup API), written to a temp file then
+        renamed. PostgreSQL: refused with a pointer to pg_dump."""
+        self._backend.backup(target)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
-        """One write unit, all or nothing; committed at once, or with the units of the
-        writers waiting behind it (group commit). The Transaction it yields carries every
+        """One write unit, all or nothing; on SQLite committed at once, or with the units of
+        the writers waiting behind it (group commit). The Transaction it yields carries every
         write and is dead once the block ends."""
-        with self._lock_for_writing():
-            try:
-                with self._writes.unit():
-                    tx = Transaction(self._db, self.push_topics, self.enqueued)
-                    try:
-                        yield tx
-                    finally:
-                        tx.end()
-            except sqlite3.Error as e:
-                raise StoreError(f"store write failed: {e}") from e
+        try:
+            with self._backend.unit() as db:
+                tx = Transaction(db, self.push_topics, self.enqueued)
+                try:
+                    yield tx
+                finally:
+                    tx.end()
+        except self._backend.errors as e:
+            raise StoreError(f"store write failed: {e}") from e
 
     @contextmanager
-    def _lock_for_writing(self) -> Iterator[None]:
-        with self._waiting_lock:  # not the store's lock: the writer holding it must see us
-            self._writes.waiting += 1
-        try:
-            self._lock.acquire()
-        finally:  # also when a signal handler raises in acquire (Ctrl-C)
-            with self._waiting_lock:
-                self._writes.waiting -= 1
-        try:
-            yield
-        finally:
-            self._lock.release()
-
-    @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+    def _read(self) -> Iterator[DB]:
+        with self._backend.read() as db:
             try:
-                yield self._db
-            except sqlite3.Error as e:
+                yield db
+            except self._backend.errors as e:
                 raise StoreError(f"store read failed: {e}") from e
 
     # -- sources ---------------------------------------------------------------------

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from topicwire.store.codec import from_iso, iso, optional_text, pairs_from_text, pairs_to_text, text
+from topicwire.store.dialect import DB
 from topicwire.types import Article, ExactHit, Fingerprint, MatchDoc, StoredArticle
 
 _COLUMNS = (
@@ -17,7 +17,7 @@ _COLUMNS = (
 _HIT = "uid, source, story_id, text_hash, length(text) AS text_len, method"
 
 
-def find(db: sqlite3.Connection, fp: Fingerprint) -> ExactHit | None:
+def find(db: DB, fp: Fingerprint) -> ExactHit | None:
     """The stored article with the same guid, else URL, else text (the oldest one)."""
     probes: tuple[tuple[Literal["guid", "url", "text"], str, str], ...] = (
         ("guid", "guid_key = ?", fp.guid_key),
@@ -36,13 +36,13 @@ def find(db: sqlite3.Connection, fp: Fingerprint) -> ExactHit | None:
     return None
 
 
-def near_texts(db: sqlite3.Connection, uids: Sequence[str]) -> tuple[tuple[str, str, str, str], ...]:
+def near_texts(db: DB, uids: Sequence[str]) -> tuple[tuple[str, str, str, str], ...]:
     marks = ",".join("?" * len(uids))
     rows = db.execute(f"SELECT uid, story_id, source, text FROM articles WHERE uid IN ({marks})", list(uids))
     return tuple((r["uid"], r["story_id"], r["source"], text(r["text"])) for r in rows)
 
 
-def signatures_since(db: sqlite3.Connection, since: datetime) -> Iterator[tuple[str, bytes | None, str, str, str]]:
+def signatures_since(db: DB, since: datetime) -> Iterator[tuple[str, bytes | None, str, str, str]]:
     """(uid, minhash, text, published, first_seen) of articles first seen since ``since``."""
     rows = db.execute(
         "SELECT uid, minhash, CASE WHEN minhash IS NULL THEN text ELSE '' END AS text, published, first_seen "
@@ -53,18 +53,18 @@ def signatures_since(db: sqlite3.Connection, since: datetime) -> Iterator[tuple[
         yield r["uid"], r["minhash"], r["text"], r["published"], r["first_seen"]
 
 
-def set_signature(db: sqlite3.Connection, uid: str, sig: bytes) -> None:
+def set_signature(db: DB, uid: str, sig: bytes) -> None:
     db.execute("UPDATE articles SET minhash = ? WHERE uid = ?", (sig or None, uid))
 
 
-def has_url(db: sqlite3.Connection, url: str, other_than: str = "") -> bool:
+def has_url(db: DB, url: str, other_than: str = "") -> bool:
     """Is an article stored under ``url`` (by a source other than ``other_than``)?"""
     row = db.execute("SELECT 1 FROM articles WHERE url = ? AND source != ? LIMIT 1", (url, other_than)).fetchone()
     return row is not None
 
 
 def insert(
-    db: sqlite3.Connection,
+    db: DB,
     uid: str,
     a: Article,
     fp: Fingerprint,
@@ -81,7 +81,7 @@ def insert(
     )
 
 
-def update(db: sqlite3.Connection, uid: str, a: Article, fp: Fingerprint, sig: bytes, now: datetime) -> None:
+def update(db: DB, uid: str, a: Article, fp: Fingerprint, sig: bytes, now: datetime) -> None:
     """An edited article: new text and metadata under the same uid (and story)."""
     sets = ", ".join(f"{column} = ?" for column in _CONTENT)
     values = _content(a, fp, sig, iso(max(a.updated, now)))
@@ -111,7 +111,7 @@ def _content(a: Article, fp: Fingerprint, sig: bytes, updated: str) -> tuple[obj
     )
 
 
-def touch(db: sqlite3.Connection, uid: str, now: datetime, updated: datetime | None = None) -> None:
+def touch(db: DB, uid: str, now: datetime, updated: datetime | None = None) -> None:
     """Seen again; ``updated``: the entry's own updated time, kept if newer (so an entry
     whose date moved but whose text did not is not fetched again on every poll)."""
     db.execute("UPDATE articles SET last_seen = ? WHERE uid = ?", (iso(now), uid))
@@ -119,7 +119,7 @@ def touch(db: sqlite3.Connection, uid: str, now: datetime, updated: datetime | N
         db.execute("UPDATE articles SET updated = ? WHERE uid = ? AND updated < ?", (iso(updated), uid, iso(updated)))
 
 
-def add_keys(db: sqlite3.Connection, source: str, keys: Iterable[str], uid: str, now: datetime) -> None:
+def add_keys(db: DB, source: str, keys: Iterable[str], uid: str, now: datetime) -> None:
     db.executemany(
         "INSERT INTO item_keys (source, item_key, uid, seen) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (source, item_key) DO NOTHING",
@@ -127,11 +127,11 @@ def add_keys(db: sqlite3.Connection, source: str, keys: Iterable[str], uid: str,
     )
 
 
-def known_keys(db: sqlite3.Connection, source: str, keys: Iterable[str]) -> frozenset[str]:
+def known_keys(db: DB, source: str, keys: Iterable[str]) -> frozenset[str]:
     return frozenset(key_times(db, source, list(keys)))
 
 
-def key_times(db: sqlite3.Connection, source: str, keys: Sequence[str]) -> dict[str, datetime | None]:
+def key_times(db: DB, source: str, keys: Sequence[str]) -> dict[str, datetime | None]:
     """Known keys of ``source`` with the stored article's updated time (None once pruned)."""
     out: dict[str, datetime | None] = {}
     wanted = [k for k in keys if k]
@@ -147,7 +147,7 @@ def key_times(db: sqlite3.Connection, source: str, keys: Sequence[str]) -> dict[
     return out
 
 
-def prune(db: sqlite3.Connection, cutoff: datetime, keep_newest: int, forget_keys_before: datetime) -> int:
+def prune(db: DB, cutoff: datetime, keep_newest: int, forget_keys_before: datetime) -> int:
     """Delete whole stories whose every article was first seen and published before
     ``cutoff``, except each topic's ``keep_newest`` newest stories (a feed keeps its
     entries however old). Returns the number of articles deleted."""
@@ -167,17 +167,17 @@ def prune(db: sqlite3.Connection, cutoff: datetime, keep_newest: int, forget_key
     return cursor.rowcount
 
 
-def get(db: sqlite3.Connection, uid: str) -> StoredArticle | None:
+def get(db: DB, uid: str) -> StoredArticle | None:
     row = db.execute(f"SELECT {_COLUMNS} FROM articles WHERE uid = ?", (uid,)).fetchone()
     return to_stored(row, ()) if row else None
 
 
-def get_by_url(db: sqlite3.Connection, url: str) -> StoredArticle | None:
+def get_by_url(db: DB, url: str) -> StoredArticle | None:
     row = db.execute(f"SELECT {_COLUMNS} FROM articles WHERE url = ? ORDER BY first_seen LIMIT 1", (url,)).fetchone()
     return to_stored(row, ()) if row else None
 
 
-def newest_of_source(db: sqlite3.Connection, source: str, limit: int) -> tuple[StoredArticle, ...]:
+def newest_of_source(db: DB, source: str, limit: int) -> tuple[StoredArticle, ...]:
     """``source``'s ``limit`` most recently stored articles, newest first."""
     rows = db.execute(
         f"SELECT {_COLUMNS} FROM articles WHERE source = ? ORDER BY first_seen DESC, uid LIMIT ?", (source, limit)
@@ -185,7 +185,7 @@ def newest_of_source(db: sqlite3.Connection, source: str, limit: int) -> tuple[S
     return tuple(to_stored(r, ()) for r in rows)
 
 
-def match_docs(db: sqlite3.Connection) -> Iterator[tuple[str, MatchDoc]]:
+def match_docs(db: DB) -> Iterator[tuple[str, MatchDoc]]:
     for r in db.execute("SELECT uid, title, text, source, language, author FROM articles"):
         yield (
             r["uid"],
@@ -195,15 +195,15 @@ def match_docs(db: sqlite3.Connection) -> Iterator[tuple[str, MatchDoc]]:
         )
 
 
-def counts_by_method(db: sqlite3.Connection) -> dict[str, int]:
+def counts_by_method(db: DB) -> dict[str, int]:
     return dict(db.execute("SELECT method, COUNT(*) FROM articles GROUP BY method ORDER BY method").fetchall())
 
 
-def count(db: sqlite3.Connection) -> int:
+def count(db: DB) -> int:
     return int(db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
 
 
-def to_stored(r: sqlite3.Row, topics: tuple[str, ...]) -> StoredArticle:
+def to_stored(r: Any, topics: tuple[str, ...]) -> StoredArticle:
     return StoredArticle(
         uid=r["uid"],
         source=r["source"],

@@ -15,19 +15,19 @@ sorts as time.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from topicwire.store.codec import from_iso, text
+from topicwire.store.dialect import DB
 from topicwire.types import Delivery, DeliveryState, DeliveryStatus
 
 _COUNTS = """
 SELECT topic,
-       SUM(status = 'pending' AND attempts = 0) AS pending,
-       SUM(status = 'pending' AND attempts > 0) AS failed,
-       SUM(status = 'dead') AS dead,
-       SUM(status = 'delivered') AS delivered,
+       SUM(CASE WHEN status = 'pending' AND attempts = 0 THEN 1 ELSE 0 END) AS pending,
+       SUM(CASE WHEN status = 'pending' AND attempts > 0 THEN 1 ELSE 0 END) AS failed,
+       SUM(CASE WHEN status = 'dead' THEN 1 ELSE 0 END) AS dead,
+       SUM(CASE WHEN status = 'delivered' THEN 1 ELSE 0 END) AS delivered,
        MAX(last_try) AS last_try,
        MIN(CASE WHEN status = 'pending' AND attempts > 0 THEN next_try END) AS next_try
 FROM deliveries GROUP BY topic ORDER BY topic
@@ -38,7 +38,7 @@ def _at(dt: datetime) -> str:
     return dt.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-def enqueue(db: sqlite3.Connection, topics: Iterable[str], kind: str, entry: str, now: datetime) -> int:
+def enqueue(db: DB, topics: Iterable[str], kind: str, entry: str, now: datetime) -> int:
     """One pending delivery per topic for this entry; an entry already announced to a
     topic (its row kept after delivery) is not announced again. Returns rows added."""
     added = 0
@@ -51,7 +51,7 @@ def enqueue(db: sqlite3.Connection, topics: Iterable[str], kind: str, entry: str
     return added
 
 
-def due(db: sqlite3.Connection, topic: str, now: datetime, limit: int) -> tuple[Delivery, ...]:
+def due(db: DB, topic: str, now: datetime, limit: int) -> tuple[Delivery, ...]:
     """The topic's pending deliveries due by ``now``, oldest first."""
     rows = db.execute(
         "SELECT id, topic, kind, entry, created, attempts, body FROM deliveries "
@@ -64,7 +64,7 @@ def due(db: sqlite3.Connection, topic: str, now: datetime, limit: int) -> tuple[
     )
 
 
-def next_due(db: sqlite3.Connection, topics: Iterable[str]) -> datetime | None:
+def next_due(db: DB, topics: Iterable[str]) -> datetime | None:
     """When the soonest pending delivery of these topics is due."""
     names = list(topics)
     if not names:
@@ -76,12 +76,12 @@ def next_due(db: sqlite3.Connection, topics: Iterable[str]) -> datetime | None:
     return from_iso(row[0]) if row and row[0] else None
 
 
-def set_body(db: sqlite3.Connection, delivery_id: int, body: bytes) -> None:
+def set_body(db: DB, delivery_id: int, body: bytes) -> None:
     db.execute("UPDATE deliveries SET body = ? WHERE id = ? AND body IS NULL", (body, delivery_id))
 
 
 def record(
-    db: sqlite3.Connection,
+    db: DB,
     delivery_id: int,
     status: DeliveryStatus,
     error: str | None,
@@ -96,12 +96,15 @@ def record(
     )
 
 
-def states(db: sqlite3.Connection) -> tuple[DeliveryState, ...]:
-    # SQLite takes a bare column from the row that holds the MAX(): the newest error.
+def states(db: DB) -> tuple[DeliveryState, ...]:
+    # Each topic's newest error (a window, not SQLite's bare column beside MAX(): portable).
     errors = {
         r["topic"]: text(r["last_error"])
         for r in db.execute(
-            "SELECT topic, last_error, MAX(last_try) FROM deliveries WHERE last_error IS NOT NULL GROUP BY topic"
+            "SELECT topic, last_error FROM ("
+            "  SELECT topic, last_error, ROW_NUMBER() OVER (PARTITION BY topic ORDER BY last_try DESC, id DESC) AS n"
+            "  FROM deliveries WHERE last_error IS NOT NULL AND last_try IS NOT NULL"
+            ") AS newest WHERE n = 1"
         )
     }
     return tuple(
@@ -119,7 +122,7 @@ def states(db: sqlite3.Connection) -> tuple[DeliveryState, ...]:
     )
 
 
-def dead(db: sqlite3.Connection, limit: int) -> tuple[tuple[str, str, str, int, datetime | None, str], ...]:
+def dead(db: DB, limit: int) -> tuple[tuple[str, str, str, int, datetime | None, str], ...]:
     """The newest dead deliveries: (topic, kind, entry, attempts, last try, last error)."""
     rows = db.execute(
         "SELECT topic, kind, entry, attempts, last_try, last_error FROM deliveries WHERE status = 'dead' "
@@ -132,14 +135,14 @@ def dead(db: sqlite3.Connection, limit: int) -> tuple[tuple[str, str, str, int, 
     )
 
 
-def prune(db: sqlite3.Connection, cutoff: datetime) -> int:
+def prune(db: DB, cutoff: datetime) -> int:
     """Delivered and dead rows created before ``cutoff`` (retention); pending ones stay."""
     return db.execute(
         "DELETE FROM deliveries WHERE status IN ('delivered', 'dead') AND created < ?", (_at(cutoff),)
     ).rowcount
 
 
-def drop(db: sqlite3.Connection, topic: str) -> int:
+def drop(db: DB, topic: str) -> int:
     """A topic removed from the config takes its outbox with it."""
     return db.execute("DELETE FROM deliveries WHERE topic = ?", (topic,)).rowcount
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from topicwire.store.codec import iso
+from topicwire.store.dialect import DB
 
 
-def get(db: sqlite3.Connection, url: str) -> tuple[str | None, str | None]:
+def get(db: DB, url: str) -> tuple[str | None, str | None]:
     row = db.execute("SELECT etag, last_modified FROM http_cache WHERE url = ?", (url,)).fetchone()
     return (row["etag"], row["last_modified"]) if row else (None, None)
 
 
-def put(db: sqlite3.Connection, url: str, etag: str | None, last_modified: str | None, now: datetime) -> None:
+def put(db: DB, url: str, etag: str | None, last_modified: str | None, now: datetime) -> None:
     if not etag and not last_modified:
         db.execute("DELETE FROM http_cache WHERE url = ?", (url,))
         return

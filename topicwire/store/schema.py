@@ -2,16 +2,15 @@
 
 Migration N brings a database from version N-1 to N. The version lives in the
 portable ``schema_version`` table, not in a SQLite pragma, so the same
-migrations can run on PostgreSQL later. A database newer than the code is
-refused rather than guessed at.
+migrations run on PostgreSQL: they are written in SQLite's DDL and the dialect
+translates each statement (store/dialect.py: BLOB -> BYTEA...), so a new migration
+is written once. A database newer than the code is refused, on both.
 """
 
 from __future__ import annotations
 
-import sqlite3
-
 from topicwire.errors import StoreError
-from topicwire.store.db import transaction
+from topicwire.store.dialect import DB, Dialect
 
 # Timestamps are ISO 8601 strings in UTC ("2024-11-14T17:08:00+00:00"): they sort
 # as text and mean the same on every database.
@@ -186,29 +185,28 @@ MIGRATIONS: tuple[str, ...] = (
 VERSION = len(MIGRATIONS)
 
 
-def current_version(db: sqlite3.Connection) -> int:
-    exists = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").fetchone()
-    if not exists:
+def current_version(db: DB, dialect: Dialect) -> int:
+    if not dialect.has_table(db, "schema_version"):
         return 0
     row = db.execute("SELECT MAX(version) FROM schema_version").fetchone()
     return int(row[0] or 0)
 
 
-def migrate(db: sqlite3.Connection, now: str) -> int:
+def migrate(db: DB, now: str, dialect: Dialect) -> int:
     """Apply every pending migration, each in its own transaction; return the version."""
-    version = current_version(db)
+    version = current_version(db, dialect)
     if version > VERSION:
         raise StoreError(
             f"database schema version {version} is newer than this topicwire "
-            f"(knows up to {VERSION}); upgrade topicwire or use another store.path"
+            f"(knows up to {VERSION}); upgrade topicwire or use another store (store.path or store.url)"
         )
     if version == 0:
-        with transaction(db):
+        with dialect.transaction(db):
             db.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied TEXT NOT NULL)")
     for number in range(version + 1, VERSION + 1):
-        with transaction(db):
+        with dialect.transaction(db):
             for statement in _statements(MIGRATIONS[number - 1]):
-                db.execute(statement)
+                db.execute(dialect.ddl(statement))
             db.execute("INSERT INTO schema_version (version, applied) VALUES (?, ?)", (number, now))
     return VERSION
 

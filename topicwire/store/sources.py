@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
+from typing import Any
 
 from topicwire.store.codec import from_iso, iso
+from topicwire.store.dialect import DB
 from topicwire.types import PollOutcome, PollStatus, SourceState
 
 
-def sync(db: sqlite3.Connection, sources: tuple[tuple[str, str, str], ...]) -> None:
+def sync(db: DB, sources: tuple[tuple[str, str, str], ...]) -> None:
     """Insert new (name, url, kind) rows; a source whose configured URL changed starts afresh
     (its moved URL, retirement, error count and schedule are forgotten); only these sources
     are active (claimed when due)."""
@@ -27,7 +28,7 @@ def sync(db: sqlite3.Connection, sources: tuple[tuple[str, str, str], ...]) -> N
     set_active(db, tuple(name for name, _, _ in sources))
 
 
-def set_active(db: sqlite3.Connection, names: tuple[str, ...]) -> None:
+def set_active(db: DB, names: tuple[str, ...]) -> None:
     """Only the configured sources are ever claimed."""
     db.execute("UPDATE sources SET active = 0 WHERE active = 1")
     db.executemany("UPDATE sources SET active = 1 WHERE name = ?", [(n,) for n in names])
@@ -41,25 +42,29 @@ _DUE = (
 )
 
 
-def first_due(db: sqlite3.Connection, now: str) -> bool:
+def first_due(db: DB, now: str) -> bool:
     """Whether any source is due by ``now``: a read, so an idle tick writes nothing."""
     return db.execute(f"SELECT 1 FROM sources WHERE {_DUE} LIMIT 1", (now, now)).fetchone() is not None
 
 
-def claim_due(db: sqlite3.Connection, now: str, worker: str, limit: int, until: str) -> list[str]:
+def claim_due(db: DB, now: str, worker: str, limit: int, until: str) -> list[str]:
     """Lease up to ``limit`` due sources to ``worker`` until ``until``, soonest due first.
-    The outer condition is checked again on each row: a row another writer leased between
-    the subquery and the update is not taken twice."""
+    On PostgreSQL the rows another worker is claiming are skipped (FOR UPDATE SKIP LOCKED),
+    and the outer condition is checked again on each row, so a row leased between the
+    subquery and the update is never taken twice. SQLite has one writer at a time."""
+    # The candidates in a CTE: PostgreSQL runs it once, locking what it takes (an IN
+    # subquery with LIMIT and FOR UPDATE may be run again per row and take more than LIMIT).
     rows = db.execute(
-        f"UPDATE sources SET lease_owner = ?, lease_until = ? WHERE name IN ("
-        f"SELECT name FROM sources WHERE {_DUE} ORDER BY next_due IS NOT NULL, next_due, name LIMIT ?"
-        f") AND {_DUE} RETURNING name",
-        (worker, until, now, now, limit, now, now),
+        f"WITH due AS (SELECT name FROM sources WHERE {_DUE} "
+        "ORDER BY next_due IS NOT NULL, next_due, name LIMIT ? /*SKIP LOCKED*/) "
+        f"UPDATE sources SET lease_owner = ?, lease_until = ? WHERE name IN (SELECT name FROM due) AND {_DUE} "
+        "RETURNING name",
+        (now, now, limit, worker, until, now, now),
     ).fetchall()
     return sorted(r[0] for r in rows)
 
 
-def release(db: sqlite3.Connection, name: str, worker: str, next_due: str | None) -> None:
+def release(db: DB, name: str, worker: str, next_due: str | None) -> None:
     """End ``worker``'s lease on ``name``; ``next_due`` (if given) is when it is due again."""
     db.execute(
         "UPDATE sources SET lease_owner = NULL, lease_until = NULL, next_due = COALESCE(?, next_due) "
@@ -68,18 +73,18 @@ def release(db: sqlite3.Connection, name: str, worker: str, next_due: str | None
     )
 
 
-def clear_leases(db: sqlite3.Connection) -> int:
+def clear_leases(db: DB) -> int:
     """Every lease ends (the one daemon of a SQLite store starting: nobody else holds one)."""
     return db.execute(
         "UPDATE sources SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL"
     ).rowcount
 
 
-def set_due(db: sqlite3.Connection, due: list[tuple[str, str]]) -> None:
+def set_due(db: DB, due: list[tuple[str, str]]) -> None:
     db.executemany("UPDATE sources SET next_due = ? WHERE name = ?", [(when, name) for name, when in due])
 
 
-def record_poll(db: sqlite3.Connection, outcome: PollOutcome, now: datetime) -> None:
+def record_poll(db: DB, outcome: PollOutcome, now: datetime) -> None:
     due = iso(outcome.next_due) if outcome.next_due else None
     retry = iso(outcome.retry_until) if outcome.retry_until else None
     if outcome.status in (PollStatus.ERROR, PollStatus.RETIRED):
@@ -100,20 +105,20 @@ def record_poll(db: sqlite3.Connection, outcome: PollOutcome, now: datetime) -> 
         db.execute("UPDATE sources SET url = ? WHERE name = ?", (outcome.moved_to, outcome.source))
 
 
-def states(db: sqlite3.Connection, names: tuple[str, ...]) -> tuple[SourceState, ...]:
+def states(db: DB, names: tuple[str, ...]) -> tuple[SourceState, ...]:
     """The given sources in that order, with their article counts (one grouped count)."""
     counts = dict(db.execute("SELECT source, COUNT(*) FROM articles GROUP BY source").fetchall())
     rows = {r["name"]: r for r in db.execute("SELECT * FROM sources")}
     return tuple(_state(rows[n], counts.get(n, 0)) for n in names if n in rows)
 
 
-def state(db: sqlite3.Connection, name: str) -> SourceState | None:
+def state(db: DB, name: str) -> SourceState | None:
     """One source's schedule and health, without its article count: read on every poll."""
     row = db.execute("SELECT * FROM sources WHERE name = ?", (name,)).fetchone()
     return _state(row, -1) if row else None
 
 
-def _state(r: sqlite3.Row, articles: int) -> SourceState:
+def _state(r: Any, articles: int) -> SourceState:
     return SourceState(
         name=r["name"],
         url=r["url"],

@@ -3,16 +3,17 @@ text is (re-)extracted, read per article, per story and per speaker alias."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 from topicwire.store.codec import text
+from topicwire.store.dialect import DB
 from topicwire.types import Statement
 
 _COLUMNS = "speaker, resolved, alias, kind, language, paragraph, start, stop, verb, text"
 
 
-def replace(db: sqlite3.Connection, uid: str, aliases: str, found: Iterable[Statement]) -> None:
+def replace(db: DB, uid: str, aliases: str, found: Iterable[Statement]) -> None:
     """The article's statements become ``found``; the article's current text key and length
     are recorded with them."""
     db.execute("DELETE FROM statements WHERE uid = ?", (uid,))
@@ -32,7 +33,7 @@ def replace(db: sqlite3.Connection, uid: str, aliases: str, found: Iterable[Stat
     )
 
 
-def of_articles(db: sqlite3.Connection, uids: Sequence[str]) -> dict[str, tuple[Statement, ...]]:
+def of_articles(db: DB, uids: Sequence[str]) -> dict[str, tuple[Statement, ...]]:
     """Each article's statements in order (articles without any are left out)."""
     found: dict[str, list[Statement]] = {}
     for start in range(0, len(uids), 500):  # SQLite's limit on bound parameters
@@ -46,9 +47,7 @@ def of_articles(db: sqlite3.Connection, uids: Sequence[str]) -> dict[str, tuple[
     return {uid: tuple(rows) for uid, rows in found.items()}
 
 
-def by_alias(
-    db: sqlite3.Connection, alias: str, since: str, limit: int
-) -> list[tuple[Statement, str, str, str, str, str]]:
+def by_alias(db: DB, alias: str, since: str, limit: int) -> list[tuple[Statement, str, str, str, str, str]]:
     """(statement, article uid, story id, url, source, published) of the speaker alias's
     statements in articles published at ``since`` or later, newest first."""
     rows = db.execute(
@@ -70,7 +69,7 @@ def by_alias(
     ]
 
 
-def stale(db: sqlite3.Connection, aliases: str, limit: int) -> Iterator[tuple[str, str]]:
+def stale(db: DB, aliases: str, limit: int) -> Iterator[tuple[str, str]]:
     """(uid, text) of up to ``limit`` articles, newest first, whose statements were never
     extracted or were extracted with other aliases (two index reads per article, no text)."""
     rows = db.execute(
@@ -83,13 +82,13 @@ def stale(db: sqlite3.Connection, aliases: str, limit: int) -> Iterator[tuple[st
         yield row["uid"], text(row["text"])
 
 
-def source(db: sqlite3.Connection, uid: str) -> tuple[str, int, str] | None:
+def source(db: DB, uid: str) -> tuple[str, int, str] | None:
     """(text_hash, text length, aliases signature) the article's statements were extracted with."""
     row = db.execute("SELECT text_hash, text_len, aliases FROM statement_sources WHERE uid = ?", (uid,)).fetchone()
     return None if row is None else (text(row[0]), int(row[1]), text(row[2]))
 
 
-def _statement(row: sqlite3.Row) -> Statement:
+def _statement(row: Any) -> Statement:
     return Statement(
         speaker=text(row["speaker"]),
         resolved=text(row["resolved"]),

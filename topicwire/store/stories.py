@@ -3,25 +3,26 @@ stories each topic feed lists."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from topicwire.store.articles import to_stored
 from topicwire.store.codec import from_iso, iso, text
+from topicwire.store.dialect import DB
 from topicwire.types import StoredStory, StoryMember
 
 _MEMBER = "uid, story_id, source, url, title, published, first_seen, length(text) AS text_len, method, joined"
 
 
-def create(db: sqlite3.Connection, story_id: str, published: datetime, updated: datetime, now: datetime) -> None:
+def create(db: DB, story_id: str, published: datetime, updated: datetime, now: datetime) -> None:
     db.execute(
         "INSERT INTO stories (id, representative, published, updated, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)",
         (story_id, story_id, iso(published), iso(updated), iso(now), iso(now)),
     )
 
 
-def members(db: sqlite3.Connection, story_id: str) -> tuple[StoryMember, ...]:
+def members(db: DB, story_id: str) -> tuple[StoryMember, ...]:
     rows = db.execute(
         f"SELECT {_MEMBER} FROM articles WHERE story_id = ? ORDER BY first_seen, published, uid", (story_id,)
     )
@@ -29,7 +30,7 @@ def members(db: sqlite3.Connection, story_id: str) -> tuple[StoryMember, ...]:
 
 
 def set_story(
-    db: sqlite3.Connection,
+    db: DB,
     story_id: str,
     representative: str,
     published: datetime,
@@ -45,21 +46,21 @@ def set_story(
     db.execute("UPDATE topic_stories SET published = ? WHERE story_id = ?", (iso(published), story_id))
 
 
-def touch(db: sqlite3.Connection, story_id: str, now: datetime) -> None:
+def touch(db: DB, story_id: str, now: datetime) -> None:
     db.execute("UPDATE stories SET last_seen = ? WHERE id = ?", (iso(now), story_id))
 
 
-def story_of(db: sqlite3.Connection, uid: str) -> str | None:
+def story_of(db: DB, uid: str) -> str | None:
     row = db.execute("SELECT story_id FROM articles WHERE uid = ?", (uid,)).fetchone()
     return row["story_id"] if row else None
 
 
-def topics_of(db: sqlite3.Connection, story_id: str) -> frozenset[str]:
+def topics_of(db: DB, story_id: str) -> frozenset[str]:
     """The topics whose feeds list the story."""
     return frozenset(r[0] for r in db.execute("SELECT topic FROM topic_stories WHERE story_id = ?", (story_id,)))
 
 
-def add_topics(db: sqlite3.Connection, story_id: str, topics: Sequence[str]) -> None:
+def add_topics(db: DB, story_id: str, topics: Sequence[str]) -> None:
     """Only topics with a rule row (see topics.add)."""
     db.executemany(
         "INSERT INTO topic_stories (topic, story_id, published) "
@@ -69,7 +70,7 @@ def add_topics(db: sqlite3.Connection, story_id: str, topics: Sequence[str]) -> 
     )
 
 
-def refresh_topics(db: sqlite3.Connection, story_id: str) -> None:
+def refresh_topics(db: DB, story_id: str) -> None:
     """A story is in every topic any of its articles is in."""
     db.execute("DELETE FROM topic_stories WHERE story_id = ?", (story_id,))
     db.execute(
@@ -80,7 +81,7 @@ def refresh_topics(db: sqlite3.Connection, story_id: str) -> None:
     )
 
 
-def rebuild_topic(db: sqlite3.Connection, topic: str) -> None:
+def rebuild_topic(db: DB, topic: str) -> None:
     """After a topic's article membership was replaced (its rule changed)."""
     db.execute("DELETE FROM topic_stories WHERE topic = ?", (topic,))
     db.execute(
@@ -91,7 +92,7 @@ def rebuild_topic(db: sqlite3.Connection, topic: str) -> None:
     )
 
 
-def topic_story_ids(db: sqlite3.Connection, topic: str, limit: int) -> list[str]:
+def topic_story_ids(db: DB, topic: str, limit: int) -> list[str]:
     rows = db.execute(
         "SELECT story_id FROM topic_stories WHERE topic = ? ORDER BY published DESC, story_id LIMIT ?",
         (topic, limit),
@@ -99,7 +100,7 @@ def topic_story_ids(db: sqlite3.Connection, topic: str, limit: int) -> list[str]
     return [r["story_id"] for r in rows]
 
 
-def get_many(db: sqlite3.Connection, ids: Sequence[str]) -> tuple[StoredStory, ...]:
+def get_many(db: DB, ids: Sequence[str]) -> tuple[StoredStory, ...]:
     """Whole stories (representative, members, topics) in the order of ``ids``; four queries."""
     if not ids:
         return ()
@@ -138,16 +139,16 @@ def get_many(db: sqlite3.Connection, ids: Sequence[str]) -> tuple[StoredStory, .
     return tuple(out)
 
 
-def count(db: sqlite3.Connection) -> int:
+def count(db: DB) -> int:
     return int(db.execute("SELECT COUNT(*) FROM stories").fetchone()[0])
 
 
-def delete_empty(db: sqlite3.Connection) -> int:
+def delete_empty(db: DB) -> int:
     """Stories left without articles (retention deleted them all)."""
     return db.execute("DELETE FROM stories WHERE id NOT IN (SELECT story_id FROM articles)").rowcount
 
 
-def _member(r: sqlite3.Row) -> StoryMember:
+def _member(r: Any) -> StoryMember:
     return StoryMember(
         uid=r["uid"],
         source=r["source"],

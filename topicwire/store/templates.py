@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime
 
 from topicwire.store.codec import iso
+from topicwire.store.dialect import DB
 
 
-def get(db: sqlite3.Connection, source: str) -> str | None:
+def get(db: DB, source: str) -> str | None:
     row = db.execute("SELECT data FROM source_templates WHERE source = ?", (source,)).fetchone()
     return row["data"] if row else None
 
 
-def put(db: sqlite3.Connection, source: str, data: str, now: datetime) -> None:
+def put(db: DB, source: str, data: str, now: datetime) -> None:
     db.execute(
         "INSERT INTO source_templates (source, data, updated) VALUES (?, ?, ?) "
         "ON CONFLICT (source) DO UPDATE SET data = excluded.data, updated = excluded.updated",

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
 from topicwire.store.codec import iso
+from topicwire.store.dialect import DB
 
 
-def add(db: sqlite3.Connection, uid: str, topics: Iterable[str], now: datetime) -> None:
+def add(db: DB, uid: str, topics: Iterable[str], now: datetime) -> None:
     """Only topics with a rule row: a poll that started before a reload removed a topic
     must not bring its membership back (issue 14)."""
     db.executemany(
@@ -19,18 +19,18 @@ def add(db: sqlite3.Connection, uid: str, topics: Iterable[str], now: datetime) 
     )
 
 
-def set_for_article(db: sqlite3.Connection, uid: str, topics: Iterable[str], now: datetime) -> None:
+def set_for_article(db: DB, uid: str, topics: Iterable[str], now: datetime) -> None:
     """An edited article's topics, decided again on its new text."""
     db.execute("DELETE FROM topic_articles WHERE uid = ?", (uid,))
     add(db, uid, topics, now)
 
 
-def rule(db: sqlite3.Connection, topic: str) -> str | None:
+def rule(db: DB, topic: str) -> str | None:
     row = db.execute("SELECT rule FROM topic_rules WHERE topic = ?", (topic,)).fetchone()
     return row["rule"] if row else None
 
 
-def replace(db: sqlite3.Connection, topic: str, rule_text: str, uids: Iterable[str], now: datetime) -> None:
+def replace(db: DB, topic: str, rule_text: str, uids: Iterable[str], now: datetime) -> None:
     """Set a topic's whole membership after its rule changed (or it is new)."""
     db.execute("DELETE FROM topic_articles WHERE topic = ?", (topic,))
     add_many = [(topic, uid, iso(now)) for uid in uids]
@@ -41,12 +41,12 @@ def replace(db: sqlite3.Connection, topic: str, rule_text: str, uids: Iterable[s
     )
 
 
-def names(db: sqlite3.Connection) -> tuple[str, ...]:
+def names(db: DB) -> tuple[str, ...]:
     """Every topic the store holds (each configured topic gets a rule row at start-up)."""
     return tuple(r["topic"] for r in db.execute("SELECT topic FROM topic_rules ORDER BY topic"))
 
 
-def drop(db: sqlite3.Connection, topic: str) -> int:
+def drop(db: DB, topic: str) -> int:
     """Forget a topic removed from the config: its rule and memberships. Returns its story count."""
     stories = db.execute("DELETE FROM topic_stories WHERE topic = ?", (topic,)).rowcount
     db.execute("DELETE FROM topic_articles WHERE topic = ?", (topic,))
@@ -54,11 +54,11 @@ def drop(db: sqlite3.Connection, topic: str) -> int:
     return stories
 
 
-def of(db: sqlite3.Connection, uid: str) -> tuple[str, ...]:
+def of(db: DB, uid: str) -> tuple[str, ...]:
     return _topics_of(db, [uid]).get(uid, ())
 
 
-def of_many(db: sqlite3.Connection, uids: list[str]) -> dict[str, tuple[str, ...]]:
+def of_many(db: DB, uids: list[str]) -> dict[str, tuple[str, ...]]:
     """Each article's topics (articles in none are left out)."""
     out: dict[str, tuple[str, ...]] = {}
     for i in range(0, len(uids), 500):  # stay under SQLite's bound-parameter limit
@@ -66,7 +66,7 @@ def of_many(db: sqlite3.Connection, uids: list[str]) -> dict[str, tuple[str, ...
     return out
 
 
-def _topics_of(db: sqlite3.Connection, uids: list[str]) -> dict[str, tuple[str, ...]]:
+def _topics_of(db: DB, uids: list[str]) -> dict[str, tuple[str, ...]]:
     if not uids:
         return {}
     marks = ",".join("?" * len(uids))

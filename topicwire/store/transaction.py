@@ -15,7 +15,6 @@ Every other read is the Store's.
 from __future__ import annotations
 
 import functools
-import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
@@ -24,6 +23,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 from topicwire.errors import StoreError
 from topicwire.store import articles, deliveries, http_cache, sources, statements, stories, templates, topics
 from topicwire.store.codec import iso
+from topicwire.store.dialect import DB
 from topicwire.types import Article, DeliveryStatus, ExactHit, Fingerprint, PollOutcome, Statement, StoryMember
 
 P = ParamSpec("P")
@@ -45,7 +45,7 @@ def _in_unit(method: Callable[Concatenate[Transaction, P], R]) -> Callable[Conca
 class Transaction:
     """One unit's writes (and the reads that decide them); made by Store.transaction() only."""
 
-    def __init__(self, db: sqlite3.Connection, push_topics: frozenset[str], enqueued: threading.Event) -> None:
+    def __init__(self, db: DB, push_topics: frozenset[str], enqueued: threading.Event) -> None:
         self._db = db
         self._owner: int | None = threading.get_ident()
         # Topics with a webhook: a story entering one of their feeds gets an outbox row

@@ -1,0 +1,198 @@
+"""The PostgreSQL backend (issue 16 point 2): ``[store] url = "postgresql://..."``.
+
+psycopg 3 with a psycopg_pool connection pool. A write unit (``with store.transaction()``)
+is one PostgreSQL transaction on one pooled connection, committed when its block ends (no
+group commit: the server has its own). Within this process units still run one at a time,
+as on SQLite, so what the pipeline decides inside a unit (which story an article joins)
+cannot race another thread's unit; several processes sharing a database are issue 16
+point 3. Reads outside a unit borrow a pooled connection in autocommit mode and so see only
+committed data; reads by the thread holding a unit use that unit's connection and see its
+writes, as on SQLite. ``committed()`` holds off this process's writers for its block.
+
+The entity modules' SQL is SQLite's spelling, translated by store/dialect.py; rows answer
+by index and by name like sqlite3.Row. Retention does not VACUUM (autovacuum does that
+job on PostgreSQL), ``size_bytes`` is ``pg_database_size``, and ``topicwire backup`` refuses
+with a pointer to pg_dump, the tool for a consistent copy of a PostgreSQL database.
+A URL's password never reaches a message or a log line (``redact``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.rows import RowMaker
+from psycopg_pool import ConnectionPool
+
+from topicwire.errors import StoreError
+from topicwire.store import schema
+from topicwire.store.backend import Backend, Probe, redact
+from topicwire.store.dialect import DB, ddl_to_postgres, to_postgres
+
+POOL_SIZE = 16  # the daemon's threads that may read at once: pollers, the feed server, the publisher
+CONNECT_TIMEOUT = 10  # seconds
+_MIGRATION_LOCK = 0x746F7069  # pg_advisory_lock key: two processes starting at once migrate once
+
+
+class Row(tuple[Any, ...]):
+    """A result row by index and by column name, as sqlite3.Row."""
+
+    _index: dict[str, int]
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            return tuple.__getitem__(self, self._index[key])
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._index)
+
+
+def _rows(cursor: Any) -> RowMaker[Row]:
+    index = {column.name: i for i, column in enumerate(cursor.description or ())}
+
+    def make(values: Sequence[Any]) -> Row:
+        row = Row(values)
+        row._index = index
+        return row
+
+    return make
+
+
+class PgDB:
+    """The entity modules' ``DB`` over one psycopg connection: SQLite's SQL, translated."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, parameters: Any = (), /) -> psycopg.Cursor[Row]:
+        cursor = self.conn.cursor(row_factory=_rows)
+        cursor.execute(to_postgres(sql), parameters)
+        return cursor
+
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> psycopg.Cursor[Row]:
+        cursor = self.conn.cursor(row_factory=_rows)
+        rows = list(parameters)
+        if rows:
+            cursor.executemany(to_postgres(sql), rows)
+        return cursor
+
+
+class PgDialect:
+    """schema.migrate's needs on PostgreSQL."""
+
+    def has_table(self, db: DB, name: str) -> bool:
+        return bool(db.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0])
+
+    def transaction(self, db: DB) -> AbstractContextManager[object]:
+        assert isinstance(db, PgDB)
+        return db.conn.transaction()
+
+    def ddl(self, statement: str) -> str:
+        return ddl_to_postgres(statement)
+
+
+class PostgresBackend(Backend):
+    errors = (psycopg.Error,)
+
+    def __init__(self, pool: ConnectionPool[Any], location: str) -> None:
+        self.pool = pool
+        self.location = location
+        self._lock = threading.RLock()  # one unit at a time in this process (see the docstring)
+        self._local = threading.local()  # .conn: the connection of this thread's open unit
+
+    @classmethod
+    def open(cls, url: str, now: str) -> PostgresBackend:
+        location = redact(url)
+        try:
+            with _connect(url) as conn:
+                conn.execute("SELECT pg_advisory_lock(%s)", (_MIGRATION_LOCK,))
+                schema.migrate(PgDB(conn), now, PgDialect())
+        except psycopg.Error as e:
+            raise StoreError(f"cannot open store {location}: {e}") from e
+        pool: ConnectionPool[Any] = ConnectionPool(
+            url, min_size=1, max_size=POOL_SIZE, kwargs={"autocommit": True}, open=False, name="topicwire"
+        )
+        try:
+            pool.open(wait=True, timeout=CONNECT_TIMEOUT)
+        except psycopg.Error as e:
+            pool.close()
+            raise StoreError(f"cannot open store {location}: {e}") from e
+        return cls(pool, location)
+
+    def _unit_conn(self) -> psycopg.Connection[Any] | None:
+        conn: psycopg.Connection[Any] | None = getattr(self._local, "conn", None)
+        return conn
+
+    @contextmanager
+    def read(self) -> Iterator[DB]:
+        conn = self._unit_conn()
+        if conn is not None:
+            yield PgDB(conn)
+            return
+        with self.pool.connection() as conn:
+            yield PgDB(conn)
+
+    @contextmanager
+    def unit(self) -> Iterator[DB]:
+        if self._unit_conn() is not None:
+            raise StoreError("a store transaction is already open in this thread (transactions do not nest)")
+        with self._lock, self.pool.connection() as conn, conn.transaction():
+            self._local.conn = conn
+            try:
+                yield PgDB(conn)
+            finally:
+                self._local.conn = None
+
+    @contextmanager
+    def committed(self) -> Iterator[None]:
+        if self._unit_conn() is not None:
+            raise StoreError("cannot commit from inside a store transaction")
+        with self._lock:
+            yield
+
+    def close(self) -> None:
+        with self._lock:
+            self.pool.close()
+
+    def ping(self) -> bool:
+        try:
+            with self.pool.connection(timeout=5) as conn:
+                conn.execute("SELECT 1").fetchone()
+        except psycopg.Error:
+            return False
+        return True
+
+    def size_bytes(self) -> int:
+        with self.read() as db:
+            return int(db.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+
+    def vacuum_if_worthwhile(self) -> bool:
+        return False  # autovacuum reclaims deleted rows on PostgreSQL
+
+    def backup(self, target: Path) -> None:
+        raise StoreError(
+            f"topicwire backup copies SQLite stores; for the PostgreSQL store {self.location} "
+            f"use pg_dump (pg_dump -Fc -f {target} URL)"
+        )
+
+
+def _connect(url: str) -> psycopg.Connection[Any]:
+    return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+
+
+def probe(url: str) -> Probe:
+    """Connect and read the server and schema versions; nothing is created or migrated."""
+    location = redact(url)
+    try:
+        with _connect(url) as conn:
+            db = PgDB(conn)
+            server = str((conn.execute("SHOW server_version").fetchone() or ("?",))[0])
+            version = schema.current_version(db, PgDialect())
+    except psycopg.Error as e:
+        raise StoreError(f"cannot connect to store {location}: {e}") from e
+    return Probe("PostgreSQL", location, server, version)
