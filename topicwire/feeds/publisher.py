@@ -11,6 +11,8 @@ pings still to retry, the metrics); ``once`` builds one for its single publish.
 
 from __future__ import annotations
 
+import hashlib
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -22,7 +24,13 @@ from topicwire.clock import Clock, utc_now
 from topicwire.config import Config
 from topicwire.feeds.doc_cache import FeedDocCache
 from topicwire.feeds.index_page import render_index_html
-from topicwire.feeds.publish import publish_index, publish_status_page, publish_topics, unpublish_topics
+from topicwire.feeds.publish import (
+    publish_index,
+    publish_status_page,
+    publish_topics,
+    unpublish_topics,
+    write_atomic,
+)
 from topicwire.feeds.render import EntryCache
 from topicwire.feeds.websub import WebSubPinger, feed_urls, pinger_for
 from topicwire.metrics import Metrics
@@ -54,13 +62,22 @@ class Publisher:
         self._shown: tuple[FeedDoc, ...] | None = None  # the topics as last published, for index.html
         self._status_lock = threading.Lock()
         self._status_stale = False
+        self._shared_all = False  # every topic file is kept in a shared store at the first publish
 
     def publish(self, since: float | None = None) -> int:
         """Regenerate every topic feed and index.opml; return how many files changed.
 
         ``since``: time.monotonic() of the oldest stored change this publish shows (the
         daemon's coalesced publishing), for the store-to-feed delay in the log and metrics.
+
+        On a store several daemons share, one renders at a time (Store.exclusive) and keeps
+        the files it changed in the store; a daemon that finds another rendering copies
+        those files instead (``follow``), so every server answers the same bytes.
         """
+        with self.store.exclusive("publish") as mine:
+            return self._render(since) if mine else self.follow()
+
+    def _render(self, since: float | None) -> int:
         started = time.monotonic()
         # Committed data only: feeds never announce what a crash could still lose (group commit).
         with self.store.committed():
@@ -75,7 +92,9 @@ class Publisher:
         self.doc_cache.sweep()
         if self.websub is not None:  # also retries pings that failed last time; returns at once
             self.websub.notify(feed_urls(self.config.base_url, written))
-        publish_index(self.config.output_dir, docs, self.config.title)
+        index = publish_index(self.config.output_dir, docs, self.config.title)
+        if self.store.shared:
+            self._share([*written, index] if self._shared_all else self._topic_files(docs) + [index])
         self._shown = tuple(docs)
         self.publish_status()
         ended = time.monotonic()
@@ -86,6 +105,38 @@ class Publisher:
         delay_ms = None if delay is None else int(delay * 1000)
         log.event("feeds.published", topics=len(docs), changed=len(written), delay_ms=delay_ms)
         return len(written)
+
+    def _topic_files(self, docs: Sequence[FeedDoc]) -> list[Path]:
+        return [p for d in docs for p in self.config.output_dir.glob(f"{d.name}.*") if p.suffix != ".tmp"]
+
+    def _share(self, paths: Sequence[Path]) -> None:
+        """Keep these files in the store for the other daemons (every one the first time)."""
+        files = [(p.name, p.read_bytes()) for p in dict.fromkeys(paths) if p.is_file()]
+        with self.store.transaction() as tx:
+            for name, data in files:
+                tx.save_feed_file(name, data, hashlib.sha256(data).hexdigest(), self.clock())
+        self._shared_all = True
+
+    def follow(self) -> int:
+        """Another daemon is rendering: copy the files it keeps in the store that differ
+        from ours. Returns how many files changed here."""
+        changed = 0
+        out = self.config.output_dir
+        out.mkdir(parents=True, exist_ok=True)
+        for name, digest in sorted(self.store.feed_file_digests().items()):
+            path = out / name
+            if path.parent != out or not _plain(name):
+                continue  # only plain names in our folder, whatever the store holds
+            try:
+                if hashlib.sha256(path.read_bytes()).hexdigest() == digest:
+                    continue
+            except FileNotFoundError:
+                pass
+            data = self.store.feed_file(name)
+            if data is not None and write_atomic(path, data):
+                changed += 1
+        log.event("feeds.followed", changed=changed)
+        return changed
 
     def publish_status(self) -> bool:
         """Rewrite the status page (index.html) alone: source health as ``sources`` shows it
@@ -109,6 +160,9 @@ class Publisher:
         """Delete the feed files of topics removed from the config, before their rows go
         (a crash in between finds them again); returns how many files each topic lost."""
         files: list[Path] = list(unpublish_topics(self.config.output_dir, names))
+        if self.store.shared and files:
+            with self.store.transaction() as tx:
+                tx.drop_feed_files([p.name for p in files])
         return {name: sum(p.stem == name for p in files) for name in names}
 
     def wait(self) -> None:
@@ -129,3 +183,7 @@ class Publisher:
         if speakers is not None:  # a statements topic: its entries are statements
             return self.doc_cache.statement_doc(name, title, description, speakers.takes)
         return self.doc_cache.feed_doc(name, title, description)
+
+
+def _plain(name: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z0-9._-]+", name)) and not name.startswith(".")

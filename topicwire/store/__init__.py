@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -29,6 +29,7 @@ from topicwire.errors import StoreError
 from topicwire.store import (
     articles,
     deliveries,
+    feed_files,
     http_cache,
     postgres,
     sources,
@@ -108,6 +109,24 @@ class Store:
             return self._backend.size_bytes()
         except self._backend.errors as e:
             raise StoreError(f"store read failed: {e}") from e
+
+    @property
+    def shared(self) -> bool:
+        """Several daemons may use this store at once (PostgreSQL)."""
+        return self._backend.shared
+
+    def exclusive(self, name: str) -> AbstractContextManager[bool]:
+        """Whether this process holds ``name``'s lock among every user of the store, for the
+        block; never waits (False: another daemon holds it). SQLite: always True."""
+        return self._backend.exclusive(name)
+
+    def feed_file_digests(self) -> dict[str, str]:
+        with self._read() as db:
+            return feed_files.digests(db)
+
+    def feed_file(self, name: str) -> bytes | None:
+        with self._read() as db:
+            return feed_files.data(db, name)
 
     def ping(self) -> bool:
         """Does the database answer? (watchdog and /healthz)"""

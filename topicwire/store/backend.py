@@ -61,6 +61,14 @@ class Backend(ABC):
     @abstractmethod
     def backup(self, target: Path) -> None: ...
 
+    #: several processes may use this store at once (PostgreSQL); SQLite has one daemon
+    shared: bool = False
+
+    @abstractmethod
+    def exclusive(self, name: str) -> AbstractContextManager[bool]:
+        """Whether this process got ``name``'s lock among all the store's users, held for the
+        block (never waits: False when another holds it)."""
+
 
 def is_url(where: Path | str) -> bool:
     """Is ``where`` a PostgreSQL URL (else a SQLite path)?"""

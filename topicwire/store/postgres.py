@@ -98,6 +98,7 @@ class PgDialect:
 
 class PostgresBackend(Backend):
     errors = (psycopg.Error,)
+    shared = True
 
     def __init__(self, pool: ConnectionPool[Any], location: str) -> None:
         self.pool = pool
@@ -154,6 +155,18 @@ class PostgresBackend(Backend):
             raise StoreError("cannot commit from inside a store transaction")
         with self._lock:
             yield
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        """A session advisory lock on its own pooled connection, released at the end of the
+        block (and by the server if this process dies: the connection goes with it)."""
+        with self.pool.connection() as conn:
+            got = bool(conn.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (name,)).fetchone()[0])
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
 
     def close(self) -> None:
         with self._lock:

@@ -180,6 +180,16 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sources ADD COLUMN lease_until TEXT;
     CREATE INDEX sources_due ON sources (next_due);
     """,
+    # 7: the feed files the publishing worker wrote, for the other workers of a shared
+    # store (store/feed_files.py)
+    """
+    CREATE TABLE feed_files (
+        name    TEXT PRIMARY KEY,  -- file name in the output folder: kremlin.rss, index.opml
+        data    BLOB NOT NULL,
+        digest  TEXT NOT NULL,     -- sha256 of data, hex
+        updated TEXT NOT NULL
+    );
+    """,
 )
 
 VERSION = len(MIGRATIONS)

@@ -63,6 +63,10 @@ class SqliteBackend(Backend):
         return cls(db, path)
 
     @contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        yield True  # one daemon per SQLite store (the lock file): nobody to share with
+
+    @contextmanager
     def read(self) -> Iterator[DB]:
         with self._lock:
             yield self.db

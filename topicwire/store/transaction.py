@@ -21,7 +21,17 @@ from datetime import datetime, timedelta
 from typing import Concatenate, ParamSpec, TypeVar
 
 from topicwire.errors import StoreError
-from topicwire.store import articles, deliveries, http_cache, sources, statements, stories, templates, topics
+from topicwire.store import (
+    articles,
+    deliveries,
+    feed_files,
+    http_cache,
+    sources,
+    statements,
+    stories,
+    templates,
+    topics,
+)
 from topicwire.store.codec import iso
 from topicwire.store.dialect import DB
 from topicwire.types import Article, DeliveryStatus, ExactHit, Fingerprint, PollOutcome, Statement, StoryMember
@@ -85,6 +95,14 @@ class Transaction:
     def set_due(self, due: Mapping[str, datetime]) -> None:
         """When each source is first due (the scheduler's start-up spread)."""
         sources.set_due(self._db, [(name, iso(when)) for name, when in due.items()])
+
+    @_in_unit
+    def save_feed_file(self, name: str, data: bytes, digest: str, now: datetime) -> None:
+        feed_files.put(self._db, name, data, digest, now)
+
+    @_in_unit
+    def drop_feed_files(self, names: list[str]) -> None:
+        feed_files.drop(self._db, names)
 
     @_in_unit
     def record_poll(self, outcome: PollOutcome, now: datetime) -> None:

@@ -1,0 +1,82 @@
+"""Feeds on a store several daemons share (issue 16 point 3): one renders at a time (an
+advisory lock on PostgreSQL) and keeps the files it wrote in the store; another daemon
+that finds it rendering copies them, so both servers answer the same bytes and ETags."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fixture_server import FixtureServer
+from site_config import write_site_config
+from test_end_to_end import SITE, SOURCES
+
+from topicwire.clock import utc_now
+from topicwire.config import load_config
+from topicwire.feeds.publisher import Publisher
+from topicwire.feeds.serve import _etag
+from topicwire.pipeline import Pipeline, make_fetcher
+from topicwire.store import Store
+from topicwire.upkeep import Upkeep
+
+
+@pytest.fixture
+def two_daemons(tmp_path: Path, pg_url: str) -> Iterator[tuple[Publisher, Publisher, Pipeline]]:
+    """Two daemons' pipelines and publishers on one PostgreSQL store, each with its own folder."""
+    with FixtureServer() as server:
+        server.serve_dir("/", SITE)
+        made = []
+        for name in ("a", "b"):
+            folder = tmp_path / name
+            folder.mkdir()
+            path = write_site_config(folder, server.url, SOURCES, store=(f"url = {json.dumps(pg_url)}",))
+            config = load_config(path)
+            store = Store.open(config.store, utc_now())
+            pipeline = Pipeline(config, store, make_fetcher(config))
+            feeds = Publisher(config, store, pipeline.changes)
+            Upkeep.of(pipeline).prepare(feeds.unpublish)
+            made.append((pipeline, feeds))
+        (pa, a), (pb, b) = made
+        try:
+            yield a, b, pa
+        finally:
+            for p, _ in made:
+                p.fetcher.close()
+                p.store.close()
+
+
+def files(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if p.suffix in (".rss", ".atom", ".json", ".opml")}
+
+
+def test_a_daemon_that_finds_another_rendering_serves_its_bytes(
+    two_daemons: tuple[Publisher, Publisher, Pipeline],
+) -> None:
+    a, b, pipeline = two_daemons
+    assert a.store.shared and b.store.shared
+    for source in pipeline.config.sources:
+        assert pipeline.poll(source).status in ("ok", "not_modified")
+    assert a.publish() > 0  # nobody else renders: a renders and keeps its files in the store
+    with a.store.exclusive("publish") as held:  # a is rendering again when b's timer fires
+        assert held
+        with b.store.exclusive("publish") as other:
+            assert other is False  # the lock is one for every daemon of the store
+        assert b.publish() == len(files(a.config.output_dir))  # b copied every file
+    mine, theirs = files(a.config.output_dir), files(b.config.output_dir)
+    assert mine and mine == theirs
+    assert {n: _etag(d) for n, d in mine.items()} == {n: _etag(d) for n, d in theirs.items()}
+    b.publish()  # the lock is free again: b renders itself, and the same bytes
+    assert files(b.config.output_dir) == mine
+
+
+def test_a_sqlite_store_keeps_no_copies(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "s.sqlite3", utc_now())
+    try:
+        assert store.shared is False
+        with store.exclusive("publish") as mine:
+            assert mine is True  # one daemon per SQLite store: always its own
+        assert store.feed_file_digests() == {}
+    finally:
+        store.close()
