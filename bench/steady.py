@@ -203,10 +203,31 @@ def run_once(config: Path) -> Once:
 
 
 def cpu_of(pid: int) -> float:
-    """utime + stime of every thread of ``pid``, in seconds (/proc/PID/stat fields 14, 15)."""
-    with open(f"/proc/{pid}/stat") as f:
-        after_name = f.read().rsplit(")", 1)[1].split()
-    return (int(after_name[11]) + int(after_name[12])) / TICK
+    """utime + stime of every thread of ``pid`` and of its live worker processes
+    ([daemon] workers), plus what its reaped children used, in seconds (/proc/PID/stat
+    fields 14-17)."""
+    total = 0.0
+    for each in _tree(pid):
+        try:
+            with open(f"/proc/{each}/stat") as f:
+                after_name = f.read().rsplit(")", 1)[1].split()
+        except OSError:  # ended between the listing and the read
+            continue
+        total += sum(int(x) for x in after_name[11:15]) / TICK
+    return total
+
+
+def _tree(pid: int) -> list[int]:
+    found, queue = [], [pid]
+    while queue:
+        current = queue.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                queue.extend(int(c) for c in (task / "children").read_text().split())
+        except (OSError, ValueError):
+            continue
+    return found
 
 
 def rss_of(pid: int) -> int:

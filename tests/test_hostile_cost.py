@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 from fixture_server import FixtureServer
-from hostile import HostileRun, run_beside_good, run_child
+from hostile import WORKERS_RSS_LIMIT_MB, HostileRun, run_beside_good, run_child
 
 from topicwire.sources.entries import MAX_ENTRIES
 
@@ -113,6 +113,22 @@ def test_four_huge_pages_at_once_stay_under_the_memory_bound(tmp_path: Path) -> 
         run = run_beside_good(tmp_path, urls, fulltext=True)
     _report(run, "four 9 MB pages")
     run.assert_contained(*urls, error="ok", seconds=60)
+    assert run.log.count("event=page.cut") == 4, run.log[-3000:]
+
+
+def test_worker_processes_stay_bounded_with_huge_pages(tmp_path: Path) -> None:
+    """Issue 16 point 4: with two worker processes (``[daemon] workers = 2``) the pages are
+    extracted there, one at a time per worker, and the whole process tree stays bounded:
+    the daemon and the two workers together, sampled every 50 ms."""
+    page = _big_page(9_000_000)
+    with FixtureServer() as bad:
+        for n in range(4):
+            bad.route(f"/big{n}.html", page, headers=HTML)
+            bad.route(f"/feed{n}.xml", _rss(_item(n, f"{bad.url}/big{n}.html")), headers=RSS)
+        urls = {f"big{n}": f"{bad.url}/feed{n}.xml" for n in range(4)}
+        run = run_beside_good(tmp_path, urls, fulltext=True, workers=2)
+    _report(run, "four 9 MB pages, 2 worker processes")
+    run.assert_contained(*urls, error="ok", seconds=60, rss_mb=WORKERS_RSS_LIMIT_MB)
     assert run.log.count("event=page.cut") == 4, run.log[-3000:]
 
 

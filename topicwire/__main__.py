@@ -2,4 +2,5 @@
 
 from topicwire.daemon.cli import console
 
-console()
+if __name__ == "__main__":  # not when multiprocessing imports the main module in a worker
+    console()

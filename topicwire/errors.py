@@ -20,9 +20,23 @@ escapes is a bug and propagates.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class TopicwireError(Exception):
     """Base of every error topicwire raises on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Raised in a worker process (topicwire/cpu.py) and re-raised here: pickled with its
+        # attributes, since the subclasses' __init__ take other arguments than ``args``.
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(cls: type[TopicwireError], args: tuple[Any, ...], state: dict[str, Any]) -> TopicwireError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigError(TopicwireError):

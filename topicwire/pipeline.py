@@ -24,13 +24,17 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from topicwire import log
 from topicwire.changes import StoryChanges
 from topicwire.clock import Clock, utc_now
 from topicwire.config import Config, SourceConfig
+from topicwire.cpu import CpuPool
 from topicwire.dedup.desk import KeyedArticle, StoryDesk
 from topicwire.errors import FetchError, ParseError, SourceError, Throttled
 from topicwire.extract.article import extract_article
@@ -71,6 +75,7 @@ from topicwire.types import (
 from topicwire.values import noting
 
 # A stored deferral beyond this predates the bound on Retry-After (issue 13): it is ignored.
+R = TypeVar("R")
 MAX_RETRY_SPAN = timedelta(seconds=MAX_DELAY)
 # Article pages extracted at the same time, across the whole process (`once`'s source
 # pool and `run`'s scheduler threads alike). An extraction holds ~27x its page in memory
@@ -135,6 +140,7 @@ class Pipeline:
         desk: StoryDesk | None = None,
         changes: StoryChanges | None = None,
         metrics: Metrics | None = None,
+        cpu: CpuPool | None = None,
     ) -> None:
         self.config = config
         self.store = store
@@ -145,6 +151,7 @@ class Pipeline:
         # items left out are not marked known, so the next run fetches them.
         self.stopping = threading.Event()
         self.metrics = metrics if metrics is not None else Metrics.off()
+        self.cpu = cpu if cpu is not None else CpuPool(1)  # parsing, extraction, dedup keys
         self.changes = changes if changes is not None else StoryChanges()
         self.placer = Placer(desk if desk is not None else new_desk(config), config, self.changes)
 
@@ -235,8 +242,7 @@ class Pipeline:
             return Collected(result, "", (), 0, 0)
         if source.kind == "auto" and sniff_kind(result) == "page":
             result = self.discover(source, result)
-        with noting() as cleaned:
-            parsed = self.parse(source, result)
+        parsed, cleaned = self.parse(source, result)
         if cleaned:
             # Items kept, values not: name the source and what went (issue 13).
             log.event("source.values_cleaned", logging.WARNING, source=source.name, **dict(sorted(cleaned.items())))
@@ -256,13 +262,22 @@ class Pipeline:
         log.event("source.discovered", source=source.name, url=page.url, feed=found[0].url)
         return replace(feed, requested_url=page.requested_url, permanent_url=found[0].url)
 
-    def parse(self, source: SourceConfig, result: FetchResult) -> ParsedSource:
+    def parse(self, source: SourceConfig, result: FetchResult) -> tuple[ParsedSource, dict[str, int]]:
+        """The document's items, and the values cleaned on the way (values.noting)."""
         kind = source.kind if source.kind != "auto" else sniff_kind(result)
         if kind == "feed":
-            return _parse_declared_feed(result, source.name)
+            return self.cpu.call(_noting, _parse_declared_feed, result, source.name)
         html, cut = self.bounded_html(source.name, result)
-        with EXTRACTIONS:  # a page source's page is extracted to tell a listing from an article
-            return parse_page(html, result.url, source.name, source.link_selector or None, cut=cut)
+        # A page source's page is extracted to tell a listing from an article.
+        with self._extraction_slot():
+            return self.cpu.call(
+                _noting, parse_page, html, result.url, source.name, source.link_selector or None, cut=cut
+            )
+
+    def _extraction_slot(self) -> AbstractContextManager[object]:
+        """In this process extractions share EXTRACTIONS (memory); worker processes are
+        bounded by their number."""
+        return EXTRACTIONS if self.cpu.inline else nullcontext()
 
     def collect_items(self, source: SourceConfig, result: FetchResult, parsed: ParsedSource) -> Collected:
         items = unique_items(parsed.items)
@@ -351,7 +366,8 @@ class Pipeline:
     def extract(self, source: str, page: FetchResult, *, find_date: bool = True) -> Extracted:
         """The page's article, within what one page may cost (extract/bound.py)."""
         html, cut = self.bounded_html(source, page)
-        return _extract(html, page.url, find_date=find_date, cut=cut)
+        with self._extraction_slot():
+            return self.cpu.call(extract_article, html, page.url, find_date=find_date, cut=cut)
 
     def bounded_html(self, source: str, page: FetchResult) -> tuple[str, bool]:
         """The page's HTML as the extractor may take it, and whether it was cut (logged)."""
@@ -412,8 +428,10 @@ class Pipeline:
         return outcome
 
     def decide(self, article: Article) -> tuple[KeyedArticle, tuple[str, ...], tuple[Statement, ...]]:
-        """An article's dedup keys, topics and statements: pure, before the store's lock."""
-        return KeyedArticle.of(article), self.matcher.match(MatchDoc.of(article)), self.statements.extract(article.text)
+        """An article's dedup keys (MinHash: in a worker process when there are any), topics
+        and statements: pure, before the store's lock."""
+        keyed = self.cpu.call(KeyedArticle.of, article)
+        return keyed, self.matcher.match(MatchDoc.of(article)), self.statements.extract(article.text)
 
     def report_recleaned(self, source: str, topics: list[tuple[tuple[str, ...], tuple[str, ...]]]) -> None:
         """One event and the metrics for a poll's re-cleaned articles: (topics before, after) each."""
@@ -457,9 +475,11 @@ def new_desk(config: Config) -> StoryDesk:
     return StoryDesk(config.dedup.similarity, timedelta(seconds=config.dedup.window))
 
 
-def _extract(html: str, url: str, *, find_date: bool = True, cut: bool = False) -> Extracted:
-    with EXTRACTIONS:
-        return extract_article(html, url, find_date=find_date, cut=cut)
+def _noting(fn: Callable[..., R], *args: Any, **kwargs: Any) -> tuple[R, dict[str, int]]:
+    """``fn``'s result and the values cleaned while it ran: counted where it runs (a worker
+    process, cpu.py), named in this process's log."""
+    with noting() as cleaned:
+        return fn(*args, **kwargs), dict(cleaned)
 
 
 def _parse_declared_feed(result: FetchResult, source: str) -> ParsedSource:

@@ -222,6 +222,16 @@ SERVER: Mapping[str, Key] = {
     ),
 }
 
+DAEMON: Mapping[str, Key] = {
+    "workers": _int(
+        0,
+        "processes the CPU-bound stages (feed parsing, full-text extraction, dedup keys) run in, for `run` and"
+        " `once` (`--workers N` overrides it); 0: one per CPU; 1: all in the daemon's own process",
+        0,
+        64,
+    ),
+}
+
 FETCH: Mapping[str, Key] = {
     "user_agent": Key(
         str,
@@ -401,6 +411,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("output", OUTPUT, Config, "`[output]`"),
     Section("dedup", DEDUP, DedupConfig, "`[dedup]`"),
     Section("server", SERVER, Config, "`[server]`"),
+    Section("daemon", DAEMON, Config, "`[daemon]`"),
     Section("fetch", FETCH, FetchConfig, "`[fetch]`"),
     Section("defaults", DEFAULTS, None, "`[defaults]`"),
     Section("aliases", {}, None, "`[aliases]`", ALIASES_HELP),

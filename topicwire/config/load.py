@@ -92,6 +92,7 @@ class _Validator:
             path=self.path,
             **flat,
             **self.fields("server", tables["server"]),
+            **self.fields("daemon", tables["daemon"]),
             fetch=FetchConfig(**self.fields("fetch", fetch)),
             dedup=DedupConfig(**self.fields("dedup", tables["dedup"])),
             webhooks=WebhookConfig(**self.fields("webhooks", tables["webhooks"])),
@@ -251,7 +252,7 @@ class _Validator:
 
 OPTIONAL = ("exclude", "statements")  # a topic's optional queries: unset or "" is none
 # The tables other than [[sources]] and [[topics]], in the order their problems are reported.
-TABLES = ("store", "output", "server", "fetch", "defaults", "dedup", "webhooks")
+TABLES = ("store", "output", "server", "daemon", "fetch", "defaults", "dedup", "webhooks")
 
 
 def _type_name(t: type | tuple[type, ...]) -> str:

@@ -100,6 +100,7 @@ class Config:
     websub_hub: str  # "" = off
     publish_delay: float  # seconds; run's coalesced publishing
     listen: tuple[str, int]
+    workers: int  # 0 = one per CPU (see topicwire/cpu.py)
     fetch: FetchConfig
     dedup: DedupConfig
     webhooks: WebhookConfig

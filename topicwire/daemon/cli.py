@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 the work failed (``once``: every source failed;
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
@@ -21,6 +22,7 @@ from typing import Any, NoReturn
 from topicwire import __version__, log
 from topicwire.clock import utc_now
 from topicwire.config import Config, default_config_path, load_config
+from topicwire.cpu import CpuPool
 from topicwire.daemon.story_cmds import cmd_dedup_check, cmd_story
 from topicwire.daemon.words import counted, noun
 from topicwire.errors import ConfigError, NotFoundError, StoreError, TopicwireError
@@ -89,6 +91,8 @@ def _main(argv: Sequence[str] | None) -> int:
         for problem in e.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
+    if getattr(args, "workers", None) is not None:
+        config = dataclasses.replace(config, workers=args.workers)
     try:
         if args.command == "discover":
             return cmd_discover(config, args.url)
@@ -134,7 +138,15 @@ def _parser() -> argparse.ArgumentParser:
         ("stats", cmd_stats, "the figures /metrics exports, for a person"),
         ("deliveries", cmd_deliveries, "each topic's webhook deliveries: pending, failed, dead, delivered"),
     ):
-        sub.add_parser(name, help=help_text, description=help_text).set_defaults(func=func)
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(func=func)
+        if name in ("once", "run"):
+            command.add_argument(
+                "--workers",
+                type=_workers,
+                metavar="N",
+                help="processes for parsing and extraction (default: [daemon] workers; 0: one per CPU)",
+            )
     discover = sub.add_parser("discover", help="find the feeds a page advertises", description=cmd_discover.__doc__)
     discover.add_argument("url", help="a page or feed URL")
     discover.set_defaults(func=cmd_discover)
@@ -185,6 +197,16 @@ def _parser_with(common: argparse.ArgumentParser) -> type[argparse.ArgumentParse
     return CommandParser
 
 
+def _workers(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if not 0 <= n <= 64:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of processes 0..64 (0: one per CPU)")
+    return n
+
+
 def cmd_check(config: Config) -> int:
     print(f"config {config.path}: ok")
     store_ok = _check_store(config)
@@ -230,8 +252,9 @@ def _check_store(config: Config) -> bool:
 def cmd_once(config: Config) -> int:
     store = Store.open(config.store, utc_now())
     fetcher = make_fetcher(config)
+    cpu = CpuPool(config.workers)
     try:
-        pipeline = Pipeline(config, store, fetcher)
+        pipeline = Pipeline(config, store, fetcher, cpu=cpu)
         feeds = Publisher(config, store, pipeline.changes)
         deliverer = Deliverer(config, store)  # before the polls: it tells the store which topics push
         upkeep = Upkeep.of(pipeline)
@@ -242,6 +265,7 @@ def cmd_once(config: Config) -> int:
         deliverer.drain()  # webhooks due now, this run's new entries and earlier ones; bounded by fetch's timeouts
         feeds.wait()  # the feeds' WebSub pings: console() exits without waiting for threads
     finally:
+        cpu.close()
         fetcher.close()
         store.close()
     failed = [o for o in outcomes if o.status in (PollStatus.ERROR, PollStatus.RETIRED)]

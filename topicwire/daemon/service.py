@@ -26,6 +26,7 @@ from topicwire import log
 from topicwire.changes import StoryChanges
 from topicwire.clock import utc_now
 from topicwire.config import Config, SourceConfig, load_config
+from topicwire.cpu import CpuPool
 from topicwire.daemon.coalesce import PublishScheduler
 from topicwire.daemon.lock import StoreLock
 from topicwire.daemon.notify import Notifier
@@ -56,7 +57,10 @@ class Daemon:
         # reload's new publisher sees what the old pipeline's polls still saving change.
         self.changes = StoryChanges()
         self.fetcher = make_fetcher(config)
-        self.pipeline = Pipeline(config, self.store, self.fetcher, changes=self.changes, metrics=self.metrics)
+        self.cpu = CpuPool(config.workers)  # worker processes for parsing and extraction; kept across reloads
+        self.pipeline = Pipeline(
+            config, self.store, self.fetcher, changes=self.changes, metrics=self.metrics, cpu=self.cpu
+        )
         self.feeds = Publisher(config, self.store, self.changes, metrics=self.metrics)
         self.upkeep = Upkeep.of(self.pipeline)
         self.scheduler = SourceScheduler(self.poll, config.fetch.concurrency, self.store)
@@ -176,6 +180,8 @@ class Daemon:
             return
         if config.listen != self.config.listen or config.store != self.config.store:
             log.event("config.restart_needed", logging.WARNING, keys="server.listen/store.path")
+        if config.workers != self.config.workers:
+            log.event("config.restart_needed", logging.WARNING, keys="daemon.workers")
         old, old_feeds, old_fetcher = self.pipeline, self.feeds, self.fetcher
         self.config = config
         # Polls of the old pipeline may still be saving: one index sees their articles too.
@@ -185,7 +191,7 @@ class Daemon:
             websub = None  # else pings that failed before the reload are still retried
         self.fetcher = make_fetcher(config)
         self.pipeline = Pipeline(
-            config, self.store, self.fetcher, desk=desk, changes=self.changes, metrics=self.metrics
+            config, self.store, self.fetcher, desk=desk, changes=self.changes, metrics=self.metrics, cpu=self.cpu
         )
         self.feeds = Publisher(config, self.store, self.changes, websub=websub, metrics=self.metrics)
         self.upkeep = Upkeep.of(self.pipeline)
@@ -221,6 +227,7 @@ class Daemon:
             code = 1
         self.feeds.wait()  # WebSub pings, bounded by fetch's timeouts; console() will not wait
         self.server.stop()
+        self.cpu.close()
         self.fetcher.close()
         self.store.close()
         self.lock.release()
