@@ -229,7 +229,7 @@ def _check_store(config: Config) -> bool:
 
 def cmd_once(config: Config) -> int:
     store = Store.open(config.store, utc_now())
-    fetcher = make_fetcher(config)
+    fetcher = make_fetcher(config, store)
     try:
         pipeline = Pipeline(config, store, fetcher)
         feeds = Publisher(config, store, pipeline.changes)

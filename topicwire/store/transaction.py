@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Concatenate, ParamSpec, TypeVar
 
 from topicwire.errors import StoreError
-from topicwire.store import articles, deliveries, http_cache, sources, statements, stories, templates, topics
+from topicwire.store import articles, deliveries, hosts, http_cache, sources, statements, stories, templates, topics
 from topicwire.store.codec import iso
 from topicwire.store.dialect import DB
 from topicwire.types import Article, DeliveryStatus, ExactHit, Fingerprint, PollOutcome, Statement, StoryMember
@@ -151,6 +151,7 @@ class Transaction:
         """Retention's deletes (see articles.prune); returns the articles deleted."""
         deleted = articles.prune(self._db, cutoff, keep_newest, forget_keys_before)
         deliveries.prune(self._db, cutoff)  # delivered and dead rows; pending ones wait
+        hosts.prune(self._db, cutoff.timestamp())  # hosts not asked since, pauses long over
         return deleted
 
     # -- stories -----------------------------------------------------------------------
