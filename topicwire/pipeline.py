@@ -109,8 +109,11 @@ class Collected:
     recleaned: tuple[Recleaned, ...] = ()  # stored articles holding what just became template
 
 
-def make_fetcher(config: Config) -> PoliteFetcher:
-    """One HTTP session behind one per-host budget and one robots.txt cache."""
+def make_fetcher(config: Config, store: Store | None = None) -> PoliteFetcher:
+    """One HTTP session behind one per-host budget and one robots.txt cache. On a shared
+    store (PostgreSQL) the budget's spacing and Retry-After pauses are kept in the store
+    too, for every worker (sources/hosts.py HostBoard); on SQLite one process polls and
+    its in-memory budget is the whole truth, with no store write per request."""
     f = config.fetch
     fetcher = PerThreadFetcher(
         user_agent=f.user_agent,
@@ -120,7 +123,8 @@ def make_fetcher(config: Config) -> PoliteFetcher:
         max_redirects=f.max_redirects,
         allow_private_addresses=f.allow_private_addresses,
     )
-    limiter = HostLimiter(per_host_concurrency=f.per_host_concurrency, min_delay=f.per_host_delay)
+    board = store.hosts if store is not None and store.shared else None
+    limiter = HostLimiter(per_host_concurrency=f.per_host_concurrency, min_delay=f.per_host_delay, board=board)
     robots = RobotsCache(fetcher, f.user_agent) if f.respect_robots else None
     return PoliteFetcher(fetcher, limiter, robots)
 

@@ -251,7 +251,7 @@ def _check_store(config: Config) -> bool:
 
 def cmd_once(config: Config) -> int:
     store = Store.open(config.store, utc_now())
-    fetcher = make_fetcher(config)
+    fetcher = make_fetcher(config, store)
     cpu = CpuPool(config.workers)
     try:
         pipeline = Pipeline(config, store, fetcher, cpu=cpu)

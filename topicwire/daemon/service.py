@@ -56,7 +56,7 @@ class Daemon:
         # Stories changed by polls, for the next publish: one for the daemon's life, so a
         # reload's new publisher sees what the old pipeline's polls still saving change.
         self.changes = StoryChanges()
-        self.fetcher = make_fetcher(config)
+        self.fetcher = make_fetcher(config, self.store)
         self.cpu = CpuPool(config.workers)  # worker processes for parsing and extraction; kept across reloads
         self.pipeline = Pipeline(
             config, self.store, self.fetcher, changes=self.changes, metrics=self.metrics, cpu=self.cpu
@@ -189,7 +189,7 @@ class Daemon:
         websub = old_feeds.websub
         if websub is not None and websub.hub != config.websub_hub:
             websub = None  # else pings that failed before the reload are still retried
-        self.fetcher = make_fetcher(config)
+        self.fetcher = make_fetcher(config, self.store)
         self.pipeline = Pipeline(
             config, self.store, self.fetcher, desk=desk, changes=self.changes, metrics=self.metrics, cpu=self.cpu
         )

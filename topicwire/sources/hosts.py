@@ -11,19 +11,31 @@
 Every host has its own Condition (on one shared lock, held only for
 bookkeeping, never while sleeping or fetching): a slow host's waiters never
 hold up a request to another host.
+
+Across workers (issue 16 point 1): given a ``HostBoard`` (the Store's ``hosts``, wired
+by pipeline.make_fetcher when the store is shared: PostgreSQL), every start is also
+reserved there (one atomic upsert: max(the host's next start, ours) + spacing), every
+Retry-After and 429 is written there, and the host's deferrals there are read before a
+request (cached PAUSES_TTL). The in-memory state is kept as before: it spaces this
+process's threads, and holds alone if the store fails. Without a board (SQLite: one
+process polls) the in-memory limiter is the whole truth, and no request costs a store
+write. Per-host concurrency (``per_host_concurrency``) is always per process.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urlsplit
 
-from topicwire.errors import Throttled
+from topicwire import log
+from topicwire.errors import StoreError, Throttled
 
 Clock = Callable[[], float]  # monotonic seconds
 Sleep = Callable[[float], None]
@@ -40,6 +52,29 @@ WIDEN_WINDOW = 600.0
 # Idle per-host state is dropped past this many hosts (article links reach
 # thousands of hosts over a daemon's life); an idle host's state is empty anyway.
 PRUNE_ABOVE = 1024
+# A host's deferrals read from the board stand this long: another worker's 429 pause is
+# seen at most this late, and a busy host costs one read per PAUSES_TTL, not per request.
+PAUSES_TTL = 2.0
+
+
+class HostBoard(Protocol):
+    """Politeness state every worker of one store shares (store/hosts.py). Times are
+    wall-clock unix seconds: several machines read them (keep their clocks in sync, NTP).
+    Each call may raise StoreError."""
+
+    def reserve_start(self, host: str, earliest: float, spacing: float, latest: float) -> float:
+        """The host's next start no sooner than ``earliest``; reserved (the next start after
+        it moves to it + ``spacing``) when no later than ``latest``. Returns it, reserved or not."""
+        ...
+
+    def pauses(self, host: str, now: float) -> tuple[tuple[str, float], ...]:
+        """(url, until) of the host's deferrals in force at ``now``; url "" is the whole host."""
+        ...
+
+    def defer(self, host: str, url: str, until: float, now: float, strike: bool, since: float, widen_at: int) -> None:
+        """``url`` waits until ``until``; a 429 (``strike``) pauses the host once ``widen_at``
+        distinct URLs of it struck since ``since``."""
+        ...
 
 
 def host_key(url: str) -> str:
@@ -94,6 +129,8 @@ class HostLimiter:
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
         max_wait: float = 30.0,
+        board: HostBoard | None = None,
+        wall: Clock = time.time,
     ) -> None:
         if per_host_concurrency < 1:
             raise ValueError(f"per_host_concurrency must be >= 1, not {per_host_concurrency}")
@@ -108,6 +145,12 @@ class HostLimiter:
         self._hosts: dict[str, _Host] = {}
         self._crawl_delays: dict[str, float] = {}
         self._deferrals = _Deferrals()
+        # The shared board (None: this process alone), the wall clock its times are on,
+        # and each host's deferrals read from it: host -> (read at, (url, until clock s)...)
+        self.board = board
+        self._wall = wall
+        self._board_pauses: dict[str, tuple[float, tuple[tuple[str, float], ...]]] = {}
+        self._board_failing = False
 
     # -- spacing and concurrency ---------------------------------------------------------
 
@@ -145,15 +188,53 @@ class HostLimiter:
             start = max(now, state.last_start + self.spacing(host))
             if start > deadline:
                 self._free(state)
-                raise Throttled(
-                    url,
-                    f"host busy: next request to {host} allowed in {start - now:.0f} s (max_wait {self.max_wait:g} s)",
-                )
+                raise self._busy(url, host, start - now)
             # Reserve the start under the lock, sleep outside it: the next
             # caller queues behind this start instead of racing for it.
-            state.last_start = start
+            before, state.last_start = state.last_start, start
+        if self.board is not None:
+            try:
+                start = self._reserve_shared(self.board, state, host, url, (before, start, deadline))
+            except BaseException:  # Throttled, or a bug: the slot is not kept
+                with self._lock:
+                    self._free(state)
+                raise
+        now = self.clock()
         if start > now:
             self._sleep(start - now)
+
+    def _busy(self, url: str, host: str, wait: float) -> Throttled:
+        return Throttled(
+            url, f"host busy: next request to {host} allowed in {wait:.0f} s (max_wait {self.max_wait:g} s)"
+        )
+
+    def _reserve_shared(
+        self, board: HostBoard, state: _Host, host: str, url: str, local: tuple[float, float, float]
+    ) -> float:
+        """Our start reserved on the board too (no sooner than the local one); over
+        ``max_wait`` away, the local reservation is given back and Throttled raised.
+        A store that fails leaves the local start: this process stays polite."""
+        before, start, deadline = local
+        offset = self._wall() - self.clock()
+        try:
+            shared = board.reserve_start(host, start + offset, self.spacing(host), deadline + offset) - offset
+        except StoreError as e:
+            self._board_failed(host, e)
+            return start
+        self._board_failing = False
+        with self._lock:
+            if shared > deadline:
+                if state.last_start == start:  # nobody queued behind us: the refusal reserves nothing
+                    state.last_start = before
+                raise self._busy(url, host, shared - self.clock())
+            state.last_start = max(state.last_start, shared)
+        return shared
+
+    def _board_failed(self, host: str, error: StoreError) -> None:
+        """Logged once per outage, not once per request: the in-memory state holds meanwhile."""
+        if not self._board_failing:
+            self._board_failing = True
+            log.event("hosts.board_failed", logging.WARNING, host=host, error=str(error))
 
     def _wait_for_slot(self, state: _Host, host: str, url: str, deadline: float) -> None:
         while state.in_flight >= self.per_host_concurrency:
@@ -212,6 +293,18 @@ class HostLimiter:
             d.urls[url] = max(until, d.urls.get(url, until))
             if status == 429:
                 self._strike(host_key(url), _Strike(url, now, until))
+        if self.board is not None:
+            self._defer_shared(self.board, url, until, now, status == 429)
+
+    def _defer_shared(self, board: HostBoard, url: str, until: float, now: float, strike: bool) -> None:
+        host = host_key(url)
+        offset = self._wall() - now
+        try:
+            board.defer(host, url, until + offset, now + offset, strike, now - WIDEN_WINDOW + offset, WIDEN_URLS)
+        except StoreError as e:  # the in-memory deferral holds for this process
+            self._board_failed(host, e)
+        with self._lock:
+            self._board_pauses.pop(host, None)  # read it again, with the host pause this may have made
 
     def _strike(self, host: str, strike: _Strike) -> None:
         d = self._deferrals
@@ -224,10 +317,31 @@ class HostLimiter:
     def deferred_until(self, url: str) -> float | None:
         """When ``url`` may be requested again (clock seconds), or None when it may now."""
         now = self.clock()
+        host = host_key(url)
         with self._lock:
             d = self._deferrals
-            times = (d.urls.get(url), d.hosts.get(host_key(url)))
+            times = [d.urls.get(url), d.hosts.get(host)]
+        if self.board is not None:
+            times += [until for where, until in self._shared_pauses(self.board, host, now) if where in ("", url)]
         return max((t for t in times if t is not None and t > now), default=None)
+
+    def _shared_pauses(self, board: HostBoard, host: str, now: float) -> tuple[tuple[str, float], ...]:
+        """The host's deferrals on the board (clock seconds), read at most once per PAUSES_TTL."""
+        with self._lock:
+            read_at, found = self._board_pauses.get(host, (-math.inf, ()))
+        if read_at + PAUSES_TTL > now:
+            return found
+        offset = self._wall() - now
+        try:
+            found = tuple((where, until - offset) for where, until in board.pauses(host, now + offset))
+        except StoreError as e:  # the in-memory deferrals hold for this process
+            self._board_failed(host, e)
+            return ()
+        with self._lock:
+            if len(self._board_pauses) >= PRUNE_ABOVE:
+                self._board_pauses = {h: p for h, p in self._board_pauses.items() if p[0] + PAUSES_TTL > now}
+            self._board_pauses[host] = (now, found)
+        return found
 
     def stats(self) -> dict[str, int | tuple[str, ...]]:
         """A small snapshot for metrics."""

@@ -3,7 +3,8 @@
 One ``Store`` wraps one backend (store/backend.py): SQLite, a file path (store/sqlite.py),
 or PostgreSQL, a ``postgresql://`` URL (store/postgres.py); ``Store.open`` chooses by what
 it is given, and nothing outside this package knows which. The Store offers reads, its
-lifecycle (open, close, ping, backup, prune) and ``transaction()``; it has no write method.
+lifecycle (open, close, ping, backup, prune) and ``transaction()``; it has no write method
+(but ``hosts``, the per-host politeness workers share, whose calls are short units of their own).
 Every write is a method of the ``Transaction`` that ``with store.transaction() as tx:``
 yields (store/transaction.py), usable only inside that block and only by its thread: a
 write outside a unit cannot be made. ``transaction()`` also serialises this process's
@@ -30,6 +31,7 @@ from topicwire.store import (
     articles,
     deliveries,
     feed_files,
+    hosts,
     http_cache,
     postgres,
     sources,
@@ -73,6 +75,10 @@ class Store:
         # wakes the delivery worker.
         self.push_topics: frozenset[str] = frozenset()
         self.enqueued = threading.Event()
+        # Per-host politeness every worker shares (store/hosts.py): its calls are short units
+        # of their own, outside the order of transaction(), so a fetch never waits on a save.
+        # Wired to the fetcher's limiter only when the store is ``shared`` (PostgreSQL).
+        self.hosts = hosts.HostBoard(backend)
 
     @classmethod
     def open(cls, where: Path | str, now: datetime) -> Store:

@@ -2,7 +2,9 @@
 
 A ``Backend`` owns the connections and the transactions: ``read()`` lends a connection for
 reads, ``unit()`` one write unit (all or nothing), ``committed()`` a block in which reads see
-only committed data and no writer of this process adds to it. SQLite's is store/db.py (one
+only committed data and no writer of this process adds to it, ``solo()`` one short unit
+outside this process's order of units (the shared host politeness, store/hosts.py: a fetch
+must not wait behind a poll's save). ``shared``: other processes may use the database too. SQLite's is store/db.py (one
 connection, group commit), PostgreSQL's store/postgres.py (a pool, one transaction per unit).
 ``Probe`` is what ``topicwire check`` reports of a store it did not open for writing.
 """
@@ -35,12 +37,17 @@ class Backend(ABC):
     location: str
     #: the driver's errors, wrapped into StoreError by the Store
     errors: tuple[type[BaseException], ...]
+    #: several processes (machines) may share the database: PostgreSQL's, not SQLite's
+    shared: bool = False
 
     @abstractmethod
     def read(self) -> AbstractContextManager[DB]: ...
 
     @abstractmethod
     def unit(self) -> AbstractContextManager[DB]: ...
+
+    @abstractmethod
+    def solo(self) -> AbstractContextManager[DB]: ...
 
     @abstractmethod
     def committed(self) -> AbstractContextManager[None]: ...
@@ -60,9 +67,6 @@ class Backend(ABC):
 
     @abstractmethod
     def backup(self, target: Path) -> None: ...
-
-    #: several processes may use this store at once (PostgreSQL); SQLite has one daemon
-    shared: bool = False
 
     @abstractmethod
     def exclusive(self, name: str) -> AbstractContextManager[bool]:

@@ -8,6 +8,7 @@ cannot race another thread's unit; several processes sharing a database are issu
 point 3. Reads outside a unit borrow a pooled connection in autocommit mode and so see only
 committed data; reads by the thread holding a unit use that unit's connection and see its
 writes, as on SQLite. ``committed()`` holds off this process's writers for its block.
+``solo()`` (the shared host politeness) is a short transaction of its own, outside that order.
 
 The entity modules' SQL is SQLite's spelling, translated by store/dialect.py; rows answer
 by index and by name like sqlite3.Row. Retention does not VACUUM (autovacuum does that
@@ -148,6 +149,15 @@ class PostgresBackend(Backend):
                 yield PgDB(conn)
             finally:
                 self._local.conn = None
+
+    @contextmanager
+    def solo(self) -> Iterator[DB]:
+        """A transaction on a pooled connection of its own, not queued behind this process's
+        units: its statements touch only rows no unit writes (store/hosts.py)."""
+        if self._unit_conn() is not None:
+            raise StoreError("a store transaction is already open in this thread (transactions do not nest)")
+        with self.pool.connection() as conn, conn.transaction():
+            yield PgDB(conn)
 
     @contextmanager
     def committed(self) -> Iterator[None]:

@@ -190,6 +190,22 @@ MIGRATIONS: tuple[str, ...] = (
         updated TEXT NOT NULL
     );
     """,
+    # 8: per-host politeness shared by every worker (issue 16 point 1, store/hosts.py). Times
+    # are unix seconds (REAL), not ISO text: the spacing is added to them in SQL.
+    """
+    CREATE TABLE hosts (
+        host       TEXT PRIMARY KEY,  -- host[:port], lower-cased
+        next_start REAL NOT NULL      -- no request to the host starts before this
+    );
+    CREATE TABLE host_pauses (
+        host         TEXT NOT NULL,
+        url          TEXT NOT NULL,   -- '' : every URL of the host (429s from several of them)
+        until        REAL NOT NULL,   -- Retry-After: no request before this
+        struck_at    REAL,            -- the URL's last 429: the host-wide pause counts these
+        struck_until REAL,            -- the end that 429 asked for
+        PRIMARY KEY (host, url)
+    );
+    """,
 )
 
 VERSION = len(MIGRATIONS)

@@ -25,6 +25,7 @@ from topicwire.store import (
     articles,
     deliveries,
     feed_files,
+    hosts,
     http_cache,
     sources,
     statements,
@@ -169,6 +170,7 @@ class Transaction:
         """Retention's deletes (see articles.prune); returns the articles deleted."""
         deleted = articles.prune(self._db, cutoff, keep_newest, forget_keys_before)
         deliveries.prune(self._db, cutoff)  # delivered and dead rows; pending ones wait
+        hosts.prune(self._db, cutoff.timestamp())  # hosts not asked since, pauses long over
         return deleted
 
     # -- stories -----------------------------------------------------------------------
