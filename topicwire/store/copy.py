@@ -90,8 +90,8 @@ def copy_store(source: Path | str, target: Path | str, now: str, progress: Progr
         try:
             copied = tuple(_copy_table(src, dest, table, progress) for table in TABLES)
             _keep_created(src, dest)
-        except dest.errors as e:
-            raise StoreError(f"migrate: writing {dest.location} failed: {e}") from e
+        except dest.errors as e:  # the source's too when both are one backend
+            raise StoreError(f"migrate {_shown(source)} -> {dest.location} failed: {e}") from e
         finally:
             dest.close()
     return copied
