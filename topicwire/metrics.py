@@ -2,7 +2,8 @@
 
 Counters and histograms are fed by the pipeline as it works; figures that the
 store or the host limiter already hold (articles, store size, last success,
-deferrals) are read at scrape time, so they are right after a restart too.
+deferrals) are read at scrape time, so they are right after a restart too. An info
+metric names the worker (``host:pid``) among those sharing a store.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client import Counter as _Counter
 from prometheus_client import Histogram as _Histogram
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.registry import Collector
 
@@ -97,6 +98,11 @@ class Metrics:
         """The webhook outbox by topic and status, read from the store at scrape time."""
         self.registry.register(_OutboxCollector(read))
 
+    def add_worker(self, worker: str, backend: str) -> None:
+        """``topicwire_worker_info{worker="host:pid", store="SQLite"} 1``: which of the workers
+        sharing a store this is (the id it claims sources under, as ``topicwire stats`` lists)."""
+        self.registry.register(_InfoCollector("topicwire_worker", "This worker", {"worker": worker, "store": backend}))
+
     def exposition(self) -> tuple[bytes, str]:
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
 
@@ -144,6 +150,14 @@ class _OutboxCollector(Collector):
             for status in ("pending", "failed", "dead", "delivered"):
                 outbox.add_metric([s.topic, status], getattr(s, status))
         yield outbox
+
+
+class _InfoCollector(Collector):
+    def __init__(self, name: str, doc: str, labels: Mapping[str, str]) -> None:
+        self._name, self._doc, self._labels = name, doc, dict(labels)
+
+    def collect(self) -> Iterator[InfoMetricFamily]:
+        yield InfoMetricFamily(self._name, self._doc, value=self._labels)
 
 
 def _gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:

@@ -1,4 +1,4 @@
-"""The command line: ``topicwire [-c CONFIG] check|once|run|sources``.
+"""The command line: ``topicwire [-c CONFIG] check|once|run|sources|stats|migrate|...``.
 
 Exit codes: 0 success; 1 the work failed (``once``: every source failed;
 ``explain``: the article does not match); 2 the config or the command line is wrong.
@@ -11,7 +11,7 @@ import dataclasses
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import replace
@@ -23,6 +23,7 @@ from topicwire import __version__, log
 from topicwire.clock import utc_now
 from topicwire.config import Config, default_config_path, load_config
 from topicwire.cpu import CpuPool
+from topicwire.daemon.store_cmds import cmd_migrate, worker_lines
 from topicwire.daemon.story_cmds import cmd_dedup_check, cmd_story
 from topicwire.daemon.words import counted, noun
 from topicwire.errors import ConfigError, NotFoundError, StoreError, TopicwireError
@@ -83,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     log.setup(args.log_level, args.log_format)
+    if args.command == "migrate":  # its two stores are given: no config is read
+        return _failing(args, lambda: cmd_migrate(args.source, args.target))
     path = args.config or default_config_path()
     try:
         config = load_config(path)
@@ -93,20 +96,29 @@ def _main(argv: Sequence[str] | None) -> int:
         return 2
     if getattr(args, "workers", None) is not None:
         config = dataclasses.replace(config, workers=args.workers)
+    return _failing(args, lambda: _command(args, config))
+
+
+def _command(args: argparse.Namespace, config: Config) -> int:
+    if args.command == "discover":
+        return cmd_discover(config, args.url)
+    if args.command == "backup":
+        return cmd_backup(config, args.path)
+    if args.command == "backtest":
+        return cmd_backtest(config, args.topic, args.query)
+    if args.command == "explain":
+        return cmd_explain(config, args.topic, args.article)
+    if args.command == "story":
+        return cmd_story(config, args.id)
+    if args.command == "dedup-check":
+        return cmd_dedup_check(config, args.first, args.second)
+    return int(args.func(config))
+
+
+def _failing(args: argparse.Namespace, command: Callable[[], int]) -> int:
+    """Run ``command``; a refusal or a failure is reported once, with its exit code."""
     try:
-        if args.command == "discover":
-            return cmd_discover(config, args.url)
-        if args.command == "backup":
-            return cmd_backup(config, args.path)
-        if args.command == "backtest":
-            return cmd_backtest(config, args.topic, args.query)
-        if args.command == "explain":
-            return cmd_explain(config, args.topic, args.article)
-        if args.command == "story":
-            return cmd_story(config, args.id)
-        if args.command == "dedup-check":
-            return cmd_dedup_check(config, args.first, args.second)
-        return int(args.func(config))
+        return command()
     except (ConfigError, NotFoundError) as e:  # a bad command-line value (backtest --query), nothing stored
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -167,6 +179,12 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("topic", help="a configured topic")
     explain.add_argument("article", metavar="URL|ID", help="a stored article's id or URL")
     explain.set_defaults(func=cmd_explain)
+    migrate = sub.add_parser(
+        "migrate", help="copy the store to another (SQLite <-> PostgreSQL)", description=cmd_migrate.__doc__
+    )
+    migrate.add_argument("source", metavar="FROM", help="a SQLite file or a postgresql:// URL, only read")
+    migrate.add_argument("target", metavar="TO", help="a SQLite file or a postgresql:// URL, created or migrated")
+    migrate.set_defaults(func=cmd_migrate)
     backup = sub.add_parser("backup", help="consistent online copy of the store", description=cmd_backup.__doc__)
     backup.add_argument("path", type=Path, help="file to write (replaced atomically)")
     backup.set_defaults(func=cmd_backup)
@@ -341,10 +359,11 @@ def cmd_stats(config: Config) -> int:
         states = store.source_states(tuple(s.name for s in config.sources))
         total, methods, size = store.article_count(), store.method_counts(), store.size_bytes()
         stories = store.story_count()
+        workers = worker_lines(store, utc_now())
     finally:
         store.close()
     feeds = sorted(config.output_dir.glob("*.rss")) if config.output_dir.exists() else []
-    print(f"store        {store.location} ({size / 1e6:.1f} MB)")
+    print(f"store        {store.backend} {store.location} ({size / 1e6:.1f} MB)")
     print(f"articles     {total}  by extraction: " + (", ".join(f"{m}={n}" for m, n in methods.items()) or "-"))
     print(f"stories      {stories}  ({counted(total - stories, 'article')} joined another outlet's story)")
     print(f"topic feeds  {len(feeds)} in {config.output_dir}")
@@ -357,6 +376,7 @@ def cmd_stats(config: Config) -> int:
     for s in states:
         articles = noun(s.articles, "article")
         print(f"  {s.name:<24} {s.articles:>6} {articles:<8}  last success {_when(s.last_success)}")
+    print("\n".join(workers))
     return 0
 
 

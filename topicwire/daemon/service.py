@@ -11,6 +11,10 @@ once, ``output.publish_delay`` after the first change not yet published.
 SIGHUP reloads the config file: added sources start, removed ones stop,
 changed intervals apply, topics are re-evaluated, removed topics' feed files and rows go. A config with errors is
 logged with every error and the running config is kept.
+
+One daemon per SQLite store (daemon/lock.py); on PostgreSQL several share the store, each a
+worker ``host:pid`` that claims sources with leases and heartbeats its row in the store
+(daemon/heartbeat.py: ``topicwire stats`` lists the workers).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from topicwire.clock import utc_now
 from topicwire.config import Config, SourceConfig, load_config
 from topicwire.cpu import CpuPool
 from topicwire.daemon.coalesce import PublishScheduler
+from topicwire.daemon.heartbeat import Heartbeat
 from topicwire.daemon.lock import StoreLock
 from topicwire.daemon.notify import Notifier
 from topicwire.daemon.scheduler import SourceScheduler
@@ -47,8 +52,13 @@ STATUS_DELAY = 10.0  # seconds from a poll to the status page (index.html) showi
 class Daemon:
     def __init__(self, config: Config) -> None:
         self.config = config
+        # One daemon per SQLite store (a lock file beside it), taken before opening: a second
+        # one must not even migrate it. On PostgreSQL several daemons share the store (claims
+        # with leases keep them from polling one source twice): no lock file.
         self.lock = StoreLock(config.store_path)
-        self.lock.acquire()  # before opening: a second daemon must not even migrate the store
+        self.shared = bool(config.store_url)
+        if not self.shared:
+            self.lock.acquire()
         self.store = Store.open(config.store, utc_now())
         self.metrics = Metrics()
         self.metrics.add_state(self.figures)
@@ -64,6 +74,8 @@ class Daemon:
         self.feeds = Publisher(config, self.store, self.changes, metrics=self.metrics)
         self.upkeep = Upkeep.of(self.pipeline)
         self.scheduler = SourceScheduler(self.poll, config.fetch.concurrency, self.store)
+        self.heartbeat = Heartbeat(self.store, self.scheduler.worker_id)
+        self.metrics.add_worker(self.scheduler.worker_id, self.store.backend)
         self.deliverer = Deliverer(config, self.store, metrics=self.metrics)  # its own thread: never on the polls' path
         self.server = FeedServer(
             f"{config.listen[0]}:{config.listen[1]}",
@@ -122,10 +134,14 @@ class Daemon:
         """The store ready for polls: sources registered, removed topics dropped (files first),
         the near-duplicate index loaded, changed topics re-evaluated; no source leased."""
         self.upkeep.prepare(self.feeds.unpublish)
+        if self.shared:  # other workers' leases are live: a dead one's run out (LEASE)
+            return
         with self.store.transaction() as tx:
             # The lock file makes this the only daemon on this store: a lease still held is
-            # one a killed run left, and its source must not wait for the lease to run out.
+            # one a killed run left, and its source must not wait for the lease to run out;
+            # so are the rows of the workers table.
             cleared = tx.clear_leases()
+            tx.clear_workers()
         if cleared:
             log.event("sources.leases_cleared", sources=cleared)
 
@@ -140,10 +156,12 @@ class Daemon:
         self.scheduler.add_maintenance(self.maintain, 6 * 3600, utc_now() + timedelta(hours=1))
         self.scheduler.start()
         self.deliverer.start()  # resumes what the store holds pending, from before a restart too
+        self.heartbeat.start()
         self._install_signals()
         self.notifier.ready()
         log.event(
             "daemon.started",
+            worker=self.scheduler.worker_id,
             sources=len(self.config.sources),
             topics=len(self.config.topics),
             listen=self.server.url,
@@ -216,6 +234,7 @@ class Daemon:
         self.notifier.stopping()
         self.pipeline.stopping.set()  # running polls save what they have; bounded by fetch.timeout
         self.scheduler.stop(wait=True)
+        self.heartbeat.stop()  # after the last poll released its lease
         self.deliverer.stop()  # what it has not sent stays pending in the store for the next start
         self.publisher.stop()
         self.status.stop()  # the final publish below rewrites the status page as well

@@ -40,11 +40,13 @@ from topicwire.store import (
     stories,
     templates,
     topics,
+    workers,
 )
 from topicwire.store.backend import Backend, Probe, is_url, redact
 from topicwire.store.codec import from_iso, iso, text
 from topicwire.store.dialect import DB
 from topicwire.store.transaction import Transaction
+from topicwire.store.workers import Worker
 from topicwire.types import (
     Delivery,
     DeliveryState,
@@ -57,7 +59,7 @@ from topicwire.types import (
     StoredStory,
 )
 
-__all__ = ["Probe", "Store", "Transaction", "probe", "redact"]
+__all__ = ["Probe", "Store", "Transaction", "Worker", "probe", "redact"]
 
 
 def probe(where: Path | str) -> Probe:
@@ -70,6 +72,7 @@ class Store:
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
         self.location = backend.location  # the path, or the URL without its password
+        self.backend = "PostgreSQL" if is_url(self.location) else "SQLite"
         # Topics with a webhook (set from the config): a story entering one of their feeds
         # gets an outbox row in the same transaction (Transaction.add_topics). `enqueued`
         # wakes the delivery worker.
@@ -189,6 +192,12 @@ class Store:
         """Without the article count (``articles`` is -1): this is read on every poll."""
         with self._read() as db:
             return sources.state(db, name)
+
+    # -- workers -----------------------------------------------------------------------
+    def workers(self) -> tuple[Worker, ...]:
+        """The daemons sharing the store (their heartbeats) and the sources each has claimed."""
+        with self._read() as db:
+            return workers.listed(db)
 
     # -- HTTP validators ---------------------------------------------------------------
     def validators(self, url: str) -> tuple[str | None, str | None]:

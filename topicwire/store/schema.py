@@ -206,6 +206,16 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (host, url)
     );
     """,
+    # 9: the workers sharing the store (issue 16 point 5): each running daemon heartbeats its
+    # row ("host:pid", the id it leases sources under) and removes it on a clean stop, so
+    # `topicwire stats` shows who is alive and what it holds.
+    """
+    CREATE TABLE workers (
+        id        TEXT PRIMARY KEY,  -- host:pid, sources.lease_owner
+        started   TEXT NOT NULL,
+        heartbeat TEXT NOT NULL
+    );
+    """,
 )
 
 VERSION = len(MIGRATIONS)

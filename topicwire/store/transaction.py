@@ -32,6 +32,7 @@ from topicwire.store import (
     stories,
     templates,
     topics,
+    workers,
 )
 from topicwire.store.codec import iso
 from topicwire.store.dialect import DB
@@ -91,6 +92,24 @@ class Transaction:
     @_in_unit
     def clear_leases(self) -> int:
         return sources.clear_leases(self._db)
+
+    # -- workers -----------------------------------------------------------------------
+    @_in_unit
+    def heartbeat(self, worker: str, started: datetime, now: datetime, forget: timedelta) -> None:
+        """``worker`` is alive at ``now``; rows of workers silent for ``forget`` go (killed:
+        their leases have long run out)."""
+        workers.beat(self._db, worker, iso(started), iso(now))
+        workers.forget_before(self._db, iso(now - forget))
+
+    @_in_unit
+    def remove_worker(self, worker: str) -> None:
+        """A clean stop: the worker's row goes."""
+        workers.remove(self._db, worker)
+
+    @_in_unit
+    def clear_workers(self) -> int:
+        """Every worker row goes (the one daemon of a SQLite store starting, as clear_leases)."""
+        return workers.forget_all(self._db)
 
     @_in_unit
     def set_due(self, due: Mapping[str, datetime]) -> None:

@@ -1,0 +1,61 @@
+"""The daemon's row in the store's ``workers`` table, kept fresh (issue 16 point 5).
+
+A thread writes the worker's heartbeat every INTERVAL seconds (and once at start), so
+``topicwire stats`` shows which daemons share the store, what each has claimed and how
+long ago each was last heard from; a clean stop removes the row. A worker killed with
+SIGKILL leaves its row, ageing, until a live one forgets it after FORGET. A database that
+does not answer costs a warning per beat, never the daemon.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+
+from topicwire import log
+from topicwire.clock import Clock, utc_now
+from topicwire.errors import StoreError
+from topicwire.store import Store
+
+INTERVAL = 10.0  # seconds between heartbeats
+FORGET = timedelta(hours=1)  # a row silent this long is a dead worker's (its leases ran out long ago)
+
+
+class Heartbeat:
+    def __init__(self, store: Store, worker: str, *, interval: float = INTERVAL, clock: Clock = utc_now) -> None:
+        self.store = store
+        self.worker = worker
+        self.interval = interval
+        self.clock = clock
+        self.started: datetime = clock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+
+    def start(self) -> None:
+        self.beat()
+        self._thread.start()
+
+    def beat(self) -> bool:
+        try:
+            with self.store.transaction() as tx:
+                tx.heartbeat(self.worker, self.started, self.clock(), FORGET)
+        except StoreError as e:
+            log.event("worker.heartbeat_failed", logging.WARNING, worker=self.worker, error=str(e))
+            return False
+        return True
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.beat()
+
+    def stop(self) -> None:
+        """No more beats; the row goes (a clean stop)."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+        try:
+            with self.store.transaction() as tx:
+                tx.remove_worker(self.worker)
+        except StoreError as e:
+            log.event("worker.heartbeat_failed", logging.WARNING, worker=self.worker, error=str(e))
