@@ -61,6 +61,11 @@ class Backend(ABC):
     @abstractmethod
     def backup(self, target: Path) -> None: ...
 
+    @abstractmethod
+    def lock_placement(self, db: DB) -> None:
+        """Hold off every other process's placement until ``db``'s unit ends (issue 16
+        point 3): two copies of one story placed at once by two workers end as one story."""
+
 
 def is_url(where: Path | str) -> bool:
     """Is ``where`` a PostgreSQL URL (else a SQLite path)?"""
