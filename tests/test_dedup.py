@@ -1,4 +1,5 @@
-"""Exact keys, near-duplicate index, the dedup decision and the representative (pure)."""
+"""Exact keys, near-duplicate keys, the dedup decision and the representative (pure; the
+near-duplicate index is in the store: tests/test_bands.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from topicwire.dedup.fingerprint import (
     normalize_text,
     text_hash,
 )
-from topicwire.dedup.near import NearIndex, shingles, signature, similarity
+from topicwire.dedup.near import shingles, signature, similarity
 from topicwire.dedup.stories import decide, representative
 from topicwire.types import Article, ExactHit, NearHit, StoryMember
 
@@ -168,25 +169,3 @@ def test_similarity_exact_jaccard_and_short_texts() -> None:
 def test_signature_is_deterministic_512_bytes() -> None:
     grams = shingles(prose(1))
     assert signature(grams) == signature(set(grams)) and len(signature(grams)) == 512
-
-
-def test_index_finds_near_copies_within_window_only() -> None:
-    index = NearIndex(timedelta(days=3))
-    base = prose(1)
-    index.add("orig", signature(shingles(base)), NOW, NOW)
-    index.add("other", signature(shingles(prose(2))), NOW, NOW)
-    trimmed = base.rsplit(".", 3)[0]  # last sentences dropped
-    sig = signature(shingles("MOSCOW, Nov 3 (Wire) - " + trimmed))
-    assert index.candidates(sig, NOW + timedelta(hours=5)) == ("orig",)
-    assert index.candidates(sig, NOW + timedelta(days=4)) == ()  # published too far apart
-
-
-def test_index_forgets_what_was_seen_a_window_ago() -> None:
-    index = NearIndex(timedelta(days=3))
-    sig = signature(shingles(prose(1)))
-    index.add("a", sig, NOW - timedelta(days=30), NOW)  # old backlog, seen now: kept
-    index.add("b", sig, NOW, NOW + timedelta(days=2))
-    assert index.expire(NOW + timedelta(days=4)) == 1
-    assert "a" not in index and "b" in index and len(index) == 1
-    index.add("b", sig, NOW, NOW + timedelta(days=2))  # re-adding replaces
-    assert len(index) == 1 and index.expire(NOW + timedelta(days=6)) == 1 and len(index) == 0

@@ -236,7 +236,7 @@ def test_a_group_lost_to_sqlite_is_logged(raw: sqlite3.Connection, caplog: pytes
 
 # -- the writer: a write outside a unit cannot be made (issue 15 point 5) ------------------
 WRITES = sorted(name for name in vars(Transaction) if not name.startswith("_") and name != "end")
-READS_ALSO_ON_STORE = {"find_article", "near_texts"}  # the desk's reads, offered by both
+READS_ALSO_ON_STORE = {"find_article"}  # the desk's exact-key read, offered by both
 
 
 def test_the_store_has_no_write_method(store: Store) -> None:

@@ -402,7 +402,7 @@ class Pipeline:
                 else:
                     dup += 1
                 store.add_item_keys(source.name, p.item_keys, uid, now)
-            self.placer.desk.expire(now)
+            self.placer.expire(store, now)
             if collected.template is not None:
                 store.save_template(source.name, to_json(collected.template), now)
             moved = r.permanent_url if r.permanent_url and r.permanent_url != r.requested_url else None
@@ -475,7 +475,7 @@ class Pipeline:
 
 
 def new_desk(config: Config) -> StoryDesk:
-    """An empty near-duplicate index for ``[dedup]`` (upkeep.Upkeep.prepare fills it)."""
+    """The story desk for ``[dedup]`` (its near-duplicate index is in the store: store/bands.py)."""
     return StoryDesk(config.dedup.similarity, timedelta(seconds=config.dedup.window))
 
 

@@ -2,8 +2,10 @@
 
 The story desk (dedup/desk.py) decides; this module acts on the store inside
 the poll's transaction: a new article starts a story, another outlet's copy
-joins one, an edit replaces the stored text. Every story touched is recorded
-so the next publish reads it again (topicwire/changes.py; feeds/doc_cache.py keeps the rest).
+joins one, an edit replaces the stored text; each writes the article's LSH band
+hashes with it (the near-duplicate index is in the store, store/bands.py). Every
+story touched is recorded so the next publish reads it again (topicwire/changes.py;
+feeds/doc_cache.py keeps the rest).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from topicwire.clock import EPOCH
 from topicwire.config import Config
 from topicwire.dedup.desk import KeyedArticle, StoryDesk
 from topicwire.dedup.fingerprint import article_uid
+from topicwire.dedup.lsh import band_hashes
 from topicwire.dedup.near import valid_signature
 from topicwire.dedup.stories import representative
 from topicwire.statements import StatementExtractor
@@ -49,7 +52,7 @@ class Placer:
         """Store one article where the desk puts it; return its uid and the decision.
         ``statements`` are the article's (extracted here if not given): stored with a new
         article, and replacing the stored ones when an edit replaces its text."""
-        d = self.desk.place(tx, keyed)
+        d = self.desk.place(tx, keyed, now)
         a, fp = keyed.article, keyed.fp
         if d.action in (DedupAction.NEW, DedupAction.JOIN):
             uid, story_id = article_uid(fp), d.story_id or ""
@@ -60,7 +63,7 @@ class Placer:
             found = self.save_statements(tx, uid, a.text, statements)
             tx.add_topics(uid, story_id or uid, topics, now)
             self.push_statements(tx, story_id or uid, topics, found, now)
-            self.desk.record(uid, keyed, now)
+            tx.set_bands(uid, keyed.bands, a.published, now)
             if d.action == DedupAction.JOIN:
                 self.rechoose_representative(tx, story_id, now, bump=self.update_on_new_source)
                 sim = f"{d.similarity:.2f}"
@@ -73,7 +76,7 @@ class Placer:
             found = self.save_statements(tx, uid, a.text, statements)
             tx.set_article_topics(uid, story_id, topics, now)
             self.push_statements(tx, story_id, topics, found, now)
-            self.desk.record(uid, keyed, now)
+            tx.set_bands(uid, keyed.bands, a.published, now)
             self.rechoose_representative(tx, story_id, now, edited=uid)
             self._mark(story_id)
             log.event("article.updated", article=uid, source=a.source, reason=d.reason)
@@ -98,7 +101,7 @@ class Placer:
         tx.update_article(uid, keyed.article, keyed.fp, keyed.sig, now)
         tx.set_article_topics(uid, story_id, topics, now)
         self.save_statements(tx, uid, keyed.article.text, statements)  # the text changed: read again
-        self.desk.record(uid, keyed, now)
+        tx.set_bands(uid, keyed.bands, keyed.article.published, now)
         self.rechoose_representative(tx, story_id, now)
         self._mark(story_id)
 
@@ -133,9 +136,17 @@ class Placer:
         published = min(m.published for m in members)
         tx.set_story(story_id, rep.uid, published, now if bump or edited == rep.uid else None, now)
 
+    def expire(self, tx: Transaction, now: datetime) -> int:
+        """Drop from the near-duplicate index the articles seen a dedup window ago (placements
+        ignore them already: this keeps the index the window's size)."""
+        return tx.expire_bands(now - self.desk.window)
+
     def load(self, store: Store, now: datetime) -> None:
-        """Fill the near-duplicate index with the articles seen within the dedup window."""
-        recent = store.recent_signatures(now - self.desk.index.window)
+        """Index the articles first seen within the dedup window that the store's near-duplicate
+        index lacks: stored before it was in the store (migration 10), or with a missing or
+        broken MinHash (computed again). Idempotent: what is indexed is not read again."""
+        since = now - self.desk.window
+        recent = store.unindexed_signatures(since)
         # A signature of the wrong size (an older version or a bug, issue 13) is recomputed like a missing one.
         broken = [uid for uid, sig, _, _, _ in recent if sig is not None and not valid_signature(sig)]
         texts = {uid: body for uid, _, _, body in store.near_texts(tuple(broken))} if broken else {}
@@ -145,12 +156,14 @@ class Placer:
                 sig = KeyedArticle.of(replace(_BLANK, text=texts.get(uid, text))).sig
                 missing.append((uid, sig))
             rows.append((uid, sig, published, seen))
-        if missing:
-            with store.transaction() as s:
+        indexed = [(uid, band_hashes(sig), p, seen) for uid, sig, p, seen in rows if sig and valid_signature(sig)]
+        if missing or indexed:
+            with store.transaction() as tx:
                 for uid, sig in missing:
-                    s.set_signature(uid, sig)
-        loaded = self.desk.load(rows)
-        log.event("dedup.loaded", articles=loaded, computed=len(missing))
+                    tx.set_signature(uid, sig)
+                for uid, hashes, published, seen in indexed:
+                    tx.set_bands(uid, hashes, published, seen)
+        log.event("dedup.loaded", articles=store.near_indexed(since), computed=len(missing), indexed=len(indexed))
 
     def _mark(self, story_id: str) -> None:
         self.changes.mark(story_id)

@@ -29,6 +29,7 @@ from topicwire.clock import EPOCH
 from topicwire.errors import StoreError
 from topicwire.store import (
     articles,
+    bands,
     deliveries,
     feed_files,
     hosts,
@@ -161,7 +162,7 @@ class Store:
         write and is dead once the block ends."""
         try:
             with self._backend.unit() as db:
-                tx = Transaction(db, self.push_topics, self.enqueued)
+                tx = Transaction(db, self.push_topics, self.enqueued, self._backend.lock_placement)
                 try:
                     yield tx
                 finally:
@@ -246,14 +247,20 @@ class Store:
         with self._read() as db:
             return statements.source(db, uid)
 
-    def recent_signatures(self, since: datetime) -> list[tuple[str, bytes | None, str, datetime, datetime]]:
-        """(uid, MinHash or None, text if no MinHash, published, first_seen) of articles seen since ``since``."""
+    def unindexed_signatures(self, since: datetime) -> list[tuple[str, bytes | None, str, datetime, datetime]]:
+        """(uid, MinHash or None, text if no MinHash, published, first_seen) of the articles first
+        seen since ``since`` that the near-duplicate index lacks (store/bands.py)."""
         with self._read() as db:
             # text(): whatever type SQLite holds (issue 13); placement.load checks the signature.
             return [
                 (uid, sig, text(body), from_iso(p), from_iso(f))  # type: ignore[misc]
-                for uid, sig, body, p, f in articles.signatures_since(db, since)
+                for uid, sig, body, p, f in bands.unindexed_since(db, iso(since))
             ]
+
+    def near_indexed(self, since: datetime) -> int:
+        """How many articles seen since ``since`` the near-duplicate index holds."""
+        with self._read() as db:
+            return bands.indexed(db, iso(since))
 
     def has_article_url(self, url: str, other_than: str = "") -> bool:
         """Is a page stored under this canonical URL (by a source other than ``other_than``)?"""

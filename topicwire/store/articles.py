@@ -42,17 +42,6 @@ def near_texts(db: DB, uids: Sequence[str]) -> tuple[tuple[str, str, str, str], 
     return tuple((r["uid"], r["story_id"], r["source"], text(r["text"])) for r in rows)
 
 
-def signatures_since(db: DB, since: datetime) -> Iterator[tuple[str, bytes | None, str, str, str]]:
-    """(uid, minhash, text, published, first_seen) of articles first seen since ``since``."""
-    rows = db.execute(
-        "SELECT uid, minhash, CASE WHEN minhash IS NULL THEN text ELSE '' END AS text, published, first_seen "
-        "FROM articles WHERE first_seen >= ? ORDER BY first_seen",
-        (iso(since),),
-    )
-    for r in rows:
-        yield r["uid"], r["minhash"], r["text"], r["published"], r["first_seen"]
-
-
 def set_signature(db: DB, uid: str, sig: bytes) -> None:
     db.execute("UPDATE articles SET minhash = ? WHERE uid = ?", (sig or None, uid))
 

@@ -73,6 +73,11 @@ class Backend(ABC):
         """Whether this process got ``name``'s lock among all the store's users, held for the
         block (never waits: False when another holds it)."""
 
+    @abstractmethod
+    def lock_placement(self, db: DB) -> None:
+        """Hold off every other process's placement until ``db``'s unit ends (issue 16
+        point 3): two copies of one story placed at once by two workers end as one story."""
+
 
 def is_url(where: Path | str) -> bool:
     """Is ``where`` a PostgreSQL URL (else a SQLite path)?"""

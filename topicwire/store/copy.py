@@ -59,6 +59,7 @@ TABLES: tuple[Table, ...] = (
     Table("deliveries", ("id",), identity="id"),
     Table("statements", ("uid", "position")),
     Table("statement_sources", ("uid",)),
+    Table("bands", ("uid", "band")),
 )
 # The target's own; the source's daemons; per-host politeness times (pauses and spacing
 # over by the time a copy is used); the shared store's rendered feed files (rendered again

@@ -37,6 +37,7 @@ from topicwire.store.dialect import DB, ddl_to_postgres, to_postgres
 POOL_SIZE = 16  # the daemon's threads that may read at once: pollers, the feed server, the publisher
 CONNECT_TIMEOUT = 10  # seconds
 _MIGRATION_LOCK = 0x746F7069  # pg_advisory_lock key: two processes starting at once migrate once
+_PLACEMENT_LOCK = 0x746F7070  # pg_advisory_xact_lock key: one placing unit at a time (lock_placement)
 
 
 class Row(tuple[Any, ...]):
@@ -196,6 +197,19 @@ class PostgresBackend(Backend):
 
     def vacuum_if_worthwhile(self) -> bool:
         return False  # autovacuum reclaims deleted rows on PostgreSQL
+
+    def lock_placement(self, db: DB) -> None:
+        """One transaction-scoped advisory lock for every worker's placements: a unit that
+        is about to read the near-duplicate index (or the exact keys) waits until any other
+        placing unit has committed, and under READ COMMITTED its next read sees that unit's
+        articles and bands. So two copies of one story placed at the same instant by two
+        workers end as one story (issue 16 point 3). One lock, not one per band hash: a
+        poll's unit places many articles and holds its locks to the commit, so per-band locks
+        would take 42 lock-table slots an article (a backlog poll could exhaust the server's
+        shared lock table) and could deadlock across two polls' articles. The lock covers only
+        the unit's database work: fetching, extraction, MinHash and topic matching happen
+        before it, in parallel."""
+        db.execute("SELECT pg_advisory_xact_lock(?)", (_PLACEMENT_LOCK,)).fetchone()
 
     def backup(self, target: Path) -> None:
         raise StoreError(

@@ -216,6 +216,22 @@ MIGRATIONS: tuple[str, ...] = (
         heartbeat TEXT NOT NULL
     );
     """,
+    # 10: the near-duplicate index lives in the store (issue 16 point 3): the LSH band hashes of
+    # each recent article's MinHash (store/bands.py), so a copy placed by one worker finds the
+    # story another worker started. Filled for the articles of the dedup window at start-up
+    # (placement.Placer.load), then written with each article.
+    """
+    CREATE TABLE bands (
+        uid       TEXT NOT NULL REFERENCES articles (uid) ON DELETE CASCADE,
+        band      INTEGER NOT NULL,  -- 0..41 (dedup/lsh.py)
+        band_hash INTEGER NOT NULL,  -- the band's 58-bit hash
+        published TEXT NOT NULL,     -- the article's: candidates are published within the window
+        seen      TEXT NOT NULL,     -- when its text was last set: rows a window old expire
+        PRIMARY KEY (uid, band)
+    );
+    CREATE INDEX bands_key ON bands (band, band_hash);
+    CREATE INDEX bands_seen ON bands (seen);
+    """,
 )
 
 VERSION = len(MIGRATIONS)

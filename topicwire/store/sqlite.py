@@ -134,6 +134,10 @@ class SqliteBackend(Backend):
                 temp.unlink(missing_ok=True)
             raise StoreError(f"backup to {target} failed: {e}") from e
 
+    def lock_placement(self, db: DB) -> None:
+        """Nothing to take: a unit begins with BEGIN IMMEDIATE, so SQLite's one writer
+        already serialises placements, across processes too."""
+
     @contextmanager
     def _lock_for_writing(self) -> Iterator[None]:
         with self._waiting_lock:  # not the store's lock: the writer holding it must see us

@@ -7,9 +7,11 @@ point 5); and once the block ends, or from another thread (the connection is sha
 the store's lock is held by the opener), every method raises StoreError naming itself.
 
 The writer also offers the three reads that decide a write (``find_article``,
-``near_texts``, ``story_members``: the story desk's and placement's): inside the unit
+``near_candidates``, ``story_members``: the story desk's and placement's): inside the unit
 they see its own writes, so an article placed earlier in a poll is found by the next.
-Every other read is the Store's.
+The first two lock placement for the rest of the unit (Backend.lock_placement: on
+PostgreSQL another worker's placing unit waits, so two copies placed at once are one
+story; SQLite's one writer needs nothing). Every other read is the Store's.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 from topicwire.errors import StoreError
 from topicwire.store import (
     articles,
+    bands,
     deliveries,
     feed_files,
     hosts,
@@ -57,9 +60,17 @@ def _in_unit(method: Callable[Concatenate[Transaction, P], R]) -> Callable[Conca
 class Transaction:
     """One unit's writes (and the reads that decide them); made by Store.transaction() only."""
 
-    def __init__(self, db: DB, push_topics: frozenset[str], enqueued: threading.Event) -> None:
+    def __init__(
+        self,
+        db: DB,
+        push_topics: frozenset[str],
+        enqueued: threading.Event,
+        lock_placement: Callable[[DB], None],
+    ) -> None:
         self._db = db
         self._owner: int | None = threading.get_ident()
+        self._lock_placement = lock_placement
+        self._placing = False  # the placement lock is held (until the unit ends)
         # Topics with a webhook: a story entering one of their feeds gets an outbox row
         # in this same unit; `enqueued` wakes the delivery worker.
         self._push_topics = push_topics
@@ -135,12 +146,32 @@ class Transaction:
     # -- articles ----------------------------------------------------------------------
     @_in_unit
     def find_article(self, fp: Fingerprint) -> ExactHit | None:
+        self._hold_placement()
         return articles.find(self._db, fp)
 
     @_in_unit
-    def near_texts(self, uids: tuple[str, ...]) -> tuple[tuple[str, str, str, str], ...]:
-        """(uid, story_id, source, text) of each stored article in ``uids``."""
-        return articles.near_texts(self._db, uids)
+    def near_candidates(
+        self, hashes: tuple[int, ...], published: datetime, window: timedelta, now: datetime
+    ) -> tuple[tuple[str, str, str, str], ...]:
+        """(uid, story_id, source, text) of each article sharing an LSH band with ``hashes``
+        (store/bands.py), published within ``window`` of ``published`` and seen within it before ``now``."""
+        self._hold_placement()
+        return bands.candidates(self._db, hashes, iso(published - window), iso(published + window), iso(now - window))
+
+    def _hold_placement(self) -> None:
+        if not self._placing:
+            self._lock_placement(self._db)
+            self._placing = True
+
+    @_in_unit
+    def set_bands(self, uid: str, hashes: tuple[int, ...], published: datetime, seen: datetime) -> None:
+        """The article's LSH band hashes from now on (none: it leaves the near-duplicate index)."""
+        bands.put(self._db, uid, hashes, iso(published), iso(seen))
+
+    @_in_unit
+    def expire_bands(self, before: datetime) -> int:
+        """Forget the band hashes of articles seen before ``before`` (a dedup window ago)."""
+        return bands.expire(self._db, iso(before))
 
     @_in_unit
     def insert_article(
