@@ -230,6 +230,13 @@ DAEMON: Mapping[str, Key] = {
         0,
         64,
     ),
+    "lease": _dur(
+        "15m",
+        "how long a worker's claim on a source holds: a worker killed mid-poll keeps its sources this long before"
+        " another worker polls them; longer than the slowest first poll of a source (every full-text page)",
+        1,
+        DAY,
+    ),
 }
 
 FETCH: Mapping[str, Key] = {

@@ -101,6 +101,7 @@ class Config:
     publish_delay: float  # seconds; run's coalesced publishing
     listen: tuple[str, int]
     workers: int  # 0 = one per CPU (see topicwire/cpu.py)
+    lease: float  # seconds a claim on a source holds (daemon/scheduler.py)
     fetch: FetchConfig
     dedup: DedupConfig
     webhooks: WebhookConfig

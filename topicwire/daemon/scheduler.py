@@ -50,7 +50,7 @@ TICK = 0.5
 # first poll of a feed with max_new_items full-text pages can take minutes: a lease that ran
 # out under a live poll would let another worker poll the source too. A dead worker's
 # sources wait this long for another one (issue 16: "nothing waits on a dead worker" beyond it).
-LEASE = 900.0
+LEASE = 900.0  # the default of [daemon] lease
 # poll(source, spread) -> next due; spread: seconds its next-due time is pushed back
 Poll = Callable[[SourceConfig, float], "datetime | None"]
 

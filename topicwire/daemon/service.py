@@ -73,7 +73,7 @@ class Daemon:
         )
         self.feeds = Publisher(config, self.store, self.changes, metrics=self.metrics)
         self.upkeep = Upkeep.of(self.pipeline)
-        self.scheduler = SourceScheduler(self.poll, config.fetch.concurrency, self.store)
+        self.scheduler = SourceScheduler(self.poll, config.fetch.concurrency, self.store, lease=config.lease)
         self.heartbeat = Heartbeat(self.store, self.scheduler.worker_id)
         self.metrics.add_worker(self.scheduler.worker_id, self.store.backend)
         self.deliverer = Deliverer(config, self.store, metrics=self.metrics)  # its own thread: never on the polls' path
