@@ -6,11 +6,15 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 from test_scheduling import due_times, store_with
+from test_shared_publish import files, two_daemons  # noqa: F401, F811 (a fixture)
 
 from topicwire.config import SourceConfig
 from topicwire.daemon.scheduler import SourceScheduler
+from topicwire.feeds.publisher import Publisher
+from topicwire.pipeline import Pipeline
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -47,3 +51,28 @@ def test_a_poll_that_raises_is_logged_and_not_polled_again_at_every_tick(
     crashed = [r for r in caplog.records if r.getMessage() == "source.crashed"]
     assert [r.tw_fields["source"] for r in crashed] == ["s"] and "a bug" in crashed[0].tw_fields["error"]
     store.close()
+
+
+def test_a_story_another_daemon_changed_is_not_rendered_stale_again(
+    two_daemons: tuple[Publisher, Publisher, Pipeline],  # noqa: F811 (the fixture)
+    pg_url: str,
+) -> None:
+    """Each daemon's feed cache keeps the entries of stories it has not seen change; on a
+    shared store the others' changes never reached it, so its next render wrote its stale
+    entries over the file the daemon that made the change had rendered, and kept them in
+    the store for every follower."""
+    a, b, pipeline = two_daemons
+    for source in pipeline.config.sources:
+        pipeline.poll(source)
+    a.publish()  # a renders, keeping every story's entry
+    with psycopg.connect(pg_url) as db:
+        uid, story = db.execute(
+            "SELECT a.uid, a.story_id FROM articles a JOIN topic_articles t ON t.uid = a.uid LIMIT 1"
+        ).fetchone()
+        db.execute("UPDATE articles SET title = 'A title changed elsewhere' WHERE story_id = %s", (story,))
+    b.changes.mark(story)  # b's poll changed the story (another copy, an edit)
+    b.publish()
+    fresh = files(b.config.output_dir)
+    assert any(b"A title changed elsewhere" in d for d in fresh.values())
+    a.publish()  # a renders next, for a change of its own
+    assert files(a.config.output_dir) == fresh
