@@ -18,6 +18,7 @@ the rounds from bunching again.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -28,12 +29,15 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from topicwire import log
 from topicwire.clock import Clock, utc_now
 from topicwire.config import SourceConfig
 from topicwire.schedule import MAX_DELAY, MAX_JITTER, jitter_for
 from topicwire.store import Store
 
 __all__ = ["MAX_JITTER", "SourceScheduler", "first_runs", "jitter_for", "spreads"]
+
+LOGGER = logging.getLogger(__name__)
 
 # Sources already due at start-up are spread over this long, not fired at once.
 STARTUP_SPREAD = 60.0
@@ -205,6 +209,13 @@ class SourceScheduler:
             with self._idle:
                 spread = self._spreads.pop(source.name, 0.0)
             next_due = self._poll(source, spread)
+        except Exception as e:
+            # A bug in a poll: logged (a thread pool's future would keep it unseen), and the
+            # source waits its interval, as under per-source jobs before; released with its
+            # past due time kept, the next tick would poll it again, twice a second for ever.
+            log.event("source.crashed", logging.ERROR, source=source.name, error=repr(e))
+            LOGGER.debug("poll of %s raised", source.name, exc_info=True)
+            next_due = self._clock() + timedelta(seconds=source.interval)
         finally:
             try:
                 with self._store.transaction() as tx:

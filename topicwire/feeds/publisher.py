@@ -82,7 +82,10 @@ class Publisher:
         # Committed data only: feeds never announce what a crash could still lose (group commit).
         with self.store.committed():
             changed_ids, everything = self.changes.take()
-            if everything:
+            # On a shared store the other daemons' polls change stories too, and this one's
+            # changes never name them: kept entries could be stale, and written over the file
+            # the daemon that changed them rendered (review of issue 16). Read them all again.
+            if everything or self.store.shared:
                 self.doc_cache.clear()
             self.doc_cache.invalidate(changed_ids)
             docs = [self.feed_doc(t.name, t.title, t.description) for t in self.config.topics]
