@@ -80,3 +80,18 @@ def test_a_sqlite_store_keeps_no_copies(tmp_path: Path) -> None:
         assert store.feed_file_digests() == {}
     finally:
         store.close()
+
+
+def test_a_follow_with_changes_of_its_own_owes_a_render(two_daemons: tuple[Publisher, Publisher, Pipeline]) -> None:
+    """Review 16: a daemon whose publish only copied the other's files, while changes of its
+    own were pending, renders again later (the other's render may predate them)."""
+    a, b, _ = two_daemons
+    a.publish()
+    b.changes.mark("some-story")  # one of b's polls changed a story
+    with a.store.exclusive("publish"):
+        b.publish()
+    assert b.owes_render is True and b.changes.pending()
+    b.publish()  # the lock is free: b renders, taking its changes
+    assert b.owes_render is False and not b.changes.pending()
+    a.publish()
+    assert a.owes_render is False  # nothing of a's own was pending

@@ -26,6 +26,11 @@ class StoryChanges:
         with self._lock:
             self._all = True
 
+    def pending(self) -> bool:
+        """Whether a change is waiting for a publish to take it."""
+        with self._lock:
+            return bool(self._ids) or self._all
+
     def take(self) -> tuple[frozenset[str], bool]:
         """The stories changed since the last call, and whether everything did."""
         with self._lock:

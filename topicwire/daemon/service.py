@@ -87,7 +87,7 @@ class Daemon:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._reload = False
-        self.publisher = PublishScheduler(lambda since: self.feeds.publish(since), config.publish_delay)
+        self.publisher = PublishScheduler(self._publish, config.publish_delay)
         # The status page too is rewritten at most once per STATUS_DELAY after a poll, not after
         # each one: with 1,000 sources at 5 minutes a render per poll (source states + page,
         # 30-50 ms) was 17% of a core in a round of 304s (bench/steady.py).
@@ -103,6 +103,11 @@ class Daemon:
         if outcome.new:
             self.publisher.changed()  # coalesced: a burst of polls costs one render
         return outcome.next_due
+
+    def _publish(self, since: float | None) -> None:
+        self.feeds.publish(since)
+        if self.feeds.owes_render:  # another daemon was rendering: render ours after another delay
+            self.publisher.changed()
 
     def publish_status(self) -> None:
         """index.html alone, from the current publisher (a reload may have swapped it)."""

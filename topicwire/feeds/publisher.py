@@ -63,6 +63,7 @@ class Publisher:
         self._status_lock = threading.Lock()
         self._status_stale = False
         self._shared_all = False  # every topic file is kept in a shared store at the first publish
+        self.owes_render = False  # the last publish only followed another daemon's, with changes of ours pending
 
     def publish(self, since: float | None = None) -> int:
         """Regenerate every topic feed and index.opml; return how many files changed.
@@ -75,7 +76,13 @@ class Publisher:
         those files instead (``follow``), so every server answers the same bytes.
         """
         with self.store.exclusive("publish") as mine:
-            return self._render(since) if mine else self.follow()
+            if mine:
+                self.owes_render = False
+                return self._render(since)
+            # The other daemon's render may have read the store before our polls' changes
+            # were committed: ours still owe a render of our own (the daemon schedules one).
+            self.owes_render = self.changes.pending()
+            return self.follow()
 
     def _render(self, since: float | None) -> int:
         started = time.monotonic()
