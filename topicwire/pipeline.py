@@ -76,6 +76,10 @@ from topicwire.values import noting
 
 # A stored deferral beyond this predates the bound on Retry-After (issue 13): it is ignored.
 R = TypeVar("R")
+# Feed documents at least this big are parsed in a worker process (cpu.py); smaller ones
+# here. bench/steady.py (1,000 feeds of 20 items, ~10 KB each): with every parse and every
+# MinHash shipped to two workers `once` took 26.9 s of CPU against 8.5 s in one process.
+OFFLOAD_BYTES = 256 * 1024
 MAX_RETRY_SPAN = timedelta(seconds=MAX_DELAY)
 # Article pages extracted at the same time, across the whole process (`once`'s source
 # pool and `run`'s scheduler threads alike). An extraction holds ~27x its page in memory
@@ -270,6 +274,8 @@ class Pipeline:
         """The document's items, and the values cleaned on the way (values.noting)."""
         kind = source.kind if source.kind != "auto" else sniff_kind(result)
         if kind == "feed":
+            if len(result.content) < OFFLOAD_BYTES:  # shipping it costs more than parsing it here
+                return _noting(_parse_declared_feed, result, source.name)
             return self.cpu.call(_noting, _parse_declared_feed, result, source.name)
         html, cut = self.bounded_html(source.name, result)
         # A page source's page is extracted to tell a listing from an article.
@@ -432,9 +438,9 @@ class Pipeline:
         return outcome
 
     def decide(self, article: Article) -> tuple[KeyedArticle, tuple[str, ...], tuple[Statement, ...]]:
-        """An article's dedup keys (MinHash: in a worker process when there are any), topics
-        and statements: pure, before the store's lock."""
-        keyed = self.cpu.call(KeyedArticle.of, article)
+        """An article's dedup keys, topics and statements: pure, before the store's lock.
+        In this process: a MinHash costs less than shipping the article to a worker."""
+        keyed = KeyedArticle.of(article)
         return keyed, self.matcher.match(MatchDoc.of(article)), self.statements.extract(article.text)
 
     def report_recleaned(self, source: str, topics: list[tuple[tuple[str, ...], tuple[str, ...]]]) -> None:
