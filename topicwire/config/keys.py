@@ -225,7 +225,7 @@ SERVER: Mapping[str, Key] = {
 DAEMON: Mapping[str, Key] = {
     "workers": _int(
         0,
-        "processes the CPU-bound stages (feed parsing, full-text extraction, dedup keys) run in, for `run` and"
+        "processes full-text extraction and the parsing of big feeds (256 KB or more) run in, for `run` and"
         " `once` (`--workers N` overrides it); 0: one per CPU; 1: all in the daemon's own process",
         0,
         64,
