@@ -67,6 +67,13 @@ class PgCluster:
 
     def start(self) -> None:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
+        self.resume()
+
+    def pause(self) -> None:
+        """Stop the server, keeping its data (the database "goes away")."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
         options = (
             f"-k {self.folder} -c listen_addresses='' -c fsync=off -c synchronous_commit=off "
             "-c full_page_writes=off -c max_connections=200"

@@ -22,6 +22,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -32,6 +33,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from topicwire import log
 from topicwire.clock import Clock, utc_now
 from topicwire.config import SourceConfig
+from topicwire.errors import StoreError
 from topicwire.schedule import MAX_DELAY, MAX_JITTER, jitter_for
 from topicwire.store import Store
 
@@ -55,6 +57,8 @@ TICK = 0.5
 # out under a live poll would let another worker poll the source too. A dead worker's
 # sources wait this long for another one (issue 16: "nothing waits on a dead worker" beyond it).
 LEASE = 900.0  # the default of [daemon] lease
+# While the store does not answer, the tick asks again after 0.5 s, 1 s, 2 s ... at most this.
+OUTAGE_MAX_WAIT = 30.0
 # poll(source, spread) -> next due; spread: seconds its next-due time is pushed back
 Poll = Callable[[SourceConfig, float], "datetime | None"]
 
@@ -136,12 +140,19 @@ class SourceScheduler:
         self._lease = timedelta(seconds=lease)
         self._clock = clock
         self._scheduler = BackgroundScheduler(timezone="UTC")
+        # A tick still running when the next is due is skipped on purpose (max_instances=1):
+        # APScheduler's warning for it, twice a second while the store is slow, says nothing.
+        logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll")
         self._idle = threading.Condition()
         self._running = 0
         self._stopping = False
         self._sources: dict[str, SourceConfig] = {}
         self._spreads: dict[str, float] = {}  # for the next poll of each source overdue at (re)scheduling
+        self._owed: dict[str, datetime | None] = {}  # releases the store refused (it was away)
+        self._down_since: float | None = None  # time.monotonic() the store stopped answering
+        self._wait = 0.0
+        self._retry_at = 0.0
 
     def schedule(self, sources: tuple[SourceConfig, ...], due: Mapping[str, datetime | None], now: datetime) -> None:
         """Poll ``sources`` from now on: the overdue and new ones spread over the start-up
@@ -184,24 +195,62 @@ class SourceScheduler:
         )
 
     def _tick(self) -> None:
-        """Claim as many due sources as there are free workers, and start them."""
+        """Claim as many due sources as there are free workers, and start them. While the
+        store does not answer (the database went away), ask again after a wait that doubles
+        up to OUTAGE_MAX_WAIT, logging the outage once and its end once (issue 16 point 6)."""
+        if time.monotonic() < self._retry_at:
+            return
+        try:
+            self._release_owed()
+            names = self._claim()
+        except StoreError as e:
+            self._outage(e)
+            return
+        if self._down_since is not None:
+            log.event("store.recovered", seconds=round(time.monotonic() - self._down_since, 1))
+            self._down_since, self._wait = None, 0.0
+        for name in names:
+            self._start(name)
+
+    def _claim(self) -> list[str]:
         with self._idle:
             free = 0 if self._stopping else self._workers - self._running
         now = self._clock()
         if free <= 0 or not self._store.any_due(now):
-            return
+            return []
         with self._store.transaction() as tx:
-            names = tx.claim_due(now, self.worker_id, free, self._lease)
-        for name in names:
-            with self._idle:
-                source = None if self._stopping else self._sources.get(name)
-                if source is not None:
-                    self._running += 1
-            if source is None:  # not ours to poll (a reload removed it) or stopping: give it back
+            return tx.claim_due(now, self.worker_id, free, self._lease)
+
+    def _outage(self, error: StoreError) -> None:
+        if self._down_since is None:
+            self._down_since = time.monotonic()
+            log.event("store.unavailable", logging.ERROR, error=str(error))
+        self._wait = min(max(self._wait * 2, self._tick_seconds), OUTAGE_MAX_WAIT)
+        self._retry_at = time.monotonic() + self._wait
+
+    def _release_owed(self) -> None:
+        """Releases that failed while the store was away: their sources are due again now."""
+        with self._idle:
+            owed, self._owed = self._owed, {}
+        try:
+            for name, next_due in owed.items():
                 with self._store.transaction() as tx:
-                    tx.release_source(name, self.worker_id, None)
-                continue
-            self._pool.submit(self._run, source)
+                    tx.release_source(name, self.worker_id, next_due)
+                owed = {k: v for k, v in owed.items() if k != name}
+        finally:
+            with self._idle:
+                self._owed = owed | self._owed
+
+    def _start(self, name: str) -> None:
+        with self._idle:
+            source = None if self._stopping else self._sources.get(name)
+            if source is not None:
+                self._running += 1
+        if source is None:  # not ours to poll (a reload removed it) or stopping: give it back
+            with self._store.transaction() as tx:
+                tx.release_source(name, self.worker_id, None)
+            return
+        self._pool.submit(self._run, source)
 
     def _run(self, source: SourceConfig) -> None:
         next_due = None
@@ -220,6 +269,9 @@ class SourceScheduler:
             try:
                 with self._store.transaction() as tx:
                     tx.release_source(source.name, self.worker_id, next_due)
+            except StoreError:  # the database is away: released by the first tick it answers
+                with self._idle:
+                    self._owed[source.name] = next_due
             finally:
                 with self._idle:
                     self._running -= 1

@@ -172,11 +172,12 @@ class Store:
 
     @contextmanager
     def _read(self) -> Iterator[DB]:
-        with self._backend.read() as db:
-            try:
+        # Getting the connection fails too when the database is away (PostgreSQL's pool).
+        try:
+            with self._backend.read() as db:
                 yield db
-            except self._backend.errors as e:
-                raise StoreError(f"store read failed: {e}") from e
+        except self._backend.errors as e:
+            raise StoreError(f"store read failed: {e}") from e
 
     # -- sources ---------------------------------------------------------------------
     def source_states(self, names: tuple[str, ...]) -> tuple[SourceState, ...]:

@@ -34,6 +34,7 @@ from topicwire.store import schema
 from topicwire.store.backend import Backend, Probe, redact
 from topicwire.store.dialect import DB, ddl_to_postgres, to_postgres
 
+POOL_WAIT = 5.0  # seconds a unit or a read waits for a pooled connection
 POOL_SIZE = 16  # the daemon's threads that may read at once: pollers, the feed server, the publisher
 CONNECT_TIMEOUT = 10  # seconds
 _MIGRATION_LOCK = 0x746F7069  # pg_advisory_lock key: two processes starting at once migrate once
@@ -118,7 +119,18 @@ class PostgresBackend(Backend):
         except psycopg.Error as e:
             raise StoreError(f"cannot open store {location}: {e}") from e
         pool: ConnectionPool[Any] = ConnectionPool(
-            url, min_size=1, max_size=POOL_SIZE, kwargs={"autocommit": True}, open=False, name="topicwire"
+            url,
+            min_size=1,
+            max_size=POOL_SIZE,
+            kwargs={"autocommit": True},
+            open=False,
+            name="topicwire",
+            # A connection is checked before it is lent: after the server went away and came
+            # back, the pool hands out fresh connections, not dead ones (issue 16 point 6).
+            check=ConnectionPool.check_connection,
+            # A caller waits this long for a connection, then gets an error: a tick or a poll
+            # must fail and be tried again, not hang while the database is away.
+            timeout=POOL_WAIT,
         )
         try:
             pool.open(wait=True, timeout=CONNECT_TIMEOUT)
