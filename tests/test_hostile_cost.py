@@ -102,14 +102,19 @@ def test_huge_page_source_is_cut_before_classifying(tmp_path: Path) -> None:
     assert "event=page.cut source=bigsource" in run.log, run.log[-2000:]
 
 
+def _four_big_pages(bad: FixtureServer) -> dict[str, str]:
+    """Four feeds on ``bad``, each listing one 9 MB article page; returns name -> feed URL."""
+    page = _big_page(9_000_000)
+    for n in range(4):
+        bad.route(f"/big{n}.html", page, headers=HTML)
+        bad.route(f"/feed{n}.xml", _rss(_item(n, f"{bad.url}/big{n}.html")), headers=RSS)
+    return {f"big{n}": f"{bad.url}/feed{n}.xml" for n in range(4)}
+
+
 def test_four_huge_pages_at_once_stay_under_the_memory_bound(tmp_path: Path) -> None:
     """Four sources each serving a 9 MB page, polled in parallel: the process stays under 500 MB."""
-    page = _big_page(9_000_000)
     with FixtureServer() as bad:
-        for n in range(4):
-            bad.route(f"/big{n}.html", page, headers=HTML)
-            bad.route(f"/feed{n}.xml", _rss(_item(n, f"{bad.url}/big{n}.html")), headers=RSS)
-        urls = {f"big{n}": f"{bad.url}/feed{n}.xml" for n in range(4)}
+        urls = _four_big_pages(bad)
         run = run_beside_good(tmp_path, urls, fulltext=True)
     _report(run, "four 9 MB pages")
     run.assert_contained(*urls, error="ok", seconds=60)
@@ -120,12 +125,8 @@ def test_worker_processes_stay_bounded_with_huge_pages(tmp_path: Path) -> None:
     """Issue 16 point 4: with two worker processes (``[daemon] workers = 2``) the pages are
     extracted there, one at a time per worker, and the whole process tree stays bounded:
     the daemon and the two workers together, sampled every 50 ms."""
-    page = _big_page(9_000_000)
     with FixtureServer() as bad:
-        for n in range(4):
-            bad.route(f"/big{n}.html", page, headers=HTML)
-            bad.route(f"/feed{n}.xml", _rss(_item(n, f"{bad.url}/big{n}.html")), headers=RSS)
-        urls = {f"big{n}": f"{bad.url}/feed{n}.xml" for n in range(4)}
+        urls = _four_big_pages(bad)
         run = run_beside_good(tmp_path, urls, fulltext=True, workers=2)
     _report(run, "four 9 MB pages, 2 worker processes")
     run.assert_contained(*urls, error="ok", seconds=60, rss_mb=WORKERS_RSS_LIMIT_MB)
@@ -134,12 +135,8 @@ def test_worker_processes_stay_bounded_with_huge_pages(tmp_path: Path) -> None:
 
 def test_run_stays_under_the_memory_bound_with_huge_pages(tmp_path: Path) -> None:
     """`run` polls in scheduler threads: the same process-wide extraction limit holds there."""
-    page = _big_page(9_000_000)
     with FixtureServer() as bad:
-        for n in range(4):
-            bad.route(f"/big{n}.html", page, headers=HTML)
-            bad.route(f"/feed{n}.xml", _rss(_item(n, f"{bad.url}/big{n}.html")), headers=RSS)
-        urls = {f"big{n}": f"{bad.url}/feed{n}.xml" for n in range(4)}
+        urls = _four_big_pages(bad)
         extra = '[server]\nlisten = "127.0.0.1:0"\n'
         # A 4 s interval: `run` spreads first polls over min(60 s, interval), so the four
         # pages are extracted at overlapping times (the harness writes kind = "<bad_kind>").

@@ -233,13 +233,14 @@ class SourceScheduler:
         with self._idle:
             owed, self._owed = self._owed, {}
         try:
-            for name, next_due in owed.items():
+            while owed:
+                name, next_due = next(iter(owed.items()))
                 with self._store.transaction() as tx:
                     tx.release_source(name, self.worker_id, next_due)
-                owed = {k: v for k, v in owed.items() if k != name}
+                del owed[name]
         finally:
             with self._idle:
-                self._owed = owed | self._owed
+                self._owed = owed | self._owed  # what the store refused again stays owed
 
     def _start(self, name: str) -> None:
         with self._idle:
