@@ -210,8 +210,7 @@ def test_the_schedule_is_stored_and_the_start_up_round_spread(tmp_path: Path) ->
     firsts = [due_times(store, config.sources)[s.name] for s in config.sources]
     assert all(firsts) and firsts == sorted(firsts)  # type: ignore[type-var]
     assert (firsts[-1] - firsts[0]).total_seconds() < 60  # type: ignore[operator]
-    jobs = scheduler._scheduler.get_jobs()
-    assert [j.id for j in jobs] == [TICK_JOB] and jobs[0].max_instances == 1  # one tick, not a job per source
+    assert scheduler.jobs.names() == [TICK_JOB]  # one tick, not a job per source
     assert jitter_for(60) == 6 and jitter_for(86400) == MAX_JITTER
     store.close()
 
@@ -407,3 +406,25 @@ def test_two_workers_claiming_at_once_never_share_a_source(store_at: Path | str)
     assert got["a"] and got["b"]
     first.close()
     second.close()
+
+
+def test_a_reload_never_moves_a_due_time_a_poll_stored_meanwhile(store_at: Path | str) -> None:
+    """Review 16: a reload read the due times, a poll ending at that instant stored its next
+    one, and the reload's start-up spread wrote over it (the source came early). The spread
+    only replaces a time still overdue; a bad stored time is still replaced."""
+    sources = tuple(SourceConfig(f"s{n}", f"http://x.test/{n}", "feed", 300.0, False) for n in range(3))
+    store = store_with(store_at, sources)
+    past = NOW - timedelta(minutes=10)
+    with store.transaction() as tx:
+        tx.set_due({s.name: past for s in sources})
+    read = due_times(store, sources)  # what the reload saw: every source overdue
+    polled = NOW + timedelta(seconds=290)
+    with store.transaction() as tx:
+        tx.set_due({"s0": polled})  # s0's poll ended and stored its next due time
+        tx.set_due({"s1": NOW + timedelta(days=3650)})  # far beyond any delay: a bug wrote it
+    SourceScheduler(lambda s, spread: None, 1, store).schedule(sources, read, NOW)
+    after = due_times(store, sources)
+    assert after["s0"] == polled
+    assert after["s1"] is not None and after["s1"] <= NOW + timedelta(seconds=60)  # spread again
+    assert after["s2"] is not None and NOW <= after["s2"] <= NOW + timedelta(seconds=60)
+    store.close()

@@ -95,3 +95,23 @@ def test_a_follow_with_changes_of_its_own_owes_a_render(two_daemons: tuple[Publi
     assert b.owes_render is False and not b.changes.pending()
     a.publish()
     assert a.owes_render is False  # nothing of a's own was pending
+
+
+def test_the_periodic_follow_copies_what_another_daemon_rendered(
+    two_daemons: tuple[Publisher, Publisher, Pipeline],
+) -> None:
+    """Issue 16 point 3: a daemon whose own polls find nothing new renders nothing; its
+    server must still answer the bytes the rendering daemon keeps in the store. The daemon's
+    follow job copies them."""
+    a, b, pipeline = two_daemons
+    for source in pipeline.config.sources:
+        pipeline.poll(source)
+    a.publish()
+    assert b.follow(periodic=True) > 0
+    out = b.config.output_dir
+    assert files(out) == files(a.config.output_dir)
+    assert b.follow(periodic=True) == 0  # nothing new: one digest read, no write
+    feed = next(p for p in sorted(out.iterdir()) if p.suffix == ".atom")
+    feed.write_bytes(b"stale")
+    assert b.follow(periodic=True) == 1
+    assert files(out) == files(a.config.output_dir)

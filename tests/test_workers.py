@@ -22,6 +22,7 @@ from test_service import start, stop
 
 from topicwire.daemon.cli import main
 from topicwire.daemon.heartbeat import FORGET, Heartbeat
+from topicwire.daemon.jobs import Jobs
 from topicwire.daemon.store_cmds import worker_lines
 from topicwire.store import Store, Worker
 
@@ -36,7 +37,7 @@ def test_heartbeat_rows_claims_and_a_clean_stop(store_at: Path | str) -> None:
             tx.sync_sources(tuple((f"s{i}", f"http://x.test/{i}", "feed") for i in range(3)))
             tx.heartbeat("dead:1", NOW - FORGET, NOW - FORGET, FORGET)  # killed long ago
         beat = Heartbeat(store, "here:7", interval=3600, clock=lambda: clock[0])
-        beat.start()
+        beat.start(Jobs())  # not started: the first beat is written at once
         with store.transaction() as tx:
             assert tx.claim_due(NOW, "here:7", 2, timedelta(minutes=15)) == ["s0", "s1"]
             assert tx.claim_due(NOW, "gone:9", 5, timedelta(minutes=15)) == ["s2"]  # a worker with no row

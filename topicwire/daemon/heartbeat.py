@@ -1,6 +1,7 @@
 """The daemon's row in the store's ``workers`` table, kept fresh (issue 16 point 5).
 
-A thread writes the worker's heartbeat every INTERVAL seconds (and once at start), so
+A job of the daemon's Jobs writes the worker's heartbeat every INTERVAL seconds (and once
+at start), so
 ``topicwire stats`` shows which daemons share the store, what each has claimed and how
 long ago each was last heard from; a clean stop removes the row. A worker killed with
 SIGKILL leaves its row, ageing, until a live one forgets it after FORGET. A database that
@@ -10,16 +11,17 @@ does not answer costs a warning per beat, never the daemon.
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timedelta
 
 from topicwire import log
 from topicwire.clock import Clock, utc_now
+from topicwire.daemon.jobs import Jobs
 from topicwire.errors import StoreError
 from topicwire.store import Store
 
 INTERVAL = 10.0  # seconds between heartbeats
 FORGET = timedelta(hours=1)  # a row silent this long is a dead worker's (its leases ran out long ago)
+JOB = "heartbeat"
 
 
 class Heartbeat:
@@ -29,12 +31,12 @@ class Heartbeat:
         self.interval = interval
         self.clock = clock
         self.started: datetime = clock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+        self._jobs: Jobs | None = None
 
-    def start(self) -> None:
+    def start(self, jobs: Jobs) -> None:
         self.beat()
-        self._thread.start()
+        self._jobs = jobs
+        jobs.every(JOB, self.beat, self.interval)
 
     def beat(self) -> bool:
         try:
@@ -45,15 +47,11 @@ class Heartbeat:
             return False
         return True
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.beat()
-
     def stop(self) -> None:
-        """No more beats; the row goes (a clean stop)."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
+        """No more beats; the row goes (a clean stop: after the daemon's jobs have stopped,
+        so no beat in flight writes it back)."""
+        if self._jobs is not None:
+            self._jobs.cancel(JOB)
         try:
             with self.store.transaction() as tx:
                 tx.remove_worker(self.worker)

@@ -27,12 +27,10 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.interval import IntervalTrigger
-
 from topicwire import log
 from topicwire.clock import Clock, utc_now
 from topicwire.config import SourceConfig
+from topicwire.daemon.jobs import Jobs
 from topicwire.errors import StoreError
 from topicwire.schedule import MAX_DELAY, MAX_JITTER, jitter_for
 from topicwire.store import Store
@@ -47,8 +45,7 @@ STARTUP_SPREAD = 60.0
 # source is not kept waiting up to 2 days, and an hour is spread enough for any CPU.
 SPREAD_WINDOW = 3600.0
 
-MAINTENANCE = "\x00maintenance"  # no source name can clash: names are [a-z0-9._-]
-TICK_JOB = "\x00tick"
+TICK_JOB = "tick"
 # How often the store is asked for due sources: a poll starts at most this much (plus the
 # second the stored times are rounded to) after its due time. An idle tick is one read.
 TICK = 0.5
@@ -117,9 +114,10 @@ def spreads(
 class SourceScheduler:
     """Polls what the store says is due. One APScheduler job, the tick, claims due sources
     with a lease (``Transaction.claim_due``) as worker threads are free and hands each to
-    a thread; the poll stores the next due time and the lease is released. Another job
-    runs maintenance. The schedule itself is in the store, so it survives restarts and,
-    with a lease that runs out, a worker that died (issue 16)."""
+    a thread; the poll stores the next due time and the lease is released. The schedule
+    itself is in the store, so it survives restarts and, with a lease that runs out, a
+    worker that died (issue 16). The tick is a job of the daemon's ``Jobs`` (given), or of
+    its own when none is given (tests)."""
 
     def __init__(
         self,
@@ -131,6 +129,7 @@ class SourceScheduler:
         tick: float = TICK,
         lease: float = LEASE,
         clock: Clock = utc_now,
+        jobs: Jobs | None = None,
     ) -> None:
         self._poll = poll
         self._workers = workers
@@ -139,10 +138,8 @@ class SourceScheduler:
         self._tick_seconds = tick
         self._lease = timedelta(seconds=lease)
         self._clock = clock
-        self._scheduler = BackgroundScheduler(timezone="UTC")
-        # A tick still running when the next is due is skipped on purpose (max_instances=1):
-        # APScheduler's warning for it, twice a second while the store is slow, says nothing.
-        logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
+        self._own_jobs = jobs is None
+        self.jobs = jobs or Jobs()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll")
         self._idle = threading.Condition()
         self._running = 0
@@ -167,32 +164,12 @@ class SourceScheduler:
             known = set(self._sources)
             self._sources = {s.name: s for s in sources}
             self._spreads = {name: s for name, s in fresh.items() if name not in known}
+        # Only over a time still overdue: a poll that ended since ``due`` was read (a reload
+        # while polls run) stored its next due time, and the spread must not bring it forward.
         with self._store.transaction() as tx:
-            tx.set_due(moved)
-        if not self._scheduler.get_job(TICK_JOB):
-            self._scheduler.add_job(
-                self._tick,
-                IntervalTrigger(seconds=self._tick_seconds),
-                id=TICK_JOB,
-                name=TICK_JOB,
-                max_instances=1,
-                coalesce=True,
-                misfire_grace_time=None,
-            )
-
-    def add_maintenance(self, func: Callable[[], object], seconds: float, first: datetime) -> None:
-        """A housekeeping job (retention) beside the tick; never overlapping itself."""
-        self._scheduler.add_job(
-            func,
-            IntervalTrigger(seconds=seconds),
-            id=MAINTENANCE,
-            name=MAINTENANCE,
-            next_run_time=first,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-            replace_existing=True,
-        )
+            tx.set_due(moved, keep=(now, now + timedelta(seconds=MAX_DELAY)))
+        if not self.jobs.has(TICK_JOB):
+            self.jobs.every(TICK_JOB, self._tick, self._tick_seconds)
 
     def _tick(self) -> None:
         """Claim as many due sources as there are free workers, and start them. While the
@@ -279,21 +256,23 @@ class SourceScheduler:
                     self._idle.notify_all()
 
     def start(self) -> None:
-        self._scheduler.start()
+        self.jobs.start()
 
     def stop(self, wait: bool = True) -> None:
-        """Start no new polls, let running ones finish (each releases its lease), then shut down."""
+        """Start no new polls, let running ones finish (each releases its lease), then end the
+        tick (and the jobs, when they are this scheduler's own)."""
         with self._idle:
             self._stopping = True
             while wait and self._running:
                 self._idle.wait()
-        if self._scheduler.running:
-            self._scheduler.shutdown(wait=wait)
+        self.jobs.cancel(TICK_JOB)
+        if self._own_jobs:
+            self.jobs.stop(wait=wait)
         self._pool.shutdown(wait=wait)
 
     @property
     def running(self) -> bool:
-        return bool(self._scheduler.running)
+        return self.jobs.running and self.jobs.has(TICK_JOB)
 
     def polling(self) -> int:
         """Polls in flight now."""

@@ -33,6 +33,7 @@ from topicwire.config import Config, SourceConfig, load_config
 from topicwire.cpu import CpuPool
 from topicwire.daemon.coalesce import PublishScheduler
 from topicwire.daemon.heartbeat import Heartbeat
+from topicwire.daemon.jobs import Jobs
 from topicwire.daemon.lock import StoreLock
 from topicwire.daemon.notify import Notifier
 from topicwire.daemon.scheduler import SourceScheduler
@@ -47,6 +48,11 @@ from topicwire.store import Store
 from topicwire.upkeep import Upkeep
 
 STATUS_DELAY = 10.0  # seconds from a poll to the status page (index.html) showing it, at most
+MAINTENANCE_EVERY = 6 * 3600.0  # retention, the first an hour after start (not in the start-up rush)
+# On a store several daemons share, how often this one copies the feeds another rendered:
+# a daemon whose own polls find nothing new renders nothing, and its server must not keep
+# answering old bytes (issue 16 point 3). One read of a digest per file when nothing changed.
+FOLLOW_EVERY = 5.0
 
 
 class Daemon:
@@ -73,7 +79,10 @@ class Daemon:
         )
         self.feeds = Publisher(config, self.store, self.changes, metrics=self.metrics)
         self.upkeep = Upkeep.of(self.pipeline)
-        self.scheduler = SourceScheduler(self.poll, config.fetch.concurrency, self.store, lease=config.lease)
+        self.jobs = Jobs()  # every timed job: the tick, publishing, retention, heartbeat, following
+        self.scheduler = SourceScheduler(
+            self.poll, config.fetch.concurrency, self.store, lease=config.lease, jobs=self.jobs
+        )
         self.heartbeat = Heartbeat(self.store, self.scheduler.worker_id)
         self.metrics.add_worker(self.scheduler.worker_id, self.store.backend)
         self.deliverer = Deliverer(config, self.store, metrics=self.metrics)  # its own thread: never on the polls' path
@@ -87,11 +96,11 @@ class Daemon:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._reload = False
-        self.publisher = PublishScheduler(self._publish, config.publish_delay)
+        self.publisher = PublishScheduler(self._publish, config.publish_delay, jobs=self.jobs, name="publish")
         # The status page too is rewritten at most once per STATUS_DELAY after a poll, not after
         # each one: with 1,000 sources at 5 minutes a render per poll (source states + page,
         # 30-50 ms) was 17% of a core in a round of 304s (bench/steady.py).
-        self.status = PublishScheduler(lambda since: self.publish_status(), STATUS_DELAY)
+        self.status = PublishScheduler(lambda since: self.publish_status(), STATUS_DELAY, jobs=self.jobs, name="status")
         self.notifier = Notifier(self.healthy)
 
     def poll(self, source: SourceConfig, spread: float = 0.0) -> datetime | None:
@@ -120,6 +129,11 @@ class Daemon:
     def publish(self) -> None:
         """Render now, covering every change so far (start-up, reload, stop)."""
         self.publisher.flush()
+
+    def follow(self) -> None:
+        """Copy the feeds another daemon rendered into ours (a shared store), never while ours renders."""
+        with self.publisher.no_render():
+            self.feeds.follow(periodic=True)
 
     def figures(self) -> StoreFigures:
         names = tuple(s.name for s in self.config.sources)
@@ -154,14 +168,13 @@ class Daemon:
         self.prepare()
         self.publish()  # feeds exist (possibly empty) before the first poll ends
         self.server.start()
-        self.publisher.start()
-        self.status.start()
         self._schedule()
-        # Retention every 6 hours, the first an hour after start (not in the start-up rush).
-        self.scheduler.add_maintenance(self.maintain, 6 * 3600, utc_now() + timedelta(hours=1))
+        self.jobs.every("maintenance", self.maintain, MAINTENANCE_EVERY, utc_now() + timedelta(hours=1))
+        if self.shared:
+            self.jobs.every("follow", self.follow, FOLLOW_EVERY)
+        self.heartbeat.start(self.jobs)
         self.scheduler.start()
         self.deliverer.start()  # resumes what the store holds pending, from before a restart too
-        self.heartbeat.start()
         self._install_signals()
         self.notifier.ready()
         log.event(
@@ -239,10 +252,11 @@ class Daemon:
         self.notifier.stopping()
         self.pipeline.stopping.set()  # running polls save what they have; bounded by fetch.timeout
         self.scheduler.stop(wait=True)
-        self.heartbeat.stop()  # after the last poll released its lease
         self.deliverer.stop()  # what it has not sent stays pending in the store for the next start
         self.publisher.stop()
         self.status.stop()  # the final publish below rewrites the status page as well
+        self.jobs.stop(wait=True)  # a render, retention or beat in flight finishes
+        self.heartbeat.stop()  # after the last poll released its lease, and no beat can follow
         code = 0
         try:
             self.publish()  # what the last polls stored, and any change still waiting for its render

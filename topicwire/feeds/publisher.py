@@ -127,9 +127,13 @@ class Publisher:
                 tx.save_feed_file(name, data, hashlib.sha256(data).hexdigest(), self.clock())
         self._shared_all = True
 
-    def follow(self) -> int:
+    def follow(self, periodic: bool = False) -> int:
         """Another daemon is rendering: copy the files it keeps in the store that differ
-        from ours. Returns how many files changed here."""
+        from ours. Returns how many files changed here.
+
+        ``periodic`` (the daemon's follow job, every few seconds): log only when something
+        changed. The status page (index.html) is not among them: each daemon writes its own.
+        """
         changed = 0
         out = self.config.output_dir
         out.mkdir(parents=True, exist_ok=True)
@@ -145,7 +149,8 @@ class Publisher:
             data = self.store.feed_file(name)
             if data is not None and write_atomic(path, data):
                 changed += 1
-        log.event("feeds.followed", changed=changed)
+        if changed or not periodic:
+            log.event("feeds.followed", changed=changed)
         return changed
 
     def publish_status(self) -> bool:

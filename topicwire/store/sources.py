@@ -80,8 +80,17 @@ def clear_leases(db: DB) -> int:
     ).rowcount
 
 
-def set_due(db: DB, due: list[tuple[str, str]]) -> None:
-    db.executemany("UPDATE sources SET next_due = ? WHERE name = ?", [(when, name) for name, when in due])
+def set_due(db: DB, due: list[tuple[str, str]], keep: tuple[str, str] | None = None) -> None:
+    """Store these due times; with ``keep`` = (after, until), not over a time stored in that
+    window (a poll that ended meanwhile stored it; ISO text in UTC sorts as time, and any
+    other text — an older version's, a bug's — is replaced)."""
+    if keep is None:
+        db.executemany("UPDATE sources SET next_due = ? WHERE name = ?", [(when, name) for name, when in due])
+        return
+    db.executemany(
+        "UPDATE sources SET next_due = ? WHERE name = ? AND (next_due IS NULL OR next_due <= ? OR next_due > ?)",
+        [(when, name, *keep) for name, when in due],
+    )
 
 
 def record_poll(db: DB, outcome: PollOutcome, now: datetime) -> None:

@@ -123,9 +123,11 @@ class Transaction:
         return workers.forget_all(self._db)
 
     @_in_unit
-    def set_due(self, due: Mapping[str, datetime]) -> None:
-        """When each source is first due (the scheduler's start-up spread)."""
-        sources.set_due(self._db, [(name, iso(when)) for name, when in due.items()])
+    def set_due(self, due: Mapping[str, datetime], keep: tuple[datetime, datetime] | None = None) -> None:
+        """When each source is first due (the scheduler's start-up spread); with ``keep`` =
+        (after, until), a source whose stored time is now in that window keeps it."""
+        window = None if keep is None else (iso(keep[0]), iso(keep[1]))
+        sources.set_due(self._db, [(name, iso(when)) for name, when in due.items()], window)
 
     @_in_unit
     def save_feed_file(self, name: str, data: bytes, digest: str, now: datetime) -> None:
