@@ -17,6 +17,7 @@ from topicwire.config import load_config
 from topicwire.daemon.coalesce import PublishScheduler
 from topicwire.daemon.jobs import Jobs
 from topicwire.daemon.service import Daemon
+from topicwire.errors import StoreError
 
 
 @pytest.fixture
@@ -119,3 +120,26 @@ def test_the_daemon_runs_its_timed_work_as_jobs(tmp_path: Path, store_at: Path |
         daemon.request_stop()
         running.join(30)
     assert result == {"rc": 0} and not daemon.jobs.running
+
+
+def test_a_failing_job_is_logged_once_per_streak(jobs: Jobs, caplog: pytest.LogCaptureFixture) -> None:
+    """While the database is away the follow job fails every 5 s: one line when it starts
+    failing, one when it works again, and never APScheduler's traceback."""
+    outcomes = [StoreError("connection refused"), StoreError("connection refused"), None, RuntimeError("bug")]
+    ran = threading.Event()
+
+    def job() -> None:
+        outcome = outcomes.pop(0) if outcomes else RuntimeError("bug")  # the last streak goes on
+        if not outcomes:
+            ran.set()
+        if outcome is not None:
+            raise outcome
+
+    with caplog.at_level("DEBUG"):
+        jobs.every("flaky", job, 0.05)
+        assert ran.wait(5)
+        time.sleep(0.1)
+        jobs.cancel("flaky")
+    events = [(r.getMessage(), r.levelname) for r in caplog.records if r.name == "topicwire"]
+    assert events == [("job.failed", "WARNING"), ("job.recovered", "INFO"), ("job.failed", "ERROR")]
+    assert not [r for r in caplog.records if r.name.startswith("apscheduler") and r.levelno >= 30]

@@ -6,6 +6,10 @@ on a shared store, following another daemon's renders are all jobs of one
 BackgroundScheduler, so they are listed, started and stopped in one place instead of
 each keeping a thread of its own.
 
+A job that raises never reaches APScheduler's own logger (a traceback on stderr each
+time, e.g. every 5 s while the database is away): it is logged ``event=job.failed``
+once per streak of failures, and ``event=job.recovered`` when it runs again.
+
 Repeating jobs never overlap themselves (``max_instances=1``, a late run is coalesced
 into one). A one-shot job (``at``) keeps its name: scheduling it again moves it. Misfires
 are never dropped (``misfire_grace_time=None``): a job that comes late on a busy machine
@@ -15,6 +19,7 @@ still runs.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -23,7 +28,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from topicwire import log
 from topicwire.clock import utc_now
+from topicwire.errors import TopicwireError
+
+LOGGER = logging.getLogger(__name__)
 
 # A job's threads: the tick (which only claims and hands polls to the poll pool), the
 # publish and status renders, retention, the heartbeat and the follower, with room for a
@@ -40,12 +49,15 @@ class Jobs:
         # (max_instances=1): APScheduler's warning for it, twice a second for the tick while
         # the store is slow, says nothing an operator can use.
         logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
+        self._failing: set[str] = set()
+        self._lock = threading.Lock()
 
     def every(self, name: str, func: Callable[[], object], seconds: float, first: datetime | None = None) -> None:
         """``func`` every ``seconds`` (first at ``first``, else one period from now); never two at once."""
         self._scheduler.add_job(
-            func,
+            self._guarded,
             IntervalTrigger(seconds=seconds),
+            args=(name, func),
             id=name,
             name=name,
             next_run_time=first or utc_now() + timedelta(seconds=seconds),
@@ -64,14 +76,35 @@ class Jobs:
         """
         when = utc_now() + timedelta(seconds=max(seconds, 0.0))
         self._scheduler.add_job(
-            func,
+            self._guarded,
             DateTrigger(run_date=when),
+            args=(name, func),
             id=name,
             name=name,
             max_instances=3,
             misfire_grace_time=None,
             replace_existing=True,
         )
+
+    def _guarded(self, name: str, func: Callable[[], object]) -> None:
+        try:
+            func()
+        except Exception as e:
+            expected = isinstance(e, (TopicwireError, OSError))  # the store away, a full disk
+            with self._lock:
+                first = name not in self._failing
+                self._failing.add(name)
+            if first:
+                level = logging.WARNING if expected else logging.ERROR
+                log.event("job.failed", level, job=name, error=str(e) if expected else repr(e))
+            if not expected:
+                LOGGER.debug("job %s raised", name, exc_info=True)
+            return
+        with self._lock:
+            failed = name in self._failing
+            self._failing.discard(name)
+        if failed:
+            log.event("job.recovered", job=name)
 
     def cancel(self, name: str) -> None:
         """``name`` will not run again (a run in progress finishes)."""
