@@ -11,11 +11,13 @@ overlapping the label's by at least 0.8 (intersection over union of the characte
 spans); each extracted statement is used once. Precision counts every statement
 extracted from the labelled articles, so a statement nobody labelled is a false
 positive. Reported per part (dev: what the extractor was tuned on; held: the rest,
-a seeded split by article) and per language, against the goals: precision >= 0.90
+a seeded split by article; held is also printed in two rows, "fresh": the articles
+labelled blind for issue 18 point 4, always held, and "held-old": the held articles
+before them) and per language, against the goals: precision >= 0.90
 and recall >= 0.75 per language, <= 2 ms per article. The cost is the median time
 of ``extract_statements`` over every page of both corpus sets and the seeds, each
 run 5 times (the best kept), since 15 labelled articles are too few to time.
-``--errors dev`` prints, per article of that part, each label not found (with the
+``--errors dev`` prints, per article of that part (dev, held, fresh or all), each label not found (with the
 extracted statement nearest to it and why it did not count) and each extracted
 statement that matched no label: what to read when tuning, on dev only.
 """
@@ -40,6 +42,7 @@ from topicwire.statements.extract import Statement, extract_statements  # noqa: 
 from topicwire.statements.speakers import speaker_words  # noqa: E402
 
 GOAL_PRECISION, GOAL_RECALL, GOAL_MS = 0.90, 0.75, 2.0
+PARTS = ("dev", "held", "held-old", "fresh")  # the rows, in this order
 OVERLAP = 0.8
 _NOT_NAMES = frozenset("the a an of his her their its and for mr ms mrs dr".split())
 
@@ -64,11 +67,18 @@ def span_of(label: dict[str, object], text: str) -> tuple[int, int] | None:
     return (at, at + len(quote)) if at >= 0 else None
 
 
+def parts_of(label: dict[str, object]) -> tuple[str, ...]:
+    """The rows a label counts in: its part, and for a held one also fresh or held-old."""
+    if label["part"] != "held":
+        return (str(label["part"]),)
+    return ("held", "fresh" if label.get("fresh") else "held-old")
+
+
 def score(
     labels: list[dict[str, object]], articles: dict[str, str], errors: str = ""
 ) -> dict[tuple[str, str], list[int]]:
     """(part, language) -> [labels, extracted, found labels, correct extracted, lost labels];
-    the errors of the part ``errors`` names ("dev", "held" or "all") are printed."""
+    the errors of the part ``errors`` names ("dev", "held", "fresh" or "all") are printed."""
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     by_article: dict[str, list[dict[str, object]]] = defaultdict(list)
     for label in labels:
@@ -76,31 +86,37 @@ def score(
     for article, wanted in by_article.items():
         text = articles[article]
         found = list(extract_statements(text))
-        part = str(wanted[0]["part"])
+        parts = parts_of(wanted[0])
         used: set[int] = set()
         for label in wanted:
-            row = counts[(part, str(label["language"]))]
-            row[0] += 1
+            rows = [counts[(part, str(label["language"]))] for part in parts]
             span = span_of(label, text)
-            if span is None:
-                row[4] += 1
-                continue
-            for i, got in enumerate(found):
-                if (
-                    i not in used
-                    and same_speaker(str(label["speaker"]), got)
-                    and overlap(span, (got.start, got.end)) >= OVERLAP
-                ):
-                    used.add(i)
-                    row[2] += 1
-                    break
+            hit = span is not None and match(label, span, found, used)
+            for row in rows:
+                row[0] += 1
+                row[2] += hit
+                row[4] += span is None
         for i, got in enumerate(found):
-            row = counts[(part, got.language)]
-            row[1] += 1
-            row[3] += i in used
-        if errors in (part, "all"):
+            for part in parts:
+                row = counts[(part, got.language)]
+                row[1] += 1
+                row[3] += i in used
+        if errors in (*parts, "all"):
             print_errors(article, text, wanted, found, used)
     return counts
+
+
+def match(label: dict[str, object], span: tuple[int, int], found: list[Statement], used: set[int]) -> bool:
+    """Whether an unused extracted statement matches the label (it is then marked used)."""
+    for i, got in enumerate(found):
+        if (
+            i not in used
+            and same_speaker(str(label["speaker"]), got)
+            and overlap(span, (got.start, got.end)) >= OVERLAP
+        ):
+            used.add(i)
+            return True
+    return False
 
 
 def print_errors(
@@ -151,7 +167,9 @@ def cost(corpus: Path) -> tuple[float, float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("corpus", nargs="?", type=Path, default=ROOT.parent.parent / "shared" / "corpus")
-    parser.add_argument("--errors", choices=("dev", "held", "all"), default="", help="print this part's errors")
+    parser.add_argument(
+        "--errors", choices=("dev", "held", "fresh", "all"), default="", help="print this part's errors"
+    )
     parser.add_argument("--no-cost", action="store_true", help="skip the timing (scores only)")
     args = parser.parse_args()
     corpus = args.corpus
@@ -159,18 +177,20 @@ def main() -> None:
     articles = texts(corpus, {str(label["article"]) for label in labels})
     counts = score(labels, articles, args.errors)
     print(
-        f"{'part':5} {'lang':4} {'labels':>6} {'found':>6} {'extracted':>9} {'correct':>7} "
+        f"{'part':8} {'lang':4} {'labels':>6} {'found':>6} {'extracted':>9} {'correct':>7} "
         f"{'precision':>9} {'recall':>6}  goal"
     )
     verdicts = []
-    for (part, lang), (n, extracted, found, correct, lost) in sorted(counts.items()):
+    for (part, lang), (n, extracted, found, correct, lost) in sorted(
+        counts.items(), key=lambda kv: (PARTS.index(kv[0][0]), kv[0][1])
+    ):
         precision = correct / extracted if extracted else 0.0
         recall = found / n if n else 0.0
         met = precision >= GOAL_PRECISION and recall >= GOAL_RECALL
         verdicts.append(f"{part}/{lang} P={precision:.2f} R={recall:.2f} (n={n})")
         note = f" ({lost} labels no longer in the text)" if lost else ""
         print(
-            f"{part:5} {lang:4} {n:6} {found:6} {extracted:9} {correct:7} {precision:9.3f} {recall:6.3f}  "
+            f"{part:8} {lang:4} {n:6} {found:6} {extracted:9} {correct:7} {precision:9.3f} {recall:6.3f}  "
             f"{'met' if met else 'not met'}{note}"
         )
     if args.no_cost:
