@@ -114,7 +114,10 @@ class Daemon:
         return outcome.next_due
 
     def _publish(self, since: float | None) -> None:
-        self.feeds.publish(since)
+        # The status page follows by the status job (within STATUS_DELAY); a flush (start-up,
+        # reload, stop) writes it at once (publish below).
+        self.feeds.publish(since, status=False)
+        self.status.changed()
         if self.feeds.owes_render:  # another daemon was rendering: render ours after another delay
             self.publisher.changed()
 
@@ -127,8 +130,9 @@ class Daemon:
             self.publisher.changed()
 
     def publish(self) -> None:
-        """Render now, covering every change so far (start-up, reload, stop)."""
+        """Render now, covering every change so far, and the status page (start-up, reload, stop)."""
         self.publisher.flush()
+        self.feeds.publish_status()
 
     def follow(self) -> None:
         """Copy the feeds another daemon rendered into ours (a shared store), never while ours renders."""

@@ -65,11 +65,15 @@ class Publisher:
         self._shared_all = False  # every topic file is kept in a shared store at the first publish
         self.owes_render = False  # the last publish only followed another daemon's, with changes of ours pending
 
-    def publish(self, since: float | None = None) -> int:
+    def publish(self, since: float | None = None, status: bool = True) -> int:
         """Regenerate every topic feed and index.opml; return how many files changed.
 
         ``since``: time.monotonic() of the oldest stored change this publish shows (the
         daemon's coalesced publishing), for the store-to-feed delay in the log and metrics.
+        ``status``: rewrite the status page (index.html) too. The daemon's coalesced renders
+        leave it to its status job (once per 10 s): with 1,000 sources the page costs ~60 ms
+        of CPU, five times a feed render, and in bench/steady.py's first round it was
+        rewritten 39 times, 2.4 s of the 3.5 s ``run`` spent above ``once`` (issue 19).
 
         On a store several daemons share, one renders at a time (Store.exclusive) and keeps
         the files it changed in the store; a daemon that finds another rendering copies
@@ -78,13 +82,13 @@ class Publisher:
         with self.store.exclusive("publish") as mine:
             if mine:
                 self.owes_render = False
-                return self._render(since)
+                return self._render(since, status)
             # The other daemon's render may have read the store before our polls' changes
             # were committed: ours still owe a render of our own (the daemon schedules one).
             self.owes_render = self.changes.pending()
             return self.follow()
 
-    def _render(self, since: float | None) -> int:
+    def _render(self, since: float | None, status: bool) -> int:
         started = time.monotonic()
         # Committed data only: feeds never announce what a crash could still lose (group commit).
         with self.store.committed():
@@ -106,7 +110,8 @@ class Publisher:
         if self.store.shared:
             self._share([*written, index] if self._shared_all else self._topic_files(docs) + [index])
         self._shown = tuple(docs)
-        self.publish_status()
+        if status:
+            self.publish_status()
         ended = time.monotonic()
         delay = None if since is None else ended - since
         self.metrics.render_seconds.observe(ended - started)
