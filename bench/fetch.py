@@ -278,7 +278,7 @@ def topicwire_polls(
     Upkeep.of(pipeline).prepare(publisher.unpublish)
 
     def poll_all() -> str:
-        # As topicwire/daemon/cli.py::_poll_all does for `topicwire once`.
+        # As topicwire/daemon/once.py (OncePolls) does for `topicwire once`.
         with ThreadPoolExecutor(max_workers=config.fetch.concurrency) as pool:
             outcomes = list(pool.map(pipeline.poll, config.sources))
         publisher.publish()

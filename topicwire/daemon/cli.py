@@ -12,7 +12,6 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime
@@ -23,6 +22,7 @@ from topicwire import __version__, log
 from topicwire.clock import utc_now
 from topicwire.config import Config, default_config_path, load_config
 from topicwire.cpu import CpuPool
+from topicwire.daemon.once import OncePolls
 from topicwire.daemon.store_cmds import cmd_migrate, worker_lines
 from topicwire.daemon.story_cmds import cmd_dedup_check, cmd_story
 from topicwire.daemon.words import counted, noun
@@ -42,7 +42,7 @@ from topicwire.store.schema import VERSION as SCHEMA_VERSION
 from topicwire.topics.explain import explain_story, render_story_explanation
 from topicwire.topics.query import compile_query
 from topicwire.topics.rules import TopicRules
-from topicwire.types import DeliveryState, MatchDoc, PollOutcome, PollStatus
+from topicwire.types import DeliveryState, MatchDoc, PollStatus
 from topicwire.upkeep import Upkeep
 
 # A reader that closed the pipe early (`topicwire stats | head -1`) ends the command the way
@@ -277,7 +277,8 @@ def cmd_once(config: Config) -> int:
         deliverer = Deliverer(config, store)  # before the polls: it tells the store which topics push
         upkeep = Upkeep.of(pipeline)
         upkeep.prepare(feeds.unpublish)
-        outcomes = _poll_all(pipeline, config)
+        polls = OncePolls(pipeline, config)
+        outcomes = polls.run()
         upkeep.prune()
         feeds.publish()
         deliverer.drain()  # webhooks due now, this run's new entries and earlier ones; bounded by fetch's timeouts
@@ -289,20 +290,12 @@ def cmd_once(config: Config) -> int:
     failed = [o for o in outcomes if o.status in (PollStatus.ERROR, PollStatus.RETIRED)]
     new = sum(o.new for o in outcomes)
     polled = f"{counted(len(outcomes), 'source')} polled: {counted(new, 'new article')}, {len(failed)} failed"
+    if polls.held:
+        polled += f", {len(polls.held)} skipped (another worker is polling them: {', '.join(sorted(polls.held))})"
     print(polled, file=sys.stderr)
     for o in failed:
         print(f"  {o.source}: {o.error}", file=sys.stderr)
     return 1 if outcomes and len(failed) == len(outcomes) else 0
-
-
-def _poll_all(pipeline: Pipeline, config: Config) -> list[PollOutcome]:
-    with ThreadPoolExecutor(max_workers=config.fetch.concurrency) as pool:
-        futures = pool.map(pipeline.poll, config.sources)
-        if sys.stderr.isatty():
-            from tqdm import tqdm  # only on a terminal: plain log lines otherwise
-
-            futures = tqdm(futures, total=len(config.sources), desc="polling", unit="source")
-        return list(futures)
 
 
 def cmd_run(config: Config) -> int:

@@ -11,6 +11,9 @@ does not answer costs a warning per beat, never the daemon.
 from __future__ import annotations
 
 import logging
+import os
+import socket
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from topicwire import log
@@ -22,6 +25,40 @@ from topicwire.store import Store
 INTERVAL = 10.0  # seconds between heartbeats
 FORGET = timedelta(hours=1)  # a row silent this long is a dead worker's (its leases ran out long ago)
 JOB = "heartbeat"
+
+
+def dead_here(owners: Iterable[str], host: str) -> tuple[str, ...]:
+    """The workers (``host:pid``) of this host whose process is gone: their leases can end
+    now instead of when they run out (a worker killed with SIGKILL and started again, or a
+    killed ``once``). Only this host's: another machine's pids mean nothing here. Worker
+    hosts must therefore have distinct names (README, "Running on several machines")."""
+    dead = []
+    for owner in owners:
+        name, _, pid = owner.rpartition(":")
+        if name == host and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            dead.append(owner)
+    return tuple(dead)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def end_dead_leases(store: Store) -> int:
+    """End the leases of this host's dead workers (logged); how many ended."""
+    dead = dead_here((w.id for w in store.workers() if w.claims), socket.gethostname())
+    if not dead:
+        return 0
+    with store.transaction() as tx:
+        ended = tx.clear_leases(dead)
+    log.event("sources.leases_cleared", sources=ended, workers=",".join(dead), reason="dead worker on this host")
+    return ended
 
 
 class Heartbeat:

@@ -60,6 +60,11 @@ OUTAGE_MAX_WAIT = 30.0
 Poll = Callable[[SourceConfig, float], "datetime | None"]
 
 
+def worker_name() -> str:
+    """This process as a worker of the store: ``host:pid`` (``stats``, leases, logs)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def first_runs(
     sources: tuple[SourceConfig, ...], due: Mapping[str, datetime | None], now: datetime, batch: int = 1
 ) -> dict[str, datetime]:
@@ -134,7 +139,7 @@ class SourceScheduler:
         self._poll = poll
         self._workers = workers
         self._store = store
-        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+        self.worker_id = worker_id or worker_name()
         self._tick_seconds = tick
         self._lease = timedelta(seconds=lease)
         self._clock = clock

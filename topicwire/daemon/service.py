@@ -32,7 +32,7 @@ from topicwire.clock import utc_now
 from topicwire.config import Config, SourceConfig, load_config
 from topicwire.cpu import CpuPool
 from topicwire.daemon.coalesce import PublishScheduler
-from topicwire.daemon.heartbeat import Heartbeat
+from topicwire.daemon.heartbeat import Heartbeat, end_dead_leases
 from topicwire.daemon.jobs import Jobs
 from topicwire.daemon.lock import StoreLock
 from topicwire.daemon.notify import Notifier
@@ -157,7 +157,8 @@ class Daemon:
         """The store ready for polls: sources registered, removed topics dropped (files first),
         the near-duplicate index loaded, changed topics re-evaluated; no source leased."""
         self.upkeep.prepare(self.feeds.unpublish)
-        if self.shared:  # other workers' leases are live: a dead one's run out (LEASE)
+        if self.shared:  # other workers' leases are live: a dead one's run out (LEASE), or
+            end_dead_leases(self.store)  # end now when it ran on this host (restarted after SIGKILL)
             return
         with self.store.transaction() as tx:
             # The lock file makes this the only daemon on this store: a lease still held is

@@ -64,6 +64,19 @@ def claim_due(db: DB, now: str, worker: str, limit: int, until: str) -> list[str
     return sorted(r[0] for r in rows)
 
 
+def claim(db: DB, name: str, worker: str, now: str, until: str) -> bool:
+    """Lease ``name`` to ``worker`` whatever its due time, unless another holds a live lease
+    (``once`` polls every source now, but never one a ``run`` is polling)."""
+    return (
+        db.execute(
+            "UPDATE sources SET lease_owner = ?, lease_until = ? "
+            "WHERE name = ? AND (lease_until IS NULL OR lease_until <= ? OR lease_owner = ?)",
+            (worker, until, name, now, worker),
+        ).rowcount
+        == 1
+    )
+
+
 def release(db: DB, name: str, worker: str, next_due: str | None) -> None:
     """End ``worker``'s lease on ``name``; ``next_due`` (if given) is when it is due again."""
     db.execute(
@@ -73,11 +86,17 @@ def release(db: DB, name: str, worker: str, next_due: str | None) -> None:
     )
 
 
-def clear_leases(db: DB) -> int:
-    """Every lease ends (the one daemon of a SQLite store starting: nobody else holds one)."""
-    return db.execute(
-        "UPDATE sources SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL"
-    ).rowcount
+def clear_leases(db: DB, owners: tuple[str, ...] | None = None) -> int:
+    """Every lease ends (the one daemon of a SQLite store starting: nobody else holds one),
+    or those of ``owners`` (dead workers)."""
+    if owners is None:
+        return db.execute(
+            "UPDATE sources SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL"
+        ).rowcount
+    return sum(
+        db.execute("UPDATE sources SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?", (o,)).rowcount
+        for o in owners
+    )
 
 
 def set_due(db: DB, due: list[tuple[str, str]], keep: tuple[str, str] | None = None) -> None:

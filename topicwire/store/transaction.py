@@ -97,12 +97,19 @@ class Transaction:
         return sources.claim_due(self._db, cutoff, worker, limit, iso(now + lease))
 
     @_in_unit
+    def claim_source(self, name: str, worker: str, now: datetime, lease: timedelta) -> bool:
+        """Lease ``name`` to ``worker`` for ``lease`` now, due or not; False when another
+        worker's lease on it is live."""
+        return sources.claim(self._db, name, worker, iso(now), iso(now + lease))
+
+    @_in_unit
     def release_source(self, name: str, worker: str, next_due: datetime | None) -> None:
         sources.release(self._db, name, worker, iso(next_due) if next_due else None)
 
     @_in_unit
-    def clear_leases(self) -> int:
-        return sources.clear_leases(self._db)
+    def clear_leases(self, owners: tuple[str, ...] | None = None) -> int:
+        """End every lease, or those of ``owners``; returns how many ended."""
+        return sources.clear_leases(self._db, owners)
 
     # -- workers -----------------------------------------------------------------------
     @_in_unit
