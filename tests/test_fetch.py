@@ -425,9 +425,9 @@ def test_redirect_to_a_private_address_is_refused(
     real_resolve = fetch.resolve
     calls: list[str] = []
 
-    def first_hop_public(url: str, host: str, port: int) -> tuple[fetch.IPAddress, ...]:
+    def first_hop_public(url: str, host: str, port: int, seconds: float) -> tuple[fetch.IPAddress, ...]:
         calls.append(host)
-        return (IPv4Address("93.184.216.34"),) if len(calls) == 1 else real_resolve(url, host, port)
+        return (IPv4Address("93.184.216.34"),) if len(calls) == 1 else real_resolve(url, host, port, seconds)
 
     monkeypatch.setattr(fetch, "resolve", first_hop_public)
     fixture_server.redirect("/start", f"http://localhost:{fixture_server.port}/internal")

@@ -250,7 +250,7 @@ FETCH: Mapping[str, Key] = {
     ),
     "timeout": _dur(
         "20s",
-        "deadline for a whole response: connect, headers and body (a server dripping bytes is cut off)",
+        "deadline for a whole response: DNS lookup, connect, headers and body (a server dripping bytes is cut off)",
         0.1,
         10 * MINUTE,
     ),

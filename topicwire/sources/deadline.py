@@ -13,7 +13,8 @@ past its deadline, and no thread is needed to enforce it.
     with within(Deadline.start(20)):          # this thread's requests in the block
         session.get(url, timeout=(10, 20))    # -> requests.ReadTimeout at 20 s, whatever comes
 
-The TCP connect and the TLS handshake are bounded as a whole by the connect timeout
+The host name lookup waits at most what is left too (sources/dns.py). The TCP connect
+and the TLS handshake are bounded as a whole by the connect timeout
 (Python's socket timeout is the total for ``connect`` and for ``do_handshake``);
 callers give it ``min(connect timeout, what is left)``.
 
@@ -42,6 +43,8 @@ import urllib3.connection
 import urllib3.connectionpool
 import urllib3.exceptions
 from urllib3.util.connection import allowed_gai_family
+
+from topicwire.sources.dns import LookupTimeout, lookup
 
 
 @dataclass(frozen=True)
@@ -153,9 +156,7 @@ def _connect_within(conn: Any, deadline: Deadline) -> socket.socket:
         raise urllib3.exceptions.LocationParseError(f"'{host}', label empty or too long") from None
     per_address = conn.timeout if isinstance(conn.timeout, (int, float)) else float("inf")
     error: OSError = OSError("getaddrinfo returns an empty list")
-    for family, kind, proto, _, address in socket.getaddrinfo(
-        host, conn.port, allowed_gai_family(), socket.SOCK_STREAM
-    ):
+    for family, kind, proto, _, address in lookup(host, conn.port, allowed_gai_family(), deadline.remaining()):
         left = min(per_address, deadline.remaining())
         if left <= 0:
             error = TimeoutError(f"deadline of {deadline.seconds:g} s passed while connecting")
@@ -188,6 +189,8 @@ class _DeadlineResponses:
             sock = _connect_within(self, scope.deadline)
         except socket.gaierror as e:
             raise urllib3.exceptions.NameResolutionError(self.host, self, e) from e  # type: ignore[attr-defined, arg-type]
+        except LookupTimeout as e:  # the message names the lookup (fetch.describe_error)
+            raise urllib3.exceptions.NewConnectionError(self, str(e)) from e  # type: ignore[arg-type]
         except TimeoutError as e:
             message = f"Connection to {self.host} timed out. (connect timeout={self.timeout})"  # type: ignore[attr-defined]
             raise urllib3.exceptions.ConnectTimeoutError(self, message) from e

@@ -30,6 +30,7 @@ import urllib3.exceptions
 
 from topicwire.errors import FetchError, TargetError
 from topicwire.sources.deadline import Deadline, deadline_session, responses_begun, within
+from topicwire.sources.dns import LookupTimeout, lookup
 from topicwire.types import FetchResult
 
 DEFAULT_ACCEPT = (
@@ -116,7 +117,7 @@ class Fetcher:
 
     def _request(self, url: str, hop: str, headers: dict[str, str], deadline: Deadline) -> requests.Response:
         try:
-            self._check_target(url, hop)
+            self._check_target(url, hop, deadline)
             return self._send(url, hop, headers, deadline)
         except TargetError as e:
             if same_origin(url, hop):
@@ -125,11 +126,11 @@ class Fetcher:
             # must not take it for one: see TargetError).
             raise FetchError(url, e.message) from e
 
-    def _check_target(self, url: str, hop: str) -> None:
+    def _check_target(self, url: str, hop: str, deadline: Deadline) -> None:
         host, port = check_url(url, hop)
         if self.allow_private_addresses:
             return
-        for address in resolve(url, host, port):
+        for address in resolve(url, host, port, deadline.remaining()):
             if not is_public_address(address):
                 raise TargetError(url, f"refused private address {address} ({PRIVATE_HINT})")
 
@@ -313,14 +314,16 @@ def redirect_location(hop: str, response: requests.Response) -> str | None:
     return urljoin(hop, location.strip())
 
 
-def resolve(url: str, host: str, port: int) -> tuple[IPAddress, ...]:
+def resolve(url: str, host: str, port: int, seconds: float) -> tuple[IPAddress, ...]:
     # The check resolves, then requests resolves again: a DNS answer that
     # changes in between (rebinding) is not caught. Good enough for a feed
     # reader whose sources are configured by its operator.
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = lookup(host, port, socket.AF_UNSPEC, seconds)
     except (socket.gaierror, UnicodeError) as e:
         raise TargetError(url, f"cannot resolve host {host}") from e
+    except LookupTimeout as e:
+        raise FetchError(url, str(e)) from e
     return tuple(parse_address(str(info[4][0])) for info in infos)
 
 
@@ -423,6 +426,9 @@ def describe_error(error: BaseException, url: str) -> str:
     """A short, clear message for a requests/urllib3/socket failure."""
     causes = cause_chain(error)
     host = urlsplit(url).hostname or url
+    timed_out = [c for c in causes if isinstance(c, LookupTimeout)]
+    if timed_out:
+        return str(timed_out[0])
     if _has(causes, urllib3.exceptions.NameResolutionError, socket.gaierror):
         return f"cannot resolve host {host}"
     if _has(causes, ConnectionRefusedError):
