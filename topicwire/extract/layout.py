@@ -25,7 +25,8 @@ Pure: an lxml tree in (not modified), keys out; extract/template.py counts them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from itertools import islice
 
 from lxml import etree
 
@@ -37,6 +38,14 @@ from topicwire.extract.template import block_key, placed_key
 # or outer wrapper takes from the article's section ("category-politics") does not count.
 DEPTH = 4
 MAX_BLOCKS = 2_500  # per page: of 815 corpus pages the median has 143, the largest 2,159
+# Text read per page: the largest of the 815 corpus pages has 113,251 characters (median
+# 7,407); a hostile page's 1.5 MB of text in 2,500 blocks took 0.5 s to read and 0.5 s to
+# key (tests/test_hostile_cost.py).
+MAX_CHARS = 300_000
+# A paragraph longer than this is not looked for as joined blocks or a part of one: a
+# template's caption or address is short, and a hostile page's one paragraph of 2 MB made of
+# 2,500 blocks cost 0.4 s to take apart.
+MAX_PART_CHARS = 2_000
 _DIGITS = re.compile(r"\d+")
 
 Layout = tuple[tuple[str, str, int], ...]
@@ -48,7 +57,13 @@ def page_blocks(tree: etree._Element) -> Blocks:
     """(normalized text, place) of each text block of ``tree``'s body, in page order.
     Read before the extractor prunes the tree: its template is what the page shows."""
     body = tree.find(".//body")
-    return tuple(_blocks(body if body is not None else tree))[:MAX_BLOCKS]
+    out, size = [], 0
+    for text, place in islice(_blocks(body if body is not None else tree), MAX_BLOCKS):
+        size += len(text)
+        if size > MAX_CHARS:
+            break
+        out.append((text, place))
+    return tuple(out)
 
 
 def page_layout(blocks: Blocks, paragraphs: Sequence[str] = ()) -> Layout:
@@ -61,13 +76,13 @@ def page_layout(blocks: Blocks, paragraphs: Sequence[str] = ()) -> Layout:
     found: dict[tuple[str, str], tuple[str, str, int]] = {}
     for key, at, (text, _) in zip(texts, placed, blocks, strict=True):
         found.setdefault((key, at), (key, at, len(text.split())))
-    single, starts = frozenset(texts), _starts(blocks)
-    folded = [text.casefold() for text, _ in blocks]
-    for paragraph in paragraphs:
+    single = frozenset(texts)
+    parts = [p for p in paragraphs if len(p) <= MAX_PART_CHARS and block_key(p) not in single]
+    starts, folded = (_starts(blocks), [text.casefold() for text, _ in blocks]) if parts else ({}, [])
+    for paragraph in parts:
         key = block_key(paragraph)
-        if key not in single:
-            for i in _joined(paragraph, blocks, starts) or _holding(paragraph, folded):
-                found.setdefault((key, placed[i]), (key, placed[i], len(blocks[i][0].split())))
+        for i in _joined(paragraph, blocks, starts) or _holding(paragraph, folded):
+            found.setdefault((key, placed[i]), (key, placed[i], len(blocks[i][0].split())))
     return tuple(found.values())
 
 
@@ -100,10 +115,12 @@ def _joined(paragraph: str, blocks: Blocks, starts: dict[str, list[int]]) -> ran
     return range(0)
 
 
-def _blocks(root: etree._Element) -> list[tuple[str, str]]:
+def _blocks(root: etree._Element) -> Iterator[tuple[str, str]]:
     """(normalized text, place) of each run of text between block boundaries, in order.
 
-    Iterative (``iterwalk``): a hostile page nests elements deeper than Python recurses."""
+    Iterative (``iterwalk``): a hostile page nests elements deeper than Python recurses.
+    A generator: ``page_blocks`` stops reading a huge page at ``MAX_BLOCKS`` (a 2 MB page
+    of tests/test_hostile_cost.py took 0.7 s to read whole)."""
     out: list[tuple[str, str]] = []
     pieces: list[str] = []
     places = [_label(root)]
@@ -136,8 +153,10 @@ def _blocks(root: etree._Element) -> list[tuple[str, str]]:
                 places.pop()
             if element is not root:
                 pieces.append(element.tail or "")
+        yield from out
+        out.clear()
     flush()
-    return out
+    yield from out
 
 
 def _label(element: etree._Element) -> str:
