@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 from itertools import islice
 
 from lxml import etree
@@ -121,49 +122,51 @@ def _blocks(root: etree._Element) -> Iterator[tuple[str, str]]:
     Iterative (``iterwalk``): a hostile page nests elements deeper than Python recurses.
     A generator: ``page_blocks`` stops reading a huge page at ``MAX_BLOCKS`` (a 2 MB page
     of tests/test_hostile_cost.py took 0.7 s to read whole)."""
-    out: list[tuple[str, str]] = []
     pieces: list[str] = []
-    places = [_label(root)]
+    places: list[tuple[str, ...]] = [(_label(root),)]
     skipping: etree._Element | None = None
-
-    def flush() -> None:
-        text = normalize_text("".join(pieces))
-        pieces.clear()
-        if text:
-            out.append((text, places[-1]))
-
     for event, element in etree.iterwalk(root, events=("start", "end")):
         if skipping is not None:
             if event == "end" and element is skipping:
                 skipping = None
                 pieces.append(element.tail or "")
             continue
-        tag = element.tag.lower() if isinstance(element.tag, str) else ""
+        tag = element.tag if isinstance(element.tag, str) else ""
+        block = tag in BLOCK_TAGS
+        if block and (text := _text(pieces)):
+            yield text, " ".join(places[-1])
         if event == "start":
             if tag in DROPPED_TAGS:
                 skipping = element
-                continue
-            if tag in BLOCK_TAGS:
-                flush()
-                places.append(" ".join((*places[-1].split(" ")[-(DEPTH - 1) :], _label(element))))
-            pieces.append((element.text or "") if tag else "")
-        else:
-            if tag in BLOCK_TAGS:
-                flush()
-                places.pop()
-            if element is not root:
-                pieces.append(element.tail or "")
-        yield from out
-        out.clear()
-    flush()
-    yield from out
+            elif block:
+                places.append((*places[-1][-(DEPTH - 1) :], _label(element)))
+            if tag and element.text and skipping is None:
+                pieces.append(element.text)
+            continue
+        if block:
+            places.pop()
+        if element.tail and element is not root:
+            pieces.append(element.tail)
+    if text := _text(pieces):
+        yield text, " ".join(places[-1])
+
+
+def _text(pieces: list[str]) -> str:
+    """The text gathered so far, normalized; ``pieces`` emptied."""
+    text = "".join(pieces)
+    pieces.clear()
+    return normalize_text(text) if text and not text.isspace() else ""
 
 
 def _label(element: etree._Element) -> str:
     """``tag.class.class#id`` with digits left out (a page's own number is not its place)."""
     if not isinstance(element.tag, str):
         return ""
-    classes = ".".join(sorted(_DIGITS.sub("", c) for c in (element.get("class") or "").split()))
-    ident = _DIGITS.sub("", element.get("id") or "")
-    label = element.tag.lower() + (f".{classes}" if classes else "") + (f"#{ident}" if ident else "")
-    return label.replace(" ", "")
+    return _label_of(element.tag, element.get("class") or "", element.get("id") or "")
+
+
+@lru_cache(maxsize=4096)  # a page has a few hundred distinct ones; a hostile page, any number
+def _label_of(tag: str, classes: str, ident: str) -> str:
+    names = ".".join(sorted(_DIGITS.sub("", c) for c in classes.split()))
+    ident = _DIGITS.sub("", ident).replace(" ", "")
+    return tag.lower() + (f".{names}" if names else "") + (f"#{ident}" if ident else "")
