@@ -18,6 +18,8 @@ pages, then ``LATER`` (2) new pages a poll. After every poll, per outlet:
   appear in a published entry (the outlet's catch-all topic feed), first poll and after;
 - body recall: the share of the bodies' paragraphs (8+ words) found in the entries after
   the last poll (what stripping must not cost; entries merged as near-copies are one);
+- body lines lost: lines of the bodies missing from the article stored for each page
+  (merged into a story or not) after the last poll;
 - topics ``"T" OR "B"``, T a word that occurs only in the template (on a line the
   extractor keeps when no template is learned, when there is one) and B a word of one
   or two of the outlet's bodies: an entry matched without B in its body is a false
@@ -48,6 +50,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -303,6 +306,7 @@ class Figures:
     published: int = 0  # entries in the outlet's feed after the last poll (near-copies merge)
     body_found: int = 0  # body paragraphs (8+ words) in those entries, after the last poll
     body_total: int = 0
+    body_lost: int = 0  # lines of the bodies missing from their stored articles, after the last poll
 
 
 def run_outlet(outlet: Outlet, topics: list[Topic], server: FixtureServer, folder: Path, polls: int) -> Figures:
@@ -352,11 +356,22 @@ def run_outlet(outlet: Outlet, topics: list[Topic], server: FixtureServer, folde
             own = [_fold(p) for p in body if len(p.split()) >= 8]
             figures.body_found += sum(p in _fold(entry.text) for p in own)
             figures.body_total += len(own)
+        figures.body_lost = lost_body_lines(outlet, store)
         figures.matched = sum(len(store.topic_entries(t.name, 100)) for t in topics)
         figures.false_pos = wrong
     finally:
         store.close()
     return figures
+
+
+def lost_body_lines(outlet: Outlet, store: Store) -> int:
+    """Lines of the bodies put in the outlet's pages missing from the article stored for
+    each page (or, for a page whose article was merged into another's as an edit, from all
+    of the outlet's): what stripping must never cost. The extractor loses some on its own;
+    learning on and off tell what the template cost."""
+    stored = {_page_number(s.url): _fold(s.text) for s in store.source_articles(outlet.name, 100)}
+    anywhere = "\n".join(stored.values())
+    return sum(_fold(p) not in stored.get(n, anywhere) for n, body in enumerate(outlet.bodies) for p in body.paragraphs)
 
 
 def _page_number(url: str) -> int:
@@ -378,11 +393,16 @@ def without_template() -> Iterator[None]:
     """The pipeline with template learning replaced by a no-op (either code generation)."""
     name = "clean_poll" if hasattr(pipeline_module, "clean_poll") else "apply_template"
     kept = getattr(pipeline_module, name)
-    setattr(pipeline_module, name, lambda articles, template: (articles, template))
+    setattr(pipeline_module, name, _unchanged)
     try:
         yield
     finally:
         setattr(pipeline_module, name, kept)
+
+
+def _unchanged(articles: Any, template: Any, *_: Any) -> tuple[Any, Any]:
+    """The articles as extracted (``clean_poll``, and before it ``apply_template``)."""
+    return articles, template
 
 
 def measure(outlets: list[Outlet], topics: dict[str, list[Topic]], polls: int, learn: bool) -> dict[str, Figures]:
@@ -464,13 +484,13 @@ def main(argv: list[str] | None = None) -> int:
     bare = measure(outlets, topics, polls, learn=False)
     print(f"{len(outlets)} outlets x {args.pages} pages; polls: {FIRST} pages, then {LATER} a poll ({polls} polls)")
     head = f"{'outlet':7} {'page':18} {'tbl':3} {'tmpl':>4} {'kept':>4}"
-    print(f"{head} | without: lines 1st/later fp 1st/last | with: lines 1st/later fp 1st/last")
+    print(f"{head} | without: lines 1st/later lost fp 1st/last | with: lines 1st/later lost fp 1st/last")
     for o in outlets:
         w, b = learned[o.name], bare[o.name]
         print(
             f"{o.name:7} {o.key:18} {'T' if o.table else '':3} {len(o.template_lines):4} {len(kept[o.name]):4} | "
-            f"{b.lines_first:5}/{b.lines_later:<5} {b.false_pos_first}/{b.false_pos:<3} | "
-            f"{w.lines_first:5}/{w.lines_later:<5} {w.false_pos_first}/{w.false_pos}"
+            f"{b.lines_first:5}/{b.lines_later:<5} {b.body_lost:4} {b.false_pos_first}/{b.false_pos:<3} | "
+            f"{w.lines_first:5}/{w.lines_later:<5} {w.body_lost:4} {w.false_pos_first}/{w.false_pos}"
         )
     line = []
     for label, figures in (("without", bare), ("with", learned)):
@@ -483,7 +503,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{label}: lines first={sum(f.lines_first for f in fs)} later={sum(f.lines_later for f in fs)} "
             f"entries_with_lines first={sum(f.entries_first for f in fs)} later={sum(f.entries_later for f in fs)} "
             f"fp first={sum(f.false_pos_first for f in fs)} last={fp} precision={precision:.3f} "
-            f"entries={sum(f.published for f in fs)} body_recall={found / max(total, 1):.4f}"
+            f"entries={sum(f.published for f in fs)} body_recall={found / max(total, 1):.4f} "
+            f"body_lines_lost={sum(f.body_lost for f in fs)}"
         )
     tables = sum(o.table for o in outlets)
     n_topics = sum(len(t) for t in topics.values())

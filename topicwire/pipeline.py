@@ -41,6 +41,7 @@ from topicwire.extract.article import extract_article
 from topicwire.extract.bound import bound_page
 from topicwire.extract.build import build_article
 from topicwire.extract.charset import decode_html
+from topicwire.extract.layout import Layout
 from topicwire.extract.template import Template, from_json, to_json, unsettled
 from topicwire.extract.urls import canonicalize_url
 from topicwire.metrics import Metrics
@@ -302,23 +303,25 @@ class Pipeline:
             # The rest are not marked known and the poll keeps no validators (complete is
             # False below), so the next poll fetches the feed again and takes the next batch.
             log.event("source.capped", source=source.name, taken=len(taken), left=len(fresh) - len(taken))
-        got: list[tuple[Article, RawItem]] = []
+        got: list[tuple[Article, Layout, RawItem]] = []
         failed = 0
         for item in taken:
             if self.stopping.is_set():
                 break
-            article, ok = self.article_for(source, item, teaser=parsed.kind == "listing")
+            article, layout, ok = self.article_for(source, item, teaser=parsed.kind == "listing")
             failed += not ok
             if article is not None:
-                got.append((article, item))
-        articles = tuple(a for a, _ in got)
+                got.append((article, layout, item))
+        articles = tuple(a for a, _, _ in got)
         template: Template | None = None
         recleaned: tuple[Recleaned, ...] = ()
         if fresh and source.fulltext:
             # The whole poll is learned before any page is stripped (issue 17).
-            articles, template = clean_poll(articles, self.load_template(source.name))
+            layouts = [layout for _, layout, _ in got]
+            template = self.load_template(source.name)
+            articles, template = clean_poll(articles, template, layouts, self.config.dedup.similarity)
             recleaned, template = self.reclean_plan(source.name, template, articles)
-        prepared = [Prepared(a, item_keys(item)) for a, (_, item) in zip(articles, got, strict=True)]
+        prepared = [Prepared(a, item_keys(item)) for a, (_, _, item) in zip(articles, got, strict=True)]
         dates = tuple(d for i in items if (d := i.published or i.updated))
         complete = len(prepared) == len(fresh)
         return Collected(
@@ -352,17 +355,18 @@ class Pipeline:
                 log.event("template.reset", logging.WARNING, source=source, error=str(e))
         return Template(source)
 
-    def article_for(self, source: SourceConfig, item: RawItem, *, teaser: bool) -> tuple[Article | None, bool]:
+    def article_for(self, source: SourceConfig, item: RawItem, *, teaser: bool) -> tuple[Article | None, Layout, bool]:
         """The article for one new item: its page's main text when fulltext is on,
-        else (or when the page fails) what the feed or teaser gave."""
+        else (or when the page fails) what the feed or teaser gave; the page's layout
+        (extract/layout.py, () without a page); and whether the page, if any, was read."""
         now = self.clock()
         if not (source.fulltext and item.url):
-            return _fallback(item, now, teaser), True
+            return _fallback(item, now, teaser), (), True
         if self.store.has_article_url(canonicalize_url(item.url), other_than=source.name):
             # Another source already stored this page (a feed and its Atom twin): the
             # entry alone is enough to record the sighting. (The same source listing a
             # stored URL again means the entry was updated: fetch the page again.)
-            return _fallback(item, now, teaser), True
+            return _fallback(item, now, teaser), (), True
         try:
             page = self.fetcher.get(item.url, accept=HTML_ACCEPT, purpose="page")
             # The entry's own date stands in for the page's, so no costly date search then.
@@ -370,8 +374,8 @@ class Pipeline:
             extracted = self.extract(source.name, page, find_date=not has_date)
         except SourceError as e:
             log.event("article.failed", logging.WARNING, source=source.name, url=item.url, error=str(e))
-            return _fallback(item, now, teaser), False
-        return build_article(item, extracted, now, teaser=teaser), True
+            return _fallback(item, now, teaser), (), False
+        return build_article(item, extracted, now, teaser=teaser), extracted.layout, True
 
     def extract(self, source: str, page: FetchResult, *, find_date: bool = True) -> Extracted:
         """The page's article, within what one page may cost (extract/bound.py)."""

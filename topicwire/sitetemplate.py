@@ -23,10 +23,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from itertools import combinations
 
 from topicwire.dedup.compare import as_article
+from topicwire.dedup.near import shingles, similarity
 from topicwire.extract.clean import paragraphs_to_html, summarize
-from topicwire.extract.template import Template, holds_any, learn, settle, strip, unsettled
+from topicwire.extract.layout import Layout
+from topicwire.extract.template import (
+    Template,
+    block_key,
+    holds_any,
+    learn,
+    missed_article,
+    placements,
+    settle,
+    strip,
+    unsettled,
+)
 from topicwire.types import Article, StoredArticle
 
 # Stored articles read, newest first, when the template grew. Older ones have mostly left
@@ -35,6 +48,7 @@ RECLEAN_SCAN = 500
 # Articles re-cleaned in one poll at most (each is an UPDATE and a topic re-match inside
 # the poll's transaction); the rest wait for the next polls (the template stays unsettled).
 RECLEAN_MAX = 100
+SAME_STORY = 0.5  # [dedup] similarity's default: the pipeline passes the configured one
 _NOT_PAGES = ("feed", "teaser")  # text from the feed entry: no page template in it
 _MARK = "+template"
 
@@ -54,18 +68,75 @@ def from_page(method: str) -> bool:
     return method.split("+", 1)[0] not in _NOT_PAGES
 
 
-def clean_poll(articles: Sequence[Article], template: Template) -> tuple[tuple[Article, ...], Template]:
-    """Every page of the poll learned first, then each stripped with what all of them taught."""
-    for article in articles:
-        if from_page(article.method):
-            template = learn(template, paragraphs(article.text), article.url)
-    return tuple(strip_article(a, template) if from_page(a.method) else a for a in articles), template
+def clean_poll(
+    articles: Sequence[Article],
+    template: Template,
+    layouts: Sequence[Layout] = (),
+    same_story: float = SAME_STORY,
+) -> tuple[tuple[Article, ...], Template]:
+    """Every page of the poll learned first, then each stripped with what all of them taught.
+
+    ``layouts``: each article's page layout (extract/layout.py), in order; none given, the
+    pages are learned from their text alone. Pages of one story (``story_groups``: Jaccard
+    >= ``same_story``) count as one page."""
+    pages = list(zip(articles, layouts or [()] * len(articles), strict=True))
+    learned = [i for i, (a, _) in enumerate(pages) if from_page(a.method)]
+    for group in story_groups([pages[i] for i in learned], same_story):
+        members = [pages[learned[i]] for i in group]
+        text = tuple(p for a, _ in members for p in paragraphs(a.text))
+        layout = tuple(block for _, lay in members for block in lay)
+        urls = [a.url for a, _ in members]
+        template = learn(template, text, urls[0], layout=layout, same_story=urls[1:])
+    return tuple(strip_article(a, template, lay) if from_page(a.method) else a for a, lay in pages), template
 
 
-def strip_article(article: Article, template: Template) -> Article:
+def story_groups(pages: Sequence[tuple[Article, Layout]], same_story: float) -> list[list[int]]:
+    """Indexes of ``pages`` by story: pages whose own text is a near-duplicate (Jaccard of
+    word 5-shingles >= ``same_story``, the story desk's rule) are one group."""
+    grams = [shingles(" ".join(own_text(pages, i))) for i in range(len(pages))]
+    group = list(range(len(pages)))
+    for i, j in combinations(range(len(pages)), 2):
+        if similarity(grams[i], grams[j]) >= same_story:
+            _join(group, i, j)
+    found: dict[int, list[int]] = {}
+    for i in range(len(pages)):
+        found.setdefault(_root(group, i), []).append(i)
+    return list(found.values())
+
+
+def own_text(pages: Sequence[tuple[Article, Layout]], i: int) -> list[str]:
+    """The paragraphs of page ``i`` shown where its article's body is: in a place (extract/
+    layout.py) that shows a paragraph no other page of the poll has. Template the extractor
+    kept sits elsewhere (a sidebar, a menu), and would make unrelated pages near-copies: it
+    did on bench/outlets.py's pages, where the extractor kept a shop's whole template. A
+    story's quote repeated in its reports sits in the body. All paragraphs when the page
+    has no layout, or none of its places shows such a paragraph."""
+    article, layout = pages[i]
+    texts = paragraphs(article.text)
+    others = {block_key(p) for j, (a, _) in enumerate(pages) if j != i for p in paragraphs(a.text)}
+    where = placements(layout)
+    body = frozenset(place for p in texts if (key := block_key(p)) not in others for place in where.get(key, ()))
+    return [p for p in texts if where.get(block_key(p), frozenset()) & body] if body else list(texts)
+
+
+def _root(group: list[int], i: int) -> int:
+    while group[i] != i:
+        group[i] = group[group[i]]
+        i = group[i]
+    return i
+
+
+def _join(group: list[int], i: int, j: int) -> None:
+    group[_root(group, j)] = _root(group, i)
+
+
+def strip_article(article: Article, template: Template, layout: Layout = ()) -> Article:
     """``article`` without its source's template blocks (itself when it has none)."""
     before = paragraphs(article.text)
-    kept = strip(template, before)
+    if missed_article(template, before, layout):
+        # Its template is all the extractor found: no text beats furniture deciding topics.
+        return _with_paragraphs(article, ())
+    kept = strip(template, before, places=placements(layout))
     return article if len(kept) == len(before) else _with_paragraphs(article, kept)
 
 

@@ -93,6 +93,9 @@ class Extracted:
     provenance: tuple[tuple[str, str], ...] = ()
     # The page declares a news article (og:type article, article:published_time, JSON-LD NewsArticle)
     declared_article: bool = False
+    # Every text block of the page with its place, as keys (extract/layout.py): what the
+    # source's template is learned from, kept or not by the extractor (issue 17)
+    layout: tuple[tuple[str, str, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
     parse HTML once (lxml)
     | page metadata        meta.read_meta: canonical URL, title, author, dates, language
+    | layout               every text block of the page and its place (the source's template
+                           is learned from them: layout.py)
     | prune                link lists, link teasers, credits, promos (in place; prune.py)
     | trafilatura          main-text body tree: precision on declared news articles, else
                            balanced; balanced or recall when short
@@ -37,6 +39,7 @@ from trafilatura.settings import Document
 from topicwire.errors import ParseError
 from topicwire.extract.clean import clean_blocks, normalize_text
 from topicwire.extract.dates import parse_date
+from topicwire.extract.layout import page_blocks, page_layout
 from topicwire.extract.lead import find_lead
 from topicwire.extract.meta import PageMeta, meta_value, page_language, read_meta
 from topicwire.extract.prune import prune_page
@@ -128,6 +131,7 @@ def extract_article(html: str, url: str, *, find_date: bool = True, cut: bool = 
     page was cut to what one page may cost (bound.py); the text's provenance says so."""
     tree = parse_html(html, url)
     meta = read_meta(tree, url)  # before pruning: the pruned tree lacks some bylines and dates
+    page = page_blocks(tree)  # the whole page, what the extractor keeps or not (issue 17)
     page_size = prune_page(tree)
     doc, mode = _trafilatura(tree, url, page_size, _first_mode(meta))
     blocks = clean_blocks(_body_blocks(doc.body))
@@ -155,6 +159,7 @@ def extract_article(html: str, url: str, *, find_date: bool = True, cut: bool = 
         method="trafilatura",
         provenance=provenance,
         declared_article=meta.news_article,
+        layout=page_layout(page, [text for _, text in blocks]),
     )
 
 

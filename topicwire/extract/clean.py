@@ -18,8 +18,8 @@ from lxml import etree
 INVISIBLE_CHARS = "\u00ad\u200b\u2060\ufeff"
 _INVISIBLE = re.compile(f"[{INVISIBLE_CHARS}]")
 _SPACE = re.compile(r"\s+")  # str patterns match NBSP, thin and ideographic spaces too
-_DROPPED_TAGS = ("script", "style", "noscript", "template", "iframe", "svg", "head")
-_BLOCK_TAGS = frozenset(
+DROPPED_TAGS = ("script", "style", "noscript", "template", "iframe", "svg", "head")
+BLOCK_TAGS = frozenset(
     "address article aside blockquote br dd details div dl dt figcaption figure footer form "
     "h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table td th tr ul".split()
 )
@@ -83,7 +83,7 @@ def html_to_text(html: str) -> str:
 
 def element_paragraphs(element: etree._Element) -> tuple[str, ...]:
     """Normalized paragraphs of an lxml element (modified: scripts and styles are removed)."""
-    for dropped in list(element.iter(*_DROPPED_TAGS)):
+    for dropped in list(element.iter(*DROPPED_TAGS)):
         if dropped is not element:
             dropped.drop_tree()
     pieces: list[str] = []
@@ -94,7 +94,7 @@ def element_paragraphs(element: etree._Element) -> tuple[str, ...]:
 
 def _collect_text(element: etree._Element, pieces: list[str]) -> None:
     """Append the text under ``element``, with "\\n\\n" around block elements."""
-    is_block = isinstance(element.tag, str) and element.tag.lower() in _BLOCK_TAGS
+    is_block = isinstance(element.tag, str) and element.tag.lower() in BLOCK_TAGS
     if is_block:
         pieces.append("\n\n")
     if isinstance(element.tag, str) and element.text:  # comments and PIs have no text for us

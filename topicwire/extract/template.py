@@ -8,6 +8,8 @@ pages each normalized block was seen finds it without any per-site rule.
 
     learn(template, paragraphs, page_key)   count each distinct block once per page
     strip(template, paragraphs)             drop blocks seen on >= K pages and a share of them
+    missed_article(template, paragraphs, layout)   the extractor kept only template, and left
+                                            the page's own text out
     unsettled(template)                     template blocks the source's stored articles may
                                             still hold (issue 17: they are re-cleaned)
     settle(template)                        ... and now they do not
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from topicwire.extract.clean import normalize_text
@@ -36,10 +38,15 @@ SHORT_SHARE = 0.1  # of the pages seen: menus, labels and sidebar headlines
 # them, while a wire paragraph quoted by a few articles of a series is on a few.
 LONG_SHARE = 0.5
 LONG_WORDS = 40
+MISSED_WORDS = 40  # of a page's own text the extractor left out: an article, not a caption
 HALF_LIFE = 64  # pages between two halvings of every count
-MAX_BLOCKS = 2000
+# Room for a large page's every block (layout.MAX_BLOCKS, placed and as kept text) and the
+# pages since the last halving: a template larger than this is never learned whole (bench/
+# outlets.py: a page of 1,685 blocks and 393 kept paragraphs lost its learned text keys at 2,000).
+MAX_BLOCKS = 6000
 MAX_RECENT_PAGES = 256  # page keys remembered so that learning a page again counts nothing
 _FORMAT = 1
+_PLACED = "@"  # placed keys (text and place) start with it, text keys are bare hashes
 
 
 @dataclass(frozen=True)
@@ -69,14 +76,19 @@ def learn(
     paragraphs: Sequence[str],
     page_key: str,
     *,
+    layout: Iterable[tuple[str, str, int]] = (),
+    same_story: Sequence[str] = (),
     half_life: int = HALF_LIFE,
     max_blocks: int = MAX_BLOCKS,
 ) -> Template:
-    """``template`` updated with one page's paragraphs (or lines); a page is counted once."""
+    """``template`` updated with one page's paragraphs (or lines) and its ``layout`` (the
+    placed keys of extract/layout.py); a page is counted once. ``same_story``: the keys of
+    pages of one story with this one (near-duplicates), counted as this one page: a quote
+    three reports of a story repeat is the story's text, not the site's."""
     page = _hash(page_key)
     if page in template.recent_pages:
         return template
-    seen = _distinct(paragraphs)
+    seen = _distinct(paragraphs) | {placed: words for _, placed, words in layout}
     counts = dict(template.blocks)
     for key in seen:  # re-inserted last: the tuple stays ordered by recency
         counts[key] = counts.pop(key, 0) + 1
@@ -92,26 +104,70 @@ def learn(
         pages_seen=pages,
         learned=learned,
         long=long & kept.keys(),
-        recent_pages=(*template.recent_pages, page)[-MAX_RECENT_PAGES:],
+        recent_pages=(*template.recent_pages, page, *map(_hash, same_story))[-MAX_RECENT_PAGES:],
     )
     # A block that fell below the threshold (decay) and crosses it again must be cleaned
     # again: pages stored meanwhile kept it.
     if not template.settled:
         return learned_template
-    return replace(learned_template, settled=template.settled & template_blocks(learned_template))
+    return replace(learned_template, settled=template.settled & _texts(template_blocks(learned_template)))
 
 
-def strip(template: Template, paragraphs: Sequence[str], *, min_pages: int = MIN_PAGES) -> tuple[str, ...]:
+def strip(
+    template: Template,
+    paragraphs: Sequence[str],
+    *,
+    min_pages: int = MIN_PAGES,
+    places: Mapping[str, frozenset[str]] | None = None,
+) -> tuple[str, ...]:
     """``paragraphs`` without the source's template blocks, in their order.
 
     A paragraph goes only if seen on at least ``min_pages`` distinct pages (never
-    fewer than 2) and on the share of all pages its length requires. If nothing would
-    be left, the page is all template to us (an article learned under several URLs),
-    and it is returned whole rather than emptied.
+    fewer than 2) and on the share of all pages its length requires: as kept text, or,
+    given the page's ``places`` (``placements``), in each place the page shows it. If
+    nothing would be left, the page is all template to us (an article learned under
+    several URLs), and it is returned whole rather than emptied.
     """
     doomed = template_blocks(template, min_pages=min_pages)
-    kept = tuple(p for p in paragraphs if _hash(_normalize(p)) not in doomed)
+    kept = tuple(p for p in paragraphs if not _template_text(p, doomed, places or {}))
     return kept if any(normalize_text(p) for p in kept) else tuple(paragraphs)
+
+
+def missed_article(template: Template, paragraphs: Sequence[str], layout: Iterable[tuple[str, str, int]]) -> bool:
+    """Did the extractor keep nothing but template (every one of ``paragraphs``) while the
+    page shows ``MISSED_WORDS`` or more of text that is neither template nor kept? Then it
+    missed the article (bench/outlets.py: a page of results lines whose extractor took a
+    column of 139 headlines instead), and the template is all ``strip`` would leave."""
+    layout = tuple(layout)
+    doomed, where = template_blocks(template), placements(layout)
+    if not paragraphs or not all(_template_text(p, doomed, where) for p in paragraphs):
+        return False
+    kept = {block_key(p) for p in paragraphs}
+    words = {placed: n for key, placed, n in layout if placed not in doomed and key not in kept}
+    return sum(words.values()) >= MISSED_WORDS
+
+
+def _template_text(paragraph: str, doomed: frozenset[str], where: Mapping[str, frozenset[str]]) -> bool:
+    key = block_key(paragraph)
+    return key in doomed or bool((at := where.get(key)) and at <= doomed)
+
+
+def placements(layout: Iterable[tuple[str, str, int]]) -> dict[str, frozenset[str]]:
+    """Text key -> the placed keys of the places a page shows that text in."""
+    found: dict[str, set[str]] = {}
+    for key, placed, _ in layout:
+        found.setdefault(key, set()).add(placed)
+    return {key: frozenset(at) for key, at in found.items()}
+
+
+def block_key(text: str) -> str:
+    """The key of a block's text (``learn`` counts it where the extractor kept it)."""
+    return _hash(_normalize(text))
+
+
+def placed_key(key: str, place: str) -> str:
+    """The key of a block's text (``block_key``) in one place of the page (extract/layout.py)."""
+    return _PLACED + _hash(f"{key}\x1f{place}")
 
 
 def template_blocks(template: Template, *, min_pages: int = MIN_PAGES) -> frozenset[str]:
@@ -125,8 +181,9 @@ def template_blocks(template: Template, *, min_pages: int = MIN_PAGES) -> frozen
 
 
 def unsettled(template: Template) -> frozenset[str]:
-    """Template blocks not yet cleaned out of the source's stored articles."""
-    return template_blocks(template) - template.settled
+    """Template blocks not yet cleaned out of the source's stored articles. Placed keys
+    are not among them: a stored article keeps its text, not where its page showed it."""
+    return _texts(template_blocks(template)) - template.settled
 
 
 def holds_any(paragraphs: Sequence[str], blocks: frozenset[str]) -> bool:
@@ -136,7 +193,7 @@ def holds_any(paragraphs: Sequence[str], blocks: frozenset[str]) -> bool:
 
 def settle(template: Template) -> Template:
     """``template`` once every stored article of its source is clean of its blocks."""
-    return replace(template, settled=template_blocks(template))
+    return replace(template, settled=_texts(template_blocks(template)))
 
 
 def to_json(template: Template) -> str:
@@ -173,6 +230,10 @@ def from_json(text: str) -> Template:
         )
     except (KeyError, TypeError, ValueError) as e:  # a truncated or hand-edited row
         raise ValueError(f"bad template JSON: {e!r}") from e
+
+
+def _texts(keys: frozenset[str]) -> frozenset[str]:
+    return frozenset(key for key in keys if not key.startswith(_PLACED))
 
 
 def _distinct(paragraphs: Iterable[str]) -> dict[str, int]:

@@ -1,0 +1,104 @@
+"""A source's template learned from every block of its pages and where it sits (issue 17).
+
+extract/layout.py keys each text block of a page by its text and its place; sitetemplate.py
+counts them over a poll. The pages here are small and built in the test; what "the
+extractor kept" is given as each page's paragraphs, so every case is exact: a column kept
+on one page of four, a caption the extractor joined into one paragraph, an article's lede
+shown as a teaser on the other pages, a quote repeated by a story's reports, and a page
+whose extractor kept only the template.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from topicwire.extract.article import parse_html
+from topicwire.extract.layout import Layout, page_blocks, page_layout
+from topicwire.extract.template import Template
+from topicwire.sitetemplate import clean_poll
+from topicwire.types import Article
+
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
+COLUMN = ("Harvest festival in Gyumri moved to Sunday", "Railway timetable for the winter season published")
+CAPTION = ("Click to enlarge", "Source: press office of the region")
+SUBJECTS = ("harvest", "railway", "schools", "bridge", "museum", "budget", "water", "roads")
+QUOTE = "“We will not close the plant before the new one is ready,” the director told reporters."
+
+
+def body(n: int, paragraphs: int = 4) -> list[str]:
+    subject = SUBJECTS[n % len(SUBJECTS)]
+    return [
+        f"Story {n}, part {k}: the council of district {n} discussed the {subject} plan number {n * 11 + k} "
+        f"for a long session on day {n + k}, and deputies asked for figures by spring."
+        for k in range(paragraphs)
+    ]
+
+
+def html(paragraphs: list[str], teaser: str = "") -> str:
+    column = "".join(f"<li><a href='/x'>{line}</a></li>" for line in COLUMN)
+    figure = f"<figure class='photo'><span>{CAPTION[0]}</span><span>{CAPTION[1]}</span></figure>"
+    text = "".join(f"<p>{p}</p>" for p in paragraphs)
+    aside = f"<div class='teaser'><p>{teaser}</p></div>" if teaser else ""
+    return (
+        "<html><body><nav class='menu'><a href='/'>Home</a></nav>"
+        f"<main><article class='post-{len(paragraphs)}'><h1>Title</h1>{figure}<div class='text'>{text}</div>"
+        f"</article></main><aside class='side'><ul class='latest'>{column}</ul>{aside}</aside></body></html>"
+    )
+
+
+def page(n: int, shown: list[str], kept: list[str], teaser: str = "") -> tuple[Article, Layout]:
+    """Page ``n`` showing ``shown`` in its article, of which the extractor kept ``kept``."""
+    blocks = page_blocks(parse_html(html(shown, teaser), f"http://x/{n}"))
+    text = "\n\n".join(kept)
+    return Article("s", f"g{n}", f"http://x/{n}", f"T{n}", text, "", "", NOW, NOW, method="trafilatura"), page_layout(
+        blocks, kept
+    )
+
+
+def clean(pages: list[tuple[Article, Layout]]) -> tuple[Article, ...]:
+    cleaned, _ = clean_poll([a for a, _ in pages], Template("s"), [layout for _, layout in pages])
+    return cleaned
+
+
+def test_a_column_the_extractor_kept_on_one_page_of_four_is_template() -> None:
+    pages = [page(n, body(n), body(n) + (list(COLUMN) if n == 0 else [])) for n in range(4)]
+    cleaned = clean(pages)
+    assert not any(line in cleaned[0].text for line in COLUMN)
+    assert [a.text.split("\n\n") for a in cleaned] == [body(n) for n in range(4)]
+
+
+def test_a_caption_the_extractor_joined_into_one_paragraph_is_template() -> None:
+    joined = f"{CAPTION[0]}{CAPTION[1]}"  # as trafilatura writes two inline spans
+    pages = [page(n, body(n), ([joined] if n == 2 else []) + body(n)) for n in range(4)]
+    assert clean(pages)[2].text.split("\n\n") == body(2)
+
+
+def test_a_lede_shown_as_a_teaser_on_the_other_pages_stays_in_its_article() -> None:
+    lede = body(3)[0]
+    pages = [page(n, body(n), body(n), teaser=lede) for n in range(3)] + [page(3, body(3), body(3))]
+    assert clean(pages)[3].text.split("\n\n") == body(3)  # the lede is in the article's own place
+
+
+def test_a_quote_three_reports_of_one_story_repeat_is_not_template() -> None:
+    # An outlet's report and two updates: the same text with one paragraph more each time.
+    reports = [
+        [*body(0), QUOTE, *(f"Update {k}: the director was heard again at noon on day {k}." for k in range(u))]
+        for u in range(3)
+    ]
+    pages = [page(n, r, r) for n, r in enumerate(reports)] + [page(n, body(n), body(n)) for n in (3, 4)]
+    cleaned = clean(pages)
+    assert all(QUOTE in a.text and body(0)[1] in a.text for a in cleaned[:3])
+    assert [a.method for a in cleaned] == ["trafilatura"] * 5  # nothing was template
+
+
+def test_a_page_whose_extractor_kept_only_the_template_publishes_none_of_it() -> None:
+    pages = [page(n, body(n), body(n)) for n in range(3)] + [page(3, body(3), list(COLUMN))]
+    cleaned = clean(pages)
+    assert cleaned[3].text == "" and cleaned[3].method == "trafilatura+template"
+    assert [a.text.split("\n\n") for a in cleaned[:3]] == [body(n) for n in range(3)]
+
+
+def test_a_page_of_template_alone_without_other_text_is_returned_whole() -> None:
+    # Nothing else on the page: it may be an article seen under several URLs, kept whole.
+    pages = [page(n, body(n), body(n)) for n in range(3)] + [page(3, [], list(COLUMN))]
+    assert clean(pages)[3].text.split("\n\n") == list(COLUMN)

@@ -1,0 +1,172 @@
+"""Every text block of a page with where it sits: what a source's template is learned from.
+
+    page_blocks(tree)                -> ((text, place), ...)  every text block, in order
+    page_layout(blocks, paragraphs)  -> ((text key, placed key, words), ...): each distinct
+                                        block once; and each of the extractor's paragraphs
+                                        that joins blocks (or is part of one), with each
+                                        block's placed key
+
+The extractor keeps a site's template on some pages and not on others: a column kept on
+2 of an outlet's first 4 pages, a related-links box kept on 1 page of 10 (issue 17,
+bench/outlets.py: 475 template lines published after a first poll). Counted only where the
+extractor kept it, such a block never reaches the pages a template needs; counted on
+every page whose markup carries it, it does.
+
+Counting every line of a page by its text alone would strip too much: a news site shows
+an article's lede as a teaser in the sidebars of its other pages, and that lede would
+become "template" on the article's own page. So a block is keyed by its text *and* its
+place: the tags, classes and ids of its element and the nearest ancestors (digits left
+out: "post-1234"). The lede in the article's body and the same words in a sidebar teaser
+are two keys; a column the extractor kept on one page and dropped on the others is one.
+
+Pure: an lxml tree in (not modified), keys out; extract/template.py counts them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from itertools import islice
+
+from lxml import etree
+
+from topicwire.extract.clean import BLOCK_TAGS, DROPPED_TAGS, normalize_text
+from topicwire.extract.template import block_key, placed_key
+
+# Element and ancestors that name a block's place. Enough to tell an article body from a
+# sidebar (they part within the last levels); few enough that a class the page's <body>
+# or outer wrapper takes from the article's section ("category-politics") does not count.
+DEPTH = 4
+MAX_BLOCKS = 2_500  # per page: of 815 corpus pages the median has 143, the largest 2,159
+# Text read per page: the largest of the 815 corpus pages has 113,251 characters (median
+# 7,407); a hostile page's 1.5 MB of text in 2,500 blocks took 0.5 s to read and 0.5 s to
+# key (tests/test_hostile_cost.py).
+MAX_CHARS = 300_000
+# A paragraph longer than this is not looked for as joined blocks or a part of one: a
+# template's caption or address is short, and a hostile page's one paragraph of 2 MB made of
+# 2,500 blocks cost 0.4 s to take apart.
+MAX_PART_CHARS = 2_000
+_DIGITS = re.compile(r"\d+")
+
+Layout = tuple[tuple[str, str, int], ...]
+Blocks = tuple[tuple[str, str], ...]
+_PREFIX = 8  # characters of a block's text it is looked up by, as a paragraph's start
+
+
+def page_blocks(tree: etree._Element) -> Blocks:
+    """(normalized text, place) of each text block of ``tree``'s body, in page order.
+    Read before the extractor prunes the tree: its template is what the page shows."""
+    body = tree.find(".//body")
+    out, size = [], 0
+    for text, place in islice(_blocks(body if body is not None else tree), MAX_BLOCKS):
+        size += len(text)
+        if size > MAX_CHARS:
+            break
+        out.append((text, place))
+    return tuple(out)
+
+
+def page_layout(blocks: Blocks, paragraphs: Sequence[str] = ()) -> Layout:
+    """The distinct (text key, placed key, word count) of ``blocks``; and, for each of the
+    extractor's ``paragraphs`` that joins several consecutive blocks (a figure's credit and
+    caption, an address's lines: the extractor writes them as one), the paragraph's text key
+    with each joined block's placed key: a paragraph is template when all its parts are."""
+    texts = [block_key(text) for text, _ in blocks]
+    placed = [placed_key(key, place) for key, (_, place) in zip(texts, blocks, strict=True)]
+    found: dict[tuple[str, str], tuple[str, str, int]] = {}
+    for key, at, (text, _) in zip(texts, placed, blocks, strict=True):
+        found.setdefault((key, at), (key, at, len(text.split())))
+    single = frozenset(texts)
+    parts = [p for p in paragraphs if len(p) <= MAX_PART_CHARS and block_key(p) not in single]
+    starts, folded = (_starts(blocks), [text.casefold() for text, _ in blocks]) if parts else ({}, [])
+    for paragraph in parts:
+        key = block_key(paragraph)
+        for i in _joined(paragraph, blocks, starts) or _holding(paragraph, folded):
+            found.setdefault((key, placed[i]), (key, placed[i], len(blocks[i][0].split())))
+    return tuple(found.values())
+
+
+def _holding(paragraph: str, folded: Sequence[str]) -> list[int]:
+    """The blocks holding ``paragraph`` (3+ words) as a part: the extractor left a nested
+    credit out of a caption ("Screenshot,Strava" before a widget's teaser, bench/outlets.py)."""
+    text = normalize_text(paragraph).casefold()
+    return [i for i, block in enumerate(folded) if text in block] if len(text.split()) >= 3 else []
+
+
+def _starts(blocks: Blocks) -> dict[str, list[int]]:
+    """Block indexes by the first ``_PREFIX`` characters of their folded text."""
+    out: dict[str, list[int]] = {}
+    for i, (text, _) in enumerate(blocks):
+        out.setdefault(text.casefold()[:_PREFIX], []).append(i)
+    return out
+
+
+def _joined(paragraph: str, blocks: Blocks, starts: dict[str, list[int]]) -> range:
+    """The consecutive blocks (two or more) ``paragraph`` is made of, joined with or without
+    a space; an empty range if it is not made of blocks."""
+    text = normalize_text(paragraph).casefold()
+    for n in range(1, _PREFIX + 1):
+        for first in starts.get(text[:n], ()):
+            rest, i = text, first
+            while i < len(blocks) and rest.startswith(part := blocks[i][0].casefold()):
+                rest, i = rest[len(part) :].lstrip(), i + 1
+                if not rest:
+                    return range(first, i) if i - first > 1 else range(0)
+    return range(0)
+
+
+def _blocks(root: etree._Element) -> Iterator[tuple[str, str]]:
+    """(normalized text, place) of each run of text between block boundaries, in order.
+
+    Iterative (``iterwalk``): a hostile page nests elements deeper than Python recurses.
+    A generator: ``page_blocks`` stops reading a huge page at ``MAX_BLOCKS`` (a 2 MB page
+    of tests/test_hostile_cost.py took 0.7 s to read whole)."""
+    pieces: list[str] = []
+    places: list[tuple[str, ...]] = [(_label(root),)]
+    skipping: etree._Element | None = None
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        if skipping is not None:
+            if event == "end" and element is skipping:
+                skipping = None
+                pieces.append(element.tail or "")
+            continue
+        tag = element.tag if isinstance(element.tag, str) else ""
+        block = tag in BLOCK_TAGS
+        if block and (text := _text(pieces)):
+            yield text, " ".join(places[-1])
+        if event == "start":
+            if tag in DROPPED_TAGS:
+                skipping = element
+            elif block:
+                places.append((*places[-1][-(DEPTH - 1) :], _label(element)))
+            if tag and element.text and skipping is None:
+                pieces.append(element.text)
+            continue
+        if block:
+            places.pop()
+        if element.tail and element is not root:
+            pieces.append(element.tail)
+    if text := _text(pieces):
+        yield text, " ".join(places[-1])
+
+
+def _text(pieces: list[str]) -> str:
+    """The text gathered so far, normalized; ``pieces`` emptied."""
+    text = "".join(pieces)
+    pieces.clear()
+    return normalize_text(text) if text and not text.isspace() else ""
+
+
+def _label(element: etree._Element) -> str:
+    """``tag.class.class#id`` with digits left out (a page's own number is not its place)."""
+    if not isinstance(element.tag, str):
+        return ""
+    return _label_of(element.tag, element.get("class") or "", element.get("id") or "")
+
+
+@lru_cache(maxsize=4096)  # a page has a few hundred distinct ones; a hostile page, any number
+def _label_of(tag: str, classes: str, ident: str) -> str:
+    names = ".".join(sorted(_DIGITS.sub("", c) for c in classes.split()))
+    ident = _DIGITS.sub("", ident).replace(" ", "")
+    return tag.lower() + (f".{names}" if names else "") + (f"#{ident}" if ident else "")
