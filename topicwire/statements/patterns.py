@@ -50,7 +50,8 @@ def build(lang: Language) -> Patterns:
     name = rf"{word}(?:(?:\s+{joiner})?\s+{word}|[’']s\s+{word}){{0,7}}"
     # "High school math teacher Angela Cooper": lowercase words only before a full name
     described = rf"(?:[{lang.upper}][\w-]*\s+)?(?:[{lang.lower}][\w-]*\s+){{1,4}}{cap}\s+{cap}(?:\s+{cap})?"
-    appositive = r"(?:,\s+(?:the\s+|a\s+)?[^,.;:“”\"«»]{2,120}?,){0,2}"  # ", 55,": an age too
+    # ", 55,": an age too; two in a row share their comma ("X, the Labour MP for Y, who backs it,")
+    appositive = r"(?:(?:,\s+(?:the\s+|a\s+)?[^,.;:“”\"«»]{2,120}?){1,2},)?"
     pronoun = rf"(?:{alternatives(lang.pronouns)})\b"
     postmodifier = (
         rf"(?:\s+(?:{alternatives(lang.postmodifiers)})\s+[^,.;:“”\"«»]{{2,60}}?)?" if lang.postmodifiers else ""
