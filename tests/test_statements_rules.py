@@ -37,3 +37,41 @@ def test_reporting_verbs_of_the_grammar_list(text: str, verb: str) -> None:
     found = only(text)
     assert found.verb == verb
     assert found.text == text.split(" that ", 1)[1].rstrip(".")
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "statement"),
+    [
+        (
+            "Ferry bookings fell sharply after the operator said that winter crossings would be cut.",
+            "the operator",
+            "winter crossings would be cut",
+        ),
+        (
+            "While some residents called the pier “an eyesore”, others said they feared the noise of the new pier.",
+            "others",
+            "they feared the noise of the new pier",
+        ),
+        (
+            "The council met late on Monday evening and Mayor Lena Holt warned that the budget had run out.",
+            "Mayor Lena Holt",
+            "the budget had run out",
+        ),
+    ],
+    ids=["after-x-said", "comma-others-said", "and-x-warned"],
+)
+def test_a_subject_and_its_verb_inside_a_sentence(text: str, speaker: str, statement: str) -> None:
+    found = only(text)
+    assert (found.speaker, found.text) == (speaker, statement)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The plan which officials said would cost millions was shelved in May.",
+        "A new study by the Ferry and Harbour Union claims crossings will rise by a third.",
+    ],
+    ids=["relative-which", "and-inside-a-name"],
+)
+def test_an_inner_subject_needs_a_clause_of_its_own(text: str) -> None:
+    assert extract_statements(text) == ()

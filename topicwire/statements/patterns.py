@@ -27,6 +27,7 @@ class Patterns:
     subject: re.Pattern[str]  # a sentence's subject: a speaker followed by a lowercase word
     subject_after_intro: re.Pattern[str]  # the same after an opening phrase and a comma
     subject_first: re.Pattern[str]  # "X said (that) CLAUSE"
+    inner_subject: re.Pattern[str] | None  # where a subject may start inside a sentence: "..., after "
     locative_first: re.Pattern[str] | None  # "В Кремле заявили, что CLAUSE"
     clause_first: re.Pattern[str]  # "CLAUSE, X said."
     according_first: re.Pattern[str]  # "According to X, CLAUSE"
@@ -90,6 +91,11 @@ def build(lang: Language) -> Patterns:
             flags,
         ),
         subject_first=re.compile(rf"^{intro}{speaker}\s+{adverb}{verb}(?P<rest>.*)$", flags),
+        inner_subject=re.compile(
+            rf"(?:[,;]|\s[—–]|\s(?:{alternatives(lang.subordinators)}))\s+(?={speaker}\s+{adverb}{verb}(?!\w))", flags
+        )
+        if lang.subordinators
+        else None,
         # "В Кремле заявили, что ...": an institution as a place, the verb impersonal plural
         locative_first=re.compile(
             rf"^{intro}(?:{alternatives(lang.locatives)})\s+(?P<speaker>{cap}(?:\s+[{lang.upper}{lang.lower}][\w-]*){{0,2}}?)"
