@@ -87,30 +87,3 @@ def test_adding_that_after_an_attributed_quote_is_the_same_speakers() -> None:
         "reported",
         "adding",
     )
-
-
-@pytest.mark.parametrize(
-    ("text", "statement"),
-    [
-        ("Coastguard officials warned they had no boat left to send.", "they had no boat left to send"),
-        (
-            "Harbour police reported nearly 300 people were still on the pier.",
-            "nearly 300 people were still on the pier",
-        ),
-    ],
-    ids=["pronoun-first", "finite-verb"],
-)
-def test_a_clause_without_that_after_any_reporting_verb(text: str, statement: str) -> None:
-    assert only(text).text == statement
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "The ferry company announced a new timetable for the winter months.",
-        "The ferry company announced on Monday a timetable that was met with anger.",
-    ],
-    ids=["object", "object-then-relative"],
-)
-def test_an_object_after_a_reporting_verb_is_no_clause(text: str) -> None:
-    assert extract_statements(text) == ()
