@@ -75,15 +75,3 @@ def test_a_subject_and_its_verb_inside_a_sentence(text: str, speaker: str, state
 )
 def test_an_inner_subject_needs_a_clause_of_its_own(text: str) -> None:
     assert extract_statements(text) == ()
-
-
-def test_adding_that_after_an_attributed_quote_is_the_same_speakers() -> None:
-    text = '"We will not close the pier," Mayor Lena Holt said on Friday, adding that repairs would start in May.'
-    quote, added = extract_statements(text)
-    assert (quote.speaker, quote.text, quote.kind) == ("Mayor Lena Holt", "We will not close the pier", "direct")
-    assert (added.speaker, added.text, added.kind, added.verb) == (
-        "Mayor Lena Holt",
-        "repairs would start in May",
-        "reported",
-        "adding",
-    )
