@@ -46,7 +46,7 @@ class Language:
 # A base form that is mostly a noun in news ("report", "state", "post") is left out ("-"):
 # "the state report that ..." would read as a speaker and a verb.
 _EN_VERB_FORMS = """
-say says said  tell tells told  - states stated  add adds added  stress stresses stressed
+say says said  tell tells told  state states stated  add adds added  stress stresses stressed
 note notes noted  warn warns warned  claim claims claimed  insist insists insisted
 explain explains explained  argue argues argued  announce announces announced
 acknowledge acknowledges acknowledged  admit admits admitted  emphasize emphasizes emphasized
@@ -63,7 +63,7 @@ testify testifies testified  - reports reported  reveal reveals revealed  specif
 agree agrees agreed  - estimates estimated  - pledges pledged
 - promises promised  hint hints hinted  disclose discloses disclosed  mention mentions mentioned
 boast boasts boasted  counter counters countered  vow vows vowed  reaffirm reaffirms reaffirmed
-clarify clarifies clarified  answer answers answered
+clarify clarifies clarified  answer answers answered  - states -
 """
 _EN_VERBS = tuple(dict.fromkeys(w for w in _EN_VERB_FORMS.split() if w != "-")) + (
     "pointed out", "points out", "point out", "went on", "told reporters", "weighed in", "summed up",
