@@ -380,7 +380,7 @@ Found = tuple[str, str, int, str] | None  # speaker, verb, clause offset in the 
 
 
 def _reported(sentence: str, base: int, index: int, lang: Language, pats: Patterns) -> list[Statement]:
-    for attempt in (_according, _subject_first, _clause_first):
+    for attempt in (_according, _subject_first, _inner_subject, _clause_first):
         found = attempt(sentence, lang, pats)
         if found is None:
             continue
@@ -483,6 +483,22 @@ def _subject_first(sentence: str, lang: Language, pats: Patterns) -> Found:
     if clause.lstrip()[:1] in QUOTE_CHARS:
         return None  # the quote after it was not attributed as direct: a title or a fragment
     return match.group("speaker"), verb, offset, clause
+
+
+def _inner_subject(sentence: str, lang: Language, pats: Patterns) -> Found:
+    """ "Shares fell after the company said (that) CLAUSE", "While some ..., others said they
+    CLAUSE": a subject and its verb inside the sentence, followed by a clause of their own."""
+    if pats.inner_subject is None:
+        return None
+    for lead in pats.inner_subject.finditer(sentence):
+        joins = lead.group().split()[:1] == ["and"]
+        if joins and sentence[: lead.start()].rsplit(None, 1)[-1][:1].isupper():
+            continue  # "the University and College Union claims": "and" inside a name (also skips "Monday and X")
+        found = _subject_first(sentence[lead.end() :], lang, pats)
+        if found is not None and found[3].lstrip()[:1] not in ",:":  # ", Cook said, most ...": around it
+            speaker, verb, offset, clause = found
+            return speaker, verb, lead.end() + offset, clause
+    return None
 
 
 def _clause_first(sentence: str, lang: Language, pats: Patterns) -> Found:

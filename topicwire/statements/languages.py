@@ -36,6 +36,7 @@ class Language:
     finite: tuple[str, ...]  # words that end a verb's object: "said Tyvak would leverage that ..."
     openers: tuple[str, ...]  # a sentence's opening phrase before its subject: "When ..., Mr. Trump"
     postmodifiers: tuple[str, ...]  # "people familiar with the matter said"
+    subordinators: tuple[str, ...]  # may stand before a subject inside a sentence: "..., after Peskov said"
     cuts: str  # regex: where a reported clause turns into the writer's words ("..., but the agency")
 
 
@@ -113,6 +114,10 @@ ENGLISH = Language(
     finite=tuple("is was are were will would can could should has had have did does do may might must".split()),
     openers=tuple("When While After Before As If Although Though Since Because In On At During Despite".split()),
     postmodifiers=("familiar with", "close to", "with knowledge of", "briefed on", "involved in", "close with"),
+    # Not "which", "who", "that": "the plan which officials said would cost ..." is the
+    # writer's relative clause; "in which he said ..." opens the speaker's own.
+    subordinators=tuple("and but after when because since as while though although before until once so".split())
+    + ("in which", "even as", "even though"),
     # "but the agency ...", "but Mr. X ...", ", as he deflected ...", " — and in some cases ..."
     cuts=r",?[”\"’»]?\s+but\s+(?=(?:the|a|an)\s|[A-Z])|,[”\"’»]?\s+(?:as|while)\s+"
     r"(?=(?:he|she|they|it|the|a|an|his|her|their)\s|[A-Z])"
@@ -199,6 +204,7 @@ RUSSIAN = Language(
     finite=(),
     openers=tuple("Когда После Хотя Если Пока В На По При Во".split()),
     postmodifiers=(),
+    subordinators=(),
     cuts=r",\s+но\s+(?=[А-ЯЁ])",
 )
 

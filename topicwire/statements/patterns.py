@@ -27,6 +27,7 @@ class Patterns:
     subject: re.Pattern[str]  # a sentence's subject: a speaker followed by a lowercase word
     subject_after_intro: re.Pattern[str]  # the same after an opening phrase and a comma
     subject_first: re.Pattern[str]  # "X said (that) CLAUSE"
+    inner_subject: re.Pattern[str] | None  # where a subject may start inside a sentence: "..., after "
     locative_first: re.Pattern[str] | None  # "В Кремле заявили, что CLAUSE"
     clause_first: re.Pattern[str]  # "CLAUSE, X said."
     according_first: re.Pattern[str]  # "According to X, CLAUSE"
@@ -50,7 +51,8 @@ def build(lang: Language) -> Patterns:
     name = rf"{word}(?:(?:\s+{joiner})?\s+{word}|[’']s\s+{word}){{0,7}}"
     # "High school math teacher Angela Cooper": lowercase words only before a full name
     described = rf"(?:[{lang.upper}][\w-]*\s+)?(?:[{lang.lower}][\w-]*\s+){{1,4}}{cap}\s+{cap}(?:\s+{cap})?"
-    appositive = r"(?:,\s+(?:the\s+|a\s+)?[^,.;:“”\"«»]{2,120}?,){0,2}"  # ", 55,": an age too
+    # ", 55,": an age too; two in a row share their comma ("X, the Labour MP for Y, who backs it,")
+    appositive = r"(?:(?:,\s+(?:the\s+|a\s+)?[^,.;:“”\"«»]{2,120}?){1,2},)?"
     pronoun = rf"(?:{alternatives(lang.pronouns)})\b"
     postmodifier = (
         rf"(?:\s+(?:{alternatives(lang.postmodifiers)})\s+[^,.;:“”\"«»]{{2,60}}?)?" if lang.postmodifiers else ""
@@ -89,6 +91,11 @@ def build(lang: Language) -> Patterns:
             flags,
         ),
         subject_first=re.compile(rf"^{intro}{speaker}\s+{adverb}{verb}(?P<rest>.*)$", flags),
+        inner_subject=re.compile(
+            rf"(?:[,;]|\s[—–]|\s(?:{alternatives(lang.subordinators)}))\s+(?={speaker}\s+{adverb}{verb}(?!\w))", flags
+        )
+        if lang.subordinators
+        else None,
         # "В Кремле заявили, что ...": an institution as a place, the verb impersonal plural
         locative_first=re.compile(
             rf"^{intro}(?:{alternatives(lang.locatives)})\s+(?P<speaker>{cap}(?:\s+[{lang.upper}{lang.lower}][\w-]*){{0,2}}?)"

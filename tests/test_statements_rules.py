@@ -1,0 +1,61 @@
+"""Statement extraction rules of issue 18 point 4, one test each, on sentences written for the test."""
+
+from __future__ import annotations
+
+import pytest
+
+from topicwire.statements.extract import Statement, extract_statements
+
+
+def only(text: str) -> Statement:
+    found = extract_statements(text)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_two_appositives_in_a_row_stay_with_the_name() -> None:
+    text = (
+        "Maria Lund, the mayor of a small lakeside town, who has run the council since 2019, "
+        "said the ferry would keep running through the winter."
+    )
+    found = only(text)
+    assert found.speaker == "Maria Lund, the mayor of a small lakeside town, who has run the council since 2019"
+    assert found.text == "the ferry would keep running through the winter"
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "statement"),
+    [
+        (
+            "Ferry bookings fell sharply after the operator said that winter crossings would be cut.",
+            "the operator",
+            "winter crossings would be cut",
+        ),
+        (
+            "While some residents called the pier “an eyesore”, others said they feared the noise of the new pier.",
+            "others",
+            "they feared the noise of the new pier",
+        ),
+        (
+            "The council met late on Monday evening and Mayor Lena Holt warned that the budget had run out.",
+            "Mayor Lena Holt",
+            "the budget had run out",
+        ),
+    ],
+    ids=["after-x-said", "comma-others-said", "and-x-warned"],
+)
+def test_a_subject_and_its_verb_inside_a_sentence(text: str, speaker: str, statement: str) -> None:
+    found = only(text)
+    assert (found.speaker, found.text) == (speaker, statement)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The plan which officials said would cost millions was shelved in May.",
+        "A new study by the Ferry and Harbour Union claims crossings will rise by a third.",
+    ],
+    ids=["relative-which", "and-inside-a-name"],
+)
+def test_an_inner_subject_needs_a_clause_of_its_own(text: str) -> None:
+    assert extract_statements(text) == ()
