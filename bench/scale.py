@@ -1,7 +1,7 @@
 """Scale out (issue 16): ``topicwire run`` on SQLite with 1 and 2 processes, on PostgreSQL with 1, 2, 4 daemons.
 
     python bench/scale.py [CORPUS_DIR] [--feeds 2000] [--items 20] [--runs sqlite1,sqlite2,pg1,pg2,pg4]
-                          [--no-kill] [--lease 30s] [--concurrency 8]
+                          [--no-kill] [--lease 60s] [--concurrency 8] [--keep DIR]
 
 A local ``http.server`` (a thread of this process; TCP_NODELAY, HTTP/1.1 keep-alive) serves
 ``--feeds`` RSS feeds of ``--items`` items, each linking to a full-text page made of a real
@@ -40,7 +40,6 @@ import argparse
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -48,74 +47,21 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-import psycopg  # noqa: E402
 from pg_cluster import PgCluster, create_database, drop_database, find_bin  # noqa: E402
-from scale_site import Site  # noqa: E402
-from steady import FeedServer, _tree, cpu_of, free_port, log_events, rss_of  # noqa: E402
+from scale_site import Site, SiteServer  # noqa: E402
+from scale_watch import Reader, Sampler, server_cpu  # noqa: E402
+from steady import free_port, log_events, rss_of  # noqa: E402
 
 from topicwire.config import parse_duration  # noqa: E402
 
 KILL_AT = 0.3  # share of the expected articles stored when a daemon is killed
 POLL = 0.5  # seconds between two reads of the store
 STALL = 180.0  # seconds without a new article (after every feed was requested) ending a run
-
-
-# -- the server ---------------------------------------------------------------------------
-
-
-class SiteServer(FeedServer):
-    """bench/steady.py's server (TCP_NODELAY, backlog, no reverse DNS) serving a Site."""
-
-    def __init__(self, site: Site) -> None:
-        super().__init__()
-        self.RequestHandlerClass = SiteHandler
-        self.site = site
-        site.build_feeds(self.url)
-        self.feed_hits: list[tuple[float, int, str]] = []  # (monotonic time, feed, User-Agent)
-
-    def hit(self, feed: int, agent: str) -> None:
-        with self._lock:
-            self.feed_hits.append((time.monotonic(), feed, agent))
-
-
-class SiteHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: SiteServer
-
-    def do_GET(self) -> None:
-        body, kind = self._find()
-        if body is None:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _find(self) -> tuple[bytes | None, str]:
-        site, parts = self.server.site, self.path.strip("/").split("/")
-        try:
-            if parts[0] == "f" and len(parts) == 2:
-                feed = int(parts[1].removesuffix(".xml"))
-                self.server.hit(feed, self.headers.get("User-Agent", ""))
-                return site.feed_bytes[feed], "application/rss+xml; charset=utf-8"
-            if parts[0] == "p" and len(parts) == 3:
-                feed, item = int(parts[1]), int(parts[2].removesuffix(".html"))
-                if item < site.items:
-                    return site.page(feed, item), "text/html; charset=utf-8"
-        except (ValueError, IndexError):
-            pass
-        return None, ""
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
 
 
 # -- the daemons --------------------------------------------------------------------------
@@ -161,78 +107,6 @@ def start(config: Path, workers: int) -> subprocess.Popen[bytes]:
         return subprocess.Popen(command, stderr=log, stdout=subprocess.DEVNULL, env=env)
 
 
-class Sampler(threading.Thread):
-    """CPU of each daemon's process tree (the last value read) and the peak RSS of all."""
-
-    def __init__(self, procs: list[subprocess.Popen[bytes]]) -> None:
-        super().__init__(daemon=True)
-        self.procs = procs
-        self.cpu = [0.0] * len(procs)
-        self.frozen: set[int] = set()  # killed: its CPU stays what was read just before
-        self.peak_rss = 0
-        self.done = threading.Event()
-        self._lock = threading.Lock()
-
-    def run(self) -> None:
-        while not self.done.wait(POLL):
-            self.sample()
-
-    def sample(self) -> None:
-        with self._lock:
-            rss = 0
-            for i, proc in enumerate(self.procs):
-                if i in self.frozen or proc.poll() is not None:
-                    continue
-                self.cpu[i] = max(self.cpu[i], cpu_of(proc.pid))
-                rss += sum(_rss(p) for p in _tree(proc.pid))
-            self.peak_rss = max(self.peak_rss, rss)
-
-    def kill(self, i: int) -> None:
-        self.sample()
-        with self._lock:
-            self.frozen.add(i)
-            self.procs[i].send_signal(signal.SIGKILL)
-        self.procs[i].wait()
-
-
-def _rss(pid: int) -> int:
-    try:
-        return rss_of(pid)
-    except OSError:
-        return 0
-
-
-# -- the store, read from outside -------------------------------------------------------------
-
-
-class Reader:
-    """Read-only: the article count, and every article's (url, story)."""
-
-    def __init__(self, sqlite_path: Path | None, pg_url: str | None) -> None:
-        self.sqlite_path, self.pg_url = sqlite_path, pg_url
-
-    def query(self, sql: str) -> list[tuple[object, ...]]:
-        try:
-            if self.pg_url:
-                with psycopg.connect(self.pg_url, autocommit=True) as pg:
-                    return list(pg.execute(sql).fetchall())
-            assert self.sqlite_path is not None
-            db = sqlite3.connect(f"file:{self.sqlite_path}?mode=ro", uri=True, timeout=5)
-            try:
-                return db.execute(sql).fetchall()
-            finally:
-                db.close()
-        except (sqlite3.Error, psycopg.Error):  # not made yet, or busy migrating
-            return []
-
-    def count(self) -> int:
-        rows = self.query("SELECT COUNT(*) FROM articles")
-        return int(rows[0][0]) if rows else 0  # type: ignore[call-overload]
-
-    def stories_of(self) -> dict[str, str]:
-        return {str(url): str(story) for url, story in self.query("SELECT url, story_id FROM articles")}
-
-
 # -- one run ------------------------------------------------------------------------------------
 
 
@@ -246,9 +120,12 @@ class Outcome:
     db_cpu: float = 0.0  # the PostgreSQL server's, for the pg runs (not in cpu)
     peak_rss: int = 0
     double_polls: int = 0
+    outlived: int = 0  # of them: another daemon's request a lease after a live daemon's (its poll outlived the lease)
+    examples: list[str] = field(default_factory=list)  # a few double polls: feed, then who asked when
     retaken: int = 0
     retake_gap: float = 0.0  # the shortest time from the killed daemon's request to the retake
     split: int = 0
+    split_groups: set[int] = field(default_factory=set)  # which expected stories split
     merged: int = 0
     lost: int = 0
     longest_poll_ms: int = 0
@@ -293,18 +170,11 @@ def run_one(name: str, args: argparse.Namespace, server: SiteServer, cluster: Pg
         out.exits = [proc.wait(timeout=300) for proc in procs]
         if pg_url and cluster:
             drop_database(cluster.url, pg_url)
-    check(out, server, stories, first_hit, killed_at, parse_duration(args.lease) if kill else 0.0)
+    check_polls(out, server.feed_hits, Window(first_hit, started, killed_at, parse_duration(args.lease) if kill else 0))
+    check_stories(out, server.site, server.url, stories)
     polls = [int(e.get("ms", 0)) for c in configs for e in log_events(c.parent / "run.log", "source.updated")]
     out.longest_poll_ms = max(polls, default=0)
     return out
-
-
-def server_cpu(cluster: PgCluster | None) -> float:
-    """CPU seconds of the PostgreSQL server so far: the postmaster and its backends (it reaps
-    them, so ended ones count too)."""
-    if cluster is None:
-        return 0.0
-    return cpu_of(int((cluster.data / "postmaster.pid").read_text().split()[0]))
 
 
 def wait_stored(
@@ -338,38 +208,63 @@ def wait_stored(
             return killed_at, last_change
 
 
-def check(
-    out: Outcome, server: SiteServer, stories: dict[str, str], first_hit: int, killed_at: float | None, lease: float
-) -> None:
-    site, base = server.site, server.url
+@dataclass(frozen=True)
+class Window:
+    """One run's place in the server's feed requests and its kill, for check_polls."""
+
+    first_hit: int  # index of the run's first request in SiteServer.feed_hits
+    started: float  # time.monotonic() when the daemons were started
+    killed_at: float | None
+    lease: float  # seconds; 0 when no daemon was killed
+
+
+def check_polls(out: Outcome, hits: list[tuple[float, int, str]], window: Window) -> None:
+    """Double polls, and the killed daemon's sources retaken after their lease."""
     requests: dict[int, list[tuple[float, str]]] = {}
-    for at, feed, agent in server.feed_hits[first_hit:]:
+    for at, feed, agent in hits[window.first_hit :]:
         requests.setdefault(feed, []).append((at, agent))
-    killed_agent = f"bench-{out.name}-w0"
     gaps = []
-    for times in requests.values():
+    for feed, times in requests.items():
         if len(times) < 2:
             continue
-        *before, (at, agent) = times
-        retake = (
-            killed_at is not None
-            and agent != killed_agent
-            and at >= killed_at
-            and all(a == killed_agent and t < killed_at for t, a in before)
-            and at - before[0][0] >= lease - 1.0  # the claim came before its request, by < 1 s
-        )
-        if retake:
+        if _retaken(times, f"bench-{out.name}-w0", window):
             out.retaken += 1
-            gaps.append(at - before[-1][0])
-        else:
-            out.double_polls += 1
+            gaps.append(times[-1][0] - times[-2][0])
+            continue
+        out.double_polls += 1
+        (t0, a0), (t1, a1) = times[-2:]
+        out.outlived += a1 != a0 and t1 - t0 >= window.lease > 0
+        if len(out.examples) < 3:
+            asked = ", ".join(f"{a.rsplit('-', 1)[-1]} at {t - window.started:.1f} s" for t, a in times)
+            out.examples.append(f"/f/{feed}.xml: {asked}")
     out.retake_gap = min(gaps, default=0.0)
-    for slots in site.groups().values():
+
+
+def _retaken(times: list[tuple[float, str]], killed: str, window: Window) -> bool:
+    """Only the killed daemon asked before the kill, and one other daemon once after it and
+    at least the lease after the first request (the claim came before it, by < 1 s)."""
+    *before, (at, agent) = times
+    return (
+        window.killed_at is not None
+        and agent != killed
+        and at >= window.killed_at
+        and all(a == killed and t < window.killed_at for t, a in before)
+        and at - before[0][0] >= window.lease - 1.0
+    )
+
+
+def check_stories(out: Outcome, site: Site, base: str, stories: dict[str, str]) -> None:
+    """Lost articles, expected stories split over several stored ones, and stored stories
+    holding more than one expected story."""
+    groups = site.groups()
+    group_of = {}
+    for number, slots in groups.items():
         urls = [site.url(base, f, i) for f, i in slots]
-        found = {stories[u] for u in urls if u in stories}
+        group_of.update(dict.fromkeys(urls, number))
         out.lost += sum(u not in stories for u in urls)
-        out.split += len(found) > 1
-    group_of = {site.url(base, f, i): g for g, slots in site.groups().items() for f, i in slots}
+        if len({stories[u] for u in urls if u in stories}) > 1:
+            out.split_groups.add(number)
+    out.split = len(out.split_groups)
     holders: dict[str, set[int]] = {}
     for url, story in stories.items():
         if url in group_of:
@@ -387,8 +282,9 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=20)
     parser.add_argument("--runs", default="sqlite1,sqlite2,pg1,pg2,pg4")
     parser.add_argument("--kill", action=argparse.BooleanOptionalAction, default=True, help="SIGKILL in pg2/pg4")
-    parser.add_argument("--lease", default="30s", help="[daemon] lease of the daemons of a run with a kill")
+    parser.add_argument("--lease", default="60s", help="[daemon] lease of the daemons of a run with a kill")
     parser.add_argument("--concurrency", type=int, default=8, help="fetch.concurrency of each daemon")
+    parser.add_argument("--keep", default="", help="a new folder to keep each run's configs, logs and SQLite store in")
     args = parser.parse_args()
     runs = [r.strip() for r in args.runs.split(",") if r.strip()]
     built = time.monotonic()
@@ -406,8 +302,9 @@ def main() -> None:
     results = []
     try:
         with tempfile.TemporaryDirectory(prefix="topicwire-scale-") as tmp:
+            folder = Path(args.keep or tmp)
             for name in runs:
-                results.append(run_one(name, args, server, cluster, Path(tmp)))
+                results.append(run_one(name, args, server, cluster, folder))
                 print(row(results[-1], args), flush=True)
     finally:
         if cluster:
@@ -428,13 +325,15 @@ def start_cluster() -> PgCluster:
 
 def row(o: Outcome, args: argparse.Namespace) -> str:
     per = 1000 * o.cpu / o.articles if o.articles else 0.0
+    cores = o.cpu / o.seconds if o.seconds else 0.0
+    outlived = f" ({o.outlived} after a live poll outlived the lease)" if o.outlived else ""
     db = f" (+db {o.db_cpu:.1f} s)" if o.db_cpu else ""
     kill = f" killed w0, {o.retaken} retaken (>= {o.retake_gap:.1f} s after)" if o.killed else ""
     return (
         f"{o.name:8} {o.daemons} daemon(s) {o.articles:6} articles {o.seconds:8.1f} s {o.rate:7.1f} art/s "
-        f"cpu {o.cpu:8.1f} s {per:6.1f} ms/art{db}  peak RSS {o.peak_rss / 2**20:6.0f} MiB | "
-        f"double polls {o.double_polls} split {o.split} merged {o.merged} lost {o.lost}{kill} | "
-        f"longest poll {o.longest_poll_ms} ms  exits {o.exits}"
+        f"cpu {o.cpu:8.1f} s = {cores:4.2f} cores {per:6.1f} ms/art{db}  peak RSS {o.peak_rss / 2**20:6.0f} MiB | "
+        f"double polls {o.double_polls}{outlived} split {o.split} merged {o.merged} lost {o.lost}{kill} | "
+        f"longest poll {o.longest_poll_ms} ms  exits {o.exits}" + "".join(f"\n    double poll {e}" for e in o.examples)
     )
 
 
@@ -446,6 +345,12 @@ def report(results: list[Outcome], args: argparse.Namespace) -> None:
 
     sqlite, pg2, pg4 = ratio("sqlite2", "sqlite1"), ratio("pg2", "pg1"), ratio("pg4", "pg1")
     print(f"ratios (articles/s): sqlite 2 processes / 1 = {sqlite} (goal >= 1.8x); pg 2/1 = {pg2}, pg 4/1 = {pg4}")
+    if "sqlite1" in by:  # a split the one-process run has too is dedup's decision, not a race
+        alone = by["sqlite1"].split_groups
+        beyond = ", ".join(f"{o.name} {len(o.split_groups - alone)}" for o in results if o.name != "sqlite1")
+        print(
+            f"split stories not split in sqlite1 (one process, one writer): {beyond or '-'}; sqlite1's: {sorted(alone)}"
+        )
     total: Callable[[str], int] = lambda key: sum(getattr(o, key) for o in results)  # noqa: E731
     print(
         f"summary: feeds={args.feeds} items={args.items} articles={args.feeds * args.items} "

@@ -11,9 +11,11 @@
       stories     one per feed slot, except that 1 story in SHARED_SHARE is carried by 2-4
                   feeds as near-copies (a dateline, another title, sometimes the last
                   paragraph cut); which slots belong together is ``Site.groups``
-    site.feed(n)        RSS 2.0 of feed n, built once (bytes)
+    site.feed_bytes[n]  RSS 2.0 of feed n, built once (``build_feeds``, given the server's URL)
     site.page(n, i)     the page of item i of feed n, built on request from the template's
                         bytes and the story's seed: 40,000 pages of ~60 KB are never all held
+    SiteServer(site)    bench/steady.py's server (TCP_NODELAY, keep-alive) serving /f/N.xml and
+                        /p/N/I.html, recording each feed request's time and User-Agent
 
 A paragraph is 2-4 sentences drawn from anywhere in the corpus, not a corpus paragraph:
 with whole paragraphs, a feed's 20 pages drawn from ~1,400 paragraphs repeat some on 3
@@ -27,14 +29,17 @@ from __future__ import annotations
 import json
 import random
 import re
+import time
 from array import array
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from html import escape
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from outlets import MARK, TITLE, corpus_pages, make_outlet
+from steady import FeedServer
 
 from topicwire.extract.article import extract_article
 from topicwire.extract.clean import normalize_text
@@ -113,7 +118,7 @@ class Site:
     def build(cls, corpus: Path, feeds: int, items: int, seed: int = 16) -> Site:
         sentences = load_sentences(corpus)
         site = cls(feeds, items, seed, [], sentences, array("i"), array("b"), 0, datetime.now(UTC), [])
-        probe = site.story(-1)
+        probe = site.probe()
         for key, html, truth in corpus_pages(corpus):
             if len(site.templates) >= feeds:
                 break
@@ -122,6 +127,13 @@ class Site:
                 site.templates.append(template)
         site.assign()
         return site
+
+    def probe(self) -> Story:
+        """The shortest body a story may have (5 paragraphs of 2 sentences): a template still
+        holding text of its own (a second article, a long teaser) shows against it."""
+        rng = random.Random(self.seed - 1)
+        paragraphs = tuple(" ".join(rng.sample(self.sentences, 2)) for _ in range(5))
+        return Story(" ".join(paragraphs[0].split()[:9]), paragraphs)
 
     def assign(self) -> None:
         """Each slot gets a story; 1 in 1/SHARED_SHARE stories goes to 2-4 distinct feeds."""
@@ -195,3 +207,52 @@ class Site:
     @staticmethod
     def url(base: str, feed: int, item: int) -> str:
         return f"{base}/p/{feed}/{item}.html"
+
+
+class SiteServer(FeedServer):
+    """bench/steady.py's server (TCP_NODELAY, backlog, no reverse DNS) serving a Site."""
+
+    def __init__(self, site: Site) -> None:
+        super().__init__()
+        self.RequestHandlerClass = SiteHandler
+        self.site = site
+        site.build_feeds(self.url)
+        self.feed_hits: list[tuple[float, int, str]] = []  # (monotonic time, feed, User-Agent)
+
+    def hit(self, feed: int, agent: str) -> None:
+        with self._lock:
+            self.feed_hits.append((time.monotonic(), feed, agent))
+
+
+class SiteHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: SiteServer
+
+    def do_GET(self) -> None:
+        body, kind = self._find()
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _find(self) -> tuple[bytes | None, str]:
+        site, parts = self.server.site, self.path.strip("/").split("/")
+        try:
+            if parts[0] == "f" and len(parts) == 2:
+                feed = int(parts[1].removesuffix(".xml"))
+                self.server.hit(feed, self.headers.get("User-Agent", ""))
+                return site.feed_bytes[feed], "application/rss+xml; charset=utf-8"
+            if parts[0] == "p" and len(parts) == 3:
+                feed, item = int(parts[1]), int(parts[2].removesuffix(".html"))
+                if item < site.items:
+                    return site.page(feed, item), "text/html; charset=utf-8"
+        except (ValueError, IndexError):
+            pass
+        return None, ""
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
