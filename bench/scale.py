@@ -17,14 +17,16 @@ Runs, each on a fresh store, one after the other (``--runs``):
 For each: the wall time from start until every expected article is stored (the store read
 every 0.5 s, read-only), articles/s, CPU seconds of every topicwire process (the daemons'
 process trees, /proc; bench/steady.py's cpu_of) and CPU ms per article, peak RSS (all
-processes together, sampled). The wall time includes ``run``'s start-up spread (sources
-overdue at start begin over the first minute, daemon/scheduler.STARTUP_SPREAD), so runs
-shorter than a few minutes understate the rate.
+processes together, sampled), the PostgreSQL server's CPU apart. The wall time includes
+``run``'s start-up spread (sources overdue at start begin over the first minute,
+daemon/scheduler.STARTUP_SPREAD), so runs shorter than a few minutes understate the rate.
 
 Checks over every run, printed and counted:
     double polls    a feed requested more than once in the run (every source's interval is a day)
     retaken         ... except a feed the SIGKILLed daemon requested whose one later request is
-                    another daemon's, after the kill and at least the lease after the first: shown apart
+                    another daemon's, after the kill and about the lease after the first (CLAIM_LAG):
+                    shown apart; double polls whose later request came a lease after a live
+                    daemon's are shown as such (a poll that outlived the lease: leases are not renewed)
     split stories   a story of 2+ feeds whose articles ended in more than one story
     merged          a story holding articles of more than one expected story
     lost            expected article URLs missing from the store at the end
@@ -61,6 +63,10 @@ from topicwire.config import parse_duration  # noqa: E402
 
 KILL_AT = 0.3  # share of the expected articles stored when a daemon is killed
 POLL = 0.5  # seconds between two reads of the store
+# A claim comes before its feed request by a tick's work and the poll's first store reads: at
+# 200 x 20 with 4 daemons under load ~8, two sources claimed in one tick were requested 1.4 s
+# later and retaken 58.6 s after the request, both in one tick 60 s (the lease) after the claim.
+CLAIM_LAG = 5.0
 STALL = 180.0  # seconds without a new article (after every feed was requested) ending a run
 
 
@@ -242,14 +248,14 @@ def check_polls(out: Outcome, hits: list[tuple[float, int, str]], window: Window
 
 def _retaken(times: list[tuple[float, str]], killed: str, window: Window) -> bool:
     """Only the killed daemon asked before the kill, and one other daemon once after it and
-    at least the lease after the first request (the claim came before it, by < 1 s)."""
+    at least the lease after the first request, less CLAIM_LAG."""
     *before, (at, agent) = times
     return (
         window.killed_at is not None
         and agent != killed
         and at >= window.killed_at
         and all(a == killed and t < window.killed_at for t, a in before)
-        and at - before[0][0] >= window.lease - 1.0
+        and at - before[0][0] >= window.lease - CLAIM_LAG
     )
 
 
