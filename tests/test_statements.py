@@ -198,6 +198,17 @@ def test_a_quote_paragraph_continues_the_last_speaker() -> None:
     assert second.paragraph == 1 and first.paragraph == 0
 
 
+def test_a_quote_left_open_before_a_paragraph_without_quote_marks() -> None:
+    # bench/scale.py (issue 16): a paragraph whose quote never closes, then one with a
+    # reported statement and no quote mark at all, raised IndexError (quotes[0] of none),
+    # which failed the whole poll of the source in `run` and ended `once`.
+    text = (
+        "Trump told the cabinet. \u201cAnd I said, I want more.\nHowever, Taylor told Dempsey he did not own any birds."
+    )
+    found = extract_statements(text)
+    assert [(s.speaker, s.text, s.kind) for s in found] == [("Taylor", "he did not own any birds", "reported")]
+
+
 def test_a_split_quote_is_two_statements_of_one_speaker() -> None:
     found = extract_statements('"We are ready," Peskov said. "But the other side must want it too."')
     assert [(s.speaker, s.text) for s in found] == [

@@ -95,7 +95,13 @@ def extract_statements(text: str) -> tuple[Statement, ...]:
         named.extend((base + at, None, sentence, lang) for at, sentence in sentences if not _inside(at, quotes))
         previous = found[-1] if found and found[-1].paragraph == index - 1 else None
         statements, opened = _paragraph(paragraph, base, index, lang, pats, sentences, quotes, previous)
-        if dangling is not None and statements and quotes[0].tail and statements[0].start <= base + quotes[0].end:
+        if (
+            dangling is not None
+            and statements
+            and quotes
+            and quotes[0].tail
+            and statements[0].start <= base + quotes[0].end
+        ):
             # '"There are realities. / The constitution exists," Peskov said.': one quote, two lines
             statements.insert(0, replace(dangling, speaker=statements[0].speaker, resolved=statements[0].speaker))
         dangling = opened
