@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from fixture_server import FixtureServer
 
+from topicwire.clock import utc_now
 from topicwire.config import Config, SourceConfig, load_config
 from topicwire.daemon.scheduler import MAX_JITTER, TICK_JOB, SourceScheduler, first_runs, jitter_for, spreads
 from topicwire.pipeline import Pipeline, make_fetcher
@@ -210,7 +211,7 @@ def test_the_schedule_is_stored_and_the_start_up_round_spread(tmp_path: Path) ->
     firsts = [due_times(store, config.sources)[s.name] for s in config.sources]
     assert all(firsts) and firsts == sorted(firsts)  # type: ignore[type-var]
     assert (firsts[-1] - firsts[0]).total_seconds() < 60  # type: ignore[operator]
-    assert scheduler.jobs.names() == [TICK_JOB]  # one tick, not a job per source
+    assert sorted(scheduler.jobs.names()) == ["leases", TICK_JOB]  # one tick, not a job per source
     assert jitter_for(60) == 6 and jitter_for(86400) == MAX_JITTER
     store.close()
 
@@ -427,4 +428,31 @@ def test_a_reload_never_moves_a_due_time_a_poll_stored_meanwhile(store_at: Path 
     assert after["s0"] == polled
     assert after["s1"] is not None and after["s1"] <= NOW + timedelta(seconds=60)  # spread again
     assert after["s2"] is not None and NOW <= after["s2"] <= NOW + timedelta(seconds=60)
+    store.close()
+
+
+def test_a_poll_longer_than_its_lease_keeps_it(store_at: Path | str) -> None:
+    """bench/scale.py: a poll took 32.7 s under load and a 30 s lease let another daemon poll
+    the source again. A running poll's lease is renewed (daemon/leases.py), so no other worker
+    claims its source until it ends; then the lease is released."""
+    sources = (SourceConfig("slow", "http://x.test/slow", "feed", 300.0, False),)
+    store = store_with(store_at, sources)
+    started, finish = threading.Event(), threading.Event()
+
+    def poll(source: SourceConfig, spread: float) -> datetime:
+        started.set()
+        finish.wait(10)
+        return utc_now() + timedelta(seconds=300)
+
+    scheduler = SourceScheduler(poll, 1, store, "me", tick=0.05, lease=1.0)
+    scheduler.schedule(sources, {}, utc_now())
+    scheduler.start()
+    try:
+        assert started.wait(5)
+        time.sleep(2.5)  # more than twice the lease
+        assert claim(store, "other", utc_now()) == []  # still held: renewed
+    finally:
+        finish.set()
+        scheduler.stop()
+    assert {w.id: w.claims for w in store.workers() if w.claims} == {}  # released at its end
     store.close()

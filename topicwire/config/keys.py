@@ -231,9 +231,9 @@ DAEMON: Mapping[str, Key] = {
         64,
     ),
     "lease": _dur(
-        "15m",
-        "how long a worker's claim on a source holds: a worker killed mid-poll keeps its sources this long before"
-        " another worker polls them; longer than the slowest first poll of a source (every full-text page)",
+        "2m",
+        "how long a worker's claim on a source holds unless renewed: a running poll's claim is renewed every third"
+        " of it (at most every minute), so a worker killed mid-poll keeps its sources this long before another polls them",
         1,
         DAY,
     ),

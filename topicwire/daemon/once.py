@@ -17,6 +17,8 @@ from topicwire import log
 from topicwire.clock import utc_now
 from topicwire.config import Config, SourceConfig
 from topicwire.daemon.heartbeat import end_dead_leases
+from topicwire.daemon.jobs import Jobs
+from topicwire.daemon.leases import LeaseKeeper
 from topicwire.daemon.scheduler import worker_name
 from topicwire.pipeline import Pipeline
 from topicwire.types import PollOutcome
@@ -27,30 +29,38 @@ class OncePolls:
         self.pipeline = pipeline
         self.config = config
         self.worker = worker_name()
-        self.lease = timedelta(seconds=config.lease)
+        self.leases = LeaseKeeper(pipeline.store, self.worker, timedelta(seconds=config.lease))
         self.held: list[str] = []  # sources another worker was polling
 
     def run(self) -> list[PollOutcome]:
         """Poll every source, ``fetch.concurrency`` at a time; the outcomes of those polled."""
         end_dead_leases(self.pipeline.store)  # a killed once's or run's: never skipped for them
-        with ThreadPoolExecutor(max_workers=self.config.fetch.concurrency) as pool:
-            futures = pool.map(self.poll, self.config.sources)
-            if sys.stderr.isatty():
-                from tqdm import tqdm  # only on a terminal: plain log lines otherwise
+        jobs = Jobs()  # the leases of running polls renewed (a poll may outlast one)
+        self.leases.start(jobs)
+        jobs.start()
+        try:
+            with ThreadPoolExecutor(max_workers=self.config.fetch.concurrency) as pool:
+                futures = pool.map(self.poll, self.config.sources)
+                if sys.stderr.isatty():
+                    from tqdm import tqdm  # only on a terminal: plain log lines otherwise
 
-                futures = tqdm(futures, total=len(self.config.sources), desc="polling", unit="source")
-            return [o for o in futures if o is not None]
+                    futures = tqdm(futures, total=len(self.config.sources), desc="polling", unit="source")
+                return [o for o in futures if o is not None]
+        finally:
+            jobs.stop()
 
     def poll(self, source: SourceConfig) -> PollOutcome | None:
         store = self.pipeline.store
         with store.transaction() as tx:
-            mine = tx.claim_source(source.name, self.worker, utc_now(), self.lease)
+            mine = tx.claim_source(source.name, self.worker, utc_now(), self.leases.lease)
         if not mine:
             self.held.append(source.name)
             log.event("source.held", source=source.name, reason="another worker is polling it")
             return None
+        self.leases.hold(source.name)
         try:
             return self.pipeline.poll(source)
         finally:
+            self.leases.drop(source.name)
             with store.transaction() as tx:
                 tx.release_source(source.name, self.worker, None)  # the poll stored its next due time

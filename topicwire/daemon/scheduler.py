@@ -31,6 +31,8 @@ from topicwire import log
 from topicwire.clock import Clock, utc_now
 from topicwire.config import SourceConfig
 from topicwire.daemon.jobs import Jobs
+from topicwire.daemon.leases import JOB as LEASE_JOB
+from topicwire.daemon.leases import LeaseKeeper
 from topicwire.errors import StoreError
 from topicwire.schedule import MAX_DELAY, MAX_JITTER, jitter_for
 from topicwire.store import Store
@@ -49,11 +51,11 @@ TICK_JOB = "tick"
 # How often the store is asked for due sources: a poll starts at most this much (plus the
 # second the stored times are rounded to) after its due time. An idle tick is one read.
 TICK = 0.5
-# How long a claim holds a source. A poll ends within fetch's timeouts per request, but a
-# first poll of a feed with max_new_items full-text pages can take minutes: a lease that ran
-# out under a live poll would let another worker poll the source too. A dead worker's
-# sources wait this long for another one (issue 16: "nothing waits on a dead worker" beyond it).
-LEASE = 900.0  # the default of [daemon] lease
+# How long a claim holds a source unless renewed. A poll may take minutes (a first poll of
+# max_new_items full-text pages) and its lease is renewed while it runs (daemon/leases.py),
+# so the lease only says how long a dead worker's sources wait for another one (issue 16:
+# "nothing waits on a dead worker" beyond it).
+LEASE = 120.0  # the default of [daemon] lease
 # While the store does not answer, the tick asks again after 0.5 s, 1 s, 2 s ... at most this.
 OUTAGE_MAX_WAIT = 30.0
 # poll(source, spread) -> next due; spread: seconds its next-due time is pushed back
@@ -145,6 +147,7 @@ class SourceScheduler:
         self._clock = clock
         self._own_jobs = jobs is None
         self.jobs = jobs or Jobs()
+        self.leases = LeaseKeeper(store, self.worker_id, self._lease, clock)  # renewed while polls run
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll")
         self._idle = threading.Condition()
         self._running = 0
@@ -175,6 +178,7 @@ class SourceScheduler:
             tx.set_due(moved, keep=(now, now + timedelta(seconds=MAX_DELAY)))
         if not self.jobs.has(TICK_JOB):
             self.jobs.every(TICK_JOB, self._tick, self._tick_seconds)
+            self.leases.start(self.jobs)
 
     def _tick(self) -> None:
         """Claim as many due sources as there are free workers, and start them. While the
@@ -233,6 +237,7 @@ class SourceScheduler:
             with self._store.transaction() as tx:
                 tx.release_source(name, self.worker_id, None)
             return
+        self.leases.hold(name)
         self._pool.submit(self._run, source)
 
     def _run(self, source: SourceConfig) -> None:
@@ -256,6 +261,7 @@ class SourceScheduler:
                 with self._idle:
                     self._owed[source.name] = next_due
             finally:
+                self.leases.drop(source.name)
                 with self._idle:
                     self._running -= 1
                     self._idle.notify_all()
@@ -271,6 +277,7 @@ class SourceScheduler:
             while wait and self._running:
                 self._idle.wait()
         self.jobs.cancel(TICK_JOB)
+        self.jobs.cancel(LEASE_JOB)
         if self._own_jobs:
             self.jobs.stop(wait=wait)
         self._pool.shutdown(wait=wait)

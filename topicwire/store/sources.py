@@ -77,6 +77,14 @@ def claim(db: DB, name: str, worker: str, now: str, until: str) -> bool:
     )
 
 
+def renew(db: DB, names: tuple[str, ...], worker: str, until: str) -> None:
+    """``worker``'s leases on ``names`` (polls still running) now last until ``until``."""
+    db.executemany(
+        "UPDATE sources SET lease_until = ? WHERE name = ? AND lease_owner = ?",
+        [(until, name, worker) for name in names],
+    )
+
+
 def release(db: DB, name: str, worker: str, next_due: str | None) -> None:
     """End ``worker``'s lease on ``name``; ``next_due`` (if given) is when it is due again."""
     db.execute(

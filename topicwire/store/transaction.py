@@ -103,6 +103,11 @@ class Transaction:
         return sources.claim(self._db, name, worker, iso(now), iso(now + lease))
 
     @_in_unit
+    def renew_leases(self, names: tuple[str, ...], worker: str, until: datetime) -> None:
+        """Polls of ``names`` by ``worker`` still run: their leases last until ``until``."""
+        sources.renew(self._db, names, worker, iso(until))
+
+    @_in_unit
     def release_source(self, name: str, worker: str, next_due: datetime | None) -> None:
         sources.release(self._db, name, worker, iso(next_due) if next_due else None)
 

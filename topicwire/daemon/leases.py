@@ -1,0 +1,55 @@
+"""Leases of the polls still running, renewed while they run (issue 16 point 3).
+
+A claim leases a source for ``[daemon] lease`` (2 minutes). A poll may outlast it: a
+first poll of a feed with ``fetch.max_new_items`` full-text pages on a slow site, or a
+daemon starved of CPU (bench/scale.py: a poll took 32.7 s with four daemons on two cores,
+and a 30 s lease let another daemon poll the source again, a double poll). So the worker
+renews the leases of its running polls every third of the lease (at most a minute): a
+lease runs out only when its worker is gone or cannot reach the store.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from topicwire.clock import Clock, utc_now
+from topicwire.daemon.jobs import Jobs
+from topicwire.store import Store
+
+JOB = "leases"
+
+
+class LeaseKeeper:
+    def __init__(self, store: Store, worker: str, lease: timedelta, clock: Clock = utc_now) -> None:
+        self.store = store
+        self.worker = worker
+        self.lease = lease
+        self.clock = clock
+        self._held: set[str] = set()
+        self._lock = threading.Lock()
+
+    @property
+    def period(self) -> float:
+        """Seconds between renewals: a third of the lease, at most a minute, at least 0.2 s."""
+        return max(min(self.lease.total_seconds() / 3, 60.0), 0.2)
+
+    def start(self, jobs: Jobs) -> None:
+        jobs.every(JOB, self.renew, self.period)
+
+    def hold(self, name: str) -> None:
+        with self._lock:
+            self._held.add(name)
+
+    def drop(self, name: str) -> None:
+        with self._lock:
+            self._held.discard(name)
+
+    def renew(self) -> None:
+        """Every running poll's lease lasts a whole lease from now (a store error is the job's
+        to log: daemon/jobs.py; the leases then run out as they would)."""
+        with self._lock:
+            names = tuple(sorted(self._held))
+        if names:
+            with self.store.transaction() as tx:
+                tx.renew_leases(names, self.worker, self.clock() + self.lease)
