@@ -32,18 +32,22 @@ def dead_here(owners: Iterable[str], host: str) -> tuple[str, ...]:
     now instead of when they run out (a worker killed with SIGKILL and started again, or a
     killed ``once``). Only this host's: another machine's pids mean nothing here. Worker
     hosts must therefore have distinct names (README, "Running on several machines")."""
-    dead = []
-    for owner in owners:
-        name, _, pid = owner.rpartition(":")
-        if name == host and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
-            dead.append(owner)
-    return tuple(dead)
+    return tuple(o for o in owners if (pid := _other_pid_here(o, host)) is not None and not _alive(pid))
+
+
+def _other_pid_here(owner: str, host: str) -> int | None:
+    """The pid of ``owner`` (``host:pid``) when it names another process of this host. A lease
+    owner is any text in the store: a pid is ASCII digits (int() takes "²" for one and fails)."""
+    name, _, pid = owner.rpartition(":")
+    if name != host or not (pid.isascii() and pid.isdigit()) or int(pid) == os.getpid():
+        return None
+    return int(pid)
 
 
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # gone, or beyond any pid (not a C long)
         return False
     except PermissionError:  # another user's process: alive
         return True
