@@ -20,7 +20,7 @@ from topicwire import log
 from topicwire.clock import Clock, utc_now
 from topicwire.daemon.jobs import Jobs
 from topicwire.errors import StoreError
-from topicwire.store import Store
+from topicwire.store import Store, Worker
 
 INTERVAL = 10.0  # seconds between heartbeats
 FORGET = timedelta(hours=1)  # a row silent this long is a dead worker's (its leases ran out long ago)
@@ -33,6 +33,18 @@ def dead_here(owners: Iterable[str], host: str) -> tuple[str, ...]:
     killed ``once``). Only this host's: another machine's pids mean nothing here. Worker
     hosts must therefore have distinct names (README, "Running on several machines")."""
     return tuple(o for o in owners if (pid := _other_pid_here(o, host)) is not None and not _alive(pid))
+
+
+def others_running_here(workers: Iterable[Worker], host: str) -> tuple[str, ...]:
+    """The lease owners that are a live ``once`` beside a SQLite store's one ``run``: a
+    process of this host, not this one, with no workers row (a ``run`` writes its row before
+    it claims anything; the lock file says no other ``run`` lives). The ``run`` starting
+    ends every other lease, but not theirs: it would poll their sources a second time at once."""
+    return tuple(
+        w.id
+        for w in workers
+        if w.claims and w.heartbeat is None and (pid := _other_pid_here(w.id, host)) is not None and _alive(pid)
+    )
 
 
 def _other_pid_here(owner: str, host: str) -> int | None:
