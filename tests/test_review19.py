@@ -20,7 +20,7 @@ from test_cli import SITE, config_text
 from topicwire.clock import utc_now
 from topicwire.config import load_config
 from topicwire.daemon.cli import main
-from topicwire.daemon.heartbeat import FORGET, dead_here
+from topicwire.daemon.heartbeat import FORGET, dead_here, end_dead_leases
 from topicwire.daemon.service import Daemon
 from topicwire.store import Store
 
@@ -89,6 +89,28 @@ def test_a_sqlite_run_starting_beside_a_once_never_polls_its_source_too(
     finally:
         daemon.request_stop()
         running.join(30)
+
+
+def test_leases_in_this_process_name_end_at_start(tmp_path: Path, store_at: Path | str) -> None:
+    """A container started again has the same host name and the same pid (1 as its entry
+    point): the killed worker's leases carry this process's own name. dead_here skipped them
+    (the pid is alive: it is ours), and claim_due never takes a live lease even in its own
+    name, so those sources waited the whole lease (15 minutes) on a shared store."""
+    path = write_config(tmp_path, "http://127.0.0.1:9", store_at)
+    assert main(["-c", str(path), "sources"]) == 0
+    store = Store.open(load_config(path).store, utc_now())
+    try:
+        me = f"{HERE}:{os.getpid()}"
+        lease(store, "site", me)
+        assert end_dead_leases(store) == 1
+        assert owners(store) == {}
+        with store.transaction() as tx:
+            assert tx.claim_due(utc_now() + timedelta(seconds=2), me, 5, timedelta(minutes=15)) == [
+                "other",
+                "site",
+            ]
+    finally:
+        store.close()
 
 
 def test_odd_lease_owners_never_stop_a_start() -> None:

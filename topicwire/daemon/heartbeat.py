@@ -67,8 +67,13 @@ def _alive(pid: int) -> bool:
 
 
 def end_dead_leases(store: Store) -> int:
-    """End the leases of this host's dead workers (logged); how many ended."""
-    dead = dead_here((w.id for w in store.workers() if w.claims), socket.gethostname())
+    """End the leases of this host's dead workers (logged), and those in this process's own
+    name: it has claimed nothing yet, so they are a killed predecessor's with the same host
+    name and pid (a container started again: its entry point is pid 1 again), which
+    ``claim_due`` would leave until they ran out; how many ended."""
+    host = socket.gethostname()
+    held = [w.id for w in store.workers() if w.claims]
+    dead = dead_here(held, host) + tuple(o for o in held if o == f"{host}:{os.getpid()}")
     if not dead:
         return 0
     with store.transaction() as tx:
