@@ -156,7 +156,8 @@ class Daemon:
 
     def prepare(self) -> None:
         """The store ready for polls: sources registered, removed topics dropped (files first),
-        the near-duplicate index loaded, changed topics re-evaluated; no source leased."""
+        the near-duplicate index loaded, changed topics re-evaluated; no source leased (but by a
+        ``once`` polling now, or another worker of a shared store)."""
         self.upkeep.prepare(self.feeds.unpublish)
         if self.shared:  # other workers' leases are live: a dead one's run out (LEASE), or
             end_dead_leases(self.store)  # end now when it ran on this host (restarted after SIGKILL)
