@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,23 @@ def test_the_periodic_follow_copies_what_another_daemon_rendered(
     feed.write_bytes(b"stale")
     assert b.follow(periodic=True) == 1
     assert files(out) == files(a.config.output_dir)
+
+
+def test_a_follow_never_copies_a_topic_this_daemon_does_not_have(
+    two_daemons: tuple[Publisher, Publisher, Pipeline],
+) -> None:
+    """Review of issue 16 point 3: a topic removed by a reload on b while a, not reloaded yet,
+    still renders it. The follow job (every 5 s) copied a's files of it into b's folder, where
+    nothing deletes them any more (b's reload had already unpublished the topic): a removed
+    topic's feed answered 200 with old news for good (issue 14)."""
+    a, b, pipeline = two_daemons
+    for source in pipeline.config.sources:
+        pipeline.poll(source)
+    gone = a.config.topics[0].name
+    b = Publisher(replace(b.config, topics=b.config.topics[1:]), b.store, b.changes)  # b reloaded without it
+    a.publish()  # a renders it
+    assert b.follow(periodic=True) > 0
+    out = b.config.output_dir
+    assert not list(out.glob(f"{gone}.*"))
+    kept = {t.name for t in b.config.topics}
+    assert {p.name.rsplit(".", 1)[0] for p in out.iterdir() if p.suffix != ".opml"} <= kept

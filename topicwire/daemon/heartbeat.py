@@ -20,7 +20,7 @@ from topicwire import log
 from topicwire.clock import Clock, utc_now
 from topicwire.daemon.jobs import Jobs
 from topicwire.errors import StoreError
-from topicwire.store import Store
+from topicwire.store import Store, Worker
 
 INTERVAL = 10.0  # seconds between heartbeats
 FORGET = timedelta(hours=1)  # a row silent this long is a dead worker's (its leases ran out long ago)
@@ -32,18 +32,34 @@ def dead_here(owners: Iterable[str], host: str) -> tuple[str, ...]:
     now instead of when they run out (a worker killed with SIGKILL and started again, or a
     killed ``once``). Only this host's: another machine's pids mean nothing here. Worker
     hosts must therefore have distinct names (README, "Running on several machines")."""
-    dead = []
-    for owner in owners:
-        name, _, pid = owner.rpartition(":")
-        if name == host and pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
-            dead.append(owner)
-    return tuple(dead)
+    return tuple(o for o in owners if (pid := _other_pid_here(o, host)) is not None and not _alive(pid))
+
+
+def others_running_here(workers: Iterable[Worker], host: str) -> tuple[str, ...]:
+    """The lease owners that are a live ``once`` beside a SQLite store's one ``run``: a
+    process of this host, not this one, with no workers row (a ``run`` writes its row before
+    it claims anything; the lock file says no other ``run`` lives). The ``run`` starting
+    ends every other lease, but not theirs: it would poll their sources a second time at once."""
+    return tuple(
+        w.id
+        for w in workers
+        if w.claims and w.heartbeat is None and (pid := _other_pid_here(w.id, host)) is not None and _alive(pid)
+    )
+
+
+def _other_pid_here(owner: str, host: str) -> int | None:
+    """The pid of ``owner`` (``host:pid``) when it names another process of this host. A lease
+    owner is any text in the store: a pid is ASCII digits (int() takes "²" for one and fails)."""
+    name, _, pid = owner.rpartition(":")
+    if name != host or not (pid.isascii() and pid.isdigit()) or int(pid) == os.getpid():
+        return None
+    return int(pid)
 
 
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):  # gone, or beyond any pid (not a C long)
         return False
     except PermissionError:  # another user's process: alive
         return True
@@ -51,8 +67,13 @@ def _alive(pid: int) -> bool:
 
 
 def end_dead_leases(store: Store) -> int:
-    """End the leases of this host's dead workers (logged); how many ended."""
-    dead = dead_here((w.id for w in store.workers() if w.claims), socket.gethostname())
+    """End the leases of this host's dead workers (logged), and those in this process's own
+    name: it has claimed nothing yet, so they are a killed predecessor's with the same host
+    name and pid (a container started again: its entry point is pid 1 again), which
+    ``claim_due`` would leave until they ran out; how many ended."""
+    host = socket.gethostname()
+    held = [w.id for w in store.workers() if w.claims]
+    dead = dead_here(held, host) + tuple(o for o in held if o == f"{host}:{os.getpid()}")
     if not dead:
         return 0
     with store.transaction() as tx:

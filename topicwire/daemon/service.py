@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import threading
 from datetime import datetime, timedelta
 from types import FrameType
@@ -32,7 +33,7 @@ from topicwire.clock import utc_now
 from topicwire.config import Config, SourceConfig, load_config
 from topicwire.cpu import CpuPool
 from topicwire.daemon.coalesce import PublishScheduler
-from topicwire.daemon.heartbeat import Heartbeat, end_dead_leases
+from topicwire.daemon.heartbeat import Heartbeat, end_dead_leases, others_running_here
 from topicwire.daemon.jobs import Jobs
 from topicwire.daemon.lock import StoreLock
 from topicwire.daemon.notify import Notifier
@@ -155,16 +156,20 @@ class Daemon:
 
     def prepare(self) -> None:
         """The store ready for polls: sources registered, removed topics dropped (files first),
-        the near-duplicate index loaded, changed topics re-evaluated; no source leased."""
+        the near-duplicate index loaded, changed topics re-evaluated; no source leased (but by a
+        ``once`` polling now, or another worker of a shared store)."""
         self.upkeep.prepare(self.feeds.unpublish)
         if self.shared:  # other workers' leases are live: a dead one's run out (LEASE), or
             end_dead_leases(self.store)  # end now when it ran on this host (restarted after SIGKILL)
             return
+        # The lock file makes this the only daemon on this store: a lease still held is one a
+        # killed run (or once) left, and its source must not wait for the lease to run out; so
+        # are the rows of the workers table. But a `once` takes no lock and may be polling now:
+        # its leases stay (review of issue 16: they were cleared, and run polled its source too).
+        workers = self.store.workers()
+        polling = others_running_here(workers, socket.gethostname())
         with self.store.transaction() as tx:
-            # The lock file makes this the only daemon on this store: a lease still held is
-            # one a killed run left, and its source must not wait for the lease to run out;
-            # so are the rows of the workers table.
-            cleared = tx.clear_leases()
+            cleared = tx.clear_leases(tuple(w.id for w in workers if w.claims and w.id not in polling))
             tx.clear_workers()
         if cleared:
             log.event("sources.leases_cleared", sources=cleared)

@@ -25,6 +25,7 @@ from topicwire.config import Config
 from topicwire.feeds.doc_cache import FeedDocCache
 from topicwire.feeds.index_page import render_index_html
 from topicwire.feeds.publish import (
+    INDEX_NAME,
     publish_index,
     publish_status_page,
     publish_topics,
@@ -142,10 +143,15 @@ class Publisher:
         changed = 0
         out = self.config.output_dir
         out.mkdir(parents=True, exist_ok=True)
+        # Only our topics' files: a daemon not reloaded yet still renders a topic our reload
+        # removed, and nothing here would delete its copy again (review of issue 16).
+        ours = {t.name for t in self.config.topics}
         for name, digest in sorted(self.store.feed_file_digests().items()):
             path = out / name
             if path.parent != out or not _plain(name):
                 continue  # only plain names in our folder, whatever the store holds
+            if name != INDEX_NAME and name.rsplit(".", 1)[0] not in ours:
+                continue
             try:
                 if hashlib.sha256(path.read_bytes()).hexdigest() == digest:
                     continue
