@@ -232,8 +232,9 @@ DAEMON: Mapping[str, Key] = {
     ),
     "lease": _dur(
         "2m",
-        "how long a worker's claim on a source holds unless renewed: a running poll's claim is renewed every third"
-        " of it (at most every minute), so a worker killed mid-poll keeps its sources this long before another polls them",
+        "how long a worker's claim on a source holds unless renewed: a running poll's claim is renewed every"
+        " third of it (at most every minute), so a worker killed mid-poll keeps its sources this long before"
+        " another polls them",
         1,
         DAY,
     ),
