@@ -19,6 +19,10 @@ from pg_cluster import PgCluster, create_database, find_bin
 from test_cli import free_port
 from test_service import start, stop
 
+from topicwire.clock import utc_now
+from topicwire.daemon.scheduler import SourceScheduler
+from topicwire.store import Store
+
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
@@ -100,3 +104,28 @@ def test_the_database_goes_away_for_a_while_and_nothing_is_lost(tmp_path: Path, 
     assert proc.returncode == 0, err[-3000:]
     assert "event=store.unavailable" in err and "event=store.recovered" in err, err[-3000:]
     assert "Traceback" not in err, err[-3000:]
+
+
+def test_a_claim_the_tick_cannot_give_back_is_owed_not_leaked(own_cluster: PgCluster) -> None:
+    """Review of issue 16: a tick claims sources, one is not this daemon's (a reload removed
+    it) and giving it back fails because the database is away: the release is owed (done by
+    the first tick the database answers), and the tick's other claims are still started."""
+    url = create_database(own_cluster.url)
+    store = Store.open(url, utc_now())
+    with store.transaction() as tx:
+        tx.sync_sources((("gone", "http://x.test/g", "feed"),))
+    scheduler = SourceScheduler(lambda s, spread: None, 1, store, "me")
+    try:
+        with store.transaction() as tx:
+            assert tx.claim_due(utc_now(), "me", 5, timedelta(minutes=2)) == ["gone"]
+        own_cluster.pause()
+        try:
+            scheduler._start("gone")  # not configured here: given back, or owed (no StoreError)
+        finally:
+            own_cluster.resume()
+        assert scheduler._owed == {"gone": None}
+        scheduler._release_owed()
+        assert {w.id: w.claims for w in store.workers() if w.claims} == {}
+    finally:
+        scheduler.stop()
+        store.close()

@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 from test_cli import config_text
 
+from topicwire.clock import utc_now
 from topicwire.config import load_config
 from topicwire.daemon.coalesce import PublishScheduler
 from topicwire.daemon.jobs import Jobs
 from topicwire.daemon.service import Daemon
 from topicwire.errors import StoreError
+from topicwire.store import Store
 
 
 @pytest.fixture
@@ -143,3 +145,36 @@ def test_a_failing_job_is_logged_once_per_streak(jobs: Jobs, caplog: pytest.LogC
     events = [(r.getMessage(), r.levelname) for r in caplog.records if r.name == "topicwire"]
     assert events == [("job.failed", "WARNING"), ("job.recovered", "INFO"), ("job.failed", "ERROR")]
     assert not [r for r in caplog.records if r.name.startswith("apscheduler") and r.levelno >= 30]
+
+
+def test_a_clean_stop_renders_what_another_daemons_render_did_not_show(tmp_path: Path, pg_url: str) -> None:
+    """Review of issue 16: at a stop on a shared store, the final publish found another daemon
+    rendering and only copied its files; this daemon's last articles waited for some later
+    render of any daemon. It now tries again, for up to STOP_RENDER_WAIT, and renders them."""
+    store = f"[store]\nurl = {json.dumps(pg_url)}\n"
+    (tmp_path / "c.toml").write_text(store + config_text("http://127.0.0.1:9"))
+    config = load_config(tmp_path / "c.toml")
+    daemon = Daemon(config)
+    other = Store.open(config.store, utc_now())  # another daemon of the store, rendering
+    held, release = threading.Event(), threading.Event()
+
+    def render_elsewhere() -> None:
+        with other.exclusive("publish") as mine:
+            assert mine
+            held.set()
+            release.wait(5)
+
+    try:
+        daemon.prepare()
+        daemon.publish()
+        daemon.changes.mark("a-story-of-ours")  # one of our last polls changed a story
+        rendering = threading.Thread(target=render_elsewhere)
+        rendering.start()
+        assert held.wait(5)
+        threading.Timer(1.0, release.set).start()  # the other render ends a second later
+        assert daemon.shutdown() == 0
+        rendering.join()
+        assert not daemon.feeds.owes_render and not daemon.changes.pending()
+    finally:
+        release.set()
+        other.close()

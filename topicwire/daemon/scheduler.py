@@ -234,8 +234,12 @@ class SourceScheduler:
             if source is not None:
                 self._running += 1
         if source is None:  # not ours to poll (a reload removed it) or stopping: give it back
-            with self._store.transaction() as tx:
-                tx.release_source(name, self.worker_id, None)
+            try:
+                with self._store.transaction() as tx:
+                    tx.release_source(name, self.worker_id, None)
+            except StoreError:  # the database is away: released by the first tick it answers,
+                with self._idle:  # and the tick's other claims are still started (review 16)
+                    self._owed[name] = None
             return
         self.leases.hold(name)
         self._pool.submit(self._run, source)

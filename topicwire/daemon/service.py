@@ -24,6 +24,7 @@ import os
 import signal
 import socket
 import threading
+import time
 from datetime import datetime, timedelta
 from types import FrameType
 
@@ -54,6 +55,9 @@ MAINTENANCE_EVERY = 6 * 3600.0  # retention, the first an hour after start (not 
 # a daemon whose own polls find nothing new renders nothing, and its server must not keep
 # answering old bytes (issue 16 point 3). One read of a digest per file when nothing changed.
 FOLLOW_EVERY = 5.0
+# At a clean stop on a shared store, how long to wait for another daemon's render to end so
+# that this one's last articles are rendered too (review of issue 16).
+STOP_RENDER_WAIT = 10.0
 
 
 class Daemon:
@@ -270,6 +274,7 @@ class Daemon:
         code = 0
         try:
             self.publish()  # what the last polls stored, and any change still waiting for its render
+            self._render_owed()
         except (TopicwireError, OSError) as e:  # a full disk: the store is still closed cleanly
             log.event("feeds.failed", logging.ERROR, error=str(e))
             code = 1
@@ -281,6 +286,17 @@ class Daemon:
         self.lock.release()
         log.event("daemon.stopped", code=code)
         return code
+
+    def _render_owed(self) -> None:
+        """On a shared store the last publish may only have copied another daemon's render,
+        which may predate our last polls' articles (``owes_render``): try to render them
+        ourselves for up to STOP_RENDER_WAIT, else leave them to the next render of any daemon."""
+        deadline = time.monotonic() + STOP_RENDER_WAIT
+        while self.feeds.owes_render and time.monotonic() < deadline:
+            time.sleep(0.5)
+            self.publish()
+        if self.feeds.owes_render:
+            log.event("feeds.render_owed", logging.WARNING, reason="another daemon kept rendering")
 
     def _install_signals(self) -> None:
         def on_stop(signum: int, frame: FrameType | None) -> None:
