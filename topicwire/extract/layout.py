@@ -133,13 +133,13 @@ def _blocks(root: etree._Element) -> Iterator[tuple[str, str]]:
     Iterative (``iterwalk``): a hostile page nests elements deeper than Python recurses.
     A generator: ``page_blocks`` stops reading a huge page at ``MAX_BLOCKS`` (a 2 MB page
     of tests/test_hostile_cost.py took 0.7 s to read whole). Every element of a page passes
-    through this loop twice (a median corpus page has 813 elements, 400 of them blocks), so
+    through this loop twice (a median corpus page has 800 elements, 400 of them blocks), so
     it does the least it can per element: one lookup of its tag; a block with neither text
     nor children (``<br>``, ``<hr>``) is a boundary and no place; a place's labels are
-    joined once, when it opens."""
+    joined when a block is read in it (most wrapper blocks never see one)."""
     pieces: list[str] = []
     labels: tuple[str, ...] = (_label(root),)
-    place = " ".join(labels)
+    place = ""  # " ".join(labels) once a block is read in it
     opened: list[tuple[etree._Element, tuple[str, ...], str]] = []  # each open block, the place around it
     skipping: etree._Element | None = None
     for event, element in etree.iterwalk(root, events=("start", "end")):
@@ -149,30 +149,30 @@ def _blocks(root: etree._Element) -> Iterator[tuple[str, str]]:
                 if element.tail:
                     pieces.append(element.tail)
             continue
-        kind = _KINDS.get(element.tag, _INLINE)
+        kind = _KINDS.get(tag := element.tag, _INLINE)
         if kind is _BLOCK:
             if pieces and (text := _text(pieces)):
-                yield text, place
+                yield text, (place := place or " ".join(labels))
             if event == "start":
-                if element.text or len(element):
+                if (text := element.text) or len(element):
                     opened.append((element, labels, place))
-                    labels = (*labels[1 - DEPTH :], _label(element))
-                    place = " ".join(labels)
-                    if element.text:
-                        pieces.append(element.text)
+                    label = _label_of(tag, element.get("class") or "", element.get("id") or "")
+                    labels, place = (*labels[1 - DEPTH :], label), ""
+                    if text:
+                        pieces.append(text)
                 continue
             if opened and opened[-1][0] is element:
                 _, labels, place = opened.pop()
         elif event == "start":
             if kind is _DROPPED:
                 skipping = element
-            elif kind is _INLINE and element.text:
-                pieces.append(element.text)
+            elif kind is _INLINE and (text := element.text):
+                pieces.append(text)
             continue
         if element.tail and element is not root:
             pieces.append(element.tail)
     if pieces and (text := _text(pieces)):
-        yield text, place
+        yield text, place or " ".join(labels)
 
 
 def _text(pieces: list[str]) -> str:
