@@ -136,7 +136,7 @@ def _blocks(root: etree._Element) -> Iterator[tuple[str, str]]:
     through this loop twice (a median corpus page has 800 elements, 400 of them blocks), so
     it does the least it can per element: one lookup of its tag; a block with neither text
     nor children (``<br>``, ``<hr>``) is a boundary and no place; a place's labels are
-    joined when a block is read in it (most wrapper blocks never see one)."""
+    joined when a block is read in it, not for every wrapper that opens one."""
     pieces: list[str] = []
     labels: tuple[str, ...] = (_label(root),)
     place = ""  # " ".join(labels) once a block is read in it
