@@ -131,8 +131,14 @@ def extract_article(html: str, url: str, *, find_date: bool = True, cut: bool = 
     page was cut to what one page may cost (bound.py); the text's provenance says so."""
     tree = parse_html(html, url)
     meta = read_meta(tree, url)  # before pruning: the pruned tree lacks some bylines and dates
+    # lxml makes an element's Python object when a walk reaches it (a class lookup, in Python
+    # for lxml.html trees) unless one is alive (etree.pyx, _elementFactory), and frees it when
+    # the walk has passed. Layout and prune each walk every element: one list keeps the objects
+    # for both, 0.5 ms a page less (A/B over 300 corpus pages; a page takes about 20 ms).
+    elements = list(tree.iter())
     page = page_blocks(tree)  # the whole page, what the extractor keeps or not (issue 17)
     page_size = prune_page(tree)
+    del elements
     doc, mode = _trafilatura(tree, url, page_size, _first_mode(meta))
     blocks = clean_blocks(_body_blocks(doc.body))
     if "title_heading" in RULES:

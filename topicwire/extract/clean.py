@@ -17,7 +17,6 @@ from lxml import etree
 # and emoji sequences need them to spell words.
 INVISIBLE_CHARS = "\u00ad\u200b\u2060\ufeff"
 _INVISIBLE = re.compile(f"[{INVISIBLE_CHARS}]")
-_SPACE = re.compile(r"\s+")  # str patterns match NBSP, thin and ideographic spaces too
 DROPPED_TAGS = ("script", "style", "noscript", "template", "iframe", "svg", "head")
 BLOCK_TAGS = frozenset(
     "address article aside blockquote br dd details div dl dt figcaption figure footer form "
@@ -36,7 +35,10 @@ _TRAILING_PUNCT = " ,;:-–—(\"'“‘"
 
 def normalize_text(text: str) -> str:
     """One line of text: invisible characters removed, any whitespace run made one space."""
-    return _SPACE.sub(" ", _INVISIBLE.sub("", text)).strip()
+    # str.split() splits at the characters re's \s matches in a str (NBSP, thin and
+    # ideographic spaces too: the same 29 of all code points) and is 2-3 times faster than
+    # re.sub(r"\s+", " ", ...): extract/layout.py normalizes every block of every page.
+    return " ".join(_INVISIBLE.sub("", text).split())
 
 
 def clean_blocks(blocks: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:

@@ -32,7 +32,7 @@ from itertools import islice
 from lxml import etree
 
 from topicwire.extract.clean import BLOCK_TAGS, DROPPED_TAGS, normalize_text
-from topicwire.extract.template import block_key, placed_key
+from topicwire.extract.template import block_key, folded_key, placed_key
 
 # Element and ancestors that name a block's place. Enough to tell an article body from a
 # sidebar (they part within the last levels); few enough that a class the page's <body>
@@ -48,6 +48,14 @@ MAX_CHARS = 300_000
 # 2,500 blocks cost 0.4 s to take apart.
 MAX_PART_CHARS = 2_000
 _DIGITS = re.compile(r"\d+")
+# What _blocks does with an element, by its tag: a comment, a processing instruction or an
+# entity has no text of its own (its tail is the page's).
+_BLOCK, _DROPPED, _INLINE, _NO_TEXT = "block", "dropped", "inline", "no text"
+_KINDS: dict[object, str] = {
+    **dict.fromkeys(BLOCK_TAGS, _BLOCK),
+    **dict.fromkeys(DROPPED_TAGS, _DROPPED),
+    **dict.fromkeys((etree.Comment, etree.ProcessingInstruction, etree.Entity), _NO_TEXT),
+}
 
 Layout = tuple[tuple[str, str, int], ...]
 Blocks = tuple[tuple[str, str], ...]
@@ -68,23 +76,26 @@ def page_blocks(tree: etree._Element) -> Blocks:
 
 
 def page_layout(blocks: Blocks, paragraphs: Sequence[str] = ()) -> Layout:
-    """The distinct (text key, placed key, word count) of ``blocks``; and, for each of the
-    extractor's ``paragraphs`` that joins several consecutive blocks (a figure's credit and
-    caption, an address's lines: the extractor writes them as one), the paragraph's text key
-    with each joined block's placed key: a paragraph is template when all its parts are."""
-    texts = [block_key(text) for text, _ in blocks]
-    placed = [placed_key(key, place) for key, (_, place) in zip(texts, blocks, strict=True)]
+    """The distinct (text key, placed key, word count) of ``blocks`` (normalized, as
+    ``page_blocks`` gives them); and, for each of the extractor's ``paragraphs`` that joins
+    several consecutive blocks (a figure's credit and caption, an address's lines: the
+    extractor writes them as one), the paragraph's text key with each joined block's placed
+    key: a paragraph is template when all its parts are."""
+    folded = [text.casefold() for text, _ in blocks]
+    keys = [folded_key(text) for text in folded]  # block_key's, without normalizing again
     found: dict[tuple[str, str], tuple[str, str, int]] = {}
-    for key, at, (text, _) in zip(texts, placed, blocks, strict=True):
-        found.setdefault((key, at), (key, at, len(text.split())))
-    single = frozenset(texts)
-    parts = [p for p in paragraphs if len(p) <= MAX_PART_CHARS and block_key(p) not in single]
-    starts, folded = (_starts(blocks), [text.casefold() for text, _ in blocks]) if parts else ({}, [])
-    for paragraph in parts:
-        key = block_key(paragraph)
-        for i in _joined(paragraph, blocks, starts) or _holding(paragraph, folded):
-            found.setdefault((key, placed[i]), (key, placed[i], len(blocks[i][0].split())))
-    return tuple(found.values())
+    for key, (text, place) in zip(keys, blocks, strict=True):
+        if (key, place) not in found:  # a line repeated in one place ("Share") is hashed once
+            found[key, place] = (key, placed_key(key, place), text.count(" ") + 1)
+    placed = [found[key, place][1] for key, (_, place) in zip(keys, blocks, strict=True)]
+    single = frozenset(keys)
+    parts = [(key, p) for p in paragraphs if len(p) <= MAX_PART_CHARS and (key := block_key(p)) not in single]
+    starts = _starts(folded) if parts else {}
+    joined: dict[tuple[str, str], tuple[str, str, int]] = {}
+    for key, paragraph in parts:
+        for i in _joined(paragraph, folded, starts) or _holding(paragraph, folded):
+            joined.setdefault((key, placed[i]), (key, placed[i], blocks[i][0].count(" ") + 1))
+    return (*found.values(), *joined.values())
 
 
 def _holding(paragraph: str, folded: Sequence[str]) -> list[int]:
@@ -94,22 +105,22 @@ def _holding(paragraph: str, folded: Sequence[str]) -> list[int]:
     return [i for i, block in enumerate(folded) if text in block] if len(text.split()) >= 3 else []
 
 
-def _starts(blocks: Blocks) -> dict[str, list[int]]:
+def _starts(folded: Sequence[str]) -> dict[str, list[int]]:
     """Block indexes by the first ``_PREFIX`` characters of their folded text."""
     out: dict[str, list[int]] = {}
-    for i, (text, _) in enumerate(blocks):
-        out.setdefault(text.casefold()[:_PREFIX], []).append(i)
+    for i, text in enumerate(folded):
+        out.setdefault(text[:_PREFIX], []).append(i)
     return out
 
 
-def _joined(paragraph: str, blocks: Blocks, starts: dict[str, list[int]]) -> range:
+def _joined(paragraph: str, folded: Sequence[str], starts: dict[str, list[int]]) -> range:
     """The consecutive blocks (two or more) ``paragraph`` is made of, joined with or without
     a space; an empty range if it is not made of blocks."""
     text = normalize_text(paragraph).casefold()
     for n in range(1, _PREFIX + 1):
         for first in starts.get(text[:n], ()):
             rest, i = text, first
-            while i < len(blocks) and rest.startswith(part := blocks[i][0].casefold()):
+            while i < len(folded) and rest.startswith(part := folded[i]):
                 rest, i = rest[len(part) :].lstrip(), i + 1
                 if not rest:
                     return range(first, i) if i - first > 1 else range(0)
@@ -121,41 +132,54 @@ def _blocks(root: etree._Element) -> Iterator[tuple[str, str]]:
 
     Iterative (``iterwalk``): a hostile page nests elements deeper than Python recurses.
     A generator: ``page_blocks`` stops reading a huge page at ``MAX_BLOCKS`` (a 2 MB page
-    of tests/test_hostile_cost.py took 0.7 s to read whole)."""
+    of tests/test_hostile_cost.py took 0.7 s to read whole). Every element of a page passes
+    through this loop twice (a median corpus page has 800 elements, 400 of them blocks), so
+    it does the least it can per element: one lookup of its tag; a block with neither text
+    nor children (``<br>``, ``<hr>``) is a boundary and no place; a place's labels are
+    joined when a block is read in it, not for every wrapper that opens one."""
     pieces: list[str] = []
-    places: list[tuple[str, ...]] = [(_label(root),)]
+    labels: tuple[str, ...] = (_label(root),)
+    place = ""  # " ".join(labels) once a block is read in it
+    opened: list[tuple[etree._Element, tuple[str, ...], str]] = []  # each open block, the place around it
     skipping: etree._Element | None = None
     for event, element in etree.iterwalk(root, events=("start", "end")):
         if skipping is not None:
-            if event == "end" and element is skipping:
+            if element is skipping and event == "end":
                 skipping = None
-                pieces.append(element.tail or "")
+                if element.tail:
+                    pieces.append(element.tail)
             continue
-        tag = element.tag if isinstance(element.tag, str) else ""
-        block = tag in BLOCK_TAGS
-        if block and (text := _text(pieces)):
-            yield text, " ".join(places[-1])
-        if event == "start":
-            if tag in DROPPED_TAGS:
+        kind = _KINDS.get(tag := element.tag, _INLINE)
+        if kind is _BLOCK:
+            if pieces and (text := _text(pieces)):
+                yield text, (place := place or " ".join(labels))
+            if event == "start":
+                if (text := element.text) or len(element):
+                    opened.append((element, labels, place))
+                    label = _label_of(tag, element.get("class") or "", element.get("id") or "")
+                    labels, place = (*labels[1 - DEPTH :], label), ""
+                    if text:
+                        pieces.append(text)
+                continue
+            if opened and opened[-1][0] is element:
+                _, labels, place = opened.pop()
+        elif event == "start":
+            if kind is _DROPPED:
                 skipping = element
-            elif block:
-                places.append((*places[-1][-(DEPTH - 1) :], _label(element)))
-            if tag and element.text and skipping is None:
-                pieces.append(element.text)
+            elif kind is _INLINE and (text := element.text):
+                pieces.append(text)
             continue
-        if block:
-            places.pop()
         if element.tail and element is not root:
             pieces.append(element.tail)
-    if text := _text(pieces):
-        yield text, " ".join(places[-1])
+    if pieces and (text := _text(pieces)):
+        yield text, place or " ".join(labels)
 
 
 def _text(pieces: list[str]) -> str:
     """The text gathered so far, normalized; ``pieces`` emptied."""
     text = "".join(pieces)
     pieces.clear()
-    return normalize_text(text) if text and not text.isspace() else ""
+    return normalize_text(text) if not text.isspace() else ""
 
 
 def _label(element: etree._Element) -> str:
