@@ -26,7 +26,7 @@ Checks over every run, printed and counted:
     retaken         ... except a feed the SIGKILLed daemon requested whose one later request is
                     another daemon's, after the kill and about the lease after the first (CLAIM_LAG):
                     shown apart; double polls whose later request came a lease after a live
-                    daemon's are shown as such (a poll that outlived the lease: leases are not renewed)
+                    daemon's are shown as such (a poll that outlived the lease; leases are renewed since e7f9ac0)
     split stories   a story of 2+ feeds whose articles ended in more than one story
     merged          a story holding articles of more than one expected story
     lost            expected article URLs missing from the store at the end
