@@ -270,7 +270,7 @@ def test_claims_are_exclusive_until_released_or_the_lease_runs_out(store_at: Pat
     store.close()
 
 
-def test_a_claim_skips_retired_and_future_sources_and_clear_leases_frees_all(store_at: Path | str) -> None:
+def test_a_claim_skips_retired_and_future_sources_and_clear_leases_frees_them(store_at: Path | str) -> None:
     sources = tuple(SourceConfig(f"s{n}", f"http://x.test/{n}", "feed", 300.0, False) for n in range(3))
     store = store_with(store_at, sources)
     with store.transaction() as tx:
@@ -279,7 +279,7 @@ def test_a_claim_skips_retired_and_future_sources_and_clear_leases_frees_all(sto
     assert not store.any_due(NOW - timedelta(days=1)) or claim(store, "w", NOW) == ["s2"]
     assert claim(store, "w", NOW) == []
     with store.transaction() as tx:
-        assert tx.clear_leases() == 1  # the one daemon of a SQLite store starting again
+        assert tx.clear_leases(("w",)) == 1  # the one daemon of a SQLite store starting again
     assert claim(store, "w", NOW) == ["s2"]
     store.close()
 

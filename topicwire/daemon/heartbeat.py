@@ -1,8 +1,7 @@
 """The daemon's row in the store's ``workers`` table, kept fresh (issue 16 point 5).
 
 A job of the daemon's Jobs writes the worker's heartbeat every INTERVAL seconds (and once
-at start), so
-``topicwire stats`` shows which daemons share the store, what each has claimed and how
+at start), so ``topicwire stats`` shows which daemons share the store, what each has claimed and how
 long ago each was last heard from; a clean stop removes the row. A worker killed with
 SIGKILL leaves its row, ageing, until a live one forgets it after FORGET. A database that
 does not answer costs a warning per beat, never the daemon.

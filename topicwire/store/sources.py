@@ -94,13 +94,8 @@ def release(db: DB, name: str, worker: str, next_due: str | None) -> None:
     )
 
 
-def clear_leases(db: DB, owners: tuple[str, ...] | None = None) -> int:
-    """Every lease ends (the one daemon of a SQLite store starting: nobody else holds one),
-    or those of ``owners`` (dead workers)."""
-    if owners is None:
-        return db.execute(
-            "UPDATE sources SET lease_owner = NULL, lease_until = NULL WHERE lease_owner IS NOT NULL"
-        ).rowcount
+def clear_leases(db: DB, owners: tuple[str, ...]) -> int:
+    """The leases of ``owners`` end (dead workers, or a SQLite store's killed ``run``)."""
     return sum(
         db.execute("UPDATE sources SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?", (o,)).rowcount
         for o in owners

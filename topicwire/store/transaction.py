@@ -112,8 +112,8 @@ class Transaction:
         sources.release(self._db, name, worker, iso(next_due) if next_due else None)
 
     @_in_unit
-    def clear_leases(self, owners: tuple[str, ...] | None = None) -> int:
-        """End every lease, or those of ``owners``; returns how many ended."""
+    def clear_leases(self, owners: tuple[str, ...]) -> int:
+        """End the leases of ``owners``; returns how many ended."""
         return sources.clear_leases(self._db, owners)
 
     # -- workers -----------------------------------------------------------------------
