@@ -2,9 +2,9 @@
 
 A poll that stores new articles only says so (``changed``). A one-shot job of the
 daemon's Jobs (daemon/jobs.py) renders ``delay`` seconds (``output.publish_delay``)
-after the first change it has not published yet, so the thousand polls of a start-up round cost a few renders
-instead of a thousand (issue 19), and a lone new article still reaches the
-feeds within ``delay`` plus one render. Changes that arrive while a render runs
+after the first change it has not published yet, so the thousand polls of a start-up
+round cost a few renders instead of a thousand (issue 19), and a lone new article still
+reaches the feeds within ``delay`` plus one render. Changes that arrive while a render runs
 are taken up by the next one, ``delay`` after the first of them (or at once
 when that time has already passed).
 
