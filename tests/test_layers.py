@@ -17,7 +17,7 @@ FLOORS: tuple[tuple[str, ...], ...] = (
     ("schedule", "sources", "extract", "dedup", "topics", "statements", "store"),
     ("config",),
     ("feeds",),
-    ("placement", "sitetemplate", "pipeline", "upkeep"),
+    ("placement", "sitetemplate", "prepare", "pipeline", "upkeep"),
     ("daemon", "__main__"),
 )
 

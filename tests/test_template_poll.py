@@ -17,6 +17,7 @@ import pytest
 from fixture_server import FixtureServer
 
 from topicwire.config import Config, load_config
+from topicwire.cpu import CpuPool
 from topicwire.feeds.publisher import Publisher
 from topicwire.metrics import Metrics
 from topicwire.pipeline import Pipeline, make_fetcher
@@ -36,9 +37,10 @@ def page(n: int, *, widget: bool = True) -> str:
         f"{n * 11 + k} for a long session on day {n}, and deputies asked for figures by spring.</p>"
         for k in range(4)
     )
+    said = f"<p>\u201cThe {subject} plan is ready,\u201d said Mayor Anna Petrosyan of Vanadzor.</p>"
     aside = f"<p>{WIDGET}</p>" if widget else ""
     head = f"<html><head><title>Story {n}</title></head>"
-    return f"{head}<body><article><h1>Story {n} on the {subject}</h1>{body}{aside}</article></body></html>"
+    return f"{head}<body><article><h1>Story {n} on the {subject}</h1>{body}{said}{aside}</article></body></html>"
 
 
 def rss(base: str, numbers: range) -> str:
@@ -51,10 +53,15 @@ def rss(base: str, numbers: range) -> str:
 
 
 def setup(
-    tmp_path: Path, server: FixtureServer, clock: list[datetime] | None = None, metrics: Metrics | None = None
+    tmp_path: Path,
+    server: FixtureServer,
+    clock: list[datetime] | None = None,
+    metrics: Metrics | None = None,
+    cpu: CpuPool | None = None,
 ) -> tuple[Config, Store, Pipeline]:
     (tmp_path / "c.toml").write_text(
         '[fetch]\nallow_private_addresses = true\nper_host_delay = "0s"\n'
+        '[aliases]\nmayor = ["Anna Petrosyan"]\n'
         f'[[sources]]\nname = "herald"\nurl = "{server.url}/feed.xml"\nkind = "feed"\n'
         f'[[topics]]\nname = "gyumri"\nquery = "Gyumri"\n'
         f'[[topics]]\nname = "council"\nquery = "Vanadzor"\n'
@@ -62,7 +69,7 @@ def setup(
     config = load_config(tmp_path / "c.toml")
     store = Store.open(config.store_path, NOW)
     now = clock or [NOW]
-    pipeline = Pipeline(config, store, make_fetcher(config), lambda: now[0], metrics=metrics)
+    pipeline = Pipeline(config, store, make_fetcher(config), lambda: now[0], metrics=metrics, cpu=cpu)
     Upkeep.of(pipeline).prepare()
     return config, store, pipeline
 
@@ -71,21 +78,32 @@ def published_text(config: Config) -> str:
     return "\n".join(p.read_text(encoding="utf-8") for p in sorted(config.output_dir.glob("*.*")) if p.is_file())
 
 
-def test_first_poll_publishes_nothing_of_a_shared_widget(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_first_poll_publishes_nothing_of_a_shared_widget(tmp_path: Path, workers: int) -> None:
+    """With worker processes (issue 16) the poll's template, keys and statements are made in
+    one of them (prepare.py): the same articles, topics and statements as in one process."""
+    cpu = CpuPool(workers)
     with FixtureServer() as server:
         for n in range(5):
             server.route(f"/a/{n}.html", page(n), headers={"Content-Type": "text/html"})
         server.route("/feed.xml", rss(server.url, range(5)), headers={"Content-Type": "application/rss+xml"})
-        config, store, pipeline = setup(tmp_path, server)
-        assert pipeline.poll(config.sources[0]).new == 5
+        config, store, pipeline = setup(tmp_path, server, cpu=cpu)
+        try:
+            assert pipeline.poll(config.sources[0]).new == 5
+        finally:
+            cpu.close()
         Publisher(config, store, pipeline.changes).publish()
         council = store.topic_entries("council", 20)
         gyumri = store.topic_entries("gyumri", 20)
+        said = store.statements_of([s.representative.uid for s in council])
         store.close()
     assert len(council) == 5  # the articles themselves are all there, whole
     for story in council:
         assert "Gyumri" not in story.representative.text and "Gyumri" not in story.representative.html
         assert all(f"part {k}:" in story.representative.text for k in range(4))
+        (statement,) = said[story.representative.uid]
+        assert (statement.speaker, statement.alias) == ("Mayor Anna Petrosyan of Vanadzor", "mayor")
+        assert statement.text.endswith("plan is ready")
     assert gyumri == ()
     assert "Gyumri" not in published_text(config)
 

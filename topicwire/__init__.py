@@ -10,7 +10,7 @@
     store/        the only place with SQL
     config/       the config file, every key declared once (keys.py)
     feeds/        rendering and publishing feeds, the feed server, JSON API, WebSub, webhooks
-    placement.py sitetemplate.py pipeline.py   ingestion: poll -> store (pipeline.py)
+    placement.py sitetemplate.py prepare.py pipeline.py   ingestion: poll -> store (pipeline.py)
     upkeep.py     the store kept in line with the config (start-up, reload) and retention
     daemon/       the CLI, the long-running service, its scheduler and signals
 

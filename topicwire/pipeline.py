@@ -46,8 +46,9 @@ from topicwire.extract.template import Template, from_json, to_json, unsettled
 from topicwire.extract.urls import canonicalize_url
 from topicwire.metrics import Metrics
 from topicwire.placement import Placer
+from topicwire.prepare import Keys, keys_of, prepare_poll
 from topicwire.schedule import MAX_DELAY, adaptive_interval, freshness_floor, jitter_for, next_due
-from topicwire.sitetemplate import RECLEAN_SCAN, Recleaned, clean_poll, reclean_plan
+from topicwire.sitetemplate import RECLEAN_SCAN, Recleaned, reclean_plan
 from topicwire.sources.discover import discover_feeds
 from topicwire.sources.feed import parse_feed
 from topicwire.sources.fetch import HTML_ACCEPT, PerThreadFetcher
@@ -96,6 +97,7 @@ class Prepared:
 
     article: Article
     item_keys: tuple[str, ...]
+    keys: Keys | None = None  # computed with the poll's other pure work (prepare.py), if it was
 
 
 @dataclass(frozen=True)
@@ -315,13 +317,16 @@ class Pipeline:
         articles = tuple(a for a, _, _ in got)
         template: Template | None = None
         recleaned: tuple[Recleaned, ...] = ()
+        keys: tuple[Keys | None, ...] = (None,) * len(articles)
         if fresh and source.fulltext:
-            # The whole poll is learned before any page is stripped (issue 17).
+            # The whole poll is learned before any page is stripped (issue 17); with the
+            # poll's keys and statements, in a worker process when there are any (prepare.py).
             layouts = [layout for _, layout, _ in got]
-            template = self.load_template(source.name)
-            articles, template = clean_poll(articles, template, layouts, self.config.dedup.similarity)
+            similarity = self.config.dedup.similarity
+            poll = self.cpu.call(prepare_poll, articles, self.load_template(source.name), layouts, similarity)
+            articles, template, keys = poll.articles, poll.template, poll.keys
             recleaned, template = self.reclean_plan(source.name, template, articles)
-        prepared = [Prepared(a, item_keys(item)) for a, (_, _, item) in zip(articles, got, strict=True)]
+        prepared = [Prepared(a, item_keys(item), k) for a, k, (_, _, item) in zip(articles, keys, got, strict=True)]
         dates = tuple(d for i in items if (d := i.published or i.updated))
         complete = len(prepared) == len(fresh)
         return Collected(
@@ -397,7 +402,7 @@ class Pipeline:
         new = dup = 0
         r = collected.result
         # Pure work before taking the store's lock: other workers' polls wait on it.
-        decided = [(p, *self.decide(p.article)) for p in collected.prepared]
+        decided = [(p, *self.decide(p.article, p.keys)) for p in collected.prepared]
         # Re-cleaned texts' statements too: up to RECLEAN_MAX extractions would hold the lock.
         again = [(c, *self.decide(c.article)) for c in collected.recleaned]
         with self.store.transaction() as store:
@@ -441,11 +446,14 @@ class Pipeline:
             self.report_recleaned(source.name, [(c.topics, topics) for c, _, topics, _ in again])
         return outcome
 
-    def decide(self, article: Article) -> tuple[KeyedArticle, tuple[str, ...], tuple[Statement, ...]]:
+    def decide(
+        self, article: Article, keys: Keys | None = None
+    ) -> tuple[KeyedArticle, tuple[str, ...], tuple[Statement, ...]]:
         """An article's dedup keys, topics and statements: pure, before the store's lock.
-        In this process: a MinHash costs less than shipping the article to a worker."""
-        keyed = KeyedArticle.of(article)
-        return keyed, self.matcher.match(MatchDoc.of(article)), self.statements.extract(article.text)
+        ``keys``: its keys and statements when the poll's work computed them (prepare.py);
+        else here: one article's MinHash costs less than shipping it to a worker."""
+        keys = keys if keys is not None else keys_of(article)
+        return keys.keyed, self.matcher.match(MatchDoc.of(article)), self.statements.resolve(keys.statements)
 
     def report_recleaned(self, source: str, topics: list[tuple[tuple[str, ...], tuple[str, ...]]]) -> None:
         """One event and the metrics for a poll's re-cleaned articles: (topics before, after) each."""

@@ -21,6 +21,7 @@ Pure: templates and articles in, articles out; pipeline.py reads and writes the 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import combinations
@@ -93,7 +94,13 @@ def clean_poll(
 def story_groups(pages: Sequence[tuple[Article, Layout]], same_story: float) -> list[list[int]]:
     """Indexes of ``pages`` by story: pages whose own text is a near-duplicate (Jaccard of
     word 5-shingles >= ``same_story``, the story desk's rule) are one group."""
-    grams = [shingles(" ".join(own_text(pages, i))) for i in range(len(pages))]
+    keyed = [[(p, block_key(p)) for p in paragraphs(a.text)] for a, _ in pages]
+    # On how many pages each paragraph's key is: a page's key held by no other page counts
+    # once. Each page's paragraphs are keyed once (keying every other page's again for each
+    # page was a fifth of a 20-page poll's CPU in bench/scale.py).
+    pages_with = Counter(key for page in keyed for key in {k for _, k in page})
+    layouts = [layout for _, layout in pages]
+    grams = [shingles(" ".join(own_text(page, lay, pages_with))) for page, lay in zip(keyed, layouts, strict=True)]
     group = list(range(len(pages)))
     for i, j in combinations(range(len(pages)), 2):
         if similarity(grams[i], grams[j]) >= same_story:
@@ -104,19 +111,17 @@ def story_groups(pages: Sequence[tuple[Article, Layout]], same_story: float) -> 
     return list(found.values())
 
 
-def own_text(pages: Sequence[tuple[Article, Layout]], i: int) -> list[str]:
-    """The paragraphs of page ``i`` shown where its article's body is: in a place (extract/
-    layout.py) that shows a paragraph no other page of the poll has. Template the extractor
+def own_text(page: Sequence[tuple[str, str]], layout: Layout, pages_with: Counter[str]) -> list[str]:
+    """The paragraphs of a page (each with its ``block_key``) shown where its article's body
+    is: in a place (extract/layout.py) that shows a paragraph no other page of the poll has
+    (``pages_with``: on how many of the poll's pages each key is). Template the extractor
     kept sits elsewhere (a sidebar, a menu), and would make unrelated pages near-copies: it
     did on bench/outlets.py's pages, where the extractor kept a shop's whole template. A
     story's quote repeated in its reports sits in the body. All paragraphs when the page
     has no layout, or none of its places shows such a paragraph."""
-    article, layout = pages[i]
-    texts = paragraphs(article.text)
-    others = {block_key(p) for j, (a, _) in enumerate(pages) if j != i for p in paragraphs(a.text)}
     where = placements(layout)
-    body = frozenset(place for p in texts if (key := block_key(p)) not in others for place in where.get(key, ()))
-    return [p for p in texts if where.get(block_key(p), frozenset()) & body] if body else list(texts)
+    body = frozenset(place for _, key in page if pages_with[key] == 1 for place in where.get(key, ()))
+    return [p for p, key in page if where.get(key, frozenset()) & body] if body else [p for p, _ in page]
 
 
 def _root(group: list[int], i: int) -> int:

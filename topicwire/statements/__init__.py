@@ -29,4 +29,8 @@ class StatementExtractor:
         self.signature = hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
     def extract(self, text: str) -> tuple[Statement, ...]:
-        return with_aliases(extract_statements(text), self.speakers.resolve)
+        return self.resolve(extract_statements(text))
+
+    def resolve(self, statements: tuple[Statement, ...]) -> tuple[Statement, ...]:
+        """``statements`` as ``extract_statements`` found them, with their speakers' aliases."""
+        return with_aliases(statements, self.speakers.resolve)
