@@ -19,7 +19,9 @@ every 0.5 s, read-only), articles/s, CPU seconds of every topicwire process (the
 process trees, /proc; bench/steady.py's cpu_of) and CPU ms per article, peak RSS (all
 processes together, sampled), the PostgreSQL server's CPU apart. The wall time includes
 ``run``'s start-up spread (sources overdue at start begin over the first minute,
-daemon/scheduler.STARTUP_SPREAD), so runs shorter than a few minutes understate the rate.
+daemon/scheduler.STARTUP_SPREAD), so runs shorter than a few minutes understate the rate;
+the "middle half" rate is taken from when 25% to when 75% of the articles were stored, and
+its ratios are printed too (at 150 feeds a run's whole wall time was ~64 s, the spread's 60 s).
 
 Checks over every run, printed and counted:
     double polls    a feed requested more than once in the run (every source's interval is a day)
@@ -67,6 +69,7 @@ POLL = 0.5  # seconds between two reads of the store
 # 200 x 20 with 4 daemons under load ~8, two sources claimed in one tick were requested 1.4 s
 # later and retaken 58.6 s after the request, both in one tick 60 s (the lease) after the claim.
 CLAIM_LAG = 5.0
+MIDDLE = (0.25, 0.75)  # the share of the articles stored between which the middle rate is taken
 STALL = 180.0  # seconds without a new article (after every feed was requested) ending a run
 
 
@@ -137,10 +140,17 @@ class Outcome:
     longest_poll_ms: int = 0
     killed: bool = False
     exits: list[int] = field(default_factory=list)
+    reached: dict[float, float] = field(default_factory=dict)  # share of MIDDLE -> when (monotonic)
 
     @property
     def rate(self) -> float:
         return self.articles / self.seconds if self.seconds else 0.0
+
+    def middle_rate(self, expected: int) -> float:
+        """Articles per second while the middle half of them was stored: without the start
+        (imports, the start-up spread's first seconds) and the tail (the last slow polls)."""
+        low, high = (self.reached.get(share) for share in MIDDLE)
+        return (MIDDLE[1] - MIDDLE[0]) * expected / (high - low) if low is not None and high and high > low else 0.0
 
 
 def run_one(name: str, args: argparse.Namespace, server: SiteServer, cluster: PgCluster | None, tmp: Path) -> Outcome:
@@ -204,6 +214,9 @@ def wait_stored(
         if n != last:
             last, last_change = n, now
         out.articles = n
+        for share in MIDDLE:
+            if n >= share * expected:
+                out.reached.setdefault(share, now)
         if kill and killed_at is None and n >= KILL_AT * expected:
             sampler.kill(0)
             killed_at, out.killed = time.monotonic(), True
@@ -337,6 +350,7 @@ def row(o: Outcome, args: argparse.Namespace) -> str:
     kill = f" killed w0, {o.retaken} retaken (>= {o.retake_gap:.1f} s after)" if o.killed else ""
     return (
         f"{o.name:8} {o.daemons} daemon(s) {o.articles:6} articles {o.seconds:8.1f} s {o.rate:7.1f} art/s "
+        f"(middle half {o.middle_rate(args.feeds * args.items):5.1f}) "
         f"cpu {o.cpu:8.1f} s = {cores:4.2f} cores {per:6.1f} ms/art{db}  peak RSS {o.peak_rss / 2**20:6.0f} MiB | "
         f"double polls {o.double_polls}{outlived} split {o.split} merged {o.merged} lost {o.lost}{kill} | "
         f"longest poll {o.longest_poll_ms} ms  exits {o.exits}" + "".join(f"\n    double poll {e}" for e in o.examples)
@@ -346,11 +360,18 @@ def row(o: Outcome, args: argparse.Namespace) -> str:
 def report(results: list[Outcome], args: argparse.Namespace) -> None:
     by = {o.name: o for o in results}
 
-    def ratio(a: str, b: str) -> str:
-        return f"{by[a].rate / by[b].rate:.2f}x" if a in by and b in by and by[b].rate else "-"
+    expected = args.feeds * args.items
+
+    def ratio(a: str, b: str, rate: Callable[[Outcome], float] = lambda o: o.rate) -> str:
+        return f"{rate(by[a]) / rate(by[b]):.2f}x" if a in by and b in by and rate(by[b]) else "-"
+
+    def middle(o: Outcome) -> float:
+        return o.middle_rate(expected)
 
     sqlite, pg2, pg4 = ratio("sqlite2", "sqlite1"), ratio("pg2", "pg1"), ratio("pg4", "pg1")
     print(f"ratios (articles/s): sqlite 2 processes / 1 = {sqlite} (goal >= 1.8x); pg 2/1 = {pg2}, pg 4/1 = {pg4}")
+    mid = ratio("sqlite2", "sqlite1", middle), ratio("pg2", "pg1", middle), ratio("pg4", "pg1", middle)
+    print(f"ratios (middle half's articles/s): sqlite 2 / 1 = {mid[0]}; pg 2/1 = {mid[1]}, pg 4/1 = {mid[2]}")
     if "sqlite1" in by:  # a split the one-process run has too is dedup's decision, not a race
         alone = by["sqlite1"].split_groups
         beyond = ", ".join(f"{o.name} {len(o.split_groups - alone)}" for o in results if o.name != "sqlite1")
@@ -361,6 +382,7 @@ def report(results: list[Outcome], args: argparse.Namespace) -> None:
     print(
         f"summary: feeds={args.feeds} items={args.items} articles={args.feeds * args.items} "
         f"runs={','.join(by)} sqlite_2_1={sqlite} pg_2_1={pg2} pg_4_1={pg4} "
+        f"middle_sqlite_2_1={mid[0]} middle_pg_2_1={mid[1]} middle_pg_4_1={mid[2]} "
         + " ".join(f"{o.name}_art_s={o.rate:.1f}" for o in results)
         + f" double_polls={total('double_polls')} retaken={total('retaken')} split_stories={total('split')} "
         f"merged={total('merged')} lost={total('lost')}"
