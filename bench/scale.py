@@ -12,16 +12,18 @@ it (each daemon has its own User-Agent).
 
 Runs, each on a fresh store, one after the other (``--runs``):
     sqlite1  one ``run --workers 1`` (everything in one process)
-    sqlite2  one ``run --workers 2`` (extraction in 2 worker processes)
+    sqlite2  one ``run --workers 2`` (extraction and each poll's prepare.py in 2 worker processes)
     pgN      N ``run --workers 1`` daemons sharing a throwaway PostgreSQL cluster (tests/pg_cluster.py)
 For each: the wall time from start until every expected article is stored (the store read
 every 0.5 s, read-only), articles/s, CPU seconds of every topicwire process (the daemons'
 process trees, /proc; bench/steady.py's cpu_of) and CPU ms per article, peak RSS (all
-processes together, sampled), the PostgreSQL server's CPU apart. The wall time includes
-``run``'s start-up spread (sources overdue at start begin over the first minute,
-daemon/scheduler.STARTUP_SPREAD), so runs shorter than a few minutes understate the rate;
-the "middle half" rate is taken from when 25% to when 75% of the articles were stored, and
-its ratios are printed too (at 150 feeds a run's whole wall time was ~64 s, the spread's 60 s).
+processes together, sampled), the PostgreSQL server's CPU apart, and this process's own apart
+("+bench": the page server, the store reads; on a 2-core machine it runs on the daemons'
+cores). The wall time includes ``run``'s start-up spread (sources overdue at start begin
+over the first minute, daemon/scheduler.STARTUP_SPREAD), so runs shorter than a few minutes
+understate the rate; the "middle half" rate is taken from when 25% to when 75% of the
+articles were stored, and its ratios are printed too (at 150 feeds a run's whole wall time
+was ~64 s, the spread's 60 s).
 
 Checks over every run, printed and counted:
     double polls    a feed requested more than once in the run (every source's interval is a day)
@@ -127,6 +129,7 @@ class Outcome:
     seconds: float = 0.0
     cpu: float = 0.0
     db_cpu: float = 0.0  # the PostgreSQL server's, for the pg runs (not in cpu)
+    bench_cpu: float = 0.0  # this process's: the page server, the store reads, the sampling (not in cpu)
     peak_rss: int = 0
     double_polls: int = 0
     outlived: int = 0  # of them: another daemon's request a lease after a live daemon's (its poll outlived the lease)
@@ -166,7 +169,7 @@ def run_one(name: str, args: argparse.Namespace, server: SiteServer, cluster: Pg
     reader = Reader(None if pg_url else db_path, pg_url)
     first_hit = len(server.feed_hits)
     db_before = server_cpu(cluster) if pg else 0.0
-    started = time.monotonic()
+    started, own_cpu = time.monotonic(), time.process_time()
     procs = [start(c, workers) for c in configs]
     sampler = Sampler(procs)
     sampler.start()
@@ -174,6 +177,7 @@ def run_one(name: str, args: argparse.Namespace, server: SiteServer, cluster: Pg
     try:
         killed_at, ended = wait_stored(reader, server, args, sampler, out, kill, first_hit)
         out.seconds = ended - started
+        out.bench_cpu = time.process_time() - own_cpu
         sampler.sample()
         out.cpu, out.peak_rss = sum(sampler.cpu), sampler.peak_rss
         out.db_cpu = server_cpu(cluster) - db_before if pg else 0.0
@@ -347,6 +351,7 @@ def row(o: Outcome, args: argparse.Namespace) -> str:
     cores = o.cpu / o.seconds if o.seconds else 0.0
     outlived = f" ({o.outlived} after a live poll outlived the lease)" if o.outlived else ""
     db = f" (+db {o.db_cpu:.1f} s)" if o.db_cpu else ""
+    db += f" (+bench {o.bench_cpu:.1f} s)"
     kill = f" killed w0, {o.retaken} retaken (>= {o.retake_gap:.1f} s after)" if o.killed else ""
     return (
         f"{o.name:8} {o.daemons} daemon(s) {o.articles:6} articles {o.seconds:8.1f} s {o.rate:7.1f} art/s "
