@@ -225,8 +225,9 @@ SERVER: Mapping[str, Key] = {
 DAEMON: Mapping[str, Key] = {
     "workers": _int(
         0,
-        "processes full-text extraction and the parsing of big feeds (256 KB or more) run in, for `run` and"
-        " `once` (`--workers N` overrides it); 0: one per CPU; 1: all in the daemon's own process",
+        "processes full-text extraction, a full-text poll's template, dedup keys and statements, and the"
+        " parsing of big feeds (256 KB or more) run in, for `run` and `once` (`--workers N` overrides it);"
+        " 0: one per CPU; 1: all in the daemon's own process",
         0,
         64,
     ),
