@@ -34,9 +34,11 @@ Checks over every run, printed and counted:
     split stories   a story of 2+ feeds whose articles ended in more than one story
     merged          a story holding articles of more than one expected story
     lost            expected article URLs missing from the store at the end
-With kills (on for pg2 and pg4 unless ``--no-kill``): the first daemon is SIGKILLed once 30% of
-the articles are stored; every daemon runs with ``[daemon] lease = --lease`` (short, yet longer
-than the slowest poll: the longest ``source.updated`` ms is printed beside it).
+With kills (on for pg2 and pg4 unless ``--no-kill``): the first daemon is SIGKILLed once 80% of
+the articles are stored (after the middle half, so its rate is that of all N daemons; at 30%,
+as before, pg2's rates were mostly one daemon's); every daemon runs with ``[daemon] lease =
+--lease`` (short, yet longer than the slowest poll: the longest ``source.updated`` ms is
+printed beside it).
 Ends with one ``summary:`` line. No timed assertions: numbers and ratios only.
 """
 
@@ -65,7 +67,7 @@ from steady import free_port, log_events, rss_of  # noqa: E402
 
 from topicwire.config import parse_duration  # noqa: E402
 
-KILL_AT = 0.3  # share of the expected articles stored when a daemon is killed
+KILL_AT = 0.8  # share of the expected articles stored when a daemon is killed: after MIDDLE
 POLL = 0.5  # seconds between two reads of the store
 # A claim comes before its feed request by a tick's work and the poll's first store reads: at
 # 200 x 20 with 4 daemons under load ~8, two sources claimed in one tick were requested 1.4 s
