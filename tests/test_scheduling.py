@@ -4,6 +4,7 @@ clock is injected; nothing sleeps for a real interval."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -455,4 +456,43 @@ def test_a_poll_longer_than_its_lease_keeps_it(store_at: Path | str) -> None:
         finish.set()
         scheduler.stop()
     assert {w.id: w.claims for w in store.workers() if w.claims} == {}  # released at its end
+    store.close()
+
+
+def test_sources_of_another_workers_config_never_starve_this_ones(
+    store_at: Path | str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Several workers whose config files differ (a rolling change): the store's active sources
+    are another worker's, due before this worker's own. Claimed, they are given back untouched
+    and not claimed again, so this worker's own source is polled; the others stay due for the
+    workers that have them, and the mismatch is logged once per source."""
+    ours = SourceConfig("mine", "http://x.test/mine", "feed", 300.0, False)
+    theirs = tuple(SourceConfig(f"theirs{n}", f"http://x.test/t{n}", "feed", 300.0, False) for n in range(4))
+    store = store_with(store_at, (ours, *theirs))  # the other worker synced last: all active
+    with store.transaction() as tx:
+        tx.set_due({s.name: NOW - timedelta(hours=1) for s in theirs} | {ours.name: NOW - timedelta(minutes=1)})
+    polled: list[str] = []
+
+    def poll(source: SourceConfig, spread: float) -> datetime:
+        polled.append(source.name)
+        return NOW + timedelta(days=1)
+
+    clock = [NOW + timedelta(minutes=2)]
+    scheduler = SourceScheduler(poll, 2, store, "me", tick=0.05, clock=lambda: clock[0])
+    scheduler.schedule((ours,), due_times(store, (ours,)), NOW)
+    scheduler._spreads.clear()
+    with caplog.at_level(logging.INFO, logger="topicwire"):
+        scheduler.start()
+        try:
+            deadline = time.monotonic() + 5
+            while not polled and time.monotonic() < deadline:
+                time.sleep(0.02)
+            time.sleep(0.3)  # more ticks
+        finally:
+            scheduler.stop()
+    assert polled == ["mine"]
+    assert due_times(store, theirs) == {s.name: NOW - timedelta(hours=1) for s in theirs}  # untouched
+    assert claim(store, "other", clock[0]) == [s.name for s in theirs]  # free for the workers that have them
+    foreign = [r.tw_fields["source"] for r in caplog.records if r.getMessage() == "source.foreign"]  # type: ignore[attr-defined]
+    assert sorted(foreign) == sorted({*foreign}) and set(foreign) <= {s.name for s in theirs} and foreign
     store.close()

@@ -58,6 +58,11 @@ TICK = 0.5
 LEASE = 120.0  # the default of [daemon] lease
 # While the store does not answer, the tick asks again after 0.5 s, 1 s, 2 s ... at most this.
 OUTAGE_MAX_WAIT = 30.0
+# Sources another worker's config has and this one's has not (config files that differ
+# between machines, a rolling change): left out of this worker's claims, the newest this
+# many. They were due before its own and, given back, were claimed again at every tick:
+# a worker whose claims were all such sources polled none of its own (review).
+FOREIGN_MAX = 1000
 # poll(source, spread) -> next due; spread: seconds its next-due time is pushed back
 Poll = Callable[[SourceConfig, float], "datetime | None"]
 
@@ -155,6 +160,7 @@ class SourceScheduler:
         self._sources: dict[str, SourceConfig] = {}
         self._spreads: dict[str, float] = {}  # for the next poll of each source overdue at (re)scheduling
         self._owed: dict[str, datetime | None] = {}  # releases the store refused (it was away)
+        self._foreign: dict[str, None] = {}  # claimed, not in this worker's config (FOREIGN_MAX), oldest first
         self._down_since: float | None = None  # time.monotonic() the store stopped answering
         self._wait = 0.0
         self._retry_at = 0.0
@@ -172,6 +178,7 @@ class SourceScheduler:
             known = set(self._sources)
             self._sources = {s.name: s for s in sources}
             self._spreads = {name: s for name, s in fresh.items() if name not in known}
+            self._foreign = {name: None for name in self._foreign if name not in self._sources}
         # Only over a time still overdue: a poll that ended since ``due`` was read (a reload
         # while polls run) stored its next due time, and the spread must not bring it forward.
         with self._store.transaction() as tx:
@@ -204,8 +211,10 @@ class SourceScheduler:
         now = self._clock()
         if free <= 0 or not self._store.any_due(now):
             return []
+        with self._idle:
+            skip = tuple(self._foreign)[-FOREIGN_MAX:]
         with self._store.transaction() as tx:
-            return tx.claim_due(now, self.worker_id, free, self._lease)
+            return tx.claim_due(now, self.worker_id, free, self._lease, skip)
 
     def _outage(self, error: StoreError) -> None:
         if self._down_since is None:
@@ -233,7 +242,10 @@ class SourceScheduler:
             source = None if self._stopping else self._sources.get(name)
             if source is not None:
                 self._running += 1
-        if source is None:  # not ours to poll (a reload removed it) or stopping: give it back
+            elif not self._stopping and name not in self._foreign:
+                self._foreign[name] = None
+                log.event("source.foreign", logging.WARNING, source=name, worker=self.worker_id)
+        if source is None:  # not in this worker's config (another's, or a reload removed it) or stopping: give it back
             try:
                 with self._store.transaction() as tx:
                     tx.release_source(name, self.worker_id, None)

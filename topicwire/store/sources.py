@@ -47,19 +47,20 @@ def first_due(db: DB, now: str) -> bool:
     return db.execute(f"SELECT 1 FROM sources WHERE {_DUE} LIMIT 1", (now, now)).fetchone() is not None
 
 
-def claim_due(db: DB, now: str, worker: str, limit: int, until: str) -> list[str]:
-    """Lease up to ``limit`` due sources to ``worker`` until ``until``, soonest due first.
-    On PostgreSQL the rows another worker is claiming are skipped (FOR UPDATE SKIP LOCKED),
-    and the outer condition is checked again on each row, so a row leased between the
-    subquery and the update is never taken twice. SQLite has one writer at a time."""
+def claim_due(db: DB, now: str, worker: str, limit: int, until: str, skip: tuple[str, ...] = ()) -> list[str]:
+    """Lease up to ``limit`` due sources but ``skip`` to ``worker`` until ``until``, soonest
+    due first. On PostgreSQL the rows another worker is claiming are skipped (FOR UPDATE SKIP
+    LOCKED), and the outer condition is checked again on each row, so a row leased between
+    the subquery and the update is never taken twice. SQLite has one writer at a time."""
     # The candidates in a CTE: PostgreSQL runs it once, locking what it takes (an IN
     # subquery with LIMIT and FOR UPDATE may be run again per row and take more than LIMIT).
+    others = f"AND name NOT IN ({', '.join('?' * len(skip))}) " if skip else ""
     rows = db.execute(
-        f"WITH due AS (SELECT name FROM sources WHERE {_DUE} "
+        f"WITH due AS (SELECT name FROM sources WHERE {_DUE} {others}"
         "ORDER BY next_due IS NOT NULL, next_due, name LIMIT ? /*SKIP LOCKED*/) "
         f"UPDATE sources SET lease_owner = ?, lease_until = ? WHERE name IN (SELECT name FROM due) AND {_DUE} "
         "RETURNING name",
-        (now, now, limit, worker, until, now, now),
+        (now, now, *skip, limit, worker, until, now, now),
     ).fetchall()
     return sorted(r[0] for r in rows)
 

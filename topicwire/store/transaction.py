@@ -89,12 +89,14 @@ class Transaction:
         sources.sync(self._db, rows)
 
     @_in_unit
-    def claim_due(self, now: datetime, worker: str, limit: int, lease: timedelta) -> list[str]:
-        """Lease up to ``limit`` sources due by ``now`` to ``worker`` for ``lease``. Due means
-        a stored next-due time at least a second past (times are kept to the second, and
-        a poll must never come before the time it was given, Retry-After above all)."""
+    def claim_due(
+        self, now: datetime, worker: str, limit: int, lease: timedelta, skip: tuple[str, ...] = ()
+    ) -> list[str]:
+        """Lease up to ``limit`` sources due by ``now`` to ``worker`` for ``lease``, none of
+        ``skip``. Due means a stored next-due time at least a second past (times are kept to
+        the second, and a poll must never come before the time it was given, Retry-After above all)."""
         cutoff = iso(now - timedelta(seconds=1))
-        return sources.claim_due(self._db, cutoff, worker, limit, iso(now + lease))
+        return sources.claim_due(self._db, cutoff, worker, limit, iso(now + lease), skip)
 
     @_in_unit
     def claim_source(self, name: str, worker: str, now: datetime, lease: timedelta) -> bool:
