@@ -24,6 +24,24 @@ def test_two_appositives_in_a_row_stay_with_the_name() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "verb"),
+    [
+        ("Councillor Ben Osei pledged that the library would reopen before the spring term.", "pledged"),
+        ("Tomas Berg estimated that the harbour upgrade would cost twice the first budget.", "estimated"),
+        ("Mayor Lena Holt agrees that the old pier cannot be saved.", "agrees"),
+        ("Ana Ruiz points out that the ferry has never run at a profit.", "points out"),
+        ("Economist Ruth Amari projected that cargo volumes would double by the end of the decade.", "projected"),
+        ("Dr Ines Varga recommended that swimmers stay out of the bay until Friday.", "recommended"),
+    ],
+    ids=["pledged", "estimated", "agrees", "points-out", "projected", "recommended"],
+)
+def test_reporting_verbs_of_the_grammar_list(text: str, verb: str) -> None:
+    found = only(text)
+    assert found.verb == verb
+    assert found.text == text.split(" that ", 1)[1].rstrip(".")
+
+
+@pytest.mark.parametrize(
     ("text", "speaker", "statement"),
     [
         (
