@@ -77,3 +77,37 @@ def test_a_subject_and_its_verb_inside_a_sentence(text: str, speaker: str, state
 )
 def test_an_inner_subject_needs_a_clause_of_its_own(text: str) -> None:
     assert extract_statements(text) == ()
+
+
+def test_adding_that_after_an_attributed_quote_is_the_same_speakers() -> None:
+    text = '"We will not close the pier," Mayor Lena Holt said on Friday, adding that repairs would start in May.'
+    quote, added = extract_statements(text)
+    assert (quote.speaker, quote.text, quote.kind) == ("Mayor Lena Holt", "We will not close the pier", "direct")
+    assert (added.speaker, added.text, added.kind, added.verb) == (
+        "Mayor Lena Holt",
+        "repairs would start in May",
+        "reported",
+        "adding",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "verb", "statement"),
+    [
+        (
+            '"The tunnel will open late," the engineer Paul Mercer said, admitting the budget had doubled.',
+            "admitting",
+            "the budget had doubled",
+        ),
+        (
+            '"We did our best," coach Ida Marsh said after the match, adding her players were exhausted.',
+            "adding",
+            "her players were exhausted",
+        ),
+    ],
+    ids=["admitting-bare", "adding-bare"],
+)
+def test_a_participle_after_an_attributed_quote_reports_a_bare_clause(text: str, verb: str, statement: str) -> None:
+    quote, added = extract_statements(text)
+    assert quote.kind == "direct"
+    assert (added.speaker, added.verb, added.text) == (quote.speaker, verb, statement)

@@ -237,7 +237,29 @@ def _paragraph(
             cut = _before_quotes(statement, spans)
             if cut is not None:
                 reported.append(cut)
+    for statement in direct:
+        quote = next((q for q in quotes if q.start + base <= statement.start <= q.end + base), None)
+        added = _added_after(paragraph, quote.outer_end, statement, base, lang, pats) if quote else None
+        cut = _before_quotes(added, spans) if added is not None else None
+        if cut is not None and not any(r.start < cut.end and cut.start < r.end for r in reported):
+            reported.append(cut)  # once: a sentence read for reported speech may have found it
     return sorted(direct + reported, key=lambda s: s.start), opened
+
+
+def _added_after(
+    paragraph: str, end: int, quoted: Statement, base: int, lang: Language, pats: Patterns
+) -> Statement | None:
+    """'"Q," Peskov said, adding that X': X is reported speech of the quote's speaker."""
+    after = pats.after.match(paragraph, end)
+    if after is None or not quoted.verb:
+        return None
+    stop = _SENTENCE_END.search(paragraph, after.end())
+    rest = paragraph[after.end() : stop.start() + 1 if stop else len(paragraph)]
+    second = _second_verb(rest, lang, pats)
+    if second is None or len(rest[: second[1]].split()) > 6 or _ANY_QUOTE.search(rest[: second[1]]):
+        return None  # "..., adding" must follow the attribution ("said on Tuesday, adding that")
+    at = after.end() + second[2]
+    return _make(quoted.speaker, second[0], rest[second[2] :], base + at, quoted.paragraph, lang, pats)
 
 
 def _find_quotes(paragraph: str) -> list[_Quote]:

@@ -127,7 +127,9 @@ ENGLISH = Language(
     participles=tuple(
         "saying adding noting stressing insisting arguing warning explaining claiming emphasizing emphasising".split()
     )
-    + ("telling reporters", "acknowledging"),
+    + ("telling reporters", "acknowledging", "pointing out")
+    # -ing forms of the grammar list's verbs that rarely take a noun object: ", admitting she saw it"
+    + ("admitting", "conceding", "asserting", "complaining"),
     conjunctions=("but", "and"),
     sentence_adverbs=("But", "And", "Yet", "However,", "Meanwhile,", "Still,", "Also,", "Separately,"),
     pronouns_by_word=(),
