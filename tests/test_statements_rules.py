@@ -111,3 +111,16 @@ def test_a_participle_after_an_attributed_quote_reports_a_bare_clause(text: str,
     quote, added = extract_statements(text)
     assert quote.kind == "direct"
     assert (added.speaker, added.verb, added.text) == (quote.speaker, verb, statement)
+
+
+def test_reported_speech_inside_reported_speech_is_a_statement_too() -> None:
+    text = "Harbour master Ken Adu told the council that Captain Mia Lee had said the engine failed twice."
+    outer, inner = extract_statements(text)
+    assert (outer.speaker, outer.text) == ("Harbour master Ken Adu", "Captain Mia Lee had said the engine failed twice")
+    assert (inner.speaker, inner.verb, inner.text) == ("Captain Mia Lee", "had said", "the engine failed twice")
+
+
+def test_an_attribution_around_a_clause_is_not_nested_speech() -> None:
+    text = "The new ferries, the operator said, would carry twice as many cars as the old ones."
+    (found,) = extract_statements(text)
+    assert found.speaker == "the operator"

@@ -423,7 +423,7 @@ def _reported(sentence: str, base: int, index: int, lang: Language, pats: Patter
             made = [_make(speaker, verb, clause, base + offset, index, lang, pats)]
         out = [s for s in made if s is not None]
         if out:
-            return out
+            return out + [n for s in out if (n := _nested(s, lang, pats)) is not None]
     subject = pats.subject.match(sentence)
     second = _second_verb(sentence, lang, pats)
     if subject and second:  # "He declined to say when, saying it would depend on ..."
@@ -432,6 +432,18 @@ def _reported(sentence: str, base: int, index: int, lang: Language, pats: Patter
         )
         return [made_one] if made_one else []
     return []
+
+
+def _nested(outer: Statement, lang: Language, pats: Patterns) -> Statement | None:
+    """'Winfrey said that Harry had said the royal was not the Queen': reported speech inside
+    reported speech, with its own speaker and verb, is a statement of its own as well."""
+    if outer.kind != "reported":
+        return None
+    found = _subject_first(outer.text, lang, pats)
+    if found is None or found[2] < len(found[0]):
+        return None  # "The landers, he said, could ...": the outer clause's own attribution
+    speaker, verb, offset, clause = found
+    return _make(speaker, verb, clause, outer.start + offset, outer.paragraph, lang, pats)
 
 
 def _make(
