@@ -124,3 +124,37 @@ def test_an_attribution_around_a_clause_is_not_nested_speech() -> None:
     text = "The new ferries, the operator said, would carry twice as many cars as the old ones."
     (found,) = extract_statements(text)
     assert found.speaker == "the operator"
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "statement"),
+    [
+        (
+            "Owners of small boats say the new mooring fees are far too high.",
+            "Owners of small boats",
+            "the new mooring fees are far too high",
+        ),
+        (
+            "Most local fishermen argued that the quota had been set without them.",
+            "Most local fishermen",
+            "the quota had been set without them",
+        ),
+        ("The ferry will stop at noon, the harbour pilots said.", "the harbour pilots", "The ferry will stop at noon"),
+    ],
+    ids=["noun-of-noun", "quantifier-adjective", "clause-first"],
+)
+def test_a_group_of_people_speaks(text: str, speaker: str, statement: str) -> None:
+    found = only(text)
+    assert (found.speaker, found.text) == (speaker, statement)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The latest figures suggest that fewer boats will dock this winter.",
+        "Rising costs indicated that the ferry would not pay for itself.",
+    ],
+    ids=["figures-suggest", "costs-indicated"],
+)
+def test_a_group_speaks_only_with_a_verb_of_speech(text: str) -> None:
+    assert extract_statements(text) == ()

@@ -183,7 +183,7 @@ def _pronoun(speaker: str, lang: Language) -> bool:
     return 2 <= len(words) <= 4 and words[0] in ("the", "this") and words[-1] in lang.roles
 
 
-def _good_speaker(speaker: str, lang: Language) -> bool:
+def _good_speaker(speaker: str, lang: Language, verb: str = "said") -> bool:
     """A name, a role or a pronoun: not "It" opening a sentence, not "The report"."""
     head = speaker.split(",")[0].strip()
     parts = head.split()
@@ -191,9 +191,23 @@ def _good_speaker(speaker: str, lang: Language) -> bool:
         return False
     if _pronoun(head, lang):
         return head != "It"  # "It said" opening a sentence is rarely a company speaking
+    if _group(head, lang):
+        return verb.split()[-1].lower() in lang.group_verbs and not _DOCUMENTS.match(head)
     if parts[0] in lang.not_speakers or _DOCUMENTS.match(head):
         return False
     return parts[-1].lower() not in _DETERMINERS
+
+
+def _group(head: str, lang: Language) -> bool:
+    """A plural noun phrase naming no one ("Backers of tariffs", "Most mainstream economists"):
+    patterns.py's group speaker, told apart from names and role words ("officials")."""
+    words = re.split(r"\s+(?:of|in|at|from)\s+", head, maxsplit=1)[0].split()
+    if not lang.quantifiers or not words or any(w[:1].isupper() for w in head.split()[1:]):
+        return False  # a capital inside: a name ("Reuters", "Friends of the Earth")
+    if len(head.split()) == 1 and head[:1].isupper():
+        return False  # one capitalised word: a name ("Holmes", "Reuters")
+    noun = words[-1].lower()
+    return noun.endswith(("s", "men")) and noun not in lang.roles and noun not in lang.pronouns
 
 
 def _clean(speaker: str) -> str:
@@ -363,14 +377,14 @@ def _attribution(
     dashed = re.match(r"\s*,?\s*[—–-]", paragraph[quote.outer_end :]) is not None
     if after and (closes or dashed) and not re.match(r"[.!?]?\s*[,:]\s*[“\"«„]", paragraph[after.end() :]):
         speaker = after.group("speaker") or after.group("speaker2")
-        if _good_speaker(speaker, lang):
+        if _good_speaker(speaker, lang, after.group("verb") or after.group("verb2")):
             return _clean(speaker), after.group("verb") or after.group("verb2")
     headline = pats.headline.match(paragraph, quote.outer_end)
     if headline:
         return _clean(headline.group("speaker")), ":"
     head = paragraph[max(0, quote.outer_start - 240) : quote.outer_start]
     before = pats.before.search(head)
-    if before and _good_speaker(before.group("speaker"), lang):
+    if before and _good_speaker(before.group("speaker"), lang, before.group("verb")):
         return _clean(before.group("speaker")), before.group("verb")
     colon = pats.before_colon.search(head)
     if colon and _good_speaker(colon.group("speaker"), lang) and not _pronoun(colon.group("speaker"), lang):
@@ -464,7 +478,7 @@ def _make(
         if quote is not None and quote.end() >= len(text.rstrip('”"»')) - 1:
             start, text = _trim(text[1 : quote.end()].rstrip('”"»'), start + 1)
             kind = "direct"
-    if len(text.split()) < MIN_REPORTED or not _good_speaker(speaker, lang):
+    if len(text.split()) < MIN_REPORTED or not _good_speaker(speaker, lang, verb):
         return None
     return Statement(speaker, speaker, text, kind, lang.code, index, start, start + len(text), verb)
 

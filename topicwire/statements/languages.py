@@ -38,6 +38,8 @@ class Language:
     postmodifiers: tuple[str, ...]  # "people familiar with the matter said"
     subordinators: tuple[str, ...]  # may stand before a subject inside a sentence: "..., after Peskov said"
     cuts: str  # regex: where a reported clause turns into the writer's words ("..., but the agency")
+    quantifiers: tuple[str, ...] = ()  # may open a group of people: "Most mainstream economists"
+    group_verbs: tuple[str, ...] = ()  # the verbs a group speaks with ("the figures suggest" is no group)
 
 
 # fmt: off
@@ -146,6 +148,12 @@ ENGLISH = Language(
     cuts=r",?[”\"’»]?\s+but\s+(?=(?:the|a|an)\s|[A-Z])|,[”\"’»]?\s+(?:as|while)\s+"
     r"(?=(?:he|she|they|it|the|a|an|his|her|their)\s|[A-Z])"
     r"|\s[—–]\s+(?:and|but)\s",
+    quantifiers=tuple("the some many most several few both all other these those".split()),
+    group_verbs=tuple(
+        "said says say told tell tells argued argues argue insisted insists insist claimed claims claim "
+        "warned warns warn noted notes note wrote write writes complained complain added add "
+        "explained explain".split()
+    ),
 )
 
 _RU_STEMS = tuple(

@@ -57,7 +57,20 @@ def build(lang: Language) -> Patterns:
     postmodifier = (
         rf"(?:\s+(?:{alternatives(lang.postmodifiers)})\s+[^,.;:“”\"«»]{{2,60}}?)?" if lang.postmodifiers else ""
     )
-    speaker = rf"(?P<speaker>(?i:{pronoun})|(?:{described}|{name}){postmodifier}{appositive})"
+    # "Backers of tariffs", "Most mainstream economists", "the fishermen": a plural noun with
+    # up to two words before it and an "of"/"in" phrase after; extract.py lets it speak only
+    # with a verb of speech (lang.group_verbs) and never makes it the antecedent of a pronoun.
+    function = r"(?!(?:that|which|who|whom|whose|he|she|it|they|we|was|has|is|its|his|this|as|us|does|thus)\b)"
+    lowers = rf"(?:{function}[{lang.lower}][\w-]*\s+){{0,2}}"
+    group = (
+        rf"(?:(?i:{alternatives(lang.quantifiers)})\s+|(?=[{lang.upper}][{lang.lower}-]+\s+[{lang.lower}]))?{lowers}"
+        rf"{function}[{lang.upper}{lang.lower}][{lang.lower}-]*(?:[^\Ws]s|men)"
+        rf"(?:\s+(?:of|in|at|from)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?)?"
+        if lang.quantifiers
+        else "(?!)"
+    )
+    speaker = rf"(?P<speaker>(?i:{pronoun})|(?:{described}|{name}|{group}){postmodifier}{appositive})"
+    named = rf"(?P<speaker>(?i:{pronoun})|(?:{described}|{name}){postmodifier}{appositive})"  # a subject
     speaker2 = speaker.replace("?P<speaker>", "?P<speaker2>")
     aux = rf"(?:(?:{alternatives(lang.auxiliaries)})\s+){{0,2}}"
     verb = rf"(?P<verb>{aux}(?:{alternatives(lang.verbs)}))\b"
@@ -84,9 +97,9 @@ def build(lang: Language) -> Patterns:
         ),
         before_subjectless=re.compile(rf"\s(?:{conjunctions})\s+{verb}\s*[:,]\s*$", flags),
         before_colon=re.compile(rf"(?:^|(?<=[.!?]\s))(?P<speaker>{cap}(?:\s+{cap}){{0,2}})\s*:\s*[—–-]?\s*$", flags),
-        subject=re.compile(rf"^{intro}{speaker}\s+(?!{not_verbs}\b)[{lang.lower}]", flags),
+        subject=re.compile(rf"^{intro}{named}\s+(?!{not_verbs}\b)[{lang.lower}]", flags),
         subject_after_intro=re.compile(
-            rf"^(?:{alternatives(lang.openers)}|[{lang.upper}][{lang.lower}]+ing)\s[^“”\"«»,]{{1,150}},\s*{speaker}"
+            rf"^(?:{alternatives(lang.openers)}|[{lang.upper}][{lang.lower}]+ing)\s[^“”\"«»,]{{1,150}},\s*{named}"
             rf"\s+(?!{not_verbs}\b)[{lang.lower}]",
             flags,
         ),
