@@ -158,3 +158,16 @@ def test_a_group_of_people_speaks(text: str, speaker: str, statement: str) -> No
 )
 def test_a_group_speaks_only_with_a_verb_of_speech(text: str) -> None:
     assert extract_statements(text) == ()
+
+
+def test_a_sentence_ending_in_a_lowercase_quote_is_reported_whole() -> None:
+    text = 'The pier was never inspected, "so nobody can say it was safe," Mayor Lena Holt argued.'
+    found = only(text)
+    assert (found.speaker, found.kind) == ("Mayor Lena Holt", "reported")
+    assert found.text.startswith("The pier was never inspected") and "nobody can say it was safe" in found.text
+
+
+def test_a_lowercase_quote_after_its_own_attribution_stays_direct() -> None:
+    text = 'Mayor Lena Holt said, "we will rebuild the pier before summer."'
+    found = only(text)
+    assert (found.kind, found.text) == ("direct", "we will rebuild the pier before summer.")

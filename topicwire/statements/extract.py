@@ -339,6 +339,8 @@ def _direct(
         who = _attribution(paragraph, quote, lang, pats, sentences)
         if who is not None and not opens:
             continue  # 'Apple was "pulled into the enterprise," Cook said': reported speech
+        if who is not None and _continues(paragraph, quote, text, pats):
+            continue  # 'They could not, he said, "so it might be ...," Lee argued': one reported clause
         if who is None and out and opens:
             who = (out[-1].speaker, "")  # '"Q1," he said. "Q2."': the same speaker goes on
         alone = not paragraph[: quote.outer_start].strip() and not paragraph[quote.outer_end :].strip()
@@ -396,6 +398,15 @@ def _attribution(
         if subject and _good_speaker(subject.group("speaker"), lang):
             return _clean(subject.group("speaker")), subjectless.group("verb")
     return None
+
+
+def _continues(paragraph: str, quote: _Quote, text: str, pats: Patterns) -> bool:
+    """Is the quote the end of the writer's sentence, after a comma and opening in lowercase,
+    with its attribution after it? Then the whole sentence is the speaker's, reported."""
+    head = paragraph[: quote.outer_start].rstrip()
+    if not head.endswith(",") or not text[:1].islower() or pats.before.search(head[-240:] + " "):
+        return False
+    return pats.after.match(paragraph, quote.outer_end) is not None
 
 
 def _opens_sentence(paragraph: str, at: int) -> bool:
