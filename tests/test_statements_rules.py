@@ -171,3 +171,16 @@ def test_a_lowercase_quote_after_its_own_attribution_stays_direct() -> None:
     text = 'Mayor Lena Holt said, "we will rebuild the pier before summer."'
     found = only(text)
     assert (found.kind, found.text) == ("direct", "we will rebuild the pier before summer.")
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        ('"The new road will split the village in two," said one caller to the radio show.', "one caller"),
+        ('"We were never asked," another neighbour said.', "another neighbour"),
+        ("Several passengers said the train had stopped for an hour without a word.", "Several passengers"),
+    ],
+    ids=["one-caller", "another-neighbour", "several-passengers"],
+)
+def test_people_a_reporter_meets_are_speakers(text: str, speaker: str) -> None:
+    assert only(text).speaker == speaker

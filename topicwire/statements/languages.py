@@ -94,7 +94,13 @@ colleague author co-author editor reporter correspondent administration regulato
 administrator operator owner owners tournament school university hospital state county city
 federal white house u.s. us his her their its the a an another one two three some many other
 both several local top
-""".split())
+person persons someone somebody anyone everyone caller callers viewer viewers listener listeners
+reader readers commenter commenters attendee attendees participant participants neighbor neighbors
+neighbour neighbours customer customers shopper shoppers passenger passengers patient patients
+nurse nurses farmer farmers user users investor investors trader traders
+observer observers protester protesters demonstrator demonstrators survivor survivors victim
+victims visitor visitors manager managers partner partners
+""".split())  # the last lines: people as a reporter meets them (general person nouns)
 # fmt: on
 
 _EN_NOT_SPEAKERS = tuple(
