@@ -184,3 +184,10 @@ def test_a_lowercase_quote_after_its_own_attribution_stays_direct() -> None:
 )
 def test_people_a_reporter_meets_are_speakers(text: str, speaker: str) -> None:
     assert only(text).speaker == speaker
+
+
+def test_a_verb_before_a_pronoun_opens_a_clause_not_an_attribution() -> None:
+    inverted = "The trust that runs the old lighthouse, Harbour Light, says she may visit it in June."
+    assert extract_statements(inverted) == ()  # not "she" saying "The trust ..., Harbour Light"
+    named = only("The old lighthouse will reopen in June, says Ana Ruiz.")
+    assert (named.speaker, named.text) == ("Ana Ruiz", "The old lighthouse will reopen in June")

@@ -577,6 +577,8 @@ def _clause_first(sentence: str, lang: Language, pats: Patterns) -> Found:
         return None  # 'He amended it — “I now do recall,” he said': the quote is the statement
     if sum(w[:1].islower() for w in clause.split()) < 2:
         return None  # "Dennise Laboy, 55, said ...": a name, not a clause
+    if match.group("speaker2") and _pronoun(match.group("speaker2"), lang):
+        return None  # "The group ..., Big Machine, says she will ...": "says" opens a clause of its own
     if match.group("speaker2"):  # "..., said Fiona Hill, a former adviser.": all of it names her
         speaker = match.group("speaker2") + (tail if len(tail.split()) <= 16 and "," in tail else "")
         return speaker[:200], match.group("verb2"), match.start("clause"), clause
