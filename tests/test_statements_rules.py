@@ -191,3 +191,14 @@ def test_a_verb_before_a_pronoun_opens_a_clause_not_an_attribution() -> None:
     assert extract_statements(inverted) == ()  # not "she" saying "The trust ..., Harbour Light"
     named = only("The old lighthouse will reopen in June, says Ana Ruiz.")
     assert (named.speaker, named.text) == ("Ana Ruiz", "The old lighthouse will reopen in June")
+
+
+def test_a_quote_after_reported_speech_in_its_paragraph_goes_on_with_its_speaker() -> None:
+    text = 'Walking the dog is her favourite hour of the day, Ada Brook said. "Nobody rings me then."'
+    reported, quote = extract_statements(text)
+    assert (reported.kind, reported.speaker) == ("reported", "Ada Brook")
+    assert (quote.kind, quote.speaker, quote.text) == ("direct", "Ada Brook", "Nobody rings me then.")
+
+
+def test_a_quote_with_no_statement_before_it_stays_unattributed() -> None:
+    assert extract_statements('The sign on the gate read, in red letters. "Keep out of the garden."') == ()

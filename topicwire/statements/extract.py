@@ -239,7 +239,7 @@ def _paragraph(
 ) -> tuple[list[Statement], Statement | None]:
     """The paragraph's statements, and its last quote if it is left open and unattributed."""
     direct, opened = _direct(paragraph, base, index, lang, pats, quotes, sentences, previous)
-    starts = {d.start for d in direct}
+    starts = {d.start for d in direct if d.speaker}
     spans = [(q.outer_start + base, q.outer_end + base) for q in quotes if q.start + base in starts]
     reported: list[Statement] = []
     if pats.cues.isdisjoint(_WORDS.findall(paragraph.lower())):
@@ -257,7 +257,8 @@ def _paragraph(
         cut = _before_quotes(added, spans) if added is not None else None
         if cut is not None and not any(r.start < cut.end and cut.start < r.end for r in reported):
             reported.append(cut)  # once: a sentence read for reported speech may have found it
-    return sorted(direct + reported, key=lambda s: s.start), opened
+    left = [d for d in direct if d.speaker or opened is None or d.start != opened.start]
+    return _after_reported(sorted(left + reported, key=lambda s: s.start)), opened
 
 
 def _added_after(
@@ -357,7 +358,8 @@ def _direct(
 
 
 def _attributed_by_next(out: list[Statement], waiting: list[Statement], paragraph: str, base: int) -> list[Statement]:
-    """'"Q1." "Q2," he said.': a quote right before an attributed one is the same speaker's."""
+    """'"Q1." "Q2," he said.': a quote right before an attributed one is the same speaker's.
+    A quote left unattributed is returned with no speaker, for _after_reported."""
     starts = [s.start for s in out]
     for quote in waiting:
         i = bisect_left(starts, quote.end + 1)
@@ -365,7 +367,21 @@ def _attributed_by_next(out: list[Statement], waiting: list[Statement], paragrap
         between = paragraph[quote.end - base : following.start - base] if following else "x"
         if following is not None and not between.strip(' ,.!?…”"»“«„'):
             out.append(replace(quote, speaker=following.speaker, resolved=following.speaker))
+        elif not out or out[0].start > quote.start:
+            out.append(quote)
     return sorted(out, key=lambda s: s.start)
+
+
+def _after_reported(statements: list[Statement]) -> list[Statement]:
+    """'Taking him out is his favourite thing, he said. "The highlight is ..."': a quote opening a
+    sentence after the paragraph's reported speech, with no speaker of its own, goes on with it."""
+    out: list[Statement] = []
+    for statement in statements:
+        if statement.speaker:
+            out.append(statement)
+        elif out and out[-1].kind == "reported":
+            out.append(replace(statement, speaker=out[-1].speaker, resolved=out[-1].speaker))
+    return out
 
 
 def _attribution(
