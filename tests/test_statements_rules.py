@@ -202,3 +202,18 @@ def test_a_quote_after_reported_speech_in_its_paragraph_goes_on_with_its_speaker
 
 def test_a_quote_with_no_statement_before_it_stays_unattributed() -> None:
     assert extract_statements('The sign on the gate read, in red letters. "Keep out of the garden."') == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker"),
+    [
+        (
+            "The night ferry was cancelled because of the storm, a harbour authority official said.",
+            "a harbour authority official",
+        ),
+        ("A senior council spokeswoman said the bridge would stay shut until March.", "A senior council spokeswoman"),
+    ],
+    ids=["clause-first", "subject-first"],
+)
+def test_a_role_with_words_before_it_is_a_speaker(text: str, speaker: str) -> None:
+    assert only(text).speaker == speaker

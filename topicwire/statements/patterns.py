@@ -69,7 +69,14 @@ def build(lang: Language) -> Patterns:
         if lang.quantifiers
         else "(?!)"
     )
-    speaker = rf"(?P<speaker>(?i:{pronoun})|(?:{described}|{name}|{group}){postmodifier}{appositive})"
+    # "an airport official", "a senior administration spokeswoman": a determiner, up to two
+    # lowercase words and a role word heading them
+    described_role = (
+        rf"(?i:a|an|the|one|another)\s+(?:{function}[{lang.lower}][\w-]*\s+){{1,2}}(?:{alternatives(lang.roles)})\b"
+        if lang.quantifiers
+        else "(?!)"
+    )
+    speaker = rf"(?P<speaker>(?i:{pronoun})|(?:{described}|{name}|{described_role}|{group}){postmodifier}{appositive})"
     named = rf"(?P<speaker>(?i:{pronoun})|(?:{described}|{name}){postmodifier}{appositive})"  # a subject
     speaker2 = speaker.replace("?P<speaker>", "?P<speaker2>")
     aux = rf"(?:(?:{alternatives(lang.auxiliaries)})\s+){{0,2}}"
