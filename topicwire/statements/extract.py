@@ -251,11 +251,15 @@ def _paragraph(
             cut = _before_quotes(statement, spans)
             if cut is not None:
                 reported.append(cut)
+    taken = sorted((r.start, r.end) for r in reported)
     for statement in direct:
-        quote = next((q for q in quotes if q.start + base <= statement.start <= q.end + base), None)
+        # the quote holding the statement: the last one opening at or before it (one bisection;
+        # a scan of every quote per statement took 18 s on a line of 20,000 quotes)
+        i = bisect_left(quotes, statement.start - base + 1, key=_inner_start) - 1
+        quote = quotes[i] if i >= 0 and statement.start - base <= quotes[i].end else None
         added = _added_after(paragraph, quote.outer_end, statement, base, lang, pats) if quote else None
         cut = _before_quotes(added, spans) if added is not None else None
-        if cut is not None and not any(r.start < cut.end and cut.start < r.end for r in reported):
+        if cut is not None and not _overlaps(taken, cut.start, cut.end):
             reported.append(cut)  # once: a sentence read for reported speech may have found it
     left = [d for d in direct if d.speaker or opened is None or d.start != opened.start]
     return _after_reported(sorted(left + reported, key=lambda s: s.start)), opened
@@ -299,6 +303,18 @@ def _inside(at: int, quotes: list[_Quote]) -> bool:
 
 def _outer_start(quote: _Quote) -> int:
     return quote.outer_start
+
+
+def _inner_start(quote: _Quote) -> int:
+    return quote.start
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Does [start, end) overlap one of ``spans`` (sorted by start)? Spans may nest (reported
+    speech inside reported speech), so the last few starting before ``end`` are looked at, not
+    only the last one; a paragraph's reported statements do not pile up deeper than that."""
+    i = bisect_left(spans, (end, end))
+    return any(e > start for _, e in spans[max(0, i - 8) : i])
 
 
 def _before_quotes(statement: Statement, spans: list[tuple[int, int]]) -> Statement | None:
