@@ -217,3 +217,31 @@ def test_a_quote_with_no_statement_before_it_stays_unattributed() -> None:
 )
 def test_a_role_with_words_before_it_is_a_speaker(text: str, speaker: str) -> None:
     assert only(text).speaker == speaker
+
+
+@pytest.mark.parametrize(
+    ("text", "statement"),
+    [
+        ("Coastguard officials warned they had no boat left to send.", "they had no boat left to send"),
+        (
+            "Harbour police reported nearly 300 people were still on the pier.",
+            "nearly 300 people were still on the pier",
+        ),
+        ("The skipper Ola Dahl admitted he had never sailed so far north.", "he had never sailed so far north"),
+    ],
+    ids=["pronoun-first", "finite-verb", "admitted-pronoun"],
+)
+def test_a_clause_without_that_after_any_reporting_verb(text: str, statement: str) -> None:
+    assert only(text).text == statement
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The ferry company announced a new timetable for the winter months.",
+        "Republican state schools chief Ann Ray has cited a survey of the harbour towns.",
+    ],
+    ids=["object", "state-is-a-noun"],
+)
+def test_an_object_after_a_reporting_verb_is_no_clause(text: str) -> None:
+    assert extract_statements(text) == ()

@@ -65,6 +65,7 @@ _DOCUMENTS = re.compile(
     re.I,
 )
 _DETERMINERS = frozenset(("the", "a", "an", "his", "her", "their", "its", "another", "one", "some", "other"))
+_SUBJECT_PRONOUNS = frozenset(("he", "she", "they", "we", "i", "it"))
 _BY_HIS_WORDS = re.compile(r"^(?i:по\s+(?P<speaker>его|ее|её|их)\s+(?:словам|мнению|данным)),\s+(?P<clause>.+)$", re.S)
 # A clause does not start with a preposition: "said at a Nov. 6 event" has no statement in it.
 _PREPOSITION = re.compile(
@@ -574,12 +575,22 @@ def _subject_first(sentence: str, lang: Language, pats: Patterns) -> Found:
             offset += told.end() if told else 0
         if _PREPOSITION.match(sentence[offset:].lstrip()):
             return None  # "said at a Nov. 6 event": no clause after the verb
-    else:
+    elif not _finite_clause(rest, lang):
         return None  # "announced the deal": an object, no clause
     clause = sentence[offset:]
     if clause.lstrip()[:1] in QUOTE_CHARS:
         return None  # the quote after it was not attributed as direct: a title or a fragment
     return match.group("speaker"), verb, offset, clause
+
+
+def _finite_clause(rest: str, lang: Language) -> bool:
+    """ "warned they had the votes", "reported 5,000 people were inside": a clause without
+    "that" after any reporting verb, told from an object ("announced the deal") by a subject
+    pronoun first or a finite verb among its first words."""
+    words = rest.lower().split()[:6]
+    if not words or _PREPOSITION.match(words[0]) or lang.complementizer in words:
+        return False
+    return words[0] in _SUBJECT_PRONOUNS or not set(words[1:]).isdisjoint(lang.finite)
 
 
 def _inner_subject(sentence: str, lang: Language, pats: Patterns) -> Found:

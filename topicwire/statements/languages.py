@@ -50,7 +50,7 @@ class Language:
 # A base form that is mostly a noun in news ("report", "state", "post") is left out ("-"):
 # "the state report that ..." would read as a speaker and a verb.
 _EN_VERB_FORMS = """
-say says said  tell tells told  state states stated  add adds added  stress stresses stressed
+say says said  tell tells told  - states stated  add adds added  stress stresses stressed
 note notes noted  warn warns warned  claim claims claimed  insist insists insisted
 explain explains explained  argue argues argued  announce announces announced
 acknowledge acknowledges acknowledged  admit admits admitted  emphasize emphasizes emphasized
