@@ -245,3 +245,19 @@ def test_a_clause_without_that_after_any_reporting_verb(text: str, statement: st
 )
 def test_an_object_after_a_reporting_verb_is_no_clause(text: str) -> None:
     assert extract_statements(text) == ()
+
+
+def test_a_bare_word_first_met_as_a_subject_is_no_antecedent() -> None:
+    text = (
+        "Councillor Rita Vance spoke first at the harbour meeting. "
+        "Hours later, the ferry left without its cargo. He said the crossing was safe."
+    )
+    assert only(text).resolved == "Councillor Rita Vance"
+
+
+def test_a_surname_met_before_is_an_antecedent() -> None:
+    text = (
+        "Rita Vance chairs the harbour board. The ferry left late on Monday. "
+        "Vance was at the quay all day. She said the crossing was safe."
+    )
+    assert only(text).resolved == "Vance"

@@ -88,6 +88,7 @@ def extract_statements(text: str) -> tuple[Statement, ...]:
     # whose subject is read only when a pronoun looks back at it (most never are).
     named: list[tuple[int, str | None, str, Language]] = []
     dangling: Statement | None = None  # a quote left open at the end of the last paragraph
+    first: dict[str, int] = {}  # where a word first occurs in the text (for _antecedent)
     for index, (base, paragraph) in enumerate(_paragraphs(text)):
         lang = _language(paragraph)
         pats = PATTERNS[lang.code]
@@ -108,7 +109,8 @@ def extract_statements(text: str) -> tuple[Statement, ...]:
         dangling = opened
         for statement in statements:
             if _pronoun(statement.speaker, lang):
-                statement = replace(statement, resolved=_antecedent(named, statement.start) or statement.speaker)
+                who = _antecedent(named, statement.start, lambda word, at: first.setdefault(word, text.find(word)) < at)
+                statement = replace(statement, resolved=who or statement.speaker)
             insort(named, (statement.start, statement.resolved, "", lang), key=_position)
             found.append(statement)
     return tuple(found)
@@ -118,13 +120,18 @@ def _position(entry: tuple[int, str | None, str, Language]) -> int:
     return entry[0]
 
 
-def _antecedent(named: list[tuple[int, str | None, str, Language]], at: int) -> str:
-    """The latest speaker or named sentence subject before ``at`` (30 candidates back at most)."""
+def _antecedent(named: list[tuple[int, str | None, str, Language]], at: int, seen: Callable[[str, int], bool]) -> str:
+    """The latest speaker or named sentence subject before ``at`` (30 candidates back at most).
+
+    A one-word subject counts only if ``seen(word, position)`` (the word occurs earlier in the
+    text): news introduces a person by full name and then goes on with the surname, so a bare
+    capitalised word first met as a subject is rarely a person ("Hours later, ...", "Asked
+    about it, ...", "Claims ...")."""
     end = bisect_left(named, at, key=_position)
     candidates = named[max(0, end - 30) : end]
-    for _, name, sentence, lang in reversed(candidates):
+    for position, name, sentence, lang in reversed(candidates):
         who = name if name is not None else _subject(sentence, lang, PATTERNS[lang.code])
-        if who:
+        if who and (name is not None or " " in who or seen(who, position)):
             return who
     return ""
 
