@@ -261,3 +261,17 @@ def test_a_surname_met_before_is_an_antecedent() -> None:
         "Vance was at the quay all day. She said the crossing was safe."
     )
     assert only(text).resolved == "Vance"
+
+
+def test_any_reporting_participle_with_that_reports_the_subjects_words() -> None:
+    text = "Ruth Amari closed the meeting early, concluding that the ferry could not run this winter."
+    found = only(text)
+    assert (found.speaker, found.verb, found.text) == (
+        "Ruth Amari",
+        "concluding",
+        "the ferry could not run this winter",
+    )
+
+
+def test_such_a_participle_without_that_takes_an_object_not_a_clause() -> None:
+    assert extract_statements("Ruth Amari left the meeting early, recalling the storms of last winter.") == ()

@@ -541,7 +541,8 @@ def _second_verb(clause: str, lang: Language, pats: Patterns) -> tuple[str, int,
     if not match:
         return None
     verb = match.group("participle") or match.group("verb")
-    if not (match.group("participle") or match.group("marker") or verb.endswith(lang.bare_verbs or ("\0",))):
+    bare = match.group("participle") in lang.participles  # ", saying X"; ", concluding that X"
+    if not (bare or match.group("marker") or verb.endswith(lang.bare_verbs or ("\0",))):
         return None
     return verb, match.start(), match.start("clause")
 

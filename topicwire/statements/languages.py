@@ -38,6 +38,9 @@ class Language:
     postmodifiers: tuple[str, ...]  # "people familiar with the matter said"
     subordinators: tuple[str, ...]  # may stand before a subject inside a sentence: "..., after Peskov said"
     cuts: str  # regex: where a reported clause turns into the writer's words ("..., but the agency")
+    # -ing forms of the other reporting verbs: ", concluding that X" (they take objects too, so
+    # only with "that": ", recalling the events" is no statement)
+    participles_that: tuple[str, ...] = ()
     quantifiers: tuple[str, ...] = ()  # may open a group of people: "Most mainstream economists"
     group_verbs: tuple[str, ...] = ()  # the verbs a group speaks with ("the figures suggest" is no group)
 
@@ -154,6 +157,13 @@ ENGLISH = Language(
     cuts=r",?[”\"’»]?\s+but\s+(?=(?:the|a|an)\s|[A-Z])|,[”\"’»]?\s+(?:as|while)\s+"
     r"(?=(?:he|she|they|it|the|a|an|his|her|their)\s|[A-Z])"
     r"|\s[—–]\s+(?:and|but)\s",
+    participles_that=tuple(
+        "concluding suggesting confirming predicting declaring recalling revealing announcing indicating "
+        "assuring cautioning reiterating maintaining contending alleging estimating promising pledging "
+        "vowing hinting disclosing mentioning boasting countering clarifying answering replying "
+        "responding observing remarking stating testifying writing tweeting agreeing acknowledging "
+        "conceding explaining arguing warning".split()
+    ),
     quantifiers=tuple("the some many most several few both all other these those".split()),
     group_verbs=tuple(
         "said says say told tell tells argued argues argue insisted insists insist claimed claims claim "

@@ -90,7 +90,7 @@ def build(lang: Language) -> Patterns:
         rf"(?:\([^)]{{1,20}}\)\s*)?(?:(?:{adverbs})\s+)?{lang.short_intro}??"
         rf"(?:(?P<intro>[^“”\"«»]{{1,150}}?),\s*(?:(?:but|and|while|yet|though|although)\s+)?)??"
     )
-    seconds = alternatives(lang.participles)
+    seconds = alternatives(tuple(dict.fromkeys(lang.participles + lang.participles_that)))
     not_verbs = r"(?:the|a|an|of|to|in|on|at|for|with|from|by|and|or|в|на|и|с|по)"
     conjunctions = alternatives(lang.conjunctions)
     flags = re.UNICODE | re.S
@@ -142,7 +142,8 @@ def build(lang: Language) -> Patterns:
         attribution_tail=re.compile(rf",\s*{dash}{speaker}\s+{adverb}{verb}[^,]*$", flags),
         cut=re.compile(lang.cuts, flags),
         cues=frozenset(
-            w.split()[0].lower() for w in lang.verbs + lang.participles + lang.according + lang.pronouns_by_word
+            w.split()[0].lower()
+            for w in lang.verbs + lang.participles + lang.participles_that + lang.according + lang.pronouns_by_word
         ),
     )
 
