@@ -275,3 +275,19 @@ def test_any_reporting_participle_with_that_reports_the_subjects_words() -> None
 
 def test_such_a_participle_without_that_takes_an_object_not_a_clause() -> None:
     assert extract_statements("Ruth Amari left the meeting early, recalling the storms of last winter.") == ()
+
+
+def test_a_quote_after_that_is_the_reported_clause() -> None:
+    text = 'Mayor Lena Holt added that "the pier will open in May," and that "nobody will pay to use it."'
+    found = only(text)
+    assert found.speaker == "Mayor Lena Holt"
+    assert found.text.startswith('"the pier will open in May,"') and found.text.endswith('nobody will pay to use it."')
+
+
+def test_a_quote_after_a_participle_is_found_once() -> None:
+    text = 'Rita Vance said the crossing was safe. She also praised the crew, saying, "They never once hesitated."'
+    found = extract_statements(text)
+    assert [(s.kind, s.text) for s in found] == [
+        ("reported", "the crossing was safe"),
+        ("direct", "They never once hesitated."),
+    ]

@@ -400,10 +400,11 @@ def _after_reported(statements: list[Statement]) -> list[Statement]:
     """'Taking him out is his favourite thing, he said. "The highlight is ..."': a quote opening a
     sentence after the paragraph's reported speech, with no speaker of its own, goes on with it."""
     out: list[Statement] = []
+    spoken = {s.start for s in statements if s.speaker}  # ', saying, "Q"' gave the quote a speaker
     for statement in statements:
         if statement.speaker:
             out.append(statement)
-        elif out and out[-1].kind == "reported":
+        elif out and out[-1].kind == "reported" and statement.start not in spoken:
             out.append(replace(statement, speaker=out[-1].speaker, resolved=out[-1].speaker))
     return out
 
@@ -573,8 +574,10 @@ def _subject_first(sentence: str, lang: Language, pats: Patterns) -> Found:
         return match.group("speaker"), verb, match.start("intro"), sentence[match.start("intro") :]
     head = pats.complementizer.match(rest)
     limit = 10 if verb.endswith(("told", "tells")) else lang.object_max
+    after_that = False
     if head and len(head.group(1).split()) <= limit and not set(head.group(1).lower().split()) & set(lang.finite):
         offset += head.end()  # "told reporters on Tuesday that ...": after "that"
+        after_that = True
     elif re.match(r"^\s*[:,]", rest):
         offset += len(re.match(r"^\s*[:,]\s*", rest).group())  # type: ignore[union-attr]
     elif lang.bare_verbs and verb.endswith(lang.bare_verbs):
@@ -586,8 +589,9 @@ def _subject_first(sentence: str, lang: Language, pats: Patterns) -> Found:
     elif not _finite_clause(rest, lang):
         return None  # "announced the deal": an object, no clause
     clause = sentence[offset:]
-    if clause.lstrip()[:1] in QUOTE_CHARS:
+    if clause.lstrip()[:1] in QUOTE_CHARS and not after_that:
         return None  # the quote after it was not attributed as direct: a title or a fragment
+    # 'added that "the relationship is space ..."': after "that" a quote is the clause itself
     return match.group("speaker"), verb, offset, clause
 
 
