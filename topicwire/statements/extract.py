@@ -6,9 +6,9 @@
                    before ("Peskov said: ..."), when an earlier quote of the paragraph
                    was attributed ('"Q1," he said. "Q2."'), or when the paragraph
                    continues the last paragraph's quote
-    | sentences    reported speech: "X said (that) ...", "..., X said", "according
-                   to X, ...", "..., saying (that) ...", "по словам X, ...",
-                   "X заявил, что ...", "..., — заявил X"
+    | sentences    reported speech (reported.py): "X said (that) ...", "..., X said",
+                   "according to X, ...", "..., saying (that) ...", "по словам X, ...",
+                   "X заявил, что ...", "..., — заявил X"; who may speak: names.py
     | pronouns     "he said" resolves to the latest named subject or speaker before it
 
 Pure: regexes built once from the tables in languages.py (patterns.py), no I/O, no
@@ -27,12 +27,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from topicwire.statements.languages import ENGLISH, RUSSIAN, Language
-from topicwire.statements.patterns import PATTERNS, QUOTE_CHARS, Patterns
-from topicwire.types import Statement, StatementKind
+from topicwire.statements.names import clean, good_speaker, is_pronoun
+from topicwire.statements.patterns import PATTERNS, QUOTES, Patterns
+from topicwire.statements.reported import MIN_REPORTED, make, reported_in, second_verb, trim
+from topicwire.types import Statement
 
 MAX_TEXT = 200_000  # the store's own cap on an article's text
 MIN_DIRECT = 2  # words of an attributed quote: '"That\'s correct," Volker said.'
-MIN_REPORTED = 3  # words of a reported clause
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,6 @@ class _Quote:
     tail: bool = False  # closes a quote opened in an earlier paragraph
 
 
-# Quote pairs; a paragraph whose quote never closes runs to the paragraph's end, as
-# multi-paragraph quotes do in English news (the opening mark repeats, the closing does not).
-# Straight and curly marks pair with each other: pages mix them ('"And I asked, ...?” said Hill').
-_QUOTES = re.compile(r'[“"]([^”“"]*)(?:[”"]|$)|«([^»]*)(?:»|$)|„([^“”„]*)(?:[“”]|$)')
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Sr|Jr|Gen|Col|Lt|Sgt|Gov|Sen|Rep|Rev|Prof|Inc|Co|Corp|Ltd|No|vs|"
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|U\.S|U\.K|U\.N|E\.U|т|г|гг|им|ул)|\b[A-ZА-Я])\.$"
@@ -59,23 +56,6 @@ _ANY_QUOTE = re.compile(r"[“\"«„”»]")
 _CUES = frozenset().union(*(p.cues for p in PATTERNS.values()))
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _LATIN = re.compile(r"[A-Za-z]")
-_DOCUMENTS = re.compile(
-    r"^(?:the|a|an|his|her|their|its)?\s*(?:report|study|statement|letter|survey|data|poll|"
-    r"document|filing|complaint|lawsuit|indictment|website|article|paper|book|memo|email|post)s?$",
-    re.I,
-)
-_DETERMINERS = frozenset(("the", "a", "an", "his", "her", "their", "its", "another", "one", "some", "other"))
-_SUBJECT_PRONOUNS = frozenset(("he", "she", "they", "we", "i", "it"))
-_BY_HIS_WORDS = re.compile(r"^(?i:по\s+(?P<speaker>его|ее|её|их)\s+(?:словам|мнению|данным)),\s+(?P<clause>.+)$", re.S)
-# A clause does not start with a preposition: "said at a Nov. 6 event" has no statement in it.
-_PREPOSITION = re.compile(
-    r"(?i:at(?!\s+(?:least|most)\b)|in|on|during|after|before|of|about|to|with|for|from|by|while|as|when|last|this|earlier|later|"
-    r"yesterday|today|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|through|via|"
-    r"в|на|во|при|после|до|о|об|с|со|по)\b"
-)
-_ASKED = re.compile(r"^(?:Asked|Pressed|Questioned)\b")
-_ENDS_IN_QUOTE = re.compile(r"(?:^|[.!?…:—–-])\s*[“\"«„][^”\"»“]*$")
-_TOLD_OBJECT = re.compile(r"^\s+(?:(?:the|a|an|his|her|their)\s+[\w-]+|[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*|[\w-]+)")
 
 
 def extract_statements(text: str) -> tuple[Statement, ...]:
@@ -108,7 +88,7 @@ def extract_statements(text: str) -> tuple[Statement, ...]:
             statements.insert(0, replace(dangling, speaker=statements[0].speaker, resolved=statements[0].speaker))
         dangling = opened
         for statement in statements:
-            if _pronoun(statement.speaker, lang):
+            if is_pronoun(statement.speaker, lang):
                 who = _antecedent(named, statement.start, lambda word, at: first.setdefault(word, text.find(word)) < at)
                 statement = replace(statement, resolved=who or statement.speaker)
             insort(named, (statement.start, statement.resolved, "", lang), key=_position)
@@ -182,52 +162,12 @@ def _sentences(paragraph: str) -> Iterator[tuple[int, str]]:
         yield start, paragraph[start:].rstrip()
 
 
-def _pronoun(speaker: str, lang: Language) -> bool:
-    """A speaker that refers back: "he", "она", or a bare role ("the spokeswoman", "the president")."""
-    folded = speaker.lower()
-    if folded in lang.pronouns:
-        return True
-    words = folded.split()
-    return 2 <= len(words) <= 4 and words[0] in ("the", "this") and words[-1] in lang.roles
-
-
-def _good_speaker(speaker: str, lang: Language, verb: str = "said") -> bool:
-    """A name, a role or a pronoun: not "It" opening a sentence, not "The report"."""
-    head = speaker.split(",")[0].strip()
-    parts = head.split()
-    if not parts:
-        return False
-    if _pronoun(head, lang):
-        return head != "It"  # "It said" opening a sentence is rarely a company speaking
-    if _group(head, lang):
-        return verb.split()[-1].lower() in lang.group_verbs and not _DOCUMENTS.match(head)
-    if parts[0] in lang.not_speakers or _DOCUMENTS.match(head):
-        return False
-    return parts[-1].lower() not in _DETERMINERS
-
-
-def _group(head: str, lang: Language) -> bool:
-    """A plural noun phrase naming no one ("Backers of tariffs", "Most mainstream economists"):
-    patterns.py's group speaker, told apart from names and role words ("officials")."""
-    words = re.split(r"\s+(?:of|in|at|from)\s+", head, maxsplit=1)[0].split()
-    if not lang.quantifiers or not words or any(w[:1].isupper() for w in head.split()[1:]):
-        return False  # a capital inside: a name ("Reuters", "Friends of the Earth")
-    if len(head.split()) == 1 and head[:1].isupper():
-        return False  # one capitalised word: a name ("Holmes", "Reuters")
-    noun = words[-1].lower()
-    return noun.endswith(("s", "men")) and noun not in lang.roles and noun not in lang.pronouns
-
-
-def _clean(speaker: str) -> str:
-    return speaker.strip().strip(",").rstrip(".").strip()
-
-
 def _subject(sentence: str, lang: Language, pats: Patterns) -> str:
     """The named subject of ``sentence`` ("Morrison was the third witness ..."), or ""."""
     for pattern in (pats.subject, pats.subject_after_intro):
         match = pattern.match(sentence)
-        speaker = _clean(match.group("speaker")) if match else ""
-        if speaker and _good_speaker(speaker, lang) and not _pronoun(speaker, lang) and speaker[:1].isupper():
+        speaker = clean(match.group("speaker")) if match else ""
+        if speaker and good_speaker(speaker, lang) and not is_pronoun(speaker, lang) and speaker[:1].isupper():
             return speaker
     return ""
 
@@ -255,7 +195,7 @@ def _paragraph(
     for at, sentence in sentences:
         if _inside(at, quotes) or pats.cues.isdisjoint(_WORDS.findall(sentence.lower())):
             continue  # a sentence inside a quote is the quoted speaker's, not reported speech
-        for statement in _reported(sentence, base + at, index, lang, pats):
+        for statement in reported_in(sentence, base + at, index, lang, pats):
             cut = _before_quotes(statement, spans)
             if cut is not None:
                 reported.append(cut)
@@ -282,11 +222,11 @@ def _added_after(
         return None
     stop = _SENTENCE_END.search(paragraph, after.end())
     rest = paragraph[after.end() : stop.start() + 1 if stop else len(paragraph)]
-    second = _second_verb(rest, lang, pats)
+    second = second_verb(rest, lang, pats)
     if second is None or len(rest[: second[1]].split()) > 6 or _ANY_QUOTE.search(rest[: second[1]]):
         return None  # "..., adding" must follow the attribution ("said on Tuesday, adding that")
     at = after.end() + second[2]
-    return _make(quoted.speaker, second[0], rest[second[2] :], base + at, quoted.paragraph, lang, pats)
+    return make(quoted.speaker, second[0], rest[second[2] :], base + at, quoted.paragraph, lang, pats)
 
 
 def _find_quotes(paragraph: str) -> list[_Quote]:
@@ -297,7 +237,7 @@ def _find_quotes(paragraph: str) -> list[_Quote]:
     if tail:
         quotes.append(_Quote(tail.start("text"), tail.end("text"), 0, tail.end(), tail=True))
         at = tail.end()
-    for match in _QUOTES.finditer(paragraph, at):
+    for match in QUOTES.finditer(paragraph, at):
         group = next(g for g in range(1, 4) if match.group(g) is not None)
         quotes.append(_Quote(match.start(group), match.end(group), match.start(), match.end()))
     return quotes
@@ -357,7 +297,7 @@ def _direct(
     waiting: list[Statement] = []  # unattributed quotes opening a sentence
     opened = None
     for quote in quotes:
-        start, text = _trim(paragraph[quote.start : quote.end], quote.start + base)
+        start, text = trim(paragraph[quote.start : quote.end], quote.start + base)
         if len(text.split()) < MIN_DIRECT:
             continue
         opens = _opens_sentence(paragraph, quote.outer_start)
@@ -420,24 +360,24 @@ def _attribution(
     dashed = re.match(r"\s*,?\s*[—–-]", paragraph[quote.outer_end :]) is not None
     if after and (closes or dashed) and not re.match(r"[.!?]?\s*[,:]\s*[“\"«„]", paragraph[after.end() :]):
         speaker = after.group("speaker") or after.group("speaker2")
-        if _good_speaker(speaker, lang, after.group("verb") or after.group("verb2")):
-            return _clean(speaker), after.group("verb") or after.group("verb2")
+        if good_speaker(speaker, lang, after.group("verb") or after.group("verb2")):
+            return clean(speaker), after.group("verb") or after.group("verb2")
     headline = pats.headline.match(paragraph, quote.outer_end)
     if headline:
-        return _clean(headline.group("speaker")), ":"
+        return clean(headline.group("speaker")), ":"
     head = paragraph[max(0, quote.outer_start - 240) : quote.outer_start]
     before = pats.before.search(head)
-    if before and _good_speaker(before.group("speaker"), lang, before.group("verb")):
-        return _clean(before.group("speaker")), before.group("verb")
+    if before and good_speaker(before.group("speaker"), lang, before.group("verb")):
+        return clean(before.group("speaker")), before.group("verb")
     colon = pats.before_colon.search(head)
-    if colon and _good_speaker(colon.group("speaker"), lang) and not _pronoun(colon.group("speaker"), lang):
-        return _clean(colon.group("speaker")), ":"
+    if colon and good_speaker(colon.group("speaker"), lang) and not is_pronoun(colon.group("speaker"), lang):
+        return clean(colon.group("speaker")), ":"
     subjectless = pats.before_subjectless.search(head)
     if subjectless:  # 'Volker said ... and added, "..."': the sentence's subject speaks
         at = max((at for at, _ in sentences if at <= quote.outer_start), default=0)
         subject = pats.subject_first.match(paragraph[at : quote.outer_start])
-        if subject and _good_speaker(subject.group("speaker"), lang):
-            return _clean(subject.group("speaker")), subjectless.group("verb")
+        if subject and good_speaker(subject.group("speaker"), lang):
+            return clean(subject.group("speaker")), subjectless.group("verb")
     return None
 
 
@@ -459,190 +399,3 @@ def _opens_sentence(paragraph: str, at: int) -> bool:
     if at <= 16 and not head.strip(" —–-"):
         return True
     return bool(re.search(r"(?:[.!?…:,][”\"»’]?|\s[—–])\s*[—–-]?\s*$", head))
-
-
-def _trim(inner: str, start: int) -> tuple[int, str]:
-    """The quote without surrounding spaces and the comma US style puts inside it."""
-    stripped = inner.lstrip()
-    start += len(inner) - len(stripped)
-    return start, stripped.rstrip().rstrip(",").rstrip()
-
-
-# --- reported speech -------------------------------------------------------------------------
-
-Found = tuple[str, str, int, str] | None  # speaker, verb, clause offset in the sentence, clause
-
-
-def _reported(sentence: str, base: int, index: int, lang: Language, pats: Patterns) -> list[Statement]:
-    for attempt in (_according, _subject_first, _inner_subject, _clause_first):
-        found = attempt(sentence, lang, pats)
-        if found is None:
-            continue
-        speaker, verb, offset, clause = found
-        second = _second_verb(clause, lang, pats)
-        if second is not None and len(clause[: second[1]].split()) >= MIN_REPORTED:
-            made = [
-                _make(speaker, verb, clause[: second[1]], base + offset, index, lang, pats),
-                _make(speaker, second[0], clause[second[2] :], base + offset + second[2], index, lang, pats),
-            ]
-        else:
-            made = [_make(speaker, verb, clause, base + offset, index, lang, pats)]
-        out = [s for s in made if s is not None]
-        if out:
-            return out + [n for s in out if (n := _nested(s, lang, pats)) is not None]
-    subject = pats.subject.match(sentence)
-    second = _second_verb(sentence, lang, pats)
-    if subject and second:  # "He declined to say when, saying it would depend on ..."
-        made_one = _make(
-            subject.group("speaker"), second[0], sentence[second[2] :], base + second[2], index, lang, pats
-        )
-        return [made_one] if made_one else []
-    return []
-
-
-def _nested(outer: Statement, lang: Language, pats: Patterns) -> Statement | None:
-    """'Winfrey said that Harry had said the royal was not the Queen': reported speech inside
-    reported speech, with its own speaker and verb, is a statement of its own as well."""
-    if outer.kind != "reported":
-        return None
-    found = _subject_first(outer.text, lang, pats)
-    if found is None or found[2] < len(found[0]):
-        return None  # "The landers, he said, could ...": the outer clause's own attribution
-    speaker, verb, offset, clause = found
-    return _make(speaker, verb, clause, outer.start + offset, outer.paragraph, lang, pats)
-
-
-def _make(
-    speaker: str, verb: str, clause: str, start: int, index: int, lang: Language, pats: Patterns
-) -> Statement | None:
-    start, text = _trim(clause, start)
-    tail = pats.attribution_tail.search(text)
-    if tail:  # "Sondland said X, Morrison testified.": X ends before the outer attribution
-        text = text[: tail.start()]
-    cut = pats.cut.search(text)
-    if cut and len(text[: cut.start()].split()) >= 4:  # "X, but the agency didn't ...": the writer's
-        text = text[: cut.start()]
-    text = text.rstrip(" .!?…,;:—–-")
-    speaker = re.sub(rf"^{lang.short_intro}", "", _clean(speaker))  # "On Tuesday Peskov said"
-    kind: StatementKind = "reported"
-    if text[:1] in QUOTE_CHARS:  # ', saying “time is running out.”': the quote is direct speech
-        quote = _QUOTES.match(text)
-        if quote is not None and quote.end() >= len(text.rstrip('”"»')) - 1:
-            start, text = _trim(text[1 : quote.end()].rstrip('”"»'), start + 1)
-            kind = "direct"
-    if len(text.split()) < MIN_REPORTED or not _good_speaker(speaker, lang, verb):
-        return None
-    return Statement(speaker, speaker, text, kind, lang.code, index, start, start + len(text), verb)
-
-
-def _second_verb(clause: str, lang: Language, pats: Patterns) -> tuple[str, int, int] | None:
-    """(verb, where the first clause ends, where the second starts) for '..., saying (that) X'
-    and '... and stated that X'; a bare clause only after "saying" or a verb like "said"."""
-    match = pats.second_verb.search(clause)
-    if not match:
-        return None
-    verb = match.group("participle") or match.group("verb")
-    bare = match.group("participle") in lang.participles  # ", saying X"; ", concluding that X"
-    if not (bare or match.group("marker") or verb.endswith(lang.bare_verbs or ("\0",))):
-        return None
-    return verb, match.start(), match.start("clause")
-
-
-def _according(sentence: str, lang: Language, pats: Patterns) -> Found:
-    if lang.code == "ru":  # "по его словам, ...": the pronoun stands before the noun
-        match = _BY_HIS_WORDS.match(sentence)
-        if match:
-            return match.group("speaker"), "по словам", match.start("clause"), match.group("clause")
-    for pattern in (pats.according_first, pats.according_last):
-        match = pattern.match(sentence)
-        if match:
-            verb = sentence[: match.start("speaker")].strip() if pattern is pats.according_first else ""
-            return match.group("speaker"), verb or "according to", match.start("clause"), match.group("clause")
-    return None
-
-
-def _subject_first(sentence: str, lang: Language, pats: Patterns) -> Found:
-    match = pats.subject_first.match(sentence)
-    if pats.locative_first is not None and (match is None or match.group("speaker").split()[0] in lang.locatives):
-        match = pats.locative_first.match(sentence)
-    if not match or match.group("rest")[:1].isalnum():  # "Peskov saidx": not the verb
-        return None
-    rest, offset, verb = match.group("rest"), match.start("rest"), match.group("verb")
-    intro = match.group("intro")
-    if intro and rest.startswith(",") and len(intro.split()) >= 2 and rest.lstrip(" ,")[:1] not in QUOTE_CHARS:
-        # "The larger landers, he said, could deliver tools": the statement is around the verb
-        return match.group("speaker"), verb, match.start("intro"), sentence[match.start("intro") :]
-    head = pats.complementizer.match(rest)
-    limit = 10 if verb.endswith(("told", "tells")) else lang.object_max
-    after_that = False
-    if head and len(head.group(1).split()) <= limit and not set(head.group(1).lower().split()) & set(lang.finite):
-        offset += head.end()  # "told reporters on Tuesday that ...": after "that"
-        after_that = True
-    elif re.match(r"^\s*[:,]", rest):
-        offset += len(re.match(r"^\s*[:,]\s*", rest).group())  # type: ignore[union-attr]
-    elif lang.bare_verbs and verb.endswith(lang.bare_verbs):
-        if verb.endswith(("told", "tells")):  # "told the committee he tried ..."
-            told = _TOLD_OBJECT.match(rest)
-            offset += told.end() if told else 0
-        if _PREPOSITION.match(sentence[offset:].lstrip()):
-            return None  # "said at a Nov. 6 event": no clause after the verb
-    elif not _finite_clause(rest, lang):
-        return None  # "announced the deal": an object, no clause
-    clause = sentence[offset:]
-    if clause.lstrip()[:1] in QUOTE_CHARS and not after_that:
-        return None  # the quote after it was not attributed as direct: a title or a fragment
-    # 'added that "the relationship is space ..."': after "that" a quote is the clause itself
-    return match.group("speaker"), verb, offset, clause
-
-
-def _finite_clause(rest: str, lang: Language) -> bool:
-    """ "warned they had the votes", "reported 5,000 people were inside": a clause without
-    "that" after any reporting verb, told from an object ("announced the deal") by a subject
-    pronoun first or a finite verb among its first words."""
-    words = rest.lower().split()[:6]
-    if not words or _PREPOSITION.match(words[0]) or lang.complementizer in words:
-        return False
-    return words[0] in _SUBJECT_PRONOUNS or not set(words[1:]).isdisjoint(lang.finite)
-
-
-def _inner_subject(sentence: str, lang: Language, pats: Patterns) -> Found:
-    """ "Shares fell after the company said (that) CLAUSE", "While some ..., others said they
-    CLAUSE": a subject and its verb inside the sentence, followed by a clause of their own."""
-    if pats.inner_subject is None:
-        return None
-    for lead in pats.inner_subject.finditer(sentence):
-        joins = lead.group().split()[:1] == ["and"]
-        if joins and sentence[: lead.start()].rsplit(None, 1)[-1][:1].isupper():
-            continue  # "the University and College Union claims": "and" inside a name (also skips "Monday and X")
-        found = _subject_first(sentence[lead.end() :], lang, pats)
-        if found is not None and found[3].lstrip()[:1] not in ",:":  # ", Cook said, most ...": around it
-            speaker, verb, offset, clause = found
-            return speaker, verb, lead.end() + offset, clause
-    return None
-
-
-def _clause_first(sentence: str, lang: Language, pats: Patterns) -> Found:
-    match = pats.clause_first.match(sentence)
-    if not match:
-        return None
-    clause, tail = match.group("clause"), match.group("tail")
-    if re.match(rf"^[\s,]*(?:{lang.complementizer})\b", tail) or clause.lstrip()[:1] in QUOTE_CHARS + "—–-":
-        return None  # "..., Peskov stated that X": the statement is X, after the verb
-    if _ENDS_IN_QUOTE.search(clause):
-        return None  # 'He amended it — “I now do recall,” he said': the quote is the statement
-    if sum(w[:1].islower() for w in clause.split()) < 2:
-        return None  # "Dennise Laboy, 55, said ...": a name, not a clause
-    if match.group("speaker2") and _pronoun(match.group("speaker2"), lang):
-        return None  # "The group ..., Big Machine, says she will ...": "says" opens a clause of its own
-    if match.group("speaker2"):  # "..., said Fiona Hill, a former adviser.": all of it names her
-        speaker = match.group("speaker2") + (tail if len(tail.split()) <= 16 and "," in tail else "")
-        return speaker[:200], match.group("verb2"), match.start("clause"), clause
-    if _ASKED.match(clause):
-        return None  # "Asked why he settled on Sanders, Blocker said ...": the question, not his words
-    parenthetical = tail.startswith(",") and tail.lstrip(" ,")[:1] not in QUOTE_CHARS
-    if parenthetical and len(tail.split()) >= 3 and len(clause.split()) + len(tail.split()) >= 5:
-        # "While some ..., Cook said, most do ...": the statement is around the attribution
-        return match.group("speaker"), match.group("verb"), match.start("clause"), sentence[match.start("clause") :]
-    if len(tail.split()) > 16 or len(clause.split()) < 4:
-        return None
-    return match.group("speaker"), match.group("verb"), match.start("clause"), clause

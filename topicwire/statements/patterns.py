@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from topicwire.statements.languages import LANGUAGES, Language
 
 QUOTE_CHARS = '“"«„'
+# Quote pairs; a paragraph whose quote never closes runs to the paragraph's end, as
+# multi-paragraph quotes do in English news (the opening mark repeats, the closing does not).
+# Straight and curly marks pair with each other: pages mix them ('"And I asked, ...?” said Hill').
+QUOTES = re.compile(r'[“"]([^”“"]*)(?:[”"]|$)|«([^»]*)(?:»|$)|„([^“”„]*)(?:[“”]|$)')
 
 
 @dataclass(frozen=True)
