@@ -6,9 +6,9 @@
                    before ("Peskov said: ..."), when an earlier quote of the paragraph
                    was attributed ('"Q1," he said. "Q2."'), or when the paragraph
                    continues the last paragraph's quote
-    | sentences    reported speech: "X said (that) ...", "..., X said", "according
-                   to X, ...", "..., saying (that) ...", "по словам X, ...",
-                   "X заявил, что ...", "..., — заявил X"
+    | sentences    reported speech (reported.py): "X said (that) ...", "..., X said",
+                   "according to X, ...", "..., saying (that) ...", "по словам X, ...",
+                   "X заявил, что ...", "..., — заявил X"; who may speak: names.py
     | pronouns     "he said" resolves to the latest named subject or speaker before it
 
 Pure: regexes built once from the tables in languages.py (patterns.py), no I/O, no
@@ -27,12 +27,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from topicwire.statements.languages import ENGLISH, RUSSIAN, Language
-from topicwire.statements.patterns import PATTERNS, QUOTE_CHARS, Patterns
-from topicwire.types import Statement, StatementKind
+from topicwire.statements.names import clean, good_speaker, is_pronoun
+from topicwire.statements.patterns import PATTERNS, QUOTES, Patterns
+from topicwire.statements.reported import MIN_REPORTED, make, reported_in, second_verb, trim
+from topicwire.types import Statement
 
 MAX_TEXT = 200_000  # the store's own cap on an article's text
 MIN_DIRECT = 2  # words of an attributed quote: '"That\'s correct," Volker said.'
-MIN_REPORTED = 3  # words of a reported clause
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,6 @@ class _Quote:
     tail: bool = False  # closes a quote opened in an earlier paragraph
 
 
-# Quote pairs; a paragraph whose quote never closes runs to the paragraph's end, as
-# multi-paragraph quotes do in English news (the opening mark repeats, the closing does not).
-# Straight and curly marks pair with each other: pages mix them ('"And I asked, ...?” said Hill').
-_QUOTES = re.compile(r'[“"]([^”“"]*)(?:[”"]|$)|«([^»]*)(?:»|$)|„([^“”„]*)(?:[“”]|$)')
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:Mr|Mrs|Ms|Dr|St|Sr|Jr|Gen|Col|Lt|Sgt|Gov|Sen|Rep|Rev|Prof|Inc|Co|Corp|Ltd|No|vs|"
     r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|U\.S|U\.K|U\.N|E\.U|т|г|гг|им|ул)|\b[A-ZА-Я])\.$"
@@ -59,22 +56,6 @@ _ANY_QUOTE = re.compile(r"[“\"«„”»]")
 _CUES = frozenset().union(*(p.cues for p in PATTERNS.values()))
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _LATIN = re.compile(r"[A-Za-z]")
-_DOCUMENTS = re.compile(
-    r"^(?:the|a|an|his|her|their|its)?\s*(?:report|study|statement|letter|survey|data|poll|"
-    r"document|filing|complaint|lawsuit|indictment|website|article|paper|book|memo|email|post)s?$",
-    re.I,
-)
-_DETERMINERS = frozenset(("the", "a", "an", "his", "her", "their", "its", "another", "one", "some", "other"))
-_BY_HIS_WORDS = re.compile(r"^(?i:по\s+(?P<speaker>его|ее|её|их)\s+(?:словам|мнению|данным)),\s+(?P<clause>.+)$", re.S)
-# A clause does not start with a preposition: "said at a Nov. 6 event" has no statement in it.
-_PREPOSITION = re.compile(
-    r"(?i:at(?!\s+(?:least|most)\b)|in|on|during|after|before|of|about|to|with|for|from|by|while|as|when|last|this|earlier|later|"
-    r"yesterday|today|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|through|via|"
-    r"в|на|во|при|после|до|о|об|с|со|по)\b"
-)
-_ASKED = re.compile(r"^(?:Asked|Pressed|Questioned)\b")
-_ENDS_IN_QUOTE = re.compile(r"(?:^|[.!?…:—–-])\s*[“\"«„][^”\"»“]*$")
-_TOLD_OBJECT = re.compile(r"^\s+(?:(?:the|a|an|his|her|their)\s+[\w-]+|[A-Z][\w.’'-]*(?:\s+[A-Z][\w.’'-]*)*|[\w-]+)")
 
 
 def extract_statements(text: str) -> tuple[Statement, ...]:
@@ -87,6 +68,7 @@ def extract_statements(text: str) -> tuple[Statement, ...]:
     # whose subject is read only when a pronoun looks back at it (most never are).
     named: list[tuple[int, str | None, str, Language]] = []
     dangling: Statement | None = None  # a quote left open at the end of the last paragraph
+    first: dict[str, int] = {}  # where a word first occurs in the text (for _antecedent)
     for index, (base, paragraph) in enumerate(_paragraphs(text)):
         lang = _language(paragraph)
         pats = PATTERNS[lang.code]
@@ -106,8 +88,9 @@ def extract_statements(text: str) -> tuple[Statement, ...]:
             statements.insert(0, replace(dangling, speaker=statements[0].speaker, resolved=statements[0].speaker))
         dangling = opened
         for statement in statements:
-            if _pronoun(statement.speaker, lang):
-                statement = replace(statement, resolved=_antecedent(named, statement.start) or statement.speaker)
+            if is_pronoun(statement.speaker, lang):
+                who = _antecedent(named, statement.start, lambda word, at: first.setdefault(word, text.find(word)) < at)
+                statement = replace(statement, resolved=who or statement.speaker)
             insort(named, (statement.start, statement.resolved, "", lang), key=_position)
             found.append(statement)
     return tuple(found)
@@ -117,13 +100,18 @@ def _position(entry: tuple[int, str | None, str, Language]) -> int:
     return entry[0]
 
 
-def _antecedent(named: list[tuple[int, str | None, str, Language]], at: int) -> str:
-    """The latest speaker or named sentence subject before ``at`` (30 candidates back at most)."""
+def _antecedent(named: list[tuple[int, str | None, str, Language]], at: int, seen: Callable[[str, int], bool]) -> str:
+    """The latest speaker or named sentence subject before ``at`` (30 candidates back at most).
+
+    A one-word subject counts only if ``seen(word, position)`` (the word occurs earlier in the
+    text): news introduces a person by full name and then goes on with the surname, so a bare
+    capitalised word first met as a subject is rarely a person ("Hours later, ...", "Asked
+    about it, ...", "Claims ...")."""
     end = bisect_left(named, at, key=_position)
     candidates = named[max(0, end - 30) : end]
-    for _, name, sentence, lang in reversed(candidates):
+    for position, name, sentence, lang in reversed(candidates):
         who = name if name is not None else _subject(sentence, lang, PATTERNS[lang.code])
-        if who:
+        if who and (name is not None or " " in who or seen(who, position)):
             return who
     return ""
 
@@ -174,38 +162,12 @@ def _sentences(paragraph: str) -> Iterator[tuple[int, str]]:
         yield start, paragraph[start:].rstrip()
 
 
-def _pronoun(speaker: str, lang: Language) -> bool:
-    """A speaker that refers back: "he", "она", or a bare role ("the spokeswoman", "the president")."""
-    folded = speaker.lower()
-    if folded in lang.pronouns:
-        return True
-    words = folded.split()
-    return 2 <= len(words) <= 4 and words[0] in ("the", "this") and words[-1] in lang.roles
-
-
-def _good_speaker(speaker: str, lang: Language) -> bool:
-    """A name, a role or a pronoun: not "It" opening a sentence, not "The report"."""
-    head = speaker.split(",")[0].strip()
-    parts = head.split()
-    if not parts:
-        return False
-    if _pronoun(head, lang):
-        return head != "It"  # "It said" opening a sentence is rarely a company speaking
-    if parts[0] in lang.not_speakers or _DOCUMENTS.match(head):
-        return False
-    return parts[-1].lower() not in _DETERMINERS
-
-
-def _clean(speaker: str) -> str:
-    return speaker.strip().strip(",").rstrip(".").strip()
-
-
 def _subject(sentence: str, lang: Language, pats: Patterns) -> str:
     """The named subject of ``sentence`` ("Morrison was the third witness ..."), or ""."""
     for pattern in (pats.subject, pats.subject_after_intro):
         match = pattern.match(sentence)
-        speaker = _clean(match.group("speaker")) if match else ""
-        if speaker and _good_speaker(speaker, lang) and not _pronoun(speaker, lang) and speaker[:1].isupper():
+        speaker = clean(match.group("speaker")) if match else ""
+        if speaker and good_speaker(speaker, lang) and not is_pronoun(speaker, lang) and speaker[:1].isupper():
             return speaker
     return ""
 
@@ -225,7 +187,7 @@ def _paragraph(
 ) -> tuple[list[Statement], Statement | None]:
     """The paragraph's statements, and its last quote if it is left open and unattributed."""
     direct, opened = _direct(paragraph, base, index, lang, pats, quotes, sentences, previous)
-    starts = {d.start for d in direct}
+    starts = {d.start for d in direct if d.speaker}
     spans = [(q.outer_start + base, q.outer_end + base) for q in quotes if q.start + base in starts]
     reported: list[Statement] = []
     if pats.cues.isdisjoint(_WORDS.findall(paragraph.lower())):
@@ -233,11 +195,38 @@ def _paragraph(
     for at, sentence in sentences:
         if _inside(at, quotes) or pats.cues.isdisjoint(_WORDS.findall(sentence.lower())):
             continue  # a sentence inside a quote is the quoted speaker's, not reported speech
-        for statement in _reported(sentence, base + at, index, lang, pats):
+        for statement in reported_in(sentence, base + at, index, lang, pats):
             cut = _before_quotes(statement, spans)
             if cut is not None:
                 reported.append(cut)
-    return sorted(direct + reported, key=lambda s: s.start), opened
+    taken = sorted((r.start, r.end) for r in reported)
+    for statement in direct:
+        # the quote holding the statement: the last one opening at or before it (one bisection;
+        # a scan of every quote per statement took 18 s on a line of 20,000 quotes)
+        i = bisect_left(quotes, statement.start - base + 1, key=_inner_start) - 1
+        quote = quotes[i] if i >= 0 and statement.start - base <= quotes[i].end else None
+        added = _added_after(paragraph, quote.outer_end, statement, base, lang, pats) if quote else None
+        cut = _before_quotes(added, spans) if added is not None else None
+        if cut is not None and not _overlaps(taken, cut.start, cut.end):
+            reported.append(cut)  # once: a sentence read for reported speech may have found it
+    left = [d for d in direct if d.speaker or opened is None or d.start != opened.start]
+    return _after_reported(sorted(left + reported, key=lambda s: s.start)), opened
+
+
+def _added_after(
+    paragraph: str, end: int, quoted: Statement, base: int, lang: Language, pats: Patterns
+) -> Statement | None:
+    """'"Q," Peskov said, adding that X': X is reported speech of the quote's speaker."""
+    after = pats.after.match(paragraph, end)
+    if after is None or not quoted.verb:
+        return None
+    stop = _SENTENCE_END.search(paragraph, after.end())
+    rest = paragraph[after.end() : stop.start() + 1 if stop else len(paragraph)]
+    second = second_verb(rest, lang, pats)
+    if second is None or len(rest[: second[1]].split()) > 6 or _ANY_QUOTE.search(rest[: second[1]]):
+        return None  # "..., adding" must follow the attribution ("said on Tuesday, adding that")
+    at = after.end() + second[2]
+    return make(quoted.speaker, second[0], rest[second[2] :], base + at, quoted.paragraph, lang, pats)
 
 
 def _find_quotes(paragraph: str) -> list[_Quote]:
@@ -248,7 +237,7 @@ def _find_quotes(paragraph: str) -> list[_Quote]:
     if tail:
         quotes.append(_Quote(tail.start("text"), tail.end("text"), 0, tail.end(), tail=True))
         at = tail.end()
-    for match in _QUOTES.finditer(paragraph, at):
+    for match in QUOTES.finditer(paragraph, at):
         group = next(g for g in range(1, 4) if match.group(g) is not None)
         quotes.append(_Quote(match.start(group), match.end(group), match.start(), match.end()))
     return quotes
@@ -262,6 +251,18 @@ def _inside(at: int, quotes: list[_Quote]) -> bool:
 
 def _outer_start(quote: _Quote) -> int:
     return quote.outer_start
+
+
+def _inner_start(quote: _Quote) -> int:
+    return quote.start
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Does [start, end) overlap one of ``spans`` (sorted by start)? Spans may nest (reported
+    speech inside reported speech), so the last few starting before ``end`` are looked at, not
+    only the last one; a paragraph's reported statements do not pile up deeper than that."""
+    i = bisect_left(spans, (end, end))
+    return any(e > start for _, e in spans[max(0, i - 8) : i])
 
 
 def _before_quotes(statement: Statement, spans: list[tuple[int, int]]) -> Statement | None:
@@ -296,13 +297,15 @@ def _direct(
     waiting: list[Statement] = []  # unattributed quotes opening a sentence
     opened = None
     for quote in quotes:
-        start, text = _trim(paragraph[quote.start : quote.end], quote.start + base)
+        start, text = trim(paragraph[quote.start : quote.end], quote.start + base)
         if len(text.split()) < MIN_DIRECT:
             continue
         opens = _opens_sentence(paragraph, quote.outer_start)
         who = _attribution(paragraph, quote, lang, pats, sentences)
         if who is not None and not opens:
             continue  # 'Apple was "pulled into the enterprise," Cook said': reported speech
+        if who is not None and _continues(paragraph, quote, text, pats):
+            continue  # 'They could not, he said, "so it might be ...," Lee argued': one reported clause
         if who is None and out and opens:
             who = (out[-1].speaker, "")  # '"Q1," he said. "Q2."': the same speaker goes on
         alone = not paragraph[: quote.outer_start].strip() and not paragraph[quote.outer_end :].strip()
@@ -319,7 +322,8 @@ def _direct(
 
 
 def _attributed_by_next(out: list[Statement], waiting: list[Statement], paragraph: str, base: int) -> list[Statement]:
-    """'"Q1." "Q2," he said.': a quote right before an attributed one is the same speaker's."""
+    """'"Q1." "Q2," he said.': a quote right before an attributed one is the same speaker's.
+    A quote left unattributed is returned with no speaker, for _after_reported."""
     starts = [s.start for s in out]
     for quote in waiting:
         i = bisect_left(starts, quote.end + 1)
@@ -327,7 +331,22 @@ def _attributed_by_next(out: list[Statement], waiting: list[Statement], paragrap
         between = paragraph[quote.end - base : following.start - base] if following else "x"
         if following is not None and not between.strip(' ,.!?…”"»“«„'):
             out.append(replace(quote, speaker=following.speaker, resolved=following.speaker))
+        elif not out or out[0].start > quote.start:
+            out.append(quote)
     return sorted(out, key=lambda s: s.start)
+
+
+def _after_reported(statements: list[Statement]) -> list[Statement]:
+    """'Taking him out is his favourite thing, he said. "The highlight is ..."': a quote opening a
+    sentence after the paragraph's reported speech, with no speaker of its own, goes on with it."""
+    out: list[Statement] = []
+    spoken = {s.start for s in statements if s.speaker}  # ', saying, "Q"' gave the quote a speaker
+    for statement in statements:
+        if statement.speaker:
+            out.append(statement)
+        elif out and out[-1].kind == "reported" and statement.start not in spoken:
+            out.append(replace(statement, speaker=out[-1].speaker, resolved=out[-1].speaker))
+    return out
 
 
 def _attribution(
@@ -341,25 +360,34 @@ def _attribution(
     dashed = re.match(r"\s*,?\s*[—–-]", paragraph[quote.outer_end :]) is not None
     if after and (closes or dashed) and not re.match(r"[.!?]?\s*[,:]\s*[“\"«„]", paragraph[after.end() :]):
         speaker = after.group("speaker") or after.group("speaker2")
-        if _good_speaker(speaker, lang):
-            return _clean(speaker), after.group("verb") or after.group("verb2")
+        if good_speaker(speaker, lang, after.group("verb") or after.group("verb2")):
+            return clean(speaker), after.group("verb") or after.group("verb2")
     headline = pats.headline.match(paragraph, quote.outer_end)
     if headline:
-        return _clean(headline.group("speaker")), ":"
+        return clean(headline.group("speaker")), ":"
     head = paragraph[max(0, quote.outer_start - 240) : quote.outer_start]
     before = pats.before.search(head)
-    if before and _good_speaker(before.group("speaker"), lang):
-        return _clean(before.group("speaker")), before.group("verb")
+    if before and good_speaker(before.group("speaker"), lang, before.group("verb")):
+        return clean(before.group("speaker")), before.group("verb")
     colon = pats.before_colon.search(head)
-    if colon and _good_speaker(colon.group("speaker"), lang) and not _pronoun(colon.group("speaker"), lang):
-        return _clean(colon.group("speaker")), ":"
+    if colon and good_speaker(colon.group("speaker"), lang) and not is_pronoun(colon.group("speaker"), lang):
+        return clean(colon.group("speaker")), ":"
     subjectless = pats.before_subjectless.search(head)
     if subjectless:  # 'Volker said ... and added, "..."': the sentence's subject speaks
         at = max((at for at, _ in sentences if at <= quote.outer_start), default=0)
         subject = pats.subject_first.match(paragraph[at : quote.outer_start])
-        if subject and _good_speaker(subject.group("speaker"), lang):
-            return _clean(subject.group("speaker")), subjectless.group("verb")
+        if subject and good_speaker(subject.group("speaker"), lang):
+            return clean(subject.group("speaker")), subjectless.group("verb")
     return None
+
+
+def _continues(paragraph: str, quote: _Quote, text: str, pats: Patterns) -> bool:
+    """Is the quote the end of the writer's sentence, after a comma and opening in lowercase,
+    with its attribution after it? Then the whole sentence is the speaker's, reported."""
+    head = paragraph[: quote.outer_start].rstrip()
+    if not head.endswith(",") or not text[:1].islower() or pats.before.search(head[-240:] + " "):
+        return False
+    return pats.after.match(paragraph, quote.outer_end) is not None
 
 
 def _opens_sentence(paragraph: str, at: int) -> bool:
@@ -371,162 +399,3 @@ def _opens_sentence(paragraph: str, at: int) -> bool:
     if at <= 16 and not head.strip(" —–-"):
         return True
     return bool(re.search(r"(?:[.!?…:,][”\"»’]?|\s[—–])\s*[—–-]?\s*$", head))
-
-
-def _trim(inner: str, start: int) -> tuple[int, str]:
-    """The quote without surrounding spaces and the comma US style puts inside it."""
-    stripped = inner.lstrip()
-    start += len(inner) - len(stripped)
-    return start, stripped.rstrip().rstrip(",").rstrip()
-
-
-# --- reported speech -------------------------------------------------------------------------
-
-Found = tuple[str, str, int, str] | None  # speaker, verb, clause offset in the sentence, clause
-
-
-def _reported(sentence: str, base: int, index: int, lang: Language, pats: Patterns) -> list[Statement]:
-    for attempt in (_according, _subject_first, _inner_subject, _clause_first):
-        found = attempt(sentence, lang, pats)
-        if found is None:
-            continue
-        speaker, verb, offset, clause = found
-        second = _second_verb(clause, lang, pats)
-        if second is not None and len(clause[: second[1]].split()) >= MIN_REPORTED:
-            made = [
-                _make(speaker, verb, clause[: second[1]], base + offset, index, lang, pats),
-                _make(speaker, second[0], clause[second[2] :], base + offset + second[2], index, lang, pats),
-            ]
-        else:
-            made = [_make(speaker, verb, clause, base + offset, index, lang, pats)]
-        out = [s for s in made if s is not None]
-        if out:
-            return out
-    subject = pats.subject.match(sentence)
-    second = _second_verb(sentence, lang, pats)
-    if subject and second:  # "He declined to say when, saying it would depend on ..."
-        made_one = _make(
-            subject.group("speaker"), second[0], sentence[second[2] :], base + second[2], index, lang, pats
-        )
-        return [made_one] if made_one else []
-    return []
-
-
-def _make(
-    speaker: str, verb: str, clause: str, start: int, index: int, lang: Language, pats: Patterns
-) -> Statement | None:
-    start, text = _trim(clause, start)
-    tail = pats.attribution_tail.search(text)
-    if tail:  # "Sondland said X, Morrison testified.": X ends before the outer attribution
-        text = text[: tail.start()]
-    cut = pats.cut.search(text)
-    if cut and len(text[: cut.start()].split()) >= 4:  # "X, but the agency didn't ...": the writer's
-        text = text[: cut.start()]
-    text = text.rstrip(" .!?…,;:—–-")
-    speaker = re.sub(rf"^{lang.short_intro}", "", _clean(speaker))  # "On Tuesday Peskov said"
-    kind: StatementKind = "reported"
-    if text[:1] in QUOTE_CHARS:  # ', saying “time is running out.”': the quote is direct speech
-        quote = _QUOTES.match(text)
-        if quote is not None and quote.end() >= len(text.rstrip('”"»')) - 1:
-            start, text = _trim(text[1 : quote.end()].rstrip('”"»'), start + 1)
-            kind = "direct"
-    if len(text.split()) < MIN_REPORTED or not _good_speaker(speaker, lang):
-        return None
-    return Statement(speaker, speaker, text, kind, lang.code, index, start, start + len(text), verb)
-
-
-def _second_verb(clause: str, lang: Language, pats: Patterns) -> tuple[str, int, int] | None:
-    """(verb, where the first clause ends, where the second starts) for '..., saying (that) X'
-    and '... and stated that X'; a bare clause only after "saying" or a verb like "said"."""
-    match = pats.second_verb.search(clause)
-    if not match:
-        return None
-    verb = match.group("participle") or match.group("verb")
-    if not (match.group("participle") or match.group("marker") or verb.endswith(lang.bare_verbs or ("\0",))):
-        return None
-    return verb, match.start(), match.start("clause")
-
-
-def _according(sentence: str, lang: Language, pats: Patterns) -> Found:
-    if lang.code == "ru":  # "по его словам, ...": the pronoun stands before the noun
-        match = _BY_HIS_WORDS.match(sentence)
-        if match:
-            return match.group("speaker"), "по словам", match.start("clause"), match.group("clause")
-    for pattern in (pats.according_first, pats.according_last):
-        match = pattern.match(sentence)
-        if match:
-            verb = sentence[: match.start("speaker")].strip() if pattern is pats.according_first else ""
-            return match.group("speaker"), verb or "according to", match.start("clause"), match.group("clause")
-    return None
-
-
-def _subject_first(sentence: str, lang: Language, pats: Patterns) -> Found:
-    match = pats.subject_first.match(sentence)
-    if pats.locative_first is not None and (match is None or match.group("speaker").split()[0] in lang.locatives):
-        match = pats.locative_first.match(sentence)
-    if not match or match.group("rest")[:1].isalnum():  # "Peskov saidx": not the verb
-        return None
-    rest, offset, verb = match.group("rest"), match.start("rest"), match.group("verb")
-    intro = match.group("intro")
-    if intro and rest.startswith(",") and len(intro.split()) >= 2 and rest.lstrip(" ,")[:1] not in QUOTE_CHARS:
-        # "The larger landers, he said, could deliver tools": the statement is around the verb
-        return match.group("speaker"), verb, match.start("intro"), sentence[match.start("intro") :]
-    head = pats.complementizer.match(rest)
-    limit = 10 if verb.endswith(("told", "tells")) else lang.object_max
-    if head and len(head.group(1).split()) <= limit and not set(head.group(1).lower().split()) & set(lang.finite):
-        offset += head.end()  # "told reporters on Tuesday that ...": after "that"
-    elif re.match(r"^\s*[:,]", rest):
-        offset += len(re.match(r"^\s*[:,]\s*", rest).group())  # type: ignore[union-attr]
-    elif lang.bare_verbs and verb.endswith(lang.bare_verbs):
-        if verb.endswith(("told", "tells")):  # "told the committee he tried ..."
-            told = _TOLD_OBJECT.match(rest)
-            offset += told.end() if told else 0
-        if _PREPOSITION.match(sentence[offset:].lstrip()):
-            return None  # "said at a Nov. 6 event": no clause after the verb
-    else:
-        return None  # "announced the deal": an object, no clause
-    clause = sentence[offset:]
-    if clause.lstrip()[:1] in QUOTE_CHARS:
-        return None  # the quote after it was not attributed as direct: a title or a fragment
-    return match.group("speaker"), verb, offset, clause
-
-
-def _inner_subject(sentence: str, lang: Language, pats: Patterns) -> Found:
-    """ "Shares fell after the company said (that) CLAUSE", "While some ..., others said they
-    CLAUSE": a subject and its verb inside the sentence, followed by a clause of their own."""
-    if pats.inner_subject is None:
-        return None
-    for lead in pats.inner_subject.finditer(sentence):
-        joins = lead.group().split()[:1] == ["and"]
-        if joins and sentence[: lead.start()].rsplit(None, 1)[-1][:1].isupper():
-            continue  # "the University and College Union claims": "and" inside a name (also skips "Monday and X")
-        found = _subject_first(sentence[lead.end() :], lang, pats)
-        if found is not None and found[3].lstrip()[:1] not in ",:":  # ", Cook said, most ...": around it
-            speaker, verb, offset, clause = found
-            return speaker, verb, lead.end() + offset, clause
-    return None
-
-
-def _clause_first(sentence: str, lang: Language, pats: Patterns) -> Found:
-    match = pats.clause_first.match(sentence)
-    if not match:
-        return None
-    clause, tail = match.group("clause"), match.group("tail")
-    if re.match(rf"^[\s,]*(?:{lang.complementizer})\b", tail) or clause.lstrip()[:1] in QUOTE_CHARS + "—–-":
-        return None  # "..., Peskov stated that X": the statement is X, after the verb
-    if _ENDS_IN_QUOTE.search(clause):
-        return None  # 'He amended it — “I now do recall,” he said': the quote is the statement
-    if sum(w[:1].islower() for w in clause.split()) < 2:
-        return None  # "Dennise Laboy, 55, said ...": a name, not a clause
-    if match.group("speaker2"):  # "..., said Fiona Hill, a former adviser.": all of it names her
-        speaker = match.group("speaker2") + (tail if len(tail.split()) <= 16 and "," in tail else "")
-        return speaker[:200], match.group("verb2"), match.start("clause"), clause
-    if _ASKED.match(clause):
-        return None  # "Asked why he settled on Sanders, Blocker said ...": the question, not his words
-    parenthetical = tail.startswith(",") and tail.lstrip(" ,")[:1] not in QUOTE_CHARS
-    if parenthetical and len(tail.split()) >= 3 and len(clause.split()) + len(tail.split()) >= 5:
-        # "While some ..., Cook said, most do ...": the statement is around the attribution
-        return match.group("speaker"), match.group("verb"), match.start("clause"), sentence[match.start("clause") :]
-    if len(tail.split()) > 16 or len(clause.split()) < 4:
-        return None
-    return match.group("speaker"), match.group("verb"), match.start("clause"), clause

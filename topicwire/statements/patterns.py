@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from topicwire.statements.languages import LANGUAGES, Language
 
 QUOTE_CHARS = '“"«„'
+# Quote pairs; a paragraph whose quote never closes runs to the paragraph's end, as
+# multi-paragraph quotes do in English news (the opening mark repeats, the closing does not).
+# Straight and curly marks pair with each other: pages mix them ('"And I asked, ...?” said Hill').
+QUOTES = re.compile(r'[“"]([^”“"]*)(?:[”"]|$)|«([^»]*)(?:»|$)|„([^“”„]*)(?:[“”]|$)')
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,27 @@ def build(lang: Language) -> Patterns:
     postmodifier = (
         rf"(?:\s+(?:{alternatives(lang.postmodifiers)})\s+[^,.;:“”\"«»]{{2,60}}?)?" if lang.postmodifiers else ""
     )
-    speaker = rf"(?P<speaker>(?i:{pronoun})|(?:{described}|{name}){postmodifier}{appositive})"
+    # "Backers of tariffs", "Most mainstream economists", "the fishermen": a plural noun with
+    # up to two words before it and an "of"/"in" phrase after; extract.py lets it speak only
+    # with a verb of speech (lang.group_verbs) and never makes it the antecedent of a pronoun.
+    function = r"(?!(?:that|which|who|whom|whose|he|she|it|they|we|was|has|is|its|his|this|as|us|does|thus)\b)"
+    lowers = rf"(?:{function}[{lang.lower}][\w-]*\s+){{0,2}}"
+    group = (
+        rf"(?:(?i:{alternatives(lang.quantifiers)})\s+|(?=[{lang.upper}][{lang.lower}-]+\s+[{lang.lower}]))?{lowers}"
+        rf"{function}[{lang.upper}{lang.lower}][{lang.lower}-]*(?:[^\Ws]s|men)"
+        rf"(?:\s+(?:of|in|at|from)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?)?"
+        if lang.quantifiers
+        else "(?!)"
+    )
+    # "an airport official", "a senior administration spokeswoman": a determiner, up to two
+    # lowercase words and a role word heading them
+    described_role = (
+        rf"(?i:a|an|the|one|another)\s+(?:{function}[{lang.lower}][\w-]*\s+){{1,2}}(?:{alternatives(lang.roles)})\b"
+        if lang.quantifiers
+        else "(?!)"
+    )
+    speaker = rf"(?P<speaker>(?i:{pronoun})|(?:{described}|{name}|{described_role}|{group}){postmodifier}{appositive})"
+    named = rf"(?P<speaker>(?i:{pronoun})|(?:{described}|{name}){postmodifier}{appositive})"  # a subject
     speaker2 = speaker.replace("?P<speaker>", "?P<speaker2>")
     aux = rf"(?:(?:{alternatives(lang.auxiliaries)})\s+){{0,2}}"
     verb = rf"(?P<verb>{aux}(?:{alternatives(lang.verbs)}))\b"
@@ -70,7 +94,7 @@ def build(lang: Language) -> Patterns:
         rf"(?:\([^)]{{1,20}}\)\s*)?(?:(?:{adverbs})\s+)?{lang.short_intro}??"
         rf"(?:(?P<intro>[^“”\"«»]{{1,150}}?),\s*(?:(?:but|and|while|yet|though|although)\s+)?)??"
     )
-    seconds = alternatives(lang.participles)
+    seconds = alternatives(tuple(dict.fromkeys(lang.participles + lang.participles_that)))
     not_verbs = r"(?:the|a|an|of|to|in|on|at|for|with|from|by|and|or|в|на|и|с|по)"
     conjunctions = alternatives(lang.conjunctions)
     flags = re.UNICODE | re.S
@@ -84,9 +108,9 @@ def build(lang: Language) -> Patterns:
         ),
         before_subjectless=re.compile(rf"\s(?:{conjunctions})\s+{verb}\s*[:,]\s*$", flags),
         before_colon=re.compile(rf"(?:^|(?<=[.!?]\s))(?P<speaker>{cap}(?:\s+{cap}){{0,2}})\s*:\s*[—–-]?\s*$", flags),
-        subject=re.compile(rf"^{intro}{speaker}\s+(?!{not_verbs}\b)[{lang.lower}]", flags),
+        subject=re.compile(rf"^{intro}{named}\s+(?!{not_verbs}\b)[{lang.lower}]", flags),
         subject_after_intro=re.compile(
-            rf"^(?:{alternatives(lang.openers)}|[{lang.upper}][{lang.lower}]+ing)\s[^“”\"«»,]{{1,150}},\s*{speaker}"
+            rf"^(?:{alternatives(lang.openers)}|[{lang.upper}][{lang.lower}]+ing)\s[^“”\"«»,]{{1,150}},\s*{named}"
             rf"\s+(?!{not_verbs}\b)[{lang.lower}]",
             flags,
         ),
@@ -122,7 +146,8 @@ def build(lang: Language) -> Patterns:
         attribution_tail=re.compile(rf",\s*{dash}{speaker}\s+{adverb}{verb}[^,]*$", flags),
         cut=re.compile(lang.cuts, flags),
         cues=frozenset(
-            w.split()[0].lower() for w in lang.verbs + lang.participles + lang.according + lang.pronouns_by_word
+            w.split()[0].lower()
+            for w in lang.verbs + lang.participles + lang.participles_that + lang.according + lang.pronouns_by_word
         ),
     )
 
