@@ -10,7 +10,6 @@
     | blocks               paragraphs, headings, list items, quotes, table rows
     | clean_blocks         whitespace, invisible characters, repeated paragraphs
     | lead                 the standfirst trafilatura dropped, put back first (lead.py)
-    | related              a related-content label and the headlines after it (related.py)
     | trim                 the headline repeated among the first blocks; what closes the text without
                            being part of it: a dangling heading or label, calls to action
     | htmldate             only when the markup declares no publication date
@@ -44,7 +43,6 @@ from topicwire.extract.layout import page_blocks, page_layout
 from topicwire.extract.lead import find_lead
 from topicwire.extract.meta import PageMeta, meta_value, page_language, read_meta
 from topicwire.extract.prune import prune_page
-from topicwire.extract.related import drop_related
 from topicwire.types import Extracted
 
 # sources/page.py reads listing pages with the same helpers.
@@ -73,7 +71,7 @@ INCLUDE_TABLES = True
 # The chain's own rules, by name (prune.RULES names those applied before trafilatura).
 # bench/extraction.py --ablate takes one out to measure what it adds and what it cuts
 # (precision and recall on both page sets, dev and held-out split).
-RULES: frozenset[str] = frozenset({"precision_mode", "lead", "title_heading", "related", "closing"})
+RULES: frozenset[str] = frozenset({"precision_mode", "lead", "title_heading", "closing"})
 _MIN_TEXT_CHARS = 40  # less is a menu item or a cookie notice, not an article
 _LABEL_CHARS = 40  # "Weitere Informationen zum Coronavirus in Thüringen:" is 51
 _MIN_EXTRACTED_SIZE = 250  # trafilatura's settings.cfg value: below it, it distrusts a result
@@ -147,8 +145,6 @@ def extract_article(html: str, url: str, *, find_date: bool = True, cut: bool = 
         blocks = _drop_title_heading(blocks, _headlines(tree, meta.title))
     if "lead" in RULES:
         blocks = _with_lead(blocks, tree)
-    if "related" in RULES:
-        blocks = drop_related(blocks)
     if "closing" in RULES:
         blocks = _drop_closing(blocks)
     if sum(len(text) for _, text in blocks) < _MIN_TEXT_CHARS:
