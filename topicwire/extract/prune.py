@@ -40,10 +40,7 @@ _ARTICLE_TAGS = ("h1", "article", "main")
 # measure what it adds and what it cuts (precision and recall, dev and held-out split).
 RULES: frozenset[str] = frozenset(
     {"link_lists", "link_teasers", "marked_boilerplate", "sidebars", "layout_cells", "empty_before_text"}
-    | {"sentence_links"}
 )
-_SENTENCE_END = re.compile(r"[.!?][\"'”’»)]?$")
-_SENTENCE_WORDS = 8
 # trafilatura's CUT_EMPTY_ELEMS: in precision mode it deletes each of them that is empty
 # together with its tail (htmlprocessing.prune_html), the text that follows it.
 _EMPTY_CUT_TAGS = (
@@ -66,24 +63,7 @@ def prune_page(tree: lxml.html.HtmlElement) -> int:
         if element.getparent() is not None and not doomed.intersection(element.iterancestors()):
             left -= stats[element][0]
             element.drop_tree()
-    if "sentence_links" in RULES:
-        _unwrap_sentence_links(tree, stats)
     return left
-
-
-def _unwrap_sentence_links(tree: lxml.html.HtmlElement, stats: Stats) -> None:
-    """A paragraph of the body that is one linked sentence ("Australian-born Assange faces
-    a charge of ... in the US.") loses its links: trafilatura's link-density tests (stricter
-    in precision mode) take it for a teaser and drop it, or its container with it."""
-    for paragraph in list(tree.iter("p")):
-        total, linked = stats[paragraph]
-        if total and linked >= 0.9 * total and _reads_as_sentence(paragraph):
-            etree.strip_tags(paragraph, "a")
-
-
-def _reads_as_sentence(paragraph: etree._Element) -> bool:
-    text = paragraph.text_content().strip()
-    return _SENTENCE_END.search(text) is not None and len(text.split()) >= _SENTENCE_WORDS
 
 
 def _link_lists(tree: lxml.html.HtmlElement, stats: Stats) -> Iterator[etree._Element]:
@@ -109,8 +89,7 @@ def _link_teasers(tree: lxml.html.HtmlElement, stats: Stats) -> Iterator[etree._
     for paragraph in tree.iter("p"):
         total, linked = stats[paragraph]
         if 0 < total <= _TEASER_MAX and linked >= total / 2 and total - linked <= _TEASER_LABEL:
-            if "sentence_links" not in RULES or not _reads_as_sentence(paragraph):
-                yield paragraph
+            yield paragraph
 
 
 def _marked_boilerplate(tree: lxml.html.HtmlElement, stats: Stats) -> Iterator[etree._Element]:
