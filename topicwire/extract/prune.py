@@ -40,11 +40,7 @@ _ARTICLE_TAGS = ("h1", "article", "main")
 # measure what it adds and what it cuts (precision and recall, dev and held-out split).
 RULES: frozenset[str] = frozenset(
     {"link_lists", "link_teasers", "marked_boilerplate", "sidebars", "layout_cells", "empty_before_text"}
-    | {"div_paragraphs"}
 )
-_INLINE = frozenset("a b i em strong span br sup sub small u abbr cite q time mark font".split())
-_PROSE_END = re.compile(r"[.!?][\"'”’»)]?$")
-_PROSE_CHARS = 80
 # trafilatura's CUT_EMPTY_ELEMS: in precision mode it deletes each of them that is empty
 # together with its tail (htmlprocessing.prune_html), the text that follows it.
 _EMPTY_CUT_TAGS = (
@@ -67,20 +63,7 @@ def prune_page(tree: lxml.html.HtmlElement) -> int:
         if element.getparent() is not None and not doomed.intersection(element.iterancestors()):
             left -= stats[element][0]
             element.drop_tree()
-    if "div_paragraphs" in RULES:
-        _div_paragraphs(tree, stats)
     return left
-
-
-def _div_paragraphs(tree: lxml.html.HtmlElement, stats: Stats) -> None:
-    """A <div> holding one paragraph of prose (text and inline markup only) becomes a <p>."""
-    for div in list(tree.iter("div")):
-        total, linked = stats.get(div, (0, 0))
-        if total < _PROSE_CHARS or linked > 0.3 * total:
-            continue
-        inline = all(isinstance(c.tag, str) and c.tag in _INLINE for c in div)
-        if inline and _PROSE_END.search(div.text_content().strip()):
-            div.tag = "p"
 
 
 def _link_lists(tree: lxml.html.HtmlElement, stats: Stats) -> Iterator[etree._Element]:
