@@ -40,16 +40,7 @@ _ARTICLE_TAGS = ("h1", "article", "main")
 # measure what it adds and what it cuts (precision and recall, dev and held-out split).
 RULES: frozenset[str] = frozenset(
     {"link_lists", "link_teasers", "marked_boilerplate", "sidebars", "layout_cells", "empty_before_text"}
-    | {"no_border"}
 )
-# A CSS border declaration that draws no line: "border: none windowtext 1.0pt" (text pasted
-# from Word), "border-width: 0", "border-radius: 4px", "border-collapse: collapse".
-_NO_LINE = re.compile(
-    r"(?:^|;)\s*border(?:-(?:top|right|bottom|left))?(?:-(?:style|width))?\s*:\s*(?:none|hidden|0(?:px|pt|em|rem)?)\b[^;]*"
-    r"|(?:^|;)\s*border-(?:radius|collapse|spacing|color)\s*:[^;]*",
-    re.I,
-)
-_BORDERED = etree.XPath("//*[contains(@style, 'border')]")
 # trafilatura's CUT_EMPTY_ELEMS: in precision mode it deletes each of them that is empty
 # together with its tail (htmlprocessing.prune_html), the text that follows it.
 _EMPTY_CUT_TAGS = (
@@ -72,19 +63,7 @@ def prune_page(tree: lxml.html.HtmlElement) -> int:
         if element.getparent() is not None and not doomed.intersection(element.iterancestors()):
             left -= stats[element][0]
             element.drop_tree()
-    if "no_border" in RULES:
-        _drop_lineless_borders(tree)
     return left
-
-
-def _drop_lineless_borders(tree: lxml.html.HtmlElement) -> None:
-    """Border declarations that draw no line, out of ``style`` attributes.
-
-    Precision mode drops every element whose style names a border (a box beside the story);
-    text pasted from Word carries "border: none" on its spans, and the sentence went with it.
-    """
-    for element in _BORDERED(tree):
-        element.set("style", _NO_LINE.sub("", element.get("style") or ""))
 
 
 def _link_lists(tree: lxml.html.HtmlElement, stats: Stats) -> Iterator[etree._Element]:
