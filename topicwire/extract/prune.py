@@ -50,8 +50,9 @@ _EMPTY_CUT_TAGS = (
 
 
 def prune_page(tree: lxml.html.HtmlElement) -> int:
-    """Remove link lists, link teasers and marked credits and promos from ``tree``; return
-    the text size of what is left (non-space characters): the page size the caller
+    """Remove link lists, link teasers, marked credits and promos, the sidebar and layout
+    cells beside a table layout's story and empty elements before text from ``tree``;
+    return the text size of what is left (non-space characters): the page size the caller
     compares an extraction with."""
     stats = _text_stats(tree)
     doomed: set[etree._Element] = set()
