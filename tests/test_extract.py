@@ -405,6 +405,27 @@ def test_trafilatura_mode_follows_the_page_declaration(case: str) -> None:
     assert "Paragraph 0" in got.text and "Paragraph 7" in got.text
 
 
+# Text after an element with no text (an icon, an image's box, an empty <strong>): precision
+# mode deletes such elements with their tail (trafilatura's prune_html); prune.py removes them
+# first and keeps the tail. An element holding only a space is the space between two words.
+EMPTY_BEFORE_TEXT = {
+    "icon": '<p><i class="icon-quote"></i>{s}</p>',
+    "image-box": '<p><span class="img"><img src="/bridge.png"></span>{s}</p>',
+    "empty-strong": "<p><strong></strong>{s}</p>",
+    "space-between-words": "<p>The mayor said the bridge<span> </span>will reopen in May, two months late.</p>",
+}
+
+
+@pytest.mark.parametrize("case", sorted(EMPTY_BEFORE_TEXT), ids=sorted(EMPTY_BEFORE_TEXT))
+def test_text_after_an_empty_element_is_kept_in_precision_mode(case: str) -> None:
+    sentence = "The mayor said the bridge will reopen in May, two months late."
+    head, tail = LONG_PARAGRAPHS.split("<p>Paragraph 4", 1)
+    body = f"{head}{EMPTY_BEFORE_TEXT[case].format(s=sentence)}<p>Paragraph 4{tail}"
+    got = extract_article(f"<html>{NEWS_HEAD}<body><article>{body}</article></body></html>", f"{BASE}/a.html")
+    assert dict(got.provenance)["text"] == "trafilatura:precision"
+    assert sentence in got.text
+
+
 # The body opens with the headline: dropped among its first two blocks, kept further down.
 HEADLINE_REPEATS = {
     "first-block": ("<h2>{h}</h2>{body}", False),
