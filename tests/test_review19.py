@@ -81,6 +81,10 @@ def test_a_sqlite_run_starting_beside_a_once_never_polls_its_source_too(
         end = time.monotonic() + 10
         while time.monotonic() < end and "/feeds/atom.xml" not in {r.path for r in fixture_server.requests}:
             time.sleep(0.05)
+        # Until that poll ended (its lease given back): on a loaded machine it took 1.2 s
+        # (the worker processes starting), past the second this test once waited in all.
+        while time.monotonic() < end and owners(daemon.store) != {once: 1}:
+            time.sleep(0.05)
         time.sleep(1.0)  # two ticks more: "site" is due too, were its lease gone
         asked = [r.path for r in fixture_server.requests]
         assert "/feeds/atom.xml" in asked  # the killed run's source is polled at once

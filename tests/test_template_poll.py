@@ -8,7 +8,9 @@ is cleaned out of the source's stored articles, which leave the topics it alone 
 
 from __future__ import annotations
 
+import importlib.util
 import logging
+import sys
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -25,6 +27,7 @@ from topicwire.store import Store
 from topicwire.upkeep import Upkeep
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
+BENCH = Path(__file__).resolve().parents[1] / "bench"
 # A weather widget the site prints inside its article container: the extractor keeps it.
 WIDGET = "Weather in Gyumri today: 12 degrees, light rain, wind 4 m/s"
 SUBJECTS = ("harvest", "railway", "schools", "bridge", "museum", "budget")
@@ -106,6 +109,28 @@ def test_first_poll_publishes_nothing_of_a_shared_widget(tmp_path: Path, workers
         assert statement.text.endswith("plan is ready")
     assert gyumri == ()
     assert "Gyumri" not in published_text(config)
+
+
+def test_bench_outlets_learning_off_really_polls_without_the_template(tmp_path: Path) -> None:
+    """bench/outlets.py's baseline ("learning off") replaces the template cleaning by a no-op
+    where the pipeline calls it: the widget a first poll strips is then published. It looked
+    for the cleaning in pipeline.py, which calls it through prepare.py since issue 16 point 4:
+    the bench stopped with an AttributeError before printing its figures."""
+    spec = importlib.util.spec_from_file_location("bench_outlets", BENCH / "outlets.py")
+    assert spec is not None and spec.loader is not None
+    outlets = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = outlets  # dataclasses look their module up by name
+    spec.loader.exec_module(outlets)
+    with FixtureServer() as server:
+        for n in range(5):
+            server.route(f"/a/{n}.html", page(n), headers={"Content-Type": "text/html"})
+        server.route("/feed.xml", rss(server.url, range(5)), headers={"Content-Type": "application/rss+xml"})
+        config, store, pipeline = setup(tmp_path, server)
+        with outlets.without_template():
+            assert pipeline.poll(config.sources[0]).new == 5
+        gyumri = store.topic_entries("gyumri", 20)
+        store.close()
+    assert len(gyumri) == 5  # the widget stayed in every page: nothing was learned or stripped
 
 
 def test_a_later_template_recleans_stored_articles(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -605,3 +605,35 @@ def test_a_store_that_cannot_record_attempts_does_not_flood_the_receiver(
         r.close()
     # retry_base 100 ms here: the rounds back off 0.1, 0.2, 0.4, 0.8 s (before: every 50 ms, 39 POSTs)
     assert sent <= 6, f"one delivery POSTed {sent} times in 2 s while the store could not record it"
+
+
+def test_the_store_away_while_the_worker_is_idle_does_not_end_its_thread(
+    tmp_path: Path,
+    site: FixtureServer,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The idle worker asks the store when the next row is due (next_delivery). That read
+    failing (the database away, tests/test_db_outage.py: "Exception in thread webhooks ...
+    PoolTimeout") ended the thread: no webhook was sent again until a restart. It is now a
+    failed round like the others: logged, waited out, tried again."""
+    site.route("/feed.xml", body=feed(range(1)))
+    r = rig(write_config(tmp_path, site.url, receiver.url))
+    real = Store.next_delivery
+    failed: list[bool] = []
+
+    def away_once(store: Store, *args: object, **kwargs: object) -> datetime | None:
+        if not failed:
+            failed.append(True)
+            raise StoreError("store read failed: couldn't get a connection after 5.00 sec")
+        return real(store, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Store, "next_delivery", away_once)
+    try:
+        r.deliverer.start()  # nothing due: the worker goes idle, and the store is away
+        wait_for(lambda: bool(failed))
+        r.poll()  # a row to send once the store is back
+        wait_for(lambda: len(receiver.posts) >= 1)
+    finally:
+        r.close()
+    assert len(receiver.posts) == 1

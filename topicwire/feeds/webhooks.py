@@ -180,6 +180,8 @@ class Deliverer:
             self.store.enqueued.clear()  # set again by any row enqueued during the round
             try:
                 more = self.deliver_round()
+                # In the try too: a store away while idle ended the thread (tests/test_db_outage.py).
+                idle = 0.0 if more else self._idle_seconds()
             except Exception as e:  # a bug or a store failure: logged, tried again later
                 failures += 1
                 wait = min(IDLE_WAIT, self.policy.retry_base * 2 ** min(failures - 1, 20))
@@ -192,7 +194,7 @@ class Deliverer:
                 continue
             failures = 0
             if not more:
-                self.store.enqueued.wait(self._idle_seconds())
+                self.store.enqueued.wait(idle)
 
     def _idle_seconds(self) -> float:
         soonest = self.store.next_delivery(self.hooks)
