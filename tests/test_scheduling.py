@@ -15,9 +15,18 @@ from pathlib import Path
 import pytest
 from fixture_server import FixtureServer
 
+import topicwire.daemon.scheduler as scheduler_module
 from topicwire.clock import utc_now
 from topicwire.config import Config, SourceConfig, load_config
-from topicwire.daemon.scheduler import MAX_JITTER, TICK_JOB, SourceScheduler, first_runs, jitter_for, spreads
+from topicwire.daemon.scheduler import (
+    FOREIGN_DELAY,
+    MAX_JITTER,
+    TICK_JOB,
+    SourceScheduler,
+    first_runs,
+    jitter_for,
+    spreads,
+)
 from topicwire.pipeline import Pipeline, make_fetcher
 from topicwire.store import Store
 from topicwire.types import PollOutcome, PollStatus
@@ -459,13 +468,16 @@ def test_a_poll_longer_than_its_lease_keeps_it(store_at: Path | str) -> None:
     store.close()
 
 
+@pytest.mark.parametrize("foreign_max", [1000, 2])
 def test_sources_of_another_workers_config_never_starve_this_ones(
-    store_at: Path | str, caplog: pytest.LogCaptureFixture
+    store_at: Path | str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, foreign_max: int
 ) -> None:
     """Several workers whose config files differ (a rolling change): the store's active sources
     are another worker's, due before this worker's own. Claimed, they are given back untouched
     and not claimed again, so this worker's own source is polled; the others stay due for the
-    workers that have them, and the mismatch is logged once per source."""
+    workers that have them, and the mismatch is logged once per source. Beyond FOREIGN_MAX
+    of them, those given back wait FOREIGN_DELAY: this worker's own still come first."""
+    monkeypatch.setattr(scheduler_module, "FOREIGN_MAX", foreign_max)
     ours = SourceConfig("mine", "http://x.test/mine", "feed", 300.0, False)
     theirs = tuple(SourceConfig(f"theirs{n}", f"http://x.test/t{n}", "feed", 300.0, False) for n in range(4))
     store = store_with(store_at, (ours, *theirs))  # the other worker synced last: all active
@@ -491,8 +503,13 @@ def test_sources_of_another_workers_config_never_starve_this_ones(
         finally:
             scheduler.stop()
     assert polled == ["mine"]
-    assert due_times(store, theirs) == {s.name: NOW - timedelta(hours=1) for s in theirs}  # untouched
-    assert claim(store, "other", clock[0]) == [s.name for s in theirs]  # free for the workers that have them
+    due = due_times(store, theirs)
+    if foreign_max >= len(theirs):
+        assert due == {s.name: NOW - timedelta(hours=1) for s in theirs}  # untouched
+    else:  # some were given back for FOREIGN_DELAY, never brought forward
+        assert all(when in (NOW - timedelta(hours=1), clock[0] + FOREIGN_DELAY) for when in due.values())
+    later = clock[0] + FOREIGN_DELAY + timedelta(seconds=2)
+    assert claim(store, "other", later) == [s.name for s in theirs]  # free for the workers that have them
     foreign = [r.tw_fields["source"] for r in caplog.records if r.getMessage() == "source.foreign"]  # type: ignore[attr-defined]
     assert sorted(foreign) == sorted({*foreign}) and set(foreign) <= {s.name for s in theirs} and foreign
     store.close()

@@ -61,8 +61,11 @@ OUTAGE_MAX_WAIT = 30.0
 # Sources another worker's config has and this one's has not (config files that differ
 # between machines, a rolling change): left out of this worker's claims, the newest this
 # many. They were due before its own and, given back, were claimed again at every tick:
-# a worker whose claims were all such sources polled none of its own (review).
+# a worker whose claims were all such sources polled none of its own (review). Beyond
+# FOREIGN_MAX of them (a skip list that long in every claim costs more), one given back is
+# due again only FOREIGN_DELAY later, so this worker's own sources come first all the same.
 FOREIGN_MAX = 1000
+FOREIGN_DELAY = timedelta(seconds=30)
 # poll(source, spread) -> next due; spread: seconds its next-due time is pushed back
 Poll = Callable[[SourceConfig, float], "datetime | None"]
 
@@ -161,6 +164,7 @@ class SourceScheduler:
         self._spreads: dict[str, float] = {}  # for the next poll of each source overdue at (re)scheduling
         self._owed: dict[str, datetime | None] = {}  # releases the store refused (it was away)
         self._foreign: dict[str, None] = {}  # claimed, not in this worker's config (FOREIGN_MAX), oldest first
+        self._named: set[str] = set()  # of them, those logged (once each)
         self._down_since: float | None = None  # time.monotonic() the store stopped answering
         self._wait = 0.0
         self._retry_at = 0.0
@@ -179,6 +183,7 @@ class SourceScheduler:
             self._sources = {s.name: s for s in sources}
             self._spreads = {name: s for name, s in fresh.items() if name not in known}
             self._foreign = {name: None for name in self._foreign if name not in self._sources}
+            self._named -= self._sources.keys()
         # Only over a time still overdue: a poll that ended since ``due`` was read (a reload
         # while polls run) stored its next due time, and the spread must not bring it forward.
         with self._store.transaction() as tx:
@@ -212,7 +217,7 @@ class SourceScheduler:
         if free <= 0 or not self._store.any_due(now):
             return []
         with self._idle:
-            skip = tuple(self._foreign)[-FOREIGN_MAX:]
+            skip = tuple(self._foreign)
         with self._store.transaction() as tx:
             return tx.claim_due(now, self.worker_id, free, self._lease, skip)
 
@@ -237,18 +242,31 @@ class SourceScheduler:
             with self._idle:
                 self._owed = owed | self._owed  # what the store refused again stays owed
 
+    def _foreign_claimed(self, name: str) -> datetime | None:
+        """Remember ``name`` (claimed, not in this worker's config; under ``_idle``) to skip
+        it; when the skip list is full, the time it is given back until (FOREIGN_DELAY)."""
+        if name not in self._named:
+            self._named.add(name)
+            log.event("source.foreign", logging.WARNING, source=name, worker=self.worker_id)
+        full = len(self._foreign) >= FOREIGN_MAX and name not in self._foreign
+        self._foreign.pop(name, None)
+        self._foreign[name] = None  # the newest
+        while len(self._foreign) > FOREIGN_MAX:
+            del self._foreign[next(iter(self._foreign))]
+        return self._clock() + FOREIGN_DELAY if full else None
+
     def _start(self, name: str) -> None:
+        later: datetime | None = None
         with self._idle:
             source = None if self._stopping else self._sources.get(name)
             if source is not None:
                 self._running += 1
-            elif not self._stopping and name not in self._foreign:
-                self._foreign[name] = None
-                log.event("source.foreign", logging.WARNING, source=name, worker=self.worker_id)
+            elif not self._stopping:
+                later = self._foreign_claimed(name)
         if source is None:  # not in this worker's config (another's, or a reload removed it) or stopping: give it back
             try:
                 with self._store.transaction() as tx:
-                    tx.release_source(name, self.worker_id, None)
+                    tx.release_source(name, self.worker_id, later)
             except StoreError:  # the database is away: released by the first tick it answers,
                 with self._idle:  # and the tick's other claims are still started (review 16)
                     self._owed[name] = None
