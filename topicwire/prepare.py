@@ -35,6 +35,8 @@ class Keys:
 
 @dataclass(frozen=True)
 class PreparedPoll:
+    """A full-text poll after its pure work."""
+
     articles: tuple[Article, ...]  # stripped of the template, in the poll's order
     template: Template  # what the poll taught
     keys: tuple[Keys, ...]  # one per article, in order

@@ -269,7 +269,7 @@ class SourceScheduler:
                     tx.release_source(name, self.worker_id, later)
             except StoreError:  # the database is away: released by the first tick it answers,
                 with self._idle:  # and the tick's other claims are still started (review 16)
-                    self._owed[name] = None
+                    self._owed[name] = later
             return
         self.leases.hold(name)
         self._pool.submit(self._run, source)
