@@ -291,6 +291,11 @@ def test_a_claim_skips_retired_and_future_sources_and_clear_leases_frees_them(st
     with store.transaction() as tx:
         assert tx.clear_leases(("w",)) == 1  # the one daemon of a SQLite store starting again
     assert claim(store, "w", NOW) == ["s2"]
+    with store.transaction() as tx:
+        assert tx.clear_leases(("w",)) == 1
+    # Only sources this worker skips (another config's) are due: the idle tick reads that
+    # and runs no claim transaction.
+    assert store.any_due(NOW) and not store.any_due(NOW, ("s2",)) and store.any_due(NOW, ("s1",))
     store.close()
 
 
@@ -497,12 +502,17 @@ def test_sources_of_another_workers_config_never_starve_this_ones(
         scheduler.start()
         try:
             deadline = time.monotonic() + 5
-            while not polled and time.monotonic() < deadline:
-                time.sleep(0.02)
+            while due_times(store, (ours,))[ours.name] != NOW + timedelta(days=1) and time.monotonic() < deadline:
+                time.sleep(0.02)  # polled and released
+            writes_after_release: list[int] = []
+            real = store.transaction
+            monkeypatch.setattr(store, "transaction", lambda: writes_after_release.append(1) or real())
             time.sleep(0.3)  # more ticks
         finally:
             scheduler.stop()
     assert polled == ["mine"]
+    if foreign_max >= len(theirs):
+        assert writes_after_release == []  # every foreign source skipped: idle ticks wrote nothing
     due = due_times(store, theirs)
     if foreign_max >= len(theirs):
         assert due == {s.name: NOW - timedelta(hours=1) for s in theirs}  # untouched

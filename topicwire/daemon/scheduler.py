@@ -214,10 +214,12 @@ class SourceScheduler:
         with self._idle:
             free = 0 if self._stopping else self._workers - self._running
         now = self._clock()
-        if free <= 0 or not self._store.any_due(now):
+        if free <= 0:
             return []
         with self._idle:
             skip = tuple(self._foreign)
+        if not self._store.any_due(now, skip):  # only other workers' sources due: no write
+            return []
         with self._store.transaction() as tx:
             return tx.claim_due(now, self.worker_id, free, self._lease, skip)
 

@@ -184,11 +184,11 @@ class Store:
         with self._read() as db:
             return sources.states(db, names)
 
-    def any_due(self, now: datetime) -> bool:
-        """Whether a source is due by ``now`` (see Transaction.claim_due): an idle scheduler
-        tick reads this and writes nothing."""
+    def any_due(self, now: datetime, skip: tuple[str, ...] = ()) -> bool:
+        """Whether a source but ``skip`` is due by ``now`` (see Transaction.claim_due): an
+        idle scheduler tick reads this and writes nothing."""
         with self._read() as db:
-            return sources.first_due(db, iso(now - timedelta(seconds=1)))
+            return sources.first_due(db, iso(now - timedelta(seconds=1)), skip)
 
     def source_state(self, name: str) -> SourceState | None:
         """Without the article count (``articles`` is -1): this is read on every poll."""

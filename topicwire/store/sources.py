@@ -42,9 +42,14 @@ _DUE = (
 )
 
 
-def first_due(db: DB, now: str) -> bool:
-    """Whether any source is due by ``now``: a read, so an idle tick writes nothing."""
-    return db.execute(f"SELECT 1 FROM sources WHERE {_DUE} LIMIT 1", (now, now)).fetchone() is not None
+def first_due(db: DB, now: str, skip: tuple[str, ...] = ()) -> bool:
+    """Whether any source but ``skip`` is due by ``now``: a read, so an idle tick writes nothing."""
+    others = _not_in(skip)
+    return db.execute(f"SELECT 1 FROM sources WHERE {_DUE} {others}LIMIT 1", (now, now, *skip)).fetchone() is not None
+
+
+def _not_in(skip: tuple[str, ...]) -> str:
+    return f"AND name NOT IN ({', '.join('?' * len(skip))}) " if skip else ""
 
 
 def claim_due(db: DB, now: str, worker: str, limit: int, until: str, skip: tuple[str, ...] = ()) -> list[str]:
@@ -54,7 +59,7 @@ def claim_due(db: DB, now: str, worker: str, limit: int, until: str, skip: tuple
     the subquery and the update is never taken twice. SQLite has one writer at a time."""
     # The candidates in a CTE: PostgreSQL runs it once, locking what it takes (an IN
     # subquery with LIMIT and FOR UPDATE may be run again per row and take more than LIMIT).
-    others = f"AND name NOT IN ({', '.join('?' * len(skip))}) " if skip else ""
+    others = _not_in(skip)
     rows = db.execute(
         f"WITH due AS (SELECT name FROM sources WHERE {_DUE} {others}"
         "ORDER BY next_due IS NOT NULL, next_due, name LIMIT ? /*SKIP LOCKED*/) "
