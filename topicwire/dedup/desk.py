@@ -35,11 +35,14 @@ class DedupReader(Protocol):
 
 @dataclass(frozen=True)
 class KeyedArticle:
-    """An article with its dedup keys, computed before the store's lock is taken."""
+    """An article with its dedup keys, computed before the store's lock is taken.
+
+    Its shingles are not kept: they are needed only to confirm near candidates (few
+    articles have any), and a poll's keys cross from a worker process in one pickle
+    (prepare.py), where an article's shingle set weighed about 6 times its text."""
 
     article: Article
     fp: Fingerprint
-    grams: frozenset[str]
     sig: bytes  # b"" when the text is too short to compare
     bands: tuple[int, ...]  # the LSH band hashes of ``sig`` (lsh.py); () without one
 
@@ -47,7 +50,7 @@ class KeyedArticle:
     def of(cls, article: Article) -> KeyedArticle:
         grams = shingles(article.text)
         sig = signature(grams) if comparable(grams) else b""
-        return cls(article, fingerprint(article), grams, sig, band_hashes(sig))
+        return cls(article, fingerprint(article), sig, band_hashes(sig))
 
 
 class StoryDesk:
@@ -64,7 +67,7 @@ class StoryDesk:
 
     def near_hits(self, store: DedupReader, keyed: KeyedArticle, now: datetime) -> tuple[NearHit, ...]:
         found = store.near_candidates(keyed.bands, keyed.article.published, self.window, now)
+        grams = shingles(keyed.article.text) if found else frozenset()
         return tuple(
-            NearHit(uid, story_id, source, similarity(keyed.grams, shingles(text)))
-            for uid, story_id, source, text in found
+            NearHit(uid, story_id, source, similarity(grams, shingles(text))) for uid, story_id, source, text in found
         )
