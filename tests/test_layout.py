@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from topicwire.extract.article import parse_html
 from topicwire.extract.layout import Layout, page_blocks, page_layout
 from topicwire.extract.template import Template
-from topicwire.sitetemplate import clean_poll
+from topicwire.sitetemplate import clean_poll, story_groups
 from topicwire.types import Article
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
@@ -86,6 +86,9 @@ def test_a_quote_three_reports_of_one_story_repeat_is_not_template() -> None:
         for u in range(3)
     ]
     pages = [page(n, r, r) for n, r in enumerate(reports)] + [page(n, body(n), body(n)) for n in (3, 4)]
+    # One story: the paragraphs they share sit in the place where each shows its own (the
+    # place alone, not the place of each text: [[0, 1], [2], ...] before).
+    assert story_groups(pages, 0.5) == [[0, 1, 2], [3], [4]]
     cleaned = clean(pages)
     assert all(QUOTE in a.text and body(0)[1] in a.text for a in cleaned[:3])
     assert [a.method for a in cleaned] == ["trafilatura"] * 5  # nothing was template
@@ -102,3 +105,43 @@ def test_a_page_of_template_alone_without_other_text_is_returned_whole() -> None
     # Nothing else on the page: it may be an article seen under several URLs, kept whole.
     pages = [page(n, body(n), body(n)) for n in range(3)] + [page(3, [], list(COLUMN))]
     assert clean(pages)[3].text.split("\n\n") == list(COLUMN)
+
+
+def polled_one_at_a_time(pages: list[tuple[Article, Layout]]) -> list[Article]:
+    """Each page its own poll, as a source that publishes one item between two polls."""
+    template, out = Template("s"), []
+    for article, layout in pages:
+        cleaned, template = clean_poll([article], template, [layout])
+        out.extend(cleaned)
+    return out
+
+
+def test_a_story_republished_under_new_urls_across_polls_is_not_template() -> None:
+    # A developing story: each poll brings a new URL carrying the earlier text and one
+    # paragraph more; other stories in between. From the third version, the shared body was
+    # counted on 3 pages and stripped (and re-cleaned out of the stored versions).
+    update = "Update {k}: rescuers reached the village at {h} o'clock and found the bridge closed again."
+    versions = [[*body(0), *(update.format(k=k, h=8 + k) for k in range(u))] for u in range(1, 6)]
+    pages = [page(10 + n, v, v) for n, v in enumerate(versions)]
+    others = [page(n, body(n), body(n)) for n in range(1, 4)]
+    order = [pages[0], others[0], pages[1], pages[2], others[1], pages[3], pages[4], others[2]]
+    cleaned = polled_one_at_a_time(order)
+    kept = {a.url: a.text.split("\n\n") for a in cleaned}
+    assert [kept[a.url] for a, _ in pages] == versions
+    assert all(a.method == "trafilatura" for a in cleaned)
+
+
+NOTICE = (
+    "The views expressed in readers' letters and columns are their authors' own and not the newspaper's.",
+    "Reproduction of this article in whole or in part is allowed only with a hyperlink to our site.",
+)
+
+
+def test_template_kept_beside_each_single_page_poll_is_still_learned() -> None:
+    # The counter case: a column the extractor kept on every page and two notices printed
+    # where the body sits (the body's own place, prose), one page per poll, pages that repeat
+    # no story: from the third page on they are template.
+    pages = [page(n, [*body(n), *NOTICE], [*body(n), *NOTICE, *COLUMN]) for n in range(5)]
+    cleaned = polled_one_at_a_time(pages)
+    assert [any(line in a.text for line in (*COLUMN, *NOTICE)) for a in cleaned] == [True, True, False, False, False]
+    assert [a.text.split("\n\n") for a in cleaned[2:]] == [body(n) for n in range(2, 5)]

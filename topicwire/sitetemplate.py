@@ -10,6 +10,13 @@ lose the weather widget they share as its later pages do. A block seen on one pa
 still never stripped: it is template only once ``MIN_PAGES`` distinct pages carry it, so
 other pages always carry it too.
 
+Pages of one story count as one page: within a poll, near-duplicate pages are learned as
+one (``story_groups``); across polls, a page whose body is mostly paragraphs the source
+showed before, beside some of its own, is a story republished under a new URL (a
+developing story's updates, a wire copy's "UPDATE 2"), and its shared paragraphs are not
+counted again (``repeated``). Counted, they became template from the story's third version
+and were stripped from it and from the stored earlier ones.
+
 A source whose shared block first appears in a later poll (or on fewer than ``MIN_PAGES``
 of the first poll's pages) has stored articles that kept it and were matched with it.
 When a block crosses the threshold, those articles are cleaned too (``reclean_plan``), and
@@ -39,6 +46,7 @@ from topicwire.extract.template import (
     placements,
     settle,
     strip,
+    template_blocks,
     unsettled,
 )
 from topicwire.types import Article, StoredArticle
@@ -50,6 +58,14 @@ RECLEAN_SCAN = 500
 # the poll's transaction); the rest wait for the next polls (the template stays unsettled).
 RECLEAN_MAX = 100
 SAME_STORY = 0.5  # [dedup] similarity's default: the pipeline passes the configured one
+# A page repeats an earlier story when, of its body's prose (paragraphs of PROSE_WORDS or
+# more), at least REPEAT_SHARE of the words are in paragraphs the source showed before, in
+# at least REPEAT_MIN of them. Prose only: a column or widget the extractor kept where the
+# body sits (a table layout's plain cells share one place) is short lines, and must still
+# be learned on pages that repeat nothing.
+PROSE_WORDS = 15
+REPEAT_SHARE = 0.5
+REPEAT_MIN = 2
 _NOT_PAGES = ("feed", "teaser")  # text from the feed entry: no page template in it
 _MARK = "+template"
 
@@ -87,6 +103,9 @@ def clean_poll(
         text = tuple(p for a, _ in members for p in paragraphs(a.text))
         layout = tuple(block for _, lay in members for block in lay)
         urls = [a.url for a, _ in members]
+        again = repeated(template, text, layout)
+        text = tuple(p for p in text if block_key(p) not in again)
+        layout = tuple(block for block in layout if block[0] not in again)
         template = learn(template, text, urls[0], layout=layout, same_story=urls[1:])
     return tuple(strip_article(a, template, lay) if from_page(a.method) else a for a, lay in pages), template
 
@@ -119,9 +138,29 @@ def own_text(page: Sequence[tuple[str, str]], layout: Layout, pages_with: Counte
     did on bench/outlets.py's pages, where the extractor kept a shop's whole template. A
     story's quote repeated in its reports sits in the body. All paragraphs when the page
     has no layout, or none of its places shows such a paragraph."""
-    where = placements(layout)
+    where = placements(layout, places=True)
     body = frozenset(place for _, key in page if pages_with[key] == 1 for place in where.get(key, ()))
     return [p for p, key in page if where.get(key, frozenset()) & body] if body else [p for p, _ in page]
+
+
+def repeated(template: Template, text: Sequence[str], layout: Layout) -> frozenset[str]:
+    """The keys of ``text``'s body paragraphs the source showed before, when the page
+    repeats an earlier story (see ``REPEAT_SHARE``); none otherwise. The body is where
+    the page shows a paragraph the source never showed (``own_text``); a page with no such
+    paragraph repeats nothing (an article seen under several URLs is kept whole by
+    ``strip``; a page whose extractor kept only the template must still teach it)."""
+    counts = dict(template.blocks)
+    page = [(p, block_key(p)) for p in text]
+    shown = Counter({key: 1 + counts.get(key, 0) for _, key in page})
+    if all(n > 1 for n in shown.values()):
+        return frozenset()
+    doomed = template_blocks(template)
+    body = [(p, key) for p, key in page if key not in doomed and p in set(own_text(page, layout, shown))]
+    prose = [(len(p.split()), key) for p, key in body if len(p.split()) >= PROSE_WORDS]
+    again = [(words, key) for words, key in prose if shown[key] > 1]
+    if len(again) < REPEAT_MIN or sum(w for w, _ in again) < REPEAT_SHARE * sum(w for w, _ in prose):
+        return frozenset()
+    return frozenset(key for _, key in body if shown[key] > 1)
 
 
 def _root(group: list[int], i: int) -> int:

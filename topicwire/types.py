@@ -95,7 +95,7 @@ class Extracted:
     declared_article: bool = False
     # Every text block of the page with its place, as keys (extract/layout.py): what the
     # source's template is learned from, kept or not by the extractor (issue 17)
-    layout: tuple[tuple[str, str, int], ...] = ()
+    layout: tuple[tuple[str, str, int, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from itertools import islice
 from lxml import etree
 
 from topicwire.extract.clean import BLOCK_TAGS, DROPPED_TAGS, normalize_text
-from topicwire.extract.template import block_key, folded_key, placed_key
+from topicwire.extract.template import block_key, folded_key, place_key, placed_key
 
 # Element and ancestors that name a block's place. Enough to tell an article body from a
 # sidebar (they part within the last levels); few enough that a class the page's <body>
@@ -57,7 +57,10 @@ _KINDS: dict[object, str] = {
     **dict.fromkeys((etree.Comment, etree.ProcessingInstruction, etree.Entity), _NO_TEXT),
 }
 
-Layout = tuple[tuple[str, str, int], ...]
+# (text key, placed key, words, place key): the place key names the place alone, so that
+# the paragraphs one place shows (an article's body) can be told apart from the others
+# (sitetemplate.own_text); the placed key names the text in its place.
+Layout = tuple[tuple[str, str, int, str], ...]
 Blocks = tuple[tuple[str, str], ...]
 _PREFIX = 8  # characters of a block's text it is looked up by, as a paragraph's start
 
@@ -76,25 +79,28 @@ def page_blocks(tree: etree._Element) -> Blocks:
 
 
 def page_layout(blocks: Blocks, paragraphs: Sequence[str] = ()) -> Layout:
-    """The distinct (text key, placed key, word count) of ``blocks`` (normalized, as
+    """The distinct (text key, placed key, word count, place key) of ``blocks`` (normalized, as
     ``page_blocks`` gives them); and, for each of the extractor's ``paragraphs`` that joins
     several consecutive blocks (a figure's credit and caption, an address's lines: the
     extractor writes them as one), the paragraph's text key with each joined block's placed
     key: a paragraph is template when all its parts are."""
     folded = [text.casefold() for text, _ in blocks]
     keys = [folded_key(text) for text in folded]  # block_key's, without normalizing again
-    found: dict[tuple[str, str], tuple[str, str, int]] = {}
+    found: dict[tuple[str, str], tuple[str, str, int, str]] = {}
+    places: dict[str, str] = {}  # a page has a few hundred blocks in a few dozen places
     for key, (text, place) in zip(keys, blocks, strict=True):
         if (key, place) not in found:  # a line repeated in one place ("Share") is hashed once
-            found[key, place] = (key, placed_key(key, place), text.count(" ") + 1)
-    placed = [found[key, place][1] for key, (_, place) in zip(keys, blocks, strict=True)]
+            where = places.get(place) or places.setdefault(place, place_key(place))
+            found[key, place] = (key, placed_key(key, place), text.count(" ") + 1, where)
+    placed = [found[key, place] for key, (_, place) in zip(keys, blocks, strict=True)]
     single = frozenset(keys)
     parts = [(key, p) for p in paragraphs if len(p) <= MAX_PART_CHARS and (key := block_key(p)) not in single]
     starts = _starts(folded) if parts else {}
-    joined: dict[tuple[str, str], tuple[str, str, int]] = {}
+    joined: dict[tuple[str, str], tuple[str, str, int, str]] = {}
     for key, paragraph in parts:
         for i in _joined(paragraph, folded, starts) or _holding(paragraph, folded):
-            joined.setdefault((key, placed[i]), (key, placed[i], blocks[i][0].count(" ") + 1))
+            _, at, _, where = placed[i]
+            joined.setdefault((key, at), (key, at, blocks[i][0].count(" ") + 1, where))
     return (*found.values(), *joined.values())
 
 

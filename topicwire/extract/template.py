@@ -76,7 +76,7 @@ def learn(
     paragraphs: Sequence[str],
     page_key: str,
     *,
-    layout: Iterable[tuple[str, str, int]] = (),
+    layout: Iterable[tuple[str, str, int, str]] = (),
     same_story: Sequence[str] = (),
     half_life: int = HALF_LIFE,
     max_blocks: int = MAX_BLOCKS,
@@ -88,7 +88,7 @@ def learn(
     page = _hash(page_key)
     if page in template.recent_pages:
         return template
-    seen = _distinct(paragraphs) | {placed: words for _, placed, words in layout}
+    seen = _distinct(paragraphs) | {placed: words for _, placed, words, _ in layout}
     counts = dict(template.blocks)
     for key in seen:  # re-inserted last: the tuple stays ordered by recency
         counts[key] = counts.pop(key, 0) + 1
@@ -133,7 +133,7 @@ def strip(
     return kept if any(normalize_text(p) for p in kept) else tuple(paragraphs)
 
 
-def missed_article(template: Template, paragraphs: Sequence[str], layout: Iterable[tuple[str, str, int]]) -> bool:
+def missed_article(template: Template, paragraphs: Sequence[str], layout: Iterable[tuple[str, str, int, str]]) -> bool:
     """Did the extractor keep nothing but template (every one of ``paragraphs``) while the
     page shows ``MISSED_WORDS`` or more of text that is neither template nor kept? Then it
     missed the article (bench/outlets.py: a page of results lines whose extractor took a
@@ -143,7 +143,7 @@ def missed_article(template: Template, paragraphs: Sequence[str], layout: Iterab
     if not paragraphs or not all(_template_text(p, doomed, where) for p in paragraphs):
         return False
     kept = {block_key(p) for p in paragraphs}
-    words = {placed: n for key, placed, n in layout if placed not in doomed and key not in kept}
+    words = {placed: n for key, placed, n, _ in layout if placed not in doomed and key not in kept}
     return sum(words.values()) >= MISSED_WORDS
 
 
@@ -152,11 +152,12 @@ def _template_text(paragraph: str, doomed: frozenset[str], where: Mapping[str, f
     return key in doomed or bool((at := where.get(key)) and at <= doomed)
 
 
-def placements(layout: Iterable[tuple[str, str, int]]) -> dict[str, frozenset[str]]:
-    """Text key -> the placed keys of the places a page shows that text in."""
+def placements(layout: Iterable[tuple[str, str, int, str]], *, places: bool = False) -> dict[str, frozenset[str]]:
+    """Text key -> the placed keys of the places a page shows that text in (``places``:
+    the place keys, which name the place alone)."""
     found: dict[str, set[str]] = {}
-    for key, placed, _ in layout:
-        found.setdefault(key, set()).add(placed)
+    for key, placed, _, place in layout:
+        found.setdefault(key, set()).add(place if places else placed)
     return {key: frozenset(at) for key, at in found.items()}
 
 
@@ -174,6 +175,11 @@ def folded_key(text: str) -> str:
 def placed_key(key: str, place: str) -> str:
     """The key of a block's text (``block_key``) in one place of the page (extract/layout.py)."""
     return _PLACED + _hash(f"{key}\x1f{place}")
+
+
+def place_key(place: str) -> str:
+    """The key of a place alone (extract/layout.py): which text it shows is not in it."""
+    return _hash(place)
 
 
 def template_blocks(template: Template, *, min_pages: int = MIN_PAGES) -> frozenset[str]:
