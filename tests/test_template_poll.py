@@ -176,3 +176,43 @@ def test_a_later_template_recleans_stored_articles(tmp_path: Path, caplog: pytes
     ]
     assert 'topicwire_template_recleaned_total{source="herald"} 2.0' in metrics
     assert 'topicwire_template_recleaned_topics_left_total{source="herald"} 2.0' in metrics
+
+
+def developing(version: int) -> str:
+    """A developing story's page: the same report and one update paragraph more each version."""
+    updates = "".join(
+        f"<p>Update {k}: rescuers reached the village of Margahovit at {8 + k} o'clock, and the road "
+        f"to Vanadzor was closed again for {k + 2} hours by the regional police.</p>"
+        for k in range(version)
+    )
+    return page(0, widget=False).replace("</article>", f"{updates}</article>")
+
+
+def test_a_developing_story_under_new_urls_is_never_template(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A source republishes a story under a new URL with each update, one a poll (each
+    version an edit of the stored one, or a new article of its story): its shared report is
+    the story's, not the site's (from the third version it was stripped as template, and
+    the version stored as a new story of two update paragraphs)."""
+    with FixtureServer() as server:
+        for v in range(5):
+            server.route(f"/a/{v}.html", developing(v + 1), headers={"Content-Type": "text/html"})
+        clock = [NOW]
+        config, store, pipeline = setup(tmp_path, server, clock)
+        with caplog.at_level(logging.INFO, logger="topicwire"):
+            for last in range(5):
+                server.route(
+                    "/feed.xml", rss(server.url, range(last + 1)), headers={"Content-Type": "application/rss+xml"}
+                )
+                outcome = pipeline.poll(config.sources[0])
+                assert (outcome.new, outcome.duplicates, outcome.failed) in ((1, 0, 0), (0, 1, 0))
+                clock[0] += timedelta(hours=6)
+        (story,) = store.topic_entries("council", 20)
+        members = store.source_articles("herald", 20)
+        store.close()
+    assert all(f"part {k}:" in story.representative.text for k in range(4))
+    assert story.representative.text.count("Update ") == 5
+    assert members and {a.story_id for a in members} == {story.id}
+    for article in members:
+        assert not article.method.endswith("+template")
+        assert all(f"part {k}:" in article.text for k in range(4))
+    assert not [r for r in caplog.records if r.getMessage() == "template.recleaned"]
