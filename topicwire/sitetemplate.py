@@ -154,8 +154,8 @@ def repeated(template: Template, text: Sequence[str], layout: Layout) -> frozens
     shown = Counter({key: 1 + counts.get(key, 0) for _, key in page})
     if all(n > 1 for n in shown.values()):
         return frozenset()
-    doomed = template_blocks(template)
-    body = [(p, key) for p, key in page if key not in doomed and p in set(own_text(page, layout, shown))]
+    doomed, own = template_blocks(template), set(own_text(page, layout, shown))
+    body = [(p, key) for p, key in page if key not in doomed and p in own]
     prose = [(len(p.split()), key) for p, key in body if len(p.split()) >= PROSE_WORDS]
     again = [(words, key) for words, key in prose if shown[key] > 1]
     if len(again) < REPEAT_MIN or sum(w for w, _ in again) < REPEAT_SHARE * sum(w for w, _ in prose):
