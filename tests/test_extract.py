@@ -908,7 +908,18 @@ def test_decode_html(body: bytes, http_charset: str | None, expected: str) -> No
         ("By Anna Petrova and John Smith | Reuters", "Anna Petrova and John Smith"),
         ("Dezember 10 · von freeman1984 · in Uncategorized", "freeman1984"),
         ("oe24.at", "oe24.at"),
-        ("Text und Interview: Harald Willenbrock", "Text und Interview: Harald Willenbrock"),
+        ("Text und Interview: Harald Willenbrock", "Harald Willenbrock"),
+        ("Published 12.11.2026 by Anna Petrova", "Anna Petrova"),
+        ("Erstellt von Max Mustermann", "Max Mustermann"),
+        ("Photo: Anna Petrova", None),
+        ("Anna Petrova View all articles", "Anna Petrova"),
+        ("Anna Petrova -", "Anna Petrova"),
+        ("Anna Petrova @apetrova", "Anna Petrova"),
+        ("Publiziert am", None),
+        ("Unknown", None),
+        ("Isabel Ruiz hace 2 horas", "Isabel Ruiz"),
+        ("Anna Petrova, politics and elections", "Anna Petrova"),
+        ("Ministry of Foreign Affairs", "Ministry of Foreign Affairs"),
         ("Автор: Иван Петров — 12.11.2026", "Иван Петров"),
         ("Von Max Mustermann, dpa", "Max Mustermann, dpa"),
         ("May Smith", "May Smith"),
@@ -922,6 +933,22 @@ def test_authors_are_names(byline: str, author: str | None) -> None:
     assert extract_article(html, f"{BASE}/news/talks.html").author == author
     meta = f'<html><head><meta name="author" content="{byline}"></head><body>{LONG_PARAGRAPHS}</body></html>'
     assert extract_article(meta, f"{BASE}/news/talks.html").author == author
+
+
+@pytest.mark.parametrize(
+    ("byline", "author"),
+    [
+        ("<span>Anna Petrova</span><span>November 5, 2026</span>", "Anna Petrova"),
+        ("By<a href='/a/ap'>Anna Petrova</a>", "Anna Petrova"),
+        ("<a>Anna Petrova</a><a href='/a/ap'>More articles</a>", "Anna Petrova"),
+        ("<span>Anna Petrova</span>, <span>Ivan Sokolov</span>", "Anna Petrova, Ivan Sokolov"),
+    ],
+    ids=str,
+)
+def test_a_bylines_elements_part_its_words(byline: str, author: str | None) -> None:
+    """The elements of a byline are words apart: their texts glued made "PetrovaNovember"."""
+    body = f'<article><h1>Talks go on</h1><div class="byline">{byline}</div>{LONG_PARAGRAPHS}</article>'
+    assert extract_article(f"<html><body>{body}</body></html>", f"{BASE}/news/talks.html").author == author
 
 
 def test_layout_rows_beside_are_the_tables_own_rows_only() -> None:

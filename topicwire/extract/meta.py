@@ -60,8 +60,10 @@ TITLE_KEYS = ("og:title", "twitter:title")
 _LD_ARTICLE = re.compile(r"(?:Article|BlogPosting|Report)$")
 _LD_MAX_CHARS = 200_000  # a JSON-LD block larger than this is a data dump, not page metadata
 _BYLINE_PREFIX = re.compile(
-    r"^(?:(?:(?:written|posted|published|reporting|edited)\s+by|by|von|par|por|di|door|av|от|автор|author|autor"
-    r"|publié\s+par|eingestellt\s+von|geschrieben\s+von|veröffentlicht\s+von)(?:\s*:\s*|\s+|$)|text\s*:\s*)",
+    r"^(?:(?:(?:written|posted|published|reporting|edited|article|story|recipe)\s+by|by|von|par|por|di|door|av|от"
+    r"|автор|author|autor|przez|publié\s+par|eingestellt\s+von|geschrieben\s+von|verfasst\s+von|erstellt\s+von"
+    r"|veröffentlicht\s+von|escrito\s+por|scritto\s+da)(?:\s*:\s*|\s+|$)"
+    r"|(?:text(?:\s+und\s+interview)?|texte|interview|words|текст)\s*:\s*)",
     re.IGNORECASE,
 )
 # A byline line carries more than names (issue 17: "By Anna Petrova · 01 December 2026 13:00 UTC",
@@ -76,14 +78,34 @@ _NOT_NAME_WORDS = frozenset(
     donnerstag freitag samstag sonntag today yesterday ago updated update published posted
     modified last edited edit follow minute minutes min hour hours day days week weeks month
     months year years read utc gmt comment comments share veröffentlicht aktualisiert publié
-    publicado опубликовано обновлено e-mail email kontakt contact""".split()
+    publicado опубликовано обновлено e-mail email kontakt contact publiziert hace vor stunden
+    minuten horas minutos heures назад unknown unbekannt view artikel articles beiträge posts
+    profile profil send alles empfehlen""".split()
 )
+# Leading words of a byline's part that a name may follow ("Published 12.11.2026 by Anna
+# Petrova", "2.03.2018 von Dennis Ziesecke"): dates, times and the words of when.
+_WHEN_WORDS = frozenset(
+    """monday tuesday wednesday thursday friday saturday sunday montag dienstag mittwoch
+    donnerstag freitag samstag sonntag today yesterday updated update published posted modified
+    last edited veröffentlicht aktualisiert publié publicado опубликовано обновлено publiziert
+    am on at le el il в""".split()
+)
+# A part that opens with one of these credits a picture, not the article ("Photo: Anna Petrova").
+_CREDIT_WORDS = frozenset("photo photos picture image foto fotos bild фото".split())
+# Between names and what follows them, dropped: "Jose Altoveros View More Articles",
+# "Johanna Kropfitsch, Alle Artikel" (links inside the byline's box).
 _TRAILING = frozenset(
     """on am at le el il в jan feb mar apr may jun jul aug sep sept oct nov dec january february
-    march april june july august september october november december""".split()
+    march april june july august september october november december mo di mi do fr sa so mon
+    tue wed thu fri sat sun all alle more mehr weitere""".split()
+)
+_PARTICLES = frozenset(
+    "von van der den de del della di da das dos du la le les los las y e et and und и bin ibn al el ter ten zu of for"
+    " the für des".split()
 )
 _MAX_NAME_WORDS = 6  # of one name; "Anna Petrova" and "Maria de los Angeles Ruiz" fit
 _MAX_AUTHOR_CHARS = 120  # longer is a bio paragraph, not a byline
+_SPACE_BEFORE_PUNCT = re.compile(r"[ \t\xa0]+([,;.])")
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—·•-]\s+")  # not ":", headlines use it
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?=$|[-_])")
 _BYLINE = etree.XPath(
@@ -296,7 +318,8 @@ def _byline(tree: lxml.html.HtmlElement) -> Found | None:
     for element in _BYLINE(tree)[:5]:
         if any(a.tag in ("time", "figure") or "comment" in (a.get("class") or "") for a in element.iterancestors()):
             continue
-        text = "".join(element.itertext())
+        # A byline's elements part its words: "Carrie Arnold<span>November 5, 2021</span>".
+        text = _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(element.itertext()))
         if _BYLINE_PREFIX.sub("", text.strip()):  # the first byline with more than "By" decides
             author = _author_name(text)
             return (author, "byline") if author else None
@@ -310,23 +333,43 @@ def _author_name(value: str) -> str | None:
     "Updated 3 hours ago" beside the name is dropped, and alone is no author. Where a
     part says "By ...", only such parts name the authors ("von X · in Uncategorized")."""
     text = value.strip()
-    if "://" in text or len(text) > _MAX_AUTHOR_CHARS:
+    if "://" in text or len(normalize_text(text)) > _MAX_AUTHOR_CHARS:
         return None
-    parts = [normalize_text(part) for part in _BYLINE_PARTS.split(html.unescape(text))]
+    parts = [_after_when(normalize_text(part)) for part in _BYLINE_PARTS.split(html.unescape(text))]
     marked = [i for i, part in enumerate(parts) if _BYLINE_PREFIX.match(part)]
     if marked:  # a bare "By" stands before its name: "By\nCelia Parbey"
         bare = {i + 1 for i in marked if not _BYLINE_PREFIX.sub("", parts[i])}
         parts = [part for i, part in enumerate(parts) if i in marked or i in bare]
-    names = [_before_date(_BYLINE_PREFIX.sub("", part)) for part in parts]
-    return ", ".join(dict.fromkeys(name for name in names if _is_name(name))) or None
+    names = [_before_date(_BYLINE_PREFIX.sub("", part)) for part in parts if not _credit(part)]
+    # Of a part's comma-separated pieces, the names: "Anna Petrova, politics and elections"
+    pieces = (piece.strip() for name in names for piece in name.split(","))
+    return ", ".join(dict.fromkeys(piece for piece in pieces if _is_name(piece))) or None
+
+
+def _after_when(part: str) -> str:
+    """``part`` from the first word that is no date, time or word of when, if a byline
+    prefix ("by", "von") follows them; else ``part``."""
+    words = part.split()
+    start = next((i for i, w in enumerate(words) if not _when(w)), len(words))
+    rest = " ".join(words[start:])
+    return rest if start and _BYLINE_PREFIX.match(rest) else part
+
+
+def _when(word: str) -> bool:
+    return bool(_DATE_TOKEN.match(word)) or word.strip(".,:;").casefold() in _WHEN_WORDS
+
+
+def _credit(part: str) -> bool:
+    words = part.split(maxsplit=1)
+    return bool(words) and words[0].strip(".,:;").casefold() in _CREDIT_WORDS
 
 
 def _before_date(part: str) -> str:
     words = part.split()
-    cut = next((i for i, w in enumerate(words) if _DATE_TOKEN.match(w) or _status_word(w)), len(words))
+    cut = next((i for i, w in enumerate(words) if _DATE_TOKEN.match(w) or _status_word(w) or w[0] == "@"), len(words))
     while cut and words[cut - 1].casefold().strip(".,") in _TRAILING and cut < len(words):
         cut -= 1
-    return " ".join(words[:cut]).rstrip(" ,;:")
+    return " ".join(words[:cut]).strip(" ,;:/~-")
 
 
 def _status_word(word: str) -> bool:
@@ -334,7 +377,10 @@ def _status_word(word: str) -> bool:
 
 
 def _is_name(text: str) -> bool:
-    """Each comma-separated part a few words of letters, none of them a date or status word."""
+    """A few words of letters each (split at commas and "and"), none a date or status word; of
+    two or more words, none a lowercase common word ("politics and elections" is no name)."""
+    if len(words := text.split()) > 1 and any(_common_word(w) for w in words):
+        return False
     parts = [p.strip() for p in re.split(r",|\s+(?:and|und|et|и)\s+", text)]
     return all(p and _one_name(p) for p in parts)
 
@@ -347,6 +393,13 @@ def _one_name(text: str) -> bool:
         and not _NOT_NAME_WORDS.intersection(words)
         and not all(w in _TRAILING for w in words)
     )
+
+
+def _common_word(word: str) -> bool:
+    """A lowercase word of several letters that is no name particle ("von", "de", "bin"):
+    names of two or more words are capitalised ("gazociąg Jamalski" is a tag; a one-word
+    handle such as "freeman1984" may be lowercase)."""
+    return word[:1].islower() and word.isalpha() and word not in _PARTICLES
 
 
 def _date(
