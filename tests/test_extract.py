@@ -17,6 +17,7 @@ import pytest
 
 from topicwire.datetimes import to_utc
 from topicwire.errors import ParseError
+from topicwire.extract import meta as meta_module
 from topicwire.extract.article import extract_article
 from topicwire.extract.build import build_article
 from topicwire.extract.charset import decode_html
@@ -949,6 +950,63 @@ def test_a_bylines_elements_part_its_words(byline: str, author: str | None) -> N
     """The elements of a byline are words apart: their texts glued made "PetrovaNovember"."""
     body = f'<article><h1>Talks go on</h1><div class="byline">{byline}</div>{LONG_PARAGRAPHS}</article>'
     assert extract_article(f"<html><body>{body}</body></html>", f"{BASE}/news/talks.html").author == author
+
+
+@pytest.mark.parametrize(
+    ("byline", "author"),
+    [
+        ("ნინო ბურჯანაძე", "ნინო ბურჯანაძე"),
+        ("Κώστας Μαρκόπουλος και Μαρία Νικολάου", "Κώστας Μαρκόπουλος και Μαρία Νικολάου"),
+        ("Maria do Carmo Silva", "Maria do Carmo Silva"),
+        ("Ola Nordmann og Kari Nordmann", "Ola Nordmann og Kari Nordmann"),
+        ("Sven Svensson och Anna Andersson", "Sven Svensson och Anna Andersson"),
+        ("Jan Kowalski i Anna Nowak", "Jan Kowalski i Anna Nowak"),
+        ("Jan de Vries en Piet Bakker", "Jan de Vries en Piet Bakker"),
+        ("Karl vom Stein", "Karl vom Stein"),
+        ("Fatima bint Mubarak", "Fatima bint Mubarak"),
+    ],
+    ids=str,
+)
+def test_names_whose_words_are_not_all_capitalised_stay_names(byline: str, author: str) -> None:
+    """A lowercase word makes two or more words no name (d51ea69), but Georgian's letters
+    are lowercase with no capitals in names (str.islower() is True, str.title() keeps them),
+    and "do", "vom", "bint", and "og", "och", "en", "i", "και" ("and") join names: such real
+    bylines were all lost."""
+    meta = f'<html><head><meta name="author" content="{byline}"></head><body>{LONG_PARAGRAPHS}</body></html>'
+    assert extract_article(meta, f"{BASE}/news/talks.html").author == author
+
+
+class _Seen:
+    """A compiled pattern that records the texts it is run on."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern, self.texts = pattern, list[str]()
+
+    def split(self, text: str) -> list[str]:
+        self.texts.append(text)
+        return self.pattern.split(text)
+
+    def sub(self, repl: str, text: str) -> str:
+        self.texts.append(text)
+        return self.pattern.sub(repl, text)
+
+
+def test_a_bylines_whitespace_runs_are_one_space_before_its_patterns_backtrack(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A byline's parts pattern (``\\s*(?:sep)\\s*``) and its space-before-comma pattern
+    backtrack over a run of spaces from each of its characters: a byline of 20,000 spaces took
+    22 s, and since d51ea69 measures its length after normalizing, no text is too long to
+    reach them. They must see runs of one space."""
+    parts, before_punct = _Seen(meta_module._BYLINE_PARTS), _Seen(meta_module._SPACE_BEFORE_PUNCT)
+    monkeypatch.setattr(meta_module, "_BYLINE_PARTS", parts)
+    monkeypatch.setattr(meta_module, "_SPACE_BEFORE_PUNCT", before_punct)
+    byline = "Anna" + " " * 300 + "Petrova"
+    body = f'<article><h1>Talks go on</h1><p class="byline">{byline}</p>{LONG_PARAGRAPHS}</article>'
+    assert extract_article(f"<html><body>{body}</body></html>", f"{BASE}/news/talks.html").author == "Anna Petrova"
+    meta = f'<html><head><meta name="author" content="{byline}"></head><body>{LONG_PARAGRAPHS}</body></html>'
+    assert extract_article(meta, f"{BASE}/news/talks.html").author == "Anna Petrova"
+    seen = parts.texts + before_punct.texts
+    assert seen
+    assert not [text for text in seen if re.search(r"[^\S\n]{2}", text)]
 
 
 def test_layout_rows_beside_are_the_tables_own_rows_only() -> None:

@@ -101,11 +101,14 @@ _TRAILING = frozenset(
 )
 _PARTICLES = frozenset(
     "von van der den de del della di da das dos du la le les los las y e et and und и bin ibn al el ter ten zu of for"
-    " the für des".split()
+    " the für des do vom zum zur ben bint og och en i a και".split()
 )
 _MAX_NAME_WORDS = 6  # of one name; "Anna Petrova" and "Maria de los Angeles Ruiz" fit
 _MAX_AUTHOR_CHARS = 120  # longer is a bio paragraph, not a byline
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t\xa0]+([,;.])")
+# Runs of spaces made one first: the patterns above backtrack over a run from each of its
+# characters (a byline of 20,000 spaces took 22 s in _BYLINE_PARTS and _SPACE_BEFORE_PUNCT).
+_SPACES = re.compile(r"[^\S\n]+")
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—·•-]\s+")  # not ":", headlines use it
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?=$|[-_])")
 _BYLINE = etree.XPath(
@@ -319,7 +322,7 @@ def _byline(tree: lxml.html.HtmlElement) -> Found | None:
         if any(a.tag in ("time", "figure") or "comment" in (a.get("class") or "") for a in element.iterancestors()):
             continue
         # A byline's elements part its words: "Carrie Arnold<span>November 5, 2021</span>".
-        text = _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(element.itertext()))
+        text = _SPACE_BEFORE_PUNCT.sub(r"\1", _SPACES.sub(" ", " ".join(element.itertext())))
         if _BYLINE_PREFIX.sub("", text.strip()):  # the first byline with more than "By" decides
             author = _author_name(text)
             return (author, "byline") if author else None
@@ -332,7 +335,7 @@ def _author_name(value: str) -> str | None:
     article:author is often a profile URL; a long text is a bio; a date, a time or
     "Updated 3 hours ago" beside the name is dropped, and alone is no author. Where a
     part says "By ...", only such parts name the authors ("von X · in Uncategorized")."""
-    text = value.strip()
+    text = _SPACES.sub(" ", value).strip()
     if "://" in text or len(normalize_text(text)) > _MAX_AUTHOR_CHARS:
         return None
     parts = [_after_when(normalize_text(part)) for part in _BYLINE_PARTS.split(html.unescape(text))]
@@ -399,7 +402,9 @@ def _common_word(word: str) -> bool:
     """A lowercase word of several letters that is no name particle ("von", "de", "bin"):
     names of two or more words are capitalised ("gazociąg Jamalski" is a tag; a one-word
     handle such as "freeman1984" may be lowercase)."""
-    return word[:1].islower() and word.isalpha() and word not in _PARTICLES
+    # Not islower(): Georgian's letters are lowercase, and its names have no capitals
+    # (title() leaves them as they are), as caseless scripts' have none.
+    return word[:1] != word[:1].title() and word.isalpha() and word not in _PARTICLES
 
 
 def _date(
