@@ -145,3 +145,22 @@ def test_template_kept_beside_each_single_page_poll_is_still_learned() -> None:
     cleaned = polled_one_at_a_time(pages)
     assert [any(line in a.text for line in (*COLUMN, *NOTICE)) for a in cleaned] == [True, True, False, False, False]
     assert [a.text.split("\n\n") for a in cleaned[2:]] == [body(n) for n in range(2, 5)]
+
+
+DISCLAIMER = (
+    "The views expressed by contributors are their own and not the views of the publisher; the publisher "
+    "accepts no liability for any loss arising from the use of this content, which is provided for general "
+    "information only and is not advice of any kind, and may not be reproduced without written permission."
+)
+
+
+def test_a_notice_in_the_body_place_of_every_brief_of_every_poll_becomes_template() -> None:
+    # Polls of 4 briefs, each with the notice where its body is. A poll's briefs are one
+    # story group (their own text is mostly the notice), whose text holds the notice 4 times:
+    # repeated() counted 4 repeated paragraphs (REPEAT_MIN is 2) and it was never learned.
+    template = Template("s")
+    for poll in range(4):
+        shown = [[*body(n, 1), DISCLAIMER] for n in range(poll * 4, poll * 4 + 4)]
+        pages = [page(n, paragraphs, paragraphs) for n, paragraphs in enumerate(shown, poll * 4)]
+        cleaned, template = clean_poll([a for a, _ in pages], template, [layout for _, layout in pages])
+    assert [a.text.split("\n\n") for a in cleaned] == [body(n, 1) for n in range(12, 16)]

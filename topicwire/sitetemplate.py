@@ -150,7 +150,9 @@ def repeated(template: Template, text: Sequence[str], layout: Layout) -> frozens
     paragraph repeats nothing (an article seen under several URLs is kept whole by
     ``strip``; a page whose extractor kept only the template must still teach it)."""
     counts = dict(template.blocks)
-    page = [(p, block_key(p)) for p in text]
+    # Each paragraph once: a story group's pages (clean_poll) all carry the paragraphs they
+    # share, and one notice repeated by 4 briefs of a poll was 4 repeated paragraphs.
+    page = [(p, key) for key, p in {block_key(p): p for p in text}.items()]
     shown = Counter({key: 1 + counts.get(key, 0) for _, key in page})
     if all(n > 1 for n in shown.values()):
         return frozenset()
