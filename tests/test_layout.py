@@ -164,3 +164,17 @@ def test_a_notice_in_the_body_place_of_every_brief_of_every_poll_becomes_templat
         pages = [page(n, paragraphs, paragraphs) for n, paragraphs in enumerate(shown, poll * 4)]
         cleaned, template = clean_poll([a for a, _ in pages], template, [layout for _, layout in pages])
     assert [a.text.split("\n\n") for a in cleaned] == [body(n, 1) for n in range(12, 16)]
+
+
+def test_a_story_republished_unchanged_then_updated_keeps_its_text() -> None:
+    # Three copies of one story under new URLs (nothing new on them), then its update. Each
+    # copy was counted (repeated() judged only pages with a paragraph of their own), so the
+    # body was template from the third copy: the copies were kept whole (strip keeps a page
+    # that is all template), but the update lost all of it but its new paragraph.
+    update = "Update 1: rescuers reached the village at nine o'clock and found the bridge closed again after the storm."
+    copies = [page(10 + k, body(0), body(0)) for k in range(3)]
+    others = [page(n, body(n), body(n)) for n in range(1, 4)]
+    updated = page(20, [*body(0), update], [*body(0), update])
+    cleaned = polled_one_at_a_time([copies[0], others[0], copies[1], others[1], copies[2], others[2], updated])
+    assert cleaned[-1].text.split("\n\n") == [*body(0), update]
+    assert [a.method for a in cleaned] == ["trafilatura"] * 7

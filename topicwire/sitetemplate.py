@@ -12,7 +12,7 @@ other pages always carry it too.
 
 Pages of one story count as one page: within a poll, near-duplicate pages are learned as
 one (``story_groups``); across polls, a page whose body is mostly paragraphs the source
-showed before, beside some of its own, is a story republished under a new URL (a
+showed before, with or without some of its own, is a story republished under a new URL (a
 developing story's updates, a wire copy's "UPDATE 2"), and its shared paragraphs are not
 counted again (``repeated``). Counted, they became template from the story's third version
 and were stripped from it and from the stored earlier ones.
@@ -147,15 +147,14 @@ def repeated(template: Template, text: Sequence[str], layout: Layout) -> frozens
     """The keys of ``text``'s body paragraphs the source showed before, when the page
     repeats an earlier story (see ``REPEAT_SHARE``); none otherwise. The body is where
     the page shows a paragraph the source never showed (``own_text``); a page with no such
-    paragraph repeats nothing (an article seen under several URLs is kept whole by
-    ``strip``; a page whose extractor kept only the template must still teach it)."""
+    paragraph is all body: a story republished unchanged repeats itself (counted, its third
+    copy made it template, and its next update lost it), while a page whose extractor kept
+    only the template (short lines, no prose) still teaches it."""
     counts = dict(template.blocks)
     # Each paragraph once: a story group's pages (clean_poll) all carry the paragraphs they
     # share, and one notice repeated by 4 briefs of a poll was 4 repeated paragraphs.
     page = [(p, key) for key, p in {block_key(p): p for p in text}.items()]
     shown = Counter({key: 1 + counts.get(key, 0) for _, key in page})
-    if all(n > 1 for n in shown.values()):
-        return frozenset()
     doomed, own = template_blocks(template), set(own_text(page, layout, shown))
     body = [(p, key) for p, key in page if key not in doomed and p in own]
     prose = [(len(p.split()), key) for p, key in body if len(p.split()) >= PROSE_WORDS]
