@@ -178,3 +178,27 @@ def test_a_story_republished_unchanged_then_updated_keeps_its_text() -> None:
     cleaned = polled_one_at_a_time([copies[0], others[0], copies[1], others[1], copies[2], others[2], updated])
     assert cleaned[-1].text.split("\n\n") == [*body(0), update]
     assert [a.method for a in cleaned] == ["trafilatura"] * 7
+
+
+BRIEF_NOTICES = (
+    "Subscribe to our morning newsletter and get the most important news of the region delivered to your inbox every day.",
+    "Comments are moderated and will appear after review; please keep the discussion civil and on the topic of the article.",
+)
+
+
+def test_two_prose_notices_under_one_paragraph_briefs_one_a_poll_become_template() -> None:
+    # (review) The notices are 57% of each brief's prose: a republished story repeats far
+    # more of itself (REPEAT_SHARE), so these are counted on every page and learned.
+    pages = [page(n, [*body(n, 1), *BRIEF_NOTICES], [*body(n, 1), *BRIEF_NOTICES]) for n in range(8)]
+    cleaned = polled_one_at_a_time(pages)
+    assert [a.text.split("\n\n") for a in cleaned[2:]] == [body(n, 1) for n in range(2, 8)]
+
+
+def test_a_disclaimer_in_the_body_place_of_a_polls_briefs_makes_no_story_of_them() -> None:
+    # (review) A 60-word disclaimer where each one-paragraph brief's body is: their own text
+    # was mostly the disclaimer, so all 4 were one "story" and it counted once a poll; it is
+    # on every page of the poll (COMMON_SHARE), so it is the site's, and the first poll
+    # already strips it.
+    pages = [page(n, [*body(n, 1), DISCLAIMER], [*body(n, 1), DISCLAIMER]) for n in range(4)]
+    assert story_groups(pages, 0.5) == [[0], [1], [2], [3]]
+    assert [a.text.split("\n\n") for a in clean(pages)] == [body(n, 1) for n in range(4)]

@@ -38,6 +38,7 @@ from topicwire.dedup.near import shingles, similarity
 from topicwire.extract.clean import paragraphs_to_html, summarize
 from topicwire.extract.layout import Layout
 from topicwire.extract.template import (
+    MIN_PAGES,
     Template,
     block_key,
     holds_any,
@@ -62,10 +63,17 @@ SAME_STORY = 0.5  # [dedup] similarity's default: the pipeline passes the config
 # more), at least REPEAT_SHARE of the words are in paragraphs the source showed before, in
 # at least REPEAT_MIN of them. Prose only: a column or widget the extractor kept where the
 # body sits (a table layout's plain cells share one place) is short lines, and must still
-# be learned on pages that repeat nothing.
+# be learned on pages that repeat nothing. Two thirds: about what a Jaccard similarity of
+# 0.5 (SAME_STORY, the story desk's) asks of two pages of one size; an update repeats far
+# more (4 paragraphs of 5), while two prose notices (a newsletter line, a comment rule)
+# under a one-paragraph brief are 57% of it and must still be learned (review).
 PROSE_WORDS = 15
-REPEAT_SHARE = 0.5
+REPEAT_SHARE = 2 / 3
 REPEAT_MIN = 2
+# Within a poll of 3 or more pages, a paragraph on this share of its pages or more is the
+# site's, never a story's own text: a disclaimer printed where each short brief's body is
+# made every page of a poll one "story" (review), so the disclaimer counted once a poll.
+COMMON_SHARE = 0.8
 _NOT_PAGES = ("feed", "teaser")  # text from the feed entry: no page template in it
 _MARK = "+template"
 
@@ -118,6 +126,9 @@ def story_groups(pages: Sequence[tuple[Article, Layout]], same_story: float) -> 
     # once. Each page's paragraphs are keyed once (keying every other page's again for each
     # page was a fifth of a 20-page poll's CPU in bench/scale.py).
     pages_with = Counter(key for page in keyed for key in {k for _, k in page})
+    if len(pages) >= MIN_PAGES:
+        common = {key for key, n in pages_with.items() if n >= COMMON_SHARE * len(pages)}
+        keyed = [[(p, k) for p, k in page if k not in common] for page in keyed]
     layouts = [layout for _, layout in pages]
     grams = [shingles(" ".join(own_text(page, lay, pages_with))) for page, lay in zip(keyed, layouts, strict=True)]
     group = list(range(len(pages)))
