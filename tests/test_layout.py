@@ -181,8 +181,10 @@ def test_a_story_republished_unchanged_then_updated_keeps_its_text() -> None:
 
 
 BRIEF_NOTICES = (
-    "Subscribe to our morning newsletter and get the most important news of the region delivered to your inbox every day.",
-    "Comments are moderated and will appear after review; please keep the discussion civil and on the topic of the article.",
+    "Subscribe to our morning newsletter and get the most important news of the region delivered to your "
+    "inbox every day.",
+    "Comments are moderated and will appear after review; please keep the discussion civil and on the topic "
+    "of the article.",
 )
 
 
