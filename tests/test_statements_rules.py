@@ -291,3 +291,29 @@ def test_a_quote_after_a_participle_is_found_once() -> None:
         ("reported", "the crossing was safe"),
         ("direct", "They never once hesitated."),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "statement"),
+    [
+        (
+            "Engineers now say that the old breakwater will not survive another storm.",
+            "Engineers",
+            "the old breakwater will not survive another storm",
+        ),
+        (
+            "Councillor Ben Osei still insists that the ferry timetable was never cut.",
+            "Councillor Ben Osei",
+            "the ferry timetable was never cut",
+        ),
+        (
+            "Mayor Lena Holt herself said that the pier would reopen in May.",
+            "Mayor Lena Holt",
+            "the pier would reopen in May",
+        ),
+    ],
+    ids=["now", "still", "herself"],
+)
+def test_an_adverb_or_reflexive_between_a_subject_and_its_verb(text: str, speaker: str, statement: str) -> None:
+    found = only(text)
+    assert (found.speaker, found.text) == (speaker, statement)
