@@ -140,8 +140,13 @@ def test_an_attribution_around_a_clause_is_not_nested_speech() -> None:
             "the quota had been set without them",
         ),
         ("The ferry will stop at noon, the harbour pilots said.", "the harbour pilots", "The ferry will stop at noon"),
+        (
+            "Harbour bosses said that two cranes had been shut for repairs.",
+            "Harbour bosses",
+            "two cranes had been shut for repairs",
+        ),
     ],
-    ids=["noun-of-noun", "quantifier-adjective", "clause-first"],
+    ids=["noun-of-noun", "quantifier-adjective", "clause-first", "capitalised-modifier"],
 )
 def test_a_group_of_people_speaks(text: str, speaker: str, statement: str) -> None:
     found = only(text)
@@ -153,8 +158,9 @@ def test_a_group_of_people_speaks(text: str, speaker: str, statement: str) -> No
     [
         "The latest figures suggest that fewer boats will dock this winter.",
         "Rising costs indicated that the ferry would not pay for itself.",
+        "Harbour figures suggest that fewer boats will dock this winter.",
     ],
-    ids=["figures-suggest", "costs-indicated"],
+    ids=["figures-suggest", "costs-indicated", "capitalised-figures-suggest"],
 )
 def test_a_group_speaks_only_with_a_verb_of_speech(text: str) -> None:
     assert extract_statements(text) == ()

@@ -61,13 +61,15 @@ def build(lang: Language) -> Patterns:
     postmodifier = (
         rf"(?:\s+(?:{alternatives(lang.postmodifiers)})\s+[^,.;:“”\"«»]{{2,60}}?)?" if lang.postmodifiers else ""
     )
-    # "Backers of tariffs", "Most mainstream economists", "the fishermen": a plural noun with
+    # "Backers of tariffs", "Most mainstream economists", "the fishermen", "Health bosses" (a
+    # capitalised first word before lowercase ones, branch stmt4): a plural noun with
     # up to two words before it and an "of"/"in" phrase after; extract.py lets it speak only
     # with a verb of speech (lang.group_verbs) and never makes it the antecedent of a pronoun.
     function = r"(?!(?:that|which|who|whom|whose|he|she|it|they|we|was|has|is|its|his|this|as|us|does|thus)\b)"
     lowers = rf"(?:{function}[{lang.lower}][\w-]*\s+){{0,2}}"
     group = (
-        rf"(?:(?i:{alternatives(lang.quantifiers)})\s+|(?=[{lang.upper}][{lang.lower}-]+\s+[{lang.lower}]))?{lowers}"
+        rf"(?:(?i:{alternatives(lang.quantifiers)})\s+|(?=[{lang.upper}][{lang.lower}-]+\s+[{lang.lower}])"
+        rf"(?:{function}[{lang.upper}][{lang.lower}-]+\s+(?=[{lang.lower}]))?)?{lowers}"
         rf"{function}[{lang.upper}{lang.lower}][{lang.lower}-]*(?:[^\Ws]s|men)"
         rf"(?:\s+(?:of|in|at|from)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?)?"
         if lang.quantifiers
