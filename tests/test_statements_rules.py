@@ -323,3 +323,9 @@ def test_a_quote_after_a_participle_is_found_once() -> None:
 def test_an_adverb_or_reflexive_between_a_subject_and_its_verb(text: str, speaker: str, statement: str) -> None:
     found = only(text)
     assert (found.speaker, found.text) == (speaker, statement)
+
+
+def test_a_possessive_determines_a_role_and_is_no_speaker_alone() -> None:
+    found = only("Norway’s fisheries minister said that the cod quota would rise next year.")
+    assert (found.speaker, found.text) == ("Norway’s fisheries minister", "the cod quota would rise next year")
+    assert extract_statements("Editor’s note: This page was changed on Friday to add the ferry times.") == ()

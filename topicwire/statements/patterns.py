@@ -76,9 +76,11 @@ def build(lang: Language) -> Patterns:
         else "(?!)"
     )
     # "an airport official", "a senior administration spokeswoman": a determiner, up to two
-    # lowercase words and a role word heading them
+    # lowercase words and a role word heading them; "Austria's interior minister": a name's
+    # possessive as the determiner (branch stmt4)
     described_role = (
-        rf"(?i:a|an|the|one|another)\s+(?:{function}[{lang.lower}][\w-]*\s+){{1,2}}(?:{alternatives(lang.roles)})\b"
+        rf"(?:(?i:a|an|the|one|another)|[{lang.upper}][\w.-]*[’']s)\s+(?:{function}[{lang.lower}][\w-]*\s+){{1,2}}"
+        rf"(?:{alternatives(lang.roles)})\b"
         if lang.quantifiers
         else "(?!)"
     )
