@@ -140,8 +140,13 @@ def test_an_attribution_around_a_clause_is_not_nested_speech() -> None:
             "the quota had been set without them",
         ),
         ("The ferry will stop at noon, the harbour pilots said.", "the harbour pilots", "The ferry will stop at noon"),
+        (
+            "Harbour bosses said that two cranes had been shut for repairs.",
+            "Harbour bosses",
+            "two cranes had been shut for repairs",
+        ),
     ],
-    ids=["noun-of-noun", "quantifier-adjective", "clause-first"],
+    ids=["noun-of-noun", "quantifier-adjective", "clause-first", "capitalised-modifier"],
 )
 def test_a_group_of_people_speaks(text: str, speaker: str, statement: str) -> None:
     found = only(text)
@@ -153,8 +158,9 @@ def test_a_group_of_people_speaks(text: str, speaker: str, statement: str) -> No
     [
         "The latest figures suggest that fewer boats will dock this winter.",
         "Rising costs indicated that the ferry would not pay for itself.",
+        "Harbour figures suggest that fewer boats will dock this winter.",
     ],
-    ids=["figures-suggest", "costs-indicated"],
+    ids=["figures-suggest", "costs-indicated", "capitalised-figures-suggest"],
 )
 def test_a_group_speaks_only_with_a_verb_of_speech(text: str) -> None:
     assert extract_statements(text) == ()
@@ -291,3 +297,35 @@ def test_a_quote_after_a_participle_is_found_once() -> None:
         ("reported", "the crossing was safe"),
         ("direct", "They never once hesitated."),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "speaker", "statement"),
+    [
+        (
+            "Engineers now say that the old breakwater will not survive another storm.",
+            "Engineers",
+            "the old breakwater will not survive another storm",
+        ),
+        (
+            "Councillor Ben Osei still insists that the ferry timetable was never cut.",
+            "Councillor Ben Osei",
+            "the ferry timetable was never cut",
+        ),
+        (
+            "Mayor Lena Holt herself said that the pier would reopen in May.",
+            "Mayor Lena Holt",
+            "the pier would reopen in May",
+        ),
+    ],
+    ids=["now", "still", "herself"],
+)
+def test_an_adverb_or_reflexive_between_a_subject_and_its_verb(text: str, speaker: str, statement: str) -> None:
+    found = only(text)
+    assert (found.speaker, found.text) == (speaker, statement)
+
+
+def test_a_possessive_determines_a_role_and_is_no_speaker_alone() -> None:
+    found = only("Norway’s fisheries minister said that the cod quota would rise next year.")
+    assert (found.speaker, found.text) == ("Norway’s fisheries minister", "the cod quota would rise next year")
+    assert extract_statements("Editor’s note: This page was changed on Friday to add the ferry times.") == ()

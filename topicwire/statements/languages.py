@@ -133,7 +133,10 @@ ENGLISH = Language(
         "believes thinks recalled recalls".split()
     )
     + ("told reporters",),
+    # "scientists now say", "X still says", "Montoya-Lewis herself said": adverbs and reflexives
+    # that stand between a subject and its verb (branch stmt4)
     auxiliaries=tuple("has had have also later then since previously earlier again repeatedly once".split())
+    + tuple("now still often even long himself herself themselves itself".split())
     + ("continues to", "continued to", "went on to"),
     participles=tuple(
         "saying adding noting stressing insisting arguing warning explaining claiming emphasizing emphasising".split()

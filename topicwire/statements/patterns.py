@@ -61,22 +61,26 @@ def build(lang: Language) -> Patterns:
     postmodifier = (
         rf"(?:\s+(?:{alternatives(lang.postmodifiers)})\s+[^,.;:“”\"«»]{{2,60}}?)?" if lang.postmodifiers else ""
     )
-    # "Backers of tariffs", "Most mainstream economists", "the fishermen": a plural noun with
+    # "Backers of tariffs", "Most mainstream economists", "the fishermen", "Health bosses" (a
+    # capitalised first word before lowercase ones, branch stmt4): a plural noun with
     # up to two words before it and an "of"/"in" phrase after; extract.py lets it speak only
     # with a verb of speech (lang.group_verbs) and never makes it the antecedent of a pronoun.
     function = r"(?!(?:that|which|who|whom|whose|he|she|it|they|we|was|has|is|its|his|this|as|us|does|thus)\b)"
     lowers = rf"(?:{function}[{lang.lower}][\w-]*\s+){{0,2}}"
     group = (
-        rf"(?:(?i:{alternatives(lang.quantifiers)})\s+|(?=[{lang.upper}][{lang.lower}-]+\s+[{lang.lower}]))?{lowers}"
+        rf"(?:(?i:{alternatives(lang.quantifiers)})\s+|(?=[{lang.upper}][{lang.lower}-]+\s+[{lang.lower}])"
+        rf"(?:{function}[{lang.upper}][{lang.lower}-]+\s+(?=[{lang.lower}]))?)?{lowers}"
         rf"{function}[{lang.upper}{lang.lower}][{lang.lower}-]*(?:[^\Ws]s|men)"
         rf"(?:\s+(?:of|in|at|from)\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?)?"
         if lang.quantifiers
         else "(?!)"
     )
     # "an airport official", "a senior administration spokeswoman": a determiner, up to two
-    # lowercase words and a role word heading them
+    # lowercase words and a role word heading them; "Austria's interior minister": a name's
+    # possessive as the determiner (branch stmt4)
     described_role = (
-        rf"(?i:a|an|the|one|another)\s+(?:{function}[{lang.lower}][\w-]*\s+){{1,2}}(?:{alternatives(lang.roles)})\b"
+        rf"(?:(?i:a|an|the|one|another)|[{lang.upper}][\w.-]*[’']s)\s+(?:{function}[{lang.lower}][\w-]*\s+){{1,2}}"
+        rf"(?:{alternatives(lang.roles)})\b"
         if lang.quantifiers
         else "(?!)"
     )

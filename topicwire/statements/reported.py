@@ -19,6 +19,7 @@ from topicwire.types import Statement, StatementKind
 MIN_REPORTED = 3  # words of a reported clause
 
 _SUBJECT_PRONOUNS = frozenset(("he", "she", "they", "we", "i", "it"))
+_POSSESSIVE = re.compile(r"\w[’']s$")
 _BY_HIS_WORDS = re.compile(r"^(?i:по\s+(?P<speaker>его|ее|её|их)\s+(?:словам|мнению|данным)),\s+(?P<clause>.+)$", re.S)
 # A clause does not start with a preposition: "said at a Nov. 6 event" has no statement in it.
 _PREPOSITION = re.compile(
@@ -88,8 +89,8 @@ def make(
         if quote is not None and quote.end() >= len(text.rstrip('”"»')) - 1:
             start, text = trim(text[1 : quote.end()].rstrip('”"»'), start + 1)
             kind = "direct"
-    if len(text.split()) < MIN_REPORTED or not good_speaker(speaker, lang, verb):
-        return None
+    if len(text.split()) < MIN_REPORTED or not good_speaker(speaker, lang, verb) or _POSSESSIVE.search(speaker):
+        return None  # "Editor's note: ...": a possessive is not the speaker, the noun after it is
     return Statement(speaker, speaker, text, kind, lang.code, index, start, start + len(text), verb)
 
 
