@@ -1,5 +1,7 @@
 """The cost bounds of issue 13, piece by piece (pure functions; tests/test_hostile_cost.py
-runs them end to end beside a good source)."""
+runs them end to end beside a good source). The limits are on this thread's CPU time, not
+the wall clock: the same work took 14.5 s of wall time with the other core busy and other
+processes waiting (a < 6 s limit failed), which says nothing about the code."""
 
 from __future__ import annotations
 
@@ -76,10 +78,10 @@ def test_a_page_still_over_is_cut_at_a_tag_and_marked() -> None:
     ids=["unclosed-scripts", "unended-openers", "unclosed-comments", "bare-lt", "unended-tags"],
 )
 def test_stripping_and_text_are_linear_on_hostile_markup(hostile: str) -> None:
-    started = time.monotonic()
+    started = time.thread_time()
     strip_heavy(hostile)
     markup_text(hostile)
-    assert time.monotonic() - started < 15  # ~1.5 s idle; a quadratic scan takes hours here
+    assert time.thread_time() - started < 15  # ~1.5 s idle; a quadratic scan takes hours here
 
 
 def test_markup_text_keeps_paragraphs_and_drops_scripts() -> None:
@@ -97,9 +99,9 @@ def test_huge_html_field_is_read_as_text() -> None:
     nested = "<div>" * 20_000 + "Words deep inside." + "</div>" * 20_000
     body = RSS + f"<item><title>t</title><link>http://bad.test/a</link><description><![CDATA[{nested}]]>"
     body += "</description></item></channel></rss>"
-    started = time.monotonic()
+    started = time.thread_time()
     [item] = parse_feed(_result(body), "bad").items
-    assert time.monotonic() - started < 2 and "Words deep inside." in item.summary and "<div" not in item.summary
+    assert time.thread_time() - started < 2 and "Words deep inside." in item.summary and "<div" not in item.summary
     doc = {"version": "https://jsonfeed.org/version/1.1", "items": [{"id": "1", "content_html": nested}]}
     [json_item] = parse_feed(_result(json.dumps(doc), "application/feed+json"), "bad").items
     assert "Words deep inside." in json_item.content and "<div" not in json_item.content
@@ -113,9 +115,9 @@ def test_too_many_entries_for_feedparser_are_trimmed() -> None:
         f"<updated>2024-01-01T00:00:00Z</updated></entry>"
         for i in range(30_000)
     )
-    started = time.monotonic()
+    started = time.thread_time()
     parsed = parse_feed(_result(ATOM + entries + "</feed>", "application/atom+xml"), "bad")
-    assert time.monotonic() - started < 6  # feedparser over all of it: 12 s
+    assert time.thread_time() - started < 6  # feedparser over all of it: 12 s
     assert len(parsed.items) == MAX_ENTRIES and parsed.unread == 30_000 - MAX_ENTRIES
     assert parsed.items[0].title == "E 0"
 
@@ -149,9 +151,9 @@ def test_malformed_feed_with_much_markup_is_recovered_not_walked() -> None:
     body = RSS.replace("<title>r</title>", "<title>r &nbsp;</title>")
     body += "<item><title>kept</title><link>http://bad.test/k</link>" + "<x>" * 50_000 + "</x>" * 50_000
     body += "</item></channel></rss>"
-    started = time.monotonic()
+    started = time.thread_time()
     parsed = parse_feed(_result(body), "bad")
-    assert time.monotonic() - started < 2
+    assert time.thread_time() - started < 2
     assert [i.title for i in parsed.items] == ["kept"]
 
 
