@@ -9,6 +9,8 @@
                            balanced; balanced or recall when short
     | blocks               paragraphs, headings, list items, quotes, table rows
     | clean_blocks         whitespace, invisible characters, repeated paragraphs
+    | interior prose       prose the pruning cut from between kept paragraphs, put back
+                           (interior.py)
     | lead                 the standfirst trafilatura dropped, put back first (lead.py)
     | trim                 the headline repeated among the first blocks; what closes the text without
                            being part of it: a dangling heading or label, calls to action
