@@ -427,6 +427,48 @@ def test_text_after_an_empty_element_is_kept_in_precision_mode(case: str) -> Non
     assert sentence in got.text
 
 
+# Prose precision mode cuts from inside the body, put back where it was (extract/interior.py):
+# (markup between the body's fourth and fifth paragraphs, its text, put back). Only a
+# sentence of 10+ words, in the place where kept paragraphs sit: not a box of its own, a
+# line that is no sentence, nor a teaser cut short.
+MAYOR = "The mayor said the bridge would reopen in May, two months later than the council had planned."
+INTERIOR_PROSE = {
+    "bordered-paragraph": (f'<p style="border:0">{MAYOR}</p>', MAYOR, True),
+    "box-of-its-own": (f'<div class="promo" style="border:1px solid"><p>{MAYOR}</p></div>', MAYOR, False),
+    "no-sentence": ('<p style="border:0">Share this story with your friends and family</p>', "Share this", False),
+    "teaser-cut-short": (
+        '<p style="border:0">Read our full coverage of the bridge and the council budget from last year ...</p>',
+        "full coverage",
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INTERIOR_PROSE), ids=sorted(INTERIOR_PROSE))
+def test_prose_cut_from_inside_the_body_is_put_back(case: str) -> None:
+    markup, text, kept = INTERIOR_PROSE[case]
+    head, tail = LONG_PARAGRAPHS.split("<p>Paragraph 4", 1)
+    body = f"{head}{markup}<p>Paragraph 4{tail}"
+    got = extract_article(f"<html>{NEWS_HEAD}<body><article>{body}</article></body></html>", f"{BASE}/a.html")
+    assert dict(got.provenance)["text"] == "trafilatura:precision"
+    assert (text in got.text) is kept
+    if kept:
+        assert got.text.index("Paragraph 3") < got.text.index(text) < got.text.index("Paragraph 4")
+
+
+def test_a_card_paragraph_with_a_link_is_put_back() -> None:
+    """Every paragraph in a card; precision mode deletes a short card holding a link
+    (trafilatura's link-density backtracking), a sentence of the body (a Zyte dev page)."""
+    sentence = 'The discovery was announced in <a href="/n">an article</a> published Monday in the journal Nature.'
+    line = "of the story says something that matters to the reader of this story."
+    cards = [f"<p>Paragraph {i} {line}</p>" for i in range(8)]
+    cards.insert(4, f"<p>{sentence}</p>")
+    body = "".join(f'<div class="card">{card}</div>' for card in cards)
+    got = extract_article(f"<html>{NEWS_HEAD}<body><article>{body}</article></body></html>", f"{BASE}/a.html")
+    text = "The discovery was announced in an article published Monday in the journal Nature."
+    assert got.text.index("Paragraph 3") < got.text.index(text) < got.text.index("Paragraph 4")
+
+
 # The body opens with the headline: dropped among its first two blocks, kept further down.
 HEADLINE_REPEATS = {
     "first-block": ("<h2>{h}</h2>{body}", False),

@@ -9,6 +9,8 @@
                            balanced; balanced or recall when short
     | blocks               paragraphs, headings, list items, quotes, table rows
     | clean_blocks         whitespace, invisible characters, repeated paragraphs
+    | interior prose       prose the pruning cut from between kept paragraphs, put back
+                           (interior.py)
     | lead                 the standfirst trafilatura dropped, put back first (lead.py)
     | trim                 the headline repeated among the first blocks; what closes the text without
                            being part of it: a dangling heading or label, calls to action
@@ -39,6 +41,7 @@ from trafilatura.settings import Document
 from topicwire.errors import ParseError
 from topicwire.extract.clean import clean_blocks, normalize_text
 from topicwire.extract.dates import parse_date
+from topicwire.extract.interior import with_interior_prose
 from topicwire.extract.layout import page_blocks, page_layout
 from topicwire.extract.lead import find_lead
 from topicwire.extract.meta import PageMeta, meta_value, page_language, read_meta
@@ -71,7 +74,7 @@ INCLUDE_TABLES = True
 # The chain's own rules, by name (prune.RULES names those applied before trafilatura).
 # bench/extraction.py --ablate takes one out to measure what it adds and what it cuts
 # (precision and recall on both page sets, dev and held-out split).
-RULES: frozenset[str] = frozenset({"precision_mode", "lead", "title_heading", "closing"})
+RULES: frozenset[str] = frozenset({"precision_mode", "lead", "title_heading", "closing", "interior_prose"})
 _MIN_TEXT_CHARS = 40  # less is a menu item or a cookie notice, not an article
 _LABEL_CHARS = 40  # "Weitere Informationen zum Coronavirus in Thüringen:" is 51
 _MIN_EXTRACTED_SIZE = 250  # trafilatura's settings.cfg value: below it, it distrusts a result
@@ -141,6 +144,8 @@ def extract_article(html: str, url: str, *, find_date: bool = True, cut: bool = 
     del elements
     doc, mode = _trafilatura(tree, url, page_size, _first_mode(meta))
     blocks = clean_blocks(_body_blocks(doc.body))
+    if "interior_prose" in RULES:
+        blocks = with_interior_prose(blocks, page)
     if "title_heading" in RULES:
         blocks = _drop_title_heading(blocks, _headlines(tree, meta.title))
     if "lead" in RULES:
