@@ -111,9 +111,9 @@ def clean_poll(
         text = tuple(p for a, _ in members for p in paragraphs(a.text))
         layout = tuple(block for _, lay in members for block in lay)
         urls = [a.url for a, _ in members]
-        again = repeated(template, text, layout)
-        text = tuple(p for p in text if block_key(p) not in again)
-        layout = tuple(block for block in layout if block[0] not in again)
+        if again := repeated(template, text, layout):  # most pages repeat nothing: no second keying
+            text = tuple(p for p in text if block_key(p) not in again)
+            layout = tuple(block for block in layout if block[0] not in again)
         template = learn(template, text, urls[0], layout=layout, same_story=urls[1:])
     return tuple(strip_article(a, template, lay) if from_page(a.method) else a for a, lay in pages), template
 

@@ -73,23 +73,21 @@ _BYLINE_PREFIX = re.compile(
 # Outlet names with digits stay names: "oe24.at", "TAG24", "24horas.cl".
 _BYLINE_PARTS = re.compile(r"\s*(?:[|·•–—]|\s-\s|\n)\s*")
 _DATE_TOKEN = re.compile(r"^\d[\d./:-]*(?:st|nd|rd|th|am|pm|h|uhr)?[,.]?$", re.IGNORECASE)
-_NOT_NAME_WORDS = frozenset(
-    """monday tuesday wednesday thursday friday saturday sunday montag dienstag mittwoch
-    donnerstag freitag samstag sonntag today yesterday ago updated update published posted
-    modified last edited edit follow minute minutes min hour hours day days week weeks month
-    months year years read utc gmt comment comments share veröffentlicht aktualisiert publié
-    publicado опубликовано обновлено e-mail email kontakt contact publiziert hace vor stunden
-    minuten horas minutos heures назад unknown unbekannt view artikel articles beiträge posts
-    profile profil send alles empfehlen""".split()
-)
-# Leading words of a byline's part that a name may follow ("Published 12.11.2026 by Anna
-# Petrova", "2.03.2018 von Dennis Ziesecke"): dates, times and the words of when.
+# Weekdays and the words of a byline's "when" ("Updated", "Published"): a name ends before them.
 _WHEN_WORDS = frozenset(
     """monday tuesday wednesday thursday friday saturday sunday montag dienstag mittwoch
     donnerstag freitag samstag sonntag today yesterday updated update published posted modified
-    last edited veröffentlicht aktualisiert publié publicado опубликовано обновлено publiziert
-    am on at le el il в""".split()
+    last edited veröffentlicht aktualisiert publié publicado опубликовано обновлено publiziert""".split()
 )
+_NOT_NAME_WORDS = _WHEN_WORDS | frozenset(
+    """ago edit follow minute minutes min hour hours day days week weeks month months year years
+    read utc gmt comment comments share e-mail email kontakt contact hace vor stunden minuten
+    horas minutos heures назад unknown unbekannt view artikel articles beiträge posts profile
+    profil send alles empfehlen""".split()
+)
+# Leading words of a byline's part that a name may follow ("Published 12.11.2026 by Anna
+# Petrova", "2.03.2018 von Dennis Ziesecke"): dates, times, the words of when and "on", "am".
+_LEADING_WHEN = _WHEN_WORDS | frozenset("am on at le el il в".split())
 # A part that opens with one of these credits a picture, not the article ("Photo: Anna Petrova").
 _CREDIT_WORDS = frozenset("photo photos picture image foto fotos bild фото".split())
 # Between names and what follows them, dropped: "Jose Altoveros View More Articles",
@@ -359,7 +357,7 @@ def _after_when(part: str) -> str:
 
 
 def _when(word: str) -> bool:
-    return bool(_DATE_TOKEN.match(word)) or word.strip(".,:;").casefold() in _WHEN_WORDS
+    return bool(_DATE_TOKEN.match(word)) or word.strip(".,:;").casefold() in _LEADING_WHEN
 
 
 def _credit(part: str) -> bool:
