@@ -263,3 +263,25 @@ def test_json_api(tmp_path: Path, fixture_server: FixtureServer) -> None:
     assert story["id"] == entries[0]["id"] and story["text"] and story["topics"] == ["kremlin"]
     assert sources[0]["name"] == "site" and sources[0]["status"] == "ok" and sources[0]["articles"] == 4
     assert missing == [404, 404, 404] and bad_since.status_code == 400 and "since" in bad_since.json()["error"]
+
+
+def test_a_crashing_daemon_writes_every_threads_stack(tmp_path: Path, fixture_server: FixtureServer) -> None:
+    """A daemon killed by a fatal signal (here SIGABRT, as glibc's heap checks or a fatal
+    interpreter error raise it) writes where each thread was before it dies (issue 16:
+    a bench daemon once exited with SIGABRT and left nothing to read)."""
+    fixture_server.serve_dir("/", SITE)
+    port = free_port()
+    config = tmp_path / "c.toml"
+    config.write_text(config_text(fixture_server.url, listen=f"127.0.0.1:{port}"))
+    proc = start(config)
+    try:
+        _wait_for_entries(f"http://127.0.0.1:{port}/kremlin.rss", proc)
+        proc.send_signal(signal.SIGABRT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGABRT
+    assert "Fatal Python error: Aborted" in err
+    assert "Current thread" in err and "Thread 0x" in err  # the main thread and the others
+    assert 'File "' in err and "service.py" in err  # stacks that name the daemon's code

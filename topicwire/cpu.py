@@ -15,6 +15,7 @@ otherwise keep its stdout and stderr open, and their parent's slot in systemd's 
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import multiprocessing
 import os
@@ -23,6 +24,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
 from typing import ParamSpec, TypeVar
 
 from topicwire import log
@@ -87,7 +89,12 @@ class CpuPool:
 def _watch_parent(daemon: int) -> None:
     """In each worker: exit as soon as the daemon is gone (polled four times a second).
     A dead daemon's children are given to another parent at once, even while the daemon
-    is a zombie its own parent has not reaped: so the parent's pid is what is checked."""
+    is a zombie its own parent has not reaped: so the parent's pid is what is checked.
+    A worker killed by a fatal signal writes its stack to stderr first, as the daemon does
+    (daemon/cli.py)."""
+    if not faulthandler.is_enabled():
+        with suppress(OSError, ValueError, AttributeError):  # stderr closed or not a file
+            faulthandler.enable()
 
     def watch() -> None:
         while os.getppid() == daemon:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import faulthandler
 import logging
 import os
 import sys
@@ -84,6 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     log.setup(args.log_level, args.log_format)
+    _report_fatal_errors()
     if args.command == "migrate":  # its two stores are given: no config is read
         return _failing(args, lambda: cmd_migrate(args.source, args.target))
     path = args.config or default_config_path()
@@ -97,6 +99,17 @@ def _main(argv: Sequence[str] | None) -> int:
     if getattr(args, "workers", None) is not None:
         config = dataclasses.replace(config, workers=args.workers)
     return _failing(args, lambda: _command(args, config))
+
+
+def _report_fatal_errors() -> None:
+    """A process that dies of a fatal signal (SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE: a
+    crash in a C extension, glibc's heap checks, a fatal interpreter error) writes every
+    thread's Python stack to stderr first (the journal under systemd), so the crash names
+    where it happened: a daemon of bench/scale.py's pg4 run once exited with SIGABRT and
+    left nothing to read (issue 16)."""
+    if sys.stderr is not None and not faulthandler.is_enabled():
+        with suppress(OSError, ValueError, AttributeError):  # stderr closed or not a file
+            faulthandler.enable(all_threads=True)
 
 
 def _command(args: argparse.Namespace, config: Config) -> int:
