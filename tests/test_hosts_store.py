@@ -24,7 +24,7 @@ from topicwire.config import load_config
 from topicwire.errors import FetchError, StoreError, Throttled
 from topicwire.pipeline import make_fetcher
 from topicwire.sources.fetch import Fetcher
-from topicwire.sources.hosts import PAUSES_TTL, WIDEN_WINDOW, HostLimiter
+from topicwire.sources.hosts import PAUSES_TTL, WIDEN_WINDOW, HostBoard, HostLimiter
 from topicwire.sources.polite import PoliteFetcher
 from topicwire.store import Store
 
@@ -230,6 +230,45 @@ def test_two_workers_in_real_time_never_start_closer_than_the_spacing(two_stores
         t.join()
     gaps = [b - a for a, b in zip(sorted(starts), sorted(starts)[1:], strict=False)]
     assert len(starts) == 6 and min(gaps) >= spacing - 0.01, gaps
+
+
+class CountingBoard:
+    """A board that counts the reservations it was asked for."""
+
+    def __init__(self, board: HostBoard) -> None:
+        self.board, self.reserved = board, 0
+
+    def reserve_start(self, host: str, earliest: float, spacing: float, latest: float) -> float:
+        self.reserved += 1
+        return self.board.reserve_start(host, earliest, spacing, latest)
+
+    def pauses(self, host: str, now: float) -> tuple[tuple[str, float], ...]:
+        return self.board.pauses(host, now)
+
+    def defer(self, host: str, url: str, until: float, now: float, strike: bool, since: float, widen_at: int) -> None:
+        self.board.defer(host, url, until, now, strike, since, widen_at)
+
+
+def test_a_host_without_spacing_costs_no_store_write_per_request(two_stores: tuple[Store, Store]) -> None:
+    """``per_host_delay = "0s"`` and no Crawl-delay: a request reserves nothing on the board
+    (bench/scale.py: one upsert of one host row per request, every worker's fetches queued
+    on its row lock); a Crawl-delay read later spaces through the board again."""
+    fake = FakeTime()
+    board = CountingBoard(two_stores[0].hosts)
+    limiter = HostLimiter(clock=fake.clock, sleep=fake.sleep, wall=fake.clock, min_delay=0.0, board=board)
+    for _ in range(3):
+        with limiter.slot("a.example"):
+            pass
+    assert board.reserved == 0 and fake.sleeps == []
+    limiter.set_crawl_delay("a.example", 5)
+    other = HostLimiter(clock=fake.clock, sleep=fake.sleep, wall=fake.clock, min_delay=0.0, board=two_stores[1].hosts)
+    other.set_crawl_delay("a.example", 5)
+    fake.advance(10)  # the first worker's own last request is long past
+    with limiter.slot("a.example"):
+        pass
+    with other.slot("a.example"):  # spaced by the first worker's reservation
+        pass
+    assert board.reserved == 1 and fake.sleeps == [5.0]
 
 
 class FailingBoard:

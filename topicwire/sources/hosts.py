@@ -14,7 +14,8 @@ hold up a request to another host.
 
 Across workers (issue 16 point 1): given a ``HostBoard`` (the Store's ``hosts``, wired
 by pipeline.make_fetcher when the store is shared: PostgreSQL), every start is also
-reserved there (one atomic upsert: max(the host's next start, ours) + spacing), every
+reserved there (one atomic upsert: max(the host's next start, ours) + spacing; none
+when the host has no spacing: ``per_host_delay = "0s"`` and no Crawl-delay), every
 Retry-After and 429 is written there, and the host's deferrals there are read before a
 request (cached PAUSES_TTL). The in-memory state is kept as before: it spaces this
 process's threads, and holds alone if the store fails. Without a board (SQLite: one
@@ -192,7 +193,7 @@ class HostLimiter:
             # Reserve the start under the lock, sleep outside it: the next
             # caller queues behind this start instead of racing for it.
             before, state.last_start = state.last_start, start
-        if self.board is not None:
+        if self.board is not None and self.spacing(host) > 0:  # no spacing: nothing to reserve
             try:
                 start = self._reserve_shared(self.board, state, host, url, (before, start, deadline))
             except BaseException:  # Throttled, or a bug: the slot is not kept
