@@ -1,6 +1,6 @@
 """Attributed statements (issue 18): precision, recall and cost against the labelled set.
 
-    python bench/statements.py [CORPUS_DIR] [--errors dev|held|all]
+    python bench/statements.py [CORPUS_DIR] [--errors dev|held|all] [--classes]
 
 The set is bench/statements_set.json (built by bench/statements_set.py from the
 hand-written bench/statements_labels.txt; see the README's "Statements" section for
@@ -17,6 +17,9 @@ before them) and per language, against the goals: precision >= 0.90
 and recall >= 0.75 per language, <= 2 ms per article. The cost is the median time
 of ``extract_statements`` over every page of both corpus sets and the seeds, each
 run 5 times (the best kept), since 15 labelled articles are too few to time.
+``--classes`` counts each part's errors by class (a label missed with nothing extracted there,
+with another speaker, with a span too long or too short; an unmatched statement by its
+speaker), the only view of the held parts' errors allowed when tuning.
 ``--errors dev`` prints, per article of that part (dev, held, fresh or all), each label not found (with the
 extracted statement nearest to it and why it did not count) and each extracted
 statement that matched no label: what to read when tuning, on dev only.
@@ -29,7 +32,7 @@ import json
 import statistics
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -75,10 +78,14 @@ def parts_of(label: dict[str, object]) -> tuple[str, ...]:
 
 
 def score(
-    labels: list[dict[str, object]], articles: dict[str, str], errors: str = ""
+    labels: list[dict[str, object]],
+    articles: dict[str, str],
+    errors: str = "",
+    classes: dict[str, Counter[str]] | None = None,
 ) -> dict[tuple[str, str], list[int]]:
     """(part, language) -> [labels, extracted, found labels, correct extracted, lost labels];
-    the errors of the part ``errors`` names ("dev", "held", "fresh" or "all") are printed."""
+    the errors of the part ``errors`` names ("dev", "held", "fresh" or "all") are printed, and
+    each part's errors are counted by class into ``classes`` when it is given."""
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     by_article: dict[str, list[dict[str, object]]] = defaultdict(list)
     for label in labels:
@@ -103,6 +110,9 @@ def score(
                 row[3] += i in used
         if errors in (*parts, "all"):
             print_errors(article, text, wanted, found, used)
+        if classes is not None:
+            for part in parts:
+                classes[part].update(error_classes(text, wanted, found, used))
     return counts
 
 
@@ -142,6 +152,35 @@ def print_errors(
             print(f"  FP   [{got.kind[0]}] {got.speaker} -> {got.resolved} ({got.verb}): {got.text!r}")
 
 
+def error_classes(text: str, wanted: list[dict[str, object]], found: list[Statement], used: set[int]) -> Counter[str]:
+    """An article's errors by class, counts only (what ``--classes`` shows of the held parts,
+    whose errors are not read one by one): a missed label by what was extracted nearest to it,
+    an unmatched statement by its speaker (a pronoun or "the ROLE" resolved, or a name)."""
+    out: Counter[str] = Counter()
+    taken = {(found[i].start, found[i].end) for i in used}
+    for label in wanted:
+        span = span_of(label, text)
+        if span is None or any(overlap(span, t) >= OVERLAP for t in taken):
+            continue
+        near = max(found, key=lambda s: overlap(span, (s.start, s.end)), default=None)
+        kind = str(label["kind"])
+        if near is None or overlap(span, (near.start, near.end)) == 0:
+            out[f"miss {kind}: nothing extracted there"] += 1
+        elif not same_speaker(str(label["speaker"]), near):
+            out[f"miss {kind}: other speaker"] += 1
+        elif near.start <= span[0] and near.end >= span[1]:
+            out[f"miss {kind}: span too long"] += 1
+        elif near.start >= span[0] and near.end <= span[1]:
+            out[f"miss {kind}: span too short"] += 1
+        else:
+            out[f"miss {kind}: span shifted"] += 1
+    for i, got in enumerate(found):
+        if i not in used:
+            referred = got.resolved != got.speaker or got.speaker.lower() in ("he", "she", "it", "they")
+            out[f"unmatched {got.kind[0]}: {'pronoun or role' if referred else 'named'} speaker"] += 1
+    return out
+
+
 def cost(corpus: Path) -> tuple[float, float, int]:
     pages = [
         chain(p)
@@ -171,11 +210,13 @@ def main() -> None:
         "--errors", choices=("dev", "held", "fresh", "all"), default="", help="print this part's errors"
     )
     parser.add_argument("--no-cost", action="store_true", help="skip the timing (scores only)")
+    parser.add_argument("--classes", action="store_true", help="count each part's errors by class")
     args = parser.parse_args()
     corpus = args.corpus
     labels = json.loads(SET.read_text(encoding="utf-8"))
     articles = texts(corpus, {str(label["article"]) for label in labels})
-    counts = score(labels, articles, args.errors)
+    classes: dict[str, Counter[str]] | None = defaultdict(Counter) if args.classes else None
+    counts = score(labels, articles, args.errors, classes)
     print(
         f"{'part':8} {'lang':4} {'labels':>6} {'found':>6} {'extracted':>9} {'correct':>7} "
         f"{'precision':>9} {'recall':>6}  goal"
@@ -193,6 +234,8 @@ def main() -> None:
             f"{part:8} {lang:4} {n:6} {found:6} {extracted:9} {correct:7} {precision:9.3f} {recall:6.3f}  "
             f"{'met' if met else 'not met'}{note}"
         )
+    for part, counted in sorted((classes or {}).items(), key=lambda kv: PARTS.index(kv[0])):
+        print(f"{part}: " + "; ".join(f"{name} {n}" for name, n in sorted(counted.items())))
     if args.no_cost:
         return
     median, p90, pages = cost(corpus)
