@@ -497,7 +497,7 @@ def test_a_short_line_alone_at_its_place_is_dropped(case: str, monkeypatch: pyte
     assert text in extract_article(html, f"{BASE}/a.html").text  # trafilatura keeps it
 
 
-# trafilatura's fallback extractors write a page's headings as paragraphs ("Fazit" in its
+# trafilatura writes some pages' headings as paragraphs ("Fazit" in its
 # <h2 id="h-fazit">, a blog of the eval set's dev split): a heading of the page is no stray
 # line, though each sits in a place of its own.
 def test_a_page_heading_read_as_a_paragraph_stays() -> None:
