@@ -17,8 +17,9 @@ import pytest
 
 from topicwire.datetimes import to_utc
 from topicwire.errors import ParseError
+from topicwire.extract import article as article_module
 from topicwire.extract import meta as meta_module
-from topicwire.extract.article import extract_article
+from topicwire.extract.article import extract_article, parse_html
 from topicwire.extract.build import build_article
 from topicwire.extract.charset import decode_html
 from topicwire.extract.clean import (
@@ -29,6 +30,8 @@ from topicwire.extract.clean import (
     summarize,
 )
 from topicwire.extract.dates import parse_date
+from topicwire.extract.layout import page_blocks
+from topicwire.extract.stray import without_stray_lines
 from topicwire.extract.urls import canonicalize_url, same_site
 from topicwire.types import Extracted, RawItem
 
@@ -467,6 +470,45 @@ def test_a_card_paragraph_with_a_link_is_put_back() -> None:
     got = extract_article(f"<html>{NEWS_HEAD}<body><article>{body}</article></body></html>", f"{BASE}/a.html")
     text = "The discovery was announced in an article published Monday in the journal Nature."
     assert got.text.index("Paragraph 3") < got.text.index(text) < got.text.index("Paragraph 4")
+
+
+# A short line alone at its place among the kept blocks, no sentence and no heading, is
+# furniture trafilatura let through (extract/stray.py): a box's title, a time stamp, a
+# sign-up button. A short line among the body's paragraphs, a sentence, a heading and a
+# line of code stay. (markup between the body's fourth and fifth paragraphs, its text, kept)
+STRAY_LINES = {
+    "box-title": ('<div class="box"><div class="box-head">More photos</div></div>', "More photos", False),
+    "time-stamp": ('<div class="stamp"><span>3:59 PM</span></div>', "3:59 PM", False),
+    "sign-up-button": ('<div class="cta"><p>Sign up now</p></div>', "Sign up now", False),
+    "short-line-of-the-body": ("<p>Berlin, Monday</p>", "Berlin, Monday", True),
+    "short-sentence": ('<div class="note">It rained.</div>', "It rained.", True),
+    "section-heading": ('<div class="x"><h3>The costs</h3></div>', "The costs", True),
+    "code": ("<pre>pip install topicwire</pre>", "pip install topicwire", True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STRAY_LINES), ids=sorted(STRAY_LINES))
+def test_a_short_line_alone_at_its_place_is_dropped(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    markup, text, kept = STRAY_LINES[case]
+    head, tail = LONG_PARAGRAPHS.split("<p>Paragraph 4", 1)
+    html = f"<html><body><article>{head}{markup}<p>Paragraph 4{tail}</article></body></html>"
+    assert (text in extract_article(html, f"{BASE}/a.html").text) is kept
+    monkeypatch.setattr(article_module, "RULES", article_module.RULES - {"stray_lines"})
+    assert text in extract_article(html, f"{BASE}/a.html").text  # trafilatura keeps it
+
+
+# trafilatura writes some pages' headings as paragraphs ("Fazit" in its
+# <h2 id="h-fazit">, a blog of the eval set's dev split): a heading of the page is no stray
+# line, though each sits in a place of its own.
+def test_a_page_heading_read_as_a_paragraph_stays() -> None:
+    sections = "".join(
+        f'<h2 id="{name}">{name.title()}</h2><p>What the {name} section says, in a sentence.</p>'
+        for name in ("costs", "risks", "fazit")
+    )
+    markup = f"<html><body><div class='share'><p>Share this</p></div>{sections}</body></html>"
+    page = page_blocks(parse_html(markup, BASE))
+    blocks = tuple(("p", text) for text, _ in page)  # every block kept, headings as paragraphs
+    assert without_stray_lines(blocks, page) == blocks[1:]
 
 
 # The body opens with the headline: dropped among its first two blocks, kept further down.

@@ -11,6 +11,8 @@
     | clean_blocks         whitespace, invisible characters, repeated paragraphs
     | interior prose       prose the pruning cut from between kept paragraphs, put back
                            (interior.py)
+    | stray lines          a short line alone at its place in the page, no heading, dropped
+                           (stray.py)
     | lead                 the standfirst trafilatura dropped, put back first (lead.py)
     | trim                 the headline repeated among the first blocks; what closes the text without
                            being part of it: a dangling heading or label, calls to action
@@ -46,6 +48,7 @@ from topicwire.extract.layout import page_blocks, page_layout
 from topicwire.extract.lead import find_lead
 from topicwire.extract.meta import PageMeta, meta_value, page_language, read_meta
 from topicwire.extract.prune import prune_page
+from topicwire.extract.stray import without_stray_lines
 from topicwire.types import Extracted
 
 # sources/page.py reads listing pages with the same helpers.
@@ -74,7 +77,9 @@ INCLUDE_TABLES = True
 # The chain's own rules, by name (prune.RULES names those applied before trafilatura).
 # bench/extraction.py --ablate takes one out to measure what it adds and what it cuts
 # (precision and recall on both page sets, dev and held-out split).
-RULES: frozenset[str] = frozenset({"precision_mode", "lead", "title_heading", "closing", "interior_prose"})
+RULES: frozenset[str] = frozenset(
+    {"precision_mode", "lead", "title_heading", "closing", "interior_prose", "stray_lines"}
+)
 _MIN_TEXT_CHARS = 40  # less is a menu item or a cookie notice, not an article
 _LABEL_CHARS = 40  # "Weitere Informationen zum Coronavirus in Thüringen:" is 51
 _MIN_EXTRACTED_SIZE = 250  # trafilatura's settings.cfg value: below it, it distrusts a result
@@ -146,6 +151,8 @@ def extract_article(html: str, url: str, *, find_date: bool = True, cut: bool = 
     blocks = clean_blocks(_body_blocks(doc.body))
     if "interior_prose" in RULES:
         blocks = with_interior_prose(blocks, page)
+    if "stray_lines" in RULES:
+        blocks = without_stray_lines(blocks, page)
     if "title_heading" in RULES:
         blocks = _drop_title_heading(blocks, _headlines(tree, meta.title))
     if "lead" in RULES:
