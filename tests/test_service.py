@@ -87,11 +87,17 @@ def test_notify_ready_watchdog_and_stopping(tmp_path: Path, fixture_server: Fixt
     assert proc.returncode == 0, err
 
 
-def test_second_daemon_on_the_same_store_is_refused(tmp_path: Path, fixture_server: FixtureServer) -> None:
+def serving(tmp_path: Path, fixture_server: FixtureServer) -> tuple[Path, int]:
+    """A config for the fixture site with its own feed server port."""
     fixture_server.serve_dir("/", SITE)
     port = free_port()
     config = tmp_path / "c.toml"
     config.write_text(config_text(fixture_server.url, listen=f"127.0.0.1:{port}"))
+    return config, port
+
+
+def test_second_daemon_on_the_same_store_is_refused(tmp_path: Path, fixture_server: FixtureServer) -> None:
+    config, port = serving(tmp_path, fixture_server)
     first = start(config)
     try:
         _wait_for_entries(f"http://127.0.0.1:{port}/kremlin.rss", first)
@@ -270,10 +276,7 @@ def test_a_crashing_daemon_writes_every_threads_stack(tmp_path: Path, fixture_se
     """A daemon killed by a fatal signal (here SIGABRT, as glibc's heap checks or a fatal
     interpreter error raise it) writes where each thread was before it dies (issue 16:
     a bench daemon once exited with SIGABRT and left nothing to read)."""
-    fixture_server.serve_dir("/", SITE)
-    port = free_port()
-    config = tmp_path / "c.toml"
-    config.write_text(config_text(fixture_server.url, listen=f"127.0.0.1:{port}"))
+    config, port = serving(tmp_path, fixture_server)
     proc = start(config)
     try:
         _wait_for_entries(f"http://127.0.0.1:{port}/kremlin.rss", proc)
