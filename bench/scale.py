@@ -192,11 +192,23 @@ def run_one(name: str, args: argparse.Namespace, server: SiteServer, cluster: Pg
         out.exits = [proc.wait(timeout=300) for proc in procs]
         if pg_url and cluster:
             drop_database(cluster.url, pg_url)
+        for config, code in zip(configs, out.exits, strict=True):
+            print_crash(config.parent / "run.log", code)
     check_polls(out, server.feed_hits, Window(first_hit, started, killed_at, parse_duration(args.lease) if kill else 0))
     check_stories(out, server.site, server.url, stories)
     polls = [int(e.get("ms", 0)) for c in configs for e in log_events(c.parent / "run.log", "source.updated")]
     out.longest_poll_ms = max(polls, default=0)
     return out
+
+
+def print_crash(log: Path, code: int) -> None:
+    """A daemon killed by a fatal signal (the SIGABRT of a runaway, scale_watch.RUNAWAY_BYTES):
+    the stacks faulthandler wrote to its log, printed here, since the run's folder goes."""
+    if code not in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGBUS):
+        return
+    text = log.read_text(errors="replace")
+    start = text.find("Fatal Python error")
+    print(f"{log.parent.name} exited with {code}:\n{text[start:] if start >= 0 else text[-4000:]}", file=sys.stderr)
 
 
 def wait_stored(

@@ -1,7 +1,8 @@
 """Watching bench/scale.py's daemons from outside: their CPU and memory, and their store.
 
 Sampler      CPU seconds of each daemon's process tree (bench/steady.py's cpu_of, /proc)
-             and the peak RSS of all of them together, twice a second; SIGKILLs one
+             and the peak RSS of all of them together, twice a second; SIGKILLs one;
+             SIGABRTs a daemon whose tree passes RUNAWAY_BYTES (its stacks go to run.log)
 Reader       the store, read-only (SQLite ``mode=ro`` or a PostgreSQL connection): the
              article count, and every article's URL and story
 server_cpu   the PostgreSQL server's CPU (postmaster and backends)
@@ -12,6 +13,7 @@ from __future__ import annotations
 import signal
 import sqlite3
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -20,6 +22,11 @@ from pg_cluster import PgCluster
 from steady import _tree, cpu_of, rss_of
 
 POLL = 0.5  # seconds between two samples
+# A daemon's process tree past this is a runaway, not a load: a daemon held 0.3 GB at 2,000
+# feeds, and one grew to 23.6 GB in ~2.5 minutes and was OOM-killed, leaving nothing to read
+# (issue 16, 1 run in ~6). It is sent SIGABRT at this size instead: faulthandler (daemon/cli.py)
+# writes every thread's stack to its run.log, naming where the memory went.
+RUNAWAY_BYTES = 4 * 2**30
 
 
 class Sampler(threading.Thread):
@@ -31,6 +38,7 @@ class Sampler(threading.Thread):
         self.cpu = [0.0] * len(procs)
         self.frozen: set[int] = set()  # killed: its CPU stays what was read just before
         self.peak_rss = 0
+        self.aborted: set[int] = set()  # sent SIGABRT as a runaway (RUNAWAY_BYTES)
         self.done = threading.Event()
         self._lock = threading.Lock()
 
@@ -45,7 +53,12 @@ class Sampler(threading.Thread):
                 if i in self.frozen or proc.poll() is not None:
                     continue
                 self.cpu[i] = max(self.cpu[i], cpu_of(proc.pid))
-                rss += sum(_rss(p) for p in _tree(proc.pid))
+                tree = sum(_rss(p) for p in _tree(proc.pid))
+                rss += tree
+                if tree > RUNAWAY_BYTES and i not in self.aborted:
+                    self.aborted.add(i)
+                    print(f"daemon {i} (pid {proc.pid}) holds {tree / 2**30:.1f} GiB: SIGABRT", file=sys.stderr)
+                    proc.send_signal(signal.SIGABRT)
             self.peak_rss = max(self.peak_rss, rss)
 
     def kill(self, i: int) -> None:

@@ -36,6 +36,12 @@ def die_unless(parent: int) -> str:
     return "ran here"
 
 
+def abort_unless(parent: int) -> str:
+    if os.getpid() != parent:
+        os.abort()  # SIGABRT, as glibc's heap checks or a fatal interpreter error raise it
+    return "ran here"
+
+
 @pytest.mark.parametrize(
     "error",
     [
@@ -74,6 +80,18 @@ def test_a_dead_worker_costs_only_its_call(caplog: pytest.LogCaptureFixture) -> 
     finally:
         pool.close()
     assert "event=cpu.worker_died" in caplog.text or "cpu.worker_died" in caplog.text
+
+
+def test_a_worker_killed_by_a_fatal_signal_writes_its_stack(capfd: pytest.CaptureFixture[str]) -> None:
+    """A worker process that dies of SIGABRT or SIGSEGV (a crash in lxml or numpy) writes
+    where it was to the daemon's stderr first, as the daemon itself does (issue 16)."""
+    pool = CpuPool(2)
+    try:
+        assert pool.call(abort_unless, os.getpid()) == "ran here"  # run again here, inline
+    finally:
+        pool.close()
+    err = capfd.readouterr().err
+    assert "Fatal Python error: Aborted" in err and "in abort_unless" in err, err
 
 
 def entries(path: Path) -> list[tuple[str, str, str]]:

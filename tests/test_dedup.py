@@ -4,9 +4,13 @@ near-duplicate index is in the store: tests/test_bands.py)."""
 from __future__ import annotations
 
 import random
+import tracemalloc
+import zlib
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import pytest
+from datasketch import MinHash
 
 from topicwire.dedup.fingerprint import (
     MIN_WORDS_FOR_TEXT_KEY,
@@ -15,7 +19,7 @@ from topicwire.dedup.fingerprint import (
     normalize_text,
     text_hash,
 )
-from topicwire.dedup.near import shingles, signature, similarity
+from topicwire.dedup.near import BATCH, NUM_PERM, SCHEME, shingles, signature, similarity
 from topicwire.dedup.stories import decide, representative
 from topicwire.types import Article, ExactHit, NearHit, StoryMember
 
@@ -169,3 +173,19 @@ def test_similarity_exact_jaccard_and_short_texts() -> None:
 def test_signature_is_deterministic_512_bytes() -> None:
     grams = shingles(prose(1))
     assert signature(grams) == signature(set(grams)) and len(signature(grams)) == 512
+
+
+def test_a_long_texts_signature_is_the_same_minhash_in_bounded_memory() -> None:
+    """A 2 MB page's text has ~250,000 shingles: hashed in one batch they held a shingles x 128
+    array and its temporaries at once (254 MiB at the peak), in each poll thread."""
+    grams = frozenset(f"w{i} w{i + 1} w{i + 2} w{i + 3} w{i + 4}" for i in range(3 * BATCH))
+    whole = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32, scheme=SCHEME)
+    whole.update_batch([g.encode() for g in grams])
+    tracemalloc.start()
+    try:
+        sig = signature(grams)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sig == whole.hashvalues.astype(np.uint32).tobytes()
+    assert peak < 3 * BATCH * NUM_PERM * 4, peak  # a batch's array and two temporaries (one batch: 3x that)

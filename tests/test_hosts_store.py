@@ -295,6 +295,30 @@ def test_a_failing_store_leaves_the_in_memory_politeness() -> None:
     assert limiter.deferred_until(A + "/x") == fake.now + 60
 
 
+class SwitchedBoard(FailingBoard):
+    """A store that goes away and comes back: fails while ``down``; answers no pauses else."""
+
+    def __init__(self) -> None:
+        self.down = False
+
+    def pauses(self, host: str, now: float) -> tuple[tuple[str, float], ...]:
+        if self.down:
+            super().pauses(host, now)
+        return ()
+
+
+def test_each_outage_of_the_board_is_logged_once_without_spacing(caplog: pytest.LogCaptureFixture) -> None:
+    """per_host_delay 0s reserves nothing (4e1b7d7): the reads of a host's pauses must end an
+    outage too, or only the first one was ever logged (review of issue 16)."""
+    fake, board = FakeTime(), SwitchedBoard()
+    limiter = HostLimiter(clock=fake.clock, sleep=fake.sleep, wall=fake.clock, min_delay=0.0, board=board)
+    for down in (True, True, False, True, True):
+        board.down = down
+        fake.advance(PAUSES_TTL + 1)  # the host's pauses are read again
+        assert limiter.deferred_until(A + "/x") is None
+    assert caplog.text.count("hosts.board_failed") == 2, caplog.text
+
+
 # -- wiring ---------------------------------------------------------------------------------
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from topicwire.extract.article import parse_html
-from topicwire.extract.layout import Layout, page_blocks, page_layout
+from topicwire.extract.layout import DEPTH, MAX_ATTR_CHARS, Layout, page_blocks, page_layout
 from topicwire.extract.template import Template
 from topicwire.sitetemplate import clean_poll, story_groups
 from topicwire.types import Article
@@ -204,3 +204,14 @@ def test_a_disclaimer_in_the_body_place_of_a_polls_briefs_makes_no_story_of_them
     pages = [page(n, [*body(n, 1), DISCLAIMER], [*body(n, 1), DISCLAIMER]) for n in range(4)]
     assert story_groups(pages, 0.5) == [[0], [1], [2], [3]]
     assert [a.text.split("\n\n") for a in clean(pages)] == [body(n, 1) for n in range(4)]
+
+
+def test_a_huge_class_or_id_attribute_makes_a_bounded_place() -> None:
+    """A hostile page's 1 MB class (or id) made each place under it that long, and each label
+    an entry of that size in a cache of 4,096 kept for the daemon's life (review of issue 16)."""
+    huge = " ".join(f"c{n}x" for n in range(250_000))  # ~1.2 MB of distinct class names
+    doc = f"<html><body><div class='{huge}' id='{huge}'><p>{body(1)[0]}</p><p>{body(1)[1]}</p></div></body></html>"
+    blocks = page_blocks(parse_html(doc, "http://x/1"))
+    assert [text for text, _ in blocks] == body(1)[:2]
+    assert max(len(place) for _, place in blocks) <= DEPTH * (2 * MAX_ATTR_CHARS + 20)
+    assert blocks == page_blocks(parse_html(doc, "http://x/2"))  # the same page, the same places

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
+from itertools import islice
 
 import numpy as np
 from datasketch import MinHash
@@ -28,6 +29,11 @@ SCHEME = "affine32"
 # Below this many shingles (about 25 words) a text is a teaser or a caption:
 # too little to tell a rewrite from a different story, so only exact keys apply.
 MIN_SHINGLES = 20
+# Shingles hashed in one update_batch: datasketch holds a shingles x NUM_PERM array and its
+# temporaries at once (numpy, outside the GIL), 254 MiB at the peak for the 250,000 shingles
+# of a 1.5 MB text, in each poll thread at once (extraction is bounded, this came after
+# it); 8,192 at a time keep it under ~10 MiB for the same signature (review of issue 16).
+BATCH = 8192
 
 # One set of permutations for the process: building them costs more than hashing a text.
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations
@@ -41,9 +47,12 @@ def shingles(text: str) -> frozenset[str]:
 
 
 def signature(grams: Iterable[str]) -> bytes:
-    """MinHash of a shingle set; crc32 is enough to spread shingles (not a security hash)."""
+    """MinHash of a shingle set; crc32 is enough to spread shingles (not a security hash).
+    Hashed BATCH shingles at a time: the minimum of minima is the same MinHash."""
     m = MinHash(num_perm=NUM_PERM, hashfunc=zlib.crc32, permutations=_PERMUTATIONS, scheme=SCHEME)
-    m.update_batch([g.encode() for g in grams])
+    shingled = iter(grams)
+    while batch := [g.encode() for g in islice(shingled, BATCH)]:
+        m.update_batch(batch)
     return m.hashvalues.astype(np.uint32).tobytes()
 
 

@@ -222,7 +222,7 @@ class HostLimiter:
         except StoreError as e:
             self._board_failed(host, e)
             return start
-        self._board_failing = False
+        self._board_answered()
         with self._lock:
             if shared > deadline:
                 if state.last_start == start:  # nobody queued behind us: the refusal reserves nothing
@@ -236,6 +236,12 @@ class HostLimiter:
         if not self._board_failing:
             self._board_failing = True
             log.event("hosts.board_failed", logging.WARNING, host=host, error=str(error))
+
+    def _board_answered(self) -> None:
+        """The outage is over: the next failure is logged again. Every call that answered says
+        so, not only reservations: a host without spacing reserves nothing (per_host_delay 0s),
+        and its reads and deferrals alone left every later outage unlogged."""
+        self._board_failing = False
 
     def _wait_for_slot(self, state: _Host, host: str, url: str, deadline: float) -> None:
         while state.in_flight >= self.per_host_concurrency:
@@ -304,6 +310,8 @@ class HostLimiter:
             board.defer(host, url, until + offset, now + offset, strike, now - WIDEN_WINDOW + offset, WIDEN_URLS)
         except StoreError as e:  # the in-memory deferral holds for this process
             self._board_failed(host, e)
+        else:
+            self._board_answered()
         with self._lock:
             self._board_pauses.pop(host, None)  # read it again, with the host pause this may have made
 
@@ -338,6 +346,7 @@ class HostLimiter:
         except StoreError as e:  # the in-memory deferrals hold for this process
             self._board_failed(host, e)
             return ()
+        self._board_answered()
         with self._lock:
             if len(self._board_pauses) >= PRUNE_ABOVE:
                 self._board_pauses = {h: p for h, p in self._board_pauses.items() if p[0] + PAUSES_TTL > now}
