@@ -289,3 +289,31 @@ def test_a_crashing_daemon_writes_every_threads_stack(tmp_path: Path, fixture_se
     assert "Fatal Python error: Aborted" in err
     assert "Current thread" in err and "Thread 0x" in err  # the main thread and the others
     assert 'File "' in err and "service.py" in err  # stacks that name the daemon's code
+
+
+def test_sigterm_during_start_up_stops_cleanly_before_any_poll(
+    tmp_path: Path, fixture_server: FixtureServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM while the store is being prepared (a slow start, systemd stopping the unit
+    meanwhile): the daemon finishes starting, polls nothing and exits 0, instead of dying
+    of the signal's default action (review 5: a loaded test run saw exit -15)."""
+    from topicwire.config import load_config
+    from topicwire.daemon.service import Daemon
+
+    config, _ = serving(tmp_path, fixture_server)
+    daemon = Daemon(load_config(config))
+    prepare = daemon.prepare
+
+    def prepare_then_terminated() -> None:
+        os.kill(os.getpid(), signal.SIGTERM)  # handled in this (the main) thread
+        prepare()
+
+    monkeypatch.setattr(daemon, "prepare", prepare_then_terminated)
+    before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    try:
+        assert daemon.run() == 0
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
+    assert not fixture_server.requests  # no poll began
+    assert not daemon.jobs.running  # no job ran: no tick, no poll
