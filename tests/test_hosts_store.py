@@ -24,9 +24,19 @@ from topicwire.config import load_config
 from topicwire.errors import FetchError, StoreError, Throttled
 from topicwire.pipeline import make_fetcher
 from topicwire.sources.fetch import Fetcher
-from topicwire.sources.hosts import PAUSES_TTL, WIDEN_WINDOW, HostBoard, HostLimiter
+from topicwire.sources.hosts import (
+    CRAWL_DELAY_RETRY,
+    CRAWL_DELAY_REWRITE,
+    CRAWL_DELAY_TTL,
+    PAUSES_TTL,
+    WIDEN_WINDOW,
+    HostBoard,
+    HostLimiter,
+)
 from topicwire.sources.polite import PoliteFetcher
+from topicwire.sources.robots import RobotsCache
 from topicwire.store import Store
+from topicwire.types import HostNotes
 
 NOW = datetime(2024, 11, 14, 17, 8, tzinfo=UTC)
 T = 1_700_000_000.0  # a wall-clock time (unix seconds)
@@ -67,13 +77,42 @@ def test_deferrals_and_the_host_wide_pause(store: Store) -> None:
     since = T - WIDEN_WINDOW
     hosts.defer("a.example", A + "/x", T + 300, T, False, since, 2)  # a 503's Retry-After
     hosts.defer("a.example", A + "/x", T + 10, T, False, since, 2)  # shorter and later: kept at 300
-    assert hosts.pauses("a.example", T) == ((A + "/x", T + 300),)
+    assert hosts.notes("a.example", T).pauses == ((A + "/x", T + 300),)
     hosts.defer("a.example", A + "/1", T + 200, T, True, since, 2)  # one 429: only that URL
-    assert {url for url, _ in hosts.pauses("a.example", T)} == {A + "/x", A + "/1"}
+    assert {url for url, _ in hosts.notes("a.example", T).pauses} == {A + "/x", A + "/1"}
     hosts.defer("a.example", A + "/2", T + 15, T + 5, True, since + 5, 2)  # a second URL's 429
-    assert dict(hosts.pauses("a.example", T + 5))[""] == T + 200  # the host, until the latest asked
-    assert hosts.pauses("b.example", T) == ()
-    assert dict(hosts.pauses("a.example", T + 250)) == {A + "/x": T + 300}  # ended ones are not read
+    assert dict(hosts.notes("a.example", T + 5).pauses)[""] == T + 200  # the host, until the latest asked
+    assert hosts.notes("b.example", T) == HostNotes()
+    assert dict(hosts.notes("a.example", T + 250).pauses) == {A + "/x": T + 300}  # ended ones are not read
+
+
+def test_a_crawl_delay_in_force_spaces_every_reservation_until_it_lapses(store: Store) -> None:
+    hosts, reserve = store.hosts, store.hosts.reserve_start
+    hosts.set_crawl_delay("a.example", 10.0, T, T + 3600)
+    assert hosts.notes("a.example", T) == HostNotes(crawl_delay=10.0)
+    assert reserve("a.example", T, 0.5, T + 30) == T
+    assert reserve("a.example", T, 0.5, T + 30) == T + 10  # the caller's 0.5 s leaves the host's 10
+    assert reserve("a.example", T, 20.0, T + 60) == T + 20  # a larger spacing of its own still counts...
+    assert reserve("a.example", T, 0.5, T + 60) == T + 40  # ...for the next one
+    assert reserve("a.example", T, 0.5, T + 45) == T + 50  # refused past latest, with the host's spacing
+    assert hosts.notes("a.example", T + 3601).crawl_delay is None  # a reading lapses unless written again
+    assert reserve("a.example", T + 3601, 0.5, T + 3700) == T + 3601
+    assert reserve("a.example", T + 3601, 0.5, T + 3700) == T + 3601.5
+    hosts.set_crawl_delay("b.example", 5.0, T, T + 3600)
+    hosts.set_crawl_delay("b.example", None, T + 1, T + 3600)  # robots.txt read again: none now
+    assert hosts.notes("b.example", T + 2) == HostNotes()
+    assert reserve("b.example", T + 2, 0.5, T + 30) == T + 2
+    assert reserve("b.example", T + 2, 0.5, T + 30) == T + 2.5
+
+
+def test_retention_keeps_a_host_whose_crawl_delay_is_in_force(store: Store) -> None:
+    store.hosts.set_crawl_delay("slow.example", 30.0, T, T + 86400 * 31)
+    store.hosts.set_crawl_delay("gone.example", 30.0, T, T + 3600)
+    cutoff = datetime.fromtimestamp(T + 86400 * 30, UTC)
+    with store.transaction() as tx:
+        tx.delete_expired(cutoff, 0, cutoff)
+    assert store.hosts.notes("slow.example", T + 86400 * 30).crawl_delay == 30.0
+    assert store.hosts.notes("gone.example", T).crawl_delay is None  # its row went (read at T it stood)
 
 
 @pytest.mark.parametrize(
@@ -85,7 +124,7 @@ def test_no_host_pause_without_two_recent_429s(store: Store, first: bool, gap: f
     store.hosts.defer("a.example", A + "/1", T + 1000, T, first, T - WIDEN_WINDOW, 2)
     later = T + gap
     store.hosts.defer("a.example", A + "/2", later + 10, later, second, later - WIDEN_WINDOW, 2)
-    assert "" not in dict(store.hosts.pauses("a.example", later))
+    assert "" not in dict(store.hosts.notes("a.example", later).pauses)
 
 
 def test_retention_forgets_idle_hosts(store: Store) -> None:
@@ -211,6 +250,61 @@ def test_a_429_through_one_workers_fetcher_stops_the_others_request(
     assert [r.path for r in fixture_server.requests] == ["/1", "/2"]
 
 
+def test_a_crawl_delay_one_worker_read_spaces_a_worker_that_never_read_it(two_stores: tuple[Store, Store]) -> None:
+    """The other worker has ``per_host_delay = "0s"`` and has not read the host's robots.txt
+    (feed polls skip it): the board's Crawl-delay, read with the host's notes before its
+    request, spaces it, and it reserves through the board again."""
+    fake = FakeTime()
+    board = CountingBoard(two_stores[1].hosts)
+    first = workers(two_stores, fake, min_delay=0.0)[0]
+    second = HostLimiter(clock=fake.clock, sleep=fake.sleep, wall=fake.clock, min_delay=0.0, board=board)
+    assert second.deferred_until(A + "/feed.xml") is None and second.spacing("a.example") == 0.0
+    first.set_crawl_delay("a.example", 10)
+    with first.slot("a.example"):
+        pass
+    fake.advance(PAUSES_TTL)  # the second's cached read of the host's notes stands until then
+    assert second.deferred_until(A + "/feed.xml") is None
+    assert second.spacing("a.example") == 10.0
+    with second.slot("a.example"):  # 10 s after the first's start, PAUSES_TTL of them passed
+        pass
+    assert fake.sleeps == [10.0 - PAUSES_TTL] and board.reserved == 1
+    assert second.stats()["crawl_delayed_hosts"] == 1
+
+
+def test_a_crawl_delay_is_written_once_per_reading_not_per_request(two_stores: tuple[Store, Store]) -> None:
+    fake = FakeTime()
+    board = CountingBoard(two_stores[0].hosts)
+    limiter = HostLimiter(clock=fake.clock, sleep=fake.sleep, wall=fake.clock, min_delay=0.0, board=board)
+    for _ in range(3):  # PoliteFetcher sets it before each page request
+        limiter.set_crawl_delay("a.example", 10)
+    limiter.set_crawl_delay("b.example", None)  # none: written too, so an old reading ends
+    limiter.set_crawl_delay("a.example", 4)  # robots.txt changed
+    fake.advance(CRAWL_DELAY_REWRITE)
+    limiter.set_crawl_delay("a.example", 4)  # written again before the board's reading lapses
+    assert board.written == [("a.example", 10.0), ("b.example", None), ("a.example", 4.0), ("a.example", 4.0)]
+    assert two_stores[1].hosts.notes("a.example", fake.now).crawl_delay == 4.0
+    assert two_stores[1].hosts.notes("a.example", fake.now + CRAWL_DELAY_TTL).crawl_delay is None
+
+
+def test_a_robots_crawl_delay_read_by_one_workers_fetcher_spaces_the_others_feed_polls(
+    fixture_server: FixtureServer, two_stores: tuple[Store, Store]
+) -> None:
+    fake = FakeTime()
+    limiters = workers(two_stores, fake, min_delay=0.0)
+    fixture_server.route("/robots.txt", body="User-agent: *\nCrawl-delay: 7\n")
+    fixture_server.route("/story.html", body="<html><body><p>A story.</p></body></html>")
+    fixture_server.route("/feed.xml", body="<rss/>")
+    fetchers = [Fetcher(user_agent=UA, allow_private_addresses=True) for _ in limiters]
+    first, second = (
+        PoliteFetcher(f, lim, RobotsCache(f, UA, clock=fake.clock)) for f, lim in zip(fetchers, limiters, strict=True)
+    )
+    with first, second:
+        first.get(fixture_server.url + "/story.html", purpose="page")  # robots.txt, then 7 s, the page
+        second.get(fixture_server.url + "/feed.xml")  # a feed poll reads no robots.txt, yet waits 7 s
+    assert [r.path for r in fixture_server.requests] == ["/robots.txt", "/story.html", "/feed.xml"]
+    assert fake.sleeps == [7.0, 7.0]
+
+
 def test_two_workers_in_real_time_never_start_closer_than_the_spacing(two_stores: tuple[Store, Store]) -> None:
     spacing = 0.15
     starts: list[float] = []
@@ -237,13 +331,18 @@ class CountingBoard:
 
     def __init__(self, board: HostBoard) -> None:
         self.board, self.reserved = board, 0
+        self.written: list[tuple[str, float | None]] = []
 
     def reserve_start(self, host: str, earliest: float, spacing: float, latest: float) -> float:
         self.reserved += 1
         return self.board.reserve_start(host, earliest, spacing, latest)
 
-    def pauses(self, host: str, now: float) -> tuple[tuple[str, float], ...]:
-        return self.board.pauses(host, now)
+    def notes(self, host: str, now: float) -> HostNotes:
+        return self.board.notes(host, now)
+
+    def set_crawl_delay(self, host: str, seconds: float | None, now: float, until: float) -> None:
+        self.written.append((host, seconds))
+        self.board.set_crawl_delay(host, seconds, now, until)
 
     def defer(self, host: str, url: str, until: float, now: float, strike: bool, since: float, widen_at: int) -> None:
         self.board.defer(host, url, until, now, strike, since, widen_at)
@@ -277,11 +376,27 @@ class FailingBoard:
     def reserve_start(self, host: str, earliest: float, spacing: float, latest: float) -> float:
         raise StoreError("store host state failed: connection refused")
 
-    def pauses(self, host: str, now: float) -> tuple[tuple[str, float], ...]:
+    def notes(self, host: str, now: float) -> HostNotes:
+        raise StoreError("store host state failed: connection refused")
+
+    def set_crawl_delay(self, host: str, seconds: float | None, now: float, until: float) -> None:
         raise StoreError("store host state failed: connection refused")
 
     def defer(self, host: str, url: str, until: float, now: float, strike: bool, since: float, widen_at: int) -> None:
         raise StoreError("store host state failed: connection refused")
+
+
+def test_a_crawl_delay_the_failing_store_did_not_take_is_written_a_minute_on() -> None:
+    fake, board = FakeTime(), WritingBoard()
+    limiter = HostLimiter(clock=fake.clock, sleep=fake.sleep, wall=fake.clock, min_delay=0.0, board=board)
+    board.down = True
+    limiter.set_crawl_delay("a.example", 10)
+    limiter.set_crawl_delay("a.example", 10)  # the next page request: not tried again at once
+    assert limiter.spacing("a.example") == 10.0  # this process's reading spaces it meanwhile
+    board.down = False
+    fake.advance(CRAWL_DELAY_RETRY)
+    limiter.set_crawl_delay("a.example", 10)
+    assert board.tries == 2 and board.written == [("a.example", 10.0)]
 
 
 def test_a_failing_store_leaves_the_in_memory_politeness() -> None:
@@ -295,16 +410,30 @@ def test_a_failing_store_leaves_the_in_memory_politeness() -> None:
     assert limiter.deferred_until(A + "/x") == fake.now + 60
 
 
+class WritingBoard(FailingBoard):
+    """A store that fails while ``down``; counts the Crawl-delay writes tried, keeps those taken."""
+
+    def __init__(self) -> None:
+        self.down, self.tries = False, 0
+        self.written: list[tuple[str, float | None]] = []
+
+    def set_crawl_delay(self, host: str, seconds: float | None, now: float, until: float) -> None:
+        self.tries += 1
+        if self.down:
+            super().set_crawl_delay(host, seconds, now, until)
+        self.written.append((host, seconds))
+
+
 class SwitchedBoard(FailingBoard):
     """A store that goes away and comes back: fails while ``down``; answers no pauses else."""
 
     def __init__(self) -> None:
         self.down = False
 
-    def pauses(self, host: str, now: float) -> tuple[tuple[str, float], ...]:
+    def notes(self, host: str, now: float) -> HostNotes:
         if self.down:
-            super().pauses(host, now)
-        return ()
+            super().notes(host, now)
+        return HostNotes()
 
 
 def test_each_outage_of_the_board_is_logged_once_without_spacing(caplog: pytest.LogCaptureFixture) -> None:

@@ -391,3 +391,13 @@ class Statement:
     end: int
     verb: str = ""  # the reporting verb as written ("" for a continued quote)
     alias: str | None = None  # filled by ``with_aliases``
+
+
+@dataclass(frozen=True)
+class HostNotes:
+    """What every worker sharing a store has noted of one host (store/hosts.py): the
+    Retry-After deferrals in force, (url, until) with url "" for the whole host, and the
+    robots.txt Crawl-delay a worker read there (seconds; None: none known)."""
+
+    pauses: tuple[tuple[str, float], ...] = ()
+    crawl_delay: float | None = None

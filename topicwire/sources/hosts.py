@@ -14,11 +14,13 @@ hold up a request to another host.
 
 Across workers (issue 16 point 1): given a ``HostBoard`` (the Store's ``hosts``, wired
 by pipeline.make_fetcher when the store is shared: PostgreSQL), every start is also
-reserved there (one atomic upsert: max(the host's next start, ours) + spacing; none
-when the host has no spacing: ``per_host_delay = "0s"`` and no Crawl-delay), every
-Retry-After and 429 is written there, and the host's deferrals there are read before a
-request (cached PAUSES_TTL). The in-memory state is kept as before: it spaces this
-process's threads, and holds alone if the store fails. Without a board (SQLite: one
+reserved there (one atomic upsert: max(the host's next start, ours) + spacing, at least
+the host's stored Crawl-delay; none when the host has no spacing: ``per_host_delay =
+"0s"`` and no Crawl-delay known), every Retry-After, 429 and robots.txt Crawl-delay read
+is written there, and the host's notes there (deferrals, Crawl-delay) are read before a
+request (cached PAUSES_TTL): a worker that never read the host's robots.txt (feed polls
+skip it) is spaced by the Crawl-delay another worker read. The in-memory state is kept
+as before: it spaces this process's threads, and holds alone if the store fails. Without a board (SQLite: one
 process polls) the in-memory limiter is the whole truth, and no request costs a store
 write. Per-host concurrency (``per_host_concurrency``) is always per process.
 """
@@ -37,6 +39,7 @@ from urllib.parse import urlsplit
 
 from topicwire import log
 from topicwire.errors import StoreError, Throttled
+from topicwire.types import HostNotes
 
 Clock = Callable[[], float]  # monotonic seconds
 Sleep = Callable[[float], None]
@@ -56,6 +59,12 @@ PRUNE_ABOVE = 1024
 # A host's deferrals read from the board stand this long: another worker's 429 pause is
 # seen at most this late, and a busy host costs one read per PAUSES_TTL, not per request.
 PAUSES_TTL = 2.0
+# A Crawl-delay written to the board stands this long (robots.txt is read again daily, and
+# each reading is written again): a host nobody reads robots.txt of any more loses it.
+CRAWL_DELAY_TTL = 25 * 3600.0
+# The same Crawl-delay is written again after this long, so it does not lapse while read.
+CRAWL_DELAY_REWRITE = 12 * 3600.0
+CRAWL_DELAY_RETRY = 60.0  # after a failed write
 
 
 class HostBoard(Protocol):
@@ -68,8 +77,13 @@ class HostBoard(Protocol):
         it moves to it + ``spacing``) when no later than ``latest``. Returns it, reserved or not."""
         ...
 
-    def pauses(self, host: str, now: float) -> tuple[tuple[str, float], ...]:
-        """(url, until) of the host's deferrals in force at ``now``; url "" is the whole host."""
+    def notes(self, host: str, now: float) -> HostNotes:
+        """The host's deferrals in force at ``now`` ((url, until); url "" is the whole host)
+        and its Crawl-delay in force."""
+        ...
+
+    def set_crawl_delay(self, host: str, seconds: float | None, now: float, until: float) -> None:
+        """The host's robots.txt, read at ``now``, asks ``seconds`` (None: nothing) until ``until``."""
         ...
 
     def defer(self, host: str, url: str, until: float, now: float, strike: bool, since: float, widen_at: int) -> None:
@@ -147,10 +161,12 @@ class HostLimiter:
         self._crawl_delays: dict[str, float] = {}
         self._deferrals = _Deferrals()
         # The shared board (None: this process alone), the wall clock its times are on,
-        # and each host's deferrals read from it: host -> (read at, (url, until clock s)...)
+        # each host's notes read from it: host -> (read at, notes with until in clock s),
+        # and each Crawl-delay this process wrote there: host -> (seconds, written at)
         self.board = board
         self._wall = wall
-        self._board_pauses: dict[str, tuple[float, tuple[tuple[str, float], ...]]] = {}
+        self._board_notes: dict[str, tuple[float, HostNotes]] = {}
+        self._delays_written: dict[str, tuple[float | None, float]] = {}
         self._board_failing = False
 
     # -- spacing and concurrency ---------------------------------------------------------
@@ -169,16 +185,43 @@ class HostLimiter:
             self._release(host)
 
     def set_crawl_delay(self, host: str, seconds: float | None) -> None:
-        """The host's robots.txt Crawl-delay; it spaces requests when larger than min_delay."""
+        """The host's robots.txt Crawl-delay; it spaces requests when larger than min_delay.
+        With a board, a new reading (or the same one after CRAWL_DELAY_REWRITE) is written
+        there for the other workers: once per change, not once per request."""
+        host = host.lower()
+        delay = float(seconds) if seconds is not None and seconds > 0 else None
+        now = self.clock()
         with self._lock:
-            if seconds is None or seconds <= 0:
-                self._crawl_delays.pop(host.lower(), None)
+            if delay is None:
+                self._crawl_delays.pop(host, None)
             else:
-                self._crawl_delays[host.lower()] = float(seconds)
+                self._crawl_delays[host] = delay
+            written = self._delays_written.get(host)
+            fresh = written is not None and written[0] == delay and now - written[1] < CRAWL_DELAY_REWRITE
+            if self.board is None or fresh:
+                return
+            if len(self._delays_written) >= PRUNE_ABOVE:
+                self._delays_written = {
+                    h: w for h, w in self._delays_written.items() if now - w[1] < CRAWL_DELAY_REWRITE
+                }
+            self._delays_written[host] = (delay, now)
+        offset = self._wall() - now
+        try:
+            self.board.set_crawl_delay(host, delay, now + offset, now + offset + CRAWL_DELAY_TTL)
+        except StoreError as e:  # written again at a reading a minute on, not at every request
+            with self._lock:
+                self._delays_written[host] = (delay, now - CRAWL_DELAY_REWRITE + CRAWL_DELAY_RETRY)
+            self._board_failed(host, e)
+        else:
+            self._board_answered()
 
     def spacing(self, host: str) -> float:
-        """Seconds between two request starts to ``host``."""
-        return max(self.min_delay, self._crawl_delays.get(host.lower(), 0.0))
+        """Seconds between two request starts to ``host``: ``min_delay``, or the host's
+        Crawl-delay (this process's reading, or the board's) when larger."""
+        host = host.lower()
+        noted = self._board_notes.get(host)
+        shared = noted[1].crawl_delay if noted is not None else None
+        return max(self.min_delay, self._crawl_delays.get(host, 0.0), shared or 0.0)
 
     def _acquire(self, host: str, url: str) -> None:
         deadline = self.clock() + self.max_wait
@@ -313,7 +356,7 @@ class HostLimiter:
         else:
             self._board_answered()
         with self._lock:
-            self._board_pauses.pop(host, None)  # read it again, with the host pause this may have made
+            self._board_notes.pop(host, None)  # read it again, with the host pause this may have made
 
     def _strike(self, host: str, strike: _Strike) -> None:
         d = self._deferrals
@@ -331,26 +374,30 @@ class HostLimiter:
             d = self._deferrals
             times = [d.urls.get(url), d.hosts.get(host)]
         if self.board is not None:
-            times += [until for where, until in self._shared_pauses(self.board, host, now) if where in ("", url)]
+            pauses = self._shared_notes(self.board, host, now).pauses
+            times += [until for where, until in pauses if where in ("", url)]
         return max((t for t in times if t is not None and t > now), default=None)
 
-    def _shared_pauses(self, board: HostBoard, host: str, now: float) -> tuple[tuple[str, float], ...]:
-        """The host's deferrals on the board (clock seconds), read at most once per PAUSES_TTL."""
+    def _shared_notes(self, board: HostBoard, host: str, now: float) -> HostNotes:
+        """The host's notes on the board (deferrals in clock seconds, its Crawl-delay), read
+        at most once per PAUSES_TTL: every request asks (PoliteFetcher checks deferrals
+        first), so a Crawl-delay another worker read spaces this one's next request."""
         with self._lock:
-            read_at, found = self._board_pauses.get(host, (-math.inf, ()))
+            read_at, found = self._board_notes.get(host, (-math.inf, HostNotes()))
         if read_at + PAUSES_TTL > now:
             return found
         offset = self._wall() - now
         try:
-            found = tuple((where, until - offset) for where, until in board.pauses(host, now + offset))
+            noted = board.notes(host, now + offset)
         except StoreError as e:  # the in-memory deferrals hold for this process
             self._board_failed(host, e)
-            return ()
+            return HostNotes(crawl_delay=found.crawl_delay)  # the last Crawl-delay read still spaces
         self._board_answered()
+        found = HostNotes(tuple((where, until - offset) for where, until in noted.pauses), noted.crawl_delay)
         with self._lock:
-            if len(self._board_pauses) >= PRUNE_ABOVE:
-                self._board_pauses = {h: p for h, p in self._board_pauses.items() if p[0] + PAUSES_TTL > now}
-            self._board_pauses[host] = (now, found)
+            if len(self._board_notes) >= PRUNE_ABOVE:
+                self._board_notes = {h: p for h, p in self._board_notes.items() if p[0] + PAUSES_TTL > now}
+            self._board_notes[host] = (now, found)
         return found
 
     def stats(self) -> dict[str, int | tuple[str, ...]]:
@@ -362,5 +409,7 @@ class HostLimiter:
                 "deferred_urls": len(self._deferrals.urls),
                 "paused_hosts": tuple(sorted(self._deferrals.hosts)),
                 "busy_hosts": sum(1 for s in self._hosts.values() if s.in_flight),
-                "crawl_delayed_hosts": len(self._crawl_delays),
+                "crawl_delayed_hosts": len(
+                    set(self._crawl_delays) | {h for h, (_, n) in self._board_notes.items() if n.crawl_delay}
+                ),
             }

@@ -1,7 +1,10 @@
 """SQL for per-host politeness shared by every worker of one store (issue 16 point 1).
 
     hosts        host -> next_start: no request to the host starts before it; a worker
-                 reserves its start with one upsert (max(next_start, earliest) + spacing)
+                 reserves its start with one upsert (max(next_start, earliest) + spacing,
+                 the spacing at least the host's Crawl-delay while that is in force);
+                 crawl_delay, crawl_delay_until: the robots.txt Crawl-delay the last worker
+                 to read it found, and when that reading lapses (robots.txt is read daily)
     host_pauses  (host, url) -> until: a Retry-After deferral; url '' pauses every URL of
                  the host (429s from several URLs of it: it is rate-limiting us)
 
@@ -24,6 +27,13 @@ from contextlib import contextmanager
 from topicwire.errors import StoreError
 from topicwire.store.backend import Backend
 from topicwire.store.dialect import DB
+from topicwire.types import HostNotes
+
+# The spacing a reservation adds: the caller's, or the host's Crawl-delay while it is in force.
+_SPACING = (
+    "(CASE WHEN hosts.crawl_delay_until > :earliest AND hosts.crawl_delay > :spacing "
+    "THEN hosts.crawl_delay ELSE :spacing END)"
+)
 
 
 def reserve(db: DB, host: str, earliest: float, spacing: float, latest: float) -> float:
@@ -31,23 +41,40 @@ def reserve(db: DB, host: str, earliest: float, spacing: float, latest: float) -
     moves to it + ``spacing``) when it is no later than ``latest``. Returns that start,
     reserved or not. The upsert is atomic: on PostgreSQL a second worker's waits on the
     row and then sees the first one's reservation."""
+    # The spacing added is the larger of the caller's and the host's stored Crawl-delay in
+    # force: a worker that has not read robots.txt yet still leaves the others' gap.
     row = db.execute(
         "INSERT INTO hosts (host, next_start) VALUES (:host, :earliest + :spacing) "
         "ON CONFLICT (host) DO UPDATE SET next_start = "
-        "(CASE WHEN hosts.next_start > :earliest THEN hosts.next_start ELSE :earliest END) + :spacing "
-        "WHERE hosts.next_start <= :latest RETURNING next_start",
+        f"(CASE WHEN hosts.next_start > :earliest THEN hosts.next_start ELSE :earliest END) + {_SPACING} "
+        f"WHERE hosts.next_start <= :latest RETURNING next_start, {_SPACING.replace('hosts.', '')}",
         {"host": host, "earliest": earliest, "spacing": spacing, "latest": latest},
     ).fetchone()
     if row is not None:
-        return float(row[0]) - spacing
+        return float(row[0]) - float(row[1])
     found = db.execute("SELECT next_start FROM hosts WHERE host = ?", (host,)).fetchone()
     return max(earliest, float(found[0]) if found else earliest)
 
 
-def pauses(db: DB, host: str, now: float) -> tuple[tuple[str, float], ...]:
-    """(url, until) of the host's deferrals in force at ``now``; url '' is the whole host."""
+def notes(db: DB, host: str, now: float) -> HostNotes:
+    """The host's deferrals in force at ``now`` (url '' is the whole host) and its Crawl-delay."""
     rows = db.execute("SELECT url, until FROM host_pauses WHERE host = ? AND until > ?", (host, now)).fetchall()
-    return tuple((str(url), float(until)) for url, until in rows)
+    delay = db.execute("SELECT crawl_delay FROM hosts WHERE host = ? AND crawl_delay_until > ?", (host, now)).fetchone()
+    return HostNotes(
+        pauses=tuple((str(url), float(until)) for url, until in rows),
+        crawl_delay=float(delay[0]) if delay is not None and delay[0] is not None else None,
+    )
+
+
+def set_crawl_delay(db: DB, host: str, seconds: float | None, now: float, until: float) -> None:
+    """The host's robots.txt, read at ``now``, asks ``seconds`` between requests (None: it
+    asks nothing); that reading stands until ``until``. The last reading wins."""
+    db.execute(
+        "INSERT INTO hosts (host, next_start, crawl_delay, crawl_delay_until) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (host) DO UPDATE SET crawl_delay = excluded.crawl_delay, "
+        "crawl_delay_until = excluded.crawl_delay_until",
+        (host, now, seconds, until),
+    )
 
 
 def defer(db: DB, host: str, url: str, until: float, now: float, strike: bool, since: float, widen_at: int) -> None:
@@ -99,8 +126,12 @@ def _widen(db: DB, host: str, since: float, widen_at: int) -> None:
 
 
 def prune(db: DB, before: float) -> None:
-    """Forget hosts not requested, and pauses ended, before ``before`` (retention)."""
-    db.execute("DELETE FROM hosts WHERE next_start < ?", (before,))
+    """Forget hosts not requested (nor a Crawl-delay in force), and pauses ended, before
+    ``before`` (retention)."""
+    db.execute(
+        "DELETE FROM hosts WHERE next_start < ? AND (crawl_delay_until IS NULL OR crawl_delay_until < ?)",
+        (before, before),
+    )
     db.execute("DELETE FROM host_pauses WHERE until < ? AND (struck_at IS NULL OR struck_at < ?)", (before, before))
 
 
@@ -114,9 +145,13 @@ class HostBoard:
         with self._solo() as db:
             return reserve(db, host, earliest, spacing, latest)
 
-    def pauses(self, host: str, now: float) -> tuple[tuple[str, float], ...]:
+    def notes(self, host: str, now: float) -> HostNotes:
         with self._solo() as db:
-            return pauses(db, host, now)
+            return notes(db, host, now)
+
+    def set_crawl_delay(self, host: str, seconds: float | None, now: float, until: float) -> None:
+        with self._solo() as db:
+            set_crawl_delay(db, host, seconds, now, until)
 
     def defer(self, host: str, url: str, until: float, now: float, strike: bool, since: float, widen_at: int) -> None:
         with self._solo() as db:

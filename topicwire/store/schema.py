@@ -232,6 +232,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX bands_key ON bands (band, band_hash);
     CREATE INDEX bands_seen ON bands (seen);
     """,
+    # 11: a robots.txt Crawl-delay one worker read spaces every worker's requests to the host
+    # (issue 16 point 1, store/hosts.py): a reservation adds the larger of its own spacing and
+    # this, and workers that never read the host's robots.txt (feed polls) learn it from here.
+    """
+    -- seconds, NULL: none, and when that reading lapses (unix seconds)
+    ALTER TABLE hosts ADD COLUMN crawl_delay REAL;
+    ALTER TABLE hosts ADD COLUMN crawl_delay_until REAL;
+    """,
 )
 
 VERSION = len(MIGRATIONS)
