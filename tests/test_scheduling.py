@@ -18,6 +18,8 @@ from fixture_server import FixtureServer
 import topicwire.daemon.scheduler as scheduler_module
 from topicwire.clock import utc_now
 from topicwire.config import Config, SourceConfig, load_config
+from topicwire.daemon.heartbeat import Heartbeat
+from topicwire.daemon.leases import LeaseKeeper
 from topicwire.daemon.scheduler import (
     FOREIGN_DELAY,
     MAX_JITTER,
@@ -470,6 +472,42 @@ def test_a_poll_longer_than_its_lease_keeps_it(store_at: Path | str) -> None:
         finish.set()
         scheduler.stop()
     assert {w.id: w.claims for w in store.workers() if w.claims} == {}  # released at its end
+    store.close()
+
+
+def test_a_lease_renewal_never_queues_behind_this_workers_saves(pg_url: str) -> None:
+    """bench/scale.py, four daemons on two cores: each poll's save waited seconds for another
+    daemon's placement, eight polls' saves queued in one process, and a lease renewal queued
+    behind them let a live poll's lease run out (5 double polls). A renewal (and the
+    heartbeat) takes a connection of its own, so it lands while a save of this worker waits."""
+    sources = (SourceConfig("slow", "http://x.test/slow", "feed", 300.0, False),)
+    store, other = store_with(pg_url, sources), Store.open(pg_url, NOW)
+    with store.transaction() as tx:
+        tx.set_due({"slow": NOW - timedelta(minutes=1)})
+    assert claim(store, "me", NOW, lease=30) == ["slow"]
+    keeper = LeaseKeeper(store, "me", timedelta(seconds=600), clock=lambda: NOW)
+    keeper.hold("slow")
+    saving, saved = threading.Event(), threading.Event()
+
+    def save() -> None:  # a poll's save of this worker, waiting (here: on an event) in its unit
+        with store.transaction():
+            saving.set()
+            saved.wait(20)
+
+    threads = [threading.Thread(target=save), threading.Thread(target=keeper.renew)]
+    threads[0].start()
+    try:
+        assert saving.wait(10)
+        threads[1].start()
+        threads[1].join(10)
+        assert not threads[1].is_alive(), "the renewal waited for the save"
+        assert claim(other, "other", NOW + timedelta(seconds=60)) == []  # renewed past the 30 s
+        assert Heartbeat(store, "me", clock=lambda: NOW).beat()  # the heartbeat does not wait either
+    finally:
+        saved.set()
+        threads[0].join()
+    assert claim(other, "other", NOW + timedelta(seconds=601)) == ["slow"]  # until the renewed end
+    other.close()
     store.close()
 
 

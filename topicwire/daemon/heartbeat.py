@@ -97,7 +97,7 @@ class Heartbeat:
 
     def beat(self) -> bool:
         try:
-            with self.store.transaction() as tx:
+            with self.store.side_transaction() as tx:  # not behind the polls' saves (daemon/leases.py)
                 tx.heartbeat(self.worker, self.started, self.clock(), FORGET)
         except StoreError as e:
             log.event("worker.heartbeat_failed", logging.WARNING, worker=self.worker, error=str(e))

@@ -4,8 +4,9 @@ A claim leases a source for ``[daemon] lease`` (2 minutes). A poll may outlast i
 first poll of a feed with ``fetch.max_new_items`` full-text pages on a slow site, or a
 daemon starved of CPU (bench/scale.py: a poll took 32.7 s with four daemons on two cores,
 and a 30 s lease let another daemon poll the source again, a double poll). So the worker
-renews the leases of its running polls every third of the lease (at most a minute): a
-lease runs out only when its worker is gone or cannot reach the store.
+renews the leases of its running polls every third of the lease (at most a minute), on a
+connection of its own (Store.side_transaction), not behind its polls' saves: a lease runs
+out only when its worker is gone or cannot reach the store.
 """
 
 from __future__ import annotations
@@ -51,5 +52,8 @@ class LeaseKeeper:
         with self._lock:
             names = tuple(sorted(self._held))
         if names:
-            with self.store.transaction() as tx:
+            # Not queued behind this process's units: under load (bench/scale.py, four
+            # daemons on two cores) a poll's save waits seconds on another worker's placement,
+            # and a renewal behind eight of them let a live poll's lease run out (double polls).
+            with self.store.side_transaction() as tx:
                 tx.renew_leases(names, self.worker, self.clock() + self.lease)

@@ -171,6 +171,23 @@ class Store:
             raise StoreError(f"store write failed: {e}") from e
 
     @contextmanager
+    def side_transaction(self) -> Iterator[Transaction]:
+        """A short write unit on a connection of its own, not queued behind this process's
+        units (PostgreSQL; on SQLite, whose one writer orders everything, an ordinary unit):
+        for the few writes that must land while polls' saves queue up, each waiting for
+        another worker's placement, namely the leases of running polls and the heartbeat. Its
+        writes touch only this worker's own rows, so it never waits on another worker."""
+        try:
+            with self._backend.solo() as db:
+                tx = Transaction(db, self.push_topics, self.enqueued, self._backend.lock_placement)
+                try:
+                    yield tx
+                finally:
+                    tx.end()
+        except self._backend.errors as e:
+            raise StoreError(f"store write failed: {e}") from e
+
+    @contextmanager
     def _read(self) -> Iterator[DB]:
         # Getting the connection fails too when the database is away (PostgreSQL's pool).
         try:
