@@ -511,6 +511,55 @@ def test_a_lease_renewal_never_queues_behind_this_workers_saves(pg_url: str) -> 
     store.close()
 
 
+def test_claims_and_releases_never_queue_behind_this_workers_saves(pg_url: str) -> None:
+    """One poll's save waits in its unit (for another daemon's placement, here an event): the
+    scheduler still claims, polls and releases another due source beside it. Queued behind
+    the saves, a free poll thread waited out that queue for its next claim and its release."""
+    sources = (
+        SourceConfig("held", "http://x.test/held", "feed", 300.0, False),
+        SourceConfig("quick", "http://x.test/quick", "feed", 300.0, False),
+    )
+    store, other = store_with(pg_url, sources), Store.open(pg_url, NOW)
+    saving, saved = threading.Event(), threading.Event()
+    polled: list[str] = []
+    day = timedelta(days=1)
+
+    def poll(source: SourceConfig, spread: float) -> datetime:
+        polled.append(source.name)
+        if source.name == "held":
+            with store.transaction():
+                saving.set()
+                saved.wait(20)
+        return utc_now() + day
+
+    scheduler = SourceScheduler(poll, 2, store, "me", tick=0.05)
+    scheduler.schedule(sources, {}, utc_now())
+    with store.transaction() as tx:
+        tx.set_due({"held": utc_now() - timedelta(minutes=1), "quick": utc_now() + day})
+    scheduler.start()
+    try:
+        assert saving.wait(10)
+        with other.transaction() as tx:
+            tx.set_due({"quick": utc_now() - timedelta(seconds=2)})
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not _released(other, "quick", day):
+            time.sleep(0.05)
+        assert polled == ["held", "quick"] and _released(other, "quick", day), polled
+        assert not saved.is_set()  # all while the save of "held" still waited
+    finally:
+        saved.set()
+        scheduler.stop()
+    other.close()
+    store.close()
+
+
+def _released(store: Store, name: str, interval: timedelta) -> bool:
+    """``name`` was polled and released: its next due time is about ``interval`` away, no lease."""
+    (state,) = store.source_states((name,))
+    held = {w.id: w.claims for w in store.workers() if w.claims}
+    return state.next_due is not None and state.next_due > utc_now() + interval / 2 and held == {"me": 1}
+
+
 @pytest.mark.parametrize("foreign_max", [1000, 2])
 def test_sources_of_another_workers_config_never_starve_this_ones(
     store_at: Path | str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, foreign_max: int

@@ -220,7 +220,7 @@ class SourceScheduler:
             skip = tuple(self._foreign)
         if not self._store.any_due(now, skip):  # only other workers' sources due: no write
             return []
-        with self._store.transaction() as tx:
+        with self._store.side_transaction() as tx:  # not behind the polls' saves: see _run
             return tx.claim_due(now, self.worker_id, free, self._lease, skip)
 
     def _outage(self, error: StoreError) -> None:
@@ -237,7 +237,7 @@ class SourceScheduler:
         try:
             while owed:
                 name, next_due = next(iter(owed.items()))
-                with self._store.transaction() as tx:
+                with self._store.side_transaction() as tx:
                     tx.release_source(name, self.worker_id, next_due)
                 del owed[name]
         finally:
@@ -267,7 +267,7 @@ class SourceScheduler:
                 later = self._foreign_claimed(name)
         if source is None:  # not in this worker's config (another's, or a reload removed it) or stopping: give it back
             try:
-                with self._store.transaction() as tx:
+                with self._store.side_transaction() as tx:
                     tx.release_source(name, self.worker_id, later)
             except StoreError:  # the database is away: released by the first tick it answers,
                 with self._idle:  # and the tick's other claims are still started (review 16)
@@ -290,8 +290,13 @@ class SourceScheduler:
             LOGGER.debug("poll of %s raised", source.name, exc_info=True)
             next_due = self._clock() + timedelta(seconds=source.interval)
         finally:
+            # Claims and releases touch only this worker's sources rows (claims pass over rows
+            # another transaction holds): on PostgreSQL they take a connection of their own
+            # rather than queue again behind the other polls' saves, each of which may wait for
+            # another daemon's placement (Store.side_transaction), so a thread that finished
+            # its poll is free, and claimed again, without waiting out that queue twice.
             try:
-                with self._store.transaction() as tx:
+                with self._store.side_transaction() as tx:
                     tx.release_source(source.name, self.worker_id, next_due)
             except StoreError:  # the database is away: released by the first tick it answers
                 with self._idle:

@@ -175,8 +175,9 @@ class Store:
         """A short write unit on a connection of its own, not queued behind this process's
         units (PostgreSQL; on SQLite, whose one writer orders everything, an ordinary unit):
         for the few writes that must land while polls' saves queue up, each waiting for
-        another worker's placement, namely the leases of running polls and the heartbeat. Its
-        writes touch only this worker's own rows, so it never waits on another worker."""
+        another worker's placement: the leases of running polls, the heartbeat, claims and
+        releases. Its writes touch only this worker's own rows (a claim passes over rows
+        another transaction holds), so it never waits on another worker for long."""
         try:
             with self._backend.solo() as db:
                 tx = Transaction(db, self.push_topics, self.enqueued, self._backend.lock_placement)
