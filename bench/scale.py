@@ -14,6 +14,7 @@ Runs, each on a fresh store, one after the other (``--runs``):
     sqlite1  one ``run --workers 1`` (everything in one process)
     sqlite2  one ``run --workers 2`` (extraction and each poll's prepare.py in 2 worker processes)
     pgN      N ``run --workers 1`` daemons sharing a throwaway PostgreSQL cluster (tests/pg_cluster.py)
+    pgNxW    the same with ``--workers W`` in each daemon (pg1x2: one daemon, 2 worker processes)
 For each: the wall time from start until every expected article is stored (the store read
 every 0.5 s, read-only), articles/s, CPU seconds of every topicwire process (the daemons'
 process trees, /proc; bench/steady.py's cpu_of) and CPU ms per article, peak RSS (all
@@ -160,8 +161,9 @@ class Outcome:
 
 def run_one(name: str, args: argparse.Namespace, server: SiteServer, cluster: PgCluster | None, tmp: Path) -> Outcome:
     pg = name.startswith("pg")
-    count = int(name.removeprefix("pg").removeprefix("sqlite") or 1)
-    daemons, workers = (count, 1) if pg else (1, count)
+    base, _, per_daemon = name.partition("x")  # pg2x2: two daemons with --workers 2 each
+    count = int(base.removeprefix("pg").removeprefix("sqlite") or 1)
+    daemons, workers = (count, int(per_daemon or 1)) if pg else (1, count)
     kill = pg and daemons >= 2 and args.kill
     lease = args.lease if kill else ""
     pg_url = create_database(cluster.url) if pg and cluster else None
