@@ -448,6 +448,34 @@ def test_each_outage_of_the_board_is_logged_once_without_spacing(caplog: pytest.
     assert caplog.text.count("hosts.board_failed") == 2, caplog.text
 
 
+class NotingBoard(FailingBoard):
+    """A store with one pause and a Crawl-delay noted for a.example; fails while ``down``."""
+
+    def __init__(self) -> None:
+        self.down, self.reads = False, 0
+
+    def notes(self, host: str, now: float) -> HostNotes:
+        self.reads += 1
+        if self.down:
+            super().notes(host, now)
+        return HostNotes(pauses=((A + "/x", T + 100),), crawl_delay=5.0)
+
+
+def test_while_the_board_fails_its_last_reading_stands_and_is_asked_for_every_pauses_ttl() -> None:
+    """Not at every request: each try waits for a pooled connection while the database is away."""
+    fake, board = FakeTime(), NotingBoard()
+    limiter = HostLimiter(clock=fake.clock, sleep=fake.sleep, wall=fake.clock, min_delay=0.0, board=board)
+    assert limiter.deferred_until(A + "/x") == T + 100 and limiter.spacing("a.example") == 5.0
+    board.down = True
+    fake.advance(PAUSES_TTL)
+    for _ in range(3):
+        assert limiter.deferred_until(A + "/x") == T + 100  # the pause read before the outage holds
+        assert limiter.spacing("a.example") == 5.0  # and so does the Crawl-delay
+    assert board.reads == 2
+    fake.advance(PAUSES_TTL)
+    assert limiter.deferred_until(A + "/y") is None and board.reads == 3
+
+
 # -- wiring ---------------------------------------------------------------------------------
 
 

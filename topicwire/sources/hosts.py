@@ -391,7 +391,12 @@ class HostLimiter:
             noted = board.notes(host, now + offset)
         except StoreError as e:  # the in-memory deferrals hold for this process
             self._board_failed(host, e)
-            return HostNotes(crawl_delay=found.crawl_delay)  # the last Crawl-delay read still spaces
+            # The last reading stands (its pauses end at their own times, its Crawl-delay
+            # still spaces) and is asked for again in PAUSES_TTL, not at every request: each
+            # try waits for a pooled connection while the database is away.
+            with self._lock:
+                self._board_notes[host] = (now, found)
+            return found
         self._board_answered()
         found = HostNotes(tuple((where, until - offset) for where, until in noted.pauses), noted.crawl_delay)
         with self._lock:
