@@ -19,7 +19,7 @@ gives the rest of topicwire typed methods and no cursors.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -155,31 +155,25 @@ class Store:
         renamed. PostgreSQL: refused with a pointer to pg_dump."""
         self._backend.backup(target)
 
-    @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
+    def transaction(self) -> AbstractContextManager[Transaction]:
         """One write unit, all or nothing; on SQLite committed at once, or with the units of
         the writers waiting behind it (group commit). The Transaction it yields carries every
         write and is dead once the block ends."""
-        try:
-            with self._backend.unit() as db:
-                tx = Transaction(db, self.push_topics, self.enqueued, self._backend.lock_placement)
-                try:
-                    yield tx
-                finally:
-                    tx.end()
-        except self._backend.errors as e:
-            raise StoreError(f"store write failed: {e}") from e
+        return self._writes(self._backend.unit)
 
-    @contextmanager
-    def side_transaction(self) -> Iterator[Transaction]:
+    def side_transaction(self) -> AbstractContextManager[Transaction]:
         """A short write unit on a connection of its own, not queued behind this process's
         units (PostgreSQL; on SQLite, whose one writer orders everything, an ordinary unit):
         for the few writes that must land while polls' saves queue up, each waiting for
         another worker's placement: the leases of running polls, the heartbeat, claims and
         releases. Its writes touch only this worker's own rows (a claim passes over rows
         another transaction holds), so it never waits on another worker for long."""
+        return self._writes(self._backend.solo)
+
+    @contextmanager
+    def _writes(self, opener: Callable[[], AbstractContextManager[DB]]) -> Iterator[Transaction]:
         try:
-            with self._backend.solo() as db:
+            with opener() as db:
                 tx = Transaction(db, self.push_topics, self.enqueued, self._backend.lock_placement)
                 try:
                     yield tx
