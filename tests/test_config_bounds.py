@@ -38,6 +38,7 @@ BAD = [
     ("[fetch]\nmax_redirects = -1\n", "fetch.max_redirects: -1 ", "must be a whole number from 0 to 20"),
     ("[fetch]\nmax_bytes = 10\n", "fetch.max_bytes: 10 ", "must be a whole number from 1024"),
     ("[fetch]\nconcurrency = 100000\n", "fetch.concurrency: ", "from 1 to 256"),
+    ("[store]\npool_size = 2\n", "store.pool_size: 2 ", "must be a whole number from 4 to 1000"),
     ("[fetch]\nper_host_concurrency = 0\n", "fetch.per_host_concurrency: ", "from 1 to 64"),
     ("[fetch]\nfailing_after = 0\n", "fetch.failing_after: ", "from 1 to 1000"),
     ('[fetch]\nper_host_delay = "2d"\n', "fetch.per_host_delay: ", "must be between 0s and 1h"),

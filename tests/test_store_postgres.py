@@ -4,6 +4,7 @@ Every test of tests/test_store.py runs on PostgreSQL too (conftest.store_at)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -161,3 +162,31 @@ def test_store_url_config_errors(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["-c", str(config), "check"]) == 2
     err = capsys.readouterr().err
     assert problem in err and "pw" not in err
+
+
+def test_pool_size_bounds_the_connections_of_one_store(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``[store] pool_size``: four units held open at once take the four connections; a fifth
+    waits its POOL_WAIT for one and fails, naming the store; once one ends, it gets one."""
+    monkeypatch.setattr("topicwire.store.postgres.POOL_WAIT", 0.5)
+    store = Store.open(pg_url, NOW, pool_size=4)
+    held, release = threading.Barrier(5), threading.Event()
+
+    def hold() -> None:
+        with store.side_transaction():
+            held.wait(10)
+            release.wait(10)
+
+    threads = [threading.Thread(target=hold) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        held.wait(10)
+        with pytest.raises(StoreError, match="store write failed"), store.side_transaction():
+            pass
+    finally:
+        release.set()
+        for t in threads:
+            t.join()
+    with store.side_transaction() as tx:
+        tx.remove_worker("nobody")
+    store.close()

@@ -153,6 +153,18 @@ STORE: Mapping[str, Key] = {
         "URL",
         "store_url",
     ),
+    "pool_size": Key(
+        int,
+        16,
+        "PostgreSQL only: the most connections one `run` keeps open to the database (its poll threads, feed"
+        " server, publisher, claims, lease renewals and per-host politeness share them; a request for one waits"
+        " at most 5 s, then that step fails and is tried again); at least `fetch.concurrency` + 4 is best."
+        " Ignored with `store.path`",
+        int_in(4, 1000),
+        "4..1000",
+        "integer",
+        "pool_size",
+    ),
     "keep": _dur(
         "90d",
         "retention: articles first seen and published longer ago are deleted (after `once`, and every 6 hours in"

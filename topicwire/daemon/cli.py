@@ -281,7 +281,7 @@ def _check_store(config: Config) -> bool:
 
 
 def cmd_once(config: Config) -> int:
-    store = Store.open(config.store, utc_now())
+    store = Store.open(config.store, utc_now(), config.pool_size)
     fetcher = make_fetcher(config, store)
     cpu = CpuPool(config.workers)
     try:
@@ -318,7 +318,7 @@ def cmd_run(config: Config) -> int:
 
 
 def cmd_sources(config: Config) -> int:
-    store = Store.open(config.store, utc_now())
+    store = Store.open(config.store, utc_now(), config.pool_size)
     try:
         with store.transaction() as tx:
             tx.sync_sources(tuple((s.name, s.url, s.kind) for s in config.sources))
@@ -337,7 +337,7 @@ def cmd_sources(config: Config) -> int:
 
 def cmd_deliveries(config: Config) -> int:
     """Each topic's webhook outbox: counts, last error, and the dead deliveries."""
-    store = Store.open(config.store, utc_now())
+    store = Store.open(config.store, utc_now(), config.pool_size)
     try:
         states, dead = store.delivery_states(), store.dead_deliveries(DEAD_SHOWN)
     finally:
@@ -358,7 +358,7 @@ def cmd_deliveries(config: Config) -> int:
 
 
 def cmd_stats(config: Config) -> int:
-    store = Store.open(config.store, utc_now())
+    store = Store.open(config.store, utc_now(), config.pool_size)
     try:
         with store.transaction() as tx:
             tx.sync_sources(tuple((s.name, s.url, s.kind) for s in config.sources))
@@ -393,7 +393,7 @@ def cmd_backtest(config: Config, topic: str, query: str) -> int:
     if current is None:
         raise ConfigError(f"backtest: no topic {topic!r} (known: {', '.join(t.name for t in config.topics)})")
     candidate = replace(current.rule, query=compile_query(query, dict(config.aliases)))
-    store = Store.open(config.store, utc_now())
+    store = Store.open(config.store, utc_now(), config.pool_size)
     try:
         docs = store.match_docs()
         now_rules, then_rules = TopicRules([current.rule]), TopicRules([candidate])  # compiled once
@@ -423,7 +423,7 @@ def cmd_explain(config: Config, topic: str, article: str) -> int:
     entry = article if article.startswith(STATEMENT_ENTRY) else ""
     if entry:  # a statements topic's entry id: urn:topicwire:statement:STORY:DIGEST
         article = entry[len(STATEMENT_ENTRY) :].split(":")[0]
-    store = Store.open(config.store, utc_now())
+    store = Store.open(config.store, utc_now(), config.pool_size)
     try:
         found = store.article(article) or store.article_by_url(canonicalize_url(article))
         story = store.story(found.uid) if found is not None else None
@@ -457,7 +457,7 @@ def cmd_backup(config: Config, path: Path) -> int:
     """Copy the store to PATH with SQLite's backup API; safe while `run` is writing.
     A missing folder is created (and said so); PATH must not be the store or one of its files."""
     missing = check_backup_target(config.store_path, path)
-    store = Store.open(config.store, utc_now())
+    store = Store.open(config.store, utc_now(), config.pool_size)
     try:
         store.backup(path)
         count = store.article_count()

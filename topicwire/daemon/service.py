@@ -70,7 +70,7 @@ class Daemon:
         self.shared = bool(config.store_url)
         if not self.shared:
             self.lock.acquire()
-        self.store = Store.open(config.store, utc_now())
+        self.store = Store.open(config.store, utc_now(), config.pool_size)
         self.metrics = Metrics()
         self.metrics.add_state(self.figures)
         self.metrics.add_outbox(self.store.delivery_states)

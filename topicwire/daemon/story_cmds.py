@@ -26,7 +26,7 @@ def find_article(store: Store, ref: str) -> StoredArticle | None:
 def cmd_story(config: Config, ref: str) -> int:
     """Print a story (by story id, or any of its articles' id or URL): its articles, each
     with its similarity to the representative the feed entry shows."""
-    store = Store.open(config.store, utc_now())
+    store = Store.open(config.store, utc_now(), config.pool_size)
     try:
         story = store.story(ref) or _story_of_url(store, ref)
         if story is None:
@@ -55,7 +55,7 @@ def cmd_story(config: Config, ref: str) -> int:
 def cmd_dedup_check(config: Config, first: str, second: str) -> int:
     """Tell whether two stored articles (id or URL) would be one story, and why.
     Exit 0 if they would merge, 1 if not, 2 if one is not stored."""
-    store = Store.open(config.store, utc_now())
+    store = Store.open(config.store, utc_now(), config.pool_size)
     try:
         a, b = find_article(store, first), find_article(store, second)
     finally:

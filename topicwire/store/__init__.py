@@ -85,11 +85,12 @@ class Store:
         self.hosts = hosts.HostBoard(backend)
 
     @classmethod
-    def open(cls, where: Path | str, now: datetime) -> Store:
+    def open(cls, where: Path | str, now: datetime, pool_size: int = postgres.POOL_SIZE) -> Store:
         """A SQLite file (a path; created with its folder) or a PostgreSQL database (a
-        ``postgresql://`` URL), migrated to this version's schema."""
+        ``postgresql://`` URL, with at most ``pool_size`` connections), migrated to this
+        version's schema."""
         if is_url(where):
-            return cls(postgres.PostgresBackend.open(str(where), iso(now)))
+            return cls(postgres.PostgresBackend.open(str(where), iso(now), pool_size))
         return cls(sqlite.SqliteBackend.open(Path(where), iso(now)))
 
     def close(self) -> None:

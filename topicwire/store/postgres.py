@@ -35,7 +35,7 @@ from topicwire.store.backend import Backend, Probe, redact
 from topicwire.store.dialect import DB, ddl_to_postgres, to_postgres
 
 POOL_WAIT = 5.0  # seconds a unit or a read waits for a pooled connection
-POOL_SIZE = 16  # the daemon's threads that may read at once: pollers, the feed server, the publisher
+POOL_SIZE = 16  # the default of [store] pool_size: the threads that may use the store at once
 CONNECT_TIMEOUT = 10  # seconds
 _MIGRATION_LOCK = 0x746F7069  # pg_advisory_lock key: two processes starting at once migrate once
 _PLACEMENT_LOCK = 0x746F7070  # pg_advisory_xact_lock key: one placing unit at a time (lock_placement)
@@ -110,7 +110,7 @@ class PostgresBackend(Backend):
         self._local = threading.local()  # .conn: the connection of this thread's open unit
 
     @classmethod
-    def open(cls, url: str, now: str) -> PostgresBackend:
+    def open(cls, url: str, now: str, pool_size: int = POOL_SIZE) -> PostgresBackend:
         location = redact(url)
         try:
             with _connect(url) as conn:
@@ -121,7 +121,7 @@ class PostgresBackend(Backend):
         pool: ConnectionPool[Any] = ConnectionPool(
             url,
             min_size=1,
-            max_size=POOL_SIZE,
+            max_size=pool_size,
             kwargs={"autocommit": True},
             open=False,
             name="topicwire",
