@@ -156,10 +156,10 @@ STORE: Mapping[str, Key] = {
     "pool_size": Key(
         int,
         16,
-        "PostgreSQL only: the most connections one `run` keeps open to the database (its poll threads, feed"
-        " server, publisher, claims, lease renewals and per-host politeness share them; a request for one waits"
-        " at most 5 s, then that step fails and is tried again); at least `fetch.concurrency` + 4 is best."
-        " Ignored with `store.path`",
+        "PostgreSQL only: the most connections one topicwire process (`run`, `once`, a command) keeps open to"
+        " the database (a `run`'s poll threads, feed server, publisher, claims, lease renewals and per-host"
+        " politeness share them; a request for one waits at most 5 s, then that step fails and is tried again);"
+        " at least `fetch.concurrency` + 4 is best. Ignored with `store.path`",
         int_in(4, 1000),
         "4..1000",
         "integer",

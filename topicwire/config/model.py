@@ -91,7 +91,7 @@ class Config:
     path: Path
     store_path: Path
     store_url: str  # "" = the SQLite file at store_path
-    pool_size: int  # PostgreSQL: connections one `run` keeps at most (store/postgres.py)
+    pool_size: int  # PostgreSQL: connections one process keeps at most (store/postgres.py)
     keep: float
     output_dir: Path
     base_url: str
