@@ -560,6 +560,31 @@ def _released(store: Store, name: str, interval: timedelta) -> bool:
     return state.next_due is not None and state.next_due > utc_now() + interval / 2 and held == {"me": 1}
 
 
+def test_a_renewal_later_than_two_periods_is_logged(store_at: Path | str, caplog: pytest.LogCaptureFixture) -> None:
+    """Before a lease runs out under a live poll (a double poll), the operator is told the
+    renewals come late; none while polls renew on time, or after an idle spell."""
+    store = store_with(store_at, (SourceConfig("a", "http://x.test/a", "feed", 300.0, False),))
+    clock = [NOW]
+    keeper = LeaseKeeper(store, "me", timedelta(seconds=60), clock=lambda: clock[0])
+    keeper.hold("a")
+    for gap in (0, 20, 20, 39):  # the period is 20 s: on time, up to two periods
+        clock[0] += timedelta(seconds=gap)
+        keeper.renew()
+    assert "lease.renewal_late" not in caplog.text
+    clock[0] += timedelta(seconds=45)
+    keeper.renew()
+    late = [r for r in caplog.records if r.getMessage() == "lease.renewal_late"]
+    assert [r.tw_fields for r in late] == [{"worker": "me", "seconds": 45.0, "lease_s": 60.0}]  # type: ignore[attr-defined]
+    keeper.drop("a")
+    clock[0] += timedelta(seconds=600)
+    keeper.renew()  # nothing held: nothing renewed, and the idle spell is no lateness
+    keeper.hold("a")
+    for _ in range(2):
+        keeper.renew()
+    assert caplog.text.count("lease.renewal_late") == 1
+    store.close()
+
+
 @pytest.mark.parametrize("foreign_max", [1000, 2])
 def test_sources_of_another_workers_config_never_starve_this_ones(
     store_at: Path | str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch, foreign_max: int

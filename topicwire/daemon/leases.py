@@ -11,9 +11,11 @@ out only when its worker is gone or cannot reach the store.
 
 from __future__ import annotations
 
+import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from topicwire import log
 from topicwire.clock import Clock, utc_now
 from topicwire.daemon.jobs import Jobs
 from topicwire.store import Store
@@ -29,6 +31,7 @@ class LeaseKeeper:
         self.clock = clock
         self._held: set[str] = set()
         self._lock = threading.Lock()
+        self._renewed: datetime | None = None  # the last renewal while polls ran
 
     @property
     def period(self) -> float:
@@ -51,9 +54,27 @@ class LeaseKeeper:
         to log: daemon/jobs.py; the leases then run out as they would)."""
         with self._lock:
             names = tuple(sorted(self._held))
-        if names:
-            # Not queued behind this process's units: under load (bench/scale.py, four
-            # daemons on two cores) a poll's save waits seconds on another worker's placement,
-            # and a renewal behind eight of them let a live poll's lease run out (double polls).
-            with self.store.side_transaction() as tx:
-                tx.renew_leases(names, self.worker, self.clock() + self.lease)
+        if not names:
+            self._renewed = None
+            return
+        # Not queued behind this process's units: under load (bench/scale.py, four daemons on
+        # two cores) a poll's save waits seconds on another worker's placement, and a renewal
+        # behind eight of them let a live poll's lease run out (double polls).
+        now = self.clock()
+        with self.store.side_transaction() as tx:
+            tx.renew_leases(names, self.worker, now + self.lease)
+        self._late(now)
+
+    def _late(self, now: datetime) -> None:
+        """Say so when this renewal came over two periods after the last: the machine or the
+        database is too slow for the lease, and at a whole lease another worker may poll these
+        sources again (a double poll). Raise ``[daemon] lease`` or lighten the load."""
+        last, self._renewed = self._renewed, now
+        if last is not None and (gap := (now - last).total_seconds()) > 2 * self.period:
+            log.event(
+                "lease.renewal_late",
+                logging.WARNING,
+                worker=self.worker,
+                seconds=round(gap, 1),
+                lease_s=round(self.lease.total_seconds(), 1),
+            )
