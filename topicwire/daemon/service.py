@@ -250,6 +250,8 @@ class Daemon:
             log.event("config.restart_needed", logging.WARNING, keys="server.listen/store.path")
         if config.workers != self.config.workers:
             log.event("config.restart_needed", logging.WARNING, keys="daemon.workers")
+        if config.store_url and config.pool_size != self.config.pool_size:  # the pool is made at open
+            log.event("config.restart_needed", logging.WARNING, keys="store.pool_size")
         old, old_feeds, old_fetcher = self.pipeline, self.feeds, self.fetcher
         self.config = config
         # Polls of the old pipeline may still be saving: one index sees their articles too.
