@@ -6,6 +6,7 @@ feed after it. A real PostgreSQL of the test's own, stopped and started."""
 from __future__ import annotations
 
 import json
+import signal
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -129,3 +130,46 @@ def test_a_claim_the_tick_cannot_give_back_is_owed_not_leaked(own_cluster: PgClu
     finally:
         scheduler.stop()
         store.close()
+
+
+def test_a_reload_while_the_database_is_away_leaves_the_daemon_running(tmp_path: Path, own_cluster: PgCluster) -> None:
+    """SIGHUP during an outage: the reload's store work (registering the sources) fails, the
+    daemon keeps its running config and stays up, and the reload is made once the database
+    answers (the source the new config adds is polled). It escaped run() as a StoreError:
+    the daemon ended with exit 1, no clean stop, its leases left to run out."""
+    url = create_database(own_cluster.url)
+    port = free_port()
+    with FixtureServer() as site:
+        site.route("/feed.xml", feed(2), headers={"Content-Type": "application/rss+xml"})
+        site.route("/other.xml", feed(3), headers={"Content-Type": "application/rss+xml"})
+        config = tmp_path / "c.toml"
+        text = (
+            f"[store]\nurl = {json.dumps(url)}\n[output]\ndir = {json.dumps(str(tmp_path / 'feeds'))}\n"
+            'publish_delay = "0s"\n'
+            f'[server]\nlisten = "127.0.0.1:{port}"\n[daemon]\nworkers = 1\nlease = "5s"\n'
+            '[fetch]\nallow_private_addresses = true\nper_host_delay = "0s"\n[defaults]\nfulltext = false\n'
+            f'[[sources]]\nname = "site"\nurl = "{site.url}/feed.xml"\nkind = "feed"\ninterval = "2s"\n'
+            '[[topics]]\nname = "kremlin"\nquery = "Kremlin"\n'
+        )
+        config.write_text(text, encoding="utf-8")
+        out = tmp_path / "feeds" / "kremlin.json"
+        proc = start(config)
+        try:
+            wait_for(lambda: entries(out) == 2 and health(port) == 200, 60, proc)
+            own_cluster.pause()
+            wait_for(lambda: health(port) == 503, 30, proc)
+            config.write_text(
+                text + f'[[sources]]\nname = "other"\nurl = "{site.url}/other.xml"\nkind = "feed"\ninterval = "2s"\n',
+                encoding="utf-8",
+            )
+            proc.send_signal(signal.SIGHUP)
+            time.sleep(8)  # the reload's unit waits POOL_WAIT (5 s) for a connection, and fails
+            assert proc.poll() is None, "the daemon ended"
+            own_cluster.resume()
+            # Both feeds' items share titles 0 and 1 (one story each): 2 + "other"'s third.
+            wait_for(lambda: entries(out) == 3 and health(port) == 200, 90, proc)
+        finally:
+            err = stop(proc)
+    assert proc.returncode == 0, err[-3000:]
+    assert "event=config.reload_failed" in err and "event=config.reloaded" in err, err[-3000:]
+    assert "Traceback" not in err, err[-3000:]

@@ -476,6 +476,20 @@ def test_while_the_board_fails_its_last_reading_stands_and_is_asked_for_every_pa
     assert limiter.deferred_until(A + "/y") is None and board.reads == 3
 
 
+def test_a_retry_after_while_the_board_fails_leaves_its_last_reading_standing() -> None:
+    """A 503's Retry-After for one URL during the outage: its deferral is not written, and
+    the host's notes are to be read again, but the reading before the outage still stands:
+    its Crawl-delay spaces this worker (which never read robots.txt), its pause holds."""
+    fake, board = FakeTime(), NotingBoard()
+    limiter = HostLimiter(clock=fake.clock, sleep=fake.sleep, wall=fake.clock, min_delay=0.0, board=board)
+    assert limiter.spacing("a.example") == 0.0 and limiter.deferred_until(A + "/x") == T + 100
+    board.down = True
+    limiter.defer(A + "/z", 30.0, 503)
+    assert limiter.spacing("a.example") == 5.0
+    assert limiter.deferred_until(A + "/x") == T + 100 and limiter.deferred_until(A + "/z") == T + 30
+    assert limiter.spacing("a.example") == 5.0 and board.reads == 2  # asked again once, then every PAUSES_TTL
+
+
 # -- wiring ---------------------------------------------------------------------------------
 
 

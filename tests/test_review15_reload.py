@@ -54,3 +54,18 @@ def test_a_reload_that_changes_dedup_or_the_hub_starts_those_afresh(daemon: Daem
     assert daemon.feeds.websub.hub == "http://127.0.0.1:9/other"
     reload_with(daemon, "")
     assert daemon.feeds.websub is None
+
+
+def test_a_reload_that_changes_the_pool_size_says_a_restart_is_needed(
+    tmp_path: Path, pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The pool is made when the store opens: a changed ``store.pool_size`` is not applied by
+    a reload, and the daemon says so, as for ``store.url``; it said nothing, the new value
+    silently ignored."""
+    store = f'[store]\nurl = "{pg_url}"\n'
+    for d in started_daemon(tmp_path, extra=store):
+        reload_with(d, store)
+        assert "config.restart_needed" not in caplog.text
+        reload_with(d, store + "pool_size = 32\n")
+        needed = [r for r in caplog.records if r.getMessage() == "config.restart_needed"]
+        assert [r.tw_fields for r in needed] == [{"keys": "store.pool_size"}]  # type: ignore[attr-defined]

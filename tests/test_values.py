@@ -25,7 +25,7 @@ from topicwire.sources.entries import MAX_TTL_MINUTES, ttl_minutes
 from topicwire.sources.feed import parse_feed
 from topicwire.sources.fetch import MAX_RETRY_AFTER, Fetcher, parse_retry_after, validator
 from topicwire.sources.page import parse_page
-from topicwire.sources.robots import MAX_CRAWL_DELAY, RobotsCache
+from topicwire.sources.robots import MAX_CRAWL_DELAY, RobotsCache, parse_robots
 from topicwire.store.codec import EPOCH, from_iso
 from topicwire.types import Extracted, FeedDoc, FeedEntry, FetchResult, RawItem
 from topicwire.values import bounded_date, noting, plain_name, plain_text, web_url
@@ -185,6 +185,21 @@ def test_crawl_delay_is_bounded() -> None:
         server.route("/robots.txt", "User-agent: *\nCrawl-delay: " + "9" * 400 + "\n")
         robots = RobotsCache(fetcher, UA)
         assert robots.crawl_delay(server.url + "/x") == MAX_CRAWL_DELAY
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Crawl-delay: \u00b2", "Crawl-delay: 1\u00b2", "crawl-delay: %C2%B2", "Request-rate: \u00b2/10"],
+    ids=["superscript", "digit-then-superscript", "percent-encoded", "request-rate"],
+)
+def test_a_crawl_delay_that_looks_like_digits_is_ignored_not_a_crash(line: str) -> None:
+    """urllib.robotparser takes any str.isdigit() value for a number and int() refuses some
+    ("\u00b2" is a digit to isdigit): parse() raised ValueError, so every page of the host
+    crashed its poll and robots.txt, never cached, was fetched again each time."""
+    rules = parse_robots(f"User-agent: *\n{line}\nDisallow: /private\n\nUser-agent: other\nDisallow: /\n".encode())
+    assert rules.crawl_delay(UA) is None and rules.request_rate(UA) is None
+    assert rules.can_fetch(UA, "http://a.example/x") and not rules.can_fetch(UA, "http://a.example/private")
+    assert not rules.can_fetch("other", "http://a.example/x")  # the groups stay as they were
 
 
 # -- feed entries ---------------------------------------------------------------------------------

@@ -66,11 +66,15 @@ class LeaseKeeper:
         self._late(now)
 
     def _late(self, now: datetime) -> None:
-        """Say so when this renewal came over two periods after the last: the machine or the
-        database is too slow for the lease, and at a whole lease another worker may poll these
-        sources again (a double poll). Raise ``[daemon] lease`` or lighten the load."""
+        """Say so when this renewal came over two thirds of the lease after the last (two
+        periods, while the period is not capped at a minute): the machine or the database is
+        too slow for the lease, and at a whole lease another worker may poll these sources
+        again (a double poll). Raise ``[daemon] lease`` or lighten the load. Not two periods
+        whatever the lease: with a 10-minute lease that warned at 2 minutes, and raising the
+        lease, the advice, never silenced it."""
         last, self._renewed = self._renewed, now
-        if last is not None and (gap := (now - last).total_seconds()) > 2 * self.period:
+        late = max(2 * self.period, self.lease.total_seconds() * 2 / 3)
+        if last is not None and (gap := (now - last).total_seconds()) > late:
             log.event(
                 "lease.renewal_late",
                 logging.WARNING,

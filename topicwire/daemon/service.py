@@ -39,7 +39,7 @@ from topicwire.daemon.jobs import Jobs
 from topicwire.daemon.lock import StoreLock
 from topicwire.daemon.notify import Notifier
 from topicwire.daemon.scheduler import SourceScheduler
-from topicwire.errors import ConfigError, TopicwireError
+from topicwire.errors import ConfigError, StoreError, TopicwireError
 from topicwire.feeds.api import Api
 from topicwire.feeds.publisher import Publisher
 from topicwire.feeds.serve import FeedServer
@@ -58,6 +58,10 @@ FOLLOW_EVERY = 5.0
 # At a clean stop on a shared store, how long to wait for another daemon's render to end so
 # that this one's last articles are rendered too (review of issue 16).
 STOP_RENDER_WAIT = 10.0
+# A reload the store refused (the database away, issue 16 point 6) is made again this much
+# later, until the store answers: the daemon keeps polling on what it has meanwhile.
+RELOAD_RETRY = 10.0
+RELOAD_JOB = "reload"
 
 
 class Daemon:
@@ -221,8 +225,18 @@ class Daemon:
         self.notifier.send("RELOADING=1")
         try:
             self._reload_config()
+        except StoreError as e:
+            # Registering the sources and rescheduling write to the store: a SIGHUP while the
+            # database was away escaped run() and ended the daemon (exit 1, no clean stop).
+            # The whole reload is made again (it is idempotent) once the store answers.
+            log.event("config.reload_failed", logging.ERROR, error=str(e), retry_in=f"{RELOAD_RETRY:g}s")
+            self.jobs.at(RELOAD_JOB, self._request_reload, RELOAD_RETRY)
         finally:
             self.notifier.send("READY=1")
+
+    def _request_reload(self) -> None:
+        self._reload = True
+        self._wake.set()
 
     def _reload_config(self) -> None:
         try:
@@ -236,6 +250,8 @@ class Daemon:
             log.event("config.restart_needed", logging.WARNING, keys="server.listen/store.path")
         if config.workers != self.config.workers:
             log.event("config.restart_needed", logging.WARNING, keys="daemon.workers")
+        if config.store_url and config.pool_size != self.config.pool_size:  # the pool is made at open
+            log.event("config.restart_needed", logging.WARNING, keys="store.pool_size")
         old, old_feeds, old_fetcher = self.pipeline, self.feeds, self.fetcher
         self.config = config
         # Polls of the old pipeline may still be saving: one index sees their articles too.

@@ -355,8 +355,10 @@ class HostLimiter:
             self._board_failed(host, e)
         else:
             self._board_answered()
-        with self._lock:
-            self._board_notes.pop(host, None)  # read it again, with the host pause this may have made
+        with self._lock:  # read again at the next request, with the host pause this may have made;
+            noted = self._board_notes.get(host)  # the last reading stands till then, and through an outage
+            if noted is not None:
+                self._board_notes[host] = (-math.inf, noted[1])
 
     def _strike(self, host: str, strike: _Strike) -> None:
         d = self._deferrals

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 from urllib.robotparser import RobotFileParser
 
 from topicwire.errors import FetchError, TargetError, Throttled
@@ -58,8 +58,29 @@ def parse_robots(content: bytes) -> RobotFileParser:
         content = content[:MAX_ROBOTS_BYTES].rpartition(b"\n")[0]
     text = content.decode("utf-8", errors="replace").removeprefix("\ufeff")
     parser = RobotFileParser()
-    parser.parse(text.splitlines())
+    parser.parse([_defused(line) for line in text.splitlines()])
     return parser
+
+
+# robotparser reads these values as numbers: it checks str.isdigit() and then calls int(),
+# which refuses some of what isdigit() accepts ("Crawl-delay: \u00b2", a superscript two):
+# parse() raised ValueError, so every page of such a host crashed its poll, and robots.txt,
+# never cached, was fetched again at each one.
+_NUMBER_FIELDS = ("crawl-delay", "request-rate")
+
+
+def _defused(line: str) -> str:
+    """``line``, or, when it is a Crawl-delay or Request-rate whose value would crash
+    robotparser, the same field with a value it ignores (as it ignores any non-number).
+    The line is kept, not dropped: robotparser ends a group's user-agent lines at it."""
+    field, colon, value = line.partition("#")[0].partition(":")
+    name = field.strip().lower()
+    if not colon or name not in _NUMBER_FIELDS:
+        return line
+    numbers = [n.strip() for n in unquote(value.strip()).split("/")]  # robotparser unquotes too
+    if all(n.isdecimal() or not n.isdigit() for n in numbers):  # int() takes every decimal
+        return line
+    return f"{name}: -"
 
 
 def blanket(*, allow: bool) -> RobotFileParser:
