@@ -5,6 +5,7 @@ Every test of tests/test_store.py runs on PostgreSQL too (conftest.store_at)."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,8 +14,9 @@ import pytest
 
 from topicwire.daemon.cli import main
 from topicwire.errors import StoreError
-from topicwire.store import Store, probe, redact
+from topicwire.store import Store, postgres, probe, redact
 from topicwire.store.dialect import ddl_to_postgres, to_postgres
+from topicwire.store.postgres import SESSION_SETTINGS, PostgresBackend
 from topicwire.store.schema import MIGRATIONS, VERSION
 
 NOW = datetime(2024, 11, 14, 17, 8, tzinfo=UTC)
@@ -190,3 +192,65 @@ def test_pool_size_bounds_the_connections_of_one_store(pg_url: str, monkeypatch:
     with store.side_transaction() as tx:
         tx.remove_worker("nobody")
     store.close()
+
+
+def test_every_pooled_connection_bounds_an_idle_transaction_and_probes_its_peer(pg_url: str) -> None:
+    """A worker's locks must not outlive it (store/postgres.py SESSION_SETTINGS)."""
+    backend = PostgresBackend.open(pg_url, NOW.isoformat())
+    try:
+        with backend.read() as db:
+            shown = {name: db.execute(f"SHOW {name}").fetchone()[0] for name, _ in SESSION_SETTINGS}
+        with backend.pool.connection() as conn:
+            client = conn.info.get_parameters()
+    finally:
+        backend.close()
+    assert shown["idle_in_transaction_session_timeout"] == "5min"
+    # The test cluster listens on a unix socket, where the server keeps no TCP keepalives
+    # and SHOW answers 0; the SET itself must have been accepted on every connection.
+    assert {shown[f"tcp_keepalives_{k}"] for k in ("idle", "interval", "count")} <= {"0", "30", "10", "3", "30s", "10s"}
+    assert {k: client.get(k) for k in ("keepalives", "keepalives_idle")} == {"keepalives": "1", "keepalives_idle": "30"}
+
+
+def test_a_url_keeps_its_own_keepalives(pg_url: str) -> None:
+    sep = "&" if "?" in pg_url else "?"
+    backend = PostgresBackend.open(f"{pg_url}{sep}keepalives_idle=7", NOW.isoformat())
+    try:
+        with backend.pool.connection() as conn:
+            assert conn.info.get_parameters().get("keepalives_idle") == "7"
+    finally:
+        backend.close()
+
+
+def test_a_hung_worker_loses_its_transaction_and_the_placement_lock(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker stuck inside a unit (stopped, hung) holding the placement lock no longer
+    stalls every other worker's saves: the server ends its transaction after the idle
+    timeout, the other worker places, and the stuck one's next unit gets a fresh connection."""
+    monkeypatch.setattr(postgres, "SESSION_SETTINGS", (("idle_in_transaction_session_timeout", "500ms"),))
+    stuck, other = PostgresBackend.open(pg_url, NOW.isoformat()), PostgresBackend.open(pg_url, NOW.isoformat())
+    try:
+        with pytest.raises(psycopg.Error):
+            with stuck.unit() as db:
+                stuck.lock_placement(db)
+                held = threading.Event()
+                took: list[float] = []
+
+                def place() -> None:
+                    held.wait()
+                    started = time.monotonic()
+                    with other.unit() as theirs:
+                        other.lock_placement(theirs)
+                    took.append(time.monotonic() - started)
+
+                thread = threading.Thread(target=place)
+                thread.start()
+                held.set()
+                thread.join(timeout=30)
+                db.execute("SELECT 1").fetchone()  # the server has ended this session
+        assert took and took[0] < 30
+        with stuck.unit() as db:
+            assert db.execute("SELECT 1").fetchone()[0] == 1
+    finally:
+        stuck.close()
+        other.close()

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import RowMaker
 from psycopg_pool import ConnectionPool
 
@@ -39,6 +41,24 @@ POOL_SIZE = 16  # the default of [store] pool_size: the threads that may use the
 CONNECT_TIMEOUT = 10  # seconds
 _MIGRATION_LOCK = 0x746F7069  # pg_advisory_lock key: two processes starting at once migrate once
 _PLACEMENT_LOCK = 0x746F7070  # pg_advisory_xact_lock key: one placing unit at a time (lock_placement)
+# A worker's locks must not outlive the worker. Its machine may vanish without closing its
+# connections (power, network): the server then keeps the session, its open transaction and
+# its advisory locks (the placement lock every worker's saves wait for, the render lock)
+# until the kernel's TCP keepalive notices, about two hours by default. The server probes an
+# idle client every 30 s and drops it after 3 unanswered probes 10 s apart; a live client
+# that sits in an open transaction for 5 minutes (stopped, hung) loses it, and with it the
+# locks; a unit is a few round trips, never minutes of waiting. Set per session (any user
+# may), with SET, not as startup options, which PgBouncer refuses.
+SESSION_SETTINGS: tuple[tuple[str, str], ...] = (
+    ("idle_in_transaction_session_timeout", "5min"),
+    ("tcp_keepalives_idle", "30"),
+    ("tcp_keepalives_interval", "10"),
+    ("tcp_keepalives_count", "3"),
+)
+# And this side's libpq probes the server the same way, so a call waiting on a server that
+# vanished fails in about a minute instead of hanging its thread; a URL that sets its own
+# keepalives keeps them.
+CLIENT_KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
 
 
 class Row(tuple[Any, ...]):
@@ -122,7 +142,8 @@ class PostgresBackend(Backend):
             url,
             min_size=1,
             max_size=pool_size,
-            kwargs={"autocommit": True},
+            kwargs={"autocommit": True, **_keepalives(url)},
+            configure=_configure,
             open=False,
             name="topicwire",
             # A connection is checked before it is lent: after the server went away and came
@@ -231,7 +252,23 @@ class PostgresBackend(Backend):
 
 
 def _connect(url: str) -> psycopg.Connection[Any]:
-    return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+    keepalives: dict[str, Any] = _keepalives(url)
+    return psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT, **keepalives)
+
+
+def _keepalives(url: str) -> dict[str, int]:
+    """CLIENT_KEEPALIVES but those the URL sets itself."""
+    try:
+        given = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:  # psycopg.connect names the bad URL itself
+        return {}
+    return {key: value for key, value in CLIENT_KEEPALIVES.items() if key not in given}
+
+
+def _configure(conn: psycopg.Connection[Any]) -> None:
+    """SESSION_SETTINGS on each new pooled connection (autocommit: each SET stands alone)."""
+    for name, value in SESSION_SETTINGS:
+        conn.execute(sql.SQL("SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
 
 
 def probe(url: str) -> Probe:
