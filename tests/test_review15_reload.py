@@ -69,3 +69,22 @@ def test_a_reload_that_changes_the_pool_size_says_a_restart_is_needed(
         reload_with(d, store + "pool_size = 32\n")
         needed = [r for r in caplog.records if r.getMessage() == "config.restart_needed"]
         assert [r.tw_fields for r in needed] == [{"keys": "store.pool_size"}]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("changed", ["lease", "concurrency"])
+def test_a_reload_that_changes_the_lease_or_the_poll_threads_says_a_restart_is_needed(
+    daemon: Daemon, caplog: pytest.LogCaptureFixture, changed: str
+) -> None:
+    """The scheduler's lease and poll threads are made at start: a reload that changes them
+    said nothing and kept the old values (review7)."""
+    reload_with(daemon, HUB)
+    assert "config.restart_needed" not in caplog.text
+    text = config_text("http://x.test", extra=HUB)
+    if changed == "lease":
+        text += '[daemon]\nlease = "20m"\n'
+    else:  # config_text has its [fetch] table already
+        text = text.replace('per_host_delay = "0s"\n', 'per_host_delay = "0s"\nconcurrency = 3\n')
+    daemon.config.path.write_text(text)
+    daemon._reload_config()
+    needed = [r for r in caplog.records if r.getMessage() == "config.restart_needed"]
+    assert [r.tw_fields for r in needed] == [{"keys": "daemon.lease/fetch.concurrency"}]  # type: ignore[attr-defined]

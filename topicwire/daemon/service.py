@@ -252,6 +252,9 @@ class Daemon:
             log.event("config.restart_needed", logging.WARNING, keys="daemon.workers")
         if config.store_url and config.pool_size != self.config.pool_size:  # the pool is made at open
             log.event("config.restart_needed", logging.WARNING, keys="store.pool_size")
+        if config.lease != self.config.lease or config.fetch.concurrency != self.config.fetch.concurrency:
+            # The scheduler's lease and its pool of poll threads are made at start.
+            log.event("config.restart_needed", logging.WARNING, keys="daemon.lease/fetch.concurrency")
         old, old_feeds, old_fetcher = self.pipeline, self.feeds, self.fetcher
         self.config = config
         # Polls of the old pipeline may still be saving: one index sees their articles too.
