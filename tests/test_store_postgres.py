@@ -254,3 +254,38 @@ def test_a_hung_worker_loses_its_transaction_and_the_placement_lock(
     finally:
         stuck.close()
         other.close()
+
+
+def test_a_sync_of_unchanged_sources_writes_and_locks_none_of_them(pg_url: str) -> None:
+    """A start or reload registers the config's sources; on PostgreSQL a written row stays
+    locked to the end of the unit, so it must write only what changes: a source another
+    session holds (a lease renewal, a claim) no longer makes it wait, and a removed source
+    is still made inactive, a new one active, a changed kind written."""
+    rows = (("a", "https://a.test/rss", "feed"), ("b", "https://b.test/rss", "feed"), ("c", "https://c.test/", "auto"))
+    store = Store.open(pg_url, NOW)
+    try:
+        with store.transaction() as tx:
+            tx.sync_sources(rows)
+        synced = threading.Event()
+
+        def sync_again() -> None:
+            with store.transaction() as tx:
+                tx.sync_sources(rows)
+            synced.set()
+
+        with psycopg.connect(pg_url) as holder:
+            holder.execute("SELECT 1 FROM sources WHERE name IN ('a', 'b') FOR UPDATE")
+            thread = threading.Thread(target=sync_again)
+            thread.start()
+            done_while_held = synced.wait(timeout=10)  # before: it waited for the holder
+            holder.rollback()
+            thread.join(timeout=30)
+        assert done_while_held
+        with store.transaction() as tx:
+            b, c = ("b", "https://b.test/rss", "auto"), ("c", "https://c.test/", "auto")
+            tx.sync_sources((b, c, ("d", "https://d.test/", "feed")))
+        with psycopg.connect(pg_url) as db:
+            got = db.execute("SELECT name, kind, active FROM sources ORDER BY name").fetchall()
+        assert got == [("a", "feed", 0), ("b", "auto", 1), ("c", "auto", 1), ("d", "feed", 1)]
+    finally:
+        store.close()

@@ -13,11 +13,19 @@ from topicwire.types import PollOutcome, PollStatus, SourceState
 def sync(db: DB, sources: tuple[tuple[str, str, str], ...]) -> None:
     """Insert new (name, url, kind) rows; a source whose configured URL changed starts afresh
     (its moved URL, retirement, error count and schedule are forgotten); only these sources
-    are active (claimed when due)."""
+    are active (claimed when due).
+
+    Only rows that change are written: on PostgreSQL a written row stays locked to the end of
+    the unit, and a start or reload with tens of thousands of unchanged sources would lock
+    them all, keeping every worker's claims off them and its lease renewals waiting (two
+    such units, locking in different orders, deadlock; found in review)."""
     db.executemany(
-        "INSERT INTO sources (name, url, config_url, kind) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind",
+        "INSERT INTO sources (name, url, config_url, kind) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING",
         [(name, url, url, kind) for name, url, kind in sources],
+    )
+    db.executemany(
+        "UPDATE sources SET kind = ? WHERE name = ? AND kind IS NOT ?",
+        [(kind, name, kind) for name, _, kind in sources],
     )
     db.executemany(
         "UPDATE sources SET url = ?, config_url = ?, retired = NULL, error_count = 0, error = NULL, "
@@ -29,9 +37,12 @@ def sync(db: DB, sources: tuple[tuple[str, str, str], ...]) -> None:
 
 
 def set_active(db: DB, names: tuple[str, ...]) -> None:
-    """Only the configured sources are ever claimed."""
-    db.execute("UPDATE sources SET active = 0 WHERE active = 1")
-    db.executemany("UPDATE sources SET active = 1 WHERE name = ?", [(n,) for n in names])
+    """Only the configured sources are ever claimed (only the flags that change are written)."""
+    wanted = frozenset(names)
+    active = {row[0] for row in db.execute("SELECT name FROM sources WHERE active = 1")}
+    for flag, changed in ((0, active - wanted), (1, wanted - active)):
+        rows = [(flag, name, flag) for name in sorted(changed)]
+        db.executemany("UPDATE sources SET active = ? WHERE name = ? AND active <> ?", rows)
 
 
 # Due, not retired, configured, and not held by a live lease. A NULL next_due (a new source)
