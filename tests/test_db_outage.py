@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,7 +20,7 @@ import requests
 from fixture_server import FixtureServer
 from pg_cluster import PgCluster, create_database, find_bin
 from test_cli import free_port
-from test_service import start, stop
+from test_service import ENV, start, stop
 
 from topicwire.clock import utc_now
 from topicwire.daemon.scheduler import SourceScheduler
@@ -153,7 +155,13 @@ def test_a_reload_while_the_database_is_away_leaves_the_daemon_running(tmp_path:
         )
         config.write_text(text, encoding="utf-8")
         out = tmp_path / "feeds" / "kremlin.json"
-        proc = start(config)
+        log = tmp_path / "daemon.log"
+        with log.open("w") as log_file:
+            # Its log in a file, read while it runs: the database must stay away until the
+            # reload has failed, however long a loaded machine takes to get there.
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "topicwire", "-c", str(config), "run"], stderr=log_file, text=True, env=ENV
+            )
         try:
             wait_for(lambda: entries(out) == 2 and health(port) == 200, 60, proc)
             own_cluster.pause()
@@ -163,13 +171,14 @@ def test_a_reload_while_the_database_is_away_leaves_the_daemon_running(tmp_path:
                 encoding="utf-8",
             )
             proc.send_signal(signal.SIGHUP)
-            time.sleep(8)  # the reload's unit waits POOL_WAIT (5 s) for a connection, and fails
-            assert proc.poll() is None, "the daemon ended"
+            # The reload's unit waits POOL_WAIT (5 s) for a connection, and fails.
+            wait_for(lambda: "event=config.reload_failed" in log.read_text(), 90, proc)
             own_cluster.resume()
             # Both feeds' items share titles 0 and 1 (one story each): 2 + "other"'s third.
             wait_for(lambda: entries(out) == 3 and health(port) == 200, 90, proc)
         finally:
-            err = stop(proc)
+            stop(proc)
+            err = log.read_text()
     assert proc.returncode == 0, err[-3000:]
     assert "event=config.reload_failed" in err and "event=config.reloaded" in err, err[-3000:]
     assert "Traceback" not in err, err[-3000:]
