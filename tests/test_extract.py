@@ -32,6 +32,7 @@ from topicwire.extract.clean import (
 from topicwire.extract.dates import parse_date
 from topicwire.extract.layout import page_blocks
 from topicwire.extract.stray import without_stray_lines
+from topicwire.extract.tail import without_tail_box
 from topicwire.extract.urls import canonicalize_url, same_site
 from topicwire.types import Extracted, RawItem
 
@@ -384,7 +385,8 @@ def test_a_story_last_line_is_not_a_closing_notice(line: str) -> None:
 
 
 # What makes a page declare itself a news article (PageMeta.news_article), and so be read in
-# trafilatura's precision mode; a footer named "bottom" is one thing that mode drops.
+# trafilatura's precision mode; a footer named "bottom" is one thing that mode drops. (The
+# tail-box rule, off here, drops this small footer after the text in either mode.)
 NEWS_DECLARATIONS = {
     "og-type-article": ('<meta property="og:type" content="article">', True),
     "og-type-article-subtype": ('<meta property="og:type" content="Article:News">', True),
@@ -398,7 +400,8 @@ NEWS_DECLARATIONS = {
 
 
 @pytest.mark.parametrize("case", sorted(NEWS_DECLARATIONS), ids=sorted(NEWS_DECLARATIONS))
-def test_trafilatura_mode_follows_the_page_declaration(case: str) -> None:
+def test_trafilatura_mode_follows_the_page_declaration(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(article_module, "RULES", article_module.RULES - {"tail_box"})
     head, news = NEWS_DECLARATIONS[case]
     footer = '<div class="bottom"><p>Example News agency. Registered by the Ministry, certificate No. 15.</p></div>'
     layout = f'<div class="wrap"><div class="left">{LONG_PARAGRAPHS}</div></div>{footer}'
@@ -509,6 +512,59 @@ def test_a_page_heading_read_as_a_paragraph_stays() -> None:
     page = page_blocks(parse_html(markup, BASE))
     blocks = tuple(("p", text) for text, _ in page)  # every block kept, headings as paragraphs
     assert without_stray_lines(blocks, page) == blocks[1:]
+
+
+# A small box after the article, in places of its own (extract/tail.py): an about-us
+# paragraph, a box's title with its text. The article's own last paragraph, a last block
+# too long to be a box, and paragraphs that each carry an id of their own stay.
+# (markup at the end of the body's <div>, markup after it, its text, kept)
+TAIL_BOXES = {
+    "about-us": (
+        "",
+        '<div class="about"><p>The Valley Times has reported on the valley since 1921.</p></div>',
+        "The Valley Times has reported on the valley since 1921.",
+        False,
+    ),
+    "box-title-and-text": (
+        "",
+        '<div class="note"><h4>The reporter</h4><p>Ana Ruiz covers the schools of the valley.</p></div>',
+        "Ana Ruiz covers the schools of the valley.",
+        False,
+    ),
+    "last-paragraph-of-the-body": (
+        "<p>The council meets again in March to decide on the budget.</p>",
+        "",
+        "The council meets again in March to decide on the budget.",
+        True,
+    ),
+    "too-long-for-a-box": (
+        "",
+        '<div class="coda"><p>'
+        + "The council meets again in March, and the budget is on its agenda. " * 5
+        + "</p></div>",
+        "The council meets again in March, and the budget is on its agenda.",
+        True,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(TAIL_BOXES), ids=sorted(TAIL_BOXES))
+def test_a_small_box_after_the_article_is_dropped(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    inside, after, text, kept = TAIL_BOXES[case]
+    html = f"<html><body><article><div class='body'>{LONG_PARAGRAPHS}{inside}</div>{after}</article></body></html>"
+    assert (text in extract_article(html, f"{BASE}/a.html").text) is kept
+    monkeypatch.setattr(article_module, "RULES", article_module.RULES - {"tail_box"})
+    assert text in extract_article(html, f"{BASE}/a.html").text  # trafilatura keeps it
+
+
+# Some editors give every paragraph an id of its own (Zyte's pages: p#cIdV, p#uThAXS): places
+# are compared without ids, or the body's last paragraph would sit in a place of its own.
+def test_paragraphs_with_ids_of_their_own_are_one_place() -> None:
+    ids = ("cIdV", "uThAXS", "Pqrufm", "puStWB", "vmMVmj", "aQxz", "bRyw", "cSzv", "dTau", "eUbt", "fVcs", "gWdr")
+    body = "".join(f'<p id="{i}">Paragraph {i} of the story says something that matters to readers.</p>' for i in ids)
+    page = page_blocks(parse_html(f"<html><body><div class='entry'>{body}</div></body></html>", BASE))
+    blocks = tuple(("p", text) for text, _ in page)
+    assert without_tail_box(blocks, page) == blocks
 
 
 # The body opens with the headline: dropped among its first two blocks, kept further down.

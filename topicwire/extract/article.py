@@ -16,6 +16,7 @@
     | lead                 the standfirst trafilatura dropped, put back first (lead.py)
     | trim                 the headline repeated among the first blocks; what closes the text without
                            being part of it: a dangling heading or label, calls to action
+    | tail box             a small box after the article, in places of its own, dropped (tail.py)
     | htmldate             only when the markup declares no publication date
     -> Extracted (with provenance: where each field came from)
 
@@ -49,6 +50,7 @@ from topicwire.extract.lead import find_lead
 from topicwire.extract.meta import PageMeta, meta_value, page_language, read_meta
 from topicwire.extract.prune import prune_page
 from topicwire.extract.stray import without_stray_lines
+from topicwire.extract.tail import without_tail_box
 from topicwire.types import Extracted
 
 # sources/page.py reads listing pages with the same helpers.
@@ -78,7 +80,7 @@ INCLUDE_TABLES = True
 # bench/extraction.py --ablate takes one out to measure what it adds and what it cuts
 # (precision and recall on both page sets, dev and held-out split).
 RULES: frozenset[str] = frozenset(
-    {"precision_mode", "lead", "title_heading", "closing", "interior_prose", "stray_lines"}
+    {"precision_mode", "lead", "title_heading", "closing", "interior_prose", "stray_lines", "tail_box"}
 )
 _MIN_TEXT_CHARS = 40  # less is a menu item or a cookie notice, not an article
 _LABEL_CHARS = 40  # "Weitere Informationen zum Coronavirus in Thüringen:" is 51
@@ -159,6 +161,8 @@ def extract_article(html: str, url: str, *, find_date: bool = True, cut: bool = 
         blocks = _with_lead(blocks, tree)
     if "closing" in RULES:
         blocks = _drop_closing(blocks)
+    if "tail_box" in RULES:
+        blocks = without_tail_box(blocks, page)
     if sum(len(text) for _, text in blocks) < _MIN_TEXT_CHARS:
         raise ParseError(url, "no main text found")
     text_origin = f"trafilatura:{mode}:cut" if cut else f"trafilatura:{mode}"
