@@ -542,6 +542,23 @@ def test_no_main_text_is_a_parse_error(html: str) -> None:
     assert info.value.url == f"{BASE}/x.html"
 
 
+# parse_html looks element classes up in C (a speed-up, issue 17); each element, its copies
+# (trafilatura's) must get the class lxml.html gives it.
+def test_parse_html_gives_lxml_html_element_classes() -> None:
+    import copy
+
+    import lxml.html
+
+    markup = (
+        "<html><body><form><label>Name</label><input name=q><select><option>a</option></select>"
+        "<textarea>t</textarea></form><p>Text &amp; <b>bold</b><fb:like>x</fb:like></p></body></html>"
+    )
+    ours, theirs = parse_html(markup, BASE), lxml.html.document_fromstring(markup)
+    for tree in (ours, copy.deepcopy(ours), copy.copy(ours)):
+        assert [(e.tag, type(e)) for e in tree.iter()] == [(e.tag, type(e)) for e in theirs.iter()]
+    assert {type(e).__name__ for e in ours.iter()} >= {"FormElement", "InputElement", "LabelElement"}
+
+
 def test_canonical_falls_back_to_og_url_then_none() -> None:
     og = '<html><head><meta property="og:url" content="/a/b.html?utm_medium=x#top"></head><body>{}</body></html>'
     body = "<article>" + "<p>A paragraph of article text that goes on for a while.</p>" * 8 + "</article>"
