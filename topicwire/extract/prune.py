@@ -236,18 +236,23 @@ def _in_running_text(element: etree._Element, stats: Stats) -> bool:
 def _text_stats(tree: etree._Element) -> Stats:
     """(text, link text) length of every element, counted in non-space characters."""
     stats: Stats = {}
+    # Every element of the page passes here: its tag is read once (lxml makes a new str each
+    # time), a leaf starts no loop over children.
     for element in reversed(list(tree.iter())):  # descendants before their ancestors
-        if not isinstance(element.tag, str) or element.tag in _SKIPPED_TEXT:
+        tag = element.tag
+        if tag in _SKIPPED_TEXT or not isinstance(tag, str):
             stats[element] = (0, 0)
             continue
         total, linked = _chars(element.text), 0
-        for child in element:
-            child_total, child_linked = stats[child]
-            total += child_total + _chars(child.tail)
-            linked += child_linked
-        stats[element] = (total, total if element.tag == "a" else linked)
+        if len(element):
+            for child in element:
+                child_total, child_linked = stats[child]
+                total += child_total + _chars(child.tail)
+                linked += child_linked
+        stats[element] = (total, total if tag == "a" else linked)
     return stats
 
 
 def _chars(text: str | None) -> int:
-    return len("".join(text.split())) if text else 0
+    # Most texts and tails of a page are indentation: isspace() answers without a copy.
+    return len("".join(text.split())) if text and not text.isspace() else 0
