@@ -1127,3 +1127,28 @@ def test_layout_rows_beside_are_the_tables_own_rows_only() -> None:
     assert sorted(r.get("id") for r in _rows_beside(row)) == ["a", "b", "f", "h"]
     inner = tree.get_element_by_id("inner1")
     assert sorted(r.get("id") for r in _rows_beside(inner)) == ["inner1", "inner2"]
+
+
+# prune's marked credits and promos, at their size limits (non-space characters of the
+# element): a credit up to 200, a promo up to 400; a name that is both is a promo past 200.
+# Pinned when the rule learned to search each name once (issue 17).
+MARKED_SIZES = {
+    "credit-at-limit": ("image-credit", 200, True),
+    "credit-over-limit": ("image-credit", 201, False),
+    "promo-at-limit": ("newsletter", 400, True),
+    "promo-over-limit": ("newsletter", 401, False),
+    "credit-and-promo-name": ("promo-caption", 300, True),
+    "credit-and-promo-name-over": ("promo-caption", 401, False),
+    "short-name-kept": ("ad", 10, False),
+}
+
+
+@pytest.mark.parametrize(("name", "size", "gone"), MARKED_SIZES.values(), ids=MARKED_SIZES.keys())
+def test_prune_marked_boilerplate_size_limits(name: str, size: int, gone: bool) -> None:
+    from topicwire.extract.prune import prune_page
+
+    marked = f'<div class="{name}">{"x" * size}</div>'
+    tree = parse_html(f"<html><body><p>Story text.</p>{marked}</body></html>", BASE)
+    left = prune_page(tree)
+    assert (tree.find(f".//div[@class='{name}']") is None) is gone
+    assert left == len("Storytext.") + (0 if gone else size)
