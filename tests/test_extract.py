@@ -23,6 +23,7 @@ from topicwire.extract.article import extract_article, parse_html
 from topicwire.extract.build import build_article
 from topicwire.extract.charset import decode_html
 from topicwire.extract.clean import (
+    INVISIBLE_CHARS,
     clean_paragraphs,
     html_to_text,
     normalize_text,
@@ -914,6 +915,13 @@ def test_to_utc() -> None:
 )
 def test_clean_paragraphs(paragraphs: list[str], expected: tuple[str, ...]) -> None:
     assert clean_paragraphs(paragraphs) == expected
+
+
+# normalize_text tests for each invisible character by name before its regex (issue 17):
+# one alone in a text must go too, and a character added to INVISIBLE_CHARS with it.
+@pytest.mark.parametrize("char", list(INVISIBLE_CHARS), ids=lambda c: f"U+{ord(c):04X}")
+def test_normalize_text_drops_each_invisible_char_alone(char: str) -> None:
+    assert normalize_text(f"Azer{char}baijan  votes") == "Azerbaijan votes"
 
 
 def test_paragraphs_to_html_escapes() -> None:
