@@ -218,6 +218,12 @@ def _lists_headlines(element: etree._Element, stats: Stats) -> bool:
 
 
 def _is_link_list(container: etree._Element, stats: Stats) -> bool:
+    total, linked = stats[container]
+    # A container's link text is its children's (a container is no <a>): without enough of
+    # it no child can make a link list, so most containers are answered without reading
+    # their children (issue 17).
+    if not linked or linked < _LINK_DENSITY * total:
+        return False
     links = content = 0
     for child in container:
         total, linked = stats.get(child, (0, 0))
@@ -225,8 +231,7 @@ def _is_link_list(container: etree._Element, stats: Stats) -> bool:
             links += 1
         elif total > _SHORT_TEXT or linked:
             content += 1
-    total, linked = stats[container]
-    return links >= 3 and not content and linked >= _LINK_DENSITY * total
+    return links >= 3 and not content
 
 
 def _in_running_text(element: etree._Element, stats: Stats) -> bool:
