@@ -23,6 +23,7 @@ from topicwire.extract.article import extract_article, parse_html
 from topicwire.extract.build import build_article
 from topicwire.extract.charset import decode_html
 from topicwire.extract.clean import (
+    INVISIBLE_CHARS,
     clean_paragraphs,
     html_to_text,
     normalize_text,
@@ -598,6 +599,23 @@ def test_no_main_text_is_a_parse_error(html: str) -> None:
     assert info.value.url == f"{BASE}/x.html"
 
 
+# parse_html looks element classes up in C (a speed-up, issue 17); each element, its copies
+# (trafilatura's) must get the class lxml.html gives it.
+def test_parse_html_gives_lxml_html_element_classes() -> None:
+    import copy
+
+    import lxml.html
+
+    markup = (
+        "<html><body><form><label>Name</label><input name=q><select><option>a</option></select>"
+        "<textarea>t</textarea></form><p>Text &amp; <b>bold</b><fb:like>x</fb:like></p></body></html>"
+    )
+    ours, theirs = parse_html(markup, BASE), lxml.html.document_fromstring(markup)
+    for tree in (ours, copy.deepcopy(ours), copy.copy(ours)):
+        assert [(e.tag, type(e)) for e in tree.iter()] == [(e.tag, type(e)) for e in theirs.iter()]
+    assert {type(e).__name__ for e in ours.iter()} >= {"FormElement", "InputElement", "LabelElement"}
+
+
 def test_canonical_falls_back_to_og_url_then_none() -> None:
     og = '<html><head><meta property="og:url" content="/a/b.html?utm_medium=x#top"></head><body>{}</body></html>'
     body = "<article>" + "<p>A paragraph of article text that goes on for a while.</p>" * 8 + "</article>"
@@ -955,6 +973,13 @@ def test_clean_paragraphs(paragraphs: list[str], expected: tuple[str, ...]) -> N
     assert clean_paragraphs(paragraphs) == expected
 
 
+# normalize_text tests for each invisible character by name before its regex (issue 17):
+# one alone in a text must go too, and a character added to INVISIBLE_CHARS with it.
+@pytest.mark.parametrize("char", list(INVISIBLE_CHARS), ids=lambda c: f"U+{ord(c):04X}")
+def test_normalize_text_drops_each_invisible_char_alone(char: str) -> None:
+    assert normalize_text(f"Azer{char}baijan  votes") == "Azerbaijan votes"
+
+
 def test_paragraphs_to_html_escapes() -> None:
     assert paragraphs_to_html(["a < b & c", "<script>"]) == "<p>a &lt; b &amp; c</p>\n<p>&lt;script&gt;</p>"
 
@@ -1166,3 +1191,28 @@ def test_layout_rows_beside_are_the_tables_own_rows_only() -> None:
     assert sorted(r.get("id") for r in _rows_beside(row)) == ["a", "b", "f", "h"]
     inner = tree.get_element_by_id("inner1")
     assert sorted(r.get("id") for r in _rows_beside(inner)) == ["inner1", "inner2"]
+
+
+# prune's marked credits and promos, at their size limits (non-space characters of the
+# element): a credit up to 200, a promo up to 400; a name that is both is a promo past 200.
+# Pinned when the rule learned to search each name once (issue 17).
+MARKED_SIZES = {
+    "credit-at-limit": ("image-credit", 200, True),
+    "credit-over-limit": ("image-credit", 201, False),
+    "promo-at-limit": ("newsletter", 400, True),
+    "promo-over-limit": ("newsletter", 401, False),
+    "credit-and-promo-name": ("promo-caption", 300, True),
+    "credit-and-promo-name-over": ("promo-caption", 401, False),
+    "short-name-kept": ("ad", 10, False),
+}
+
+
+@pytest.mark.parametrize(("name", "size", "gone"), MARKED_SIZES.values(), ids=MARKED_SIZES.keys())
+def test_prune_marked_boilerplate_size_limits(name: str, size: int, gone: bool) -> None:
+    from topicwire.extract.prune import prune_page
+
+    marked = f'<div class="{name}">{"x" * size}</div>'
+    tree = parse_html(f"<html><body><p>Story text.</p>{marked}</body></html>", BASE)
+    left = prune_page(tree)
+    assert (tree.find(f".//div[@class='{name}']") is None) is gone
+    assert left == len("Storytext.") + (0 if gone else size)

@@ -95,6 +95,29 @@ _BLOCK_TAGS = ("p", "head", "list", "quote", "table", "code")
 # As trafilatura parses a string: with comments left in the tree it loses text after
 # them (Zyte benchmark: recall .98 -> .97, two pages lose half their body).
 _PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+
+
+def _html_class_lookup() -> etree.ElementNamespaceClassLookup:
+    """lxml.html's element classes (FormElement for <form>, ... HtmlElement for the rest),
+    looked up in C. lxml makes an element's Python object whenever a walk reaches one
+    that has none, and lxml.html's own lookup is a Python method (HtmlElementClassLookup):
+    about 3,500 calls a corpus page, most of them in trafilatura's walks of its copies of
+    the tree (copies keep the parser, so they keep its lookup). The same classes by name
+    and node type, so every element gets the class it got before; callgrind over 82 corpus
+    pages: 2.4% fewer instructions for extract_article, output identical on all 815."""
+    by_type = etree.ElementDefaultClassLookup(
+        element=lxml.html.HtmlElement,
+        comment=lxml.html.HtmlComment,
+        pi=lxml.html.HtmlProcessingInstruction,
+        entity=lxml.html.HtmlEntity,
+    )
+    lookup = etree.ElementNamespaceClassLookup(by_type)
+    # The HTML parser writes tag names in lower case, as lxml.html's lookup reads them.
+    lookup.get_namespace(None).update(lxml.html.HtmlElementClassLookup._default_element_classes)
+    return lookup
+
+
+_PARSER.set_element_class_lookup(_html_class_lookup())
 # Calls to action and rights notices that close an article: subscribe, sign up, follow us,
 # get our app, "for the full story", copyright and reprint lines, in the corpus languages.
 # Imperatives at a sentence start, first person and fixed phrases only: a story's own last

@@ -38,7 +38,11 @@ def normalize_text(text: str) -> str:
     # str.split() splits at the characters re's \s matches in a str (NBSP, thin and
     # ideographic spaces too: the same 29 of all code points) and is 2-3 times faster than
     # re.sub(r"\s+", " ", ...): extract/layout.py normalizes every block of every page.
-    return " ".join(_INVISIBLE.sub("", text).split())
+    # Few texts hold an invisible character: four substring tests cost less than the regex
+    # call (normalize_text on 80,000 corpus blocks: 40% less time, issue 17).
+    if "\u00ad" in text or "\u200b" in text or "\u2060" in text or "\ufeff" in text:  # INVISIBLE_CHARS
+        text = _INVISIBLE.sub("", text)
+    return " ".join(text.split())
 
 
 def clean_blocks(blocks: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
