@@ -17,6 +17,7 @@ from test_cli import config_text
 from test_reload_removed_topic_race import started_daemon
 
 from topicwire.daemon.service import Daemon
+from topicwire.errors import StoreError
 
 HUB = '[output]\nwebsub_hub = "http://127.0.0.1:9/hub"\n'
 
@@ -88,3 +89,28 @@ def test_a_reload_that_changes_the_lease_or_the_poll_threads_says_a_restart_is_n
     daemon._reload_config()
     needed = [r for r in caplog.records if r.getMessage() == "config.restart_needed"]
     assert [r.tw_fields for r in needed] == [{"keys": "daemon.lease/fetch.concurrency"}]  # type: ignore[attr-defined]
+
+
+def test_a_reload_that_fails_on_the_store_closes_every_replaced_fetcher_once_retried(
+    daemon: Daemon, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reload that fails on the store after installing its new fetcher (the database away)
+    is made again; the fetcher before it and the failed attempt's own are both closed then
+    (they were dropped unclosed: each poll thread's requests.Session leaked, once per retry)."""
+    first = daemon.fetcher
+    closed: list[object] = []
+    monkeypatch.setattr(first, "close", lambda: closed.append(first))
+    real_schedule = daemon._schedule
+
+    def store_away() -> None:
+        raise StoreError("the database is away")
+
+    monkeypatch.setattr(daemon, "_schedule", store_away)
+    with pytest.raises(StoreError):
+        reload_with(daemon, HUB)
+    failed = daemon.fetcher
+    assert failed is not first and closed == []  # polls may still use either until the reload is made
+    monkeypatch.setattr(failed, "close", lambda: closed.append(failed))
+    monkeypatch.setattr(daemon, "_schedule", real_schedule)
+    daemon._reload_config()
+    assert closed == [first, failed]

@@ -46,6 +46,7 @@ from topicwire.feeds.serve import FeedServer
 from topicwire.feeds.webhooks import Deliverer
 from topicwire.metrics import Metrics, StoreFigures
 from topicwire.pipeline import Pipeline, make_fetcher
+from topicwire.sources.polite import PoliteFetcher
 from topicwire.store import Store
 from topicwire.upkeep import Upkeep
 
@@ -82,6 +83,10 @@ class Daemon:
         # reload's new publisher sees what the old pipeline's polls still saving change.
         self.changes = StoryChanges()
         self.fetcher = make_fetcher(config, self.store)
+        # Fetchers a reload replaced, closed once it is made: a reload that fails on the store
+        # has installed its own already, and its retry replaces that one (review8: the first
+        # was never closed, its poll threads' sessions leaked, one fetcher per failed retry).
+        self._replaced_fetchers: list[PoliteFetcher] = []
         self.cpu = CpuPool(config.workers)  # worker processes for parsing and extraction; kept across reloads
         self.pipeline = Pipeline(
             config, self.store, self.fetcher, changes=self.changes, metrics=self.metrics, cpu=self.cpu
@@ -255,7 +260,8 @@ class Daemon:
         if config.lease != self.config.lease or config.fetch.concurrency != self.config.fetch.concurrency:
             # The scheduler's lease and its pool of poll threads are made at start.
             log.event("config.restart_needed", logging.WARNING, keys="daemon.lease/fetch.concurrency")
-        old, old_feeds, old_fetcher = self.pipeline, self.feeds, self.fetcher
+        old, old_feeds = self.pipeline, self.feeds
+        self._replaced_fetchers.append(self.fetcher)
         self.config = config
         # Polls of the old pipeline may still be saving: one index sees their articles too.
         desk = old.desk if config.dedup == old.config.dedup else None
@@ -281,7 +287,8 @@ class Daemon:
             # A full disk must not end the daemon on SIGHUP (it escaped run() with no clean
             # stop, review 2): the change stays pending and the publisher thread retries it.
             log.event("feeds.failed", logging.ERROR, error=str(e))
-        old_fetcher.close()
+        while self._replaced_fetchers:
+            self._replaced_fetchers.pop(0).close()
         log.event("config.reloaded", sources=len(config.sources), topics=len(config.topics))
 
     def shutdown(self) -> int:
