@@ -289,3 +289,16 @@ def test_a_sync_of_unchanged_sources_writes_and_locks_none_of_them(pg_url: str) 
         assert got == [("a", "feed", 0), ("b", "auto", 1), ("c", "auto", 1), ("d", "feed", 1)]
     finally:
         store.close()
+
+
+def test_an_operators_own_session_settings_stand(pg_url: str) -> None:
+    """A value the operator set (here the URL's ``options``; ALTER ROLE ... SET alike) is
+    not overridden by SESSION_SETTINGS; the others are still set."""
+    sep = "&" if "?" in pg_url else "?"
+    own = f"{pg_url}{sep}options=-c%20idle_in_transaction_session_timeout%3D42min"
+    backend = PostgresBackend.open(own, NOW.isoformat())
+    try:
+        with backend.read() as db:
+            assert db.execute("SHOW idle_in_transaction_session_timeout").fetchone()[0] == "42min"
+    finally:
+        backend.close()

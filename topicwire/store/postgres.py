@@ -48,7 +48,8 @@ _PLACEMENT_LOCK = 0x746F7070  # pg_advisory_xact_lock key: one placing unit at a
 # idle client every 30 s and drops it after 3 unanswered probes 10 s apart; a live client
 # that sits in an open transaction for 5 minutes (stopped, hung) loses it, and with it the
 # locks; a unit is a few round trips, never minutes of waiting. Set per session (any user
-# may), with SET, not as startup options, which PgBouncer refuses.
+# may), with SET, not as startup options, which PgBouncer refuses; only where the session
+# has PostgreSQL's default (0): an operator's own value stands.
 SESSION_SETTINGS: tuple[tuple[str, str], ...] = (
     ("idle_in_transaction_session_timeout", "5min"),
     ("tcp_keepalives_idle", "30"),
@@ -266,9 +267,16 @@ def _keepalives(url: str) -> dict[str, int]:
 
 
 def _configure(conn: psycopg.Connection[Any]) -> None:
-    """SESSION_SETTINGS on each new pooled connection (autocommit: each SET stands alone)."""
+    """SESSION_SETTINGS on each new pooled connection (autocommit: each SET stands alone),
+    each only where the session has it at 0, PostgreSQL's default (off; the system's
+    keepalives): a value the operator chose (postgresql.conf, ALTER ROLE/DATABASE ... SET,
+    the URL's ``options``) stands."""
+    names = [name for name, _ in SESSION_SETTINGS]
+    rows = conn.execute("SELECT name, setting FROM pg_settings WHERE name = ANY(%s)", (names,)).fetchall()
+    unset = {name for name, setting in rows if setting == "0"}
     for name, value in SESSION_SETTINGS:
-        conn.execute(sql.SQL("SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
+        if name in unset:
+            conn.execute(sql.SQL("SET {} = {}").format(sql.Identifier(name), sql.Literal(value)))
 
 
 def probe(url: str) -> Probe:
