@@ -1141,6 +1141,106 @@ def test_names_whose_words_are_not_all_capitalised_stay_names(byline: str, autho
     assert extract_article(meta, f"{BASE}/news/talks.html").author == author
 
 
+@pytest.mark.parametrize(
+    ("before", "author"),
+    [
+        # A menu of all the site's authors (nav, class "menu-authors-container"), then the byline.
+        (
+            '<nav><div class="menu-authors-container"><ul>'
+            + "".join(f"<li><a href='/a/{i}'>Author Number{i} Surname{i}</a></li>" for i in range(12))
+            + "</ul></div></nav>",
+            "Anna Petrova",
+        ),
+        # WordPress: a label "Posted" in its own span classed meta-prep-author, the name next.
+        ('<span class="meta-prep meta-prep-author">Posted</span>', "Anna Petrova"),
+        ('<span class="meta-prep-author">Publiziert am</span>', "Anna Petrova"),
+        # A byline-sized line with no name still decides: a later "author" is a related story's.
+        ('<p class="byline">01 December 2026</p>', None),
+    ],
+    ids=["author-menu", "posted-label", "publiziert-am-label", "nameless-byline-decides"],
+)
+def test_a_label_or_a_box_before_the_byline_does_not_hide_it(before: str, author: str | None) -> None:
+    """bench/metadata.py (eval dev pages): the first element classed author/byline decided
+    alone, so a menu of the site's authors or a "Posted" label before the byline left the
+    article with no author."""
+    byline = '<span class="author vcard"><a href="/a/ap">Anna Petrova</a></span>'
+    body = f"{before}<article><h1>Talks go on</h1>{byline}{LONG_PARAGRAPHS}</article>"
+    assert extract_article(f"<html><body>{body}</body></html>", f"{BASE}/news/talks.html").author == author
+
+
+def test_a_byline_ends_before_a_german_as_of_date() -> None:
+    """"Stand: 05. Februar 2020" is the German "Updated ...": its word is no name."""
+    body = f'<article><h1>Talks go on</h1><div class="author-info">Sara Zinnecker Stand: 05. Februar 2020</div>'
+    html = f"<html><body>{body}{LONG_PARAGRAPHS}</article></body></html>"
+    assert extract_article(html, f"{BASE}/news/talks.html").author == "Sara Zinnecker"
+
+
+_YOAST_GRAPH = {
+    "@context": "https://schema.org",
+    "@graph": [
+        {"@type": "WebPage", "@id": "https://news.example/a#webpage", "name": "Talks go on"},
+        {
+            "@type": "Article",
+            "@id": "https://news.example/a#article",
+            "headline": "Talks go on",
+            "author": {"@id": "https://news.example/#/schema/person/1"},
+            "datePublished": "2026-11-30T10:00:00+00:00",
+        },
+        {"@type": "Person", "@id": "https://news.example/#/schema/person/1", "name": "Anna Petrova"},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("ld", "author"),
+    [
+        (_YOAST_GRAPH, "Anna Petrova"),
+        # A list of references, one to a node the page never declares.
+        (
+            {
+                "@graph": [
+                    {
+                        "@type": "NewsArticle",
+                        "author": [{"@id": "#p1"}, {"@id": "#missing"}, {"@type": "Person", "name": "Ivan Sokolov"}],
+                    },
+                    {"@type": "Person", "@id": "#p1", "name": "Anna Petrova"},
+                ]
+            },
+            "Anna Petrova, Ivan Sokolov",
+        ),
+        # A reference to itself names nothing and loops nowhere.
+        ({"@type": "NewsArticle", "@id": "#a", "author": {"@id": "#a"}}, None),
+    ],
+    ids=["yoast-graph", "list-of-references", "self-reference"],
+)
+def test_a_json_ld_author_given_by_reference_is_resolved(ld: dict[str, object], author: str | None) -> None:
+    """Yoast SEO writes the article's author as an @id and the Person elsewhere in the
+    @graph; the author was lost on 10 eval pages whose markup names it only so."""
+    head = f'<script type="application/ld+json">{json.dumps(ld)}</script>'
+    html = f"<html><head>{head}</head><body><article><h1>Talks go on</h1>{LONG_PARAGRAPHS}</article></body></html>"
+    assert extract_article(html, f"{BASE}/news/talks.html").author == author
+
+
+def test_htmldate_reads_the_whole_page_not_the_pruned_one() -> None:
+    """With no date declared, htmldate searched the tree after pruning, which drops link
+    lists: WordPress's "Posted on <a rel=bookmark><time>" link went with them, and a
+    related story's or the archive's date was taken (bench/metadata.py: 5 eval dev pages;
+    this is modabot.de's markup)."""
+    posted = (  # the entry-meta is a row of links, so the link-list rule drops it
+        '<div class="entry-meta"><a href="/paris-couture" title="19:02" rel="bookmark"><time class="entry-date"'
+        ' datetime="2014-01-27T19:02:50+00:00" pubdate>27. Januar 2014</time></a><span class="by-author">'
+        ' <span class="sep"> by </span><span class="author vcard"><a class="url fn n" href="/author/anna"'
+        ' rel="author">Anna Petrova</a></span></span> / <span class="cat-links"><span>Kategorien:</span>'
+        ' <a href="/category/event" rel="category tag">Event</a>, <a href="/category/designer"'
+        ' rel="category tag">Fashion</a></span></div>'
+    )
+    related = "".join(f'<li><a href="/2019/07/1{i}/x{i}">Other story {i}</a> 1{i}.07.2019</li>' for i in range(7))
+    body = f"<article><header><h1>Talks go on</h1>{posted}</header>{LONG_PARAGRAPHS}</article>"
+    html = f"<html><body>{body}<ul class='related'>{related}</ul></body></html>"
+    published = extract_article(html, f"{BASE}/news/talks.html").published
+    assert published is not None and published.date().isoformat() == "2014-01-27"
+
+
 class _Seen:
     """A compiled pattern that records the texts it is run on."""
 

@@ -164,6 +164,9 @@ def extract_article(html: str, url: str, *, find_date: bool = True, cut: bool = 
     page was cut to what one page may cost (bound.py); the text's provenance says so."""
     tree = parse_html(html, url)
     meta = read_meta(tree, url)  # before pruning: the pruned tree lacks some bylines and dates
+    # htmldate too reads the whole page (it searches a copy): on the pruned tree it took a
+    # related story's date or a copyright year on 6 eval dev pages (bench/metadata.py).
+    found_date = _htmldate(tree, url) if meta.published is None and find_date else None
     # lxml makes an element's Python object when a walk reaches it (a class lookup, in Python
     # for lxml.html trees) unless one is alive (etree.pyx, _elementFactory), and frees it when
     # the walk has passed. Layout and prune each walk every element: one list keeps the objects
@@ -189,8 +192,8 @@ def extract_article(html: str, url: str, *, find_date: bool = True, cut: bool = 
     if sum(len(text) for _, text in blocks) < _MIN_TEXT_CHARS:
         raise ParseError(url, "no main text found")
     text_origin = f"trafilatura:{mode}:cut" if cut else f"trafilatura:{mode}"
-    published, provenance = meta.published, meta.provenance + (("text", text_origin),)
-    if published is None and find_date and (published := _htmldate(tree, url)) is not None:
+    published, provenance = meta.published or found_date, meta.provenance + (("text", text_origin),)
+    if found_date is not None:
         provenance += (("published", "htmldate"),)
     return Extracted(
         text="\n\n".join(text for _, text in blocks),
