@@ -3,7 +3,7 @@
     python bench/metadata.py [CORPUS_DIR] [--errors dev]
 
 The eval set (pages/trafilatura/expectations.json) records, besides its snippets, the
-author (384 pages) and the publication date (506 pages) its annotators read off each page.
+author (384 pages), the publication date (506 pages) and the title (600 pages) its annotators read off each page.
 Per page, in one process:
 
 - topicwire: ``extract_article(html, url)``: its ``author`` and ``published`` (as a page
@@ -17,6 +17,8 @@ bench/extraction.py splits them (dev to read errors on, held out to check a chan
   and "and"/"und"/"y"/"et"); ``right`` = the same set, ``part`` = a name shared,
   ``wrong`` = none shared, ``none`` = no author given. Precision = right / given,
   recall = right / expected.
+- title: the words compared (folded); ``part`` = one holds the other (a site name left on,
+  a kicker left off), ``wrong`` = neither.
 - date: ``right`` = the same calendar day, or one day off: topicwire stores UTC and the
   annotators wrote the page's local date (an evening story in Buenos Aires is the next
   day in UTC); ``wrong`` = further off; ``none`` = no date.
@@ -78,20 +80,42 @@ def date_verdict(given: date | None, expected: date) -> str:
     return "right" if abs((given - expected).days) <= 1 else "wrong"
 
 
-def topicwire_fields(page: Page) -> tuple[str, date | None]:
+def topicwire_fields(page: Page) -> tuple[str, date | None, str]:
     article = extract_article(page.html, page.url or "http://corpus.test/")
-    return article.author or "", article.published.date() if article.published else None
+    return article.author or "", article.published.date() if article.published else None, article.title or ""
 
 
-def baseline_fields(page: Page) -> tuple[str, date | None]:
+def baseline_fields(page: Page) -> tuple[str, date | None, str]:
     found = trafilatura.extract_metadata(page.html, default_url=page.url or None)
-    return (found.author or "", day(found.date)) if found else ("", None)
+    return (found.author or "", day(found.date), found.title or "") if found else ("", None, "")
+
+
+def title_verdict(given: str, expected: str) -> str:
+    ours, truth = _words(given), _words(expected)
+    if not ours:
+        return "none"
+    if ours == truth:
+        return "right"
+    return "part" if ours in truth or truth in ours else "wrong"
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", unicodedata.normalize("NFKC", text).casefold()))
 
 
 def score(pages: list[Page], part: str, tally: Counter[tuple[str, ...]], errors: bool) -> None:
     for page in pages:
         expected_author, expected_day = page.truth.get("author"), day(str(page.truth.get("date") or ""))
-        for who, (author, published) in (("topicwire", topicwire_fields(page)), ("trafilatura", baseline_fields(page))):
+        expected_title = str(page.truth.get("title") or "")
+        for who, (author, published, title) in (
+            ("topicwire", topicwire_fields(page)),
+            ("trafilatura", baseline_fields(page)),
+        ):
+            if _words(expected_title):
+                verdict = title_verdict(title, expected_title)
+                tally[(part, "title", who, verdict)] += 1
+                if errors and who == "topicwire" and verdict != "right":
+                    print(f"title  {verdict:5} {page.key}: expected {expected_title!r}, got {title!r}")
             if names(expected_author):
                 verdict = author_verdict(author, expected_author)
                 tally[(part, "author", who, verdict)] += 1
@@ -127,7 +151,7 @@ def main() -> None:
     print(f"{'part':5} {'field':7} {'extractor':12} {columns} {'P':>6} {'R':>6}")
     summary = []
     for part in ("dev", "held"):
-        for field in ("author", "date"):
+        for field in ("author", "date", "title"):
             for who in ("topicwire", "trafilatura"):
                 precision, recall, n = rates(tally, part, field, who)
                 cells = " ".join(f"{tally[(part, field, who, v)]:5d}" for v in ("right", "part", "wrong", "none"))
