@@ -111,6 +111,8 @@ _SPACE_BEFORE_PUNCT = re.compile(r"[ \t\xa0]+([,;.])")
 # characters (a byline of 20,000 spaces took 22 s in _BYLINE_PARTS and _SPACE_BEFORE_PUNCT).
 _SPACES = re.compile(r"[^\S\n]+")
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—·•-]\s+")  # not ":", headlines use it
+_TITLE_SEPARATOR_PIECES = re.compile(r"(\s+[|–—·•-]\s+)")
+_MAX_SITE_TITLE_CHARS = 2_000
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?=$|[-_])")
 _BYLINE_NAMED = (
     "[@rel='author' or @itemprop='author' or contains(@class, 'author') or contains(@class, 'byline')"
@@ -488,15 +490,20 @@ def without_site_name(title: str, sites: frozenset[str]) -> str:
     """``title`` less the site's name that CMSs put after or before the headline ("Headline |
     Site", "Headline - example.de", "SITE - Headline"): a feed entry's title is the headline.
     The eval set's annotators left the site's name out of 600 titles (bench/metadata.py)."""
-    for match in _TITLE_SEPARATORS.finditer(title):  # the first separator the site's name follows
-        if _is_site(_TITLE_SEPARATORS.split(title[match.end() :], maxsplit=1)[0], sites) and match.start():
-            title = title[: match.start()]
-            break
-    for match in reversed(list(_TITLE_SEPARATORS.finditer(title))):  # "BMAS - Headline"
-        head = title[: match.start()]
-        if _is_site(_TITLE_SEPARATORS.split(head)[-1], sites) and title[match.end() :].strip():
-            return title[match.end() :]
-    return title
+    if len(title) > _MAX_SITE_TITLE_CHARS:  # a body pasted into og:title: values.py cuts it anyway
+        return title
+    pieces = _TITLE_SEPARATOR_PIECES.split(title)  # headline part, separator, part, separator, ...
+    parts = pieces[::2]
+    # After the headline: from the first part that is the site's name on.
+    cut = next((i for i in range(1, len(parts)) if _is_site(parts[i], sites)), None)
+    if cut is not None:
+        pieces = pieces[: 2 * cut - 1]
+        parts = pieces[::2]
+    # Before it: "BMAS - Headline", up to the last part that is the site's name.
+    start = next((i for i in range(len(parts) - 2, -1, -1) if _is_site(parts[i], sites)), None)
+    if start is not None:
+        pieces = pieces[2 * start + 2 :]
+    return "".join(pieces)
 
 
 def _site_keys(metas: dict[str, str], url: str) -> frozenset[str]:
