@@ -1293,6 +1293,25 @@ def test_a_title_of_many_separators_is_read_once() -> None:
     assert without_site_name(long_title, sites) == long_title
 
 
+@pytest.mark.parametrize(
+    ("byline", "url", "author"),
+    [
+        ("Rob Picheta, CNN", "https://edition.cnn.com/2021/03/08/royal.html", "Rob Picheta"),
+        ("Grant Tinsley, PhD", "https://www.healthline.com/fat", "Grant Tinsley"),
+        ("Anna Petrova, Ivan Sokolov, Steppe Daily", "https://steppe-daily.example/a", "Anna Petrova, Ivan Sokolov"),
+        # An agency is no site of the page's, and the site's name alone stays what the page says.
+        ("Max Mustermann, dpa", "https://steppe-daily.example/a", "Max Mustermann, dpa"),
+        ("CNN", "https://edition.cnn.com/a", "CNN"),
+    ],
+    ids=str,
+)
+def test_the_sites_name_and_a_degree_beside_an_author_are_dropped(byline: str, url: str, author: str) -> None:
+    """bench/metadata.py (eval dev pages): "Rob Picheta, CNN" on cnn.com and "Grant Tinsley,
+    PhD": the annotators wrote the name alone (dev +2 authors right, held out +1, none lost)."""
+    meta = f'<html><head><meta name="author" content="{byline}"></head><body>{LONG_PARAGRAPHS}</body></html>'
+    assert extract_article(meta, url).author == author
+
+
 class _Seen:
     """A compiled pattern that records the texts it is run on."""
 

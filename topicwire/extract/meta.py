@@ -104,6 +104,8 @@ _PARTICLES = frozenset(
     "von van der den de del della di da das dos du la le les los las y e et and und и bin ibn al el ter ten zu of for"
     " the für des do vom zum zur ben bint og och en i a και".split()
 )
+# Degrees written after a name ("Grant Tinsley, PhD"), squashed: no part of the name.
+_DEGREES = frozenset("phd md mba msc bsc mph rd rn dds dvm llm".split())
 _MAX_NAME_WORDS = 6  # of one name; "Anna Petrova" and "Maria de los Angeles Ruiz" fit
 _MAX_AUTHOR_CHARS = 120  # longer is a bio paragraph, not a byline
 _SPACE_BEFORE_PUNCT = re.compile(r"[ \t\xa0]+([,;.])")
@@ -145,7 +147,7 @@ def read_meta(tree: lxml.html.HtmlElement, url: str) -> PageMeta:
     """Metadata of the page ``tree`` fetched from ``url``, each field with its origin."""
     metas = meta_index(tree)
     ld = jsonld_article(tree)
-    canonical, title, author = _canonical(tree, metas, url), _title(tree, metas, ld, url), _author(tree, metas, ld)
+    canonical, title, author = _canonical(tree, metas, url), _title(tree, metas, ld, url), _author(tree, metas, ld, url)
     published = _date(tree, metas, ld, PUBLISHED_KEYS, "datePublished")
     updated = _date(tree, metas, ld, UPDATED_KEYS, "dateModified")
     language = _language(tree, metas)
@@ -347,11 +349,20 @@ def _declared_title(tree: lxml.html.HtmlElement, metas: dict[str, str], ld: dict
     return (max(_TITLE_SEPARATORS.split(text), key=len), "title") if text else None
 
 
-def _author(tree: lxml.html.HtmlElement, metas: dict[str, str], ld: dict[str, object]) -> Found | None:
+def _author(tree: lxml.html.HtmlElement, metas: dict[str, str], ld: dict[str, object], url: str) -> Found | None:
     candidates: list[Found] = [(", ".join(_ld_names(ld.get("author"))), "jsonld")]
     candidates += [(metas[key], f"meta:{key}") for key in AUTHOR_KEYS if key in metas]
     found = next(((author, origin) for value, origin in candidates if (author := _author_name(value))), None)
-    return found or _byline(tree)
+    found = found or _byline(tree)
+    return (_names_only(found[0], _site_keys(metas, url)), found[1]) if found else None
+
+
+def _names_only(author: str, sites: frozenset[str]) -> str:
+    """``author`` less the pieces beside a name that are the site's own name or a degree:
+    "Rob Picheta, CNN" on cnn.com, "Grant Tinsley, PhD" (bench/metadata.py, eval dev pages)."""
+    pieces = author.split(", ")
+    names = [p for p in pieces if _squash(p) not in _DEGREES and not _is_site(p, sites)]
+    return ", ".join(names) if names and len(names) < len(pieces) else author
 
 
 def _byline(tree: lxml.html.HtmlElement) -> Found | None:
@@ -508,10 +519,13 @@ def without_site_name(title: str, sites: frozenset[str]) -> str:
 
 def _site_keys(metas: dict[str, str], url: str) -> frozenset[str]:
     """The site's names, squashed: og:site_name, application-name, the host with and without
-    its top-level domain ("telebasel.ch": "telebaselch", "telebasel")."""
+    its top-level domain and its name under it ("edition.cnn.com": "editioncnncom", "editioncnn",
+    "cnn"; a name of 2 letters, "co" of "bbc.co.uk", is none)."""
     host = host_of(url) or ""
     host = host[4:] if host.startswith("www.") else host
-    names = [metas.get("og:site_name", ""), metas.get("application-name", ""), host, host.rpartition(".")[0]]
+    labels = host.split(".")
+    name = labels[-2] if len(labels) >= 2 else ""  # "edition.cnn.com": "cnn"
+    names = [metas.get("og:site_name", ""), metas.get("application-name", ""), host, host.rpartition(".")[0], name]
     return frozenset(key for name in names if len(key := _squash(name)) >= 3)
 
 
