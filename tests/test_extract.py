@@ -1265,6 +1265,9 @@ def test_htmldate_reads_the_whole_page_not_the_pruned_one() -> None:
             "https://www.tagesschau.de/a",
             "Talks go on - Interne Unterlagen im Netz",
         ),
+        # "net" of abc.net.au is no site's name.
+        ("Talks go on - Net", "", "https://www.abc.net.au/news/a", "Talks go on - Net"),
+        ("Talks go on - ABC News", "ABC News", "https://www.abc.net.au/news/a", "Talks go on"),
         # The site's name alone is left as it is, not emptied.
         ("Steppe Daily", "Steppe Daily", "https://steppe.example/", "Steppe Daily"),
         ("Steppe Daily | steppe.example", "Steppe Daily", "https://steppe.example/", "Steppe Daily"),

@@ -115,6 +115,8 @@ _SPACES = re.compile(r"[^\S\n]+")
 _TITLE_SEPARATORS = re.compile(r"\s+[|–—·•-]\s+")  # not ":", headlines use it
 _TITLE_SEPARATOR_PIECES = re.compile(r"(\s+[|–—·•-]\s+)")
 _MAX_SITE_TITLE_CHARS = 2_000
+# Second-level labels of country domains ("abc.net.au", "bbc.co.uk"): no site's name.
+_GENERIC_LABELS = frozenset("co com net org gov edu ac or ne go gob nic mil".split())
 _LANG = re.compile(r"^[a-zA-Z]{2,3}(?=$|[-_])")
 _BYLINE_NAMED = (
     "[@rel='author' or @itemprop='author' or contains(@class, 'author') or contains(@class, 'byline')"
@@ -520,12 +522,12 @@ def without_site_name(title: str, sites: frozenset[str]) -> str:
 def _site_keys(metas: dict[str, str], url: str) -> frozenset[str]:
     """The site's names, squashed: og:site_name, application-name, the host with and without
     its top-level domain and its name under it ("edition.cnn.com": "editioncnncom", "editioncnn",
-    "cnn"; a name of 2 letters, "co" of "bbc.co.uk", is none)."""
+    "cnn"; "co", "com", "net" ... of "bbc.co.uk", "abc.net.au" are none)."""
     host = host_of(url) or ""
     host = host[4:] if host.startswith("www.") else host
     labels = host.split(".")
-    name = labels[-2] if len(labels) >= 2 else ""  # "edition.cnn.com": "cnn"
-    names = [metas.get("og:site_name", ""), metas.get("application-name", ""), host, host.rpartition(".")[0], name]
+    under_tld = labels[-2] if len(labels) >= 2 and labels[-2] not in _GENERIC_LABELS else ""
+    names = (metas.get("og:site_name", ""), metas.get("application-name", ""), host, host.rpartition(".")[0], under_tld)
     return frozenset(key for name in names if len(key := _squash(name)) >= 3)
 
 
