@@ -65,13 +65,18 @@ def day(value: str | None) -> date | None:
         return None
 
 
+def verdict(given: object, expected: object, shared: bool) -> str:
+    """none, right (equal), part (``shared``: a name in common, one title inside the other), wrong."""
+    if not given:
+        return "none"
+    if given == expected:
+        return "right"
+    return "part" if shared else "wrong"
+
+
 def author_verdict(given: object, expected: object) -> str:
     ours, truth = names(given), names(expected)
-    if not ours:
-        return "none"
-    if ours == truth:
-        return "right"
-    return "part" if ours & truth else "wrong"
+    return verdict(ours, truth, bool(ours & truth))
 
 
 def date_verdict(given: date | None, expected: date) -> str:
@@ -92,11 +97,7 @@ def baseline_fields(page: Page) -> tuple[str, date | None, str]:
 
 def title_verdict(given: str, expected: str) -> str:
     ours, truth = _words(given), _words(expected)
-    if not ours:
-        return "none"
-    if ours == truth:
-        return "right"
-    return "part" if ours in truth or truth in ours else "wrong"
+    return verdict(ours, truth, ours in truth or truth in ours)
 
 
 def _words(text: str) -> str:
