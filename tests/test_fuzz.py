@@ -10,11 +10,14 @@ would end the poll worker.
 from __future__ import annotations
 
 import functools
+import html
+import json
 import os
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+import lxml.html
 import pytest
 from conftest import corpus_path
 from hypothesis import HealthCheck, given, settings
@@ -23,6 +26,7 @@ from hypothesis import strategies as st
 from topicwire.errors import ParseError, TopicwireError
 from topicwire.extract.article import extract_article
 from topicwire.extract.charset import decode_html
+from topicwire.extract.meta import meta_index, read_meta
 from topicwire.sources.feed import parse_feed
 from topicwire.sources.page import parse_page
 from topicwire.sources.sniff import sniff_kind
@@ -212,3 +216,37 @@ def test_binary_is_refused() -> None:
         extract_article(decode_html(noise, None), URL)
     with pytest.raises(ParseError, match="binary content"):
         parse_page(decode_html(noise, "utf-8"), URL, "fuzz")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20) | st.sampled_from(["#p", "#a", "Person"]),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(["@id", "@type", "name", "author"]), inner)
+    ),
+    max_leaves=12,
+)
+SEPARATED = st.lists(st.text(max_size=12) | st.sampled_from(["Steppe Daily", "steppe", "PhD", "CNN"]), max_size=6)
+
+
+@FAST
+@given(
+    title=SEPARATED.map(lambda parts: " | ".join(parts)),
+    site=st.sampled_from(["", "Steppe Daily", "CNN"]),
+    author=SEPARATED.map(lambda parts: ", ".join(parts)),
+    graph=st.lists(JSON_VALUES, max_size=4),
+)
+def test_page_metadata_of_any_title_author_and_json_ld(title: str, site: str, author: str, graph: list[object]) -> None:
+    """The site's name in titles and authors, and JSON-LD authors by @id (bench/metadata.py):
+    any values give a title that is a piece of the declared one and never raise."""
+    article = {"@type": "NewsArticle", "author": graph}
+    head = (
+        f'<meta property="og:title" content="{html.escape(title)}">'
+        f'<meta property="og:site_name" content="{html.escape(site)}">'
+        f'<meta name="author" content="{html.escape(author)}">'
+        f'<script type="application/ld+json">{json.dumps({"@graph": [*graph, article]})}</script>'
+    )
+    tree = lxml.html.document_fromstring(f"<html><head>{head}</head><body><p>text</p></body></html>")
+    meta = read_meta(tree, "https://edition.steppe.example/a")
+    declared = meta_index(tree).get("og:title", "")  # as lxml and normalize_text read it
+    assert meta.title is None or meta.title in declared or not declared
+    assert meta.author is None or isinstance(meta.author, str)
