@@ -16,6 +16,7 @@ one 9 MB page 15-23 s, 331-351 MB -> 2.3-9 s, 168 MB; four at once 44-50 s, 684-
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -88,6 +89,30 @@ def test_huge_article_page_is_cut_before_extraction(tmp_path: Path) -> None:
     run.assert_contained("bigpage", error="ok", seconds=30)
     assert re.search(r"event=page\.cut source=bigpage .*bytes=9\d{6} ", run.log), run.log[-2000:]
     [item] = run.feed_items("big")
+    assert "The minister said the talks" in str(item["content_html"])
+
+
+def _odd_dates_page(lines: int) -> bytes:
+    """An article page whose only dates are ``lines`` distinct date-like lines no parser reads
+    ("3 Shawbcd 2001 AH 12"): htmldate handed each to dateparser, 5-15 ms apiece."""
+    names = ("".join(t) for t in itertools.product("bcdfghjklmnpqrstvwxz", repeat=4))
+    odd = "".join(f"<p>{i % 28 + 1} Shaw{next(names)} {2000 + i % 20} AH {10 + i % 50}</p>" for i in range(lines))
+    head = "<html><head><title>Odd dates</title></head><body><article><h1>Odd dates</h1>"
+    return (head + PARAGRAPH * 3 + odd + "</article></body></html>").encode()
+
+
+def test_a_page_of_date_like_lines_does_not_stall_the_date_search(tmp_path: Path) -> None:
+    """20,000 date-like lines (680 KB) on a page whose feed entry has no date: htmldate's
+    search called dateparser for each (about 25 s per 3,000 lines, minutes for this page);
+    extract/finddate.py bounds it to a few calls a page."""
+    with FixtureServer() as bad:
+        bad.route("/odd.html", _odd_dates_page(20_000), headers=HTML)
+        bad.route("/feed.xml", _rss(_item(1, bad.url + "/odd.html")), headers=RSS)
+        extra = '[[topics]]\nname = "odd"\nquery = "source:odddates"\n'
+        run = run_beside_good(tmp_path, {"odddates": bad.url + "/feed.xml"}, fulltext=True, extra=extra)
+    _report(run, "20,000 date-like lines")
+    run.assert_contained("odddates", error="ok", seconds=30)
+    [item] = run.feed_items("odd")
     assert "The minister said the talks" in str(item["content_html"])
 
 

@@ -33,9 +33,7 @@ from __future__ import annotations
 import html as htmllib
 import re
 from collections.abc import Iterator
-from datetime import datetime
 
-import htmldate
 import lxml.html
 import trafilatura
 from lxml import etree
@@ -43,7 +41,7 @@ from trafilatura.settings import Document
 
 from topicwire.errors import ParseError
 from topicwire.extract.clean import clean_blocks, normalize_text
-from topicwire.extract.dates import parse_date
+from topicwire.extract.finddate import find_page_date
 from topicwire.extract.interior import with_interior_prose
 from topicwire.extract.layout import page_blocks, page_layout
 from topicwire.extract.lead import find_lead
@@ -166,7 +164,7 @@ def extract_article(html: str, url: str, *, find_date: bool = True, cut: bool = 
     meta = read_meta(tree, url)  # before pruning: the pruned tree lacks some bylines and dates
     # htmldate too reads the whole page (it searches a copy): on the pruned tree it took a
     # related story's date or a copyright year on 6 eval dev pages (bench/metadata.py).
-    found_date = _htmldate(tree, url) if meta.published is None and find_date else None
+    found_date = find_page_date(tree, url) if meta.published is None and find_date else None
     # lxml makes an element's Python object when a walk reaches it (a class lookup, in Python
     # for lxml.html trees) unless one is alive (etree.pyx, _elementFactory), and frees it when
     # the walk has passed. Layout and prune each walk every element: one list keeps the objects
@@ -286,16 +284,6 @@ def _text_size(doc: Document | None) -> int:
 def _chars(doc: Document | None) -> int:
     """Non-space characters, as prune_page counts the page."""
     return len("".join((doc.text or "").split())) if doc is not None else 0
-
-
-def _htmldate(tree: lxml.html.HtmlElement, url: str) -> datetime | None:
-    """htmldate's reading of a page that declares no date: its URL, <time> elements,
-    dated text near the title (trafilatura's own settings: extensive, original date)."""
-    try:
-        found = htmldate.find_date(tree, extensive_search=True, original_date=True, url=url)
-    except (ValueError, TypeError):  # htmldate's own bugs on odd markup are not the page's fault
-        return None
-    return parse_date(found) if isinstance(found, str) else None
 
 
 # -- body tree ---------------------------------------------------------------------------------
