@@ -17,13 +17,14 @@ within their bounds.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -252,3 +253,12 @@ def list_sources(config: Path, cwd: Path) -> str:
         timeout=60,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     ).stdout
+
+
+def odd_date_lines(n: int) -> Iterator[str]:
+    """``n`` distinct lines that look like dates ("3 Shawbbbc 2001 AH 12") which htmldate hands
+    to dateparser and dateparser cannot read; distinct, so htmldate's string cache spares none
+    (extract/finddate.py bounds how many reach dateparser)."""
+    names = ("".join(t) for t in itertools.product("bcdfghjklmnpqrstvwxz", repeat=4))
+    for i in range(n):
+        yield f"{i % 28 + 1} Shaw{next(names)} {2000 + i % 20} AH {10 + i % 50}"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 
 import lxml.html
 import pytest
+from hostile import odd_date_lines
 from htmldate import extractors
 
 from topicwire.extract import finddate
@@ -15,14 +15,6 @@ from topicwire.extract.article import extract_article
 from topicwire.extract.finddate import MAX_EXTERNAL_PARSES, find_page_date
 
 READ_BY_DATEPARSER = "3 сентября 2019 года"  # htmldate's own patterns miss it; dateparser reads it
-
-
-def _odd_dates(n: int) -> Iterator[str]:
-    """Distinct lines that look like dates, which htmldate hands to dateparser and dateparser
-    cannot read (distinct, so htmldate's string cache does not spare the calls)."""
-    names = ("".join(t) for t in itertools.product("bcdfghjklmnpqrstvwxz", repeat=3))
-    for i in range(n):
-        yield f"{i % 28 + 1} Shaw{next(names)} {2000 + i % 20} AH {10 + i % 50}"
 
 
 def _page(lines: list[str]) -> str:
@@ -56,13 +48,13 @@ def test_the_budget_wraps_the_one_place_htmldate_calls_dateparser() -> None:
 def test_a_page_of_odd_dates_calls_dateparser_within_the_budget(external_calls: list[str]) -> None:
     """3,000 distinct date-like lines: without the budget each went to dateparser (25 s on
     the development machine); now at most MAX_EXTERNAL_PARSES do, the rest read as no date."""
-    tree = lxml.html.document_fromstring(_page(list(_odd_dates(3000))))
+    tree = lxml.html.document_fromstring(_page(list(odd_date_lines(3000))))
     find_page_date(tree, "http://site.test/story")
     assert 0 < len(external_calls) <= MAX_EXTERNAL_PARSES
 
 
 def test_the_whole_extraction_of_such_a_page_is_bounded(external_calls: list[str]) -> None:
-    article = extract_article(_page(list(_odd_dates(3000))), "http://site.test/story")
+    article = extract_article(_page(list(odd_date_lines(3000))), "http://site.test/story")
     assert "The minister said the talks" in article.text
     assert len(external_calls) <= MAX_EXTERNAL_PARSES
 
@@ -77,7 +69,7 @@ def test_a_date_only_dateparser_reads_is_still_found(external_calls: list[str]) 
 def test_a_spent_budget_leaves_no_false_answer_for_later_pages(external_calls: list[str]) -> None:
     """The line after the budget ran out was read as no date and htmldate cached that; the
     next page holding the same line gets its date."""
-    spent = lxml.html.document_fromstring(_page([*_odd_dates(MAX_EXTERNAL_PARSES + 5), READ_BY_DATEPARSER]))
+    spent = lxml.html.document_fromstring(_page([*odd_date_lines(MAX_EXTERNAL_PARSES + 5), READ_BY_DATEPARSER]))
     find_page_date(spent, "http://site.test/one")
     alone = lxml.html.document_fromstring(_page([READ_BY_DATEPARSER]))
     found = find_page_date(alone, "http://site.test/two")
@@ -86,6 +78,6 @@ def test_a_spent_budget_leaves_no_false_answer_for_later_pages(external_calls: l
 
 def test_outside_a_page_search_htmldate_is_not_bounded(external_calls: list[str]) -> None:
     """Another caller of htmldate (trafilatura's metadata, a script) keeps htmldate as it is."""
-    for line in _odd_dates(MAX_EXTERNAL_PARSES + 3):
+    for line in odd_date_lines(MAX_EXTERNAL_PARSES + 3):
         extractors._external_date(line)
     assert len(external_calls) == MAX_EXTERNAL_PARSES + 3

@@ -16,13 +16,12 @@ one 9 MB page 15-23 s, 331-351 MB -> 2.3-9 s, 168 MB; four at once 44-50 s, 684-
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from pathlib import Path
 
 from fixture_server import FixtureServer
-from hostile import WORKERS_RSS_LIMIT_MB, HostileRun, run_beside_good, run_child
+from hostile import WORKERS_RSS_LIMIT_MB, HostileRun, odd_date_lines, run_beside_good, run_child
 
 from topicwire.sources.entries import MAX_ENTRIES
 
@@ -78,25 +77,30 @@ def test_nested_html_content_fields_are_reduced_to_text(tmp_path: Path) -> None:
     assert len(texts) == 2 and all("Deeply nested words" in t for t in texts), texts
 
 
+def _one_page_feed(tmp_path: Path, source: str, page: bytes) -> HostileRun:
+    """``source``: a feed of one undated item linking ``page``, read with full text beside the
+    good site, and a topic of the same name holding its entries."""
+    with FixtureServer() as bad:
+        bad.route("/page.html", page, headers=HTML)
+        bad.route("/feed.xml", _rss(_item(1, bad.url + "/page.html")), headers=RSS)
+        extra = f'[[topics]]\nname = "{source}"\nquery = "source:{source}"\n'
+        return run_beside_good(tmp_path, {source: bad.url + "/feed.xml"}, fulltext=True, extra=extra)
+
+
 def test_huge_article_page_is_cut_before_extraction(tmp_path: Path) -> None:
     """A 9 MB article page: cut at a tag boundary before parsing, the article kept and marked."""
-    with FixtureServer() as bad:
-        bad.route("/big.html", _big_page(9_000_000), headers=HTML)
-        bad.route("/feed.xml", _rss(_item(1, bad.url + "/big.html")), headers=RSS)
-        extra = '[[topics]]\nname = "big"\nquery = "source:bigpage"\n'
-        run = run_beside_good(tmp_path, {"bigpage": bad.url + "/feed.xml"}, fulltext=True, extra=extra)
+    run = _one_page_feed(tmp_path, "bigpage", _big_page(9_000_000))
     _report(run, "one 9 MB page")
     run.assert_contained("bigpage", error="ok", seconds=30)
     assert re.search(r"event=page\.cut source=bigpage .*bytes=9\d{6} ", run.log), run.log[-2000:]
-    [item] = run.feed_items("big")
+    [item] = run.feed_items("bigpage")
     assert "The minister said the talks" in str(item["content_html"])
 
 
 def _odd_dates_page(lines: int) -> bytes:
-    """An article page whose only dates are ``lines`` distinct date-like lines no parser reads
-    ("3 Shawbcd 2001 AH 12"): htmldate handed each to dateparser, 5-15 ms apiece."""
-    names = ("".join(t) for t in itertools.product("bcdfghjklmnpqrstvwxz", repeat=4))
-    odd = "".join(f"<p>{i % 28 + 1} Shaw{next(names)} {2000 + i % 20} AH {10 + i % 50}</p>" for i in range(lines))
+    """An article page whose only dates are ``lines`` distinct date-like lines no parser reads:
+    htmldate handed each to dateparser, 5-15 ms apiece."""
+    odd = "".join(f"<p>{line}</p>" for line in odd_date_lines(lines))
     head = "<html><head><title>Odd dates</title></head><body><article><h1>Odd dates</h1>"
     return (head + PARAGRAPH * 3 + odd + "</article></body></html>").encode()
 
@@ -105,14 +109,10 @@ def test_a_page_of_date_like_lines_does_not_stall_the_date_search(tmp_path: Path
     """20,000 date-like lines (680 KB) on a page whose feed entry has no date: htmldate's
     search called dateparser for each (about 25 s per 3,000 lines, minutes for this page);
     extract/finddate.py bounds it to a few calls a page."""
-    with FixtureServer() as bad:
-        bad.route("/odd.html", _odd_dates_page(20_000), headers=HTML)
-        bad.route("/feed.xml", _rss(_item(1, bad.url + "/odd.html")), headers=RSS)
-        extra = '[[topics]]\nname = "odd"\nquery = "source:odddates"\n'
-        run = run_beside_good(tmp_path, {"odddates": bad.url + "/feed.xml"}, fulltext=True, extra=extra)
+    run = _one_page_feed(tmp_path, "odddates", _odd_dates_page(20_000))
     _report(run, "20,000 date-like lines")
     run.assert_contained("odddates", error="ok", seconds=30)
-    [item] = run.feed_items("odd")
+    [item] = run.feed_items("odddates")
     assert "The minister said the talks" in str(item["content_html"])
 
 

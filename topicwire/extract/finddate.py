@@ -14,8 +14,8 @@ emptied. The budget is per thread (worker threads search at the same time) and a
 only inside ``find_page_date``.
 
 htmldate has no option for this: the module wraps its private ``_external_date``, the one
-place that calls dateparser (htmldate 1.11; 1.9-1.10 have no such function, hence the pin); tests/test_finddate.py fails when a
-release moves it.
+place that calls dateparser (htmldate 1.11; 1.9 and 1.10 have no such function, hence the
+pin in pyproject.toml); tests/test_finddate.py fails when a release moves it.
 """
 
 from __future__ import annotations
