@@ -116,6 +116,40 @@ def test_a_page_of_date_like_lines_does_not_stall_the_date_search(tmp_path: Path
     assert "The minister said the talks" in str(item["content_html"])
 
 
+def _shaped_page(body: str) -> bytes:
+    head = "<html><head><title>Shaped</title></head><body><article><h1>Shaped</h1>"
+    return (head + PARAGRAPH * 3 + body + "</article></body></html>").encode()
+
+
+def test_pages_whose_shape_made_libxml2_quadratic_are_bounded(tmp_path: Path) -> None:
+    """Three pages of about 2 MB, within extract/bound.py's size, each beside the good site
+    (measured alone before extract/shape.py and textruns.py, on the development machine):
+    one <div> of <input> and <time> elements followed by text (over 2 minutes: XPath unions
+    order siblings by walking them); one paragraph of <span> and links (41 s at 400 KB, the
+    text runs trafilatura's tag stripping leaves); 140,000 short paragraphs (trafilatura's
+    ``//p//text()``: hours). Each is now cut after 20,000 elements and extracted in seconds;
+    the cut is logged."""
+    unions = "<div>" + "<input type='x'>tail words <time>t</time> more " * 40_000 + "</div>"
+    spans = "<p>" + "<span>word</span> <a href='/x'>link</a> " * 45_000 + "</p>"
+    paragraphs = "".join(f"<p>x{i}</p>" + ("</div><div>" if i % 100 == 99 else "") for i in range(140_000))
+    pages = {"unions": unions, "spans": spans, "paragraphs": f"<div>{paragraphs}</div>"}
+    with FixtureServer() as bad:
+        urls, topics = {}, ""
+        for name, body in pages.items():
+            bad.route(f"/{name}.html", _shaped_page(body), headers=HTML)
+            bad.route(f"/{name}.xml", _rss(_item(1, f"{bad.url}/{name}.html")), headers=RSS)
+            urls[name] = f"{bad.url}/{name}.xml"
+            topics += f'[[topics]]\nname = "{name}"\nquery = "source:{name}"\n'
+        run = run_beside_good(tmp_path, urls, fulltext=True, extra=topics)
+    _report(run, "three 2 MB pages of quadratic shapes")
+    run.assert_contained(*pages, error="ok", seconds=60)
+    for name in pages:
+        [item] = run.feed_items(name)
+        assert "The minister said the talks" in str(item["content_html"]), name
+    for name in pages:
+        assert re.search(rf"event=page\.cut source={name} .*elements=20000", run.log), run.log[-2000:]
+
+
 def test_huge_page_source_is_cut_before_classifying(tmp_path: Path) -> None:
     """A ``kind = "page"`` source serving 9 MB: the listing/article test extracts it too
     (14 s and +210 MB before), so it gets the same cut."""

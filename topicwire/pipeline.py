@@ -42,6 +42,7 @@ from topicwire.extract.bound import bound_page
 from topicwire.extract.build import build_article
 from topicwire.extract.charset import decode_html
 from topicwire.extract.layout import Layout
+from topicwire.extract.shape import MAX_ELEMENTS
 from topicwire.extract.template import Template, from_json, to_json, unsettled
 from topicwire.extract.urls import canonicalize_url
 from topicwire.metrics import Metrics
@@ -386,7 +387,10 @@ class Pipeline:
         """The page's article, within what one page may cost (extract/bound.py)."""
         html, cut = self.bounded_html(source, page)
         with self._extraction_slot():
-            return self.cpu.call(extract_article, html, page.url, find_date=find_date, cut=cut)
+            extracted = self.cpu.call(extract_article, html, page.url, find_date=find_date, cut=cut)
+        if not cut and dict(extracted.provenance).get("text", "").endswith(":cut"):  # extract/shape.py
+            log.event("page.cut", logging.WARNING, source=source, url=page.url, elements=MAX_ELEMENTS)
+        return extracted
 
     def bounded_html(self, source: str, page: FetchResult) -> tuple[str, bool]:
         """The page's HTML as the extractor may take it, and whether it was cut (logged)."""

@@ -47,8 +47,10 @@ from topicwire.extract.layout import page_blocks, page_layout
 from topicwire.extract.lead import find_lead
 from topicwire.extract.meta import PageMeta, meta_value, page_language, read_meta
 from topicwire.extract.prune import prune_page
+from topicwire.extract.shape import bound_tree
 from topicwire.extract.stray import without_stray_lines
 from topicwire.extract.tail import without_tail_box
+from topicwire.extract.textruns import PATCHED as _PATCHED  # noqa: F401  (trafilatura's strip_tags, text merged)
 from topicwire.types import Extracted
 
 # sources/page.py reads listing pages with the same helpers.
@@ -159,8 +161,10 @@ def extract_article(html: str, url: str, *, find_date: bool = True, cut: bool = 
 
     ``find_date=False`` skips htmldate's search on pages that declare no date (about
     100 ms a page) when the caller has a date already (the feed entry's). ``cut``: the
-    page was cut to what one page may cost (bound.py); the text's provenance says so."""
-    tree = parse_html(html, url)
+    page was cut to what one page may cost (bound.py); the text's provenance says so, as
+    it does when the tree is cut (shape.py)."""
+    tree, cut_tree = _parse_bounded(html, url)
+    cut = cut or cut_tree
     meta = read_meta(tree, url)  # before pruning: the pruned tree lacks some bylines and dates
     # htmldate too reads the whole page (it searches a copy): on the pruned tree it took a
     # related story's date or a copyright year on 6 eval dev pages (bench/metadata.py).
@@ -210,7 +214,14 @@ def extract_article(html: str, url: str, *, find_date: bool = True, cut: bool = 
 
 
 def parse_html(html: str, url: str) -> lxml.html.HtmlElement:
-    """The page as an lxml tree; ParseError if it is empty or not HTML at all."""
+    """The page as an lxml tree, bounded for the extractor (shape.py: cut past
+    ``MAX_ELEMENTS`` elements, no element of more than ``MAX_CHILDREN`` children);
+    ParseError if it is empty or not HTML at all."""
+    return _parse_bounded(html, url)[0]
+
+
+def _parse_bounded(html: str, url: str) -> tuple[lxml.html.HtmlElement, bool]:
+    """``parse_html``'s tree, and whether shape.py had to cut it."""
     head = html[:_BINARY_SCAN_CHARS]
     if len(_NOT_XML_CHARS.findall(head)) > _BINARY_SHARE * len(head):
         raise ParseError(url, "binary content, not an HTML page")
@@ -218,12 +229,13 @@ def parse_html(html: str, url: str) -> lxml.html.HtmlElement:
     if not html.strip():
         raise ParseError(url, "empty page")
     try:
-        return lxml.html.document_fromstring(html, parser=_PARSER)
+        tree = lxml.html.document_fromstring(html, parser=_PARSER)
     except (etree.ParserError, ValueError) as e:  # ValueError: str with an encoding declaration
         try:
-            return lxml.html.document_fromstring(html.encode("utf-8"), parser=_PARSER)
+            tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=_PARSER)
         except (etree.ParserError, ValueError):
             raise ParseError(url, "not an HTML page") from e
+    return tree, bound_tree(tree)
 
 
 def _first_mode(meta: PageMeta) -> str:

@@ -1,0 +1,119 @@
+"""extract/shape.py and extract/textruns.py: the page tree bounded before the extractor sees it.
+
+The cost they bound is libxml2's (measured in their docstrings and in
+tests/test_hostile_cost.py); here, what they do to a tree: every text kept in order,
+no element over the limits, nothing changed on a page within them.
+"""
+
+from __future__ import annotations
+
+import lxml.html
+import pytest
+from lxml import etree
+
+from topicwire.extract import shape, textruns
+from topicwire.extract.article import extract_article, parse_html
+
+PARAGRAPH = "<p>" + "The minister said the talks would continue next week in the capital city. " * 4 + "</p>"
+
+
+def _page(body: str) -> str:
+    head = "<html><head><title>T</title></head><body><article><h1>Head line</h1>"
+    return f"{head}{PARAGRAPH * 3}{body}</article></body></html>"
+
+
+def _text(tree: etree._Element) -> str:
+    return "".join(tree.itertext())
+
+
+def _widest(tree: etree._Element) -> int:
+    return max(len(element) for element in tree.iter())
+
+
+def test_a_page_within_the_limits_is_left_as_it_is() -> None:
+    html = _page("<ul>" + "".join(f"<li><a href='/{i}'>item {i}</a></li>" for i in range(300)) + "</ul>")
+    tree = lxml.html.document_fromstring(html)
+    before = etree.tostring(tree)
+    assert shape.bound_tree(tree) is False
+    assert etree.tostring(tree) == before
+
+
+def test_a_paragraph_of_many_inline_elements_becomes_paragraphs_of_the_limit() -> None:
+    spans = "".join(f"<span>w{i}</span> <a href='/{i}'>l{i}</a> " for i in range(600))
+    tree = lxml.html.document_fromstring(_page(f"<p class='x'>Lead {spans}</p>after"))
+    text = _text(tree)
+    shape.bound_shape(tree.find("body"))
+    pieces = [p for p in tree.iter("p") if p.get("class") == "x"]
+    assert [len(p) for p in pieces] == [500, 500, 200]  # 1,200 children
+    assert pieces[0].text == "Lead " and pieces[-1].tail == "after"
+    assert _text(tree) == text
+
+
+def test_a_container_keeps_its_place_and_groups_its_children() -> None:
+    inputs = "".join(f"<input>tail {i} <time>t{i}</time> more " for i in range(700))
+    tree = lxml.html.document_fromstring(_page(f"<div id='box'>{inputs}</div>"))
+    text = _text(tree)
+    shape.bound_shape(tree.find("body"))
+    [box] = [d for d in tree.iter("div") if d.get("id") == "box"]
+    assert [child.tag for child in box] == ["div", "div", "div"] and _widest(tree) <= shape.MAX_CHILDREN
+    assert _text(tree) == text
+
+
+def test_a_row_of_many_cells_and_a_table_of_many_rows_are_cut_into_rows_and_tables() -> None:
+    row = "<tr>" + "".join(f"<td>c{i}</td>" for i in range(1_100)) + "</tr>"
+    rows = "<tbody>" + "".join(f"<tr><td>r{i}</td></tr>" for i in range(1_200)) + "</tbody>"
+    tree = lxml.html.document_fromstring(_page(f"<table id='wide'>{row}</table><table id='long'>{rows}</table>"))
+    text = _text(tree)
+    shape.bound_shape(tree.find("body"))
+    wide = [t for t in tree.iter("table") if t.get("id") == "wide"]
+    assert len(wide) == 1 and [len(r) for r in wide[0].iter("tr")] == [500, 500, 100]
+    long = [t for t in tree.iter("table") if t.get("id") == "long"]
+    assert [len(t) for t in long] == [500, 500, 200] and all(r.tag == "tr" for t in long for r in t)
+    assert _text(tree) == text and _widest(tree) <= shape.MAX_CHILDREN
+
+
+def test_a_body_of_many_children_is_grouped() -> None:
+    paragraphs = "".join(f"<p>p{i}</p>" for i in range(1_001))
+    tree = lxml.html.document_fromstring(f"<html><body>{paragraphs}</body></html>")
+    text = _text(tree)
+    assert shape.bound_tree(tree) is False  # grouped, not cut
+    assert [len(group) for group in tree.find("body")] == [500, 500, 1] and _text(tree) == text
+
+
+def test_a_tree_is_cut_after_its_first_elements_in_document_order() -> None:
+    tree = lxml.html.fromstring("<div>a<p>b<b>c</b>d</p>e<p>f<i>g</i>h</p>i</div>")
+    assert shape.cut_after(tree, 3) is True  # div, p, b
+    assert etree.tostring(tree) == b"<div>a<p>b<b>c</b>d</p>e</div>"
+    assert shape.cut_after(tree, 3) is False
+
+
+def test_a_page_of_too_many_elements_is_cut_and_says_so() -> None:
+    paragraphs = "".join(f"<p>Paragraph number {i} of a page with far too many of them.</p>" for i in range(25_000))
+    article = extract_article(_page(paragraphs), "http://x.test/a", find_date=False)
+    assert ("text", article.provenance[-1][1]) == ("text", "trafilatura:balanced:cut")
+    assert "Paragraph number 0 of" in article.text and "Paragraph number 24999" not in article.text
+    tree = parse_html(_page(paragraphs), "http://x.test/a")
+    # The first MAX_ELEMENTS of the body: itself, <article>, <h1> and then paragraphs only.
+    assert sum(1 for _ in tree.find("body").iter("p")) == shape.MAX_ELEMENTS - 3
+
+
+def test_a_page_within_the_limits_is_not_marked_cut() -> None:
+    article = extract_article(_page(""), "http://x.test/a", find_date=False)
+    assert not article.provenance[-1][1].endswith(":cut")
+
+
+@pytest.mark.parametrize("module", textruns.PATCHED, ids=lambda m: m.__name__)
+def test_trafilatura_strips_tags_with_the_text_merged(module: object) -> None:
+    """Fails when a trafilatura release stops importing strip_tags by name: the rebinding
+    would then do nothing, and a page of stripped tags would cost minutes again."""
+    assert module.strip_tags is textruns.strip_tags_merged  # type: ignore[attr-defined]
+
+
+def test_stripping_leaves_one_text_node_where_lxml_leaves_a_run() -> None:
+    html = "<div><p>a" + "".join(f"<span>w{i}</span> <b>x</b>" for i in range(50)) + "z</p></div>"
+    plain, merged = lxml.html.fromstring(html), lxml.html.fromstring(html)
+    etree.strip_tags(plain, "span")
+    textruns.strip_tags_merged(merged, "span")
+    assert len(plain.xpath("//p/text()")) > 51  # the run lxml leaves: a text node per piece
+    assert len(merged.xpath("//p/text()")) == 51  # one before each <b> and one after the last
+    assert etree.tostring(plain) == etree.tostring(merged)

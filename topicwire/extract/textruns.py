@@ -1,0 +1,49 @@
+"""trafilatura's tag stripping, with the text it leaves merged (its cost bounded on hostile pages).
+
+``lxml.etree.strip_tags`` takes elements out and leaves their text and tails in the tree
+as separate, adjacent text nodes. libxml2 orders text nodes by the element before them,
+so XPath orders a run of adjacent ones by walking it: a query over a run of n nodes costs
+n² log n. trafilatura strips <span>, <font>, <abbr>, links and the like, then asks
+``//p//text()`` of the tree: a paragraph of 16,000 ``<span>`` and links (400 KB) took
+41 s, and 256 paragraphs of 250 took 120 s (a 2 MB page: hours). Real pages strip little
+(an element of ../shared/corpus/pages has at most 198 inline children), and the cost
+grows with the run: the fix is no runs, not a cap.
+
+So the ``strip_tags`` that trafilatura's modules call (each imported the name from
+lxml.etree) is rebound here to one that, after stripping, sets every text and tail under
+the element anew: lxml reads an element's text as the concatenation of the run and writes
+it back as one node. The strings are the same, so trafilatura's result is too (all 815
+corpus pages give the same text). A module that no longer imports the name is left as it
+is, and tests/test_textruns.py fails.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+from lxml import etree
+from trafilatura import core, external, htmlprocessing, main_extractor
+
+_strip_tags = etree.strip_tags
+PATCHED: tuple[ModuleType, ...] = (core, external, htmlprocessing, main_extractor)
+
+
+def strip_tags_merged(tree: Any, *tag_names: Any) -> None:
+    """``lxml.etree.strip_tags(tree, *tag_names)``, each run of text it leaves one node."""
+    _strip_tags(tree, *tag_names)
+    merge_text(tree)
+
+
+def merge_text(tree: etree._Element) -> None:
+    """Every text and tail under ``tree`` (its own tail aside) rewritten as one text node."""
+    for element in tree.iter():
+        if isinstance(element.tag, str) and (text := element.text):
+            element.text = text
+        if element is not tree and (tail := element.tail):
+            element.tail = tail
+
+
+for _module in PATCHED:
+    if getattr(_module, "strip_tags", None) is _strip_tags:  # a release that moves it: tested
+        _module.strip_tags = strip_tags_merged  # type: ignore[attr-defined]
