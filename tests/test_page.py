@@ -165,6 +165,54 @@ def test_a_short_listing_is_a_listing_not_an_article(name: str) -> None:
     assert len(parsed.items) in (2, 4)
 
 
+HEADLINES = [
+    "Peskov says Moscow is open to talks on the Caspian",
+    "Baku hosts a summit of the five Caspian states",
+    "Kremlin denies the report of a meeting in Geneva",
+    "Tbilisi and Yerevan sign a new transit agreement",
+    "Ankara calls for a ceasefire in the South Caucasus",
+]
+
+
+def _teaser_cards(href: str) -> str:
+    """Linked headings over a teaser each: trafilatura keeps the teasers and drops the
+    linked headings, so the extracted text holds no link text at all."""
+    return "".join(
+        f"<div class='card'><h3><a href='{href.format(i=i)}'>{t}</a></h3>"
+        f"<p>{t.split(' ', 1)[1].capitalize()}, officials said on Monday, and more is expected this week.</p></div>"
+        for i, t in enumerate(HEADLINES)
+    )
+
+
+HREFS = {"short-slug": "/s/{i}", "wp-query": "/?p=10{i}", "php-id": "/index.php?id=7{i}"}
+
+
+@pytest.mark.parametrize("href", HREFS.values(), ids=HREFS.keys())
+def test_teasers_whose_linked_headlines_the_extractor_dropped_are_a_listing(href: str) -> None:
+    body = f"<h1>Latest news</h1>{_teaser_cards(href)}"
+    html = f"<html><head><title>Caspian Post</title></head><body>{body}</body></html>"
+    parsed = parse_page(html, f"{BASE}/", "fixture")
+    assert parsed.kind == "listing"
+    assert [item.title for item in parsed.items] == HEADLINES
+
+
+def test_a_comment_thread_under_an_article_is_no_listing() -> None:
+    """Repeated blocks of one same-site link each, but the links are permalinks ("6 years
+    ago"), not headlines: the page stays the article it is."""
+    story = (
+        "<h1>Peskov speaks on talks</h1>"
+        + "<p>Kremlin spokesman Dmitry Peskov said on Tuesday that Moscow was open to talks on the Caspian, "
+        "adding that the summit in Baku had shown the way and that the ministers would meet again soon.</p>" * 3
+    )
+    comments = "".join(
+        f"<div class='comment'><a href='/n/1/c{i}'>{i + 2} years ago</a><p>I think the talks will fail again "
+        f"because nobody trusts anybody in this region any more, reader {i} wrote.</p></div>"
+        for i in range(6)
+    )
+    parsed = parse_page(_site_page(story + comments, title="Peskov speaks on talks"), f"{BASE}/n/1", "fixture")
+    assert parsed.kind == "article"
+
+
 def test_a_page_of_links_titled_with_the_site_name_is_not_stored_as_an_article() -> None:
     """No repeated blocks to take as a listing, yet most of its text is links: say so."""
     links = " · ".join(f"<a href='{u}'>{t}</a>" for u, t in SHORT)

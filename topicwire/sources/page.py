@@ -135,9 +135,8 @@ def parse_page(
     if article is None:
         raise ParseError(url, "neither a listing nor an article (if it lists articles, set link_selector)")
     if not article.declared_article and (loose := _loose_groups(tree, url)):
-        if _link_share(tree, article.text) >= _MIN_LISTING_LINK_SHARE and _blocks_are_main_text(
-            loose, article, _MAIN_TEXT_SHARE
-        ):
+        linked = max(_link_share(tree, article.text), _headline_share(loose))
+        if linked >= _MIN_LISTING_LINK_SHARE and _blocks_are_main_text(loose, article, _MAIN_TEXT_SHARE):
             items = _items(sorted((t for g in loose for t in g), key=_document_order(tree)), source)
             return ParsedSource(kind="listing", title=title, items=items, language=language)
     if why := _listing_like(tree, article):
@@ -382,9 +381,25 @@ def _loose_groups(tree: lxml.html.HtmlElement, url: str) -> list[list[_Teaser]]:
     return [group for group in _groups(short) if len(group) >= _MIN_LOOSE_TEASERS]
 
 
+def _headline_share(groups: list[list[_Teaser]]) -> float:
+    """The share of the blocks' text (in characters) that is headline links (4-40 words).
+
+    What ``_link_share`` measures in the extracted text, measured in the blocks: trafilatura
+    may leave a listing's linked headlines out of its text and keep the teasers under them
+    (a page of 20 teasers linking ``/s/12`` was stored as an article). A comment thread's
+    permalinks ("6 years ago") are no headlines."""
+    teasers = [t for group in groups for t in group]
+    total = sum(len(normalize_text(" ".join(t.block.itertext()))) for t in teasers)
+    headlines = sum(len(t.link.title) for t in teasers if _headline_like(t.link.title))
+    return headlines / total if total else 0.0
+
+
 def _loose_target(link: _Link) -> bool:
-    path = urlsplit(link.url).path
-    return bool(path.strip("/")) and not _NOT_PAGES.search(path) and len(link.title.split()) >= 2
+    """A page of the site other than its home; ``/?p=1012`` (WordPress's default links,
+    ``index.php?id=``) names one by its query."""
+    split = urlsplit(link.url)
+    page = bool(split.path.strip("/") or split.query)
+    return page and not _NOT_PAGES.search(split.path) and len(link.title.split()) >= 2
 
 
 def _outside_furniture(element: lxml.html.HtmlElement) -> bool:
