@@ -12,6 +12,7 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -384,6 +385,33 @@ STORY_LAST_LINES = [
 def test_a_story_last_line_is_not_a_closing_notice(line: str) -> None:
     html = f"<html><body><article>{LONG_PARAGRAPHS}<p>{line}</p></article></body></html>"
     assert extract_article(html, f"{BASE}/a.html").text.endswith(line)
+
+
+class _CountedSlices(tuple[tuple[str, str], ...]):
+    """Blocks that count the blocks their slices copy (a slice is counted blocks again)."""
+
+    copied: list[int]
+
+    def __getitem__(self, index: Any) -> Any:
+        got = super().__getitem__(index)
+        if not isinstance(index, slice):
+            return got
+        self.copied.append(len(got))
+        counted = _CountedSlices(got)
+        counted.copied = self.copied
+        return counted
+
+
+def test_closing_blocks_are_cut_once_however_many_there_are() -> None:
+    """A hostile page ends in 100,000 headings and labels: cut one at a time, the blocks
+    were copied once a heading (32 s). The blocks copied are counted, not the time."""
+    story = (("p", "The council approved the budget after a long debate."), ("p", "Mehr Themen: der Haushalt."))
+    closing = [("h", f"Heading {i}") if i % 3 else ("p", f"Mehr Themen {i}:") for i in range(3_000)]
+    notices = [("p", "Subscribe now for the full story."), ("p", "© 2024 Example Media.")]
+    blocks = _CountedSlices((*story, *closing, notices[0], *closing, notices[1]))
+    blocks.copied = []
+    assert article_module._drop_closing(blocks) == story
+    assert sum(blocks.copied) <= len(story)
 
 
 # What makes a page declare itself a news article (PageMeta.news_article), and so be read in

@@ -391,17 +391,18 @@ def _with_lead(blocks: tuple[tuple[str, str], ...], tree: lxml.html.HtmlElement)
 def _drop_closing(blocks: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
     """Drop what ends the text without being part of it, in any order: a heading or a short
     label ("Mehr Themen:", "Schon gelesen?") whose list of links was pruned, and up to
-    ``_NOTICES_MAX`` calls to action or rights notices."""
-    notices = 0
-    while len(blocks) > 1:
-        kind, text = blocks[-1]
+    ``_NOTICES_MAX`` calls to action or rights notices. The end is found first and the
+    blocks cut once: cut one at a time, 100,000 headings at the end took 32 s (hostile 2 MB page)."""
+    notices, end = 0, len(blocks)
+    while end > 1:
+        kind, text = blocks[end - 1]
         if kind == "h" or (len(text) <= _LABEL_CHARS and text[-1] in ":?"):
-            blocks = blocks[:-1]
+            end -= 1
         elif notices < _NOTICES_MAX and len(text) <= _NOTICE_CHARS and _CLOSING_NOTICE.search(text):
-            blocks, notices = blocks[:-1], notices + 1
+            end, notices = end - 1, notices + 1
         else:
             break
-    return blocks
+    return blocks[:end]
 
 
 def _blocks_to_html(blocks: tuple[tuple[str, str], ...]) -> str:
