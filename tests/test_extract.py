@@ -12,12 +12,14 @@ import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from topicwire.datetimes import to_utc
 from topicwire.errors import ParseError
 from topicwire.extract import article as article_module
+from topicwire.extract import lead as lead_module
 from topicwire.extract import meta as meta_module
 from topicwire.extract.article import extract_article, parse_html
 from topicwire.extract.build import build_article
@@ -276,6 +278,25 @@ def test_lead_that_repeats_the_body_is_not_added() -> None:
     assert text.count("Paragraph 1 of the story") == 1 and "Paragraph 7" in text
 
 
+def test_leads_nested_around_much_text_or_many_links_are_each_read_in_part(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Elements named a lead nested 50 deep around 200,000 characters and 2,000 empty links:
+    each depth normalized all the text and each link (nested 240 deep in a 1.7 MB page, 3 s
+    and 27 s). The characters normalized are counted, not the time; no lead is found."""
+    normalized = []
+
+    def counting(text: str) -> str:
+        normalized.append(len(text))
+        return normalize_text(text)
+
+    monkeypatch.setattr(lead_module, "normalize_text", counting)
+    links = '<a href="/x">A link of thirty characters here</a>' + '<a href="/y"></a>' * 2_000
+    for inner in ("word " * 40_000, f"{links} and some words that read as the prose of a lead box."):
+        page = parse_html(f"<html><body><h1>Head</h1>{'<div class=lead>' * 50}{inner}{'</div>' * 50}<p>x</p>", BASE)
+        normalized.clear()
+        assert lead_module.find_lead(page, "x") is None
+        assert len(normalized) <= 50 * 3 and sum(normalized) <= 50 * 4_000
+
+
 TEASERS = "".join(
     f'<p><a href="/news/{i}.html">Other headline number {i}</a><br>Teaser of story {i}, which goes on for '
     "a sentence or two about politics, the economy and the region.</p>"
@@ -384,6 +405,51 @@ STORY_LAST_LINES = [
 def test_a_story_last_line_is_not_a_closing_notice(line: str) -> None:
     html = f"<html><body><article>{LONG_PARAGRAPHS}<p>{line}</p></article></body></html>"
     assert extract_article(html, f"{BASE}/a.html").text.endswith(line)
+
+
+def test_headlines_nested_around_much_text_are_read_in_part(monkeypatch: pytest.MonkeyPatch) -> None:
+    """<h1>s nested 50 deep around 200,000 characters: each was read and normalized whole
+    (240 deep around 1.5 MB, 3.5 s), though only one as long as a first block can be one.
+    The characters normalized are counted, not the time."""
+    normalized = []
+
+    def counting(text: str) -> str:
+        normalized.append(len(text))
+        return normalize_text(text)
+
+    monkeypatch.setattr(article_module, "normalize_text", counting)
+    page = parse_html(f"<html><body><h1>Main story</h1>{'<h1>' * 50}{'word ' * 40_000}</body></html>", BASE)
+    blocks = (("p", "Main Story"), ("p", "The council approved the budget after a long debate."))
+    assert article_module._headlines(page, "Title", blocks) == {"main story", "title"}
+    assert sum(normalized) <= 51 * 1_000
+    assert article_module._drop_title_heading(blocks, article_module._headlines(page, None, blocks)) == blocks[1:]
+
+
+class _CountedSlices(tuple[tuple[str, str], ...]):
+    """Blocks that count the blocks their slices copy (a slice is counted blocks again)."""
+
+    copied: list[int]
+
+    def __getitem__(self, index: Any) -> Any:
+        got = super().__getitem__(index)
+        if not isinstance(index, slice):
+            return got
+        self.copied.append(len(got))
+        counted = _CountedSlices(got)
+        counted.copied = self.copied
+        return counted
+
+
+def test_closing_blocks_are_cut_once_however_many_there_are() -> None:
+    """A hostile page ends in 100,000 headings and labels: cut one at a time, the blocks
+    were copied once a heading (32 s). The blocks copied are counted, not the time."""
+    story = (("p", "The council approved the budget after a long debate."), ("p", "Mehr Themen: der Haushalt."))
+    closing = [("h", f"Heading {i}") if i % 3 else ("p", f"Mehr Themen {i}:") for i in range(3_000)]
+    notices = [("p", "Subscribe now for the full story."), ("p", "© 2024 Example Media.")]
+    blocks = _CountedSlices((*story, *closing, notices[0], *closing, notices[1]))
+    blocks.copied = []
+    assert article_module._drop_closing(blocks) == story
+    assert sum(blocks.copied) <= len(story)
 
 
 # What makes a page declare itself a news article (PageMeta.news_article), and so be read in

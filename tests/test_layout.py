@@ -10,11 +10,28 @@ whose extractor kept only the template.
 
 from __future__ import annotations
 
+import random
+import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
+from types import FrameType
 
-from topicwire.extract.article import parse_html
-from topicwire.extract.layout import DEPTH, MAX_ATTR_CHARS, Layout, page_blocks, page_layout
-from topicwire.extract.template import Template
+import pytest
+
+from topicwire.extract import layout as layout_module
+from topicwire.extract.article import extract_article, parse_html
+from topicwire.extract.clean import normalize_text
+from topicwire.extract.layout import (
+    DEPTH,
+    MAX_ATTR_CHARS,
+    MAX_BLOCKS,
+    MAX_PART_CHARS,
+    Blocks,
+    Layout,
+    page_blocks,
+    page_layout,
+)
+from topicwire.extract.template import Template, block_key, place_key, placed_key
 from topicwire.sitetemplate import clean_poll, story_groups
 from topicwire.types import Article
 
@@ -215,3 +232,133 @@ def test_a_huge_class_or_id_attribute_makes_a_bounded_place() -> None:
     assert [text for text, _ in blocks] == body(1)[:2]
     assert max(len(place) for _, place in blocks) <= DEPTH * (2 * MAX_ATTR_CHARS + 20)
     assert blocks == page_blocks(parse_html(doc, "http://x/2"))  # the same page, the same places
+
+
+# -- the cost of placing the extractor's paragraphs in the page's blocks -------------------------
+
+
+def _layout_by_scanning(blocks: Blocks, paragraphs: list[str]) -> Layout:
+    """page_layout as it was before its index (c5be3c6): each paragraph compared with every
+    block. The reference the indexed matching must agree with, entry for entry."""
+    folded = [text.casefold() for text, _ in blocks]
+    starts: dict[str, list[int]] = {}
+    for i, text in enumerate(folded):
+        starts.setdefault(text[:8], []).append(i)
+    single = {block_key(text) for text, _ in blocks}
+    joined: dict[tuple[str, str], tuple[str, str, int, str]] = {}
+    for paragraph in paragraphs:
+        key, text = block_key(paragraph), normalize_text(paragraph).casefold()
+        if len(paragraph) > MAX_PART_CHARS or key in single:
+            continue
+        held = [i for i, block in enumerate(folded) if text in block] if len(text.split()) >= 3 else []
+        for i in _joined_by_scanning(text, folded, starts) or held:
+            block, place = blocks[i]
+            at = placed_key(block_key(block), place)
+            joined.setdefault((key, at), (key, at, block.count(" ") + 1, place_key(place)))
+    return (*page_layout(blocks), *joined.values())
+
+
+def _joined_by_scanning(text: str, folded: list[str], starts: dict[str, list[int]]) -> range:
+    for n in range(1, 9):
+        for first in starts.get(text[:n], ()):
+            rest, i = text, first
+            while i < len(folded) and rest.startswith(part := folded[i]):
+                rest, i = rest[len(part) :].lstrip(), i + 1
+                if not rest:
+                    return range(first, i) if i - first > 1 else range(0)
+    return range(0)
+
+
+def _random_page(rng: random.Random) -> tuple[Blocks, list[str]]:
+    """A few blocks of a few short words (shared prefixes, case, "ß" that folds to "ss") and
+    paragraphs that join some of them, are part of one, or are neither."""
+    words = ("a", "ab", "Abc", "line", "numb", "er", "x", "SS", "ß", "the", "cap,", "tion", "linenumb")
+    blocks = tuple(
+        (" ".join(rng.choices(words, k=rng.randint(1, 5))), rng.choice(("p", "div p", "li")))
+        for _ in range(rng.randint(1, 12))
+    )
+    paragraphs = []
+    for _ in range(rng.randint(1, 8)):
+        first = rng.randrange(len(blocks))
+        block = blocks[first][0]
+        start = rng.randrange(len(block))
+        paragraphs.append(
+            rng.choice(
+                (
+                    rng.choice((" ", "")).join(text for text, _ in blocks[first : first + rng.randint(2, 5)]),
+                    normalize_text(block[start : rng.randint(start + 1, len(block))]),
+                    " ".join(rng.choices(words, k=rng.randint(1, 8))),
+                )
+            )
+        )
+    return blocks, paragraphs
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_paragraphs_are_placed_as_a_scan_of_every_block_places_them(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(500):
+        blocks, paragraphs = _random_page(rng)
+        assert page_layout(blocks, paragraphs) == _layout_by_scanning(blocks, paragraphs), (blocks, paragraphs)
+
+
+def _lines_run(path: str, call: Callable[[], object], limit: int) -> int:
+    """The lines of the module at ``path`` that ``call`` runs (loops count each pass): work
+    counted, not timed. Past ``limit`` the call is stopped and the count is ``limit + 1``."""
+    count = 0
+
+    def on_line(frame: FrameType, event: str, arg: object) -> object:
+        nonlocal count
+        if event == "line":
+            count += 1
+            if count > limit:
+                raise _TooMuchWork
+        return on_line
+
+    sys.settrace(lambda frame, event, arg: on_line if frame.f_code.co_filename == path else None)
+    try:
+        call()
+    except _TooMuchWork:
+        pass
+    finally:
+        sys.settrace(None)
+    return count
+
+
+class _TooMuchWork(Exception):
+    pass
+
+
+def test_placing_many_distinct_paragraphs_is_linear_in_them() -> None:
+    """A hostile page of many distinct short paragraphs, the first MAX_BLOCKS of them its
+    blocks: each of the others was compared with every block (a 2 MB page, 26 s)."""
+    lines = [f"Line number {i} with some words in it." for i in range(MAX_BLOCKS + 5_000)]
+    blocks = tuple((line, "article p") for line in lines[:MAX_BLOCKS])
+    paragraphs = [*lines, f"{lines[7]} {lines[8]}", "number 9 with some words", "it. line number 10"]
+    # About 45 lines a paragraph with the index; compared with every block, thousands.
+    work = _lines_run(layout_module.__file__, lambda: page_layout(blocks, paragraphs), limit=200 * len(paragraphs))
+    assert work <= 200 * len(paragraphs)
+    placed = page_layout(blocks, paragraphs)
+    assert placed == _layout_by_scanning(blocks, paragraphs)
+    assert len(placed) == len(page_layout(blocks)) + 3  # blocks 7 and 8 joined, block 9 holding a part
+
+
+def test_past_its_budget_the_layout_places_fewer_paragraphs_and_none_in_part(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past _SCAN_BUDGET a paragraph is placed in all its blocks or in none (a paragraph is
+    template when all its parts are), the page's blocks are all there, and the article's
+    text is the same."""
+    rng = random.Random(7)
+    pages = [_random_page(rng) for _ in range(300)]
+    whole = [page_layout(blocks, paragraphs) for blocks, paragraphs in pages]
+    monkeypatch.setattr(layout_module, "_SCAN_BUDGET", 60)
+    cut = [page_layout(blocks, paragraphs) for blocks, paragraphs in pages]
+    assert any(len(a) < len(b) for a, b in zip(cut, whole, strict=True))
+    for (blocks, _), less, more in zip(pages, cut, whole, strict=True):
+        assert set(page_layout(blocks)) <= set(less) <= set(more)
+        placed = {entry[0] for entry in less}
+        assert [e for e in more if e[0] in placed] == list(less)
+    doc = f"<html><body><article>{''.join(f'<p>{p}</p>' for p in body(1, 8))}</article></body></html>"
+    monkeypatch.setattr(layout_module, "_SCAN_BUDGET", 0)
+    budgeted = extract_article(doc, "http://x/1")
+    monkeypatch.undo()
+    assert budgeted.text == extract_article(doc, "http://x/1").text

@@ -67,7 +67,17 @@ _KINDS: dict[object, str] = {
 # (sitetemplate.own_text); the placed key names the text in its place.
 Layout = tuple[tuple[str, str, int, str], ...]
 Blocks = tuple[tuple[str, str], ...]
-_PREFIX = 8  # characters of a block's text it is looked up by, as a paragraph's start
+_PREFIX = 8  # a paragraph's first block is tried shortest first up to this many characters
+# Characters of the page's blocks compared with the extractor's paragraphs (_Parts) at most,
+# per page, each step of the matching counted as _STEP more. Of the 847 corpus pages, the one
+# that compares the most takes 6.2 M (a wiki page of 1,139 blocks, 148 of them a lone "“" that
+# opens 202 quotes the extractor wrote as table rows); a hostile 2 MB page of 50,000 distinct
+# short paragraphs 11.9 M (0.4 s); pages made to spend it all took 0.15 s at most. Past it,
+# the paragraphs not yet looked at are placed nowhere, as one the extractor rewrote is: the
+# article's text is the same, the layout lacks some of its joined paragraphs, and
+# template.strip judges those by their own text alone.
+_SCAN_BUDGET = 20_000_000
+_STEP = 100  # characters a step of the matching counts as, besides those it compares
 
 
 def page_blocks(tree: etree._Element) -> Blocks:
@@ -100,42 +110,107 @@ def page_layout(blocks: Blocks, paragraphs: Sequence[str] = ()) -> Layout:
     placed = [found[key, place] for key, (_, place) in zip(keys, blocks, strict=True)]
     single = frozenset(keys)
     parts = [(key, p) for p in paragraphs if len(p) <= MAX_PART_CHARS and (key := block_key(p)) not in single]
-    starts = _starts(folded) if parts else {}
-    joined: dict[tuple[str, str], tuple[str, str, int, str]] = {}
+    return (*found.values(), *_made_of(parts, blocks, folded, placed))
+
+
+def _made_of(
+    parts: Sequence[tuple[str, str]], blocks: Blocks, folded: Sequence[str], placed: Sequence[tuple[str, str, int, str]]
+) -> Iterator[tuple[str, str, int, str]]:
+    """For each (text key, paragraph) of ``parts``, each block it joins or is a part of:
+    (the paragraph's text key, the block's placed key, the block's words, its place key)."""
+    if not parts:
+        return
+    index, joined = _Parts(folded), set[tuple[str, str]]()
     for key, paragraph in parts:
-        for i in _joined(paragraph, folded, starts) or _holding(paragraph, folded):
+        if (made_of := index.of(paragraph)) is None:
+            return  # past _SCAN_BUDGET: this paragraph and the rest are placed nowhere
+        for i in made_of:
             _, at, _, where = placed[i]
-            joined.setdefault((key, at), (key, at, blocks[i][0].count(" ") + 1, where))
-    return (*found.values(), *joined.values())
+            if (key, at) not in joined:
+                joined.add((key, at))
+                yield key, at, blocks[i][0].count(" ") + 1, where
 
 
-def _holding(paragraph: str, folded: Sequence[str]) -> list[int]:
-    """The blocks holding ``paragraph`` (3+ words) as a part: the extractor left a nested
-    credit out of a caption ("Screenshot,Strava" before a widget's teaser, bench/outlets.py)."""
-    text = normalize_text(paragraph).casefold()
-    return [i for i, block in enumerate(folded) if text in block] if len(text.split()) >= 3 else []
+class _Parts:
+    """The page's folded blocks, indexed for the two ways a paragraph is made of them (joined
+    blocks, or a part of blocks), with the characters it may still compare (``_SCAN_BUDGET``).
 
+    Looked for block by block, each paragraph was compared with every block: on a 2 MB page
+    of 50,000 distinct short paragraphs, 2,500 of them kept as blocks, 26 s. The index finds
+    the same blocks, in the same order, among the few that can be them: a paragraph's first
+    block is one whose whole text begins the paragraph (looked up by its text); a block that
+    holds a paragraph of 3+ words has its middle words as words of its own (looked up by the
+    rarest of them)."""
 
-def _starts(folded: Sequence[str]) -> dict[str, list[int]]:
-    """Block indexes by the first ``_PREFIX`` characters of their folded text."""
-    out: dict[str, list[int]] = {}
-    for i, text in enumerate(folded):
-        out.setdefault(text[:_PREFIX], []).append(i)
-    return out
+    def __init__(self, folded: Sequence[str]) -> None:
+        self.folded = folded
+        self.budget = _SCAN_BUDGET
+        self._texts: dict[str, list[int]] = {}  # a block's whole text -> its indexes
+        self._words: dict[str, list[int]] = {}  # a word -> the blocks that have it
+        for i, text in enumerate(folded):
+            self._texts.setdefault(text, []).append(i)
+            for word in set(text.split()):
+                self._words.setdefault(word, []).append(i)
+        # The lengths of the blocks of _PREFIX characters or more, by their first _PREFIX.
+        lengths: dict[str, set[int]] = {}
+        for text in self._texts:
+            if len(text) >= _PREFIX:
+                lengths.setdefault(text[:_PREFIX], set()).add(len(text))
+        self._lengths = {start: sorted(found) for start, found in lengths.items()}
 
+    def of(self, paragraph: str) -> Sequence[int] | None:
+        """The blocks ``paragraph`` joins, else the blocks holding it; None once the
+        budget is spent (the paragraph is then placed nowhere, see ``_SCAN_BUDGET``)."""
+        text = normalize_text(paragraph).casefold()
+        joined = self._joined(text)
+        return joined if joined is None or joined else self._holding(text)
 
-def _joined(paragraph: str, folded: Sequence[str], starts: dict[str, list[int]]) -> range:
-    """The consecutive blocks (two or more) ``paragraph`` is made of, joined with or without
-    a space; an empty range if it is not made of blocks."""
-    text = normalize_text(paragraph).casefold()
-    for n in range(1, _PREFIX + 1):
-        for first in starts.get(text[:n], ()):
-            rest, i = text, first
-            while i < len(folded) and rest.startswith(part := folded[i]):
-                rest, i = rest[len(part) :].lstrip(), i + 1
-                if not rest:
+    def _spend(self, chars: int) -> bool:
+        self.budget -= chars
+        return self.budget >= 0
+
+    def _joined(self, text: str) -> range | None:
+        """The consecutive blocks (two or more) ``text`` is made of, joined with or without a
+        space; an empty range if it is not made of blocks. The first block is tried shortest
+        first up to ``_PREFIX`` characters, then in page order: where two ways to take the
+        text apart start, the one taken is the one the chain always took."""
+        firsts = self._firsts(text)
+        if firsts is None:
+            return None
+        folded, end = self.folded, len(text)
+        for first in firsts:
+            at, i = 0, first
+            while i < len(folded) and self._spend(_STEP + len(part := folded[i])) and text.startswith(part, at):
+                at, i = at + len(part), i + 1
+                while at < end and text[at].isspace():  # text.lstrip(): text is normalized
+                    at += 1
+                if at == end:
                     return range(first, i) if i - first > 1 else range(0)
-    return range(0)
+            if self.budget < 0:
+                return None
+        return range(0)
+
+    def _firsts(self, text: str) -> list[int] | None:
+        """The blocks whose whole text begins ``text``: those shorter than ``_PREFIX``
+        characters by length, then the others in page order."""
+        short = [i for n in range(1, min(_PREFIX, len(text) + 1)) for i in self._texts.get(text[:n], ())]
+        lengths = [n for n in self._lengths.get(text[:_PREFIX], ()) if n <= len(text)] if len(text) >= _PREFIX else []
+        if not self._spend(_STEP + sum(lengths)):
+            return None
+        return short + sorted(i for n in lengths for i in self._texts.get(text[:n], ()))
+
+    def _holding(self, text: str) -> list[int] | None:
+        """The blocks holding ``text`` (3+ words) as a part: the extractor left a nested credit
+        out of a caption ("Screenshot,Strava" before a widget's teaser, bench/outlets.py).
+        Whatever its first and last words, a part's middle words are whole words of its block."""
+        words = text.split()
+        if len(words) < 3:
+            return []
+        middle = [self._words.get(word, []) for word in set(words[1:-1])]
+        found = min(middle, key=len)
+        if not self._spend(sum(_STEP + len(self.folded[i]) + len(text) for i in found)):
+            return None
+        return [i for i in found if text in self.folded[i]]
 
 
 def _blocks(root: etree._Element) -> Iterator[tuple[str, str]]:
