@@ -134,9 +134,10 @@ def parse_page(
         return ParsedSource(kind="listing", title=title, items=items, language=language)
     if article is None:
         raise ParseError(url, "neither a listing nor an article (if it lists articles, set link_selector)")
-    if not article.declared_article and (loose := _loose_groups(tree, url)):
+    if loose := _loose_groups(tree, url):
         linked = max(_link_share(tree, article.text), _headline_share(loose))
-        if linked >= _MIN_LISTING_LINK_SHARE and _blocks_are_main_text(loose, article, _MAIN_TEXT_SHARE):
+        loose_share = _MAIN_TEXT_SHARE_DECLARED_ARTICLE if article.declared_article else _MAIN_TEXT_SHARE
+        if linked >= _MIN_LISTING_LINK_SHARE and _blocks_are_main_text(loose, article, loose_share):
             items = _items(sorted((t for g in loose for t in g), key=_document_order(tree)), source)
             return ParsedSource(kind="listing", title=title, items=items, language=language)
     if why := _listing_like(tree, article):
@@ -354,8 +355,13 @@ def _blocks_are_main_text(groups: list[list[_Teaser]], article: Extracted, share
 
 
 def _word_grams(text: str) -> list[tuple[str, ...]]:
-    words = re.findall(r"\w+", text.casefold())
-    return [tuple(words[i : i + 4]) for i in range(max(len(words) - 3, 1))] if words else []
+    """Word 4-grams of each paragraph of ``text`` (none across two: a gram spanning two
+    teasers is in neither block)."""
+    grams = []
+    for paragraph in text.split("\n\n"):
+        words = re.findall(r"\w+", paragraph.casefold())
+        grams += [tuple(words[i : i + 4]) for i in range(max(len(words) - 3, 1))] if words else []
+    return grams
 
 
 def _items(teasers: list[_Teaser], source: str) -> tuple[RawItem, ...]:
