@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import dateparser
 import htmldate
 import htmldate.meta  # trafilatura imports it; it must be among the holders below
 import lxml.html
@@ -50,11 +51,28 @@ def external_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return calls
 
 
-def test_the_budget_wraps_the_one_place_htmldate_calls_dateparser() -> None:
-    """Fails when an htmldate release renames or stops using ``_external_date``: the bound
-    would then silently be gone."""
-    assert extractors._external_date is finddate._bounded_external_date
-    assert callable(finddate._external_date) and finddate._external_date is not finddate._bounded_external_date
+@pytest.fixture
+def dateparser_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The strings dateparser itself was asked to read (htmldate keeps one DateDataParser)."""
+    calls: list[str] = []
+    real = dateparser.DateDataParser.get_date_data
+
+    def counted(self: dateparser.DateDataParser, date_string: str, *args: Any, **kwargs: Any) -> Any:
+        calls.append(date_string)
+        return real(self, date_string, *args, **kwargs)
+
+    monkeypatch.setattr(dateparser.DateDataParser, "get_date_data", counted)
+    extractors.try_date_expr.cache_clear()  # a string read before must reach dateparser again
+    return calls
+
+
+def test_the_budget_holds_at_dateparser_itself(dateparser_calls: list[str]) -> None:
+    """Counted where dateparser reads, not where this module wraps: fails when an htmldate
+    release renames or stops using ``_external_date`` (the bound would then silently be gone;
+    without it this page sends all 200 lines to dateparser)."""
+    tree = lxml.html.document_fromstring(_page(list(odd_date_lines(200))))
+    find_page_date(tree, "http://site.test/story")
+    assert 0 < len(dateparser_calls) <= MAX_EXTERNAL_PARSES
 
 
 def test_htmldate_calls_its_string_reader_through_the_search_memo() -> None:
