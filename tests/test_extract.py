@@ -36,7 +36,7 @@ from topicwire.extract.dates import parse_date
 from topicwire.extract.layout import page_blocks
 from topicwire.extract.meta import without_site_name
 from topicwire.extract.stray import without_stray_lines
-from topicwire.extract.tail import without_tail_box
+from topicwire.extract.tail import _written, without_tail_box
 from topicwire.extract.urls import canonicalize_url, same_site
 from topicwire.types import Extracted, RawItem
 
@@ -640,8 +640,22 @@ def test_paragraphs_with_ids_of_their_own_are_one_place() -> None:
 # quote). Generated names are left out of the comparison; names a person wrote are not.
 @pytest.mark.parametrize(
     ("last_classes", "kept"),
-    [("Ekqk eTIW lqtk sUzS", True), ("sc-bdVaJa css-qwer Ekqk lqtk", True), ("Ekqk lqtk disclaimer", False)],
-    ids=["mixed-case-hashes", "styled-components-and-emotion", "a-written-class"],
+    [
+        ("Ekqk eTIW lqtk sUzS", True),
+        ("sc-bdVaJa css-qwer Ekqk lqtk", True),
+        ("Ekqk lqtk styles__body__3xKq1", True),
+        ("Ekqk lqtk disclaimer", False),
+        ("Ekqk lqtk aboutUs", False),
+        ("Ekqk lqtk article__disclaimer", False),
+    ],
+    ids=[
+        "mixed-case-hashes",
+        "styled-components-and-emotion",
+        "a-css-module-hash",
+        "a-written-class",
+        "a-written-camel-case-class",
+        "a-bem-element",
+    ],
 )
 def test_a_last_paragraph_with_generated_classes_of_its_own_is_the_body(last_classes: str, kept: bool) -> None:
     body = "".join(
@@ -653,6 +667,41 @@ def test_a_last_paragraph_with_generated_classes_of_its_own_is_the_body(last_cla
     text = extract_article(html, f"{BASE}/a.html").text
     assert "Paragraph 11 of the story" in text
     assert ("The council meets again in March" in text) is kept
+
+
+# Which class names a build generated (left out of a block's place) and which a person wrote
+# (kept), read from the page as layout.py reads it (digits left out). Mixed case alone is no
+# hash: each word of a written camelCase name has two letters or more and a vowel, one of
+# them three or more (the corpus has hashes ``IpIx``, ``yaUf``). A BEM
+# element (``block__element``) is written; a CSS module's name is generated when its hash,
+# after the last ``__``, has a capital.
+WRITTEN_CLASSES = (
+    "aboutUs", "endNote", "isLast", "bodyText", "article__disclaimer", "card__title--big",
+    "disclaimer", "about", "Ekqk", "lqtk", "story-body", "storyBody",
+)  # fmt: skip
+GENERATED_CLASSES = (
+    "eTIW", "aGjv", "kGZBuB", "TjIX", "sUzS", "cIdV", "puStWB", "bdVaJa", "IpIx", "yaUf",
+    "sc-bdVaJa", "css-1x2y3z", "css-qwer", "styles__body__3xKq1", "Text_root__2aBc9",
+)  # fmt: skip
+
+
+def _own_classes(classes: str) -> set[str]:
+    """The class names of a paragraph's own element that its written place keeps."""
+    html = (
+        f'<html><body><div class="body"><p class="{classes}">The council meets again in March.</p></div></body></html>'
+    )
+    ((_, place),) = page_blocks(parse_html(html, BASE))
+    return set(_written(place).rpartition(" ")[2].split(".")[1:])
+
+
+@pytest.mark.parametrize("name", WRITTEN_CLASSES, ids=WRITTEN_CLASSES)
+def test_a_class_name_a_person_wrote_stays_in_the_place(name: str) -> None:
+    assert _own_classes(f"{name} eTIW") == {name}
+
+
+@pytest.mark.parametrize("name", GENERATED_CLASSES, ids=GENERATED_CLASSES)
+def test_a_class_name_a_build_generated_leaves_the_place(name: str) -> None:
+    assert _own_classes(f"{name} disclaimer") == {"disclaimer"}
 
 
 # The body opens with the headline: dropped among its first two blocks, kept further down.
