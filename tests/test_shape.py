@@ -117,3 +117,42 @@ def test_stripping_leaves_one_text_node_where_lxml_leaves_a_run() -> None:
     assert len(plain.xpath("//p/text()")) > 51  # the run lxml leaves: a text node per piece
     assert len(merged.xpath("//p/text()")) == 51  # one before each <b> and one after the last
     assert etree.tostring(plain) == etree.tostring(merged)
+
+
+ROW_GROUP_SHAPES = {
+    # libxml2 keeps a row group where it finds it: a <thead> in a <div> is no table's
+    "thead-in-a-div": "<div><thead>" + "<input>tail <time>t</time> more " * 700 + "</thead></div>",
+    # a table's <tbody> of other elements than rows: the table counts them
+    "tbody-of-inputs": "<table><tbody>" + "<input>tail <time>t</time> more " * 700 + "</tbody></table>",
+    # a row of many cells cut into rows takes its <tbody> over the limit: the table is cut in turn
+    "row-cut-into-rows": f"<table><tbody>{'<tr><td>r</td></tr>' * 499}<tr>{'<td>c</td>' * 1_200}</tr></tbody></table>",
+}
+
+
+@pytest.mark.parametrize("body", ROW_GROUP_SHAPES.values(), ids=ROW_GROUP_SHAPES.keys())
+def test_row_groups_outside_tables_and_tables_of_wide_row_groups_are_cut(body: str) -> None:
+    tree = lxml.html.document_fromstring(_page(body))
+    text = _text(tree)
+    shape.bound_shape(tree.find("body"))
+    assert _widest(tree) <= shape.MAX_CHILDREN and _text(tree) == text
+
+
+def test_stripping_no_tag_names_is_as_lxml_leaves_it() -> None:
+    """main_extractor strips the set of a paragraph's unexpected tags, often empty: lxml
+    then does nothing, and so must the rebinding (it walked the whole element and
+    rewrote its text)."""
+    html = "<p>a" + "".join(f"<span>w{i}</span> <b>x</b>" for i in range(50)) + "z</p>"
+    plain, merged = lxml.html.fromstring(html), lxml.html.fromstring(html)
+    for tree in (plain, merged):
+        etree.strip_tags(tree, "span")  # the runs lxml leaves
+    etree.strip_tags(plain)
+    textruns.strip_tags_merged(merged)
+    assert len(merged.xpath("text()")) == len(plain.xpath("text()")) > 51
+
+
+def test_stripping_an_element_tree_merges_its_root_text() -> None:
+    """lxml strips under an ElementTree's root, never the root itself."""
+    root = etree.fromstring("<span>x" + "<span>y</span>z" * 20 + "</span>")
+    textruns.strip_tags_merged(etree.ElementTree(root), "span")
+    assert etree.tostring(root) == b"<span>x" + b"yz" * 20 + b"</span>"
+    assert len(root.xpath("/span/text()")) == 1

@@ -85,7 +85,7 @@ def bound_shape(tree: etree._Element, limit: int = MAX_CHILDREN) -> int:
     # counts the rows of its row groups.
     found = tree.xpath(
         f"descendant-or-self::*[count(*) > {limit}]"
-        f" | descendant-or-self::table[count(tr) + count(tbody/tr | thead/tr | tfoot/tr) > {limit}]"
+        f" | descendant-or-self::table[count(*) + count(tbody/* | thead/* | tfoot/*) > {limit}]"
     )
     # Descendants before ancestors (reverse document order): the pieces an element is cut
     # into are its parent's children; a parent they take over the limit is cut in turn.
@@ -93,8 +93,8 @@ def bound_shape(tree: etree._Element, limit: int = MAX_CHILDREN) -> int:
     cut = 0
     while pending:
         element = pending.pop()
-        if element.tag in _ROW_GROUPS or not _too_wide(element, limit):
-            continue  # a row group is its table's to cut; or cut already
+        if _in_table(element) or not _too_wide(element, limit):
+            continue  # a table's row group is its table's to cut (found with it); or cut already
         parent = element.getparent()
         if element.tag == "table":
             etree.strip_tags(element, *_ROW_GROUPS)
@@ -103,10 +103,19 @@ def bound_shape(tree: etree._Element, limit: int = MAX_CHILDREN) -> int:
             _group(element, limit)
         else:
             _split(element, limit)
+            if _in_table(parent):  # a row cut into rows: its table counts them
+                parent = parent.getparent()
             if _too_wide(parent, limit) and parent not in pending:
                 pending.append(parent)
         cut += 1
     return cut
+
+
+def _in_table(element: etree._Element) -> bool:
+    """A row group of a table; libxml2 keeps a <tbody> or <thead> found elsewhere (in a
+    <div>) where it is, and there it is cut like any other element."""
+    parent = element.getparent()
+    return element.tag in _ROW_GROUPS and parent is not None and parent.tag == "table"
 
 
 def _too_wide(element: etree._Element, limit: int) -> bool:

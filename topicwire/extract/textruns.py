@@ -35,7 +35,10 @@ def strip_tags_merged(tree: Any, *tag_names: Any) -> None:
     Only the elements that receive a stripped element's text are rewritten (its nearest
     ancestor that stays): a walk of the whole tree after every strip cost 5% of a corpus
     page's extraction time."""
-    stripped = [element for element in tree.iter(*tag_names) if element is not tree]
+    if not tag_names:  # lxml strips nothing; iter() would walk every node (main_extractor asks it)
+        return
+    root = tree.getroot() if isinstance(tree, etree._ElementTree) else tree
+    stripped = [element for element in root.iter(*tag_names) if element is not root]
     if not stripped:
         return  # strip_tags would change nothing
     doomed = set(stripped)
