@@ -13,7 +13,14 @@ import pytest
 
 from topicwire.errors import ParseError
 from topicwire.extract.article import extract_article
-from topicwire.extract.bound import MAX_DOCUMENT_TAGS, bound_page, markup_text, strip_heavy
+from topicwire.extract.bound import (
+    MAX_ATTRIBUTES,
+    MAX_DOCUMENT_TAGS,
+    bound_page,
+    markup_text,
+    strip_heavy,
+    without_attribute_floods,
+)
 from topicwire.extract.build import MAX_TEXT_CHARS, build_article
 from topicwire.sources.entries import MAX_ENTRIES, newest_indices
 from topicwire.sources.feed import parse_feed
@@ -82,6 +89,26 @@ def test_stripping_and_text_are_linear_on_hostile_markup(hostile: str) -> None:
     strip_heavy(hostile)
     markup_text(hostile)
     assert time.thread_time() - started < 15  # ~1.5 s idle; a quadratic scan takes hours here
+
+
+@pytest.mark.parametrize(
+    "attribute", ["a{i}='v w'", 'a{i} = "v"', "a{i}=v", "a{i}"], ids=["quoted", "spaced", "bare-value", "no-value"]
+)
+def test_a_start_tag_of_too_many_attributes_loses_them(attribute: str) -> None:
+    """libxml2's parser checks each attribute against the ones before it: 40,000 on one tag
+    took 9 s, a 400 KB page of them 37 s. The corpus's most is 64."""
+    flood = "<p " + " ".join(attribute.format(i=i) for i in range(MAX_ATTRIBUTES + 1)) + ">text</p>"
+    fine = "<p " + " ".join(attribute.format(i=i) for i in range(MAX_ATTRIBUTES)) + ">text</p>"
+    assert without_attribute_floods(f"<div>{flood}{fine}</div>") == f"<div><p>text</p>{fine}</div>"
+    assert bound_page(flood) == ("<p>text</p>", False)
+
+
+def test_a_long_start_tag_of_few_attributes_is_kept() -> None:
+    """React and the like put JSON props of 100 KB and more in one attribute (the corpus's
+    longest tag is 228 KB): their spaces, colons and equal signs are inside quotes."""
+    props = json.dumps({f"k{i}": f"a = b {i}" for i in range(5000)}).replace('"', "&quot;")
+    tag = f"<div class='app' data-props=\"{props}\" id='root'>text</div>"
+    assert len(tag) > 100_000 and without_attribute_floods(tag) == tag
 
 
 def test_markup_text_keeps_paragraphs_and_drops_scripts() -> None:

@@ -62,12 +62,12 @@ def test_a_container_keeps_its_place_and_groups_its_children() -> None:
 def test_a_row_of_many_cells_and_a_table_of_many_rows_are_cut_into_rows_and_tables() -> None:
     row = "<tr>" + "".join(f"<td>c{i}</td>" for i in range(1_100)) + "</tr>"
     rows = "<tbody>" + "".join(f"<tr><td>r{i}</td></tr>" for i in range(1_200)) + "</tbody>"
-    tree = lxml.html.document_fromstring(_page(f"<table id='wide'>{row}</table><table id='long'>{rows}</table>"))
+    tree = lxml.html.document_fromstring(_page(f"<table id='wide'>{row}</table><table class='long'>{rows}</table>"))
     text = _text(tree)
     shape.bound_shape(tree.find("body"))
     wide = [t for t in tree.iter("table") if t.get("id") == "wide"]
     assert len(wide) == 1 and [len(r) for r in wide[0].iter("tr")] == [500, 500, 100]
-    long = [t for t in tree.iter("table") if t.get("id") == "long"]
+    long = [t for t in tree.iter("table") if t.get("class") == "long"]
     assert [len(t) for t in long] == [500, 500, 200] and all(r.tag == "tr" for t in long for r in t)
     assert _text(tree) == text and _widest(tree) <= shape.MAX_CHILDREN
 
@@ -85,6 +85,32 @@ def test_a_tree_is_cut_after_its_first_elements_in_document_order() -> None:
     assert shape.cut_after(tree, 3) is True  # div, p, b
     assert etree.tostring(tree) == b"<div>a<p>b<b>c</b>d</p>e</div>"
     assert shape.cut_after(tree, 3) is False
+
+
+def test_the_text_after_an_ancestor_of_the_cut_goes_too() -> None:
+    tree = lxml.html.fromstring("<div><p>a<b>x</b><i>y</i>after i</p>after p</div>")
+    assert shape.cut_after(tree, 3) is True  # div, p, b
+    assert etree.tostring(tree) == b"<div><p>a<b>x</b></p></div>"
+
+
+def test_pieces_of_a_cut_element_do_not_repeat_its_id() -> None:
+    items = "".join(f"<li>item {i}</li>" for i in range(1_200))
+    tree = lxml.html.document_fromstring(_page(f"<ul id='list' class='items'>{items}</ul>"))
+    shape.bound_shape(tree.find("body"))
+    pieces = [u for u in tree.iter("ul") if u.get("class") == "items"]
+    assert [u.get("id") for u in pieces] == ["list", None, None]
+
+
+def test_a_long_table_keeps_the_row_groups_of_the_tables_in_its_cells() -> None:
+    inner = "<table><thead><tr><th>h</th></tr></thead><tbody><tr><td>in</td></tr></tbody></table>"
+    rows = (
+        "<tbody>" + f"<tr><td>{inner}</td></tr>" + "".join(f"<tr><td>r{i}</td></tr>" for i in range(1_200)) + "</tbody>"
+    )
+    tree = lxml.html.document_fromstring(_page(f"<table class='long'>{rows}</table>"))
+    text = _text(tree)
+    shape.bound_shape(tree.find("body"))
+    assert [len(list(t.iter("thead"))) for t in tree.iter("table") if t.get("class") == "long"] == [1, 0, 0]
+    assert _text(tree) == text
 
 
 def test_a_page_of_too_many_elements_is_cut_and_says_so() -> None:

@@ -74,6 +74,8 @@ def cut_after(root: etree._Element, count: int) -> bool:
             parent.remove(sibling)  # with its tail
         if node is first:
             parent.remove(node)
+        else:
+            node.tail = None  # the text after an ancestor's end comes after the cut too
         node = parent
     return True
 
@@ -97,7 +99,8 @@ def bound_shape(tree: etree._Element, limit: int = MAX_CHILDREN) -> int:
             continue  # a table's row group is its table's to cut (found with it); or cut already
         parent = element.getparent()
         if element.tag == "table":
-            etree.strip_tags(element, *_ROW_GROUPS)
+            for group in [child for child in element if child.tag in _ROW_GROUPS]:
+                group.drop_tag()  # its own groups only; trafilatura strips them anyway
             merge_text(element)
         if element.tag in _CONTAINERS or parent is None or element is tree:
             _group(element, limit)
@@ -127,13 +130,14 @@ def _rows(table: etree._Element) -> int:
 
 
 def _split(element: etree._Element, limit: int) -> None:
-    """``element`` followed by copies of itself (tag and attributes), each holding the next
-    ``limit`` of its children; its tail after the last."""
+    """``element`` followed by copies of itself (tag and attributes but its id, which names
+    one element), each holding the next ``limit`` of its children; its tail after the last."""
     children = list(element)
     tail, element.tail = element.tail, None
+    attributes = {name: value for name, value in element.attrib.items() if name != "id"}
     last = element
     for start in range(limit, len(children), limit):
-        piece = element.makeelement(element.tag, element.attrib)
+        piece = element.makeelement(element.tag, attributes)
         piece.extend(children[start : start + limit])  # moves them, with their tails
         last.addnext(piece)
         last = piece
