@@ -322,8 +322,12 @@ def test_two_workers_in_real_time_never_start_closer_than_the_spacing(two_stores
         t.start()
     for t in threads:
         t.join()
-    gaps = [b - a for a, b in zip(sorted(starts), sorted(starts)[1:], strict=False)]
-    assert len(starts) == 6 and min(gaps) >= spacing - 0.01, gaps
+    # The i-th start is no earlier than i spacings after the first. Not each gap: a thread
+    # that wakes late from its reserved time (a loaded CI machine: 94 ms) makes the gap to
+    # the next one, which started on time, short without either starting early.
+    ordered = sorted(starts)
+    late = [round(s - ordered[0] - i * spacing, 3) for i, s in enumerate(ordered)]
+    assert len(starts) == 6 and min(late) >= -0.01, late
 
 
 class CountingBoard:
