@@ -86,7 +86,7 @@ def bound_shape(tree: etree._Element, limit: int = MAX_CHILDREN) -> int:
     # Found in C (a walk in Python cost 1-2% of a corpus page's extraction); a table
     # counts the rows of its row groups.
     found = tree.xpath(
-        f"descendant-or-self::*[count(*) > {limit}]"
+        f"descendant-or-self::*[*[{limit + 1}]]"
         f" | descendant-or-self::table[count(*) + count(tbody/* | thead/* | tfoot/*) > {limit}]"
     )
     # Descendants before ancestors (reverse document order): the pieces an element is cut
