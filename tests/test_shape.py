@@ -69,6 +69,7 @@ def test_a_row_of_many_cells_and_a_table_of_many_rows_are_cut_into_rows_and_tabl
     assert len(wide) == 1 and [len(r) for r in wide[0].iter("tr")] == [500, 500, 100]
     long = [t for t in tree.iter("table") if t.get("class") == "long"]
     assert [len(t) for t in long] == [500, 500, 200] and all(r.tag == "tr" for t in long for r in t)
+    assert all(len(t.xpath("text()")) <= len(t) + 1 for t in long)  # no run of text nodes left
     assert _text(tree) == text and _widest(tree) <= shape.MAX_CHILDREN
 
 

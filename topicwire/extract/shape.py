@@ -34,8 +34,6 @@ from __future__ import annotations
 
 from lxml import etree
 
-from topicwire.extract.textruns import merge_text
-
 MAX_ELEMENTS = 20_000  # three times the corpus's largest page; 20,000 <p> cost ~0.1 s a query
 MAX_CHILDREN = 500  # the corpus's largest is 391
 # Kept whole, children grouped: more than one of them means something else to an extractor.
@@ -100,8 +98,7 @@ def bound_shape(tree: etree._Element, limit: int = MAX_CHILDREN) -> int:
         parent = element.getparent()
         if element.tag == "table":
             for group in [child for child in element if child.tag in _ROW_GROUPS]:
-                group.drop_tag()  # its own groups only; trafilatura strips them anyway
-            merge_text(element)
+                group.drop_tag()  # its own groups only (trafilatura strips them anyway); texts joined as strings
         if element.tag in _CONTAINERS or parent is None or element is tree:
             _group(element, limit)
         else:

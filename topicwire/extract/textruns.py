@@ -63,15 +63,6 @@ def merge_children_text(element: etree._Element) -> None:
             child.tail = tail
 
 
-def merge_text(tree: etree._Element) -> None:
-    """Every text and tail under ``tree`` (its own tail aside) rewritten as one text node."""
-    for element in tree.iter():
-        if isinstance(element.tag, str) and (text := element.text):
-            element.text = text
-        if element is not tree and (tail := element.tail):
-            element.tail = tail
-
-
 for _module in PATCHED:
     if getattr(_module, "strip_tags", None) is _strip_tags:  # a release that moves it: tested
         _module.strip_tags = strip_tags_merged  # type: ignore[attr-defined]
