@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -85,6 +86,11 @@ class _Teaser:
     block: lxml.html.HtmlElement
     link: _Link
     paragraphs: tuple[str, ...]
+
+    @cached_property
+    def block_text(self) -> str:
+        """The block's whole text, normalized (dates and bylines too)."""
+        return normalize_text(" ".join(self.block.itertext()))
 
     @property
     def has_text(self) -> bool:
@@ -383,7 +389,7 @@ def _loose_groups(tree: lxml.html.HtmlElement, url: str) -> list[list[_Teaser]]:
     """Repeated blocks of two or more same-site links outside the site's furniture, whatever
     their URL or headline length: a short listing ("Latest: 3 links") the strict rules miss."""
     links = _site_links(tree, url, lambda link, anchor: _loose_target(link) and _outside_furniture(anchor))
-    short = [t for t in _teasers(links) if len(normalize_text(" ".join(t.block.itertext()))) <= _MAX_TEASER_CHARS]
+    short = [t for t in _teasers(links) if len(t.block_text) <= _MAX_TEASER_CHARS]
     return [group for group in _groups(short) if len(group) >= _MIN_LOOSE_TEASERS]
 
 
@@ -395,7 +401,7 @@ def _headline_share(groups: list[list[_Teaser]]) -> float:
     (a page of 20 teasers linking ``/s/12`` was stored as an article). A comment thread's
     permalinks ("6 years ago") are no headlines."""
     teasers = [t for group in groups for t in group]
-    total = sum(len(normalize_text(" ".join(t.block.itertext()))) for t in teasers)
+    total = sum(len(t.block_text) for t in teasers)
     headlines = sum(len(t.link.title) for t in teasers if _headline_like(t.link.title))
     return headlines / total if total else 0.0
 
