@@ -26,8 +26,11 @@ pages, then ``LATER`` (2) new pages a poll. After every poll, per outlet:
   positive; precision = right / matched.
 
 Run with template learning (the pipeline as it is) and without (``clean_poll``, or on
-older code ``apply_template``, replaced by a no-op). For the figure before a change, run
-this file with the older code first on ``sys.path`` (copy it into that checkout's bench/).
+older code ``apply_template``, replaced by a no-op). ``--news``: every template declares
+a news article (og:type), which the templates' own article metadata, taken out, often
+did (the extractor read such pages in trafilatura's precision mode until 2026-12-04).
+For the figure before a change, run this file with the older code first on ``sys.path``
+(copy it into that checkout's bench/).
 ``--export DIR`` only writes the outlets whose template the extractor keeps some of,
 trimmed, with four bodies each, as test fixtures (tests/fixtures/outlets holds three).
 No timed assertions; ends with one ``summary:`` line.
@@ -162,9 +165,12 @@ def container(doc: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
     return best
 
 
-def make_outlet(name: str, key: str, html: str, truth: list[str], bodies: list[Body]) -> Outlet | None:
+def make_outlet(
+    name: str, key: str, html: str, truth: list[str], bodies: list[Body], news: bool = False
+) -> Outlet | None:
     """The page's template around an empty article container, or None if no container
-    holding most of the annotated text is found (or the template is poor)."""
+    holding most of the annotated text is found (or the template is poor). ``news``: the
+    template declares every page a news article (og:type "article"), as most outlets do."""
     try:
         doc = lxml.html.document_fromstring(html)
     except (lxml.etree.ParserError, ValueError):
@@ -178,6 +184,9 @@ def make_outlet(name: str, key: str, html: str, truth: list[str], bodies: list[B
     for element in list(doc.iter("link", "meta", "base")):
         if element.tag == "base" or _is_article_meta(element):
             element.drop_tree()
+    head = doc.find(".//head")
+    if news and head is not None:
+        lxml.etree.SubElement(head, "meta", property="og:type", content="article")
     box = container(doc)
     if box is None or not truth:
         return None
@@ -236,7 +245,7 @@ def template_lines(page: str, bodies: list[Body]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(line for line in lines if len(line.split()) >= 3 and _fold(line) not in own))
 
 
-def choose(corpus: Path, count: int, per_outlet: int) -> list[Outlet]:
+def choose(corpus: Path, count: int, per_outlet: int, news: bool = False) -> list[Outlet]:
     """``count`` outlets from the pages with the richest templates, table layouts first."""
     bodies = load_bodies(corpus)
     rng = random.Random(SEED)
@@ -244,7 +253,7 @@ def choose(corpus: Path, count: int, per_outlet: int) -> list[Outlet]:
     for key, html, truth in corpus_pages(corpus):
         own_bodies = [b for b in bodies if not key.startswith("zyte/" + b.key[:12])]
         picked = rng.sample(own_bodies, per_outlet)
-        outlet = make_outlet(f"o{len(found):02d}", key, html, truth, picked)
+        outlet = make_outlet(f"o{len(found):02d}", key, html, truth, picked, news)
         if outlet is not None:
             found.append(outlet)
     found.sort(key=lambda o: (not o.table, -len(o.template_lines), o.key))
@@ -475,9 +484,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outlets", type=int, default=24)
     parser.add_argument("--pages", type=int, default=10, help="pages per outlet (8 or more)")
     parser.add_argument("--export", default="", help="only write the outlets, trimmed, to this folder")
+    parser.add_argument(
+        "--news", action="store_true", help='every template declares a news article (<meta property="og:type">)'
+    )
     args = parser.parse_args(argv)
     started = time.monotonic()
-    outlets = choose(Path(args.corpus), args.outlets, args.pages)
+    outlets = choose(Path(args.corpus), args.outlets, args.pages, args.news)
     rng = random.Random(SEED)
     kept = {o.name: kept_template_lines(o) for o in outlets}
     topics = {o.name: topics_for(o, kept[o.name], rng) for o in outlets}

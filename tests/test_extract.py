@@ -33,6 +33,7 @@ from topicwire.extract.clean import (
     summarize,
 )
 from topicwire.extract.dates import parse_date
+from topicwire.extract.interior import with_interior_prose
 from topicwire.extract.layout import page_blocks
 from topicwire.extract.meta import without_site_name
 from topicwire.extract.stray import without_stray_lines
@@ -229,14 +230,15 @@ def test_boilerplate_inside_the_article(case: str) -> None:
 
 
 STANDFIRST = "The newsroom sums the story up in a sentence or two, above the body, in a box of its own."
-# The lead (extract/lead.py): trafilatura's precision mode drops <header> and what is named a
-# teaser; between the headline and the body it is the article's, after the body a related story's.
+# The lead (extract/lead.py): trafilatura drops what is named a teaser (and, in its precision
+# mode, <header>); between the headline and the body it is the article's, after the body a
+# related story's. With no headline on the page nothing tells, and it is not put back.
 # (article markup, whether the lead is in the text, first)
 LEAD_CASES = {
     "lead-in-header": (f'<header><h1>Main story</h1><p class="article__lead">{STANDFIRST}</p></header>{{body}}', True),
     "teaser-box-before-body": (f'<h1>Main story</h1><div class="teaser-text"><p>{STANDFIRST}</p></div>{{body}}', True),
     "teaser-after-body": (f'<h1>Main story</h1>{{body}}<div class="teaser">{STANDFIRST}</div>', False),
-    "no-headline": (f'<header><p class="lead">{STANDFIRST}</p></header>{{body}}', False),
+    "no-headline": (f'<div class="teaser-text"><p>{STANDFIRST}</p></div>{{body}}', False),
     "link-teaser": (
         f'<header><h1>Main story</h1><div class="lead"><a href="/b.html">{STANDFIRST}</a></div></header>{{body}}',
         False,
@@ -244,7 +246,7 @@ LEAD_CASES = {
 }
 
 
-# A page that declares itself a news article: trafilatura runs in precision mode (article._first_mode).
+# A page that declares itself a news article (read as any other page since precision mode went).
 NEWS_HEAD = '<head><meta property="og:type" content="article"></head>'
 
 
@@ -452,9 +454,9 @@ def test_closing_blocks_are_cut_once_however_many_there_are() -> None:
     assert sum(blocks.copied) <= len(story)
 
 
-# What makes a page declare itself a news article (PageMeta.news_article), and so be read in
-# trafilatura's precision mode; a footer named "bottom" is one thing that mode drops. (The
-# tail-box rule, off here, drops this small footer after the text in either mode.)
+# What makes a page declare itself a news article (Extracted.declared_article: sources/page.py
+# asks more of a listing that declares one). Every page is read in trafilatura's balanced
+# mode; a footer after the text, in a place of its own, is the tail box's to drop.
 NEWS_DECLARATIONS = {
     "og-type-article": ('<meta property="og:type" content="article">', True),
     "og-type-article-subtype": ('<meta property="og:type" content="Article:News">', True),
@@ -468,21 +470,22 @@ NEWS_DECLARATIONS = {
 
 
 @pytest.mark.parametrize("case", sorted(NEWS_DECLARATIONS), ids=sorted(NEWS_DECLARATIONS))
-def test_trafilatura_mode_follows_the_page_declaration(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(article_module, "RULES", article_module.RULES - {"tail_box"})
+def test_news_declaration_is_read_and_every_page_in_balanced_mode(case: str) -> None:
     head, news = NEWS_DECLARATIONS[case]
     footer = '<div class="bottom"><p>Example News agency. Registered by the Ministry, certificate No. 15.</p></div>'
     layout = f'<div class="wrap"><div class="left">{LONG_PARAGRAPHS}</div></div>{footer}'
     html = f"<html><head>{head}</head><body>{layout}</body></html>"
     got = extract_article(html, f"{BASE}/a.html")
-    assert dict(got.provenance)["text"] == ("trafilatura:precision" if news else "trafilatura:balanced")
-    assert ("Registered by the Ministry" in got.text) is not news
+    assert got.declared_article is news
+    assert dict(got.provenance)["text"] == "trafilatura:balanced"
+    assert "Registered by the Ministry" not in got.text
     assert "Paragraph 0" in got.text and "Paragraph 7" in got.text
 
 
-# Text after an element with no text (an icon, an image's box, an empty <strong>): precision
-# mode deletes such elements with their tail (trafilatura's prune_html); prune.py removes them
-# first and keeps the tail. An element holding only a space is the space between two words.
+# Text after an element with no text (an icon, an image's box, an empty <strong>): trafilatura's
+# precision mode deleted such elements with their tail (its prune_html), so prune.py removed
+# them first while news pages were read in that mode. An element holding only a space is the
+# space between two words.
 EMPTY_BEFORE_TEXT = {
     "icon": '<p><i class="icon-quote"></i>{s}</p>',
     "image-box": '<p><span class="img"><img src="/bridge.png"></span>{s}</p>',
@@ -492,19 +495,19 @@ EMPTY_BEFORE_TEXT = {
 
 
 @pytest.mark.parametrize("case", sorted(EMPTY_BEFORE_TEXT), ids=sorted(EMPTY_BEFORE_TEXT))
-def test_text_after_an_empty_element_is_kept_in_precision_mode(case: str) -> None:
+def test_text_after_an_empty_element_is_kept(case: str) -> None:
     sentence = "The mayor said the bridge will reopen in May, two months late."
     head, tail = LONG_PARAGRAPHS.split("<p>Paragraph 4", 1)
     body = f"{head}{EMPTY_BEFORE_TEXT[case].format(s=sentence)}<p>Paragraph 4{tail}"
     got = extract_article(f"<html>{NEWS_HEAD}<body><article>{body}</article></body></html>", f"{BASE}/a.html")
-    assert dict(got.provenance)["text"] == "trafilatura:precision"
     assert sentence in got.text
 
 
-# Prose precision mode cuts from inside the body, put back where it was (extract/interior.py):
+# Prose the extractor cut from inside the body, put back where it was (extract/interior.py):
 # (markup between the body's fourth and fifth paragraphs, its text, put back). Only a
 # sentence of 10+ words, in the place where kept paragraphs sit: not a box of its own, a
-# line that is no sentence, nor a teaser cut short.
+# line that is no sentence, nor a teaser cut short. The rule is given the page's blocks
+# with that one cut, as trafilatura's pruning cuts such blocks on pages unlike these.
 MAYOR = "The mayor said the bridge would reopen in May, two months later than the council had planned."
 INTERIOR_PROSE = {
     "bordered-paragraph": (f'<p style="border:0">{MAYOR}</p>', MAYOR, True),
@@ -522,17 +525,19 @@ INTERIOR_PROSE = {
 def test_prose_cut_from_inside_the_body_is_put_back(case: str) -> None:
     markup, text, kept = INTERIOR_PROSE[case]
     head, tail = LONG_PARAGRAPHS.split("<p>Paragraph 4", 1)
-    body = f"{head}{markup}<p>Paragraph 4{tail}"
-    got = extract_article(f"<html>{NEWS_HEAD}<body><article>{body}</article></body></html>", f"{BASE}/a.html")
-    assert dict(got.provenance)["text"] == "trafilatura:precision"
-    assert (text in got.text) is kept
+    html = f"<html><body><article>{head}{markup}<p>Paragraph 4{tail}</article></body></html>"
+    page = page_blocks(parse_html(html, BASE))
+    cut = tuple(("p", block) for block, _ in page if text not in block)
+    assert len(cut) == len(page) - 1
+    got = "\n\n".join(block for _, block in with_interior_prose(cut, page))
+    assert (text in got) is kept
     if kept:
-        assert got.text.index("Paragraph 3") < got.text.index(text) < got.text.index("Paragraph 4")
+        assert got.index("Paragraph 3") < got.index(text) < got.index("Paragraph 4")
 
 
 def test_a_card_paragraph_with_a_link_is_put_back() -> None:
-    """Every paragraph in a card; precision mode deletes a short card holding a link
-    (trafilatura's link-density backtracking), a sentence of the body (a Zyte dev page)."""
+    """Every paragraph in a card; trafilatura's precision mode deleted a short card holding
+    a link (its link-density backtracking), a sentence of the body (a Zyte dev page)."""
     sentence = 'The discovery was announced in <a href="/n">an article</a> published Monday in the journal Nature.'
     line = "of the story says something that matters to the reader of this story."
     cards = [f"<p>Paragraph {i} {line}</p>" for i in range(8)]
@@ -769,7 +774,7 @@ FIXTURE_PROVENANCE = {
         "published": "meta:article:published_time",
         "updated": "meta:article:modified_time",
         "language": "html:lang",
-        "text": "trafilatura:precision",
+        "text": "trafilatura:balanced",
     },
     "articles/003.html": {
         "canonical_url": "link:canonical",
@@ -777,7 +782,7 @@ FIXTURE_PROVENANCE = {
         "author": "meta:article:author",
         "published": "meta:article:published_time",
         "language": "html:lang",
-        "text": "trafilatura:precision",
+        "text": "trafilatura:balanced",
     },
     "articles/004.html": {
         "canonical_url": "link:canonical",
@@ -786,7 +791,7 @@ FIXTURE_PROVENANCE = {
         "published": "meta:article:published_time",
         "updated": "meta:article:modified_time",
         "language": "html:lang",
-        "text": "trafilatura:precision",
+        "text": "trafilatura:balanced",
     },
 }
 

@@ -5,8 +5,8 @@
     | layout               every text block of the page and its place (the source's template
                            is learned from them: layout.py)
     | prune                link lists, link teasers, credits, promos (in place; prune.py)
-    | trafilatura          main-text body tree: precision on declared news articles, else
-                           balanced; balanced or recall when short
+    | trafilatura          main-text body tree, balanced mode (recall when short: trafilatura's
+                           own escalation)
     | blocks               paragraphs, headings, list items, quotes, table rows
     | clean_blocks         whitespace, invisible characters, repeated paragraphs
     | interior prose       prose the pruning cut from between kept paragraphs, put back
@@ -46,7 +46,7 @@ from topicwire.extract.finddate import find_page_date
 from topicwire.extract.interior import with_interior_prose
 from topicwire.extract.layout import page_blocks, page_layout
 from topicwire.extract.lead import find_lead
-from topicwire.extract.meta import PageMeta, meta_value, page_language, read_meta
+from topicwire.extract.meta import meta_value, page_language, read_meta
 from topicwire.extract.prune import prune_page
 from topicwire.extract.shape import bound_tree
 from topicwire.extract.stray import without_stray_lines
@@ -57,41 +57,30 @@ from topicwire.types import Extracted
 # sources/page.py reads listing pages with the same helpers.
 __all__ = ["extract_article", "meta_value", "page_language", "parse_html"]
 
-# Measured with bench/extraction.py on /work/shared/corpus (696 annotated trafilatura-eval
-# pages, snippet P/R/F1; 119 Zyte news pages, mean shingle F1); choices were made on the
-# 70% dev split, the 30% held out is in brackets:
-#   precision on declared news articles, balanced elsewhere  eval F1 .942 [.942] | Zyte .971 [.961]  <- chosen
-#   precision everywhere (then recall escalation)             eval F1 .938 [.934] | Zyte .972 [.961]
-#   balanced everywhere                                       eval F1 .941 [.945] | Zyte .965 [.958]
-#   (all three with the lead put back, the closing notices and repeated headline dropped)
-#   before issue 4 (precision, trafilatura metadata)          eval F1 .919 [.922] | Zyte .973 [.964]
-#   bare trafilatura.extract (default settings)               eval F1 .920 [.931] | Zyte .946 [.926]
-# The two sets pull apart: the Zyte pages are news articles, where precision's stricter
-# pruning (<header>, elements named "bottom" or "link", short link-dense blocks, trailing
-# headings) drops footers and sidebars around one article body; half the eval pages are
-# blogs, shops, forums and documentation, where it drops text. A page that declares itself
-# a news article (og:type "article", an article:published_time, a JSON-LD NewsArticle: 450
-# of the eval pages, 104 of Zyte's) is read in precision mode, any other page in balanced
-# mode. Per page, the better of the two modes would give .947 | .972: the declaration gets
-# half of that on eval for no extra pass. Boilerplate that names a country files an article
-# under the wrong topic, so news pages keep the precision-leaning mode; the retries in
-# _trafilatura() recover empty or clearly truncated results.
+# trafilatura's mode, measured with bench/extraction.py on ../shared/corpus (696 annotated
+# trafilatura-eval pages, snippet P/R/F1; 119 Zyte news pages, mean shingle F1), the whole
+# chain around it, dev split [held-out split], F1 and (recall):
+#   balanced everywhere (chosen)                       eval .945 (.955) [.952 (.951)] | Zyte .970 (.986) [.959 (.972)]
+#   precision on declared news articles (until 12-04)  eval .948 (.955) [.951 (.948)] | Zyte .977 (.986) [.964 (.973)]
+#   bare trafilatura.extract (default settings)        eval .915 (.943) [.931 (.952)] | Zyte .955 (.988) [.926 (.971)]
+# Precision mode drops <header>s, elements named "bottom" or "link", bordered boxes and short
+# link-dense blocks: on news pages that is mostly footers, but also question subheadings,
+# short paragraphs and "card" paragraphs of the body. Its gain held out shows on the Zyte
+# set only, and it cuts recall on both held-out splits (eval .951 -> .948); on the
+# maintainers' unseen pages the chain's recall fell .017 below bare's, and a cut paragraph
+# is a missed topic match (issue 17). Balanced everywhere also saves the second pass that
+# short precision results needed (median time 1.29x -> 1.22x bare's). What precision mode
+# dropped on news pages is left to the chain's own rules (closing notices, the tail box,
+# stray lines, link lists) and, for furniture a source repeats, to its template
+# (bench/outlets.py: 0 template lines published after the first poll in either mode, with
+# templates that declare news).
 INCLUDE_TABLES = True
 # The chain's own rules, by name (prune.RULES names those applied before trafilatura).
 # bench/extraction.py --ablate takes one out to measure what it adds and what it cuts
 # (precision and recall on both page sets, dev and held-out split).
-RULES: frozenset[str] = frozenset(
-    {"precision_mode", "lead", "title_heading", "closing", "interior_prose", "stray_lines", "tail_box"}
-)
+RULES: frozenset[str] = frozenset({"lead", "title_heading", "closing", "interior_prose", "stray_lines", "tail_box"})
 _MIN_TEXT_CHARS = 40  # less is a menu item or a cookie notice, not an article
 _LABEL_CHARS = 40  # "Weitere Informationen zum Coronavirus in Thüringen:" is 51
-_MIN_EXTRACTED_SIZE = 250  # trafilatura's settings.cfg value: below it, it distrusts a result
-# trafilatura's recall escalation (core.py, ESCALATION_*), calibrated upstream on its own
-# benchmark suite, not on ours: a text under 3000 characters that covers under a fifth of
-# the page is retried in recall mode, and the retry wins if it is 1.5 times longer.
-_ESCALATION_MAX_LENGTH = 3000
-_ESCALATION_PAGE_SHARE = 0.2
-_ESCALATION_ACCEPT_RATIO = 1.5
 _BLOCK_TAGS = ("p", "head", "list", "quote", "table", "code")
 # As trafilatura parses a string: with comments left in the tree it loses text after
 # them (Zyte benchmark: recall .98 -> .97, two pages lose half their body).
@@ -176,9 +165,9 @@ def extract_article(html: str, url: str, *, find_date: bool = True, cut: bool = 
     # for both, 0.5 ms a page less (A/B over 300 corpus pages; a page takes about 20 ms).
     elements = list(tree.iter())
     page = page_blocks(tree)  # the whole page, what the extractor keeps or not (issue 17)
-    page_size = prune_page(tree)
+    prune_page(tree)
     del elements
-    doc, mode = _trafilatura(tree, url, page_size, _first_mode(meta))
+    doc = _checked(_run_trafilatura(tree, url), url)
     blocks = clean_blocks(_body_blocks(doc.body))
     if "interior_prose" in RULES:
         blocks = with_interior_prose(blocks, page)
@@ -194,7 +183,7 @@ def extract_article(html: str, url: str, *, find_date: bool = True, cut: bool = 
         blocks = without_tail_box(blocks, page)
     if sum(len(text) for _, text in blocks) < _MIN_TEXT_CHARS:
         raise ParseError(url, "no main text found")
-    text_origin = f"trafilatura:{mode}:cut" if cut else f"trafilatura:{mode}"
+    text_origin = "trafilatura:balanced:cut" if cut else "trafilatura:balanced"
     published, provenance = meta.published or found_date, meta.provenance + (("text", text_origin),)
     if found_date is not None:
         provenance += (("published", "htmldate"),)
@@ -239,64 +228,23 @@ def _parse_bounded(html: str, url: str) -> tuple[lxml.html.HtmlElement, bool]:
     return tree, bound_tree(tree)
 
 
-def _first_mode(meta: PageMeta) -> str:
-    """trafilatura's mode for the page: precision where the page declares itself a news
-    article (PageMeta.news_article), balanced elsewhere (see the table at the top)."""
-    return "precision" if meta.news_article and "precision_mode" in RULES else "balanced"
-
-
-def _trafilatura(tree: lxml.html.HtmlElement, url: str, page_size: int, first: str) -> tuple[Document, str]:
-    """trafilatura's body tree and the mode that found it: ``first``, then, after precision,
-    a retry when the result is too short to trust. Balanced mode retries in recall mode by
-    itself. ``tree`` is left as it is (bare_extraction copies it).
-    """
-    doc, mode = _run_trafilatura(tree, url, first), first
-    if first != "precision":
-        return _checked(doc, url), mode
-    size = _text_size(doc)
-    if size < _MIN_EXTRACTED_SIZE:
-        # Precision mode finds nothing on some plain pages that the balanced mode reads
-        # well (6 of 847 corpus pages); balanced mode escalates to recall by itself.
-        mode = "balanced"
-    elif size < _ESCALATION_MAX_LENGTH and _chars(doc) < _ESCALATION_PAGE_SHARE * page_size:
-        # trafilatura's recall escalation, which it runs in balanced mode only: a short
-        # text from a page with much more text on it suggests it missed part of the body.
-        mode = "recall"
-    else:
-        return _checked(doc, url), mode
-    retry = _run_trafilatura(tree, url, mode)
-    # trafilatura's acceptance rule for its own escalation: clearly longer, not just longer.
-    if _text_size(retry) > (_ESCALATION_ACCEPT_RATIO * size if mode == "recall" else size):
-        return _checked(retry, url), mode
-    return _checked(doc, url), "precision"
-
-
 def _checked(doc: Document | None, url: str) -> Document:
     if doc is None or doc.body is None:  # trafilatura returns None when it finds no text
         raise ParseError(url, "no main text found")
     return doc
 
 
-def _run_trafilatura(tree: lxml.html.HtmlElement, url: str, mode: str) -> Document | None:
+def _run_trafilatura(tree: lxml.html.HtmlElement, url: str) -> Document | None:
+    """trafilatura's body tree of ``tree`` in its balanced mode, which retries in recall mode
+    by itself when the result is short. ``tree`` is left as it is (bare_extraction copies it)."""
     doc = trafilatura.bare_extraction(
         tree,
         url=url,
         with_metadata=False,  # meta.read_meta reads the markup; htmldate only when it finds no date
         include_comments=False,
         include_tables=INCLUDE_TABLES,
-        favor_precision=mode == "precision",
-        favor_recall=mode == "recall",
     )
     return doc if isinstance(doc, Document) else None  # a dict only with as_dict=True
-
-
-def _text_size(doc: Document | None) -> int:
-    return len(doc.text or "") if doc is not None else 0
-
-
-def _chars(doc: Document | None) -> int:
-    """Non-space characters, as prune_page counts the page."""
-    return len("".join((doc.text or "").split())) if doc is not None else 0
 
 
 # -- body tree ---------------------------------------------------------------------------------

@@ -38,22 +38,13 @@ _ITEM_TAGS = ("p", "li", "div", "tr", "dd")
 _ARTICLE_TAGS = ("h1", "article", "main")
 # The rules prune_page applies, by name. bench/extraction.py --ablate takes one out to
 # measure what it adds and what it cuts (precision and recall, dev and held-out split).
-RULES: frozenset[str] = frozenset(
-    {"link_lists", "link_teasers", "marked_boilerplate", "sidebars", "layout_cells", "empty_before_text"}
-)
-# trafilatura's CUT_EMPTY_ELEMS: in precision mode it deletes each of them that is empty
-# together with its tail (htmlprocessing.prune_html), the text that follows it.
-_EMPTY_CUT_TAGS = (
-    *("article", "b", "blockquote", "dd", "div", "dt", "em", "h1", "h2", "h3", "h4", "h5", "h6"),
-    *("i", "li", "main", "p", "pre", "q", "section", "span", "strong"),
-)
+RULES: frozenset[str] = frozenset({"link_lists", "link_teasers", "marked_boilerplate", "sidebars", "layout_cells"})
 
 
 def prune_page(tree: lxml.html.HtmlElement) -> int:
     """Remove link lists, link teasers, marked credits and promos, the sidebar and layout
-    cells beside a table layout's story and empty elements before text from ``tree``;
-    return the text size of what is left (non-space characters): the page size the caller
-    compares an extraction with."""
+    cells beside a table layout's story from ``tree``; return the text size of what is
+    left (non-space characters)."""
     stats = _text_stats(tree)
     doomed: set[etree._Element] = set()
     for name, rule in _RULE_FUNCTIONS:
@@ -164,27 +155,12 @@ def _layout_cells(tree: lxml.html.HtmlElement, stats: Stats) -> Iterator[etree._
         cell = _cell_of(row)
 
 
-def _empty_before_text(tree: lxml.html.HtmlElement, stats: Stats) -> Iterator[etree._Element]:
-    """Elements with no text at all (an icon's <i>, an image's <span>, an empty <strong>)
-    followed by text: removed here, their tail kept, so precision mode does not take the
-    text with them (issue 17: on unseen pages precision mode cut real text).
-
-    bench/extraction.py, the rule's effect in the same run: trafilatura eval held out P .000
-    R +.003 F1 +.002 (dev P -.001 R +.001 F1 .000); Zyte dev R +.001, held .000. An element
-    holding only whitespace is not empty: it is the space between two words.
-    """
-    for element in tree.iter(*_EMPTY_CUT_TAGS):
-        if not stats[element][0] and element.tail and element.tail.strip() and not any(element.itertext()):
-            yield element
-
-
 _RULE_FUNCTIONS = (
     ("link_lists", _link_lists),
     ("link_teasers", _link_teasers),
     ("marked_boilerplate", _marked_boilerplate),
     ("sidebars", _sidebars),
     ("layout_cells", _layout_cells),
-    ("empty_before_text", _empty_before_text),
 )
 
 
