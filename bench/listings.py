@@ -59,6 +59,7 @@ from xml.sax.saxutils import escape
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lxml.etree  # noqa: E402
 import lxml.html  # noqa: E402
+import trafilatura  # noqa: E402
 from outlets import _TEXT_CHILDREN, MARK, ROOT, _empty, _fold, _read, container  # noqa: E402
 
 from topicwire.errors import ParseError  # noqa: E402
@@ -67,6 +68,7 @@ from topicwire.sources.page import parse_page  # noqa: E402
 SEED = 17
 HEAD = "<!--topicwire-bench-head-->"
 HEADING = "topicwire-bench-heading"
+MAX_RESIDUE = 0.1  # of the article text left outside the emptied container
 _ARTICLE_META = ("og:type", "article:published_time", "article:modified_time", "og:url")
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -160,7 +162,7 @@ def make_template(key: str, url: str, html: str, truth: list[str]) -> Template |
         h1.text, h1[:] = HEADING, []
     page_body = doc.find(".//body")
     left = _fold((page_body if page_body is not None else doc).text_content())
-    if sum(_fold(s) in left for s in truth) > 0.1 * len(truth):
+    if sum(_fold(s) in left for s in truth) > 0.1 * len(truth) or _residue(html, left) > MAX_RESIDUE:
         return None  # the article goes on outside the container: not a template
     head = doc.find(".//head")
     if head is None:
@@ -170,6 +172,15 @@ def make_template(key: str, url: str, html: str, truth: list[str]) -> Template |
     page = lxml.html.tostring(doc, encoding="unicode")
     site = re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")
     return Template(key, url or f"http://{site}.test/a.html", table, page, body, title)
+
+
+def _residue(html: str, left: str) -> float:
+    """The share of the page's article text (bare trafilatura's, lines of 3+ words) still in
+    ``left``: the annotation's snippets miss a data table or a second section outside the
+    container, which would make the "listing" page an article with a list in it."""
+    lines = [line for line in (trafilatura.extract(html) or "").split("\n") if len(line.split()) >= 3]
+    total = sum(len(line) for line in lines)
+    return sum(len(line) for line in lines if _fold(line) in left) / total if total else 0.0
 
 
 def choose(found: list[Template], count: int, rng: random.Random) -> list[Template]:
