@@ -243,6 +243,24 @@ def test_a_headline_list_the_extractor_read_past_is_a_listing(name: str) -> None
     assert [item.title for item in parsed.items] == MORE_HEADLINES
 
 
+@pytest.mark.parametrize("name", sorted(READ_PAST), ids=sorted(READ_PAST))
+def test_a_headline_list_under_a_notice_is_a_listing(name: str) -> None:
+    """The notice stays in the main text once the list's links read as text, but the list
+    is nearly all of it: a notice over a list, no article beside a list."""
+    note = (
+        "<p class='note'>Links marked with a star are partner links: "
+        "if you buy there, we get a small share of the price.</p>"
+    )
+    html = (
+        "<html><head><title>Caspian Post</title></head><body><header><a href='/'>Caspian Post</a></header>"
+        f"<div class='content'><h1>Latest news</h1>{note}{READ_PAST[name]}</div>"
+        "<footer><p>© 2026 Caspian Post</p></footer></body></html>"
+    )
+    parsed = parse_page(html, f"{BASE}/news/", "fixture")
+    assert parsed.kind == "listing"
+    assert [item.title for item in parsed.items] == MORE_HEADLINES
+
+
 def test_a_short_text_under_a_carousel_of_other_videos_stays_an_article() -> None:
     """Read with the carousel's links as text, the main text is mostly the carousel, but the
     page's own text is still in it: an article with a list beside it (shaped like
