@@ -1,6 +1,6 @@
 """Listing pages on real site templates: is one ever stored as an article? (issue 17)
 
-    python bench/listings.py [CORPUS_DIR] [--templates N] [--corpus-check]
+    python bench/listings.py [CORPUS_DIR] [--templates N] [--corpus-check] [--dump DIR]
 
 CORPUS_DIR defaults to ../shared/corpus. Like bench/outlets.py (whose functions it
 imports), it takes corpus pages and finds each one's article container (the element
@@ -36,8 +36,8 @@ are split by a seeded shuffle into a dev and a held-out half: a rule is designed
 pages and judged on held-out ones.
 
 ``--corpus-check`` instead runs ``parse_page`` on every annotated corpus page (815, all
-articles) and lists those that are not articles. No timed assertions; ends with one
-``summary:`` line.
+articles) and lists those that are not articles. ``--dump DIR`` writes every page
+classified wrongly (and its URL) there. No timed assertions; ends with one ``summary:`` line.
 """
 
 from __future__ import annotations
@@ -396,8 +396,11 @@ class Tally:
     failures: list[str]
 
 
-def run(templates: list[Template], pool: list[Story], rng: random.Random) -> dict[tuple[str, str, str], Tally]:
-    """(half, style, variant) -> outcomes; style "control" for the article controls."""
+def run(
+    templates: list[Template], pool: list[Story], rng: random.Random, dump: Path | None = None
+) -> dict[tuple[str, str, str], Tally]:
+    """(half, style, variant) -> outcomes; style "control" for the article controls. ``dump``:
+    a folder to write the pages classified wrongly to (their URL in the file name's .url twin)."""
     out: dict[tuple[str, str, str], Tally] = {}
     half = len(templates) // 2
     for n, template in enumerate(templates):
@@ -408,20 +411,32 @@ def run(templates: list[Template], pool: list[Story], rng: random.Random) -> dic
                 urls = SHORT_URLS if style == "short-links" else tuple(URL_STYLES)
                 body = make(Maker(rng, others, urls))
                 url = page_url(template, style, rng)
-                kind, items = classify(listing_page(template, body, variant), url)
+                html = listing_page(template, body, variant)
+                kind, items = classify(html, url)
                 tally = out.setdefault((part, style, variant), Tally(Counter(), []))
                 tally.counts[kind] += 1
                 tally.counts["found"] += kind == "listing" and found_body(items, body.hrefs, url)
                 if kind == "article":
                     tally.failures.append(template.key)
+                    _dump(dump, f"{part}-{style}-{variant}-{template.key}", html, url)
         donor = templates[(n + 1) % len(templates)]
         for variant in VARIANTS:
-            kind, _items = classify(control_page(template, donor, variant), template.url)
+            html = control_page(template, donor, variant)
+            kind, _items = classify(html, template.url)
             tally = out.setdefault((part, "control", variant), Tally(Counter(), []))
             tally.counts[kind] += 1
             if kind != "article":
                 tally.failures.append(f"{template.key}<-{donor.key}:{kind}")
+                _dump(dump, f"{part}-control-{variant}-{template.key}", html, template.url)
     return out
+
+
+def _dump(folder: Path | None, name: str, html: str, url: str) -> None:
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = re.sub(r"[^A-Za-z0-9.-]+", "_", name)
+        (folder / f"{stem}.html").write_text(html, encoding="utf-8")
+        (folder / f"{stem}.url").write_text(url + "\n", encoding="utf-8")
 
 
 def report(templates: list[Template], out: dict[tuple[str, str, str], Tally]) -> str:
@@ -473,6 +488,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("corpus", nargs="?", default=str(ROOT.parent / "shared" / "corpus"))
     parser.add_argument("--templates", type=int, default=40)
     parser.add_argument("--corpus-check", action="store_true", help="only classify the 815 corpus pages")
+    parser.add_argument("--dump", default="", help="write the pages classified wrongly to this folder")
     args = parser.parse_args(argv)
     corpus = Path(args.corpus)
     if args.corpus_check:
@@ -482,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(SEED)
     templates = choose(found, args.templates, rng)
     rng.shuffle(templates)  # the first half is dev, the second held out
-    out = run(templates, stories(corpus), rng)
+    out = run(templates, stories(corpus), rng, Path(args.dump) if args.dump else None)
     line = report(templates, out)
     print(f"{len(found)} usable templates in the corpus; {time.monotonic() - started:.0f} s")
     print(f"summary: templates={len(templates)} styles={len(STYLES)} variants={len(VARIANTS)} {line}")
