@@ -52,6 +52,11 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "rows of <br> cells": lambda n: "<table>" + _numbered(BR_ROW, n) + "</table>",
     "attributes on one tag": lambda n: "<p " + " ".join(f"a{i}='v'" for i in range(n // 10)) + ">x</p>",
     "headline links": lambda n: "<ul>" + _numbered(HEADLINE_ITEM, n) + "</ul>",
+    # after a short article: trafilatura's recall escalation runs justext, whose context pass
+    # was quadratic in a run of short paragraphs (extract/justext_linear.py)
+    "short items after the article": lambda n: (
+        "</article><ul>" + _numbered("<li><span>Story headline number {i} here today</span></li>", n) + "</ul><article>"
+    ),
 }
 
 

@@ -44,6 +44,7 @@ from topicwire.errors import ParseError
 from topicwire.extract.clean import clean_blocks, normalize_text
 from topicwire.extract.finddate import find_page_date
 from topicwire.extract.interior import with_interior_prose
+from topicwire.extract.justext_linear import ORIGINAL as _JUSTEXT  # noqa: F401  (justext's context pass, linear)
 from topicwire.extract.layout import page_blocks, page_layout
 from topicwire.extract.lead import find_lead
 from topicwire.extract.meta import meta_value, page_language, read_meta
