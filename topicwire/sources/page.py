@@ -463,7 +463,10 @@ def _listing_read_past(
     grams = _word_grams(again.text)
     blocks = {g for group in groups for t in group for g in _word_grams(t.block_text)}
     new = sum(g in blocks and g not in first for g in grams)
-    kept = len(first & set(grams)) / len(first) if first else 0.0
+    # Across paragraph breaks: the two reads may split the same text differently (under 250
+    # characters trafilatura falls back to its baseline, one paragraph with the headline).
+    kept_grams = set(_word_grams(" ".join(article.text.split())))
+    kept = len(kept_grams & set(_word_grams(" ".join(again.text.split())))) / len(kept_grams) if kept_grams else 0.0
     if new < _MIN_UNLINKED_SHARE * len(grams) or new < _MIN_UNLINKED_MASS * len(first):
         return []
     # The first text still there: an article beside a list, unless the list is nearly all of
