@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import lxml.html
 import pytest
 
+import topicwire.sources.page as page_module
 from topicwire.errors import ConfigError, ParseError
 from topicwire.extract.article import extract_article
 from topicwire.extract.clean import html_to_text, normalize_text
@@ -444,3 +446,48 @@ def test_link_selector_is_a_source_setting(tmp_path: Path) -> None:
         store.close()
     # the selector, not detection, chose the items: every teaser but the one it leaves out
     assert state.articles == len(TEASERS) - sum(t["path"].endswith("turkstream.html") for t in TEASERS)
+
+
+def test_a_short_article_over_a_headline_list_stays_an_article_however_its_text_is_split() -> None:
+    """Under 250 characters trafilatura returns its baseline, the <article>'s text as one
+    paragraph with the headline; read again with the list's links as text it returns the
+    same text in paragraphs. That is the first text kept, not lost (review11: as
+    paragraph 4-grams only 74% of it was found, and a two-paragraph story over ten linked
+    headlines became a listing)."""
+    items = "".join(
+        f"<li><span class='date'>0{i % 9 + 1}.12.2026</span> <a href='/news/{100000 + i}'>{h}</a></li>"
+        for i, h in enumerate([*MORE_HEADLINES, *(f"{h} again" for h in MORE_HEADLINES)][:10])
+    )
+    story = (
+        "<p>The bridge over the Kura river will reopen in May, two months later than the council had"
+        " planned, the mayor said on Tuesday.</p><p>Repairs were delayed by the winter floods, which"
+        " damaged the new supports.</p>"
+    )
+    html = (
+        "<html><head><title>Bridge to reopen in May</title><meta property='og:type' content='article'></head>"
+        "<body><header><a href='/'>Caspian Post</a></header><div class='main'><article>"
+        f"<h1>Bridge to reopen in May</h1>{story}<div class='latest'><h2>Latest news</h2><ul>{items}</ul></div>"
+        "</article></div><footer><p>© 2026</p></footer></body></html>"
+    )
+    parsed = parse_page(html, f"{BASE}/news/2026/12/01/bridge-to-reopen-in-may", "fixture")
+    assert parsed.kind == "article"
+    assert "Repairs were delayed" in parsed.items[0].content
+
+
+def test_a_huge_headline_list_is_read_as_text_only_in_part() -> None:
+    """Each record read as text is a short paragraph to trafilatura's escalation (justext's
+    neighbour walk, quadratic in a run of them): 10,000 made the second read of a 2 MB page
+    13 s (review11). Past the first records the links stay links, and the tree is restored."""
+    items = "".join(
+        f"<li><a href='/story/{i}-some-slug-here'>Story headline number {i} here today</a></li>" for i in range(1000)
+    )
+    html = (
+        f"<html><body><article><h1>T</h1><p>{'Words of the story. ' * 20}</p></article><ul>{items}</ul></body></html>"
+    )
+    tree = page_module.parse_html(html, f"{BASE}/story/1-the-story")
+    before = lxml.html.tostring(tree)
+    groups = page_module._loose_groups(tree, f"{BASE}/story/1-the-story")
+    assert sum(len(g) for g in groups) == 1000
+    unlinked = page_module._unlinked(tree, groups)
+    assert unlinked.count("<a ") == 1000 - page_module._MAX_UNLINKED_TEASERS
+    assert lxml.html.tostring(tree) == before

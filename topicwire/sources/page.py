@@ -84,6 +84,11 @@ _MIN_UNLINKED_SHARE = 0.5
 _MIN_UNLINKED_MASS = 0.5
 _MAX_KEPT_TEXT = 0.8
 _MIN_UNLINKED_SHARE_KEPT = 0.8  # of new text where the first text is kept: corpus pages at most 0.67
+# Records read as text at most: the rest stay links (prune.py drops them). 10,000 headline
+# lines read as text made trafilatura's recall escalation run justext, whose neighbour walk
+# is quadratic in a run of short paragraphs: 13 s for the second read of a 2 MB page whose
+# first took 2 s (review11); bench/listings.py's listings hold at most 50 records.
+_MAX_UNLINKED_TEASERS = 200
 
 
 @dataclass(frozen=True)
@@ -463,7 +468,10 @@ def _listing_read_past(
     grams = _word_grams(again.text)
     blocks = {g for group in groups for t in group for g in _word_grams(t.block_text)}
     new = sum(g in blocks and g not in first for g in grams)
-    kept = len(first & set(grams)) / len(first) if first else 0.0
+    # Across paragraph breaks: the two reads may split the same text differently (under 250
+    # characters trafilatura falls back to its baseline, one paragraph with the headline).
+    kept_grams = set(_word_grams(" ".join(article.text.split())))
+    kept = len(kept_grams & set(_word_grams(" ".join(again.text.split())))) / len(kept_grams) if kept_grams else 0.0
     if new < _MIN_UNLINKED_SHARE * len(grams) or new < _MIN_UNLINKED_MASS * len(first):
         return []
     # The first text still there: an article beside a list, unless the list is nearly all of
@@ -472,8 +480,10 @@ def _listing_read_past(
 
 
 def _unlinked(tree: lxml.html.HtmlElement, groups: list[list[_Teaser]]) -> str:
-    """The page as HTML with the groups' links made plain text (<span>); ``tree`` unchanged."""
-    anchors = [(a, a.attrib.pop("href", None)) for group in groups for t in group for a in t.block.iter("a")]
+    """The page as HTML with the links of the groups' first ``_MAX_UNLINKED_TEASERS`` records
+    made plain text (<span>); ``tree`` unchanged."""
+    teasers = [t for group in groups for t in group][:_MAX_UNLINKED_TEASERS]
+    anchors = [(a, a.attrib.pop("href", None)) for t in teasers for a in t.block.iter("a")]
     for anchor, _ in anchors:
         anchor.tag = "span"
     try:
