@@ -231,8 +231,9 @@ def test_boilerplate_inside_the_article(case: str) -> None:
 
 STANDFIRST = "The newsroom sums the story up in a sentence or two, above the body, in a box of its own."
 # The lead (extract/lead.py): trafilatura drops what is named a teaser (and, in its precision
-# mode, <header>); between the headline and the body it is the article's, after the body a
-# related story's. With no headline on the page nothing tells, and it is not put back.
+# mode, <header>: in balanced mode it keeps the "lead-in-header" case itself); between the
+# headline and the body it is the article's, after the body a related story's. With no
+# headline on the page nothing tells, and it is not put back.
 # (article markup, whether the lead is in the text, first)
 LEAD_CASES = {
     "lead-in-header": (f'<header><h1>Main story</h1><p class="article__lead">{STANDFIRST}</p></header>{{body}}', True),
@@ -512,7 +513,11 @@ MAYOR = "The mayor said the bridge would reopen in May, two months later than th
 INTERIOR_PROSE = {
     "bordered-paragraph": (f'<p style="border:0">{MAYOR}</p>', MAYOR, True),
     "box-of-its-own": (f'<div class="promo" style="border:1px solid"><p>{MAYOR}</p></div>', MAYOR, False),
-    "no-sentence": ('<p style="border:0">Share this story with your friends and family</p>', "Share this", False),
+    "no-sentence": (
+        '<p style="border:0">Share this story with your friends and your family on every network you use</p>',
+        "Share this",
+        False,
+    ),
     "teaser-cut-short": (
         '<p style="border:0">Read our full coverage of the bridge and the council budget from last year ...</p>',
         "full coverage",
@@ -537,7 +542,8 @@ def test_prose_cut_from_inside_the_body_is_put_back(case: str) -> None:
 
 def test_a_card_paragraph_with_a_link_is_put_back() -> None:
     """Every paragraph in a card; trafilatura's precision mode deleted a short card holding
-    a link (its link-density backtracking), a sentence of the body (a Zyte dev page)."""
+    a link (its link-density backtracking), a sentence of the body (a Zyte dev page). In
+    balanced mode trafilatura keeps it (interior.py would put it back, were it cut)."""
     sentence = 'The discovery was announced in <a href="/n">an article</a> published Monday in the journal Nature.'
     line = "of the story says something that matters to the reader of this story."
     cards = [f"<p>Paragraph {i} {line}</p>" for i in range(8)]
