@@ -8,7 +8,7 @@ cannot see or does not look for.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import lxml.html
 from lxml import etree
@@ -52,12 +52,13 @@ _EMPTY_CUT_TAGS = (
 )
 
 
-def prune_page(tree: lxml.html.HtmlElement) -> int:
+def prune_page(tree: lxml.html.HtmlElement, elements: Sequence[etree._Element] | None = None) -> int:
     """Remove link lists, link teasers, marked credits and promos, the sidebar and layout
     cells beside a table layout's story and empty elements before text from ``tree``;
     return the text size of what is left (non-space characters): the page size the caller
-    compares an extraction with."""
-    stats = _text_stats(tree)
+    compares an extraction with. ``elements``: ``list(tree.iter())``, when the caller holds
+    it (article.extract_article does; listing the page again cost 0.11 ms of a page's 1 ms here)."""
+    stats = _text_stats(elements if elements is not None else list(tree.iter()))
     doomed: set[etree._Element] = set()
     for name, rule in _RULE_FUNCTIONS:
         if name in RULES:
@@ -260,12 +261,13 @@ def _in_running_text(element: etree._Element, stats: Stats) -> bool:
     return next(prose, None) is not None and next(prose, None) is not None
 
 
-def _text_stats(tree: etree._Element) -> Stats:
-    """(text, link text) length of every element, counted in non-space characters."""
+def _text_stats(elements: Sequence[etree._Element]) -> Stats:
+    """(text, link text) length of every element of ``elements`` (a page's, in document
+    order), counted in non-space characters."""
     stats: Stats = {}
     # Every element of the page passes here: its tag is read once (lxml makes a new str each
     # time), a leaf starts no loop over children.
-    for element in reversed(list(tree.iter())):  # descendants before their ancestors
+    for element in reversed(elements):  # descendants before their ancestors
         tag = element.tag
         if tag in _SKIPPED_TEXT or not isinstance(tag, str):
             stats[element] = (0, 0)
