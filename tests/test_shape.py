@@ -164,6 +164,26 @@ def test_row_groups_outside_tables_and_tables_of_wide_row_groups_are_cut(body: s
     assert _widest(tree) <= shape.MAX_CHILDREN and _text(tree) == text
 
 
+WITHIN_OR_NOT = {
+    "a-list-of-300-items": ("<ul>" + "<li><a href='/'>item</a></li>" * 300 + "</ul>", True),
+    "a-row-of-many-cells": ("<table><tr>" + "<td>c</td>" * 600 + "</tr></table>", False),
+    "two-row-groups-of-300-rows": ("<table>" + f"<tbody>{'<tr><td>r</td></tr>' * 300}</tbody>" * 2 + "</table>", False),
+    "too-many-elements": ("<div><p>p</p></div>" * (shape.MAX_ELEMENTS // 2), False),
+    **{name: (body, False) for name, body in ROW_GROUP_SHAPES.items()},
+}
+
+
+@pytest.mark.parametrize(("body", "within"), WITHIN_OR_NOT.values(), ids=WITHIN_OR_NOT.keys())
+def test_within_bounds_says_what_bound_tree_would_do(body: str, within: bool) -> None:
+    """within_bounds lets article.py skip bound_tree's XPath scans: when it says a page is
+    within them, bound_tree leaves the page as it is."""
+    tree = lxml.html.document_fromstring(_page(body))
+    assert shape.within_bounds(tree, list(tree.iter())) is within
+    before = etree.tostring(tree)
+    shape.bound_tree(tree)
+    assert (etree.tostring(tree) == before) is within
+
+
 def test_stripping_no_tag_names_is_as_lxml_leaves_it() -> None:
     """main_extractor strips the set of a paragraph's unexpected tags, often empty: lxml
     then does nothing, and so must the rebinding (it walked the whole element and

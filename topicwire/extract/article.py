@@ -49,7 +49,7 @@ from topicwire.extract.layout import page_blocks, page_layout
 from topicwire.extract.lead import find_lead
 from topicwire.extract.meta import meta_value, page_language, read_meta
 from topicwire.extract.prune import prune_page
-from topicwire.extract.shape import bound_tree
+from topicwire.extract.shape import bound_tree, within_bounds
 from topicwire.extract.stray import without_stray_lines
 from topicwire.extract.tail import without_tail_box
 from topicwire.extract.textruns import PATCHED as _PATCHED  # noqa: F401  (trafilatura's strip_tags, text merged)
@@ -154,19 +154,14 @@ def extract_article(html: str, url: str, *, find_date: bool = True, cut: bool = 
     100 ms a page) when the caller has a date already (the feed entry's). ``cut``: the
     page was cut to what one page may cost (bound.py); the text's provenance says so, as
     it does when the tree is cut (shape.py)."""
-    tree, cut_tree = _parse_bounded(html, url)
+    tree, cut_tree, elements = _parse_bounded(html, url)
     cut = cut or cut_tree
     meta = read_meta(tree, url)  # before pruning: the pruned tree lacks some bylines and dates
     # htmldate too reads the whole page (it searches a copy): on the pruned tree it took a
     # related story's date or a copyright year on 6 eval dev pages (bench/metadata.py).
     found_date = find_page_date(tree, url) if meta.published is None and find_date else None
-    # lxml makes an element's Python object when a walk reaches it (a class lookup, in Python
-    # for lxml.html trees) unless one is alive (etree.pyx, _elementFactory), and frees it when
-    # the walk has passed. Layout and prune each walk every element: one list keeps the objects
-    # for both, 0.5 ms a page less (A/B over 300 corpus pages; a page takes about 20 ms).
-    elements = list(tree.iter())
     page = page_blocks(tree)  # the whole page, what the extractor keeps or not (issue 17)
-    prune_page(tree)
+    prune_page(tree, elements)
     del elements
     doc = _checked(_run_trafilatura(tree, url), url)
     blocks = clean_blocks(_body_blocks(doc.body))
@@ -211,8 +206,9 @@ def parse_html(html: str, url: str) -> lxml.html.HtmlElement:
     return _parse_bounded(html, url)[0]
 
 
-def _parse_bounded(html: str, url: str) -> tuple[lxml.html.HtmlElement, bool]:
-    """``parse_html``'s tree, and whether shape.py had to cut it."""
+def _parse_bounded(html: str, url: str) -> tuple[lxml.html.HtmlElement, bool, list[etree._Element]]:
+    """``parse_html``'s tree, whether shape.py had to cut it, and its elements
+    (``tree.iter()``) as a list."""
     head = html[:_BINARY_SCAN_CHARS]
     if len(_NOT_XML_CHARS.findall(head)) > _BINARY_SHARE * len(head):
         raise ParseError(url, "binary content, not an HTML page")
@@ -226,7 +222,17 @@ def _parse_bounded(html: str, url: str) -> tuple[lxml.html.HtmlElement, bool]:
             tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=_PARSER)
         except (etree.ParserError, ValueError):
             raise ParseError(url, "not an HTML page") from e
-    return tree, bound_tree(tree)
+    # lxml makes an element's Python object when a walk reaches it (a class lookup, in Python
+    # for lxml.html trees) unless one is alive (etree.pyx, _elementFactory), and frees it when
+    # the walk has passed. Layout and prune each walk every element: one list keeps the objects
+    # for both, 0.5 ms a page less (A/B over 300 corpus pages; a page takes about 20 ms); prune
+    # counts the page's text over it, and it tells most pages within shape.py's bounds without
+    # the XPath scans of bound_tree.
+    elements = list(tree.iter())
+    if within_bounds(tree, elements):
+        return tree, False, elements
+    cut = bound_tree(tree)
+    return tree, cut, list(tree.iter())
 
 
 def _checked(doc: Document | None, url: str) -> Document:

@@ -41,7 +41,10 @@ def with_interior_prose(blocks: Blocks, page: Sequence[tuple[str, str]]) -> Bloc
     """``blocks`` with each prose block of ``page`` ((text, place) in page order) that lies
     between two kept blocks, at a place of a kept block, put after the kept block before
     it. A page block is kept when its text is in the kept text (spaces aside)."""
-    owner, missing = _placed(blocks, page)
+    squeezed = ["".join(text.split()) for _, text in blocks]
+    kept = "".join(squeezed)
+    scan = len(kept) * len(page) <= _SCAN_BUDGET
+    owner = _placed(squeezed, kept, page, scan)
     if len(owner) < 2:
         return blocks
     places = {page[i][1] for i in owner}
@@ -50,35 +53,42 @@ def with_interior_prose(blocks: Blocks, page: Sequence[tuple[str, str]]) -> Bloc
     for i in range(min(owner), max(owner)):
         if i in owner:
             previous = owner[i]
-        elif previous is not None and i in missing and page[i][1] in places and _is_prose(page[i][0]):
-            after.setdefault(previous, []).append(("p", page[i][0]))
+        elif previous is not None and page[i][1] in places and _is_prose(text := page[i][0]):
+            if scan and _cut(text, kept):
+                after.setdefault(previous, []).append(("p", text))
     if not after:
         return blocks
     return tuple(out for n, block in enumerate(blocks) for out in (block, *after.get(n, ())))
 
 
-def _placed(blocks: Blocks, page: Sequence[tuple[str, str]]) -> tuple[dict[int, int], set[int]]:
-    """Page blocks found in the kept text, each with the kept block holding it; and the
-    page blocks of which none of the kept text has any part."""
-    squeezed = ["".join(text.split()) for _, text in blocks]
-    kept, starts = "".join(squeezed), [0, *accumulate(map(len, squeezed))]
+def _placed(squeezed: Sequence[str], kept: str, page: Sequence[tuple[str, str]], scan: bool) -> dict[int, int]:
+    """Page blocks found in the kept text (``squeezed``, the kept blocks without spaces,
+    joined), each with the kept block holding it; only those equal to a kept block unless
+    ``scan``."""
+    starts = [0, *accumulate(map(len, squeezed))]
     exact: dict[str, int] = {}
     for n, text in enumerate(squeezed):
         exact.setdefault(text, n)
-    scan = len(kept) * len(page) <= _SCAN_BUDGET
     owner: dict[int, int] = {}
-    missing: set[int] = set()
     for i, (text, _) in enumerate(page):
+        if len(text) < _ANCHOR_CHARS:
+            continue  # too short to place a block, and no prose (squeezed, shorter still)
         part = "".join(text.split())
         if len(part) < _ANCHOR_CHARS:
-            continue  # too short to place a block, and no prose
+            continue
         if (held := exact.get(part)) is not None:
             owner[i] = held
         elif scan and (found := kept.find(part)) >= 0:
             owner[i] = bisect_right(starts, found) - 1
-        elif scan and not _partly_kept(part, kept):
-            missing.add(i)
-    return owner, missing
+    return owner
+
+
+def _cut(text: str, kept: str) -> bool:
+    """A page block that is not in the kept text (``_placed`` did not find it) and of which
+    none is: the extractor cut it. Asked only of the prose between kept blocks, at their
+    places (searching the kept text for every block of the page was most of this rule)."""
+    part = "".join(text.split())
+    return len(part) >= _ANCHOR_CHARS and not _partly_kept(part, kept)
 
 
 def _partly_kept(squeezed: str, kept: str) -> bool:

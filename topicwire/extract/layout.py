@@ -227,14 +227,8 @@ def _blocks(root: etree._Element) -> Iterator[tuple[str, str]]:
     labels: tuple[str, ...] = (_label(root),)
     place = ""  # " ".join(labels) once a block is read in it
     opened: list[tuple[etree._Element, tuple[str, ...], str]] = []  # each open block, the place around it
-    skipping: etree._Element | None = None
-    for event, element in etree.iterwalk(root, events=("start", "end")):
-        if skipping is not None:
-            if element is skipping and event == "end":
-                skipping = None
-                if element.tail:
-                    pieces.append(element.tail)
-            continue
+    walk = etree.iterwalk(root, events=("start", "end"))
+    for event, element in walk:
         kind = _KINDS.get(tag := element.tag, _INLINE)
         if kind is _BLOCK:
             if pieces and (text := _text(pieces)):
@@ -242,7 +236,8 @@ def _blocks(root: etree._Element) -> Iterator[tuple[str, str]]:
             if event == "start":
                 if (text := element.text) or len(element):
                     opened.append((element, labels, place))
-                    label = _label_of(tag, _attr(element, "class"), _attr(element, "id"))
+                    get = element.get  # _attr's reads written out: this runs for every block
+                    label = _label_of(tag, (get("class") or "")[:MAX_ATTR_CHARS], (get("id") or "")[:MAX_ATTR_CHARS])
                     labels, place = (*labels[1 - DEPTH :], label), ""
                     if text:
                         pieces.append(text)
@@ -251,7 +246,7 @@ def _blocks(root: etree._Element) -> Iterator[tuple[str, str]]:
                 _, labels, place = opened.pop()
         elif event == "start":
             if kind is _DROPPED:
-                skipping = element
+                walk.skip_subtree()  # its end comes next, and its tail is the page's
             elif kind is _INLINE and (text := element.text):
                 pieces.append(text)
             continue

@@ -27,7 +27,10 @@ from topicwire.extract.clean import INVISIBLE_CHARS, normalize_text
 _LEAD_WORDS = frozenset(
     "lead intro teaser chapo standfirst deck dek subhead subheadline subtitle excerpt abstract preface summary".split()
 )
-_LEAD_HINT = re.compile("|".join(sorted(_LEAD_WORDS)), re.I)  # a cheap test first: most elements have no such name
+# A cheap test first: most elements have no such name. Lower case, searched in a lowered
+# ASCII name (as prune._marks does, for the same reason); other names ignoring case.
+_LEAD_HINT = re.compile("|".join(sorted(_LEAD_WORDS)))
+_LEAD_HINT_ANY_CASE = re.compile(_LEAD_HINT.pattern, re.I)
 _WORD_BREAK = re.compile(r"[\s_\-]+")
 _CAMEL = re.compile(r"([a-z])([A-Z])")
 _LEAD_TAGS = ("p", "div", "h2", "h3", "section", "span", "strong")
@@ -36,6 +39,12 @@ _MAX_CHARS = 1500  # a paragraph or two, not the body in a box named "intro"
 _LINK_SHARE = 0.3  # a lead is prose; a teaser list is links
 _NOT_TEXT = ("script", "style", "noscript", "iframe", "template")
 _BODY_PREFIX = 60  # characters of the body's first paragraph looked for after the lead
+# Not script text: a JSON-LD articleBody at the end of the page would "follow" anything. Plain
+# strings: lxml's default "smart" strings each keep a reference to their parent element, and
+# making them was most of _followed_by's time.
+_FOLLOWING_TEXT = etree.XPath(
+    "following::text()[not(ancestor::script or ancestor::style or ancestor::template)]", smart_strings=False
+)
 
 
 def find_lead(tree: lxml.html.HtmlElement, body_start: str) -> str | None:
@@ -48,10 +57,13 @@ def find_lead(tree: lxml.html.HtmlElement, body_start: str) -> str | None:
     if h1 is None or not body_start:
         return None
     after_h1 = False
+    # A page repeats a few dozen class and id names over the elements after its <h1>: each
+    # is judged once (issue 17: the judging was most of this module's time).
+    named: dict[str, bool] = {}
     for element in tree.iter("h1", *_LEAD_TAGS):  # document order
         if element is h1:
             after_h1 = True
-        elif after_h1 and _named_lead(element) and (text := _prose(element)) is not None:
+        elif after_h1 and _named_lead(element, named) and (text := _prose(element)) is not None:
             return text if _followed_by(element, body_start[:_BODY_PREFIX]) else None
     return None
 
@@ -67,9 +79,17 @@ def _headline(tree: lxml.html.HtmlElement) -> etree._Element | None:
     return first
 
 
-def _named_lead(element: etree._Element) -> bool:
+def _named_lead(element: etree._Element, named: dict[str, bool]) -> bool:
+    """Whether the element's class or id names it a lead (``named``: the names judged so far)."""
     name = f"{element.get('class') or ''} {element.get('id') or ''}"
-    if _LEAD_HINT.search(name) is None:
+    if (lead := named.get(name)) is None:
+        lead = named[name] = _is_lead_name(name)
+    return lead
+
+
+def _is_lead_name(name: str) -> bool:
+    hint = _LEAD_HINT.search(name.lower()) if name.isascii() else _LEAD_HINT_ANY_CASE.search(name)
+    if hint is None:
         return False
     return not _LEAD_WORDS.isdisjoint(_WORD_BREAK.split(_CAMEL.sub(r"\1 \2", name).lower()))
 
@@ -95,8 +115,7 @@ def _prose(element: etree._Element) -> str | None:
 
 
 def _followed_by(element: etree._Element, start: str) -> bool:
-    # Not script text: a JSON-LD articleBody at the end of the page would "follow" anything.
-    following = element.xpath("following::text()[not(ancestor::script or ancestor::style or ancestor::template)]")
+    following = _FOLLOWING_TEXT(element)
     if not isinstance(following, list):
         return False
     # normalize_text's regex on the rest of a big page costs more than the rest of this module

@@ -8,7 +8,7 @@ cannot see or does not look for.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import lxml.html
 from lxml import etree
@@ -22,9 +22,12 @@ _SKIPPED_TEXT = frozenset({"script", "style", "template"})
 _TEASER_MAX = 200  # a one-line link teaser, not a paragraph that happens to cite a lot
 _TEASER_LABEL = 30  # "Read more:", "À lire aussi »", "VEA TAMBIÉN:"
 _MARKED_TAGS = ("p", "div", "span", "small", "section", "aside", "figcaption", "em", "i")
-_CREDIT = re.compile(r"caption|credit|copyright|(?:image|img|photo|foto|bild)-?(?:desc|annot|info|source)", re.I)
+# Lower case, searched in a lowered name (_marks); the same ignoring case for the others.
+_CREDIT = re.compile(r"caption|credit|copyright|(?:image|img|photo|foto|bild)-?(?:desc|annot|info|source)")
+_CREDIT_ANY_CASE = re.compile(_CREDIT.pattern, re.I)
 _CREDIT_MAX = 200
-_PROMO = re.compile(r"newsletter|promo|subscri|sign-?up", re.I)
+_PROMO = re.compile(r"newsletter|promo|subscri|sign-?up")
+_PROMO_ANY_CASE = re.compile(_PROMO.pattern, re.I)
 _PROMO_MAX = 400
 # "sidebar", "side-bar", "sidebar-right", "side_col", "sideColumn", "mainSidebar", "sidebox": a
 # class or id word naming the element a sidebar; "has-sidebar", "content-with-sidebar",
@@ -41,11 +44,12 @@ _ARTICLE_TAGS = ("h1", "article", "main")
 RULES: frozenset[str] = frozenset({"link_lists", "link_teasers", "marked_boilerplate", "sidebars", "layout_cells"})
 
 
-def prune_page(tree: lxml.html.HtmlElement) -> int:
+def prune_page(tree: lxml.html.HtmlElement, elements: Sequence[etree._Element] | None = None) -> int:
     """Remove link lists, link teasers, marked credits and promos, the sidebar and layout
     cells beside a table layout's story from ``tree``; return the text size of what is
-    left (non-space characters)."""
-    stats = _text_stats(tree)
+    left (non-space characters). ``elements``: ``list(tree.iter())``, when the caller holds
+    it (article.extract_article does; listing the page again cost 0.11 ms of a page's 1 ms here)."""
+    stats = _text_stats(elements if elements is not None else list(tree.iter()))
     doomed: set[etree._Element] = set()
     for name, rule in _RULE_FUNCTIONS:
         if name in RULES:
@@ -103,10 +107,21 @@ def _marked_boilerplate(tree: lxml.html.HtmlElement, stats: Stats) -> Iterator[e
         if len(name) < 3:
             continue
         if (kind := named.get(name)) is None:
-            kind = named[name] = (_CREDIT.search(name) is not None, _PROMO.search(name) is not None)
+            kind = named[name] = _marks(name)
         credit, promo = kind
         if (credit and size <= _CREDIT_MAX) or promo:
             yield element
+
+
+def _marks(name: str) -> tuple[bool, bool]:
+    """Whether a class and id ``name`` names a credit, a promo. An ASCII name (all but 9 of
+    28,257 distinct names on the corpus pages) is lowered and searched as it is: ignoring
+    case matches the same in ASCII, and a search that heeds case skips ahead to the letters
+    a word starts with (0.28 -> 0.08 ms a page)."""
+    if name.isascii():
+        name = name.lower()
+        return _CREDIT.search(name) is not None, _PROMO.search(name) is not None
+    return _CREDIT_ANY_CASE.search(name) is not None, _PROMO_ANY_CASE.search(name) is not None
 
 
 def _sidebars(tree: lxml.html.HtmlElement, stats: Stats) -> Iterator[etree._Element]:
@@ -222,12 +237,13 @@ def _in_running_text(element: etree._Element, stats: Stats) -> bool:
     return next(prose, None) is not None and next(prose, None) is not None
 
 
-def _text_stats(tree: etree._Element) -> Stats:
-    """(text, link text) length of every element, counted in non-space characters."""
+def _text_stats(elements: Sequence[etree._Element]) -> Stats:
+    """(text, link text) length of every element of ``elements`` (a page's, in document
+    order), counted in non-space characters."""
     stats: Stats = {}
     # Every element of the page passes here: its tag is read once (lxml makes a new str each
     # time), a leaf starts no loop over children.
-    for element in reversed(list(tree.iter())):  # descendants before their ancestors
+    for element in reversed(elements):  # descendants before their ancestors
         tag = element.tag
         if tag in _SKIPPED_TEXT or not isinstance(tag, str):
             stats[element] = (0, 0)

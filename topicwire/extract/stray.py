@@ -37,9 +37,11 @@ def without_stray_lines(blocks: Blocks, page: Sequence[tuple[str, str]]) -> Bloc
     ``page`` ((text, place) of every page block, layout.page_blocks) hold no other kept
     block. A block is placed where a page block has the very same text; one the page does
     not show as such (trafilatura joined or split it) is kept."""
+    texts = {text for _, text in blocks}  # most page blocks are none of the extractor's
     places: dict[str, set[str]] = {}
     for text, place in page:
-        places.setdefault(text, set()).add(place)
+        if text in texts:
+            places.setdefault(text, set()).add(place)
     placed = [places.get(text, set()) for _, text in blocks]
     kept_at = Counter(place for found in placed for place in found)
     return tuple(

@@ -57,9 +57,16 @@ def without_tail_box(blocks: Blocks, page: Sequence[tuple[str, str]]) -> Blocks:
     page does not show as such (trafilatura joined or split it) ends the run."""
     if len(blocks) < _MIN_BLOCKS:
         return blocks
+    # Only the places of the blocks' own texts, each place written once: a page has a few
+    # hundred blocks in a few dozen places, most of them not among the extractor's blocks.
+    texts = {text for _, text in blocks}
+    written: dict[str, str] = {}
     places: dict[str, set[str]] = {}
     for text, place in page:
-        places.setdefault(text, set()).add(_written(place))
+        if text in texts:
+            if (own := written.get(place)) is None:
+                own = written[place] = _written(place)
+            places.setdefault(text, set()).add(own)
     placed = [places.get(text, set()) for _, text in blocks]
     limit = _MAX_SHARE * sum(len(text) for _, text in blocks)
     cut, box_chars, box_places = 0, 0, set[str]()
