@@ -60,7 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lxml.etree  # noqa: E402
 import lxml.html  # noqa: E402
 import trafilatura  # noqa: E402
-from outlets import _TEXT_CHILDREN, MARK, ROOT, _empty, _fold, _read, container  # noqa: E402
+from outlets import _TEXT_CHILDREN, MARK, ROOT, _empty, _fold, _read, container, visible_document  # noqa: E402
 
 from topicwire.errors import ParseError  # noqa: E402
 from topicwire.sources.page import parse_page  # noqa: E402
@@ -132,14 +132,9 @@ def stories(corpus: Path) -> list[Story]:
 def make_template(key: str, url: str, html: str, truth: list[str]) -> Template | None:
     """The page around its emptied article container, or None if no container holds most of
     the annotated text, or text of the article is left outside it."""
-    try:
-        doc = lxml.html.document_fromstring(html)
-    except (lxml.etree.ParserError, ValueError):
+    doc = visible_document(html)
+    if doc is None:
         return None
-    for dropped in list(doc.iter("script", "style", "noscript", "svg", "template", "iframe")):
-        dropped.drop_tree()
-    for comment in list(doc.iter(lxml.etree.Comment)):
-        comment.drop_tree()
     for element in list(doc.iter("meta", "base")):
         if element.tag == "base" or (element.get("property") or element.get("name") or "").lower() in _ARTICLE_META:
             element.drop_tree()

@@ -171,14 +171,9 @@ def make_outlet(
     """The page's template around an empty article container, or None if no container
     holding most of the annotated text is found (or the template is poor). ``news``: the
     template declares every page a news article (og:type "article"), as most outlets do."""
-    try:
-        doc = lxml.html.document_fromstring(html)
-    except (lxml.etree.ParserError, ValueError):
+    doc = visible_document(html)
+    if doc is None:
         return None
-    for dropped in list(doc.iter("script", "style", "noscript", "svg", "template", "iframe")):
-        dropped.drop_tree()
-    for comment in list(doc.iter(lxml.etree.Comment)):
-        comment.drop_tree()
     # The original article's own metadata would make every page of the outlet that article
     # (one canonical URL: one story): the template is the page's visible furniture.
     for element in list(doc.iter("link", "meta", "base")):
@@ -208,6 +203,19 @@ def make_outlet(
     if len(lines) < MIN_TEMPLATE_LINES:
         return None
     return Outlet(name, key, table, page, lines, tuple(bodies))
+
+
+def visible_document(html: str) -> lxml.html.HtmlElement | None:
+    """The page parsed, without scripts, styles, frames and comments; None if it does not parse."""
+    try:
+        doc = lxml.html.document_fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    for dropped in list(doc.iter("script", "style", "noscript", "svg", "template", "iframe")):
+        dropped.drop_tree()
+    for comment in list(doc.iter(lxml.etree.Comment)):
+        comment.drop_tree()
+    return doc
 
 
 def _is_article_meta(element: lxml.html.HtmlElement) -> bool:
