@@ -16,12 +16,8 @@ for sites that defeat it.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable
-from copy import deepcopy
-from dataclasses import dataclass
-from functools import cached_property
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -31,8 +27,23 @@ from lxml.cssselect import CSSSelector
 
 from topicwire.errors import ConfigError, ParseError
 from topicwire.extract.article import extract_article, meta_value, page_language, parse_html
-from topicwire.extract.clean import element_paragraphs, normalize_text, paragraphs_to_html
-from topicwire.extract.urls import canonicalize_url, same_site
+from topicwire.extract.clean import normalize_text, paragraphs_to_html
+from topicwire.extract.urls import canonicalize_url
+from topicwire.sources.teasers import (
+    MAX_TEASER_CHARS,
+    NOT_PAGES,
+    Link,
+    Teaser,
+    base_url,
+    block_grams,
+    candidate_links,
+    find_teasers,
+    group_teasers,
+    headline_like,
+    link_of,
+    site_links,
+    word_grams,
+)
 from topicwire.types import Extracted, ParsedSource, RawItem
 from topicwire.values import plain_name, plain_text, web_url
 
@@ -43,21 +54,6 @@ _MAIN_TEXT_SHARE = 0.5  # of the main text that must lie inside teaser blocks
 # ...on a page whose Open Graph tags call it an article: trafilatura keeps "next story"
 # teasers after a short post (boingboing.net.millenials in the corpus: 86%).
 _MAIN_TEXT_SHARE_DECLARED_ARTICLE = 0.9
-_MIN_TEASER_WORDS = 8  # "14.11.2024 | 17:08" or "By J. Smith, 3 comments" is not a teaser
-_MIN_PARAGRAPH_WORDS = 4  # of a teaser paragraph
-_MAX_TEASER_CHARS = 1500  # more is a stretch of article body after an inline "Read also" link
-_MAX_TEXT_BEFORE_HEADLINE = 40  # a kicker or a date; a link inside prose has a sentence before
-_SENTENCE_GOES_ON = ".,;:!?)»”’"  # right after the link text: it was part of a sentence
-_MIN_HEADLINE_WORDS = 4
-_MAX_HEADLINE_WORDS = 40
-_MIN_UNSPACED_HEADLINE = 12  # characters, for scripts written without spaces (CJK, Thai)
-_LISTING_PATH_PARTS = frozenset(
-    {"tag", "tags", "category", "categories", "author", "authors", "page", "search", "login"}
-)
-_NOT_PAGES = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|pdf|mp3|mp4|zip|xml|rss|css|js)$", re.I)
-_SLUG_SEPARATORS = re.compile(r"[-_]")
-_DIGITS = re.compile(r"\d{4,}")
-_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # A listing page is never stored as an article (issue 17: a page of 2-5 short links was
 # stored under the site's name and matched a topic). Measured on the 815 article pages of
 # ../shared/corpus/pages: the page's own link texts make at most 43% of an article's
@@ -91,44 +87,6 @@ _MIN_UNLINKED_SHARE_KEPT = 0.8  # of new text where the first text is kept: corp
 _MAX_UNLINKED_TEASERS = 200
 
 
-@dataclass(frozen=True)
-class _Link:
-    anchor: lxml.html.HtmlElement
-    url: str
-    title: str
-
-
-@dataclass(frozen=True)
-class _Teaser:
-    block: lxml.html.HtmlElement
-    link: _Link
-    paragraphs: tuple[str, ...]
-
-    @cached_property
-    def block_text(self) -> str:
-        """The block's whole text, normalized (dates and bylines too)."""
-        return normalize_text(" ".join(self.block.itertext()))
-
-    @property
-    def has_text(self) -> bool:
-        words = sum(len(p.split()) for p in self.paragraphs)
-        chars = sum(len(p) for p in self.paragraphs)
-        return words >= _MIN_TEASER_WORDS and chars <= _MAX_TEASER_CHARS and self.headline_stands_alone
-
-    @property
-    def headline_stands_alone(self) -> bool:
-        """A teaser's headline is a line of its own, not words of a sentence in a paragraph.
-
-        "Good morning! <a>X is stepping down</a>. He will..." (a roundup article's list)
-        and a link in mid-paragraph both fail.
-        """
-        headline = self.link.anchor.text_content()
-        before, _, after = self.block.text_content().partition(headline) if headline else ("", "", "")
-        after = after.lstrip()
-        continues = bool(after) and (after[0] in _SENTENCE_GOES_ON or after[0].islower())
-        return len(normalize_text(before)) <= _MAX_TEXT_BEFORE_HEADLINE and not continues
-
-
 def parse_page(
     html: str, url: str, source: str, link_selector: str | None = None, *, cut: bool = False
 ) -> ParsedSource:
@@ -143,9 +101,9 @@ def parse_page(
         links = _selected_links(tree, url, compile_link_selector(link_selector))
         if not links:
             raise ParseError(url, f"link_selector {link_selector!r} matched no links")
-        items = _items(_teasers(links), source)
+        items = _items(find_teasers(links), source)
         return ParsedSource(kind="listing", title=title, items=items, language=language)
-    candidates = _teasers(_candidate_links(tree, url))
+    candidates = find_teasers(candidate_links(tree, url))
     groups = _teaser_groups(candidates)
     article = _try_extract(html, url, cut)
     if article is None and not groups:
@@ -211,155 +169,36 @@ def _article_item(article: Extracted, url: str, source: str) -> RawItem:
     )
 
 
-def _document_order(tree: lxml.html.HtmlElement) -> Callable[[_Teaser], int]:
+def _document_order(tree: lxml.html.HtmlElement) -> Callable[[Teaser], int]:
     order = {element: i for i, element in enumerate(tree.iter())}
     return lambda teaser: order.get(teaser.link.anchor, 0)
-
-
-# -- links -------------------------------------------------------------------------------------
-
-
-def _base_url(tree: lxml.html.HtmlElement, url: str) -> str:
-    base = tree.find(".//base[@href]")
-    return canonicalize_url(base.get("href", ""), base=url) if base is not None else url
-
-
-def _candidate_links(tree: lxml.html.HtmlElement, url: str) -> list[_Link]:
-    """Links that look like a headline pointing to an article of this site."""
-    return _site_links(tree, url, lambda link, _: _article_like(link.url) and _headline_like(link.title))
-
-
-def _site_links(
-    tree: lxml.html.HtmlElement, url: str, keep: Callable[[_Link, lxml.html.HtmlElement], bool]
-) -> list[_Link]:
-    """Links to other pages of this site that ``keep(link, anchor)`` accepts, in page order."""
-    base, page = _base_url(tree, url), canonicalize_url(url)
-    links = []
-    for anchor in tree.iter("a"):
-        link = _link(anchor, base)
-        if link and link.url != page and same_site(link.url, page) and keep(link, anchor):
-            links.append(link)
-    return links
-
-
-def _link(anchor: lxml.html.HtmlElement, base: str) -> _Link | None:
-    href = (anchor.get("href") or "").strip()
-    if not href or href.startswith("#"):
-        return None
-    url = web_url(canonicalize_url(href, base=base))  # controls encoded, bad ports and schemes refused
-    if not url:
-        return None
-    heading = next(anchor.iter(*_HEADINGS), None)  # a whole card wrapped in one <a>
-    title = normalize_text((heading if heading is not None else anchor).text_content())
-    return _Link(anchor=anchor, url=url, title=title)
-
-
-def _article_like(url: str) -> bool:
-    """A path that names one document: a slug, an id or a date, not a section or a tag."""
-    path = urlsplit(url).path
-    parts = [part for part in path.split("/") if part]
-    if not parts or _NOT_PAGES.search(path) or parts[0].lower() in _LISTING_PATH_PARTS:
-        return False
-    slug = parts[-1].rsplit(".", 1)[0]
-    return len(_SLUG_SEPARATORS.findall(slug)) >= 2 or bool(_DIGITS.search(path)) or len(slug) >= 25
-
-
-def _headline_like(text: str) -> bool:
-    words = len(text.split())
-    if words == 1:
-        return len(text) >= _MIN_UNSPACED_HEADLINE and not text.isascii()
-    return _MIN_HEADLINE_WORDS <= words <= _MAX_HEADLINE_WORDS
 
 
 # -- teasers and groups --------------------------------------------------------------------------
 
 
-def _teasers(links: list[_Link]) -> list[_Teaser]:
-    """Each link with its block: the largest ancestor holding no other candidate URL."""
-    # Which elements hold more than one candidate URL. Not a set of URLs per element: that
-    # copied a growing set into every shared ancestor per link, O(links^2) (a page of 20,000
-    # same-site links took 10 s). An element holding two URLs has ancestors that do too, so
-    # a walk ends at the first one already known to.
-    first_url: dict[etree._Element, str] = {}
-    mixed: set[etree._Element] = set()
-    for link in links:
-        for element in (link.anchor, *link.anchor.iterancestors()):
-            if element in mixed:
-                break
-            if first_url.setdefault(element, link.url) != link.url:
-                mixed.add(element)
-    best: dict[str, _Link] = {}  # per URL, the link with the longest text (not the image link)
-    for link in links:
-        kept = best.get(link.url)
-        if kept is None or len(link.title) > len(kept.title):
-            best[link.url] = link  # a replaced value keeps the key's first position
-    teasers = []
-    for link in best.values():
-        block = link.anchor
-        for parent in link.anchor.iterancestors():
-            if parent.tag in ("body", "html") or parent in mixed:
-                break
-            block = parent
-        teasers.append(_Teaser(block=block, link=link, paragraphs=_teaser_text(block, link)))
-    return teasers
-
-
-def _teaser_text(block: lxml.html.HtmlElement, link: _Link) -> tuple[str, ...]:
-    """The block's text without the headline and other links to the article (image, "more").
-
-    Short lines (a date, "By admin", a section label) are left out: they are not the teaser.
-    """
-    if block is link.anchor and next(block.iter(*_HEADINGS), None) is None:
-        return ()
-    copy = deepcopy(block)
-    for anchor in list(copy.iter("a")):
-        if canonicalize_url(anchor.get("href") or "", base=link.url) != link.url:
-            continue
-        headings = list(anchor.iter(*_HEADINGS))
-        if not headings:
-            anchor.drop_tree()
-            continue
-        for heading in headings:  # a card wrapped in one <a>: keep the text, drop the title
-            heading.drop_tree()
-    return tuple(p for p in element_paragraphs(copy) if len(p.split()) >= _MIN_PARAGRAPH_WORDS)
-
-
-def _teaser_groups(teasers: list[_Teaser]) -> list[list[_Teaser]]:
+def _teaser_groups(teasers: list[Teaser]) -> list[list[Teaser]]:
     """Groups of 3+ blocks at the same place in the page, most of them with teaser text."""
     return [
         group
-        for group in _groups(teasers)
+        for group in group_teasers(teasers)
         if sum(t.has_text for t in group) >= max(MIN_TEASERS, _TEASER_SHARE * len(group))
     ]
 
 
-def _with_featured(groups: list[list[_Teaser]], teasers: list[_Teaser]) -> list[_Teaser]:
+def _with_featured(groups: list[list[Teaser]], teasers: list[Teaser]) -> list[Teaser]:
     """The grouped teasers plus lone ones with text: the "featured" story above a list."""
     grouped = {id(t) for group in groups for t in group}
     return [t for t in teasers if id(t) in grouped or t.has_text]
 
 
-def _headline_groups(teasers: list[_Teaser]) -> list[list[_Teaser]]:
+def _headline_groups(teasers: list[Teaser]) -> list[list[Teaser]]:
     """The largest group of bare headlines, for a page with no text of its own ("Latest news")."""
-    largest = max(_groups(teasers), key=len, default=[])
+    largest = max(group_teasers(teasers), key=len, default=[])
     return [largest] if len(largest) >= MIN_HEADLINES else []
 
 
-def _groups(teasers: list[_Teaser]) -> list[list[_Teaser]]:
-    """Teasers whose blocks sit at the same place in the page: repeated records."""
-    groups: dict[tuple[str, ...], list[_Teaser]] = {}
-    for teaser in teasers:
-        groups.setdefault(_path_signature(teaser.block), []).append(teaser)
-    return list(groups.values())
-
-
-def _path_signature(element: etree._Element) -> tuple[str, ...]:
-    """Tags and classes from the root down to ``element``; digits dropped (``item-3``)."""
-    path = (element, *element.iterancestors())
-    return tuple(f"{e.tag}.{re.sub(r'[0-9]+', '', e.get('class') or '')}" for e in reversed(path))
-
-
-def _teasers_are_main_text(groups: list[list[_Teaser]], article: Extracted, share: float) -> bool:
+def _teasers_are_main_text(groups: list[list[Teaser]], article: Extracted, share: float) -> bool:
     """Whether most of trafilatura's main text is teaser text (a listing's "body").
 
     Compared as word 4-grams: trafilatura may join a headline and its teaser into one
@@ -367,12 +206,12 @@ def _teasers_are_main_text(groups: list[list[_Teaser]], article: Extracted, shar
     """
     teaser_grams: set[tuple[str, ...]] = set()
     for teaser in (t for group in groups for t in group):
-        teaser_grams.update(_word_grams(" ".join((teaser.link.title, *teaser.paragraphs))))
-    grams = _word_grams(article.text)
+        teaser_grams.update(word_grams(" ".join((teaser.link.title, *teaser.paragraphs))))
+    grams = word_grams(article.text)
     return bool(grams) and sum(g in teaser_grams for g in grams) >= share * len(grams)
 
 
-def _blocks_are_main_text(groups: list[list[_Teaser]], article: Extracted, share: float) -> bool:
+def _blocks_are_main_text(groups: list[list[Teaser]], article: Extracted, share: float) -> bool:
     """Like ``_teasers_are_main_text``, with each block's whole text (dates and bylines too):
     for short records the main text is little else.
 
@@ -380,28 +219,12 @@ def _blocks_are_main_text(groups: list[list[_Teaser]], article: Extracted, share
     words, found in a block's runs of two and three words too: as 4-grams only, a record's
     date line on its own was never found in its block (bench/listings.py: a tag page's
     eleven dates kept it under the 90% a declared article needs)."""
-    block_grams = {g for group in groups for t in group for g in _block_grams(" ".join(t.block.itertext()))}
-    grams = _word_grams(article.text)
-    return bool(grams) and sum(g in block_grams for g in grams) >= share * len(grams)
+    in_blocks = {g for group in groups for t in group for g in block_grams(" ".join(t.block.itertext()))}
+    grams = word_grams(article.text)
+    return bool(grams) and sum(g in in_blocks for g in grams) >= share * len(grams)
 
 
-def _block_grams(text: str) -> set[tuple[str, ...]]:
-    """A block's runs of two, three and four words (``_word_grams`` of a short paragraph)."""
-    words = re.findall(r"\w+", text.casefold())
-    return {tuple(words[i : i + n]) for n in (2, 3, 4) for i in range(len(words) - n + 1)}
-
-
-def _word_grams(text: str) -> list[tuple[str, ...]]:
-    """Word 4-grams of each paragraph of ``text`` (none across two: a gram spanning two
-    teasers is in neither block)."""
-    grams = []
-    for paragraph in text.split("\n\n"):
-        words = re.findall(r"\w+", paragraph.casefold())
-        grams += [tuple(words[i : i + 4]) for i in range(max(len(words) - 3, 1))] if words else []
-    return grams
-
-
-def _items(teasers: list[_Teaser], source: str) -> tuple[RawItem, ...]:
+def _items(teasers: list[Teaser], source: str) -> tuple[RawItem, ...]:
     return tuple(
         RawItem(
             source=source,
@@ -416,15 +239,15 @@ def _items(teasers: list[_Teaser], source: str) -> tuple[RawItem, ...]:
 # -- a listing that is not an article ------------------------------------------------------------
 
 
-def _loose_groups(tree: lxml.html.HtmlElement, url: str) -> list[list[_Teaser]]:
+def _loose_groups(tree: lxml.html.HtmlElement, url: str) -> list[list[Teaser]]:
     """Repeated blocks of two or more same-site links outside the site's furniture, whatever
     their URL or headline length: a short listing ("Latest: 3 links") the strict rules miss."""
-    links = _site_links(tree, url, lambda link, anchor: _loose_target(link) and _outside_furniture(anchor))
-    short = [t for t in _teasers(links) if len(t.block_text) <= _MAX_TEASER_CHARS]
-    return [group for group in _groups(short) if len(group) >= _MIN_LOOSE_TEASERS]
+    links = site_links(tree, url, lambda link, anchor: _loose_target(link) and _outside_furniture(anchor))
+    short = [t for t in find_teasers(links) if len(t.block_text) <= MAX_TEASER_CHARS]
+    return [group for group in group_teasers(short) if len(group) >= _MIN_LOOSE_TEASERS]
 
 
-def _headline_share(groups: list[list[_Teaser]]) -> float:
+def _headline_share(groups: list[list[Teaser]]) -> float:
     """The share of the blocks' text (in characters) that is headline links (4-40 words).
 
     What ``_link_share`` measures in the extracted text, measured in the blocks: trafilatura
@@ -433,21 +256,21 @@ def _headline_share(groups: list[list[_Teaser]]) -> float:
     permalinks ("6 years ago") are no headlines."""
     teasers = [t for group in groups for t in group]
     total = sum(len(t.block_text) for t in teasers)
-    headlines = sum(len(t.link.title) for t in teasers if _headline_like(t.link.title))
+    headlines = sum(len(t.link.title) for t in teasers if headline_like(t.link.title))
     return headlines / total if total else 0.0
 
 
-def _loose_target(link: _Link) -> bool:
+def _loose_target(link: Link) -> bool:
     """A page of the site other than its home; ``/?p=1012`` (WordPress's default links,
     ``index.php?id=``) names one by its query."""
     split = urlsplit(link.url)
     page = bool(split.path.strip("/") or split.query)
-    return page and not _NOT_PAGES.search(split.path) and len(link.title.split()) >= 2
+    return page and not NOT_PAGES.search(split.path) and len(link.title.split()) >= 2
 
 
 def _listing_read_past(
-    tree: lxml.html.HtmlElement, url: str, loose: list[list[_Teaser]], article: Extracted, cut: bool
-) -> list[list[_Teaser]]:
+    tree: lxml.html.HtmlElement, url: str, loose: list[list[Teaser]], article: Extracted, cut: bool
+) -> list[list[Teaser]]:
     """The groups of linked headlines that are the page's main text, though the extractor
     left them out: empty if there are none, or the extracted text is the page's own.
 
@@ -456,7 +279,7 @@ def _listing_read_past(
     plain text, the list becomes the main text and that scrap leaves it; an article's own
     text stays (a short video page's description beside a carousel of 24 other videos,
     traf/0b4609a864eb in the corpus, keeps all of its text)."""
-    groups = [g for g in loose if sum(_headline_like(t.link.title) for t in g) >= _MIN_LOOSE_TEASERS]
+    groups = [g for g in loose if sum(headline_like(t.link.title) for t in g) >= _MIN_LOOSE_TEASERS]
     block_chars = sum(len(t.block_text) for g in groups for t in g)
     if not groups or block_chars < _MIN_UNLINKED_MASS * len(article.text):  # it cannot outweigh the text
         return []
@@ -464,14 +287,14 @@ def _listing_read_past(
         again = extract_article(_unlinked(tree, groups), url, find_date=False, cut=cut)
     except ParseError:
         return []
-    first = set(_word_grams(article.text))
-    grams = _word_grams(again.text)
-    blocks = {g for group in groups for t in group for g in _word_grams(t.block_text)}
+    first = set(word_grams(article.text))
+    grams = word_grams(again.text)
+    blocks = {g for group in groups for t in group for g in word_grams(t.block_text)}
     new = sum(g in blocks and g not in first for g in grams)
     # Across paragraph breaks: the two reads may split the same text differently (under 250
     # characters trafilatura falls back to its baseline, one paragraph with the headline).
-    kept_grams = set(_word_grams(" ".join(article.text.split())))
-    kept = len(kept_grams & set(_word_grams(" ".join(again.text.split())))) / len(kept_grams) if kept_grams else 0.0
+    kept_grams = set(word_grams(" ".join(article.text.split())))
+    kept = len(kept_grams & set(word_grams(" ".join(again.text.split())))) / len(kept_grams) if kept_grams else 0.0
     if new < _MIN_UNLINKED_SHARE * len(grams) or new < _MIN_UNLINKED_MASS * len(first):
         return []
     # The first text still there: an article beside a list, unless the list is nearly all of
@@ -479,7 +302,7 @@ def _listing_read_past(
     return groups if kept < _MAX_KEPT_TEXT or new >= _MIN_UNLINKED_SHARE_KEPT * len(grams) else []
 
 
-def _unlinked(tree: lxml.html.HtmlElement, groups: list[list[_Teaser]]) -> str:
+def _unlinked(tree: lxml.html.HtmlElement, groups: list[list[Teaser]]) -> str:
     """The page as HTML with the links of the groups' first ``_MAX_UNLINKED_TEASERS`` records
     made plain text (<span>); ``tree`` unchanged."""
     teasers = [t for group in groups for t in group][:_MAX_UNLINKED_TEASERS]
@@ -538,12 +361,12 @@ def _titled_as_site(tree: lxml.html.HtmlElement, title: str | None) -> bool:
 # -- link_selector -------------------------------------------------------------------------------
 
 
-def _selected_links(tree: lxml.html.HtmlElement, url: str, select: Callable[[etree._Element], list]) -> list[_Link]:
+def _selected_links(tree: lxml.html.HtmlElement, url: str, select: Callable[[etree._Element], list]) -> list[Link]:
     """Links chosen by the selector: the element itself if it is an <a>, else its first <a>."""
-    base, links = _base_url(tree, url), []
+    base, links = base_url(tree, url), []
     for element in select(tree):
         anchor = element if element.tag == "a" else next(element.iter("a"), None)
-        link = _link(anchor, base) if anchor is not None else None
+        link = link_of(anchor, base) if anchor is not None else None
         if link:
             links.append(link)
     return links
