@@ -25,7 +25,7 @@ Pure: an lxml tree in (not modified), keys out; extract/template.py counts them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from itertools import islice
 
@@ -91,6 +91,28 @@ def page_blocks(tree: etree._Element) -> Blocks:
             break
         out.append((text, place))
     return tuple(out)
+
+
+def block_places(
+    blocks: Sequence[tuple[str, str]], page: Sequence[tuple[str, str]], name: Callable[[str], str] | None = None
+) -> list[set[str]]:
+    """For each of the extractor's ``blocks`` ((kind, text)), the places in ``page`` (as
+    ``page_blocks`` gives them) of the page blocks with the very same text, each written by
+    ``name`` (once a place) when given; empty for a block the page does not show as such.
+    Only the blocks' own texts are looked up: most page blocks are none of the extractor's,
+    and a page has a few hundred blocks in a few dozen places."""
+    texts = {text for _, text in blocks}
+    written: dict[str, str] = {}
+    places: dict[str, set[str]] = {}
+    for text, place in page:
+        if text not in texts:
+            continue
+        if name is not None:
+            if (own := written.get(place)) is None:
+                own = written[place] = name(place)
+            place = own
+        places.setdefault(text, set()).add(place)
+    return [places.get(text, set()) for _, text in blocks]
 
 
 def page_layout(blocks: Blocks, paragraphs: Sequence[str] = ()) -> Layout:

@@ -24,6 +24,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from topicwire.extract.layout import block_places
+
 Blocks = tuple[tuple[str, str], ...]
 _MAX_WORDS = 5  # 8 cut real text on Zyte pages (recall -.0004 dev, -.0007 held out)
 # Ends as a sentence does, a closing quote or bracket allowed after the stop.
@@ -37,12 +39,7 @@ def without_stray_lines(blocks: Blocks, page: Sequence[tuple[str, str]]) -> Bloc
     ``page`` ((text, place) of every page block, layout.page_blocks) hold no other kept
     block. A block is placed where a page block has the very same text; one the page does
     not show as such (trafilatura joined or split it) is kept."""
-    texts = {text for _, text in blocks}  # most page blocks are none of the extractor's
-    places: dict[str, set[str]] = {}
-    for text, place in page:
-        if text in texts:
-            places.setdefault(text, set()).add(place)
-    placed = [places.get(text, set()) for _, text in blocks]
+    placed = block_places(blocks, page)
     kept_at = Counter(place for found in placed for place in found)
     return tuple(
         block

@@ -31,6 +31,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from topicwire.extract.layout import block_places
+
 Blocks = tuple[tuple[str, str], ...]
 _MAX_BLOCKS = 3  # a box's title and a paragraph or two
 _MAX_SHARE = 0.1  # of the text's characters: 0.15 cut article ends on eval dev pages
@@ -57,17 +59,7 @@ def without_tail_box(blocks: Blocks, page: Sequence[tuple[str, str]]) -> Blocks:
     page does not show as such (trafilatura joined or split it) ends the run."""
     if len(blocks) < _MIN_BLOCKS:
         return blocks
-    # Only the places of the blocks' own texts, each place written once: a page has a few
-    # hundred blocks in a few dozen places, most of them not among the extractor's blocks.
-    texts = {text for _, text in blocks}
-    written: dict[str, str] = {}
-    places: dict[str, set[str]] = {}
-    for text, place in page:
-        if text in texts:
-            if (own := written.get(place)) is None:
-                own = written[place] = _written(place)
-            places.setdefault(text, set()).add(own)
-    placed = [places.get(text, set()) for _, text in blocks]
+    placed = block_places(blocks, page, _written)
     limit = _MAX_SHARE * sum(len(text) for _, text in blocks)
     cut, box_chars, box_places = 0, 0, set[str]()
     for size in range(1, min(_MAX_BLOCKS, len(blocks) - 2) + 1):
