@@ -291,15 +291,21 @@ def _listing_read_past(
     grams = word_grams(again.text)
     blocks = {g for group in groups for t in group for g in word_grams(t.block_text)}
     new = sum(g in blocks and g not in first for g in grams)
-    # Across paragraph breaks: the two reads may split the same text differently (under 250
-    # characters trafilatura falls back to its baseline, one paragraph with the headline).
-    kept_grams = set(word_grams(" ".join(article.text.split())))
-    kept = len(kept_grams & set(word_grams(" ".join(again.text.split())))) / len(kept_grams) if kept_grams else 0.0
     if new < _MIN_UNLINKED_SHARE * len(grams) or new < _MIN_UNLINKED_MASS * len(first):
         return []
     # The first text still there: an article beside a list, unless the list is nearly all of
     # the text (a byline or a notice next to the list: it is no article of its own).
-    return groups if kept < _MAX_KEPT_TEXT or new >= _MIN_UNLINKED_SHARE_KEPT * len(grams) else []
+    if new >= _MIN_UNLINKED_SHARE_KEPT * len(grams):
+        return groups
+    return groups if _kept_share(article.text, again.text) < _MAX_KEPT_TEXT else []
+
+
+def _kept_share(first: str, again: str) -> float:
+    """The share of ``first``'s word 4-grams found in ``again``, across paragraph breaks: the
+    two reads may split the same text differently (under 250 characters trafilatura falls
+    back to its baseline, one paragraph with the headline)."""
+    kept = set(word_grams(" ".join(first.split())))
+    return len(kept & set(word_grams(" ".join(again.split())))) / len(kept) if kept else 0.0
 
 
 def _unlinked(tree: lxml.html.HtmlElement, groups: list[list[Teaser]]) -> str:
