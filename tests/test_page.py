@@ -12,7 +12,9 @@ import topicwire.sources.page as page_module
 from topicwire.errors import ConfigError, ParseError
 from topicwire.extract.article import extract_article
 from topicwire.extract.clean import html_to_text, normalize_text
+from topicwire.sources.marked_body import MarkedBody, marked_body
 from topicwire.sources.page import compile_link_selector, parse_page
+from topicwire.sources.teasers import find_teasers, site_links
 
 SITE = Path(__file__).resolve().parent / "fixtures" / "site"
 BASE = "http://news.test"
@@ -488,3 +490,81 @@ def test_a_huge_headline_list_is_read_as_text_only_in_part() -> None:
     unlinked = page_module._unlinked(tree, groups)
     assert unlinked.count("<a ") == 1000 - page_module._MAX_UNLINKED_TEASERS
     assert lxml.html.tostring(tree) == before
+
+
+# -- the element marked as the article body holds a list (sources/marked_body.py) ---------------
+
+COOKIE_NOTICE = (
+    "<div class='cookie-consent'><p>This website uses cookies so that we can provide you with the best user "
+    "experience possible. Cookie information is stored in your browser and performs functions such as "
+    "recognising you when you return to our website.</p></div>"
+)
+FEW_LINKS = [("/s/1", "Peskov speaks"), ("/s/2", "Baku hosts summit"), ("/s/3", "Ferry resumes")]
+LIST_SHAPES = {
+    "ul": "<ul>" + "".join(f"<li><a href='{u}'>{t}</a></li>" for u, t in FEW_LINKS) + "</ul>",
+    "br": "<p>" + "<br>".join(f"<a href='{u}'>{t}</a>" for u, t in FEW_LINKS) + "</p>",
+    "divs": "".join(f"<div class='item'><a href='{u}'>{t}</a></div>" for u, t in FEW_LINKS),
+}
+
+
+def _article_template(body_class: str, content: str, beside: str) -> str:
+    """A page built on an article template: the site's header, a heading, the element whose
+    class names the article body, something beside it, a footer; an article's <title>."""
+    return (
+        "<html><head><title>Ferry service resumes after the winter storms</title></head><body>"
+        "<header><a href='/'>Caspian Post</a><nav><a href='/world'>World</a> <a href='/about'>About us</a></nav>"
+        f"</header><div class='wrap'><h1>Latest</h1><div class='{body_class}'>{content}</div></div>{beside}"
+        "<footer><p>© 2026 Caspian Post</p></footer></body></html>"
+    )
+
+
+@pytest.mark.parametrize("beside", ["about-box", "cookie-notice"])
+@pytest.mark.parametrize("shape", sorted(LIST_SHAPES))
+@pytest.mark.parametrize("body_class", ["entry-content", "article-body", "post-content"])
+def test_three_short_links_in_the_article_body_are_not_stored_as_an_article(
+    body_class: str, shape: str, beside: str
+) -> None:
+    """trafilatura drops the three links and took the box or the notice beside them for the
+    article (before sources/marked_body.py, all 18 pages were stored as articles)."""
+    html = _article_template(body_class, LIST_SHAPES[shape], ABOUT_BOX if beside == "about-box" else COOKIE_NOTICE)
+    with pytest.raises(ParseError, match="not stored as an article: the element marked as its article body holds 3"):
+        parse_page(html, f"{BASE}/news/", "fixture")
+
+
+def test_an_article_body_with_a_related_list_under_the_text_stays_an_article() -> None:
+    text = _p(
+        [
+            "The ferry service between Baku and Aktau resumed on Monday after three weeks of winter storms.",
+            "The port authority said the first ship carried 40 trucks and 120 passengers across the sea.",
+        ]
+    )
+    html = _article_template("entry-content", text + LIST_SHAPES["ul"], COOKIE_NOTICE)
+    parsed = parse_page(html, f"{BASE}/2026/12/01/ferry-service-resumes/", "fixture")
+    assert parsed.kind == "article"
+    assert "120 passengers" in parsed.items[0].content
+
+
+def test_a_marked_body_measures_the_records_it_holds_and_the_text_inside() -> None:
+    html = _article_template("entry-content", LIST_SHAPES["divs"], ABOUT_BOX)
+    tree = lxml.html.fromstring(html)
+    records = find_teasers(site_links(tree, f"{BASE}/news/", lambda link, anchor: True))
+    body = marked_body(tree, f"{BASE}/news/", records, "The Caspian Post is an independent newspaper published")
+    assert body == MarkedBody(records=3, text_inside=0.0)
+    assert body.holds_list
+    inside = marked_body(tree, f"{BASE}/news/", records, "Peskov speaks\n\nBaku hosts summit")
+    assert inside is not None and inside.text_inside == 1.0 and not inside.holds_list
+
+
+def test_only_article_content_names_mark_the_body() -> None:
+    """trafilatura's first body XPath: named content elements, not a bare <article> (on
+    corpus pages its later XPaths found a related-story card and navigation boxes)."""
+    for named in (
+        "<div class='entry-content'>x</div>",
+        "<div itemprop='articleBody'>x</div>",
+        "<section class='article-body'>x</section>",
+    ):
+        tree = lxml.html.fromstring(f"<html><body>{named}</body></html>")
+        assert marked_body(tree, f"{BASE}/", [], "x") is not None
+    for unnamed in ("<article>x</article>", "<div id='primary'>x</div>", "<main>x</main>"):
+        tree = lxml.html.fromstring(f"<html><body>{unnamed}</body></html>")
+        assert marked_body(tree, f"{BASE}/", [], "x") is None
