@@ -324,6 +324,15 @@ def test_a_page_of_links_titled_with_the_site_name_is_not_stored_as_an_article()
         parse_page(html, f"{BASE}/", "fixture")
 
 
+def test_an_unparseable_link_does_not_break_the_site_name_check() -> None:
+    """``http://[cookie-settings]/`` makes urlsplit raise ValueError: it names no home."""
+    links = " · ".join(f"<a href='{u}'>{t}</a>" for u, t in SHORT)
+    bad = "<a href='http://[cookie-settings]/'>Cookie settings</a>"
+    html = _site_page(f"<p>Today: {links}.</p><p>Kremlin briefings every day at noon.</p>{bad}")
+    with pytest.raises(ParseError, match=r"not stored as an article: .*site's name"):
+        parse_page(html, f"{BASE}/", "fixture")
+
+
 def test_a_short_article_with_links_stays_an_article() -> None:
     body = (
         "<h1>Peskov speaks on talks</h1><p>Kremlin spokesman Dmitry Peskov said on Tuesday that Moscow was open "

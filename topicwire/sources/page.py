@@ -369,8 +369,17 @@ def _titled_as_site(tree: lxml.html.HtmlElement, title: str | None) -> bool:
         return False
     if wanted == normalize_text(meta_value(tree, ("og:site_name",)) or "").casefold():
         return True
-    homes = (a for a in tree.iter("a") if urlsplit((a.get("href") or "").strip()).path in ("", "/"))
-    return any(normalize_text(a.text_content()).casefold() == wanted for a in homes if (a.get("href") or "").strip())
+    homes = (a for a in tree.iter("a") if _links_home((a.get("href") or "").strip()))
+    return any(normalize_text(a.text_content()).casefold() == wanted for a in homes)
+
+
+def _links_home(href: str) -> bool:
+    """``href`` names a site's home (``/``, ``https://site/``); an unparseable one
+    (``http://[cookie-settings]/``: urlsplit raises ValueError) names nothing."""
+    try:
+        return bool(href) and urlsplit(href).path in ("", "/")
+    except ValueError:
+        return False
 
 
 # -- link_selector -------------------------------------------------------------------------------
