@@ -20,10 +20,12 @@ puts a listing body in its place, in the styles real news sites use:
 
 Headlines and teasers are other corpus articles' titles and descriptions (the trafilatura
 set's annotations); links are same-site, one URL style a page (``/2026/12/01/slug-words/``,
-``/news/123456``, ``/s/12``, ``/?p=1012``, ...). The template's ``<title>`` and other
-metadata stay as they are; ``og:type`` and ``article:published_time`` are set per variant:
-``website`` (what a CMS declares on a listing) and ``article`` (article templates often
-keep both on every page). The template's first ``<h1>`` gets the listing's heading.
+``/news/123456``, ``/s/12``, ``/?p=1012``, ...). ``og:type`` and ``article:published_time``
+are set per variant: ``website`` (what a CMS declares on a listing, which it titles as the
+listing too: ``<title>`` "Latest | Site", ``og:title`` "Latest") and ``article`` (article
+templates often keep both on every page, and the article's ``<title>`` and ``og:title``).
+``--template-titles`` keeps the template's titles on ``website`` pages too (this bench
+before 2026-12-04's twelfth session). The template's first ``<h1>`` gets the listing's heading.
 Scripts are dropped (as in outlets.py), so JSON-LD declares nothing.
 
 Controls: the same templates and variants with another template's article (the text
@@ -344,8 +346,25 @@ VARIANTS = {
 }
 
 
+_TITLE = re.compile(r"(<title[^>]*>)(.*?)(</title>)", re.I | re.S)
+_OG_TITLE = re.compile(r"""(<meta\s[^>]*property=["']og:title["'][^>]*content=["'])([^"']*)""", re.I)
+_OG_SITE = re.compile(r"""<meta\s[^>]*property=["']og:site_name["'][^>]*content=["']([^"']*)""", re.I)
+TEMPLATE_TITLES = False  # --template-titles: website pages keep the template's article titles
+
+
+def listing_titles(html: str, heading: str, url: str) -> str:
+    """``html`` titled as the listing a CMS serves: ``<title>`` "heading | site" (the site
+    as its og:site_name says, else its host) and ``og:title`` the heading."""
+    site_name = _OG_SITE.search(html)
+    site = site_name.group(1) if site_name else urlsplit(url).netloc or "site"
+    html = _TITLE.sub(lambda m: m.group(1) + escape(f"{heading} | {site}") + m.group(3), html, count=1)
+    return _OG_TITLE.sub(lambda m: m.group(1) + escape(heading, {'"': "&quot;", "'": "&#39;"}), html, count=1)
+
+
 def listing_page(template: Template, body: Body, variant: str) -> str:
     html = template.html.replace(HEAD, VARIANTS[variant])
+    if variant == "website" and not TEMPLATE_TITLES:
+        html = listing_titles(html, body.heading, template.url)
     if HEADING in html:
         return html.replace(HEADING, escape(body.heading)).replace(MARK, body.html)
     return html.replace(MARK, f"<h1>{escape(body.heading)}</h1>{body.html}")
@@ -484,7 +503,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--templates", type=int, default=40)
     parser.add_argument("--corpus-check", action="store_true", help="only classify the 815 corpus pages")
     parser.add_argument("--dump", default="", help="write the pages classified wrongly to this folder")
+    parser.add_argument("--template-titles", action="store_true", help="website pages keep the template's titles")
     args = parser.parse_args(argv)
+    global TEMPLATE_TITLES
+    TEMPLATE_TITLES = args.template_titles
     corpus = Path(args.corpus)
     if args.corpus_check:
         return corpus_check(corpus)

@@ -518,13 +518,13 @@ LIST_SHAPES = {
 }
 
 
-def _article_template(body_class: str, content: str, beside: str) -> str:
+def _article_template(body_class: str, content: str, beside: str, heading: str = "Latest") -> str:
     """A page built on an article template: the site's header, a heading, the element whose
     class names the article body, something beside it, a footer; an article's <title>."""
     return (
         "<html><head><title>Ferry service resumes after the winter storms</title></head><body>"
         "<header><a href='/'>Caspian Post</a><nav><a href='/world'>World</a> <a href='/about'>About us</a></nav>"
-        f"</header><div class='wrap'><h1>Latest</h1><div class='{body_class}'>{content}</div></div>{beside}"
+        f"</header><div class='wrap'><h1>{heading}</h1><div class='{body_class}'>{content}</div></div>{beside}"
         "<footer><p>© 2026 Caspian Post</p></footer></body></html>"
     )
 
@@ -549,7 +549,7 @@ def test_an_article_body_with_a_related_list_under_the_text_stays_an_article() -
             "The port authority said the first ship carried 40 trucks and 120 passengers across the sea.",
         ]
     )
-    html = _article_template("entry-content", text + LIST_SHAPES["ul"], COOKIE_NOTICE)
+    html = _article_template("entry-content", text + LIST_SHAPES["ul"], COOKIE_NOTICE, "Ferry service resumes")
     parsed = parse_page(html, f"{BASE}/2026/12/01/ferry-service-resumes/", "fixture")
     assert parsed.kind == "article"
     assert "120 passengers" in parsed.items[0].content
@@ -579,3 +579,47 @@ def test_only_article_content_names_mark_the_body() -> None:
     for unnamed in ("<article>x</article>", "<div id='primary'>x</div>", "<main>x</main>"):
         tree = lxml.html.fromstring(f"<html><body>{unnamed}</body></html>")
         assert marked_body(tree, f"{BASE}/", [], "x") is None
+
+
+DISCLAIMER = (
+    "<p class='disclaimer'>The views expressed in comments are those of their authors and not of the Caspian "
+    "Post. We reserve the right to remove comments that are offensive, off-topic or defamatory.</p>"
+)
+CONTAINERS = {
+    "main": "<main>{}</main>",
+    "table-cell": "<table><tr><td width='150'><a href='/'>Home</a><br><a href='/world'>World</a></td>"
+    "<td>{}</td></tr></table>",
+    "bare": "{}",
+}
+
+
+@pytest.mark.parametrize("scrap", ["about-box", "cookie-notice", "disclaimer"])
+@pytest.mark.parametrize("container", sorted(CONTAINERS))
+@pytest.mark.parametrize("shape", sorted(LIST_SHAPES))
+@pytest.mark.parametrize("title", ["Caspian Post", "Latest news | Caspian Post"])
+def test_a_few_links_under_a_section_heading_beside_a_notice_are_not_an_article(
+    title: str, shape: str, container: str, scrap: str
+) -> None:
+    """The issue's listing: three short links, and the extractor takes the one block of text
+    beside them (before the rule, every one of these 54 pages was stored as an article
+    titled "Latest", and the about box names the Kremlin: a topic match)."""
+    beside = {"about-box": ABOUT_BOX, "cookie-notice": COOKIE_NOTICE, "disclaimer": DISCLAIMER}[scrap]
+    main = CONTAINERS[container].format(f"<h1>Latest</h1>{LIST_SHAPES[shape]}")
+    html = (
+        f"<html><head><title>{title}</title></head><body>{SITE_NAV}<div class='sidebar'>{beside}</div>"
+        f"{main}{RIGHTS}</body></html>"
+    )
+    with pytest.raises(ParseError, match=r"not stored as an article: (its title 'Latest' is no headline|9\d% of)"):
+        parse_page(html, f"{BASE}/latest/", "fixture")
+
+
+def test_a_one_paragraph_brief_under_its_headline_with_related_links_stays_an_article() -> None:
+    main = (
+        "<h1>Ferry service resumes after the winter storms</h1><p>The ferry between Baku and Aktau sailed "
+        "again on Monday after three weeks of storms, the port authority said.</p>"
+        f"<h3>Related</h3>{LIST_SHAPES['ul']}"
+    )
+    html = f"<html><head><title>Caspian Post</title></head><body>{SITE_NAV}<main>{main}</main>{RIGHTS}</body></html>"
+    parsed = parse_page(html, f"{BASE}/2026/12/01/ferry/", "fixture")
+    assert parsed.kind == "article"
+    assert parsed.items[0].title == "Ferry service resumes after the winter storms"

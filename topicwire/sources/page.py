@@ -69,6 +69,11 @@ _MIN_LOOSE_TEASERS = 2
 # Records whose links are not their headlines (a comment thread's "6 years ago" permalinks,
 # reddit.com.init in the corpus: 1%) are not a listing; headlines with teasers are 15-80%.
 _MIN_LISTING_LINK_SHARE = 0.15
+# A short text under no headline beside 2+ link records (``_headless_short``): corpus articles
+# whose title is the site's name or 1-2 words, with such records, have 490+ characters of text
+# (seelenradio; "Talks go on" is a headline); the scraps taken beside a list, 100-300.
+_MAX_HEADLESS_TEXT = 400
+_MIN_UNSPACED_TITLE = 6  # characters of a title in a script written without spaces (CJK, Thai)
 # A list of linked headlines the extractor read past (``_listing_read_past``), measured with
 # bench/listings.py (real corpus templates, a listing where their article was; designed on
 # the dev half) and the 815 corpus article pages: read with the links as text, the main text
@@ -133,7 +138,7 @@ def parse_page(
                 f"links to the site's pages and {body.text_inside:.0%} of the extracted text (if it lists "
                 "articles, set link_selector)",
             )
-    if why := _listing_like(tree, article):
+    if why := _listing_like(tree, article, sum(len(g) for g in loose)):
         raise ParseError(url, f"not stored as an article: {why} (if it lists articles, set link_selector)")
     return ParsedSource(
         kind="article",
@@ -337,14 +342,30 @@ def _outside_furniture(element: lxml.html.HtmlElement) -> bool:
     return not any(parent.tag in _FURNITURE for parent in element.iterancestors())
 
 
-def _listing_like(tree: lxml.html.HtmlElement, article: Extracted) -> str | None:
-    """Why the extracted "article" is a page of links, or None."""
+def _listing_like(tree: lxml.html.HtmlElement, article: Extracted, records: int) -> str | None:
+    """Why the extracted "article" is a page of links, or None. ``records``: how many
+    same-site link records the page has outside its furniture (``_loose_groups``)."""
     share = _link_share(tree, article.text)
     if share >= _MAX_ARTICLE_LINK_SHARE:
         return f"{share:.0%} of its text is link text"
     if not article.declared_article and share >= _MAX_SITE_TITLED_LINK_SHARE and _titled_as_site(tree, article.title):
         return f"its title is the site's name, {share:.0%} of its text is link text and nothing declares an article"
+    if records >= _MIN_LOOSE_TEASERS and _headless_short(tree, article):
+        chars = len(article.text)
+        return f"its title {article.title!r} is no headline and its text is {chars} characters beside {records} links"
     return None
+
+
+def _headless_short(tree: lxml.html.HtmlElement, article: Extracted) -> bool:
+    """The page declares no article, its title is no headline (the site's name, or one or
+    two words: "Latest", "World", "Top stories") and its text is short: the notice or box
+    the extractor took beside a list of links too short for it to read as text."""
+    if article.declared_article or len(article.text) >= _MAX_HEADLESS_TEXT:
+        return False
+    title = normalize_text(article.title or "")
+    words = title.split()
+    named = len(words) > 2 or (len(words) == 1 and len(title) >= _MIN_UNSPACED_TITLE and not title.isascii())
+    return not named or _titled_as_site(tree, title)
 
 
 def _link_share(tree: lxml.html.HtmlElement, text: str) -> float:
