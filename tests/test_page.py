@@ -623,3 +623,27 @@ def test_a_one_paragraph_brief_under_its_headline_with_related_links_stays_an_ar
     parsed = parse_page(html, f"{BASE}/2026/12/01/ferry/", "fixture")
     assert parsed.kind == "article"
     assert parsed.items[0].title == "Ferry service resumes after the winter storms"
+
+
+def test_a_tag_page_of_one_story_is_not_stored_as_an_article() -> None:
+    """A tag page listing one teaser: the extractor returns the teaser, headline first, and
+    that headline links to the story's own page (a real tag page did this)."""
+    record = (
+        "<article class='post'><h2><a href='/pol/congress-returns-from-recess/'>Congress returns from recess "
+        "with a crowded agenda</a></h2><p>Congress returned from its July recess on Monday with a crowded "
+        "agenda, two weeks from the next recess.</p></article>"
+    )
+    html = _site_page(f"<h1>Politics</h1>{record}", title="Politics | Caspian Post")
+    with pytest.raises(
+        ParseError, match=r"its title 'Politics' is no headline and its \d+ characters open with a link"
+    ):
+        parse_page(html, f"{BASE}/tags/politics/", "fixture")
+
+
+def test_an_article_whose_headline_links_to_itself_stays_an_article() -> None:
+    main = (
+        "<h1><a href='/2026/12/01/ferry/'>Ferry resumes</a></h1><p>The ferry between Baku and Aktau sailed "
+        "again on Monday after three weeks of storms, the port authority said.</p>"
+    )
+    parsed = parse_page(_site_page(main, title="Ferry resumes"), f"{BASE}/2026/12/01/ferry/", "fixture")
+    assert parsed.kind == "article"

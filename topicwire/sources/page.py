@@ -16,7 +16,6 @@ for sites that defeat it.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -30,6 +29,7 @@ from topicwire.extract.article import extract_article, meta_value, page_language
 from topicwire.extract.clean import normalize_text, paragraphs_to_html
 from topicwire.extract.urls import canonicalize_url
 from topicwire.sources.marked_body import marked_body
+from topicwire.sources.not_article import link_share, not_article
 from topicwire.sources.teasers import (
     MAX_TEASER_CHARS,
     NOT_PAGES,
@@ -55,25 +55,11 @@ _MAIN_TEXT_SHARE = 0.5  # of the main text that must lie inside teaser blocks
 # ...on a page whose Open Graph tags call it an article: trafilatura keeps "next story"
 # teasers after a short post (boingboing.net.millenials in the corpus: 86%).
 _MAIN_TEXT_SHARE_DECLARED_ARTICLE = 0.9
-# A listing page is never stored as an article (issue 17: a page of 2-5 short links was
-# stored under the site's name and matched a topic). Measured on the 815 article pages of
-# ../shared/corpus/pages: the page's own link texts make at most 43% of an article's
-# extracted text (a "10 things you need to know today" roundup), and at most 13% where the
-# extracted title is the site's name (15 pages, blogs whose posts carry the blog's name).
-_MAX_ARTICLE_LINK_SHARE = 0.6
-_MAX_SITE_TITLED_LINK_SHARE = 0.25
-_MIN_ANCHOR_CHARS = 4  # shorter link texts ("AP", "1") would be cut out of ordinary words
-_MAX_ANCHORS = 2000  # distinct link texts looked for in the text: a cost bound for huge pages
 _FURNITURE = frozenset({"nav", "header", "footer", "aside"})
 _MIN_LOOSE_TEASERS = 2
 # Records whose links are not their headlines (a comment thread's "6 years ago" permalinks,
 # reddit.com.init in the corpus: 1%) are not a listing; headlines with teasers are 15-80%.
 _MIN_LISTING_LINK_SHARE = 0.15
-# A short text under no headline beside 2+ link records (``_headless_short``): corpus articles
-# whose title is the site's name or 1-2 words, with such records, have 490+ characters of text
-# (seelenradio; "Talks go on" is a headline); the scraps taken beside a list, 100-300.
-_MAX_HEADLESS_TEXT = 400
-_MIN_UNSPACED_TITLE = 6  # characters of a title in a script written without spaces (CJK, Thai)
 # A list of linked headlines the extractor read past (``_listing_read_past``), measured with
 # bench/listings.py (real corpus templates, a listing where their article was; designed on
 # the dev half) and the 815 corpus article pages: read with the links as text, the main text
@@ -122,7 +108,7 @@ def parse_page(
     if article is None:
         raise ParseError(url, "neither a listing nor an article (if it lists articles, set link_selector)")
     if loose := _loose_groups(tree, url):
-        linked = max(_link_share(tree, article.text), _headline_share(loose))
+        linked = max(link_share(tree, article.text), _headline_share(loose))
         loose_share = _MAIN_TEXT_SHARE_DECLARED_ARTICLE if article.declared_article else _MAIN_TEXT_SHARE
         if linked >= _MIN_LISTING_LINK_SHARE and _blocks_are_main_text(loose, article, loose_share):
             items = _items(sorted((t for g in loose for t in g), key=_document_order(tree)), source)
@@ -138,7 +124,7 @@ def parse_page(
                 f"links to the site's pages and {body.text_inside:.0%} of the extracted text (if it lists "
                 "articles, set link_selector)",
             )
-    if why := _listing_like(tree, article, sum(len(g) for g in loose)):
+    if why := not_article(tree, url, article, sum(len(g) for g in loose)):
         raise ParseError(url, f"not stored as an article: {why} (if it lists articles, set link_selector)")
     return ParsedSource(
         kind="article",
@@ -264,7 +250,7 @@ def _loose_groups(tree: lxml.html.HtmlElement, url: str) -> list[list[Teaser]]:
 def _headline_share(groups: list[list[Teaser]]) -> float:
     """The share of the blocks' text (in characters) that is headline links (4-40 words).
 
-    What ``_link_share`` measures in the extracted text, measured in the blocks: trafilatura
+    What ``not_article.link_share`` measures in the extracted text, measured in the blocks: trafilatura
     may leave a listing's linked headlines out of its text and keep the teasers under them
     (a page of 20 teasers linking ``/s/12`` was stored as an article). A comment thread's
     permalinks ("6 years ago") are no headlines."""
@@ -340,67 +326,6 @@ def _unlinked(tree: lxml.html.HtmlElement, groups: list[list[Teaser]]) -> str:
 
 def _outside_furniture(element: lxml.html.HtmlElement) -> bool:
     return not any(parent.tag in _FURNITURE for parent in element.iterancestors())
-
-
-def _listing_like(tree: lxml.html.HtmlElement, article: Extracted, records: int) -> str | None:
-    """Why the extracted "article" is a page of links, or None. ``records``: how many
-    same-site link records the page has outside its furniture (``_loose_groups``)."""
-    share = _link_share(tree, article.text)
-    if share >= _MAX_ARTICLE_LINK_SHARE:
-        return f"{share:.0%} of its text is link text"
-    if not article.declared_article and share >= _MAX_SITE_TITLED_LINK_SHARE and _titled_as_site(tree, article.title):
-        return f"its title is the site's name, {share:.0%} of its text is link text and nothing declares an article"
-    if records >= _MIN_LOOSE_TEASERS and _headless_short(tree, article):
-        chars = len(article.text)
-        return f"its title {article.title!r} is no headline and its text is {chars} characters beside {records} links"
-    return None
-
-
-def _headless_short(tree: lxml.html.HtmlElement, article: Extracted) -> bool:
-    """The page declares no article, its title is no headline (the site's name, or one or
-    two words: "Latest", "World", "Top stories") and its text is short: the notice or box
-    the extractor took beside a list of links too short for it to read as text."""
-    if article.declared_article or len(article.text) >= _MAX_HEADLESS_TEXT:
-        return False
-    title = normalize_text(article.title or "")
-    words = title.split()
-    named = len(words) > 2 or (len(words) == 1 and len(title) >= _MIN_UNSPACED_TITLE and not title.isascii())
-    return not named or _titled_as_site(tree, title)
-
-
-def _link_share(tree: lxml.html.HtmlElement, text: str) -> float:
-    """The share of ``text`` (in characters) made of the page's link texts, each counted as
-    often as the page links it: a headline list is nearly all links, prose a little."""
-    rest = normalize_text(text).casefold()
-    total, words = len(rest), set(rest.split())
-    anchors = Counter(normalize_text(a.text_content()).casefold() for a in tree.iter("a"))
-    # Only anchors whose first word is in the text can be in it; at most the longest
-    # _MAX_ANCHORS of those are looked for (40,000 distinct anchors took 7.6 s unbounded).
-    found = [(a, n) for a, n in anchors.items() if len(a) >= _MIN_ANCHOR_CHARS and a.split(" ", 1)[0] in words]
-    for anchor, times in sorted(found, key=lambda item: -len(item[0]))[:_MAX_ANCHORS]:
-        if anchor in rest:
-            rest = rest.replace(anchor, " ", times)
-    return 1 - len(" ".join(rest.split())) / total if total else 0.0
-
-
-def _titled_as_site(tree: lxml.html.HtmlElement, title: str | None) -> bool:
-    """The title is the site's name: og:site_name, or the text of a link to the site's home."""
-    wanted = normalize_text(title or "").casefold()
-    if not wanted:
-        return False
-    if wanted == normalize_text(meta_value(tree, ("og:site_name",)) or "").casefold():
-        return True
-    homes = (a for a in tree.iter("a") if _links_home((a.get("href") or "").strip()))
-    return any(normalize_text(a.text_content()).casefold() == wanted for a in homes)
-
-
-def _links_home(href: str) -> bool:
-    """``href`` names a site's home (``/``, ``https://site/``); an unparseable one
-    (``http://[cookie-settings]/``: urlsplit raises ValueError) names nothing."""
-    try:
-        return bool(href) and urlsplit(href).path in ("", "/")
-    except ValueError:
-        return False
 
 
 # -- link_selector -------------------------------------------------------------------------------
