@@ -647,3 +647,18 @@ def test_an_article_whose_headline_links_to_itself_stays_an_article() -> None:
     )
     parsed = parse_page(_site_page(main, title="Ferry resumes"), f"{BASE}/2026/12/01/ferry/", "fixture")
     assert parsed.kind == "article"
+
+
+def test_a_tag_page_of_one_story_beside_a_disclaimer_is_not_stored_as_an_article() -> None:
+    """A blog's tag page holding one post, whose one-word title (written without spaces)
+    makes no link record, and a disclaimer the extractor takes for the article (a real
+    Pelican blog's tag page did this)."""
+    main = (
+        "<h1>Politics articles</h1>"
+        "<ul><li><a href='/posts/2016/05/15/imprisoned-taiwan/'>《被囚禁的台灣》</a></li></ul>"
+        "<div class='disclaimer'><h4>Disclaimer</h4><p>All opinions expressed in this site are my own personal "
+        "opinions and are not endorsed by, nor do they represent the opinions of my employers.</p></div>"
+    )
+    html = _site_page(main, title="Caspian Post")
+    with pytest.raises(ParseError, match=r"is no headline and its text is \d+ characters beside a link to .*/posts/"):
+        parse_page(html, f"{BASE}/tag/politics/", "fixture")

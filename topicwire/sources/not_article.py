@@ -17,7 +17,7 @@ import lxml.html
 
 from topicwire.extract.clean import normalize_text
 from topicwire.extract.meta import meta_value
-from topicwire.sources.teasers import headline_like, site_links
+from topicwire.sources.teasers import article_like, headline_like, outside_furniture, site_links
 from topicwire.types import Extracted
 
 # A listing page is never stored as an article (issue 17: a page of 2-5 short links was
@@ -40,8 +40,8 @@ _MIN_UNSPACED_TITLE = 6  # characters of a title in a script written without spa
 def not_article(tree: lxml.html.HtmlElement, url: str, article: Extracted, records: int) -> str | None:
     """Why the extracted "article" is a page of links, or None. ``records``: how many
     same-site link records the page has outside its furniture (``_loose_groups``). A
-    short text under no headline is a listing's scrap beside its records, or the teaser of
-    a listing of one."""
+    short text under no headline is a listing's scrap beside its records or beside the one
+    story of a tag page, or the teaser of a listing of one."""
     share = link_share(tree, article.text)
     if share >= _MAX_ARTICLE_LINK_SHARE:
         return f"{share:.0%} of its text is link text"
@@ -54,6 +54,11 @@ def not_article(tree: lxml.html.HtmlElement, url: str, article: Extracted, recor
         return f"its title {article.title!r} is no headline and its text is {chars} characters beside {records} links"
     if _opens_with_link(tree, url, article.text):
         return f"its title {article.title!r} is no headline and its {chars} characters open with a link to another page"
+    if linked := site_links(tree, url, lambda link, anchor: article_like(link.url) and outside_furniture(anchor)):
+        return (
+            f"its title {article.title!r} is no headline and its text is {chars} characters beside a link to "
+            f"{linked[0].url}"
+        )
     return None
 
 

@@ -42,6 +42,7 @@ from topicwire.sources.teasers import (
     group_teasers,
     headline_like,
     link_of,
+    outside_furniture,
     site_links,
     word_grams,
 )
@@ -55,7 +56,6 @@ _MAIN_TEXT_SHARE = 0.5  # of the main text that must lie inside teaser blocks
 # ...on a page whose Open Graph tags call it an article: trafilatura keeps "next story"
 # teasers after a short post (boingboing.net.millenials in the corpus: 86%).
 _MAIN_TEXT_SHARE_DECLARED_ARTICLE = 0.9
-_FURNITURE = frozenset({"nav", "header", "footer", "aside"})
 _MIN_LOOSE_TEASERS = 2
 # Records whose links are not their headlines (a comment thread's "6 years ago" permalinks,
 # reddit.com.init in the corpus: 1%) are not a listing; headlines with teasers are 15-80%.
@@ -242,7 +242,7 @@ def _items(teasers: list[Teaser], source: str) -> tuple[RawItem, ...]:
 def _loose_groups(tree: lxml.html.HtmlElement, url: str) -> list[list[Teaser]]:
     """Repeated blocks of two or more same-site links outside the site's furniture, whatever
     their URL or headline length: a short listing ("Latest: 3 links") the strict rules miss."""
-    links = site_links(tree, url, lambda link, anchor: _loose_target(link) and _outside_furniture(anchor))
+    links = site_links(tree, url, lambda link, anchor: _loose_target(link) and outside_furniture(anchor))
     short = [t for t in find_teasers(links) if len(t.block_text) <= MAX_TEASER_CHARS]
     return [group for group in group_teasers(short) if len(group) >= _MIN_LOOSE_TEASERS]
 
@@ -322,10 +322,6 @@ def _unlinked(tree: lxml.html.HtmlElement, groups: list[list[Teaser]]) -> str:
             anchor.tag = "a"
             if href is not None:
                 anchor.set("href", href)
-
-
-def _outside_furniture(element: lxml.html.HtmlElement) -> bool:
-    return not any(parent.tag in _FURNITURE for parent in element.iterancestors())
 
 
 # -- link_selector -------------------------------------------------------------------------------

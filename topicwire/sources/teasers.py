@@ -39,6 +39,7 @@ NOT_PAGES = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|pdf|mp3|mp4|zip|xml|rss|css
 _SLUG_SEPARATORS = re.compile(r"[-_]")
 _DIGITS = re.compile(r"\d{4,}")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_FURNITURE = frozenset({"nav", "header", "footer", "aside"})
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,11 @@ def article_like(url: str) -> bool:
         return False
     slug = parts[-1].rsplit(".", 1)[0]
     return len(_SLUG_SEPARATORS.findall(slug)) >= 2 or bool(_DIGITS.search(path)) or len(slug) >= 25
+
+
+def outside_furniture(element: lxml.html.HtmlElement) -> bool:
+    """Not inside the site's furniture: ``<nav>``, ``<header>``, ``<footer>``, ``<aside>``."""
+    return not any(parent.tag in _FURNITURE for parent in element.iterancestors())
 
 
 def headline_like(text: str) -> bool:
