@@ -33,7 +33,10 @@ elements its container held) in the container: they must stay articles.
 
 Each page goes through ``parse_page``: per style, ``listing``, ``article`` (the failure) or
 ``refused`` (ParseError "not stored as an article" / "neither": acceptable, it says unsure);
-``found`` counts listings whose items hold at least half of the body's links. Templates
+``found`` counts listings whose items hold at least half of the body's links;
+``article_own_text`` the failures whose extracted text is at least half the template's own
+article (the chain's text of the corpus page it was made of: a lead, an info box or a list
+of the article the container check let through). Templates
 are split by a seeded shuffle into a dev and a held-out half: a rule is designed on dev
 pages and judged on held-out ones.
 
@@ -65,7 +68,9 @@ import trafilatura  # noqa: E402
 from outlets import _TEXT_CHILDREN, MARK, ROOT, _empty, _fold, _read, container, visible_document  # noqa: E402
 
 from topicwire.errors import ParseError  # noqa: E402
+from topicwire.extract.article import extract_article  # noqa: E402
 from topicwire.sources.page import parse_page  # noqa: E402
+from topicwire.sources.teasers import word_grams  # noqa: E402
 
 SEED = 17
 HEAD = "<!--topicwire-bench-head-->"
@@ -83,6 +88,7 @@ class Template:
     html: str  # the page, HEAD in its <head>, MARK in its emptied container, HEADING in its first h1
     body: str  # the text elements the container held, as HTML: a control's article
     title: str  # its first h1's text (or <title>)
+    original: str = ""  # the corpus page itself, for what of its article a failure kept
 
 
 @dataclass(frozen=True)
@@ -168,7 +174,7 @@ def make_template(key: str, url: str, html: str, truth: list[str]) -> Template |
     head.append(lxml.etree.Comment(HEAD[4:-3]))
     page = lxml.html.tostring(doc, encoding="unicode")
     site = re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")
-    return Template(key, url or f"http://{site}.test/a.html", table, page, body, title)
+    return Template(key, url or f"http://{site}.test/a.html", table, page, body, title, html)
 
 
 def _residue(html: str, left: str) -> float:
@@ -410,12 +416,34 @@ class Tally:
     failures: list[str]
 
 
+OWN_ARTICLE = 0.5  # of a failure's extracted text found in the chain's text of the template's own page
+
+
+def own_article_share(html: str, url: str, template: Template, cache: dict[str, set[tuple[str, ...]]]) -> float:
+    """The share of the text extracted from a listing page stored as an article that is the
+    template's own article (``extract_article`` of the corpus page it was made of): text of
+    the article the container check let through (an info box, a lead, a list in the body's
+    other element), which makes the page an article with a list rather than a listing."""
+    if template.key not in cache:
+        try:
+            own = extract_article(template.original, template.url).text
+        except ParseError:
+            own = ""
+        cache[template.key] = set(word_grams(" ".join(own.split())))
+    try:
+        grams = word_grams(" ".join(extract_article(html, url).text.split()))
+    except ParseError:
+        return 0.0
+    return sum(g in cache[template.key] for g in grams) / len(grams) if grams else 0.0
+
+
 def run(
     templates: list[Template], pool: list[Story], rng: random.Random, dump: Path | None = None
 ) -> dict[tuple[str, str, str], Tally]:
     """(half, style, variant) -> outcomes; style "control" for the article controls. ``dump``:
     a folder to write the pages classified wrongly to (their URL in the file name's .url twin)."""
     out: dict[tuple[str, str, str], Tally] = {}
+    own_texts: dict[str, set[tuple[str, ...]]] = {}
     half = len(templates) // 2
     for n, template in enumerate(templates):
         part = "dev" if n < half else "held"
@@ -432,6 +460,7 @@ def run(
                 tally.counts["found"] += kind == "listing" and found_body(items, body.hrefs, url)
                 if kind == "article":
                     tally.failures.append(template.key)
+                    tally.counts["own"] += own_article_share(html, url, template, own_texts) >= OWN_ARTICLE
                     _dump(dump, f"{part}-{style}-{variant}-{template.key}", html, url)
         donor = templates[(n + 1) % len(templates)]
         for variant in VARIANTS:
@@ -468,7 +497,7 @@ def report(templates: list[Template], out: dict[tuple[str, str, str], Tally]) ->
                 if style == "control":
                     totals[f"{part}_control_not_article"] += sum(c.values()) - c["article"]
                 else:
-                    for kind in ("listing", "article", "refused", "error"):
+                    for kind in ("listing", "article", "refused", "error", "own"):
                         totals[f"{part}_{kind}"] += c[kind]
             print(f"{style:12} {variant:8} |     {cells[0]} |      {cells[1]}")
     for key, tally in sorted(out.items()):
@@ -476,6 +505,7 @@ def report(templates: list[Template], out: dict[tuple[str, str, str], Tally]) ->
             print(f"  {'/'.join(key)}: {' '.join(sorted(set(tally.failures)))}")
     return " ".join(
         f"{part}: listing={totals[f'{part}_listing']} article={totals[f'{part}_article']} "
+        f"article_own_text={totals[f'{part}_own']} "
         f"refused={totals[f'{part}_refused'] + totals[f'{part}_error']} "
         f"control_not_article={totals[f'{part}_control_not_article']}"
         for part in ("dev", "held")
