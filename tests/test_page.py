@@ -662,3 +662,24 @@ def test_a_tag_page_of_one_story_beside_a_disclaimer_is_not_stored_as_an_article
     html = _site_page(main, title="Caspian Post")
     with pytest.raises(ParseError, match=r"is no headline and its text is \d+ characters beside a link to .*/posts/"):
         parse_page(html, f"{BASE}/tag/politics/", "fixture")
+
+
+def test_a_declared_tag_page_whose_text_opens_with_its_first_record_is_a_listing() -> None:
+    """The page declares an article (its template does on every page) and the extractor's
+    text is the records plus an about paragraph: under the 90% a declared article needs,
+    but the text opens with a headline linking to another page, so half is enough."""
+    records = "".join(
+        f"<div class='views-row'><h3><a href='/2026/12/0{i + 1}/story-{i}/'>{h}</a></h3>"
+        f"<span class='date'>0{i + 1}.12.2026</span><p>The report said on Monday that officials in the region "
+        "would meet again next week to discuss it.</p></div>"
+        for i, h in enumerate(MORE_HEADLINES[:6])
+    )
+    about = (
+        "<p>Our newsroom covers politics, business and culture across the whole Caspian region and beyond, with "
+        "reporters in Baku, Tbilisi, Yerevan and Aktau, and publishes in three languages every day of the week, "
+        "including statements of the governments of the region and what their spokesmen say.</p>"
+    )
+    html = _site_page(f"<h1>Tag: Kremlin</h1>{records}{about}", title="Ferry service resumes", head=DECLARED)
+    parsed = parse_page(html, f"{BASE}/tag/kremlin/", "fixture")
+    assert parsed.kind == "listing"
+    assert [item.title for item in parsed.items] == MORE_HEADLINES[:6]

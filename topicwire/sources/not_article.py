@@ -52,7 +52,7 @@ def not_article(tree: lxml.html.HtmlElement, url: str, article: Extracted, recor
     chars = len(article.text)
     if records >= MIN_RECORDS:
         return f"its title {article.title!r} is no headline and its text is {chars} characters beside {records} links"
-    if _opens_with_link(tree, url, article.text):
+    if opens_with_link(tree, url, article.text):
         return f"its title {article.title!r} is no headline and its {chars} characters open with a link to another page"
     if linked := site_links(tree, url, lambda link, anchor: article_like(link.url) and outside_furniture(anchor)):
         return (
@@ -62,7 +62,7 @@ def not_article(tree: lxml.html.HtmlElement, url: str, article: Extracted, recor
     return None
 
 
-def _opens_with_link(tree: lxml.html.HtmlElement, url: str, text: str) -> bool:
+def opens_with_link(tree: lxml.html.HtmlElement, url: str, text: str) -> bool:
     """``text`` opens with a headline that links to another page of the site: a teaser (a
     tag page listing one story), not an article under its own headline."""
     opening = normalize_text(text.split("\n", 1)[0])

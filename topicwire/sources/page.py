@@ -29,7 +29,7 @@ from topicwire.extract.article import extract_article, meta_value, page_language
 from topicwire.extract.clean import normalize_text, paragraphs_to_html
 from topicwire.extract.urls import canonicalize_url
 from topicwire.sources.marked_body import marked_body
-from topicwire.sources.not_article import link_share, not_article
+from topicwire.sources.not_article import link_share, not_article, opens_with_link
 from topicwire.sources.teasers import (
     MAX_TEASER_CHARS,
     NOT_PAGES,
@@ -109,7 +109,10 @@ def parse_page(
         raise ParseError(url, "neither a listing nor an article (if it lists articles, set link_selector)")
     if loose := _loose_groups(tree, url):
         linked = max(link_share(tree, article.text), _headline_share(loose))
-        loose_share = _MAIN_TEXT_SHARE_DECLARED_ARTICLE if article.declared_article else _MAIN_TEXT_SHARE
+        # A text that opens with a record (a headline linking elsewhere) is no article that
+        # records follow: half of it in the records makes it the list, declared or not.
+        declared = article.declared_article and not opens_with_link(tree, url, article.text)
+        loose_share = _MAIN_TEXT_SHARE_DECLARED_ARTICLE if declared else _MAIN_TEXT_SHARE
         if linked >= _MIN_LISTING_LINK_SHARE and _blocks_are_main_text(loose, article, loose_share):
             items = _items(sorted((t for g in loose for t in g), key=_document_order(tree)), source)
             return ParsedSource(kind="listing", title=title, items=items, language=language)
