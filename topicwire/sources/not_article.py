@@ -17,7 +17,16 @@ import lxml.html
 
 from topicwire.extract.clean import normalize_text
 from topicwire.extract.meta import meta_value
-from topicwire.sources.teasers import article_like, headline_like, outside_furniture, site_links
+from topicwire.sources.teasers import (
+    Teaser,
+    article_like,
+    candidate_links,
+    find_teasers,
+    headline_like,
+    outside_furniture,
+    site_links,
+    word_grams,
+)
 from topicwire.types import Extracted
 
 # A listing page is never stored as an article (issue 17: a page of 2-5 short links was
@@ -30,10 +39,12 @@ _MAX_SITE_TITLED_LINK_SHARE = 0.25
 _MIN_ANCHOR_CHARS = 4  # shorter link texts ("AP", "1") would be cut out of ordinary words
 _MAX_ANCHORS = 2000  # distinct link texts looked for in the text: a cost bound for huge pages
 MIN_RECORDS = 2  # same-site link records outside the furniture (page._loose_groups)
-# A short text under no headline beside 2+ link records (``_headless_short``): corpus articles
+# A short text under no headline (``_headless``) beside 2+ link records: corpus articles
 # whose title is the site's name or 1-2 words, with such records, have 490+ characters of text
 # (seelenradio; "Talks go on" is a headline); the scraps taken beside a list, 100-300.
 _MAX_HEADLESS_TEXT = 400
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_MIN_TEXT_IN_RECORD = 0.5  # of the text's word 4-grams, in one record's block
 _MIN_UNSPACED_TITLE = 6  # characters of a title in a script written without spaces (CJK, Thai)
 
 
@@ -47,9 +58,13 @@ def not_article(tree: lxml.html.HtmlElement, url: str, article: Extracted, recor
         return f"{share:.0%} of its text is link text"
     if not article.declared_article and share >= _MAX_SITE_TITLED_LINK_SHARE and _titled_as_site(tree, article.title):
         return f"its title is the site's name, {share:.0%} of its text is link text and nothing declares an article"
-    if not _headless_short(tree, article):
+    if not _headless(tree, article):
         return None
+    if record := _record_holding(tree, url, article.text):
+        return f"its title {article.title!r} is no headline and its text is the record of {record.link.url}"
     chars = len(article.text)
+    if chars >= _MAX_HEADLESS_TEXT:
+        return None
     if records >= MIN_RECORDS:
         return f"its title {article.title!r} is no headline and its text is {chars} characters beside {records} links"
     if opens_with_link(tree, url, article.text):
@@ -62,6 +77,29 @@ def not_article(tree: lxml.html.HtmlElement, url: str, article: Extracted, recor
     return None
 
 
+def _record_holding(tree: lxml.html.HtmlElement, url: str, text: str) -> Teaser | None:
+    """The record (a heading linking to another article of the site, with its block) that
+    holds most of ``text``: the excerpt of a tag page's one post, under its linked headline.
+    Corpus articles under no headline hold links in their text and "comments feed" links
+    whose block is the whole article: as records, 12 of the 815 were refused."""
+    grams = word_grams(" ".join(text.split()))
+    if not grams:
+        return None
+    for teaser in find_teasers(candidate_links(tree, url)):
+        if not _in_heading(teaser.link.anchor):
+            continue  # a link in the text, a "comments feed" link: its block is the whole article
+        inside = set(word_grams(teaser.block_text))
+        if sum(gram in inside for gram in grams) >= _MIN_TEXT_IN_RECORD * len(grams):
+            return teaser
+    return None
+
+
+def _in_heading(anchor: lxml.html.HtmlElement) -> bool:
+    """The link is a heading's (``<h2><a>``) or wraps one (a card: ``<a><h3>``)."""
+    inside = any(parent.tag in _HEADINGS for parent in anchor.iterancestors())
+    return inside or next(anchor.iter(*_HEADINGS), None) is not None
+
+
 def opens_with_link(tree: lxml.html.HtmlElement, url: str, text: str) -> bool:
     """``text`` opens with a headline that links to another page of the site: a teaser (a
     tag page listing one story), not an article under its own headline."""
@@ -72,11 +110,10 @@ def opens_with_link(tree: lxml.html.HtmlElement, url: str, text: str) -> bool:
     return bool(site_links(tree, url, lambda link, _: link.title.casefold() == wanted))
 
 
-def _headless_short(tree: lxml.html.HtmlElement, article: Extracted) -> bool:
-    """The page declares no article, its title is no headline (the site's name, or one or
-    two words: "Latest", "World", "Top stories") and its text is short: the notice or box
-    the extractor took beside a list of links too short for it to read as text."""
-    if article.declared_article or len(article.text) >= _MAX_HEADLESS_TEXT:
+def _headless(tree: lxml.html.HtmlElement, article: Extracted) -> bool:
+    """The page declares no article and its title is no headline: the site's name, or one
+    or two words ("Latest", "World", "Top stories", "Tag-Archiv: Politik")."""
+    if article.declared_article:
         return False
     title = normalize_text(article.title or "")
     words = title.split()
