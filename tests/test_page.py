@@ -710,3 +710,21 @@ def test_a_blog_post_titled_with_the_blog_name_with_links_in_its_text_stays_an_a
     )
     parsed = parse_page(_site_page(main, title="Caspian Post"), f"{BASE}/2026/12/01/ferry-resumes/", "fixture")
     assert parsed.kind == "article"
+
+
+def test_a_blog_home_showing_its_posts_in_full_is_not_stored_as_its_first_post() -> None:
+    """schneier.com's home page: the latest posts in full, each under a linked heading and
+    over a "Posted on ..." permalink to the same page (the longer link text)."""
+    posts = "".join(
+        f"<article><h2><a href='/blog/archives/2026/12/post-{i}.html'>{h}</a></h2>"
+        + "".join(
+            f"<p>{h} was the subject of a long post that went on about it for a while, paragraph {n}.</p>"
+            for n in range(12)
+        )
+        + f"<p class='posted'><a href='/blog/archives/2026/12/post-{i}.html'>Posted on December {i + 1}, 2026 at "
+        "6:14 AM</a></p></article>"
+        for i, h in enumerate(MORE_HEADLINES[:4])
+    )
+    html = _site_page(posts, title="Caspian Post")
+    with pytest.raises(ParseError, match=r"its title 'Caspian Post' is no headline and its text is the record of"):
+        parse_page(html, f"{BASE}/", "fixture")

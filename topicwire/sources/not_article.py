@@ -79,14 +79,19 @@ def not_article(tree: lxml.html.HtmlElement, url: str, article: Extracted, recor
 
 def _record_holding(tree: lxml.html.HtmlElement, url: str, text: str) -> Teaser | None:
     """The record (a heading linking to another article of the site, with its block) that
-    holds most of ``text``: the excerpt of a tag page's one post, under its linked headline.
+    holds most of ``text``: the excerpt of a tag page's one post under its linked headline,
+    or the first post of a blog's home page that shows its posts in full (the record is
+    found by the longest link to the post, its "Posted on ..." permalink: a heading must
+    link the same page).
     Corpus articles under no headline hold links in their text and "comments feed" links
     whose block is the whole article: as records, 12 of the 815 were refused."""
     grams = word_grams(" ".join(text.split()))
     if not grams:
         return None
-    for teaser in find_teasers(candidate_links(tree, url)):
-        if not _in_heading(teaser.link.anchor):
+    links = candidate_links(tree, url)
+    headed = {link.url for link in links if _in_heading(link.anchor)}
+    for teaser in find_teasers(links):
+        if teaser.link.url not in headed:
             continue  # a link in the text, a "comments feed" link: its block is the whole article
         inside = set(word_grams(teaser.block_text))
         if sum(gram in inside for gram in grams) >= _MIN_TEXT_IN_RECORD * len(grams):
