@@ -215,3 +215,31 @@ def test_backtest_shows_gains_and_losses(
     assert (tmp_path / "var" / "feeds" / "kremlin.rss").read_bytes() == before  # nothing changed
     assert main(["-c", str(tmp_path / "c.toml"), "backtest", "kremlin", "--query", "Kremlin AND ("]) == 2
     assert main(["-c", str(tmp_path / "c.toml"), "backtest", "nope", "--query", "x"]) == 2
+
+
+def test_a_listing_page_refused_as_unsure_says_so_in_the_log_and_in_sources(
+    tmp_path: Path, fixture_server: FixtureServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 17: a page of three short links beside an about box that names the Kremlin is
+    not stored as an article (it was, and matched the topic); the poll fails saying why,
+    in the log (event=source.failed) and in `sources`."""
+    page = (
+        "<html><head><title>Caspian Post</title></head><body><header><a href='/'>Caspian Post</a></header>"
+        "<div class='about'><p>The Caspian Post is an independent newspaper published in Baku since 1998, "
+        "reporting what the Kremlin and Peskov say about the region.</p></div>"
+        "<main><h1>Latest</h1><ul><li><a href='/s/1'>Peskov speaks</a></li><li><a href='/s/2'>Baku hosts summit</a>"
+        "</li><li><a href='/s/3'>Ferry resumes</a></li></ul></main></body></html>"
+    )
+    fixture_server.route("/latest/", page, headers={"Content-Type": "text/html; charset=utf-8"})
+    fixture_server.serve_dir("/", SITE)
+    extra = f'[[sources]]\nname = "latest"\nurl = "{fixture_server.url}/latest/"\nkind = "page"\n'
+    (tmp_path / "c.toml").write_text(config_text(fixture_server.url, extra=extra))
+    main(["-c", str(tmp_path / "c.toml"), "once"])
+    err = capsys.readouterr().err
+    logged = [line for line in err.splitlines() if "event=source.failed" in line and "source=latest" in line]
+    assert logged and "not stored as an article: its title 'Latest' is no headline" in logged[0]
+    assert main(["-c", str(tmp_path / "c.toml"), "sources"]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("latest "))
+    assert "error" in row and "not stored as an article" in row
+    kremlin = feedparser.parse(str(tmp_path / "var" / "feeds" / "kremlin.rss"))
+    assert kremlin.entries and all("/latest/" not in entry.link for entry in kremlin.entries)
