@@ -12,10 +12,12 @@ even where trafilatura writes one as a paragraph: "Fazit" in its <h2 id="h-fazit
 is short and alone in its place) and preformatted text (<pre>: a line of code or of a
 terminal session).
 
-bench/extraction.py, the rule's effect (P / R / F1), branch extract19: trafilatura eval dev
-+.0037 / -.0007 / +.0016, held out +.0074 / .0000 / +.0037; Zyte dev +.0004 / .0000 /
-+.0002, held out +.0006 / .0000 / +.0003. Without the spared structures (the third
-round's version, reverted) dev recall fell .0035 to .007: code lines and section titles.
+bench/extraction.py, the rule's effect (P / R / F1) with every page in balanced mode
+(bench/README.md, eighth round): trafilatura eval dev +.004 / -.001 / +.002, held out
++.006 / .000 / +.003; Zyte dev +.002 / .000 / +.001, held out +.001 / .000 / .000
+(branch extract19, in precision mode on news pages: held out eval +.0037 F1, Zyte
++.0003). Without the spared structures (the third round's version, reverted) dev recall
+fell .0035 to .007: code lines and section titles.
 """
 
 from __future__ import annotations
