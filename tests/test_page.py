@@ -650,10 +650,11 @@ def test_an_article_whose_headline_links_to_itself_stays_an_article() -> None:
 def test_a_tag_page_of_one_story_beside_a_disclaimer_is_not_stored_as_an_article() -> None:
     """A blog's tag page holding one post, whose one-word title (written without spaces)
     makes no link record, and a disclaimer the extractor takes for the article (a real
-    Pelican blog's tag page did this)."""
+    Pelican blog's tag page did this, its link in a list item: since the review, only a
+    heading's link counts, a "Read more:" link beside a short article does not)."""
     main = (
         "<h1>Politics articles</h1>"
-        "<ul><li><a href='/posts/2016/05/15/imprisoned-taiwan/'>《被囚禁的台灣》</a></li></ul>"
+        "<h2><a href='/posts/2016/05/15/imprisoned-taiwan/'>《被囚禁的台灣》</a></h2>"
         "<div class='disclaimer'><h4>Disclaimer</h4><p>All opinions expressed in this site are my own personal "
         "opinions and are not endorsed by, nor do they represent the opinions of my employers.</p></div>"
     )
