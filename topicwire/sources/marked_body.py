@@ -69,4 +69,4 @@ def marked_body(tree: lxml.html.HtmlElement, url: str, records: list[Teaser], te
 
 
 def _has_text(element: lxml.html.HtmlElement) -> bool:
-    return element is not None and any(part.strip() for part in element.itertext())
+    return any(part.strip() for part in element.itertext())

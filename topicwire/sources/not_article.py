@@ -3,9 +3,10 @@
 A listing page must never become an article (issue 17). ``sources/page.py`` reads what it
 can as a listing (teaser groups, lists the extractor read past); for the extraction that is
 left, this module says why, if so, it is no article, in words for the log and ``sources``:
-most of its text is the page's link text; it is titled with the site's name over link
-text; or it is short under no headline, beside link records or opening with a link to
-another page. Pure: an lxml tree and an extraction in, a reason out.
+the element the page names as its article body holds its links, not the text; most of its
+text is the page's link text; it is titled with the site's name over link text; or it
+stands under no headline: a record's excerpt, or short beside link records or opening
+with a link to another page. Pure: an lxml tree and an extraction in, a reason out.
 """
 
 from __future__ import annotations
@@ -17,12 +18,14 @@ import lxml.html
 
 from topicwire.extract.clean import normalize_text
 from topicwire.extract.meta import meta_value
+from topicwire.sources.marked_body import marked_body
 from topicwire.sources.teasers import (
     Teaser,
     article_like,
     candidate_links,
     find_teasers,
     headline_like,
+    in_heading,
     outside_furniture,
     site_links,
     word_grams,
@@ -43,16 +46,22 @@ MIN_RECORDS = 2  # same-site link records outside the furniture (page._loose_gro
 # whose title is the site's name or 1-2 words, with such records, have 490+ characters of text
 # (seelenradio; "Talks go on" is a headline); the scraps taken beside a list, 100-300.
 _MAX_HEADLESS_TEXT = 400
-_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _MIN_TEXT_IN_RECORD = 0.5  # of the text's word 4-grams, in one record's block
 _MIN_UNSPACED_TITLE = 6  # characters of a title in a script written without spaces (CJK, Thai)
 
 
-def not_article(tree: lxml.html.HtmlElement, url: str, article: Extracted, records: int) -> str | None:
-    """Why the extracted "article" is a page of links, or None. ``records``: how many
-    same-site link records the page has outside its furniture (``_loose_groups``). A
+def not_article(tree: lxml.html.HtmlElement, url: str, article: Extracted, loose: list[Teaser]) -> str | None:
+    """Why the extracted "article" is a page of links, or None. ``loose``: the page's
+    same-site link records outside its furniture (``page._loose_groups``). The element the
+    page names as its article body may hold them instead of the text (``marked_body``); a
     short text under no headline is a listing's scrap beside its records or beside the one
     story of a tag page, or the teaser of a listing of one."""
+    if loose and (body := marked_body(tree, url, loose, article.text)) is not None and body.holds_list:
+        return (
+            f"the element marked as its article body holds {body.records} links to the site's pages and "
+            f"{body.text_inside:.0%} of the extracted text"
+        )
+    records = len(loose)
     share = link_share(tree, article.text)
     if share >= _MAX_ARTICLE_LINK_SHARE:
         return f"{share:.0%} of its text is link text"
@@ -70,7 +79,7 @@ def not_article(tree: lxml.html.HtmlElement, url: str, article: Extracted, recor
     if opens_with_link(tree, url, article.text):
         return f"its title {article.title!r} is no headline and its {chars} characters open with a link to another page"
     if linked := site_links(
-        tree, url, lambda link, anchor: article_like(link.url) and outside_furniture(anchor) and _in_heading(anchor)
+        tree, url, lambda link, anchor: article_like(link.url) and outside_furniture(anchor) and in_heading(anchor)
     ):
         return (
             f"its title {article.title!r} is no headline and its text is {chars} characters beside a link to "
@@ -97,7 +106,7 @@ def _record_holding(tree: lxml.html.HtmlElement, url: str, article: Extracted) -
         return None
     own = {_same_page(address) for address in (url, article.canonical_url or "") if address}
     links = [link for link in candidate_links(tree, url) if _same_page(link.url) not in own]
-    headed = {link.url for link in links if _in_heading(link.anchor)}
+    headed = {link.url for link in links if in_heading(link.anchor)}
     for teaser in find_teasers(links):
         if teaser.link.url not in headed:
             continue  # a link in the text, a "comments feed" link: its block is the whole article
@@ -119,12 +128,6 @@ def _same_page(address: str) -> str:
             path = path[: -len(ending)]
     host = split.netloc.lower().removeprefix("www.")
     return f"{host}{path}"
-
-
-def _in_heading(anchor: lxml.html.HtmlElement) -> bool:
-    """The link is a heading's (``<h2><a>``) or wraps one (a card: ``<a><h3>``)."""
-    inside = any(parent.tag in _HEADINGS for parent in anchor.iterancestors())
-    return inside or next(anchor.iter(*_HEADINGS), None) is not None
 
 
 def opens_with_link(tree: lxml.html.HtmlElement, url: str, text: str) -> bool:

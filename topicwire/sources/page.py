@@ -28,7 +28,6 @@ from topicwire.errors import ConfigError, ParseError
 from topicwire.extract.article import extract_article, meta_value, page_language, parse_html
 from topicwire.extract.clean import normalize_text, paragraphs_to_html
 from topicwire.extract.urls import canonicalize_url
-from topicwire.sources.marked_body import marked_body
 from topicwire.sources.not_article import link_share, not_article, opens_with_link
 from topicwire.sources.teasers import (
     MAX_TEASER_CHARS,
@@ -119,15 +118,7 @@ def parse_page(
         if hidden := _listing_read_past(tree, url, loose, article, cut):
             items = _items(sorted((t for g in hidden for t in g), key=_document_order(tree)), source)
             return ParsedSource(kind="listing", title=title, items=items, language=language)
-        body = marked_body(tree, url, [t for g in loose for t in g], article.text)
-        if body is not None and body.holds_list:
-            raise ParseError(
-                url,
-                f"not stored as an article: the element marked as its article body holds {body.records} "
-                f"links to the site's pages and {body.text_inside:.0%} of the extracted text (if it lists "
-                "articles, set link_selector)",
-            )
-    if why := not_article(tree, url, article, sum(len(g) for g in loose)):
+    if why := not_article(tree, url, article, [t for g in loose for t in g]):
         raise ParseError(url, f"not stored as an article: {why} (if it lists articles, set link_selector)")
     return ParsedSource(
         kind="article",

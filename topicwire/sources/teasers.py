@@ -137,6 +137,12 @@ def outside_furniture(element: lxml.html.HtmlElement) -> bool:
     return not any(parent.tag in _FURNITURE for parent in element.iterancestors())
 
 
+def in_heading(anchor: lxml.html.HtmlElement) -> bool:
+    """The link is a heading's (``<h2><a>``) or wraps one (a card: ``<a><h3>``)."""
+    inside = any(parent.tag in _HEADINGS for parent in anchor.iterancestors())
+    return inside or next(anchor.iter(*_HEADINGS), None) is not None
+
+
 def headline_like(text: str) -> bool:
     words = len(text.split())
     if words == 1:
