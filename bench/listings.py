@@ -36,7 +36,7 @@ Each page goes through ``parse_page``: per style, ``listing``, ``article`` (the 
 ``found`` counts listings whose items hold at least half of the body's links;
 ``article_own_text`` the failures whose extracted text is at least half the template's own
 article (the chain's text of the corpus page it was made of: a lead, an info box or a list
-of the article the container check let through). Templates
+of the article the container check let through; marked ``*`` in the list of failures). Templates
 are split by a seeded shuffle into a dev and a held-out half: a rule is designed on dev
 pages and judged on held-out ones.
 
@@ -459,8 +459,9 @@ def run(
                 tally.counts[kind] += 1
                 tally.counts["found"] += kind == "listing" and found_body(items, body.hrefs, url)
                 if kind == "article":
-                    tally.failures.append(template.key)
-                    tally.counts["own"] += own_article_share(html, url, template, own_texts) >= OWN_ARTICLE
+                    own = own_article_share(html, url, template, own_texts) >= OWN_ARTICLE
+                    tally.failures.append(template.key + "*" * own)
+                    tally.counts["own"] += own
                     _dump(dump, f"{part}-{style}-{variant}-{template.key}", html, url)
         donor = templates[(n + 1) % len(templates)]
         for variant in VARIANTS:

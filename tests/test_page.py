@@ -566,6 +566,128 @@ def test_a_marked_body_measures_the_records_it_holds_and_the_text_inside() -> No
     assert inside is not None and inside.text_inside == 1.0 and not inside.holds_list
 
 
+def test_a_related_card_marked_as_content_before_the_body_does_not_refuse_the_article() -> None:
+    """A box of related stories with a ``related-post-content`` class sits before the article's
+    own ``entry-content``: the first marked element holds the links, the second the text. The
+    page is an article (when the first match alone was read, it was refused)."""
+    cards = "".join(
+        f"<div class='card'><h3><a href='{u}'>{t}</a></h3><p>A related report.</p></div>" for u, t in FEW_LINKS
+    )
+    text = _p(
+        [
+            "The ferry service between Baku and Aktau resumed on Monday after three weeks of winter storms.",
+            "The port authority said the first ship carried 40 trucks and 120 passengers across the sea.",
+            "Traders had waited at both ports since the middle of November, the agency said on Monday.",
+        ]
+    )
+    html = (
+        "<html><head><title>Ferry service resumes after the winter storms</title></head><body>"
+        "<header><a href='/'>Caspian Post</a></header><div class='wrap'><h1>Ferry service resumes</h1>"
+        f"<div class='related-post-content'>{cards}</div><div class='entry-content'>{text}</div></div>"
+        "<footer><p>© 2026 Caspian Post</p></footer></body></html>"
+    )
+    url = f"{BASE}/2026/12/01/ferry-service-resumes/"
+    tree = lxml.html.fromstring(html)
+    records = find_teasers(site_links(tree, url, lambda link, anchor: True))
+    said = "The port authority said the first ship carried 40 trucks and 120 passengers"
+    body = marked_body(tree, url, records, said)
+    assert body is not None and body.records == 3 and body.text_elsewhere and not body.holds_list
+    parsed = parse_page(html, url, "fixture")
+    assert parsed.kind == "article"
+    assert "120 passengers" in parsed.items[0].content
+
+
+POSTS = [
+    (
+        "/2026/11/30/ferry-service-resumes/",
+        "Ferry service resumes",
+        [
+            "The ferry service between Baku and Aktau resumed on Monday after three weeks of winter storms.",
+            "The port authority said the first ship carried 40 trucks and 120 passengers across the sea.",
+            "Traders had waited at both ports since the middle of November, the agency said on Monday.",
+        ],
+    ),
+    (
+        "/2026/11/29/summit-in-baku/",
+        "Summit in Baku",
+        [
+            "Leaders of the Caspian states met in Baku on Sunday to discuss shipping and fishing quotas.",
+            "The talks ended with a joint statement on the protection of the sturgeon and its spawning grounds.",
+            "A further meeting is planned for the spring in Astana, the foreign ministry said afterwards.",
+        ],
+    ),
+]
+
+
+def _full_posts_page(posts_html: str) -> str:
+    return (
+        "<html><head><title>Politics Archive » Caspian Post</title></head><body>"
+        "<header><a href='/'>Caspian Post</a></header><div id='content'>"
+        f"{posts_html}</div><footer><p>© 2026 Caspian Post</p></footer></body></html>"
+    )
+
+
+def _full_post(href: str, title: str, paragraphs: list[str]) -> str:
+    return (
+        f"<div class='post'><h2><a href='{href}'>{title}</a></h2><p>Filed under <a href='/category/politics/'>"
+        f"Politics</a> and <a href='/category/world/'>World</a></p><div class='entry'>{_p(paragraphs)}</div></div>"
+    )
+
+
+def test_a_text_running_across_two_marked_posts_is_not_an_article() -> None:
+    """A category page showing its posts in full, each a ``class="post"``: an extraction
+    that takes the end of one post and the start of the next runs across two marked bodies
+    (a real page of this shape was stored as an article while the first match alone was
+    read and happened to hold just over half of the text)."""
+    html = _full_posts_page("".join(_full_post(*post) for post in POSTS))
+    url = f"{BASE}/category/politics/"
+    tree = lxml.html.fromstring(html)
+    records = find_teasers(site_links(tree, url, lambda link, anchor: True))
+    text = "\n\n".join(POSTS[0][2][1:] + POSTS[1][2][:2])
+    body = marked_body(tree, url, records, text)
+    assert body is not None and body.records >= 2 and body.holding_text == 2 and body.holds_list
+    one_post = marked_body(tree, url, records, "\n\n".join(POSTS[0][2]))
+    assert one_post is not None and one_post.holding_text == 1
+
+
+def test_an_article_body_shown_three_times_is_one_text_not_a_split() -> None:
+    """A page that repeats its article body (an infinite scroll's copy, businessinsider.com's
+    "10 things" roundup: three ``articleBody`` elements holding 90% of the text each) holds
+    one text, not parts of several."""
+    post = _full_post(*POSTS[0])
+    html = _full_posts_page(post + post + post)
+    url = f"{BASE}{POSTS[0][0]}"
+    tree = lxml.html.fromstring(html)
+    records = find_teasers(site_links(tree, url, lambda link, anchor: True))
+    body = marked_body(tree, url, records, "\n\n".join(POSTS[0][2]))
+    assert body is not None and body.holding_text == 1 and body.text_inside == 1.0 and not body.holds_list
+
+
+def test_related_cards_marked_as_content_beside_an_unmarked_body_do_not_refuse_the_article() -> None:
+    """lacuarta.com marks each related-story card ``article-content`` and not its own body:
+    the first card holds one link, later ones two (a section link). The first marked element
+    is read, not the one with most links: the article stays an article."""
+    first = "<div class='article-content'><h3><a href='/s/1'>Peskov speaks</a></h3></div>"
+    later = "".join(
+        f"<div class='article-content'><a href='/world'>World</a><h3><a href='{u}'>{t}</a></h3></div>"
+        for u, t in FEW_LINKS[1:]
+    )
+    text = _p([sentence for _, _, paragraphs in POSTS[:1] for sentence in paragraphs])
+    html = (
+        "<html><head><title>Ferry service resumes after the winter storms</title></head><body>"
+        "<header><a href='/'>Caspian Post</a></header><div class='wrap'><h1>Ferry service resumes</h1>"
+        f"<div class='story'>{text}</div><div class='more'>{first}{later}</div></div>"
+        "<footer><p>© 2026 Caspian Post</p></footer></body></html>"
+    )
+    url = f"{BASE}/2026/11/30/ferry-service-resumes/"
+    tree = lxml.html.fromstring(html)
+    records = find_teasers(site_links(tree, url, lambda link, anchor: True))
+    body = marked_body(tree, url, records, "\n\n".join(POSTS[0][2]))
+    assert body is not None and body.records <= 1 and not body.holds_list
+    parsed = parse_page(html, url, "fixture")
+    assert parsed.kind == "article"
+
+
 def test_only_article_content_names_mark_the_body() -> None:
     """trafilatura's first body XPath: named content elements, not a bare <article> (on
     corpus pages its later XPaths found a related-story card and navigation boxes)."""

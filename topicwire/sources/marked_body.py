@@ -6,10 +6,20 @@ the element whose class or id names the article body (``entry-content``,
 a scrap from elsewhere on the page as the article: a cookie or affiliate notice, a menu, a
 sidebar's teasers. That scrap is not in the marked body, and the list is.
 
-The body is the first element with text that trafilatura's first body XPath matches
-(``trafilatura.xpaths.BODY_XPATH[0]``: ``itemprop=articleBody``, classes and ids such as
-``entry-content``, ``article-body``, ``post-content``), on its cleaned tree
-(``tree_cleaning``: scripts, forms, nav and footer elements gone). Its later XPaths are
+The body is an element with text whose name marks article content (``itemprop=articleBody``,
+classes and ids such as ``entry-content``, ``article-body``, ``post-content``: trafilatura
+2.3's first body XPath, ``trafilatura.xpaths.BODY_XPATH[0]``, copied here so that another
+trafilatura release cannot change which pages are refused), on trafilatura's cleaned tree
+(``tree_cleaning``: scripts, forms, nav and footer elements gone). The first such element
+holds a list when it holds 2+ records and under half the extracted text, and no other
+marked element holds half of the text and under 2 records (a box of related stories
+classed ``related-post-content`` before the article's own ``entry-content``: trafilatura's
+XPath keeps only the first of siblings and saw the box alone). It holds one too when the
+text runs across two marked elements, neither inside the other (a category page showing
+its posts in full, each a ``class="post"``, whose extraction took the end of one post and
+the start of the next). The first is the first, not the one with most records: a page
+whose body is not marked may mark each related-story card (lacuarta.com's 15, some with 2
+links). The first 20 with text are read: a cost bound. trafilatura's later XPaths are
 guesses (the first ``<article>``, ``id=primary``, ``main``): on corpus articles they
 found a related-story card, a sidebar and a navigation box. Pure: an lxml tree in, a
 verdict out; ``tree`` unchanged.
@@ -19,11 +29,12 @@ from __future__ import annotations
 
 from copy import deepcopy
 from dataclasses import dataclass
+from itertools import islice
 
+import lxml.etree
 import lxml.html
 from trafilatura.htmlprocessing import tree_cleaning
 from trafilatura.settings import Extractor
-from trafilatura.xpaths import BODY_XPATH
 
 from topicwire.sources.teasers import Teaser, base_url, link_of, word_grams
 
@@ -35,37 +46,79 @@ from topicwire.sources.teasers import Teaser, base_url, link_of, word_grams
 # articles refused (a 281-link navigation box with id=primary, a related-story <article>).
 MIN_RECORDS = 2
 MAX_TEXT_INSIDE = 0.5
+MAX_BODIES = 20  # marked elements read: a page of 5,000 "post-content" cards costs no more
+MIN_SPLIT_SHARE = 0.2  # of the text, in each of two marked elements: the text runs across them
 _OPTIONS = Extractor()
-_ARTICLE_CONTENT = BODY_XPATH[0]
+_ARTICLE_CONTENT = lxml.etree.XPath(
+    ".//*[self::article or self::div or self::main or self::section]["
+    "@class='post' or @class='entry' or @itemprop='articleBody' or @id='articleContent' or "
+    "re:test(@id, '(?:entry|article|art)-content|article__content|article(?:-|__)?body|articleBody|body-text') or "
+    "re:test(@class, 'post[-_]text|post-body|post-?entry|post[-_]?content|postContent|post_inner_wrapper|"
+    "article-?text|articleText|(?:entry|page|text|article|art)-content|article__content|article(?:-|__)?body|"
+    "articleBody|ArticleContent|body-text|article__container')]",
+    namespaces={"re": "http://exslt.org/regular-expressions"},
+)
 
 
 @dataclass(frozen=True)
 class MarkedBody:
-    """What the marked body holds: records of the page's lists, and the share of the
-    extracted text's word 4-grams found in its text."""
+    """What the first marked body holds: records of the page's lists and the share of the
+    extracted text's word 4-grams found in its text; whether another marked element holds
+    half the text and under ``MIN_RECORDS`` records; how many marked elements, neither
+    inside another, the text runs across (``_parts``)."""
 
     records: int
     text_inside: float
+    text_elsewhere: bool = False
+    holding_text: int = 1
 
     @property
     def holds_list(self) -> bool:
-        return self.records >= MIN_RECORDS and self.text_inside < MAX_TEXT_INSIDE
+        if self.records < MIN_RECORDS:
+            return False
+        return self.holding_text >= 2 or (self.text_inside < MAX_TEXT_INSIDE and not self.text_elsewhere)
 
 
 def marked_body(tree: lxml.html.HtmlElement, url: str, records: list[Teaser], text: str) -> MarkedBody | None:
-    """The marked body's content against ``records`` (the page's repeated link records) and
+    """The marked bodies' content against ``records`` (the page's repeated link records) and
     ``text`` (the extracted article's), or None if the page marks no body."""
     cleaned = tree_cleaning(deepcopy(tree), _OPTIONS)
-    body = next((element for element in _ARTICLE_CONTENT(cleaned) if _has_text(element)), None)
-    if body is None:
+    bodies = list(islice((element for element in _ARTICLE_CONTENT(cleaned) if _has_text(element)), MAX_BODIES))
+    if not bodies:
         return None
     base = base_url(tree, url)
-    inside = {link.url for link in (link_of(anchor, base) for anchor in body.iter("a")) if link}
-    held = len(inside & {teaser.link.url for teaser in records})
-    body_grams = set(word_grams(" ".join(" ".join(body.itertext()).split())))
+    targets = {teaser.link.url for teaser in records}
     grams = word_grams(" ".join(text.split()))
-    share = sum(gram in body_grams for gram in grams) / len(grams) if grams else 1.0
-    return MarkedBody(records=held, text_inside=share)
+    distinct = set(grams)
+    held: list[tuple[int, float]] = []
+    covers: dict[lxml.html.HtmlElement, set[tuple[str, ...]]] = {}
+    for body in bodies:
+        inside = {link.url for link in (link_of(anchor, base) for anchor in body.iter("a")) if link}
+        body_grams = set(word_grams(" ".join(" ".join(body.itertext()).split())))
+        share = sum(gram in body_grams for gram in grams) / len(grams) if grams else 1.0
+        held.append((len(inside & targets), share))
+        if share >= MIN_SPLIT_SHARE:
+            covers[body] = distinct & body_grams
+    outermost = [body for body in covers if not any(other in covers for other in body.iterancestors())]
+    records_first, share_first = held[0]
+    return MarkedBody(
+        records=records_first,
+        text_inside=share_first,
+        text_elsewhere=any(share >= MAX_TEXT_INSIDE and n < MIN_RECORDS for n, share in held[1:]),
+        holding_text=_parts(distinct, [covers[body] for body in outermost]),
+    )
+
+
+def _parts(distinct: set[tuple[str, ...]], covers: list[set[tuple[str, ...]]]) -> int:
+    """How many elements the text runs across: 2 when together they hold a fifth of its
+    grams more than the one holding most (the end of one post and the start of the next),
+    else 1 (one element, or copies of one text: a page that repeats its article body
+    three times, as businessinsider.com's infinite scroll does)."""
+    if len(covers) < 2 or not distinct:
+        return 1
+    most = max(len(cover) for cover in covers)
+    together = len(set().union(*covers))
+    return 2 if (together - most) / len(distinct) >= MIN_SPLIT_SHARE else 1
 
 
 def _has_text(element: lxml.html.HtmlElement) -> bool:

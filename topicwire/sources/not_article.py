@@ -57,6 +57,11 @@ def not_article(tree: lxml.html.HtmlElement, url: str, article: Extracted, loose
     short text under no headline is a listing's scrap beside its records or beside the one
     story of a tag page, or the teaser of a listing of one."""
     if loose and (body := marked_body(tree, url, loose, article.text)) is not None and body.holds_list:
+        if body.holding_text >= 2:
+            return (
+                f"its text runs across {body.holding_text} elements marked as article bodies; the first holds "
+                f"{body.records} links to the site's pages"
+            )
         return (
             f"the element marked as its article body holds {body.records} links to the site's pages and "
             f"{body.text_inside:.0%} of the extracted text"
