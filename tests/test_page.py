@@ -14,7 +14,7 @@ from topicwire.extract.article import extract_article
 from topicwire.extract.clean import html_to_text, normalize_text
 from topicwire.sources.marked_body import MarkedBody, marked_body
 from topicwire.sources.page import compile_link_selector, parse_page
-from topicwire.sources.teasers import find_teasers, site_links
+from topicwire.sources.teasers import find_teasers, query_article, site_links
 
 SITE = Path(__file__).resolve().parent / "fixtures" / "site"
 BASE = "http://news.test"
@@ -758,6 +758,59 @@ def test_a_tag_page_of_one_story_is_not_stored_as_an_article() -> None:
     html = _site_page(f"<h1>Politics</h1>{record}", title="Politics | Caspian Post")
     with pytest.raises(ParseError, match=r"its title 'Politics' is no headline and its text is the record of .*/pol/"):
         parse_page(html, f"{BASE}/tags/politics/", "fixture")
+
+
+def test_a_tag_page_of_one_story_on_a_query_addressed_site_is_not_stored_as_an_article() -> None:
+    """The site addresses its pages by query (``/?tag=politics``, ``/?p=1012``): the record's
+    link is another page, not the page itself under another address (when the query was
+    dropped, both were the site's home and the record was skipped as a self-link)."""
+    record = (
+        "<article class='post'><h2><a href='/?p=1012'>Congress returns from recess with a crowded agenda</a>"
+        "</h2><p>Congress returned from its July recess on Monday with a crowded agenda, two weeks from the next "
+        "recess. The Senate will take up the spending bills first, its leader said, and the House will vote on "
+        "the farm bill before the end of the week. Both chambers must agree on a budget by the end of September "
+        "or the government will shut down, and neither side has yet said what it would accept.</p></article>"
+    )
+    html = _site_page(f"<h1>Politics</h1>{record}", title="Politics | Caspian Post")
+    with pytest.raises(ParseError, match=r"its title 'Politics' is no headline and its text is the record of .*p=1012"):
+        parse_page(html, f"{BASE}/?tag=politics", "fixture")
+
+
+@pytest.mark.parametrize(
+    ("address", "one_document"),
+    [
+        ("http://news.test/?p=1012", True),
+        ("http://news.test/index.php?id=71", True),
+        ("http://news.test/news.php?lang=en&article=5", True),
+        ("http://news.test/?page=2", False),
+        ("http://news.test/index.php?cat=3", False),
+        ("http://news.test/?s=ferry", False),
+        ("http://news.test/photo.jpg?id=3", False),
+    ],
+)
+def test_query_article_names_one_document_by_a_numbered_key(address: str, one_document: bool) -> None:
+    assert query_article(address) is one_document
+
+
+@pytest.mark.parametrize(
+    ("fetched", "head"),
+    [
+        ("/2026/12/01/ferry/", "<link rel='shortlink' href='/?p=1234'>"),
+        ("/?p=1234", "<meta property='og:url' content='/2026/12/01/ferry/'>"),
+        ("/2026/12/01/ferry/?utm_source=x&ref=home", ""),
+    ],
+)
+def test_an_article_whose_headline_links_to_its_other_address_stays_an_article(fetched: str, head: str) -> None:
+    """The headline links to the page under an address it gives itself (WordPress's
+    shortlink, og:url) or the one it was fetched at without tracking and view keys."""
+    link = "/?p=1234" if "shortlink" in head else "/2026/12/01/ferry/"
+    main = (
+        f"<h1><a href='{link}'>Ferry resumes</a></h1><p>The ferry between Baku and Aktau sailed "
+        "again on Monday after three weeks of storms, the port authority said.</p>"
+    )
+    html = _site_page(main, title="Ferry resumes", head=head)
+    parsed = parse_page(html, f"{BASE}{fetched}", "fixture")
+    assert parsed.kind == "article"
 
 
 def test_an_article_whose_headline_links_to_itself_stays_an_article() -> None:

@@ -18,15 +18,16 @@ import lxml.html
 
 from topicwire.extract.clean import normalize_text
 from topicwire.extract.meta import meta_value
+from topicwire.extract.urls import canonicalize_url
 from topicwire.sources.marked_body import marked_body
 from topicwire.sources.teasers import (
     Teaser,
     article_like,
-    candidate_links,
     find_teasers,
     headline_like,
     in_heading,
     outside_furniture,
+    query_article,
     site_links,
     word_grams,
 )
@@ -47,6 +48,7 @@ MIN_RECORDS = 2  # same-site link records outside the furniture (page._loose_gro
 # (seelenradio; "Talks go on" is a headline); the scraps taken beside a list, 100-300.
 _MAX_HEADLESS_TEXT = 400
 _MIN_TEXT_IN_RECORD = 0.5  # of the text's word 4-grams, in one record's block
+_VIEW_KEYS = frozenset({"ref", "amp", "output", "outputtype", "source", "via", "share"})  # the same page
 _MIN_UNSPACED_TITLE = 6  # characters of a title in a script written without spaces (CJK, Thai)
 
 
@@ -74,17 +76,25 @@ def not_article(tree: lxml.html.HtmlElement, url: str, article: Extracted, loose
         return f"its title is the site's name, {share:.0%} of its text is link text and nothing declares an article"
     if not _headless(tree, article):
         return None
-    if record := _record_holding(tree, url, article):
+    own = {_same_page(address) for address in _own_addresses(tree, url, article) if address}
+    if record := _record_holding(tree, url, article, own):
         return f"its title {article.title!r} is no headline and its text is the record of {record.link.url}"
     chars = len(article.text)
     if chars >= _MAX_HEADLESS_TEXT:
         return None
     if records >= MIN_RECORDS:
         return f"its title {article.title!r} is no headline and its text is {chars} characters beside {records} links"
-    if opens_with_link(tree, url, article.text):
+    if opens_with_link(tree, url, article.text, own):
         return f"its title {article.title!r} is no headline and its {chars} characters open with a link to another page"
     if linked := site_links(
-        tree, url, lambda link, anchor: article_like(link.url) and outside_furniture(anchor) and in_heading(anchor)
+        tree,
+        url,
+        lambda link, anchor: (
+            (article_like(link.url) or query_article(link.url))
+            and outside_furniture(anchor)
+            and in_heading(anchor)
+            and _same_page(link.url) not in own
+        ),
     ):
         return (
             f"its title {article.title!r} is no headline and its text is {chars} characters beside a link to "
@@ -93,7 +103,7 @@ def not_article(tree: lxml.html.HtmlElement, url: str, article: Extracted, loose
     return None
 
 
-def _record_holding(tree: lxml.html.HtmlElement, url: str, article: Extracted) -> Teaser | None:
+def _record_holding(tree: lxml.html.HtmlElement, url: str, article: Extracted, own: set[str]) -> Teaser | None:
     """The record (a heading linking to another article of the site, with its block) that
     holds most of the article's text: the excerpt of a tag page's one post under its linked
     headline, or the first post of a blog's home page that shows its posts in full (the
@@ -109,8 +119,15 @@ def _record_holding(tree: lxml.html.HtmlElement, url: str, article: Extracted) -
     total = sum(counts.values())
     if not total:
         return None
-    own = {_same_page(address) for address in (url, article.canonical_url or "") if address}
-    links = [link for link in candidate_links(tree, url) if _same_page(link.url) not in own]
+    links = site_links(
+        tree,
+        url,
+        lambda link, _: (
+            (article_like(link.url) or query_article(link.url))
+            and headline_like(link.title)
+            and _same_page(link.url) not in own
+        ),
+    )
     headed = {link.url for link in links if in_heading(link.anchor)}
     for teaser in find_teasers(links):
         if teaser.link.url not in headed:
@@ -123,26 +140,45 @@ def _record_holding(tree: lxml.html.HtmlElement, url: str, article: Extracted) -
     return None
 
 
+def _own_addresses(tree: lxml.html.HtmlElement, url: str, article: Extracted) -> list[str]:
+    """The addresses a page gives itself: the fetched one, its canonical, ``og:url`` and
+    WordPress's ``rel=shortlink`` (``/?p=1234``, the same post as its slug)."""
+    named = [meta_value(tree, ("og:url",)) or ""]
+    named += [str(href) for href in tree.xpath("//link[@rel='shortlink']/@href")[:3]]
+    return [url, article.canonical_url or ""] + [canonicalize_url(href, url) for href in named if href.strip()]
+
+
 def _same_page(address: str) -> str:
-    """``address`` without what names the same page twice: query, ``/amp``, ``index.html``,
-    ``.amp.html`` / ``.html``, a trailing slash, ``www.`` and the scheme."""
-    split = urlsplit(address)
+    """``address`` without what names the same page twice: ``/amp``, ``index.html``,
+    ``.amp.html`` / ``.html``, a trailing slash, ``www.``, the scheme, and query keys that
+    track or pick a view (``utm_*``, ``ref``, ``amp``, ``output``). Other query keys stay:
+    ``/?p=1012`` and ``/?tag=politics`` are two pages of one site, not its home twice."""
+    try:
+        split = urlsplit(canonicalize_url(address))
+    except ValueError:
+        return address
     path = split.path.lower()
     for ending in ("/index.html", "/index.php", "/amp", "/amp/", ".amp.html", ".html", ".htm", "/"):
         if path.endswith(ending):
             path = path[: -len(ending)]
     host = split.netloc.lower().removeprefix("www.")
-    return f"{host}{path}"
+    query = sorted(pair for pair in split.query.split("&") if pair and pair.split("=", 1)[0].lower() not in _VIEW_KEYS)
+    return f"{host}{path}" + ("?" + "&".join(query) if query else "")
 
 
-def opens_with_link(tree: lxml.html.HtmlElement, url: str, text: str) -> bool:
+def opens_with_link(tree: lxml.html.HtmlElement, url: str, text: str, own: set[str] | None = None) -> bool:
     """``text`` opens with a headline that links to another page of the site: a teaser (a
-    tag page listing one story), not an article under its own headline."""
+    tag page listing one story), not an article under its own headline. ``own``: the page's
+    own addresses (``_same_page`` forms), whose links are no other page."""
     opening = normalize_text(text.split("\n", 1)[0])
     if not headline_like(opening):
         return False
     wanted = opening.casefold()
-    return bool(site_links(tree, url, lambda link, _: link.title.casefold() == wanted))
+    return bool(
+        site_links(
+            tree, url, lambda link, _: link.title.casefold() == wanted and _same_page(link.url) not in (own or ())
+        )
+    )
 
 
 def _headless(tree: lxml.html.HtmlElement, article: Extracted) -> bool:

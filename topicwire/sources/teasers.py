@@ -35,6 +35,10 @@ _MIN_UNSPACED_HEADLINE = 12  # characters, for scripts written without spaces (C
 _LISTING_PATH_PARTS = frozenset(
     {"tag", "tags", "category", "categories", "author", "authors", "page", "search", "login"}
 )
+_LISTING_QUERY_KEYS = frozenset(
+    {"page", "paged", "pg", "cat", "category", "tag", "tag_id", "author", "year", "month", "day", "m", "offset"}
+    | {"start", "limit", "per_page", "sort", "order", "lang", "s", "q", "show", "from", "to", "replytocom"}
+)
 NOT_PAGES = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|pdf|mp3|mp4|zip|xml|rss|css|js)$", re.I)
 _SLUG_SEPARATORS = re.compile(r"[-_]")
 _DIGITS = re.compile(r"\d{4,}")
@@ -130,6 +134,20 @@ def article_like(url: str) -> bool:
         return False
     slug = parts[-1].rsplit(".", 1)[0]
     return len(_SLUG_SEPARATORS.findall(slug)) >= 2 or bool(_DIGITS.search(path)) or len(slug) >= 25
+
+
+def query_article(url: str) -> bool:
+    """An address that names one document by its query: ``/?p=1012``, ``index.php?id=71``,
+    ``/news.php?article=5`` (a key with a number), not a list's page or filter
+    (``?page=2``, ``?cat=3``, ``?year=2026``)."""
+    split = urlsplit(url)
+    if NOT_PAGES.search(split.path):
+        return False
+    for pair in split.query.split("&"):
+        key, _, value = pair.partition("=")
+        if value.isdigit() and key.lower() not in _LISTING_QUERY_KEYS:
+            return True
+    return False
 
 
 def outside_furniture(element: lxml.html.HtmlElement) -> bool:
