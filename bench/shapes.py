@@ -54,6 +54,12 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "headline links": lambda n: "<ul>" + _numbered(HEADLINE_ITEM, n) + "</ul>",
     # after a short article: trafilatura's recall escalation runs justext, whose context pass
     # was quadratic in a run of short paragraphs (extract/justext_linear.py)
+    # a brief of one sentence beside related headlines: trafilatura's baseline dumps the whole
+    # page, and extract_article extracts again without the baseline (_without_page_dump)
+    "a brief beside related links": lambda n: (
+        "<h1>Ferry resumes</h1><p>The ferry resumed service on Monday after three weeks of storms.</p>"
+        + _numbered("<div class='rel'><h3><a href='/2026/11/30/story-{i}/'>Summit in Baku ends {i}</a></h3></div>", n)
+    ),
     "short items after the article": lambda n: (
         "</article><ul>" + _numbered("<li><span>Story headline number {i} here today</span></li>", n) + "</ul><article>"
     ),

@@ -1536,3 +1536,43 @@ def test_prune_marked_boilerplate_size_limits(name: str, size: int, gone: bool) 
     left = prune_page(tree)
     assert (tree.find(f".//div[@class='{name}']") is None) is gone
     assert left == len("Storytext.") + (0 if gone else size)
+
+
+# -- a short text: trafilatura's whole-page dump is not the article ------------------------------
+
+BRIEF_PAGE = (
+    "<html><head><title>Ferry resumes | Caspian Post</title></head><body>"
+    "<header><a href='/'>Caspian Post</a><nav><a href='/world'>World</a> <a href='/sport'>Sport</a></nav></header>"
+    "<main><h1>Ferry resumes</h1><p>The ferry between Baku and Aktau resumed service on Monday after three weeks "
+    "of storms.</p><h2>Related</h2>"
+    "<div class='rel'><h3><a href='/2026/11/30/summit-ends/'>Summit in Baku ends with a statement</a></h3></div>"
+    "<div class='rel'><h3><a href='/2026/11/29/sturgeon-quotas/'>Sturgeon quotas agreed at last</a></h3></div>"
+    "</main><footer><p>© 2026 Caspian Post. All rights reserved.</p></footer></body></html>"
+)
+
+
+def test_a_brief_of_one_sentence_is_its_sentence_not_the_whole_page() -> None:
+    """trafilatura rescues a text under 250 characters with its baseline, whose last tier
+    is every text of the page: the menu, the related headlines and the rights line came out
+    as the brief's text (a topic "summit" matched it through its sidebar)."""
+    extracted = extract_article(BRIEF_PAGE, f"{BASE}/2026/12/01/ferry-resumes/")
+    assert extracted.text == "The ferry between Baku and Aktau resumed service on Monday after three weeks of storms."
+    for furniture in ("World", "Summit in Baku", "Sturgeon", "All rights reserved"):
+        assert furniture not in extracted.text
+
+
+def test_a_page_dump_is_told_from_one_paragraph_with_lines() -> None:
+    """The whole-page dump is one paragraph of 3+ lines holding 80% of the page's text
+    nodes; a paragraph of three lines from one place of the page is not."""
+    from lxml import etree
+
+    tree = parse_html(BRIEF_PAGE, BASE)
+    nodes = [text for part in tree.find(".//body").itertext() if (text := part.strip())]
+    dump = etree.fromstring("<body><p></p></body>")
+    dump[0].text = "\n".join(nodes)
+    assert article_module._page_dump(dump, tree)
+    lines = etree.fromstring("<body><p></p></body>")
+    lines[0].text = "\n".join(nodes[:4])
+    assert not article_module._page_dump(lines, tree)
+    two = etree.fromstring("<body><p>a</p><p>b</p></body>")
+    assert not article_module._page_dump(two, tree)

@@ -33,12 +33,14 @@ from __future__ import annotations
 import html as htmllib
 import re
 from collections.abc import Iterator
+from configparser import ConfigParser
+from copy import deepcopy
 from itertools import islice
 
 import lxml.html
 import trafilatura
 from lxml import etree
-from trafilatura.settings import Document
+from trafilatura.settings import DEFAULT_CONFIG, Document
 
 from topicwire.errors import ParseError
 from topicwire.extract.clean import clean_blocks, normalize_text
@@ -81,6 +83,12 @@ INCLUDE_TABLES = True
 # (precision and recall on both page sets, dev and held-out split).
 RULES: frozenset[str] = frozenset({"lead", "title_heading", "closing", "interior_prose", "stray_lines", "tail_box"})
 _MIN_TEXT_CHARS = 40  # less is a menu item or a cookie notice, not an article
+_SHORT_TEXT_CHARS = 40  # the retry's MIN_EXTRACTED_SIZE (_without_page_dump)
+_SHORT_TEXT_CONFIG = deepcopy(DEFAULT_CONFIG)
+_SHORT_TEXT_CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", str(_SHORT_TEXT_CHARS))
+_DUMP_MIN_LINES = 3
+_DUMP_SHARE = 0.8  # of the page's text nodes, as lines of the one paragraph
+_DUMP_MAX_NODES = 5000  # text nodes compared: a cost bound
 _LABEL_CHARS = 40  # "Weitere Informationen zum Coronavirus in Thüringen:" is 51
 _BLOCK_TAGS = ("p", "head", "list", "quote", "table", "code")
 # As trafilatura parses a string: with comments left in the tree it loses text after
@@ -163,7 +171,7 @@ def extract_article(html: str, url: str, *, find_date: bool = True, cut: bool = 
     page = page_blocks(tree)  # the whole page, what the extractor keeps or not (issue 17)
     prune_page(tree, elements)
     del elements
-    doc = _checked(_run_trafilatura(tree, url), url)
+    doc = _checked(_without_page_dump(tree, url, _run_trafilatura(tree, url)), url)
     blocks = clean_blocks(_body_blocks(doc.body))
     if "interior_prose" in RULES:
         blocks = with_interior_prose(blocks, page)
@@ -241,7 +249,7 @@ def _checked(doc: Document | None, url: str) -> Document:
     return doc
 
 
-def _run_trafilatura(tree: lxml.html.HtmlElement, url: str) -> Document | None:
+def _run_trafilatura(tree: lxml.html.HtmlElement, url: str, config: ConfigParser = DEFAULT_CONFIG) -> Document | None:
     """trafilatura's body tree of ``tree`` in its balanced mode, which retries in recall mode
     by itself when the result is short. ``tree`` is left as it is (bare_extraction copies it)."""
     doc = trafilatura.bare_extraction(
@@ -250,8 +258,41 @@ def _run_trafilatura(tree: lxml.html.HtmlElement, url: str) -> Document | None:
         with_metadata=False,  # meta.read_meta reads the markup; htmldate only when it finds no date
         include_comments=False,
         include_tables=INCLUDE_TABLES,
+        config=config,
     )
     return doc if isinstance(doc, Document) else None  # a dict only with as_dict=True
+
+
+def _without_page_dump(tree: lxml.html.HtmlElement, url: str, doc: Document | None) -> Document | None:
+    """``doc``, or, when it is trafilatura's last resort for a short text (every text of the
+    page, one line each, in one paragraph: the site's name, its menu and related headlines
+    around a brief of one sentence), its main extractor's own short text if that has
+    ``_MIN_TEXT_CHARS``. trafilatura rescues a text under ``MIN_EXTRACTED_SIZE`` (250)
+    characters with its baseline, whose last tier takes the whole page; a topic would match
+    the brief through its menu and sidebar. The retry asks for ``_SHORT_TEXT_CHARS`` only,
+    so the baseline is not called; it runs on such pages only."""
+    if doc is None or doc.body is None or not _page_dump(doc.body, tree):
+        return doc
+    retry = _run_trafilatura(tree, url, _SHORT_TEXT_CONFIG)
+    if retry is None or retry.body is None or _page_dump(retry.body, tree):
+        return doc
+    text = " ".join(" ".join(retry.body.itertext()).split())
+    return retry if len(text) >= _MIN_TEXT_CHARS else doc
+
+
+def _page_dump(body: etree._Element, tree: lxml.html.HtmlElement) -> bool:
+    """``body`` is one paragraph of 3+ lines holding nearly all of the page's text nodes."""
+    children = list(body)
+    if len(children) != 1 or children[0].tag != "p" or len(children[0]) or "\n" not in (children[0].text or ""):
+        return False
+    lines = {line.strip() for line in (children[0].text or "").split("\n") if line.strip()}
+    if len(lines) < _DUMP_MIN_LINES:
+        return False
+    page_body = tree.find(".//body")
+    if page_body is None:
+        return False
+    nodes = list(islice((text for part in page_body.itertext() if (text := part.strip())), _DUMP_MAX_NODES))
+    return bool(nodes) and sum(text in lines for text in nodes) >= _DUMP_SHARE * len(nodes)
 
 
 # -- body tree ---------------------------------------------------------------------------------
