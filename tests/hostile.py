@@ -41,6 +41,9 @@ RSS_LIMIT_MB = 500
 # With two worker processes (issue 16), the daemon and both workers together: each worker
 # is a Python with trafilatura and lxml loaded (~90 MB idle) plus one bounded extraction.
 WORKERS_RSS_LIMIT_MB = 800
+# A native crash (lxml, libxml2): the child's exit code is minus the signal.
+CRASH_SIGNALS = frozenset({signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGFPE, signal.SIGILL})
+CRASH_DUMP_CHARS = 30_000
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,12 @@ class HostileRun:
         mine = [u for u in urls if u.startswith(self.good_url)]
         assert len(mine) >= GOOD_MIN_ENTRIES, f"good source not published: {urls}\n{self.log[-3000:]}"
 
+    def crash_dump(self) -> str:
+        """faulthandler's whole dump (every thread's stack, the crashing one first), not the
+        log's tail: a native crash in one run of many printed only the main thread's stack."""
+        start = self.log.find("Fatal Python error")
+        return self.log[start : start + CRASH_DUMP_CHARS] if start >= 0 else self.log[-CRASH_DUMP_CHARS:]
+
     def assert_contained(
         self,
         *bad: str,
@@ -75,6 +84,7 @@ class HostileRun:
         rss_mb: float = RSS_LIMIT_MB,
     ) -> None:
         """The good source published; each bad one named (with ``error`` in `sources`); bounded."""
+        assert -self.code not in CRASH_SIGNALS, f"exited on signal {-self.code}:\n{self.crash_dump()}"
         assert "Traceback" not in self.log, self.log[-5000:]
         self.assert_good_published()
         for name in bad:
