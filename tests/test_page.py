@@ -14,7 +14,7 @@ from topicwire.extract.article import extract_article
 from topicwire.extract.clean import html_to_text, normalize_text
 from topicwire.sources.marked_body import MarkedBody, marked_body
 from topicwire.sources.page import compile_link_selector, parse_page
-from topicwire.sources.teasers import find_teasers, query_article, site_links
+from topicwire.sources.teasers import find_teasers, in_list_entry, query_article, site_links
 
 SITE = Path(__file__).resolve().parent / "fixtures" / "site"
 BASE = "http://news.test"
@@ -882,6 +882,37 @@ def test_a_tag_page_of_one_story_beside_a_disclaimer_is_not_stored_as_an_article
     html = _site_page(main, title="Caspian Post")
     with pytest.raises(ParseError, match=r"is no headline and its text is \d+ characters beside a link to .*/posts/"):
         parse_page(html, f"{BASE}/tag/politics/", "fixture")
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "<dl><dt>Sun 15 May 2016</dt><dd><a href='/posts/2016/05/15/imprisoned-taiwan/'>《被囚禁的台灣》</a></dd></dl>",
+        "<ul><li><a href='/posts/2016/05/15/imprisoned-taiwan/'>《被囚禁的台灣》</a> · 15 May 2016</li></ul>",
+    ],
+)
+def test_a_tag_page_of_one_list_entry_beside_a_disclaimer_is_not_stored_as_an_article(entry: str) -> None:
+    """A Pelican blog's tag page: its one post is an archive entry (a date and the link, in
+    a ``<dl>`` or a list item), beside a disclaimer the extractor takes for the article (a
+    real page was stored so while only a heading's link counted)."""
+    main = (
+        "<h1>Politics articles</h1>" + entry + "<div class='disclaimer'><h4>Disclaimer</h4><p>All opinions "
+        "expressed in this site are my own personal opinions and are not endorsed by, nor do they represent the "
+        "opinions of my employers.</p></div>"
+    )
+    html = _site_page(main, title="Caspian Post")
+    with pytest.raises(ParseError, match=r"is no headline and its text is \d+ characters beside a link to .*/posts/"):
+        parse_page(html, f"{BASE}/tag/politics/", "fixture")
+
+
+def test_a_read_more_link_in_a_paragraph_is_no_list_entry() -> None:
+    tree = lxml.html.fromstring(
+        "<div><p>Read more: <a href='/a'>Summit in Baku ends</a> on our page of the summit, with all the "
+        "statements.</p><ul><li><a href='/b'>Ferry resumes</a> (3)</li></ul></div>"
+    )
+    read_more, entry = tree.iter("a")
+    assert not in_list_entry(read_more)
+    assert in_list_entry(entry)
 
 
 def test_a_declared_tag_page_whose_text_opens_with_its_first_record_is_a_listing() -> None:

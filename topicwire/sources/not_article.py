@@ -28,6 +28,7 @@ from topicwire.sources.teasers import (
     find_teasers,
     headline_like,
     in_heading,
+    in_list_entry,
     outside_furniture,
     query_article,
     site_links,
@@ -44,7 +45,6 @@ _MAX_ARTICLE_LINK_SHARE = 0.6
 _MAX_SITE_TITLED_LINK_SHARE = 0.25
 _MIN_ANCHOR_CHARS = 4  # shorter link texts ("AP", "1") would be cut out of ordinary words
 _MAX_ANCHORS = 2000  # distinct link texts looked for in the text: a cost bound for huge pages
-MIN_RECORDS = 2  # same-site link records outside the furniture (page._loose_groups)
 # A short text under no headline (``_headless``) beside 2+ link records: corpus articles
 # whose title is the site's name or 1-2 words, with such records, have 490+ characters of text
 # (seelenradio; "Talks go on" is a headline); the scraps taken beside a list, 100-300.
@@ -57,9 +57,12 @@ _VIEW_KEYS = frozenset({"ref", "amp", "output", "outputtype", "source", "via", "
 _MIN_UNSPACED_TITLE = 6  # characters of a title in a script written without spaces (CJK, Thai)
 
 
-def not_article(tree: lxml.html.HtmlElement, url: str, article: Extracted, loose: list[Teaser]) -> str | None:
+def not_article(
+    tree: lxml.html.HtmlElement, url: str, article: Extracted, loose: list[Teaser], share: float | None = None
+) -> str | None:
     """Why the extracted "article" is a page of links, or None. ``loose``: the page's
-    same-site link records outside its furniture (``page._loose_groups``). The element the
+    same-site link records outside its furniture (``page._loose_groups``), ``share`` the
+    text's ``link_share`` if the caller has it. The element the
     page names as its article body may hold them instead of the text (``marked_body``); a
     short text under no headline is a listing's scrap beside its records or beside the one
     story of a tag page, or the teaser of a listing of one."""
@@ -73,8 +76,8 @@ def not_article(tree: lxml.html.HtmlElement, url: str, article: Extracted, loose
             f"the element marked as its article body holds {body.records} links to the site's pages and "
             f"{body.text_inside:.0%} of the extracted text"
         )
-    records = len(loose)
-    share = link_share(tree, article.text)
+    records = len(loose)  # 0, or 2+: page._loose_groups keeps groups of two or more
+    share = link_share(tree, article.text) if share is None else share
     if share >= _MAX_ARTICLE_LINK_SHARE:
         return f"{share:.0%} of its text is link text"
     if not article.declared_article and share >= _MAX_SITE_TITLED_LINK_SHARE and _titled_as_site(tree, article.title):
@@ -91,7 +94,7 @@ def not_article(tree: lxml.html.HtmlElement, url: str, article: Extracted, loose
         return f"its title {article.title!r} is no headline and its {chars} characters open with a link to another page"
     if _title_in_text(tree, article.title or "", article.text):
         return None
-    if records >= MIN_RECORDS:
+    if records:
         return f"its title {article.title!r} is no headline and its text is {chars} characters beside {records} links"
     if linked := site_links(
         tree,
@@ -99,7 +102,7 @@ def not_article(tree: lxml.html.HtmlElement, url: str, article: Extracted, loose
         lambda link, anchor: (
             (article_like(link.url) or query_article(link.url))
             and outside_furniture(anchor)
-            and in_heading(anchor)
+            and (in_heading(anchor) or in_list_entry(anchor))
             and _same_page(link.url) not in own
         ),
     ):

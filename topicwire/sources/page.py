@@ -106,8 +106,10 @@ def parse_page(
         return ParsedSource(kind="listing", title=title, items=items, language=language)
     if article is None:
         raise ParseError(url, "neither a listing nor an article (if it lists articles, set link_selector)")
+    text_links: float | None = None  # link_share of the text, read once for not_article too
     if loose := _loose_groups(tree, url):
-        linked = max(link_share(tree, article.text), _headline_share(loose))
+        text_links = link_share(tree, article.text)
+        linked = max(text_links, _headline_share(loose))
         # A text that opens with a record (a headline linking elsewhere) is no article that
         # records follow: half of it in the records makes it the list, declared or not.
         declared = article.declared_article and not opens_with_link(tree, url, article.text)
@@ -118,7 +120,7 @@ def parse_page(
         if hidden := _listing_read_past(tree, url, loose, article, cut):
             items = _items(sorted((t for g in hidden for t in g), key=_document_order(tree)), source)
             return ParsedSource(kind="listing", title=title, items=items, language=language)
-    if why := not_article(tree, url, article, [t for g in loose for t in g]):
+    if why := not_article(tree, url, article, [t for g in loose for t in g], text_links):
         raise ParseError(url, f"not stored as an article: {why} (if it lists articles, set link_selector)")
     return ParsedSource(
         kind="article",

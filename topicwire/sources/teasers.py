@@ -15,6 +15,7 @@ from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import islice
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -43,6 +44,8 @@ NOT_PAGES = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|pdf|mp3|mp4|zip|xml|rss|css
 _SLUG_SEPARATORS = re.compile(r"[-_]")
 _DIGITS = re.compile(r"\d{4,}")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_ENTRIES = frozenset({"li", "dd", "dt"})
+_MAX_ENTRY_EXTRA = 40  # characters of a list entry besides its link: a date, a count
 _FURNITURE = frozenset({"nav", "header", "footer", "aside"})
 
 
@@ -153,6 +156,17 @@ def query_article(url: str) -> bool:
 def outside_furniture(element: lxml.html.HtmlElement) -> bool:
     """Not inside the site's furniture: ``<nav>``, ``<header>``, ``<footer>``, ``<aside>``."""
     return not any(parent.tag in _FURNITURE for parent in element.iterancestors())
+
+
+def in_list_entry(anchor: lxml.html.HtmlElement) -> bool:
+    """The link is an entry of a list (``<li>``, ``<dd>``, ``<dt>``, at most two levels up)
+    that holds little but it: a date, a count, a separator (an archive's "Sun 15 May 2016 ·
+    Title"), not a paragraph that links a word."""
+    item = next((parent for parent in islice(anchor.iterancestors(), 3) if parent.tag in _ENTRIES), None)
+    if item is None:
+        return False
+    rest = normalize_text(item.text_content()).replace(normalize_text(anchor.text_content()), "", 1)
+    return len(rest) <= _MAX_ENTRY_EXTRA
 
 
 def in_heading(anchor: lxml.html.HtmlElement) -> bool:
