@@ -1562,17 +1562,53 @@ def test_a_brief_of_one_sentence_is_its_sentence_not_the_whole_page() -> None:
 
 
 def test_a_page_dump_is_told_from_one_paragraph_with_lines() -> None:
-    """The whole-page dump is one paragraph of 3+ lines holding 80% of the page's text
-    nodes; a paragraph of three lines from one place of the page is not."""
+    """The whole-page dump is one paragraph of 3+ lines, each a whole text node of the page,
+    two or more a link's text (the menu); paragraphs joined by newlines (a JSON-LD
+    articleBody) link nothing, and two paragraphs are no dump."""
     from lxml import etree
 
     tree = parse_html(BRIEF_PAGE, BASE)
+    page = article_module._PageTexts.of(tree)
     nodes = [text for part in tree.find(".//body").itertext() if (text := part.strip())]
-    dump = etree.fromstring("<body><p></p></body>")
-    dump[0].text = "\n".join(nodes)
-    assert article_module._page_dump(dump, tree)
-    lines = etree.fromstring("<body><p></p></body>")
-    lines[0].text = "\n".join(nodes[:4])
-    assert not article_module._page_dump(lines, tree)
-    two = etree.fromstring("<body><p>a</p><p>b</p></body>")
-    assert not article_module._page_dump(two, tree)
+
+    def one_paragraph(text: str) -> etree._Element:
+        body = etree.fromstring("<body><p></p></body>")
+        body[0].text = text
+        return body
+
+    assert article_module._dump_lines(one_paragraph("\n".join(nodes)), page) == nodes
+    assert article_module._dump_lines(one_paragraph("\n".join(nodes[:2] + nodes[3:])), page)  # a line less
+    prose = [node for node in nodes if node not in page.links]
+    assert not article_module._dump_lines(one_paragraph("\n".join(prose)), page)
+    assert not article_module._dump_lines(etree.fromstring("<body><p>a</p><p>b</p></body>"), page)
+
+
+@pytest.mark.parametrize(
+    "beside",
+    [
+        "<aside><div class='about'><p>The Caspian Post is an independent newspaper published in Baku since "
+        "1998.</p></div></aside>",
+        "<div class='related'><h3><a href='/2026/11/30/summit-ends/'>Summit in Baku ends</a></h3></div>",
+    ],
+)
+def test_a_brief_beside_an_about_box_or_related_links_is_its_sentence(beside: str) -> None:
+    """trafilatura's dump is of its cleaned page (the about box and footer gone), so it
+    holds part of the page's text nodes: each of its lines is one, and the menu's links."""
+    html = BRIEF_PAGE.replace("<footer>", beside + "<footer>")
+    extracted = extract_article(html, f"{BASE}/2026/12/01/ferry-resumes/")
+    assert extracted.text == "The ferry between Baku and Aktau resumed service on Monday after three weeks of storms."
+
+
+def test_a_json_ld_article_body_joined_by_newlines_is_kept() -> None:
+    """A short page whose text trafilatura takes from its JSON-LD articleBody (paragraphs
+    joined by newlines, none a link): no dump, no retry, all of it kept."""
+    paragraphs = [
+        "The ferry between Baku and Aktau resumed service on Monday after three weeks of storms.",
+        "The port authority said the first ship carried 40 trucks and 120 passengers across the sea.",
+        "Traders had waited at both ports since the middle of November, the agency said.",
+    ]
+    ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "articleBody": "\n".join(paragraphs)})
+    html = BRIEF_PAGE.replace("</head>", f"<script type='application/ld+json'>{ld}</script></head>")
+    extracted = extract_article(html, f"{BASE}/2026/12/01/ferry-resumes/")
+    for paragraph in paragraphs:
+        assert paragraph in extracted.text

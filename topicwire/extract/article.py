@@ -35,6 +35,7 @@ import re
 from collections.abc import Iterator
 from configparser import ConfigParser
 from copy import deepcopy
+from dataclasses import dataclass
 from itertools import islice
 
 import lxml.html
@@ -87,8 +88,11 @@ _SHORT_TEXT_CHARS = 40  # the retry's MIN_EXTRACTED_SIZE (_without_page_dump)
 _SHORT_TEXT_CONFIG = deepcopy(DEFAULT_CONFIG)
 _SHORT_TEXT_CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", str(_SHORT_TEXT_CHARS))
 _DUMP_MIN_LINES = 3
-_DUMP_SHARE = 0.8  # of the page's text nodes, as lines of the one paragraph
-_DUMP_MAX_NODES = 5000  # text nodes compared: a cost bound
+_DUMP_SHARE = 0.9  # of the one paragraph's lines, whole text nodes of the page
+_DUMP_MIN_LINKS = 2  # lines that are a link's whole text: a menu, related headlines
+_PROSE_LINE = 80  # characters of a dump's line that may be an article's paragraph
+_DUMP_MAX_NODES = 5000  # text nodes, links and headings compared: a cost bound
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _LABEL_CHARS = 40  # "Weitere Informationen zum Coronavirus in Thüringen:" is 51
 _BLOCK_TAGS = ("p", "head", "list", "quote", "table", "code")
 # As trafilatura parses a string: with comments left in the tree it loses text after
@@ -264,35 +268,66 @@ def _run_trafilatura(tree: lxml.html.HtmlElement, url: str, config: ConfigParser
 
 
 def _without_page_dump(tree: lxml.html.HtmlElement, url: str, doc: Document | None) -> Document | None:
-    """``doc``, or, when it is trafilatura's last resort for a short text (every text of the
-    page, one line each, in one paragraph: the site's name, its menu and related headlines
+    """``doc``, or, when it is trafilatura's last resort for a short text (the page's text
+    nodes, one line each, in one paragraph: the site's name, its menu and related headlines
     around a brief of one sentence), its main extractor's own short text if that has
-    ``_MIN_TEXT_CHARS``. trafilatura rescues a text under ``MIN_EXTRACTED_SIZE`` (250)
-    characters with its baseline, whose last tier takes the whole page; a topic would match
-    the brief through its menu and sidebar. The retry asks for ``_SHORT_TEXT_CHARS`` only,
-    so the baseline is not called; it runs on such pages only."""
-    if doc is None or doc.body is None or not _page_dump(doc.body, tree):
+    ``_MIN_TEXT_CHARS`` and it leaves out less prose than it keeps (lines of
+    ``_PROSE_LINE`` characters that are no link and no heading: an article the main
+    extractor missed but for a fragment stays whole, furniture and all). trafilatura
+    rescues a text under ``MIN_EXTRACTED_SIZE`` (250) characters with its baseline, whose
+    last tier takes the whole (cleaned) page; a topic would match the brief through its menu
+    and sidebar. The retry asks for ``_SHORT_TEXT_CHARS`` only, so the baseline is not
+    called; it runs on such pages only."""
+    if doc is None or doc.body is None:
+        return doc
+    page = _PageTexts.of(tree)
+    dump = _dump_lines(doc.body, page)
+    if not dump:
         return doc
     retry = _run_trafilatura(tree, url, _SHORT_TEXT_CONFIG)
-    if retry is None or retry.body is None or _page_dump(retry.body, tree):
+    if retry is None or retry.body is None or _dump_lines(retry.body, page):
         return doc
     text = " ".join(" ".join(retry.body.itertext()).split())
-    return retry if len(text) >= _MIN_TEXT_CHARS else doc
+    left_out = (line for line in dump if line not in text)
+    prose = sum(len(line) for line in left_out if len(line) >= _PROSE_LINE and line not in page.furniture)
+    return retry if len(text) >= _MIN_TEXT_CHARS and prose <= len(text) else doc
 
 
-def _page_dump(body: etree._Element, tree: lxml.html.HtmlElement) -> bool:
-    """``body`` is one paragraph of 3+ lines holding nearly all of the page's text nodes."""
+@dataclass(frozen=True)
+class _PageTexts:
+    """A page's text nodes, link texts and heading texts, whitespace normalized (the first
+    ``_DUMP_MAX_NODES`` of each: a cost bound)."""
+
+    nodes: frozenset[str]
+    links: frozenset[str]
+    headings: frozenset[str]
+
+    @property
+    def furniture(self) -> frozenset[str]:
+        return self.links | self.headings
+
+    @classmethod
+    def of(cls, tree: lxml.html.HtmlElement) -> _PageTexts:
+        body = tree.find(".//body")
+        if body is None:
+            return cls(frozenset(), frozenset(), frozenset())
+        nodes = islice((text for part in body.itertext() if (text := " ".join(part.split()))), _DUMP_MAX_NODES)
+        links = islice((" ".join(a.text_content().split()) for a in body.iter("a")), _DUMP_MAX_NODES)
+        headings = islice((" ".join(h.text_content().split()) for h in body.iter(*_HEADINGS)), _DUMP_MAX_NODES)
+        return cls(frozenset(nodes), frozenset(links), frozenset(headings))
+
+
+def _dump_lines(body: etree._Element, page: _PageTexts) -> list[str]:
+    """The lines of ``body`` if it is a page dump: one paragraph of 3+ lines, nearly each a
+    whole text node of the page, two or more a link's whole text (a menu); else []. A
+    JSON-LD ``articleBody`` of paragraphs joined by newlines links none."""
     children = list(body)
     if len(children) != 1 or children[0].tag != "p" or len(children[0]) or "\n" not in (children[0].text or ""):
-        return False
-    lines = {line.strip() for line in (children[0].text or "").split("\n") if line.strip()}
-    if len(lines) < _DUMP_MIN_LINES:
-        return False
-    page_body = tree.find(".//body")
-    if page_body is None:
-        return False
-    nodes = list(islice((text for part in page_body.itertext() if (text := part.strip())), _DUMP_MAX_NODES))
-    return bool(nodes) and sum(text in lines for text in nodes) >= _DUMP_SHARE * len(nodes)
+        return []
+    lines = [text for line in (children[0].text or "").split("\n") if (text := " ".join(line.split()))]
+    if len(lines) < _DUMP_MIN_LINES or sum(line in page.nodes for line in lines) < _DUMP_SHARE * len(lines):
+        return []
+    return lines if sum(line in page.links for line in lines) >= _DUMP_MIN_LINKS else []
 
 
 # -- body tree ---------------------------------------------------------------------------------
