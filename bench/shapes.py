@@ -41,6 +41,7 @@ def _numbered(unit: str, size: int) -> str:
 
 BR_ROW = "<tr><td>a{i}<br>b<br>c</td><td>d<br>e{i}</td></tr>"
 HEADLINE_ITEM = "<li><a href='/story/{i}-some-slug'>Story headline number {i} here</a></li>"
+HEADLINE_LINK = "<a href='/2026/01/01/story-{i}'>Story {i}</a> "
 SHAPES: dict[str, Callable[[int], str]] = {
     "spans in one <p>": lambda n: "<p>" + _repeat("<span>word</span> <a href='/x'>link</a> ", n) + "</p>",
     "cells in one row": lambda n: "<table><tr>" + _numbered("<td>cell text {i}</td>", n) + "</tr></table>",
@@ -54,15 +55,18 @@ SHAPES: dict[str, Callable[[int], str]] = {
     "headline links": lambda n: "<ul>" + _numbered(HEADLINE_ITEM, n) + "</ul>",
     # after a short article: trafilatura's recall escalation runs justext, whose context pass
     # was quadratic in a run of short paragraphs (extract/justext_linear.py)
+    "short items after the article": lambda n: (
+        "</article><ul>" + _numbered("<li><span>Story headline number {i} here today</span></li>", n) + "</ul><article>"
+    ),
     # a brief of one sentence beside related headlines: trafilatura's baseline dumps the whole
     # page, and extract_article extracts again without the baseline (_without_page_dump)
     "a brief beside related links": lambda n: (
         "<h1>Ferry resumes</h1><p>The ferry resumed service on Monday after three weeks of storms.</p>"
         + _numbered("<div class='rel'><h3><a href='/2026/11/30/story-{i}/'>Summit in Baku ends {i}</a></h3></div>", n)
     ),
-    "short items after the article": lambda n: (
-        "</article><ul>" + _numbered("<li><span>Story headline number {i} here today</span></li>", n) + "</ul><article>"
-    ),
+    # one list item holding every link (a comment section): each link's list-entry check
+    # read the whole item (sources/teasers.in_list_entry)
+    "links in one list item": lambda n: "<ul><li><span>" + _numbered(HEADLINE_LINK, n) + "</span></li></ul>",
 }
 
 

@@ -90,6 +90,9 @@ _SHORT_TEXT_CONFIG.set("DEFAULT", "MIN_EXTRACTED_SIZE", str(_SHORT_TEXT_CHARS))
 _DUMP_MIN_LINES = 3
 _DUMP_SHARE = 0.9  # of the one paragraph's lines, whole text nodes of the page
 _DUMP_MIN_LINKS = 2  # lines that are a link's whole text: a menu, related headlines
+_SENTENCE_END = re.compile(r"[.!?。！？](?:\s|$)|[。！？]")
+_SENTENCE_WORDS = 6
+_UNSPACED_SENTENCE = 20  # characters of a sentence written without spaces (CJK, Thai)
 _PROSE_LINE = 80  # characters of a dump's line that may be an article's paragraph
 _DUMP_MAX_NODES = 5000  # text nodes, links and headings compared: a cost bound
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -290,7 +293,22 @@ def _without_page_dump(tree: lxml.html.HtmlElement, url: str, doc: Document | No
     text = " ".join(" ".join(retry.body.itertext()).split())
     left_out = (line for line in dump if line not in text)
     prose = sum(len(line) for line in left_out if len(line) >= _PROSE_LINE and line not in page.furniture)
-    return retry if len(text) >= _MIN_TEXT_CHARS and prose <= len(text) else doc
+    return retry if len(text) >= _MIN_TEXT_CHARS and _has_sentence(text) and prose <= len(text) else doc
+
+
+def _has_sentence(text: str) -> bool:
+    """A sentence of 6+ words (or 20+ characters of a script without spaces) that ends in a
+    full stop, or a run of 12+ words: prose, not a dateline or a byline ("02.02.2022 10:16
+    Uhr - 1. Bundesliga - PM Vereine, red")."""
+    pieces = _SENTENCE_END.split(text)
+    for n, piece in enumerate(pieces):
+        words = len(piece.split())
+        closed = n < len(pieces) - 1
+        if (closed and words >= _SENTENCE_WORDS) or words >= 2 * _SENTENCE_WORDS:
+            return True
+        if closed and not piece.isascii() and len("".join(piece.split())) >= _UNSPACED_SENTENCE:
+            return True
+    return False
 
 
 @dataclass(frozen=True)

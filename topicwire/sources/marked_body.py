@@ -16,10 +16,11 @@ marked element holds half of the text and under 2 records (a box of related stor
 classed ``related-post-content`` before the article's own ``entry-content``: trafilatura's
 XPath keeps only the first of siblings and saw the box alone). It holds one too when the
 text runs across two marked elements, neither inside the other (a category page showing
-its posts in full, each a ``class="post"``, whose extraction took the end of one post and
-the start of the next). The first is the first, not the one with most records: a page
+its posts in full, each a ``class="post"`` under its linked title, whose extraction took
+the end of one post and the start of the next). The first is the first, not the one with most records: a page
 whose body is not marked may mark each related-story card (lacuarta.com's 15, some with 2
-links). The first 20 with text are read: a cost bound. trafilatura's later XPaths are
+links). The first 20 with text are read, those after the first within 30,000 elements: a
+cost bound. trafilatura's later XPaths are
 guesses (the first ``<article>``, ``id=primary``, ``main``): on corpus articles they
 found a related-story card, a sidebar and a navigation box. Pure: an lxml tree in, a
 verdict out; ``tree`` unchanged.
@@ -48,6 +49,10 @@ MIN_RECORDS = 2
 MAX_TEXT_INSIDE = 0.5
 MAX_BODIES = 20  # marked elements read: a page of 5,000 "post-content" cards costs no more
 MIN_SPLIT_SHARE = 0.2  # of the text, in each of two marked elements: the text runs across them
+MAX_OTHER_ELEMENTS = 30_000  # elements of the marked bodies after the first, read at most
+_LINKED_HEADING = lxml.etree.XPath(
+    "boolean(.//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5 or self::h6][.//a[@href]])"
+)
 _OPTIONS = Extractor()
 _ARTICLE_CONTENT = lxml.etree.XPath(
     ".//*[self::article or self::div or self::main or self::section]["
@@ -92,13 +97,19 @@ def marked_body(tree: lxml.html.HtmlElement, url: str, records: list[Teaser], te
     distinct = set(grams)
     held: list[tuple[int, float]] = []
     covers: dict[lxml.html.HtmlElement, set[tuple[str, ...]]] = {}
-    for body in bodies:
+    budget = MAX_OTHER_ELEMENTS
+    for n, body in enumerate(bodies):
+        if n:  # the first is always read; the others within a budget of elements
+            size = sum(1 for _ in islice(body.iter(), budget + 1))
+            if size > budget:
+                break
+            budget -= size
         inside = {link.url for link in (link_of(anchor, base) for anchor in body.iter("a")) if link}
         body_grams = set(word_grams(" ".join(" ".join(body.itertext()).split())))
         share = sum(gram in body_grams for gram in grams) / len(grams) if grams else 1.0
         held.append((len(inside & targets), share))
-        if share >= MIN_SPLIT_SHARE:
-            covers[body] = distinct & body_grams
+        if share >= MIN_SPLIT_SHARE and _LINKED_HEADING(body):
+            covers[body] = distinct & body_grams  # a post under its own linked title
     outermost = [body for body in covers if not any(other in covers for other in body.iterancestors())]
     records_first, share_first = held[0]
     return MarkedBody(
@@ -110,8 +121,10 @@ def marked_body(tree: lxml.html.HtmlElement, url: str, records: list[Teaser], te
 
 
 def _parts(distinct: set[tuple[str, ...]], covers: list[set[tuple[str, ...]]]) -> int:
-    """How many elements the text runs across: 2 when together they hold a fifth of its
-    grams more than the one holding most (the end of one post and the start of the next),
+    """How many posts (marked elements under a linked heading of their own) the text runs
+    across: 2 when together they hold a fifth of its grams more than the one holding most
+    (the end of one post and the start of the next; an article's body split in two around
+    an advertisement has no linked heading in either part),
     else 1 (one element, or copies of one text: a page that repeats its article body
     three times, as businessinsider.com's infinite scroll does)."""
     if len(covers) < 2 or not distinct:

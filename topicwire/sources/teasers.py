@@ -39,6 +39,7 @@ _LISTING_PATH_PARTS = frozenset(
 _LISTING_QUERY_KEYS = frozenset(
     {"page", "paged", "pg", "cat", "category", "tag", "tag_id", "author", "year", "month", "day", "m", "offset"}
     | {"start", "limit", "per_page", "sort", "order", "lang", "s", "q", "show", "from", "to", "replytocom"}
+    | {"page_id", "attachment_id", "amp", "feed", "preview", "cpage", "print", "output"}  # WordPress: no story
 )
 NOT_PAGES = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|pdf|mp3|mp4|zip|xml|rss|css|js)$", re.I)
 _SLUG_SEPARATORS = re.compile(r"[-_]")
@@ -46,6 +47,10 @@ _DIGITS = re.compile(r"\d{4,}")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _ENTRIES = frozenset({"li", "dd", "dt"})
 _MAX_ENTRY_EXTRA = 40  # characters of a list entry besides its link: a date, a count
+_MAX_ENTRY_ELEMENTS = 20  # elements of a list entry: a link, a date, an icon
+_MIN_ENTRY_WORDS = 3
+_MIN_UNSPACED_ENTRY = 4
+_NAVIGATION_LIST = re.compile(r"bread|crumb|pagina|pager|menu|widget|nav", re.I)
 _FURNITURE = frozenset({"nav", "header", "footer", "aside"})
 
 
@@ -139,6 +144,14 @@ def article_like(url: str) -> bool:
     return len(_SLUG_SEPARATORS.findall(slug)) >= 2 or bool(_DIGITS.search(path)) or len(slug) >= 25
 
 
+def named_page(url: str) -> bool:
+    """A page of the site by its path, short slugs too (``/fake-news/``): not its home, a
+    file, or a tag, category, author or search page."""
+    path = urlsplit(url).path
+    parts = [part for part in path.split("/") if part]
+    return bool(parts) and not NOT_PAGES.search(path) and parts[0].lower() not in _LISTING_PATH_PARTS
+
+
 def query_article(url: str) -> bool:
     """An address that names one document by its query: ``/?p=1012``, ``index.php?id=71``,
     ``/news.php?article=5`` (a key with a number), not a list's page or filter
@@ -161,12 +174,44 @@ def outside_furniture(element: lxml.html.HtmlElement) -> bool:
 def in_list_entry(anchor: lxml.html.HtmlElement) -> bool:
     """The link is an entry of a list (``<li>``, ``<dd>``, ``<dt>``, at most two levels up)
     that holds little but it: a date, a count, a separator (an archive's "Sun 15 May 2016 ·
-    Title"), not a paragraph that links a word."""
+    Title"), not a paragraph that links a word. The link reads as a title (3+ words, or 4+
+    characters of a script without spaces), and the list is no breadcrumb, pager, menu or
+    widget ("Home", "December 2026", "About")."""
     item = next((parent for parent in islice(anchor.iterancestors(), 3) if parent.tag in _ENTRIES), None)
-    if item is None:
+    if item is None or not _entry_title(normalize_text(anchor.text_content())):
         return False
+    if sum(1 for _ in islice(item.iter(), _MAX_ENTRY_ELEMENTS + 1)) > _MAX_ENTRY_ELEMENTS:
+        return False  # a list item holding a whole section: no entry (and no text to read)
+    for parent in islice(item.iterancestors(), 4):
+        if _NAVIGATION_LIST.search(f"{parent.get('class') or ''} {parent.get('id') or ''}"):
+            return False
     rest = normalize_text(item.text_content()).replace(normalize_text(anchor.text_content()), "", 1)
     return len(rest) <= _MAX_ENTRY_EXTRA
+
+
+def _entry_title(text: str) -> bool:
+    words = [word for word in text.split() if any(char.isalnum() for char in word)]
+    if len(words) == 1 and not text.isascii():
+        return sum(char.isalnum() for char in text) >= _MIN_UNSPACED_ENTRY
+    return len(words) >= _MIN_ENTRY_WORDS
+
+
+def first_site_link(
+    tree: lxml.html.HtmlElement, url: str, keep: Callable[[Link, lxml.html.HtmlElement], bool]
+) -> Link | None:
+    """The first link to another page of this site that ``keep(link, anchor)`` accepts."""
+    base, page = base_url(tree, url), canonicalize_url(url)
+    for anchor in tree.iter("a"):
+        link = link_of(anchor, base)
+        if link and link.url != page and same_site(link.url, page) and keep(link, anchor):
+            return link
+    return None
+
+
+def date_only(url: str) -> bool:
+    """A path of numbers only: a day's or a month's archive (``/2026/12/``)."""
+    parts = [part for part in urlsplit(url).path.split("/") if part]
+    return bool(parts) and all(part.isdigit() for part in parts)
 
 
 def in_heading(anchor: lxml.html.HtmlElement) -> bool:
