@@ -1612,3 +1612,32 @@ def test_a_json_ld_article_body_joined_by_newlines_is_kept() -> None:
     extracted = extract_article(html, f"{BASE}/2026/12/01/ferry-resumes/")
     for paragraph in paragraphs:
         assert paragraph in extracted.text
+
+
+@pytest.mark.parametrize(
+    ("text", "prose"),
+    [
+        ("The ferry between Baku and Aktau resumed service on Monday.", True),
+        ("The ferry between Baku and Aktau resumed service on Monday after the storms", True),  # 12+ words
+        ("巴库至阿克套的渡轮在暴风雪停航三周后于周一恢复运营。", True),
+        ("02.02.2022 10:16 Uhr - 1. Bundesliga - PM Vereine, red", False),
+        ("Dr. Who. Mr. X.", False),
+        ("Политика и экономика Каспийского региона.", False),  # 5 words: Cyrillic is spaced
+    ],
+)
+def test_a_retry_must_hold_a_sentence(text: str, prose: bool) -> None:
+    assert article_module._has_sentence(text) is prose
+
+
+def test_a_paragraph_of_lines_not_from_the_page_is_no_dump() -> None:
+    """Nine lines in ten must be whole text nodes of the page; lines the page does not hold
+    (an embedded JSON body's paragraphs) make no dump even beside two menu links."""
+    from lxml import etree
+
+    tree = parse_html(BRIEF_PAGE, BASE)
+    page = article_module._PageTexts.of(tree)
+    body = etree.fromstring("<body><p></p></body>")
+    body[0].text = "\n".join(
+        ["Caspian Post", "World", "Sport"] + [f"A paragraph {n} of another text." for n in range(3)]
+    )
+    assert not article_module._dump_lines(body, page)

@@ -44,7 +44,7 @@ from lxml import etree
 from trafilatura.settings import DEFAULT_CONFIG, Document
 
 from topicwire.errors import ParseError
-from topicwire.extract.clean import clean_blocks, normalize_text
+from topicwire.extract.clean import clean_blocks, normalize_text, unspaced_script
 from topicwire.extract.finddate import find_page_date
 from topicwire.extract.interior import with_interior_prose
 from topicwire.extract.justext_linear import ORIGINAL as _JUSTEXT  # noqa: F401  (justext's context pass, linear)
@@ -281,7 +281,7 @@ def _without_page_dump(tree: lxml.html.HtmlElement, url: str, doc: Document | No
     last tier takes the whole (cleaned) page; a topic would match the brief through its menu
     and sidebar. The retry asks for ``_SHORT_TEXT_CHARS`` only, so the baseline is not
     called; it runs on such pages only."""
-    if doc is None or doc.body is None:
+    if doc is None or doc.body is None or not _one_paragraph_of_lines(doc.body):
         return doc
     page = _PageTexts.of(tree)
     dump = _dump_lines(doc.body, page)
@@ -306,7 +306,7 @@ def _has_sentence(text: str) -> bool:
         closed = n < len(pieces) - 1
         if (closed and words >= _SENTENCE_WORDS) or words >= 2 * _SENTENCE_WORDS:
             return True
-        if closed and not piece.isascii() and len("".join(piece.split())) >= _UNSPACED_SENTENCE:
+        if closed and unspaced_script(piece) and len("".join(piece.split())) >= _UNSPACED_SENTENCE:
             return True
     return False
 
@@ -335,14 +335,18 @@ class _PageTexts:
         return cls(frozenset(nodes), frozenset(links), frozenset(headings))
 
 
+def _one_paragraph_of_lines(body: etree._Element) -> bool:
+    children = list(body)
+    return len(children) == 1 and children[0].tag == "p" and not len(children[0]) and "\n" in (children[0].text or "")
+
+
 def _dump_lines(body: etree._Element, page: _PageTexts) -> list[str]:
     """The lines of ``body`` if it is a page dump: one paragraph of 3+ lines, nearly each a
     whole text node of the page, two or more a link's whole text (a menu); else []. A
     JSON-LD ``articleBody`` of paragraphs joined by newlines links none."""
-    children = list(body)
-    if len(children) != 1 or children[0].tag != "p" or len(children[0]) or "\n" not in (children[0].text or ""):
+    if not _one_paragraph_of_lines(body):
         return []
-    lines = [text for line in (children[0].text or "").split("\n") if (text := " ".join(line.split()))]
+    lines = [text for line in (body[0].text or "").split("\n") if (text := " ".join(line.split()))]
     if len(lines) < _DUMP_MIN_LINES or sum(line in page.nodes for line in lines) < _DUMP_SHARE * len(lines):
         return []
     return lines if sum(line in page.links for line in lines) >= _DUMP_MIN_LINKS else []

@@ -33,6 +33,19 @@ SAFE_ATTRIBUTES: frozenset[str] = frozenset()
 _TRAILING_PUNCT = " ,;:-–—(\"'“‘"
 
 
+# Scripts written without spaces between words: Thai, Lao, Myanmar, Khmer, kana and CJK
+# ideographs (Hangul is written with spaces; Cyrillic, Greek, Arabic too).
+_UNSPACED_SCRIPT = re.compile(
+    "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9d]"
+)
+
+
+def unspaced_script(text: str) -> bool:
+    """``text`` is written in a script without spaces between words (Chinese, Japanese,
+    Thai, ...): its words cannot be counted by spaces, nor its case read."""
+    return _UNSPACED_SCRIPT.search(text) is not None
+
+
 def normalize_text(text: str) -> str:
     """One line of text: invisible characters removed, any whitespace run made one space."""
     # str.split() splits at the characters re's \s matches in a str (NBSP, thin and

@@ -14,15 +14,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 from itertools import islice
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import lxml.html
 
-from topicwire.extract.clean import normalize_text
+from topicwire.extract.clean import normalize_text, unspaced_script
 from topicwire.extract.meta import meta_value
 from topicwire.extract.urls import canonicalize_url
 from topicwire.sources.marked_body import marked_body
 from topicwire.sources.teasers import (
+    LISTING_PATH_PARTS,
     Teaser,
     article_like,
     date_only,
@@ -57,6 +58,9 @@ _MIN_TEXT_IN_RECORD = 0.5  # of the text's word 4-grams, in one record's block
 _WORD = re.compile(r"\w+")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _MAX_HEADINGS = 500  # headings taken out of a text: a cost bound
+_SLUG_WORDS = re.compile(r"[^\W_]+")
+_MIN_STORY_SLUG_WORDS = 4  # words of the last path part that names a story, not a tag
+_LISTING_ADDRESS_KEYS = frozenset({"cat", "tag", "s", "author", "category", "m"})  # WordPress's list queries
 _VIEW_KEYS = frozenset({"ref", "amp", "output", "outputtype", "source", "via", "share"})  # the same page
 _MIN_UNSPACED_TITLE_IN_TEXT = 2
 _MIN_UNSPACED_TITLE = 6  # characters of a title in a script written without spaces (CJK, Thai)
@@ -87,22 +91,21 @@ def not_article(
         return f"{share:.0%} of its text is link text"
     if not article.declared_article and share >= _MAX_SITE_TITLED_LINK_SHARE and _titled_as_site(tree, article.title):
         return f"its title is the site's name, {share:.0%} of its text is link text and nothing declares an article"
-    headless = _headless(tree, article)
-    # A page that declares an article under the site's name (a blog theme's og:type on
-    # every page) is judged by its records too: a tag page of one post's excerpt.
-    if not headless and not (article.declared_article and _titled_as_site(tree, article.title)):
+    listing_address = _listing_address(url)
+    # A page that declares an article under the site's name or at a listing's address (a
+    # blog theme's og:type on every page: a tag page of one post's excerpt) is judged as one
+    # that declares nothing.
+    if not _headless(tree, article, listing_address):
         return None
     own = {_same_page(address) for address in _own_addresses(tree, url, article) if address}
     if record := _record_holding(tree, url, article, own):
         return f"its title {article.title!r} is no headline and its text is the record of {record.link.url}"
-    if not headless:
-        return None
     chars = len(article.text)
     if chars >= _MAX_HEADLESS_TEXT:
         return None
     if opens_with_link(tree, url, article.text, own):
         return f"its title {article.title!r} is no headline and its {chars} characters open with a link to another page"
-    if _title_in_text(tree, article.title or "", article.text):
+    if not listing_address and _title_in_text(tree, article.title or "", article.text):
         return None
     if records:
         return f"its title {article.title!r} is no headline and its text is {chars} characters beside {records} links"
@@ -143,10 +146,12 @@ def _record_holding(tree: lxml.html.HtmlElement, url: str, article: Extracted, o
     links = site_links(
         tree,
         url,
-        lambda link, _: (
+        lambda link, anchor: (
             (named_page(link.url) or query_article(link.url))
             and headline_like(link.title)
             and _same_page(link.url) not in own
+            and not _section_of(link.url, url)
+            and outside_furniture(anchor)
         ),
     )
     headed = {link.url: link.title for link in reversed(links) if in_heading(link.anchor)}  # the first heading's
@@ -164,15 +169,39 @@ def _record_holding(tree: lxml.html.HtmlElement, url: str, article: Extracted, o
 
 
 def _headed_above(block_text: str, heading: str, text: str) -> bool:
-    """The record's linked ``heading`` opens its block, above the text: a teaser's headline
-    over its excerpt, not a link to the next post under a post's own text."""
-    block = block_text.casefold()
-    head = block.find(normalize_text(heading).casefold())
-    if head < 0 or head > len(block) / 2:
+    """The record's linked ``heading`` stands above the text in its block: a teaser's
+    headline over its excerpt, not a link to the next post under a post's own text. Read
+    as word sequences ("BAKU , Dec 1" in a block is "BAKU, Dec 1" in the text); where the
+    text's opening words are not in the block, nothing says the heading is above them."""
+    block = " ".join(_WORD.findall(block_text.casefold()))
+    head = block.find(" ".join(_WORD.findall(heading.casefold())))
+    start = block.find(" ".join(_WORD.findall(text.casefold())[:_OPENING_WORDS]))
+    return 0 <= head <= start
+
+
+def _section_of(link: str, page: str) -> bool:
+    """``link`` is a section the page sits in: its path a prefix of the page's (the blog's
+    home ``/blog/`` over ``/blog/2026/12/01/post/``)."""
+    try:
+        linked, own = urlsplit(link).path.rstrip("/"), urlsplit(page).path
+    except ValueError:
         return False
-    opening = " ".join(text.split()[:_OPENING_WORDS]).casefold()
-    start = block.find(opening)
-    return start < 0 or head <= start
+    return bool(linked) and own.startswith(linked + "/")
+
+
+def _listing_address(url: str) -> bool:
+    """The page's own address names a listing: ``/tag/x/``, ``/category/x/``, ``/author/x/``,
+    a date archive (``/2026/12/``) or a list's query (``?cat=3``, ``?tag=x``, ``?s=x``)."""
+    try:
+        split = urlsplit(url)
+    except ValueError:
+        return False
+    parts = [part.lower() for part in split.path.split("/") if part]
+    listed = parts and (parts[0] in LISTING_PATH_PARTS or (len(parts) > 1 and parts[-2] in LISTING_PATH_PARTS))
+    if listed and len(_SLUG_WORDS.findall(parts[-1])) < _MIN_STORY_SLUG_WORDS:
+        return True  # "/tag/fake-news/", not "/category/news/ferry-resumes-after-the-storms/"
+    keys = {pair.partition("=")[0].lower() for pair in split.query.split("&") if pair}
+    return date_only(url) or bool(keys & _LISTING_ADDRESS_KEYS)
 
 
 def _own_addresses(tree: lxml.html.HtmlElement, url: str, article: Extracted) -> list[str]:
@@ -211,7 +240,7 @@ def _title_in_text(tree: lxml.html.HtmlElement, title: str, text: str) -> bool:
     }
     paragraphs = "\n".join(line for part in text.split("\n") if (line := normalize_text(part)))
     prose = _folded(_without_headings(paragraphs, headings))
-    if " " not in title and not title.isascii():
+    if unspaced_script(title):
         return len(title) >= _MIN_UNSPACED_TITLE_IN_TEXT and title in prose
     stems = [
         word[: min(5, len(word) - 1)] if len(word) > 3 else word for word in _WORD.findall(title) if len(word) >= 3
@@ -228,7 +257,7 @@ def _without_headings(text: str, headings: set[str]) -> str:
     Beacham, AP"), not inside a sentence ("A storm warning is in force"); a heading in a
     script without case only where it is a paragraph of its own."""
     for heading in headings:
-        unspaced = " " not in heading and not heading.isascii()  # no case: only a paragraph of its own
+        unspaced = unspaced_script(heading)  # no case: only a paragraph of its own
         start = text.find(heading)
         while start >= 0:
             end = start + len(heading)
@@ -256,7 +285,7 @@ def _same_page(address: str) -> str:
         split = urlsplit(canonicalize_url(address))
     except ValueError:
         return address
-    path = split.path.lower()
+    path = unquote(split.path).lower()  # "/%D0%BF..." and "/п..." are one path
     for ending in ("/index.html", "/index.php", "/amp", "/amp/", ".amp.html", ".html", ".htm", "/"):
         if path.endswith(ending):
             path = path[: -len(ending)]
@@ -280,16 +309,19 @@ def opens_with_link(tree: lxml.html.HtmlElement, url: str, text: str, own: set[s
     )
 
 
-def _headless(tree: lxml.html.HtmlElement, article: Extracted) -> bool:
-    """The page declares no article and its title is no headline: the site's name, or one
-    or two words ("Latest", "World", "Top stories", "Tag-Archiv: Politik"), after a label
-    and a colon if it has one ("Category: Politics", "カテゴリー: ニュース")."""
-    if article.declared_article:
-        return False
+def _headless(tree: lxml.html.HtmlElement, article: Extracted, listing_address: bool = False) -> bool:
+    """The page's title is no headline: the site's name, or one or two words ("Latest",
+    "World", "Top stories", "Tag-Archiv: Politik"), after a one-word label and a colon if
+    it has one ("Category: Politics", "カテゴリー: ニュース"; "Breaking news: Peskov quits"
+    is a headline). A page that declares an article is headless only where its title is the
+    site's name or its address is a listing's."""
     title = normalize_text(article.title or "")
-    named = title.replace("：", ":").rpartition(":")[2].strip() or title  # "カテゴリー: ニュース": a label first
+    if article.declared_article:
+        return bool(title) and (listing_address or _titled_as_site(tree, title))
+    label, colon, rest = title.replace("：", ":").partition(":")
+    named = rest.strip() if colon and len(label.split()) == 1 and rest.strip() else title
     words = named.split()
-    unspaced = len(named.replace(" ", "")) >= _MIN_UNSPACED_TITLE and not named.isascii()  # CJK, Thai
+    unspaced = len(named.replace(" ", "")) >= _MIN_UNSPACED_TITLE and unspaced_script(named)
     return not (len(words) > 2 or unspaced) or _titled_as_site(tree, title)
 
 

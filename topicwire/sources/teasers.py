@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml import etree
 
-from topicwire.extract.clean import element_paragraphs, normalize_text
+from topicwire.extract.clean import element_paragraphs, normalize_text, unspaced_script
 from topicwire.extract.urls import canonicalize_url, same_site
 from topicwire.values import web_url
 
@@ -33,7 +33,7 @@ _SENTENCE_GOES_ON = ".,;:!?)»”’"  # right after the link text: it was part 
 _MIN_HEADLINE_WORDS = 4
 _MAX_HEADLINE_WORDS = 40
 _MIN_UNSPACED_HEADLINE = 12  # characters, for scripts written without spaces (CJK, Thai)
-_LISTING_PATH_PARTS = frozenset(
+LISTING_PATH_PARTS = frozenset(
     {"tag", "tags", "category", "categories", "author", "authors", "page", "search", "login"}
 )
 _LISTING_QUERY_KEYS = frozenset(
@@ -50,7 +50,12 @@ _MAX_ENTRY_EXTRA = 40  # characters of a list entry besides its link: a date, a 
 _MAX_ENTRY_ELEMENTS = 20  # elements of a list entry: a link, a date, an icon
 _MIN_ENTRY_WORDS = 3
 _MIN_UNSPACED_ENTRY = 4
-_NAVIGATION_LIST = re.compile(r"bread|crumb|pagina|pager|menu|widget|nav", re.I)
+# Whole words of a list's class or id (split at spaces, "-" and "_"): "nav-links",
+# "breadcrumb", "post-navigation", "menu-main"; not "elementor-widget-container", "canvas".
+_NAVIGATION_WORDS = frozenset(
+    {"breadcrumb", "breadcrumbs", "crumbs", "pagination", "pager", "paging", "menu", "nav", "navigation", "navbar"}
+)
+_NAME_PARTS = re.compile(r"[\s_-]+")
 _FURNITURE = frozenset({"nav", "header", "footer", "aside"})
 
 
@@ -138,7 +143,7 @@ def article_like(url: str) -> bool:
     """A path that names one document: a slug, an id or a date, not a section or a tag."""
     path = urlsplit(url).path
     parts = [part for part in path.split("/") if part]
-    if not parts or NOT_PAGES.search(path) or parts[0].lower() in _LISTING_PATH_PARTS:
+    if not parts or NOT_PAGES.search(path) or parts[0].lower() in LISTING_PATH_PARTS:
         return False
     slug = parts[-1].rsplit(".", 1)[0]
     return len(_SLUG_SEPARATORS.findall(slug)) >= 2 or bool(_DIGITS.search(path)) or len(slug) >= 25
@@ -149,7 +154,7 @@ def named_page(url: str) -> bool:
     file, or a tag, category, author or search page."""
     path = urlsplit(url).path
     parts = [part for part in path.split("/") if part]
-    return bool(parts) and not NOT_PAGES.search(path) and parts[0].lower() not in _LISTING_PATH_PARTS
+    return bool(parts) and not NOT_PAGES.search(path) and parts[0].lower() not in LISTING_PATH_PARTS
 
 
 def query_article(url: str) -> bool:
@@ -182,8 +187,9 @@ def in_list_entry(anchor: lxml.html.HtmlElement) -> bool:
         return False
     if sum(1 for _ in islice(item.iter(), _MAX_ENTRY_ELEMENTS + 1)) > _MAX_ENTRY_ELEMENTS:
         return False  # a list item holding a whole section: no entry (and no text to read)
-    for parent in islice(item.iterancestors(), 4):
-        if _NAVIGATION_LIST.search(f"{parent.get('class') or ''} {parent.get('id') or ''}"):
+    for parent in islice(item.iterancestors(), 2):  # the entry's list and what holds it
+        names = f"{parent.get('class') or ''} {parent.get('id') or ''}".lower()
+        if any(part in _NAVIGATION_WORDS for part in _NAME_PARTS.split(names)):
             return False
     rest = normalize_text(item.text_content()).replace(normalize_text(anchor.text_content()), "", 1)
     return len(rest) <= _MAX_ENTRY_EXTRA
@@ -191,7 +197,7 @@ def in_list_entry(anchor: lxml.html.HtmlElement) -> bool:
 
 def _entry_title(text: str) -> bool:
     words = [word for word in text.split() if any(char.isalnum() for char in word)]
-    if len(words) == 1 and not text.isascii():
+    if len(words) == 1 and unspaced_script(text):
         return sum(char.isalnum() for char in text) >= _MIN_UNSPACED_ENTRY
     return len(words) >= _MIN_ENTRY_WORDS
 
@@ -209,9 +215,15 @@ def first_site_link(
 
 
 def date_only(url: str) -> bool:
-    """A path of numbers only: a day's or a month's archive (``/2026/12/``)."""
-    parts = [part for part in urlsplit(url).path.split("/") if part]
-    return bool(parts) and all(part.isdigit() for part in parts)
+    """A date archive's path: a year, then a month and a day if any (``/2026/``,
+    ``/2026/12/``, ``/2026/12/01/``); not ``/2026/12/01/73123456/``, a story by its number."""
+    try:
+        parts = [part for part in urlsplit(url).path.split("/") if part]
+    except ValueError:
+        return False
+    if not 1 <= len(parts) <= 3 or not all(part.isascii() and part.isdigit() for part in parts):
+        return False
+    return len(parts[0]) == 4 and all(len(part) <= 2 for part in parts[1:])
 
 
 def in_heading(anchor: lxml.html.HtmlElement) -> bool:
