@@ -1179,6 +1179,24 @@ ARTICLES_KEPT = {
         "<ol class='breadcrumb'><li><a href='/2026/11/30/summit-in-baku-ends/'>Obituaries of the Caspian Post</a>"
         f"</li></ol>{OBITUARY}",
     ),
+    # a declared article under its headline at an address under /category/: the address
+    # alone makes no listing
+    "declared-article-under-category": (
+        "/category/news/ferry-resumes/",
+        "Port of Aktau reopens to cargo traffic",
+        DECLARED + SITE_HEAD + _og("Port of Aktau reopens to cargo traffic"),
+        "<article><h1>Port of Aktau reopens to cargo traffic</h1><p>The port of Aktau reopened to cargo traffic on "
+        f"Monday after three weeks of storms, officials said.</p></article>{RELATED_CARDS}",
+    ),
+    # a sidebar's Recent Posts widget: a widget list, not an archive's entry
+    "recent-posts-widget": (
+        "/2026/12/01/rasul-aliyev-obituary/",
+        "Obituary",
+        "",
+        f"{OBITUARY}<div id='secondary' class='sidebar'><section class='widget widget_recent_entries'><h2>Recent "
+        "Posts</h2><ul><li><a href='/2026/11/30/summit-in-baku-ends/'>Summit in Baku ends with a statement</a> "
+        "<span class='post-date'>30.11.2026</span></li></ul></section></div>",
+    ),
 }
 
 
@@ -1255,6 +1273,26 @@ LISTINGS_REFUSED = {
         "シンプルライフでお金を貯め、アーリーリタイアを目指します。"
         "</p><ul><li><a href='/2018/05/31/bank-future/'>「銀行はもうすぐ終わる」という安易な未来予測</a></li></ul>",
     ),
+    # WordPress's archive title: a label of two words naming a listing
+    "tag-archives-label": (
+        "/tag/media/",
+        "Tag Archives: Media",
+        _og("Tag Archives: Media"),
+        "<h1 class='page-title'>Tag Archives: Media</h1><div class='post'><h2><a href='/2016/12/01/fake-news/'>Fake "
+        "news is a symptom, not the problem</a></h2><p>"
+        + "The US election of 2016 shed a light on fake news: stories written in the style of real news. " * 5
+        + "</p></div>",
+    ),
+    # a post's title in the entry-header inside its <article>: the section's own header
+    "entry-header-record": (
+        "/",
+        "Caspian Post",
+        SITE_HEAD,
+        "<article class='post'><header class='entry-header'><h2 class='entry-title'><a href='/fake-news/'>Fake news "
+        "is a symptom, not the problem</a></h2></header><div class='entry-summary'><p>"
+        + "The US election of 2016 shed a light on fake news: stories written in the style of real news. " * 5
+        + "</p></div></article>",
+    ),
 }
 
 
@@ -1282,6 +1320,7 @@ def test_a_list_entry_of_many_elements_is_no_entry() -> None:
         ("/2026/12/01/", True),
         ("/2026/12/01/73123456/", False),
         ("/73123/", False),
+        ("/2320", False),  # a post id, no year
     ],
 )
 def test_date_only_names_a_date_archive(address: str, archive: bool) -> None:

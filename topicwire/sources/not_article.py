@@ -58,9 +58,14 @@ _MIN_TEXT_IN_RECORD = 0.5  # of the text's word 4-grams, in one record's block
 _WORD = re.compile(r"\w+")
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _MAX_HEADINGS = 500  # headings taken out of a text: a cost bound
+_LISTING_LABEL = re.compile(
+    r"archiv|categor|catég|kategor|rubri|tag|author|autor|auteur|result|search|browsing|schlagwort|etiqueta"
+    r"|カテゴリ|タグ|标签|分类|분류|태그",
+    re.I,
+)
 _SLUG_WORDS = re.compile(r"[^\W_]+")
 _MIN_STORY_SLUG_WORDS = 4  # words of the last path part that names a story, not a tag
-_LISTING_ADDRESS_KEYS = frozenset({"cat", "tag", "s", "author", "category", "m"})  # WordPress's list queries
+_LISTING_ADDRESS_KEYS = frozenset({"cat", "tag", "author", "category", "tag_id"})  # WordPress's list queries
 _VIEW_KEYS = frozenset({"ref", "amp", "output", "outputtype", "source", "via", "share"})  # the same page
 _MIN_UNSPACED_TITLE_IN_TEXT = 2
 _MIN_UNSPACED_TITLE = 6  # characters of a title in a script written without spaces (CJK, Thai)
@@ -151,7 +156,7 @@ def _record_holding(tree: lxml.html.HtmlElement, url: str, article: Extracted, o
             and headline_like(link.title)
             and _same_page(link.url) not in own
             and not _section_of(link.url, url)
-            and outside_furniture(anchor)
+            and _outside_site_furniture(anchor)
         ),
     )
     headed = {link.url: link.title for link in reversed(links) if in_heading(link.anchor)}  # the first heading's
@@ -173,10 +178,22 @@ def _headed_above(block_text: str, heading: str, text: str) -> bool:
     headline over its excerpt, not a link to the next post under a post's own text. Read
     as word sequences ("BAKU , Dec 1" in a block is "BAKU, Dec 1" in the text); where the
     text's opening words are not in the block, nothing says the heading is above them."""
-    block = " ".join(_WORD.findall(block_text.casefold()))
-    head = block.find(" ".join(_WORD.findall(heading.casefold())))
-    start = block.find(" ".join(_WORD.findall(text.casefold())[:_OPENING_WORDS]))
+    block = " " + " ".join(_WORD.findall(block_text.casefold())) + " "
+    head = block.find(" " + " ".join(_WORD.findall(heading.casefold())) + " ")
+    start = block.find(" " + " ".join(_WORD.findall(text.casefold())[:_OPENING_WORDS]) + " ")
     return 0 <= head <= start
+
+
+def _outside_site_furniture(anchor: lxml.html.HtmlElement) -> bool:
+    """Not in the site's furniture: a ``<header>`` or ``<footer>`` inside an ``<article>`` or
+    ``<main>`` is that section's own (WordPress's ``entry-header`` around a post's title)."""
+    sectioned = False  # seen an <article> or <main> above the anchor's furniture so far
+    for parent in reversed(list(anchor.iterancestors())):  # from the root down
+        if parent.tag in ("article", "main"):
+            sectioned = True
+        elif parent.tag in ("nav", "aside") or (parent.tag in ("header", "footer") and not sectioned):
+            return False
+    return True
 
 
 def _section_of(link: str, page: str) -> bool:
@@ -196,9 +213,13 @@ def _listing_address(url: str) -> bool:
         split = urlsplit(url)
     except ValueError:
         return False
-    parts = [part.lower() for part in split.path.split("/") if part]
-    listed = parts and (parts[0] in LISTING_PATH_PARTS or (len(parts) > 1 and parts[-2] in LISTING_PATH_PARTS))
-    if listed and len(_SLUG_WORDS.findall(parts[-1])) < _MIN_STORY_SLUG_WORDS:
+    parts = [unquote(part).lower() for part in split.path.split("/") if part]
+    listed = parts and (
+        (parts[0] in LISTING_PATH_PARTS and len(parts) <= 2) or (len(parts) > 1 and parts[-2] in LISTING_PATH_PARTS)
+    )
+    last = parts[-1] if parts else ""
+    words = 1 if unspaced_script(last) else len(_SLUG_WORDS.findall(last.rsplit(".", 1)[0]))
+    if listed and not any(char.isdigit() for char in last) and words < _MIN_STORY_SLUG_WORDS:
         return True  # "/tag/fake-news/", not "/category/news/ferry-resumes-after-the-storms/"
     keys = {pair.partition("=")[0].lower() for pair in split.query.split("&") if pair}
     return date_only(url) or bool(keys & _LISTING_ADDRESS_KEYS)
@@ -263,7 +284,11 @@ def _without_headings(text: str, headings: set[str]) -> str:
             end = start + len(heading)
             after = text[end:].lstrip(" ")[:1]
             before = text[:start].rstrip(" ")[-1:]
-            inside = (after not in ("", "\n") or before not in ("", "\n")) if unspaced else after.islower()
+            inside = (
+                (after not in ("", "\n") or before not in ("", "\n"))
+                if unspaced
+                else (after.isalpha() and not after.isupper())
+            )
             if inside:
                 start = text.find(heading, end)
                 continue
@@ -313,16 +338,28 @@ def _headless(tree: lxml.html.HtmlElement, article: Extracted, listing_address: 
     """The page's title is no headline: the site's name, or one or two words ("Latest",
     "World", "Top stories", "Tag-Archiv: Politik"), after a one-word label and a colon if
     it has one ("Category: Politics", "カテゴリー: ニュース"; "Breaking news: Peskov quits"
-    is a headline). A page that declares an article is headless only where its title is the
-    site's name or its address is a listing's."""
+    is a headline; "Tag Archives: Media" is not). A page that declares an article is
+    headless only where its title is the site's name, or is no headline at a listing's
+    address."""
     title = normalize_text(article.title or "")
-    if article.declared_article:
-        return bool(title) and (listing_address or _titled_as_site(tree, title))
-    label, colon, rest = title.replace("：", ":").partition(":")
-    named = rest.strip() if colon and len(label.split()) == 1 and rest.strip() else title
+    if not title:
+        return not article.declared_article
+    if _titled_as_site(tree, title):
+        return True
+    if article.declared_article and not listing_address:
+        return False
+    label, colon, rest = title.replace("：", ":").rpartition(":")
+    named = rest.strip() if colon and rest.strip() and _a_label(label) else title
     words = named.split()
     unspaced = len(named.replace(" ", "")) >= _MIN_UNSPACED_TITLE and unspaced_script(named)
-    return not (len(words) > 2 or unspaced) or _titled_as_site(tree, title)
+    return not (len(words) > 2 or unspaced)
+
+
+def _a_label(label: str) -> bool:
+    """The words before a title's colon name a listing ("Category", "Tag Archives",
+    "Search Results for", "Архивы рубрики"), or are one word; "Breaking news" is part of
+    a headline."""
+    return len(label.split()) == 1 or (len(label.split()) <= 4 and _LISTING_LABEL.search(label) is not None)
 
 
 def link_share(tree: lxml.html.HtmlElement, text: str) -> float:

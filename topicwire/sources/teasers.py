@@ -52,8 +52,14 @@ _MIN_ENTRY_WORDS = 3
 _MIN_UNSPACED_ENTRY = 4
 # Whole words of a list's class or id (split at spaces, "-" and "_"): "nav-links",
 # "breadcrumb", "post-navigation", "menu-main"; not "elementor-widget-container", "canvas".
+_FIRST_YEAR, _LAST_YEAR = 1990, 2100  # a lone 4-digit part outside these is a post id (/2320)
 _NAVIGATION_WORDS = frozenset(
     {"breadcrumb", "breadcrumbs", "crumbs", "pagination", "pager", "paging", "menu", "nav", "navigation", "navbar"}
+)
+# Whole class or id tokens of a sidebar's widgets (WordPress's "widget widget_recent_entries",
+# "wp-block-latest-posts"); "elementor-widget-container" is a page builder's block.
+_SIDEBAR_NAMES = frozenset(
+    {"widget", "sidebar", "secondary", "widget-area", "widget_recent_entries", "wp-block-latest-posts"}
 )
 _NAME_PARTS = re.compile(r"[\s_-]+")
 _FURNITURE = frozenset({"nav", "header", "footer", "aside"})
@@ -187,9 +193,9 @@ def in_list_entry(anchor: lxml.html.HtmlElement) -> bool:
         return False
     if sum(1 for _ in islice(item.iter(), _MAX_ENTRY_ELEMENTS + 1)) > _MAX_ENTRY_ELEMENTS:
         return False  # a list item holding a whole section: no entry (and no text to read)
-    for parent in islice(item.iterancestors(), 2):  # the entry's list and what holds it
+    for parent in islice(item.iterancestors(), 4):  # the entry's list and what holds it
         names = f"{parent.get('class') or ''} {parent.get('id') or ''}".lower()
-        if any(part in _NAVIGATION_WORDS for part in _NAME_PARTS.split(names)):
+        if any(part in _NAVIGATION_WORDS for part in _NAME_PARTS.split(names)) or _SIDEBAR_NAMES & set(names.split()):
             return False
     rest = normalize_text(item.text_content()).replace(normalize_text(anchor.text_content()), "", 1)
     return len(rest) <= _MAX_ENTRY_EXTRA
@@ -223,7 +229,8 @@ def date_only(url: str) -> bool:
         return False
     if not 1 <= len(parts) <= 3 or not all(part.isascii() and part.isdigit() for part in parts):
         return False
-    return len(parts[0]) == 4 and all(len(part) <= 2 for part in parts[1:])
+    year_ok = len(parts[0]) == 4 and _FIRST_YEAR <= int(parts[0]) <= _LAST_YEAR
+    return year_ok and all(len(part) <= 2 for part in parts[1:])
 
 
 def in_heading(anchor: lxml.html.HtmlElement) -> bool:
