@@ -44,7 +44,7 @@ from lxml import etree
 from trafilatura.settings import DEFAULT_CONFIG, Document
 
 from topicwire.errors import ParseError
-from topicwire.extract.clean import clean_blocks, normalize_text, unspaced_script
+from topicwire.extract.clean import HEADINGS, clean_blocks, normalize_text, unspaced_script
 from topicwire.extract.finddate import find_page_date
 from topicwire.extract.interior import with_interior_prose
 from topicwire.extract.justext_linear import ORIGINAL as _JUSTEXT  # noqa: F401  (justext's context pass, linear)
@@ -95,7 +95,6 @@ _SENTENCE_WORDS = 6
 _UNSPACED_SENTENCE = 20  # characters of a sentence written without spaces (CJK, Thai)
 _PROSE_LINE = 80  # characters of a dump's line that may be an article's paragraph
 _DUMP_MAX_NODES = 5000  # text nodes, links and headings compared: a cost bound
-_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _LABEL_CHARS = 40  # "Weitere Informationen zum Coronavirus in Thüringen:" is 51
 _BLOCK_TAGS = ("p", "head", "list", "quote", "table", "code")
 # As trafilatura parses a string: with comments left in the tree it loses text after
@@ -331,7 +330,7 @@ class _PageTexts:
             return cls(frozenset(), frozenset(), frozenset())
         nodes = islice((text for part in body.itertext() if (text := " ".join(part.split()))), _DUMP_MAX_NODES)
         links = islice((" ".join(a.text_content().split()) for a in body.iter("a")), _DUMP_MAX_NODES)
-        headings = islice((" ".join(h.text_content().split()) for h in body.iter(*_HEADINGS)), _DUMP_MAX_NODES)
+        headings = islice((" ".join(h.text_content().split()) for h in body.iter(*HEADINGS)), _DUMP_MAX_NODES)
         return cls(frozenset(nodes), frozenset(links), frozenset(headings))
 
 

@@ -40,6 +40,9 @@ _UNSPACED_SCRIPT = re.compile(
 )
 
 
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")  # the HTML heading tags
+
+
 def unspaced_script(text: str) -> bool:
     """``text`` is written in a script without spaces between words (Chinese, Japanese,
     Thai, ...): its words cannot be counted by spaces, nor its case read."""

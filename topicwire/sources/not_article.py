@@ -18,7 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 import lxml.html
 
-from topicwire.extract.clean import normalize_text, unspaced_script
+from topicwire.extract.clean import HEADINGS, normalize_text, unspaced_script
 from topicwire.extract.meta import meta_value
 from topicwire.extract.urls import canonicalize_url
 from topicwire.sources.marked_body import marked_body
@@ -56,7 +56,6 @@ _MAX_HEADLESS_TEXT = 400
 _OPENING_WORDS = 6  # of the text, looked for in a record's block
 _MIN_TEXT_IN_RECORD = 0.5  # of the text's word 4-grams, in one record's block
 _WORD = re.compile(r"\w+")
-_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _MAX_HEADINGS = 500  # headings taken out of a text: a cost bound
 _LISTING_LABEL = re.compile(
     r"archiv|categor|catég|kategor|rubri|tag|author|autor|auteur|result|search|browsing|schlagwort|etiqueta"
@@ -256,7 +255,7 @@ def _title_in_text(tree: lxml.html.HtmlElement, title: str, text: str) -> bool:
     title = title.rpartition(":")[2].strip() or title  # "Video: Snowstorm in Baku": a label, then the title
     headings = {
         said
-        for heading in islice(tree.iter(*_HEADINGS), _MAX_HEADINGS)
+        for heading in islice(tree.iter(*HEADINGS), _MAX_HEADINGS)
         if (said := normalize_text(heading.text_content()))
     }
     paragraphs = "\n".join(line for part in text.split("\n") if (line := normalize_text(part)))
@@ -327,10 +326,10 @@ def opens_with_link(tree: lxml.html.HtmlElement, url: str, text: str, own: set[s
     if not headline_like(opening):
         return False
     wanted = opening.casefold()
-    return bool(
-        site_links(
-            tree, url, lambda link, _: link.title.casefold() == wanted and _same_page(link.url) not in (own or ())
-        )
+    keep = own or set()
+    return (
+        first_site_link(tree, url, lambda link, _: link.title.casefold() == wanted and _same_page(link.url) not in keep)
+        is not None
     )
 
 

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import lxml.html
 from lxml import etree
 
-from topicwire.extract.clean import element_paragraphs, normalize_text, unspaced_script
+from topicwire.extract.clean import HEADINGS, element_paragraphs, normalize_text, unspaced_script
 from topicwire.extract.urls import canonicalize_url, same_site
 from topicwire.values import web_url
 
@@ -44,7 +44,6 @@ _LISTING_QUERY_KEYS = frozenset(
 NOT_PAGES = re.compile(r"\.(?:jpe?g|png|gif|webp|svg|pdf|mp3|mp4|zip|xml|rss|css|js)$", re.I)
 _SLUG_SEPARATORS = re.compile(r"[-_]")
 _DIGITS = re.compile(r"\d{4,}")
-_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _ENTRIES = frozenset({"li", "dd", "dt"})
 _MAX_ENTRY_EXTRA = 40  # characters of a list entry besides its link: a date, a count
 _MAX_ENTRY_ELEMENTS = 20  # elements of a list entry: a link, a date, an icon
@@ -140,7 +139,7 @@ def link_of(anchor: lxml.html.HtmlElement, base: str) -> Link | None:
     url = web_url(canonicalize_url(href, base=base))  # controls encoded, bad ports and schemes refused
     if not url:
         return None
-    heading = next(anchor.iter(*_HEADINGS), None)  # a whole card wrapped in one <a>
+    heading = next(anchor.iter(*HEADINGS), None)  # a whole card wrapped in one <a>
     title = normalize_text((heading if heading is not None else anchor).text_content())
     return Link(anchor=anchor, url=url, title=title)
 
@@ -235,8 +234,8 @@ def date_only(url: str) -> bool:
 
 def in_heading(anchor: lxml.html.HtmlElement) -> bool:
     """The link is a heading's (``<h2><a>``) or wraps one (a card: ``<a><h3>``)."""
-    inside = any(parent.tag in _HEADINGS for parent in anchor.iterancestors())
-    return inside or next(anchor.iter(*_HEADINGS), None) is not None
+    inside = any(parent.tag in HEADINGS for parent in anchor.iterancestors())
+    return inside or next(anchor.iter(*HEADINGS), None) is not None
 
 
 def headline_like(text: str) -> bool:
@@ -281,13 +280,13 @@ def teaser_text(block: lxml.html.HtmlElement, link: Link) -> tuple[str, ...]:
 
     Short lines (a date, "By admin", a section label) are left out: they are not the teaser.
     """
-    if block is link.anchor and next(block.iter(*_HEADINGS), None) is None:
+    if block is link.anchor and next(block.iter(*HEADINGS), None) is None:
         return ()
     copy = deepcopy(block)
     for anchor in list(copy.iter("a")):
         if canonicalize_url(anchor.get("href") or "", base=link.url) != link.url:
             continue
-        headings = list(anchor.iter(*_HEADINGS))
+        headings = list(anchor.iter(*HEADINGS))
         if not headings:
             anchor.drop_tree()
             continue
