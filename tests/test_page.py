@@ -1200,6 +1200,23 @@ ARTICLES_KEPT = {
 }
 
 
+# A blog post under the blog's name beside related links, 400+ characters: a short slug of
+# one part and WordPress's "/?p=1012" are posts' addresses, no listing's (_listing_address)
+LONG_PROSE = PROSE + (
+    "<p>Port officials said the backlog of trucks on both coasts would be cleared by the end of the week, and "
+    "that the timetable for December would be published on Friday.</p>"
+)
+# A headline that opens like a listing's title, with more than a name after it
+ARTICLES_KEPT["headline-opening-like-a-listing-title"] = (
+    "/2026/12/01/stories-about-the-ferry/",
+    "Stories about the ferry told by its captains",
+    _og("Stories about the ferry told by its captains"),
+    f"<h1>Stories about the ferry told by its captains</h1>{PROSE}{RELATED_CARDS}",
+)
+for _address in ("/ear-candy/", "/?p=1012"):
+    ARTICLES_KEPT[f"post-at-{_address.strip('/?')}"] = (_address, "Caspian Post", SITE_HEAD, LONG_PROSE + RELATED_CARDS)
+
+
 @pytest.mark.parametrize(("url", "title", "head", "main"), ARTICLES_KEPT.values(), ids=ARTICLES_KEPT.keys())
 def test_each_rule_keeps_its_article(url: str, title: str, head: str, main: str) -> None:
     parsed = parse_page(_site_page(main, title=title, head=head), f"{BASE}{url}", "fixture")
@@ -1282,6 +1299,28 @@ LISTINGS_REFUSED = {
         "news is a symptom, not the problem</a></h2><p>"
         + "The US election of 2016 shed a light on fake news: stories written in the style of real news. " * 5
         + "</p></div>",
+    ),
+    # a home page or a section's page under the section's name: 400+ characters of a lead
+    # beside its records are no article at such an address (_listing_address)
+    "home-page-under-a-section-title": ("/", "Latest", _og("Latest"), f"<h1>Latest</h1>{LONG_PROSE}{RELATED_CARDS}"),
+    "section-page-under-its-name": (
+        "/section/world",
+        "World | Caspian Post",
+        _og("World"),
+        f"<h1>World</h1>{LONG_PROSE}{RELATED_CARDS}",
+    ),
+    # a listing's own words and a name (the issue's "Contents tagged with turkey")
+    "contents-tagged-with": (
+        "/tag/turkey/",
+        "Contents tagged with turkey",
+        _og("Contents tagged with turkey"),
+        f"<h1>Contents tagged with turkey</h1>{LONG_PROSE}{RELATED_CARDS}",
+    ),
+    "articles-by-an-author": (
+        "/autoren/anna-petrova/",
+        "Articles by Anna Petrova",
+        _og("Articles by Anna Petrova"),
+        f"<h1>Articles by Anna Petrova</h1>{PROSE}{RELATED_CARDS}",
     ),
     # a post's title in the entry-header inside its <article>: the section's own header
     "entry-header-record": (

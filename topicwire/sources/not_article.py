@@ -62,9 +62,32 @@ _LISTING_LABEL = re.compile(
     r"|カテゴリ|タグ|标签|分类|분류|태그",
     re.I,
 )
+# A title that opens with a listing's own words, then a tag's or a person's name of at most
+# _MAX_LISTED_NAME_WORDS ("Contents tagged with turkey", the issue's example; "Articles by Jane
+# Doe", "Search results for “x”", "Beiträge von Anna", "Articles tagués ferry", "Статьи автора")
+_LISTING_TITLE = re.compile(
+    r"(?:contents?|posts?|articles?|stories|entries|items|everything)\s+(?:tagged|filed|by|about|under|in)\b"
+    r"|(?:all|more)\s+(?:posts|articles|stories|entries)\b|(?:archives?|posts|entries)\s+(?:for|of|from)\b"
+    r"|(?:search\s+)?results?\s+for\b|you\s+searched\s+for\b|browsing\b|showing\s+(?:posts|results|articles)\b"
+    r"|(?:beitr[aä]ge|artikel|eintr[aä]ge)\s+(?:von|zu|mit|in|über|unter|getaggt|verschlagwortet)\b"
+    r"|alle\s+(?:beitr[aä]ge|artikel)\b|suchergebnisse|schlagwort"
+    r"|(?:articles?|billets?)\s+(?:de|du|des|sur|par|tagu[ée]s?|class[ée]s?)\b|tous\s+les\s+articles\b"
+    r"|r[ée]sultats?\s+(?:de\s+(?:la\s+)?recherche|pour)\b"
+    r"|(?:art[íi]culos|entradas|publicaciones)\s+(?:de|sobre|por|etiquetad[oa]s|en)\b|resultados\s+de\s+b[úu]squeda"
+    r"|(?:статьи|материалы|записи|публикации|новости)\s+(?:автора|по\s+тегу|с\s+тегом|с\s+меткой|рубрики|по\s+теме)"
+    r"|результаты\s+поиска",
+    re.I,
+)
+_MAX_LISTED_NAME_WORDS = 3
 _SLUG_WORDS = re.compile(r"[^\W_]+")
 _MIN_STORY_SLUG_WORDS = 4  # words of the last path part that names a story, not a tag
 _LISTING_ADDRESS_KEYS = frozenset({"cat", "tag", "author", "category", "tag_id"})  # WordPress's list queries
+# Path parts that name a section's page of its stories (/section/world, /topics/x, /hub/x, /themen/x)
+_SECTION_PATH_PARTS = frozenset(
+    {"section", "sections", "topic", "topics", "hub", "themen", "thema", "rubrik", "ressort", "rubrique", "rubric"}
+    | {"tema", "temas", "archive", "archives", "kategorie", "categorie", "dossier", "dossiers", "subject", "subjects"}
+)
+_HOME_PAGE = re.compile(r"(?:index|default|home)\.(?:php|html?|aspx?|jsp)")
 _VIEW_KEYS = frozenset({"ref", "amp", "output", "outputtype", "source", "via", "share"})  # the same page
 _MIN_UNSPACED_TITLE_IN_TEXT = 2
 _MIN_UNSPACED_TITLE = 6  # characters of a title in a script written without spaces (CJK, Thai)
@@ -105,14 +128,20 @@ def not_article(
     if record := _record_holding(tree, url, article, own):
         return f"its title {article.title!r} is no headline and its text is the record of {record.link.url}"
     chars = len(article.text)
-    if chars >= _MAX_HEADLESS_TEXT:
+    # At a listing's address a headless text beside records is the listing's lead at any
+    # length (bench/listings.py: a home page's or section page's 1,800 characters).
+    if chars >= _MAX_HEADLESS_TEXT and not (listing_address and records):
         return None
     if opens_with_link(tree, url, article.text, own):
         return f"its title {article.title!r} is no headline and its {chars} characters open with a link to another page"
     if not listing_address and _title_in_text(tree, article.title or "", article.text):
         return None
     if records:
-        return f"its title {article.title!r} is no headline and its text is {chars} characters beside {records} links"
+        where = " at a listing's address" if listing_address else ""
+        return (
+            f"its title {article.title!r} is no headline and its text is {chars} characters beside {records} "
+            f"links{where}"
+        )
     if linked := first_site_link(
         tree,
         url,
@@ -206,22 +235,27 @@ def _section_of(link: str, page: str) -> bool:
 
 
 def _listing_address(url: str) -> bool:
-    """The page's own address names a listing: ``/tag/x/``, ``/category/x/``, ``/author/x/``,
-    a date archive (``/2026/12/``) or a list's query (``?cat=3``, ``?tag=x``, ``?s=x``)."""
+    """The page's own address names a listing: the site's home (``/``, ``/index.php``; not
+    ``/?p=1012``), ``/tag/x/``, ``/category/x/``, ``/author/x/``, a section's page
+    (``/section/world``, ``/topics/x``), a date archive (``/2026/12/``) or a list's query
+    (``?cat=3``, ``?tag=x``). Not a one-part address (``/news/``): blogs put posts at
+    ``/ear-candy/`` (10 of the 815 corpus articles were refused with one-part addresses)."""
     try:
         split = urlsplit(url)
     except ValueError:
         return False
     parts = [unquote(part).lower() for part in split.path.split("/") if part]
-    listed = parts and (
-        (parts[0] in LISTING_PATH_PARTS and len(parts) <= 2) or (len(parts) > 1 and parts[-2] in LISTING_PATH_PARTS)
-    )
-    last = parts[-1] if parts else ""
-    words = 1 if unspaced_script(last) else len(_SLUG_WORDS.findall(last.rsplit(".", 1)[0]))
-    if listed and not any(char.isdigit() for char in last) and words < _MIN_STORY_SLUG_WORDS:
-        return True  # "/tag/fake-news/", not "/category/news/ferry-resumes-after-the-storms/"
     keys = {pair.partition("=")[0].lower() for pair in split.query.split("&") if pair}
-    return date_only(url) or bool(keys & _LISTING_ADDRESS_KEYS)
+    if keys & _LISTING_ADDRESS_KEYS or date_only(url):
+        return True
+    if not parts or (len(parts) == 1 and _HOME_PAGE.fullmatch(parts[0])):
+        return bool(split.netloc) and not keys  # the site's home, not "/?p=1012" or "/index.php?id=71"
+    sections = LISTING_PATH_PARTS | _SECTION_PATH_PARTS
+    listed = (parts[0] in sections and len(parts) <= 2) or (len(parts) > 1 and parts[-2] in sections)
+    last = parts[-1]
+    words = 1 if unspaced_script(last) else len(_SLUG_WORDS.findall(last.rsplit(".", 1)[0]))
+    # "/tag/fake-news/", "/news/", "/section/world", not "/category/news/ferry-resumes-after-the-storms/"
+    return bool(listed) and not keys and not any(char.isdigit() for char in last) and words < _MIN_STORY_SLUG_WORDS
 
 
 def _own_addresses(tree: lxml.html.HtmlElement, url: str, article: Extracted) -> list[str]:
@@ -337,7 +371,8 @@ def _headless(tree: lxml.html.HtmlElement, article: Extracted, listing_address: 
     """The page's title is no headline: the site's name, or one or two words ("Latest",
     "World", "Top stories", "Tag-Archiv: Politik"), after a one-word label and a colon if
     it has one ("Category: Politics", "カテゴリー: ニュース"; "Breaking news: Peskov quits"
-    is a headline; "Tag Archives: Media" is not). A page that declares an article is
+    is a headline; "Tag Archives: Media" is not), or a listing's own words and a name
+    ("Contents tagged with turkey", "Articles by Jane Doe"). A page that declares an article is
     headless only where its title is the site's name, or is no headline at a listing's
     address."""
     title = normalize_text(article.title or "")
@@ -350,6 +385,8 @@ def _headless(tree: lxml.html.HtmlElement, article: Extracted, listing_address: 
     label, colon, rest = title.replace("：", ":").rpartition(":")
     named = rest.strip() if colon and rest.strip() and _a_label(label) else title
     words = named.split()
+    if (opening := _LISTING_TITLE.match(named)) and len(named[opening.end() :].split()) <= _MAX_LISTED_NAME_WORDS:
+        return True  # "Contents tagged with turkey", "Articles by Jane Doe"
     unspaced = len(named.replace(" ", "")) >= _MIN_UNSPACED_TITLE and unspaced_script(named)
     return not (len(words) > 2 or unspaced)
 
