@@ -1309,6 +1309,13 @@ LISTINGS_REFUSED = {
         _og("World"),
         f"<h1>World</h1>{LONG_PROSE}{RELATED_CARDS}",
     ),
+    "language-home-page": ("/en/", "Latest", _og("Latest"), f"<h1>Latest</h1>{LONG_PROSE}{RELATED_CARDS}"),
+    "author-page-by-name": (
+        "/by/anna-petrova",
+        "Anna Petrova",
+        _og("Anna Petrova"),
+        f"<h1>Anna Petrova</h1>{LONG_PROSE}{RELATED_CARDS}",
+    ),
     # a listing's own words and a name (the "Contents tagged with turkey")
     "contents-tagged-with": (
         "/tag/turkey/",

@@ -86,8 +86,11 @@ _LISTING_ADDRESS_KEYS = frozenset({"cat", "tag", "author", "category", "tag_id"}
 _SECTION_PATH_PARTS = frozenset(
     {"section", "sections", "topic", "topics", "hub", "themen", "thema", "rubrik", "ressort", "rubrique", "rubric"}
     | {"tema", "temas", "archive", "archives", "kategorie", "categorie", "dossier", "dossiers", "subject", "subjects"}
+    | {"categoria", "categorias", "rubrika", "rubriki", "schlagwort", "schlagworte", "stichwort", "etiqueta"}
+    | {"etiquetas", "autor", "autoren", "auteur", "auteurs", "autore", "by", "profile", "profiles"}
 )
-_HOME_PAGE = re.compile(r"(?:index|default|home)\.(?:php|html?|aspx?|jsp)")
+# The site's home: "/index.php", or a language's ("/en/", "/de-at/")
+_HOME_PAGE = re.compile(r"(?:index|default|home)\.(?:php|html?|aspx?|jsp)|[a-z]{2}(?:[-_][a-z]{2})?")
 _VIEW_KEYS = frozenset({"ref", "amp", "output", "outputtype", "source", "via", "share"})  # the same page
 _MIN_UNSPACED_TITLE_IN_TEXT = 2
 _MIN_UNSPACED_TITLE = 6  # characters of a title in a script written without spaces (CJK, Thai)
@@ -235,8 +238,8 @@ def _section_of(link: str, page: str) -> bool:
 
 
 def _listing_address(url: str) -> bool:
-    """The page's own address names a listing: the site's home (``/``, ``/index.php``; not
-    ``/?p=1012``), ``/tag/x/``, ``/category/x/``, ``/author/x/``, a section's page
+    """The page's own address names a listing: the site's home (``/``, ``/index.php``, ``/en/``;
+    not ``/?p=1012``), ``/tag/x/``, ``/category/x/``, ``/author/x/``, a section's page
     (``/section/world``, ``/topics/x``), a date archive (``/2026/12/``) or a list's query
     (``?cat=3``, ``?tag=x``). Not a one-part address (``/news/``): blogs put posts at
     ``/ear-candy/`` (10 of the 815 corpus articles were refused with one-part addresses)."""
