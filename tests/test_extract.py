@@ -34,6 +34,7 @@ from topicwire.extract.clean import (
 )
 from topicwire.extract.dates import parse_date
 from topicwire.extract.interior import with_interior_prose
+from topicwire.extract.labels import without_related_labels
 from topicwire.extract.layout import page_blocks
 from topicwire.extract.meta import without_site_name
 from topicwire.extract.stray import without_stray_lines
@@ -1641,3 +1642,39 @@ def test_a_paragraph_of_lines_not_from_the_page_is_no_dump() -> None:
         ["Caspian Post", "World", "Sport"] + [f"A paragraph {n} of another text." for n in range(3)]
     )
     assert not article_module._dump_lines(body, page)
+
+
+# A related-story box's label the extractor kept between paragraphs (extract/labels.py):
+# the label alone, or the label and its one teaser, go; a paragraph that opens with such
+# words, a wiki's "See also" and a label as the first block stay. (markup, its text, kept)
+RELATED_LABELS = {
+    "label-alone": ("<p>Auch interessant:</p>", "Auch interessant", False),
+    "label-in-capitals": ("<p><strong>NOTAS RELACIONADAS</strong></p>", "NOTAS RELACIONADAS", False),
+    "label-and-teaser": (
+        "<p>À lire aussi » Ballonnements, lourdeurs : quel est votre profil digestif ?</p>",
+        "Ballonnements",
+        False,
+    ),
+    "label-words-in-a-sentence": (
+        "<p>Read more about the ferry in our archive: it has run between Baku and Aktau since 1963, with breaks "
+        "for storms and repairs.</p>",
+        "Read more about the ferry",
+        True,
+    ),
+    "see-also": ("<h2>See also</h2>", "See also", True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RELATED_LABELS), ids=sorted(RELATED_LABELS))
+def test_a_related_story_label_is_dropped(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    markup, text, kept = RELATED_LABELS[case]
+    head, tail = LONG_PARAGRAPHS.split("<p>Paragraph 4", 1)
+    html = f"<html><body><article>{head}{markup}<p>Paragraph 4{tail}</article></body></html>"
+    assert (text in extract_article(html, f"{BASE}/a.html").text) is kept
+    monkeypatch.setattr(article_module, "RULES", article_module.RULES - {"related_labels"})
+    assert text in extract_article(html, f"{BASE}/a.html").text  # trafilatura keeps it
+
+
+def test_a_related_label_as_the_first_block_stays() -> None:
+    blocks = (("p", "Related"), ("p", "A paragraph of the story."), ("p", "Lesen Sie auch:"))
+    assert without_related_labels(blocks) == blocks[:2]

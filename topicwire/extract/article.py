@@ -48,6 +48,7 @@ from topicwire.extract.clean import HEADINGS, clean_blocks, normalize_text, unsp
 from topicwire.extract.finddate import find_page_date
 from topicwire.extract.interior import with_interior_prose
 from topicwire.extract.justext_linear import ORIGINAL as _JUSTEXT  # noqa: F401  (justext's context pass, linear)
+from topicwire.extract.labels import without_related_labels
 from topicwire.extract.layout import page_blocks, page_layout
 from topicwire.extract.lead import find_lead
 from topicwire.extract.meta import meta_value, page_language, read_meta
@@ -82,7 +83,9 @@ INCLUDE_TABLES = True
 # The chain's own rules, by name (prune.RULES names those applied before trafilatura).
 # bench/extraction.py --ablate takes one out to measure what it adds and what it cuts
 # (precision and recall on both page sets, dev and held-out split).
-RULES: frozenset[str] = frozenset({"lead", "title_heading", "closing", "interior_prose", "stray_lines", "tail_box"})
+RULES: frozenset[str] = frozenset(
+    {"lead", "title_heading", "closing", "interior_prose", "stray_lines", "tail_box", "related_labels"}
+)
 _MIN_TEXT_CHARS = 40  # less is a menu item or a cookie notice, not an article
 _SHORT_TEXT_CHARS = 40  # the retry's MIN_EXTRACTED_SIZE (_without_page_dump)
 _SHORT_TEXT_CONFIG = deepcopy(DEFAULT_CONFIG)
@@ -183,6 +186,8 @@ def extract_article(html: str, url: str, *, find_date: bool = True, cut: bool = 
         blocks = with_interior_prose(blocks, page)
     if "stray_lines" in RULES:
         blocks = without_stray_lines(blocks, page)
+    if "related_labels" in RULES:
+        blocks = without_related_labels(blocks)
     if "title_heading" in RULES:
         blocks = _drop_title_heading(blocks, _headlines(tree, meta.title, blocks))
     if "lead" in RULES:
