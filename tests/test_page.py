@@ -1213,8 +1213,20 @@ ARTICLES_KEPT["headline-opening-like-a-listing-title"] = (
     _og("Stories about the ferry told by its captains"),
     f"<h1>Stories about the ferry told by its captains</h1>{PROSE}{RELATED_CARDS}",
 )
-for _address in ("/ear-candy/", "/?p=1012"):
-    ARTICLES_KEPT[f"post-at-{_address.strip('/?')}"] = (_address, "Caspian Post", SITE_HEAD, LONG_PROSE + RELATED_CARDS)
+# A headline that opens with a listing's words, away from a listing's address
+ARTICLES_KEPT["listing-words-in-a-headline"] = (
+    "/2026/12/01/ohio-primaries/",
+    "Results for Ohio primaries",
+    _og("Results for Ohio primaries"),
+    f"<h1>Results for Ohio primaries</h1>{PROSE}{RELATED_CARDS}",
+)
+for _address in ("/ear-candy/", "/?p=1012", "/index.php?option=com_content&view=article&id=12"):
+    ARTICLES_KEPT[f"post-at-{_address.strip('/?')[:20]}"] = (
+        _address,
+        "Caspian Post",
+        SITE_HEAD,
+        LONG_PROSE + RELATED_CARDS,
+    )
 
 
 @pytest.mark.parametrize(("url", "title", "head", "main"), ARTICLES_KEPT.values(), ids=ARTICLES_KEPT.keys())
@@ -1310,6 +1322,14 @@ LISTINGS_REFUSED = {
         f"<h1>World</h1>{LONG_PROSE}{RELATED_CARDS}",
     ),
     "language-home-page": ("/en/", "Latest", _og("Latest"), f"<h1>Latest</h1>{LONG_PROSE}{RELATED_CARDS}"),
+    # a list's own keys and tracking keys leave a listing's address one
+    "home-page-in-a-language": ("/?lang=en", "Latest", _og("Latest"), f"<h1>Latest</h1>{LONG_PROSE}{RELATED_CARDS}"),
+    "tag-page-with-tracking-keys": (
+        "/tag/turkey/?utm_source=rss&fbclid=abc",
+        "Contents tagged with turkey",
+        _og("Contents tagged with turkey"),
+        f"<h1>Contents tagged with turkey</h1>{LONG_PROSE}{RELATED_CARDS}",
+    ),
     "author-page-by-name": (
         "/by/anna-petrova",
         "Anna Petrova",

@@ -12,6 +12,7 @@ with a link to another page. Pure: an lxml tree and an extraction in, a reason o
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from itertools import islice
 from urllib.parse import unquote, urlsplit
@@ -24,6 +25,7 @@ from topicwire.extract.urls import canonicalize_url
 from topicwire.sources.marked_body import marked_body
 from topicwire.sources.teasers import (
     LISTING_PATH_PARTS,
+    LISTING_QUERY_KEYS,
     Teaser,
     article_like,
     date_only,
@@ -66,16 +68,17 @@ _LISTING_LABEL = re.compile(
 # _MAX_LISTED_NAME_WORDS ("Contents tagged with turkey", the issue's example; "Articles by Jane
 # Doe", "Search results for “x”", "Beiträge von Anna", "Articles tagués ferry", "Статьи автора")
 _LISTING_TITLE = re.compile(
-    r"(?:contents?|posts?|articles?|stories|entries|items|everything)\s+(?:tagged|filed|by|about|under|in)\b"
-    r"|(?:all|more)\s+(?:posts|articles|stories|entries)\b|(?:archives?|posts|entries)\s+(?:for|of|from)\b"
-    r"|(?:search\s+)?results?\s+for\b|you\s+searched\s+for\b|browsing\b|showing\s+(?:posts|results|articles)\b"
-    r"|(?:beitr[aä]ge|artikel|eintr[aä]ge)\s+(?:von|zu|mit|in|über|unter|getaggt|verschlagwortet)\b"
-    r"|alle\s+(?:beitr[aä]ge|artikel)\b|suchergebnisse|schlagwort"
-    r"|(?:articles?|billets?)\s+(?:de|du|des|sur|par|tagu[ée]s?|class[ée]s?)\b|tous\s+les\s+articles\b"
-    r"|r[ée]sultats?\s+(?:de\s+(?:la\s+)?recherche|pour)\b"
-    r"|(?:art[íi]culos|entradas|publicaciones)\s+(?:de|sobre|por|etiquetad[oa]s|en)\b|resultados\s+de\s+b[úu]squeda"
+    r"(?:(?:contents?|posts?|articles?|stories|entries|items|everything)\s+"
+    r"(?:tagged(?:\s+(?:with|as))?|filed(?:\s+under)?|by|about|under|in)"
+    r"|(?:all|more)\s+(?:posts|articles|stories|entries)|(?:archives?|posts|entries)\s+(?:for|of|from)"
+    r"|(?:search\s+)?results?\s+for|you\s+searched\s+for|browsing|showing\s+(?:posts|results|articles)"
+    r"|(?:beitr(?:ä|ae|a)ge|artikel|eintr(?:ä|ae|a)ge)\s+(?:von|zu|mit|in|über|unter|getaggt|verschlagwortet)"
+    r"|alle\s+(?:beitr(?:ä|ae|a)ge|artikel)|suchergebnisse(?:\s+für)?|schlagwort"
+    r"|(?:articles?|billets?)\s+(?:de|du|des|sur|par|tagu[ée]s?|class[ée]s?)|tous\s+les\s+articles"
+    r"|r[ée]sultats?\s+(?:de\s+(?:la\s+)?recherche(?:\s+pour)?|pour)"
+    r"|(?:art[íi]culos|entradas|publicaciones)\s+(?:de|sobre|por|etiquetad[oa]s|en)|resultados\s+de\s+b[úu]squeda"
     r"|(?:статьи|материалы|записи|публикации|новости)\s+(?:автора|по\s+тегу|с\s+тегом|с\s+меткой|рубрики|по\s+теме)"
-    r"|результаты\s+поиска",
+    r"|результаты\s+поиска)\b",
     re.I,
 )
 _MAX_LISTED_NAME_WORDS = 3
@@ -85,9 +88,9 @@ _LISTING_ADDRESS_KEYS = frozenset({"cat", "tag", "author", "category", "tag_id"}
 # Path parts that name a section's page of its stories (/section/world, /topics/x, /hub/x, /themen/x)
 _SECTION_PATH_PARTS = frozenset(
     {"section", "sections", "topic", "topics", "hub", "themen", "thema", "rubrik", "ressort", "rubrique", "rubric"}
-    | {"tema", "temas", "archive", "archives", "kategorie", "categorie", "dossier", "dossiers", "subject", "subjects"}
-    | {"categoria", "categorias", "rubrika", "rubriki", "schlagwort", "schlagworte", "stichwort", "etiqueta"}
-    | {"etiquetas", "autor", "autoren", "auteur", "auteurs", "autore", "by", "profile", "profiles"}
+    | {"tema", "temas", "kategorie", "categorie", "dossier", "dossiers", "subject", "subjects", "categoria"}
+    | {"categorias", "rubrika", "rubriki", "schlagwort", "schlagworte", "stichwort", "etiqueta", "etiquetas"}
+    | {"autor", "autoren", "auteur", "auteurs", "autore", "by"}
 )
 # The site's home: "/index.php", or a language's ("/en/", "/de-at/")
 _HOME_PAGE = re.compile(r"(?:index|default|home)\.(?:php|html?|aspx?|jsp)|[a-z]{2}(?:[-_][a-z]{2})?")
@@ -241,10 +244,12 @@ def _listing_address(url: str) -> bool:
     """The page's own address names a listing: the site's home (``/``, ``/index.php``, ``/en/``;
     not ``/?p=1012``), ``/tag/x/``, ``/category/x/``, ``/author/x/``, a section's page
     (``/section/world``, ``/topics/x``), a date archive (``/2026/12/``) or a list's query
-    (``?cat=3``, ``?tag=x``). Not a one-part address (``/news/``): blogs put posts at
-    ``/ear-candy/`` (10 of the 815 corpus articles were refused with one-part addresses)."""
+    (``?cat=3``, ``?tag=x``); tracking keys and a list's keys (``?page=2``, ``?lang=en``)
+    change none of that, a story's (``?p=1012``, ``?id=71``) make it a document's. A
+    one-part address other than a home page (``/news/``) is no listing's: blogs put posts
+    at ``/ear-candy/`` (10 of the 815 corpus articles were refused when it was)."""
     try:
-        split = urlsplit(url)
+        split = urlsplit(canonicalize_url(url))  # without tracking keys (utm_*, fbclid)
     except ValueError:
         return False
     parts = [unquote(part).lower() for part in split.path.split("/") if part]
@@ -252,13 +257,18 @@ def _listing_address(url: str) -> bool:
     if keys & _LISTING_ADDRESS_KEYS or date_only(url):
         return True
     if not parts or (len(parts) == 1 and _HOME_PAGE.fullmatch(parts[0])):
-        return bool(split.netloc) and not keys  # the site's home, not "/?p=1012" or "/index.php?id=71"
+        # The site's home with a list's own keys (?page=2, ?lang=en, ?s=x) or none; not
+        # "/?p=1012", "/index.php?id=71", Joomla's "/index.php?option=com_content&id=12"
+        return bool(split.netloc) and keys <= LISTING_QUERY_KEYS | _VIEW_KEYS
+    if query_article(url):  # "/tag/x/?p=1012": a story by its number
+        return False
     sections = LISTING_PATH_PARTS | _SECTION_PATH_PARTS
     listed = (parts[0] in sections and len(parts) <= 2) or (len(parts) > 1 and parts[-2] in sections)
     last = parts[-1]
     words = 1 if unspaced_script(last) else len(_SLUG_WORDS.findall(last.rsplit(".", 1)[0]))
-    # "/tag/fake-news/", "/news/", "/section/world", not "/category/news/ferry-resumes-after-the-storms/"
-    return bool(listed) and not keys and not any(char.isdigit() for char in last) and words < _MIN_STORY_SLUG_WORDS
+    # "/tag/fake-news/", "/section/world"; not "/category/news/ferry-resumes-after-the-storms/",
+    # "/tag/g20/" (a digit: a story's number is likelier than a tag's)
+    return bool(listed) and not any(char.isdigit() for char in last) and words < _MIN_STORY_SLUG_WORDS
 
 
 def _own_addresses(tree: lxml.html.HtmlElement, url: str, article: Extracted) -> list[str]:
@@ -374,8 +384,9 @@ def _headless(tree: lxml.html.HtmlElement, article: Extracted, listing_address: 
     """The page's title is no headline: the site's name, or one or two words ("Latest",
     "World", "Top stories", "Tag-Archiv: Politik"), after a one-word label and a colon if
     it has one ("Category: Politics", "カテゴリー: ニュース"; "Breaking news: Peskov quits"
-    is a headline; "Tag Archives: Media" is not), or a listing's own words and a name
-    ("Contents tagged with turkey", "Articles by Jane Doe"). A page that declares an article is
+    is a headline; "Tag Archives: Media" is not), or, at a listing's address, a listing's
+    own words and a name ("Contents tagged with turkey", "Articles by Jane Doe"). A page
+    that declares an article is
     headless only where its title is the site's name, or is no headline at a listing's
     address."""
     title = normalize_text(article.title or "")
@@ -388,10 +399,20 @@ def _headless(tree: lxml.html.HtmlElement, article: Extracted, listing_address: 
     label, colon, rest = title.replace("：", ":").rpartition(":")
     named = rest.strip() if colon and rest.strip() and _a_label(label) else title
     words = named.split()
-    if (opening := _LISTING_TITLE.match(named)) and len(named[opening.end() :].split()) <= _MAX_LISTED_NAME_WORDS:
+    if listing_address and _listing_title(named):
         return True  # "Contents tagged with turkey", "Articles by Jane Doe"
     unspaced = len(named.replace(" ", "")) >= _MIN_UNSPACED_TITLE and unspaced_script(named)
     return not (len(words) > 2 or unspaced)
+
+
+def _listing_title(title: str) -> bool:
+    """A listing's own words and a name of at most ``_MAX_LISTED_NAME_WORDS`` words (quotes
+    and guillemets no words): "Posts tagged with New York City", "Résultats de la recherche
+    pour « ferry »". Only at a listing's address: "Results for Ohio primaries" is a headline."""
+    title = unicodedata.normalize("NFC", title)
+    if not (opening := _LISTING_TITLE.match(title)):
+        return False
+    return sum(any(c.isalnum() for c in word) for word in title[opening.end() :].split()) <= _MAX_LISTED_NAME_WORDS
 
 
 def _a_label(label: str) -> bool:

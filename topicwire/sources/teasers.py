@@ -36,7 +36,7 @@ _MIN_UNSPACED_HEADLINE = 12  # characters, for scripts written without spaces (C
 LISTING_PATH_PARTS = frozenset(
     {"tag", "tags", "category", "categories", "author", "authors", "page", "search", "login"}
 )
-_LISTING_QUERY_KEYS = frozenset(
+LISTING_QUERY_KEYS = frozenset(
     {"page", "paged", "pg", "cat", "category", "tag", "tag_id", "author", "year", "month", "day", "m", "offset"}
     | {"start", "limit", "per_page", "sort", "order", "lang", "s", "q", "show", "from", "to", "replytocom"}
     | {"page_id", "attachment_id", "amp", "feed", "preview", "cpage", "print", "output"}  # WordPress: no story
@@ -171,7 +171,7 @@ def query_article(url: str) -> bool:
         return False
     for pair in split.query.split("&"):
         key, _, value = pair.partition("=")
-        if value.isdigit() and key.lower() not in _LISTING_QUERY_KEYS:
+        if value.isdigit() and key.lower() not in LISTING_QUERY_KEYS:
             return True
     return False
 
