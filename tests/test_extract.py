@@ -570,14 +570,19 @@ STRAY_LINES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(STRAY_LINES), ids=sorted(STRAY_LINES))
-def test_a_short_line_alone_at_its_place_is_dropped(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    markup, text, kept = STRAY_LINES[case]
+def _kept_between_paragraphs(markup: str, text: str, kept: bool, rule: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``markup`` between the body's fourth and fifth paragraphs: ``text`` is kept or not, and
+    kept without ``rule`` (trafilatura keeps it: the rule is what drops it)."""
     head, tail = LONG_PARAGRAPHS.split("<p>Paragraph 4", 1)
     html = f"<html><body><article>{head}{markup}<p>Paragraph 4{tail}</article></body></html>"
     assert (text in extract_article(html, f"{BASE}/a.html").text) is kept
-    monkeypatch.setattr(article_module, "RULES", article_module.RULES - {"stray_lines"})
-    assert text in extract_article(html, f"{BASE}/a.html").text  # trafilatura keeps it
+    monkeypatch.setattr(article_module, "RULES", article_module.RULES - {rule})
+    assert text in extract_article(html, f"{BASE}/a.html").text
+
+
+@pytest.mark.parametrize("case", sorted(STRAY_LINES), ids=sorted(STRAY_LINES))
+def test_a_short_line_alone_at_its_place_is_dropped(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _kept_between_paragraphs(*STRAY_LINES[case], "stray_lines", monkeypatch)
 
 
 # trafilatura writes some pages' headings as paragraphs ("Fazit" in its
@@ -1667,12 +1672,7 @@ RELATED_LABELS = {
 
 @pytest.mark.parametrize("case", sorted(RELATED_LABELS), ids=sorted(RELATED_LABELS))
 def test_a_related_story_label_is_dropped(case: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    markup, text, kept = RELATED_LABELS[case]
-    head, tail = LONG_PARAGRAPHS.split("<p>Paragraph 4", 1)
-    html = f"<html><body><article>{head}{markup}<p>Paragraph 4{tail}</article></body></html>"
-    assert (text in extract_article(html, f"{BASE}/a.html").text) is kept
-    monkeypatch.setattr(article_module, "RULES", article_module.RULES - {"related_labels"})
-    assert text in extract_article(html, f"{BASE}/a.html").text  # trafilatura keeps it
+    _kept_between_paragraphs(*RELATED_LABELS[case], "related_labels", monkeypatch)
 
 
 def test_a_related_label_as_the_first_block_stays() -> None:
