@@ -1678,3 +1678,23 @@ def test_a_related_story_label_is_dropped(case: str, monkeypatch: pytest.MonkeyP
 def test_a_related_label_as_the_first_block_stays() -> None:
     blocks = (("p", "Related"), ("p", "A paragraph of the story."), ("p", "Lesen Sie auch:"))
     assert without_related_labels(blocks) == blocks[:2]
+
+
+@pytest.mark.parametrize(
+    ("text", "dropped"),
+    [
+        ("Don’t miss", True),
+        ("LEE MÁS | Kenji Fujimori: exministro niega que haya negociado obras", True),
+        ("Das könnte Dich auch interessieren: Olympischer Fackellauf in Peking gestartet", True),
+        # a sentence after a pointer, a box title before text, a table's row, AP's "UP NEXT"
+        ("Related: the minister said on Tuesday that the grain deal would be extended by 60 days.", False),
+        ("Most popular: pizza (34%), then pasta (21%)", False),
+        ("Up next: the Lakers host the Celtics on Friday night", False),
+        ("Most popular | Toyota Corolla | 1.1 million", False),
+        ("Related | 12 | 34", False),
+        ("UP NEXT", False),
+    ],
+)
+def test_a_related_label_is_a_pointer_or_a_box_title(text: str, dropped: bool) -> None:
+    blocks = (("h", "Ferry resumes"), ("p", text), ("p", "The ferry resumed service on Monday."))
+    assert (without_related_labels(blocks) == (blocks[0], blocks[2])) is dropped

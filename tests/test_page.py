@@ -1220,7 +1220,13 @@ ARTICLES_KEPT["listing-words-in-a-headline"] = (
     _og("Results for Ohio primaries"),
     f"<h1>Results for Ohio primaries</h1>{PROSE}{RELATED_CARDS}",
 )
-for _address in ("/ear-candy/", "/?p=1012", "/index.php?option=com_content&view=article&id=12"):
+for _address in (
+    "/ear-candy/",
+    "/?p=1012",
+    "/index.php?option=com_content&view=article&id=12",
+    "/?page_id=12",
+    "/?q=node/123",
+):
     ARTICLES_KEPT[f"post-at-{_address.strip('/?')[:20]}"] = (
         _address,
         "Caspian Post",
@@ -1325,7 +1331,7 @@ LISTINGS_REFUSED = {
     # a list's own keys and tracking keys leave a listing's address one
     "home-page-in-a-language": ("/?lang=en", "Latest", _og("Latest"), f"<h1>Latest</h1>{LONG_PROSE}{RELATED_CARDS}"),
     "tag-page-with-tracking-keys": (
-        "/tag/turkey/?utm_source=rss&fbclid=abc",
+        "/tag/turkey/?utm_source=rss&utm_id=123&fbclid=abc&ref=12",
         "Contents tagged with turkey",
         _og("Contents tagged with turkey"),
         f"<h1>Contents tagged with turkey</h1>{LONG_PROSE}{RELATED_CARDS}",

@@ -25,7 +25,6 @@ from topicwire.extract.urls import canonicalize_url
 from topicwire.sources.marked_body import marked_body
 from topicwire.sources.teasers import (
     LISTING_PATH_PARTS,
-    LISTING_QUERY_KEYS,
     Teaser,
     article_like,
     date_only,
@@ -95,6 +94,12 @@ _SECTION_PATH_PARTS = frozenset(
 # The site's home: "/index.php", or a language's ("/en/", "/de-at/")
 _HOME_PAGE = re.compile(r"(?:index|default|home)\.(?:php|html?|aspx?|jsp)|[a-z]{2}(?:[-_][a-z]{2})?")
 _VIEW_KEYS = frozenset({"ref", "amp", "output", "outputtype", "source", "via", "share"})  # the same page
+# A home page's list keys: pages, languages, a search, a date's posts; not WordPress's
+# page_id/attachment_id/preview (one document), nor q (Drupal's ?q=node/123, a search elsewhere)
+_HOME_LIST_KEYS = frozenset(
+    {"page", "paged", "pg", "lang", "s", "m", "year", "month", "day", "offset", "start", "limit", "per_page", "sort"}
+    | {"order", "show"}
+)
 _MIN_UNSPACED_TITLE_IN_TEXT = 2
 _MIN_UNSPACED_TITLE = 6  # characters of a title in a script written without spaces (CJK, Thai)
 
@@ -252,15 +257,19 @@ def _listing_address(url: str) -> bool:
         split = urlsplit(canonicalize_url(url))  # without tracking keys (utm_*, fbclid)
     except ValueError:
         return False
+    pairs = [pair for pair in split.query.split("&") if pair and pair.partition("=")[0].lower() not in _VIEW_KEYS]
+    split = split._replace(query="&".join(pairs))  # and without view keys (?ref=12, ?output=amp)
+    address = split.geturl()
     parts = [unquote(part).lower() for part in split.path.split("/") if part]
-    keys = {pair.partition("=")[0].lower() for pair in split.query.split("&") if pair}
-    if keys & _LISTING_ADDRESS_KEYS or date_only(url):
+    keys = {pair.partition("=")[0].lower() for pair in pairs}
+    if keys & _LISTING_ADDRESS_KEYS or date_only(address):
         return True
     if not parts or (len(parts) == 1 and _HOME_PAGE.fullmatch(parts[0])):
         # The site's home with a list's own keys (?page=2, ?lang=en, ?s=x) or none; not
-        # "/?p=1012", "/index.php?id=71", Joomla's "/index.php?option=com_content&id=12"
-        return bool(split.netloc) and keys <= LISTING_QUERY_KEYS | _VIEW_KEYS
-    if query_article(url):  # "/tag/x/?p=1012": a story by its number
+        # "/?p=1012", "/index.php?id=71", "/?page_id=12", Drupal's "/?q=node/123",
+        # Joomla's "/index.php?option=com_content&id=12"
+        return bool(split.netloc) and keys <= _HOME_LIST_KEYS
+    if query_article(address):  # "/tag/x/?p=1012": a story by its number
         return False
     sections = LISTING_PATH_PARTS | _SECTION_PATH_PARTS
     listed = (parts[0] in sections and len(parts) <= 2) or (len(parts) > 1 and parts[-2] in sections)
