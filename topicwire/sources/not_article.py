@@ -5,8 +5,9 @@ can as a listing (teaser groups, lists the extractor read past); for the extract
 left, this module says why, if so, it is no article, in words for the log and ``sources``:
 the element the page names as its article body holds its links, not the text; most of its
 text is the page's link text; it is titled with the site's name over link text; or it
-stands under no headline: a record's excerpt, or short beside link records or opening
-with a link to another page. Pure: an lxml tree and an extraction in, a reason out.
+stands under no headline: a record's excerpt, beside link records at a listing's address
+(a home, tag or section page) or, anywhere, short beside them or opening with a link to
+another page. Pure: an lxml tree and an extraction in, a reason out.
 """
 
 from __future__ import annotations
