@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections import Counter
 from itertools import islice
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 import lxml.html
 
@@ -36,6 +36,7 @@ from topicwire.sources.teasers import (
     in_list_entry,
     named_page,
     outside_furniture,
+    outside_site_furniture,
     query_article,
     site_links,
     word_grams,
@@ -196,7 +197,7 @@ def _record_holding(tree: lxml.html.HtmlElement, url: str, article: Extracted, o
             and headline_like(link.title)
             and _same_page(link.url) not in own
             and not _section_of(link.url, url)
-            and _outside_site_furniture(anchor)
+            and outside_site_furniture(anchor)
         ),
     )
     headed = {link.url: link.title for link in reversed(links) if in_heading(link.anchor)}  # the first heading's
@@ -224,18 +225,6 @@ def _headed_above(block_text: str, heading: str, text: str) -> bool:
     return 0 <= head <= start
 
 
-def _outside_site_furniture(anchor: lxml.html.HtmlElement) -> bool:
-    """Not in the site's furniture: a ``<header>`` or ``<footer>`` inside an ``<article>`` or
-    ``<main>`` is that section's own (WordPress's ``entry-header`` around a post's title)."""
-    sectioned = False  # seen an <article> or <main> above the anchor's furniture so far
-    for parent in reversed(list(anchor.iterancestors())):  # from the root down
-        if parent.tag in ("article", "main"):
-            sectioned = True
-        elif parent.tag in ("nav", "aside") or (parent.tag in ("header", "footer") and not sectioned):
-            return False
-    return True
-
-
 def _section_of(link: str, page: str) -> bool:
     """``link`` is a section the page sits in: its path a prefix of the page's (the blog's
     home ``/blog/`` over ``/blog/2026/12/01/post/``)."""
@@ -255,14 +244,12 @@ def _listing_address(url: str) -> bool:
     one-part address other than a home page (``/news/``) is no listing's: blogs put posts
     at ``/ear-candy/`` (10 of the 815 corpus articles were refused when it was)."""
     try:
-        split = urlsplit(canonicalize_url(url))  # without tracking keys (utm_*, fbclid)
+        split = _one_view(url)  # "/tag/x/?utm_id=123&ref=12" is "/tag/x/"
     except ValueError:
         return False
-    pairs = [pair for pair in split.query.split("&") if pair and pair.partition("=")[0].lower() not in _VIEW_KEYS]
-    split = split._replace(query="&".join(pairs))  # and without view keys (?ref=12, ?output=amp)
     address = split.geturl()
     parts = [unquote(part).lower() for part in split.path.split("/") if part]
-    keys = {pair.partition("=")[0].lower() for pair in pairs}
+    keys = {pair.partition("=")[0].lower() for pair in split.query.split("&") if pair}
     if keys & _LISTING_ADDRESS_KEYS or date_only(address):
         return True
     if not parts or (len(parts) == 1 and _HOME_PAGE.fullmatch(parts[0])):
@@ -363,7 +350,7 @@ def _same_page(address: str) -> str:
     track or pick a view (``utm_*``, ``ref``, ``amp``, ``output``). Other query keys stay:
     ``/?p=1012`` and ``/?tag=politics`` are two pages of one site, not its home twice."""
     try:
-        split = urlsplit(canonicalize_url(address))
+        split = _one_view(address)
     except ValueError:
         return address
     path = unquote(split.path).lower()  # "/%D0%BF..." and "/п..." are one path
@@ -371,8 +358,17 @@ def _same_page(address: str) -> str:
         if path.endswith(ending):
             path = path[: -len(ending)]
     host = split.netloc.lower().removeprefix("www.")
-    query = sorted(pair for pair in split.query.split("&") if pair and pair.split("=", 1)[0].lower() not in _VIEW_KEYS)
+    query = sorted(pair for pair in split.query.split("&") if pair)
     return f"{host}{path}" + ("?" + "&".join(query) if query else "")
+
+
+def _one_view(address: str) -> SplitResult:
+    """``address`` canonicalized (no tracking keys: ``utm_*``, ``fbclid``) and without the
+    query keys that pick a view of the same page (``ref``, ``amp``, ``output``); ValueError
+    if it cannot be split."""
+    split = urlsplit(canonicalize_url(address))
+    pairs = (pair for pair in split.query.split("&") if pair and pair.partition("=")[0].lower() not in _VIEW_KEYS)
+    return split._replace(query="&".join(pairs))
 
 
 def opens_with_link(tree: lxml.html.HtmlElement, url: str, text: str, own: set[str] | None = None) -> bool:
@@ -396,9 +392,8 @@ def _headless(tree: lxml.html.HtmlElement, article: Extracted, listing_address: 
     it has one ("Category: Politics", "カテゴリー: ニュース"; "Breaking news: Peskov quits"
     is a headline; "Tag Archives: Media" is not), or, at a listing's address, a listing's
     own words and a name ("Contents tagged with turkey", "Articles by Jane Doe"). A page
-    that declares an article is
-    headless only where its title is the site's name, or is no headline at a listing's
-    address."""
+    that declares an article is headless only where its title is the site's name, or is
+    no headline at a listing's address."""
     title = normalize_text(article.title or "")
     if not title:
         return not article.declared_article

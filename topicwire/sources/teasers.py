@@ -36,7 +36,7 @@ _MIN_UNSPACED_HEADLINE = 12  # characters, for scripts written without spaces (C
 LISTING_PATH_PARTS = frozenset(
     {"tag", "tags", "category", "categories", "author", "authors", "page", "search", "login"}
 )
-LISTING_QUERY_KEYS = frozenset(
+_LISTING_QUERY_KEYS = frozenset(
     {"page", "paged", "pg", "cat", "category", "tag", "tag_id", "author", "year", "month", "day", "m", "offset"}
     | {"start", "limit", "per_page", "sort", "order", "lang", "s", "q", "show", "from", "to", "replytocom"}
     | {"page_id", "attachment_id", "amp", "feed", "preview", "cpage", "print", "output"}  # WordPress: no story
@@ -62,6 +62,8 @@ _SIDEBAR_NAMES = frozenset(
 )
 _NAME_PARTS = re.compile(r"[\s_-]+")
 _FURNITURE = frozenset({"nav", "header", "footer", "aside"})
+_SECTIONS = frozenset({"article", "main"})
+_SECTION_OWN = frozenset({"header", "footer"})  # furniture a section may have of its own
 
 
 @dataclass(frozen=True)
@@ -171,7 +173,7 @@ def query_article(url: str) -> bool:
         return False
     for pair in split.query.split("&"):
         key, _, value = pair.partition("=")
-        if value.isdigit() and key.lower() not in LISTING_QUERY_KEYS:
+        if value.isdigit() and key.lower() not in _LISTING_QUERY_KEYS:
             return True
     return False
 
@@ -179,6 +181,19 @@ def query_article(url: str) -> bool:
 def outside_furniture(element: lxml.html.HtmlElement) -> bool:
     """Not inside the site's furniture: ``<nav>``, ``<header>``, ``<footer>``, ``<aside>``."""
     return not any(parent.tag in _FURNITURE for parent in element.iterancestors())
+
+
+def outside_site_furniture(element: lxml.html.HtmlElement) -> bool:
+    """``outside_furniture``, but a ``<header>`` or ``<footer>`` inside an ``<article>`` or
+    ``<main>`` is that section's own, not the site's (WordPress's ``entry-header`` around a
+    post's title)."""
+    sectioned = False  # seen an <article> or <main> above the element's furniture so far
+    for parent in reversed(list(element.iterancestors())):  # from the root down
+        if parent.tag in _SECTIONS:
+            sectioned = True
+        elif parent.tag in _FURNITURE and not (sectioned and parent.tag in _SECTION_OWN):
+            return False
+    return True
 
 
 def in_list_entry(anchor: lxml.html.HtmlElement) -> bool:
