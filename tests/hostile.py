@@ -28,6 +28,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from crashlog import CRASH_DUMP_CHARS, failure_log
 from fixture_server import FixtureServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +44,6 @@ RSS_LIMIT_MB = 500
 WORKERS_RSS_LIMIT_MB = 800
 # A native crash (lxml, libxml2): the child's exit code is minus the signal.
 CRASH_SIGNALS = frozenset({signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGFPE, signal.SIGILL})
-CRASH_DUMP_CHARS = 30_000
 
 
 @dataclass(frozen=True)
@@ -73,8 +73,7 @@ class HostileRun:
     def crash_dump(self) -> str:
         """faulthandler's whole dump (every thread's stack, the crashing one first), not the
         log's tail: a native crash in one run of many printed only the main thread's stack."""
-        start = self.log.find("Fatal Python error")
-        return self.log[start : start + CRASH_DUMP_CHARS] if start >= 0 else self.log[-CRASH_DUMP_CHARS:]
+        return failure_log(self.log, CRASH_DUMP_CHARS)
 
     def assert_contained(
         self,

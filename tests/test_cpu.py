@@ -12,6 +12,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from crashlog import failure_log
 from fixture_server import FixtureServer
 from site_config import write_site_config
 from test_end_to_end import SITE, SOURCES
@@ -122,7 +123,7 @@ def test_once_with_workers_publishes_what_once_in_one_process_does(tmp_path: Pat
             folder.mkdir()
             config = write_site_config(folder, server.url, SOURCES, fetch=['timeout = "10s"'])
             done = once(config, "--workers", workers)
-            assert done.returncode == 0, done.stderr[-3000:]
+            assert done.returncode == 0, failure_log(done.stderr)
             feeds = folder / "var" / "feeds"
             out[workers] = {p.stem: entries(p) for p in sorted(feeds.glob("*.rss"))}
     # Entry ids name whichever of the site's two feeds stored an article first (polls run

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from crashlog import failure_log
 from fixture_server import FixtureServer
 from pg_cluster import PgCluster, create_database, find_bin
 from test_cli import free_port
@@ -104,7 +105,7 @@ def test_the_database_goes_away_for_a_while_and_nothing_is_lost(tmp_path: Path, 
             wait_for(lambda: entries(out) == 3 and health(port) == 200, 90, proc)  # resumed alone
         finally:
             err = stop(proc)
-    assert proc.returncode == 0, err[-3000:]
+    assert proc.returncode == 0, failure_log(err)
     assert "event=store.unavailable" in err and "event=store.recovered" in err, err[-3000:]
     assert "Traceback" not in err, err[-3000:]
 
@@ -179,6 +180,6 @@ def test_a_reload_while_the_database_is_away_leaves_the_daemon_running(tmp_path:
         finally:
             stop(proc)
             err = log.read_text()
-    assert proc.returncode == 0, err[-3000:]
+    assert proc.returncode == 0, failure_log(err)
     assert "event=config.reload_failed" in err and "event=config.reloaded" in err, err[-3000:]
     assert "Traceback" not in err, err[-3000:]

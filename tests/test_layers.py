@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "topicwire"
 
 # Lowest first. A module may import its own floor and any floor below, never above.
 FLOORS: tuple[tuple[str, ...], ...] = (
-    ("types", "errors", "values", "clock", "datetimes", "log", "changes", "metrics", "cpu"),
+    ("types", "errors", "values", "clock", "datetimes", "log", "changes", "metrics", "lxmlock", "cpu"),
     ("schedule", "sources", "extract", "dedup", "topics", "statements", "store"),
     ("config",),
     ("feeds",),

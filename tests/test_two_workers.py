@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import psycopg
+from crashlog import failure_log
 from fixture_server import FixtureServer
 from pg_cluster import create_database, drop_database
 from test_cli import SITE, free_port
@@ -101,7 +102,7 @@ def test_two_workers_share_the_sources_and_the_stories(tmp_path: Path, pg_url: s
                 a.kill()
             err_a = a.stderr.read() if a.stderr else ""  # type: ignore[union-attr]
         times = feed_times(clock.stop())
-        assert b.returncode == 0, err_b[-3000:]
+        assert b.returncode == 0, failure_log(err_b)
         assert "Traceback" not in err_a + err_b, (err_a + err_b)[-3000:]
         # Each feed was requested several times, never twice at once: consecutive requests
         # of one feed are at least most of an interval apart (jitter only adds), whoever polls.
@@ -122,7 +123,7 @@ def test_two_workers_share_the_sources_and_the_stories(tmp_path: Path, pg_url: s
                 timeout=120,
                 check=False,
             )
-            assert done.returncode == 0, done.stderr[-3000:]
+            assert done.returncode == 0, failure_log(done.stderr)
             assert stories(pg_url) == stories(alone) > 0
         finally:
             drop_database(pg_server, alone)

@@ -1,6 +1,7 @@
 """topicwire: a scheduled news ingestion daemon. The house, lowest floor first:
 
-    types.py errors.py values.py clock.py datetimes.py log.py changes.py metrics.py cpu.py   shared by all
+    types.py errors.py values.py clock.py datetimes.py log.py changes.py metrics.py lxmlock.py cpu.py
+                  shared by all
     schedule.py   when a source is next due (pure arithmetic)
     sources/      HTTP fetching, politeness, and parsing feeds and pages into items
     extract/      an article page's full text, dates, canonical URL

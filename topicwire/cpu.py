@@ -28,6 +28,7 @@ from contextlib import suppress
 from typing import ParamSpec, TypeVar
 
 from topicwire import log
+from topicwire.lxmlock import LXML
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -55,13 +56,15 @@ class CpuPool:
         """``fn(*args, **kwargs)``, in a worker process when there are any. ``fn`` must be a
         module-level function and its arguments and result picklable."""
         if self.inline:
-            return fn(*args, **kwargs)
+            with LXML:  # the stages parse with lxml, one thread at a time (lxmlock.py)
+                return fn(*args, **kwargs)
         pool = self._started()
         try:
             return pool.submit(fn, *args, **kwargs).result()
         except BrokenProcessPool:
             self._broken(pool)
-            return fn(*args, **kwargs)
+            with LXML:
+                return fn(*args, **kwargs)
 
     def _started(self) -> ProcessPoolExecutor:
         with self._lock:

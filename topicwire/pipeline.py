@@ -45,6 +45,7 @@ from topicwire.extract.layout import Layout
 from topicwire.extract.shape import MAX_ELEMENTS
 from topicwire.extract.template import Template, from_json, to_json, unsettled
 from topicwire.extract.urls import canonicalize_url
+from topicwire.lxmlock import LXML
 from topicwire.metrics import Metrics
 from topicwire.placement import Placer
 from topicwire.prepare import Keys, keys_of, prepare_poll
@@ -261,13 +262,14 @@ class Pipeline:
         if parsed.kind == "article":
             # The source URL is itself an article page: parse_page extracted it to classify it.
             item = parsed.items[0]
-            prepared = (Prepared(build_article(item, parsed.article, self.clock()), item_keys(item)),)
+            prepared = (Prepared(_article(item, parsed.article, self.clock()), item_keys(item)),)
             return Collected(result, parsed.title, prepared, 0, 0)
         return self.collect_items(source, result, parsed)
 
     def discover(self, source: SourceConfig, page: FetchResult) -> FetchResult:
         """An HTML page that advertises a feed: poll the feed (and from now on, only it)."""
-        found = discover_feeds(decode_html(page.content, page.charset), page.url)
+        with LXML:  # lxmlock.py
+            found = discover_feeds(decode_html(page.content, page.charset), page.url)
         if not found:
             return page
         feed = self.fetcher.get(found[0].url, purpose="feed")
@@ -279,7 +281,8 @@ class Pipeline:
         kind = source.kind if source.kind != "auto" else sniff_kind(result)
         if kind == "feed":
             if len(result.content) < OFFLOAD_BYTES:  # shipping it costs more than parsing it here
-                return _noting(_parse_declared_feed, result, source.name)
+                with LXML:  # lxmlock.py
+                    return _noting(_parse_declared_feed, result, source.name)
             return self.cpu.call(_noting, _parse_declared_feed, result, source.name)
         html, cut = self.bounded_html(source.name, result)
         # A page source's page is extracted to tell a listing from an article.
@@ -381,7 +384,7 @@ class Pipeline:
         except SourceError as e:
             log.event("article.failed", logging.WARNING, source=source.name, url=item.url, error=str(e))
             return _fallback(item, now, teaser), (), False
-        return build_article(item, extracted, now, teaser=teaser), extracted.layout, True
+        return _article(item, extracted, now, teaser=teaser), extracted.layout, True
 
     def extract(self, source: str, page: FetchResult, *, find_date: bool = True) -> Extracted:
         """The page's article, within what one page may cost (extract/bound.py)."""
@@ -523,7 +526,13 @@ def _parse_declared_feed(result: FetchResult, source: str) -> ParsedSource:
 
 
 def _fallback(item: RawItem, now: datetime, teaser: bool) -> Article:
-    return build_article(item, None, now, teaser=teaser)
+    return _article(item, None, now, teaser=teaser)
+
+
+def _article(item: RawItem, extracted: Extracted | None, now: datetime, *, teaser: bool = False) -> Article:
+    """build_article in a poll's thread: it cleans the entry's HTML with lxml (lxmlock.py)."""
+    with LXML:
+        return build_article(item, extracted, now, teaser=teaser)
 
 
 def _ms(started: float) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from topicwire.errors import PublishError
 from topicwire.feeds.render import EntryCache, render_atom, render_json, render_opml, render_rss
+from topicwire.lxmlock import LXML
 from topicwire.types import FeedDoc
 
 INDEX_NAME = "index.opml"
@@ -129,7 +130,8 @@ def publish_topics(
     for doc in docs:
         _check_name(doc.name)
     _ensure_dir(out_dir)
-    files = [(out_dir / f"{doc.name}.{ext}", render(doc, hub, cache)) for doc in docs for ext, render in _RENDERERS]
+    with LXML:  # feedgen builds with lxml, one thread at a time (lxmlock.py)
+        files = [(out_dir / f"{doc.name}.{ext}", render(doc, hub, cache)) for doc in docs for ext, render in _RENDERERS]
     with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
         changed = list(pool.map(lambda f: write_atomic(f[0], f[1], sync_dir=False), files))
     written = tuple(path for (path, _), did in zip(files, changed, strict=True) if did)

@@ -34,6 +34,7 @@ from topicwire.feeds.publish import (
 )
 from topicwire.feeds.render import EntryCache
 from topicwire.feeds.websub import WebSubPinger, feed_urls, pinger_for
+from topicwire.lxmlock import LXML
 from topicwire.metrics import Metrics
 from topicwire.statements.speakers import SpeakerQuery
 from topicwire.store import Store
@@ -103,7 +104,8 @@ class Publisher:
             docs = [self.feed_doc(t.name, t.title, t.description) for t in self.config.topics]
         hub, cache = self.config.websub_hub, self.render_cache
         written = list(publish_topics(self.config.output_dir, docs, hub, cache))
-        cache.sweep()
+        with LXML:  # frees the lxml elements of entries no feed shows any more (lxmlock.py)
+            cache.sweep()
         self.doc_cache.sweep()
         if self.websub is not None:  # also retries pings that failed last time; returns at once
             self.websub.notify(feed_urls(self.config.base_url, written))
