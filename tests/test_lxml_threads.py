@@ -11,16 +11,25 @@ from __future__ import annotations
 
 import threading
 import types
+import weakref
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import lxml.html
 import pytest
 from fixture_server import FixtureServer
 from test_cli import SITE
 
+from topicwire.changes import StoryChanges
+from topicwire.config import Config, load_config
+from topicwire.cpu import CpuPool
 from topicwire.daemon.cli import main
+from topicwire.errors import ParseError
+from topicwire.feeds.publisher import Publisher
 from topicwire.lxmlock import LXML
+from topicwire.store import Store
 
 _LIBRARIES = ("lxml", "trafilatura", "htmldate", "justext", "feedgen", "lxml_html_clean")
 
@@ -80,6 +89,8 @@ def _config(folder: Path, base: str) -> Path:
         for i, f in enumerate(feeds)
     ]
     sources.append(f'[[sources]]\nname = "tagged"\nurl = "{base}/tags/turkey.html"\nkind = "page"\n')
+    # auto: the page advertises a feed (Pipeline.discover), then the feed is read
+    sources.append(f'[[sources]]\nname = "found"\nurl = "{base}/tags/turkey.html?found"\nkind = "auto"\n')
     (folder / "c.toml").write_text(
         f'[store]\npath = "{folder / "s.db"}"\n[output]\ndir = "{folder / "feeds"}"\n'
         '[daemon]\nworkers = 1\n[fetch]\nallow_private_addresses = true\nper_host_delay = "0s"\nconcurrency = 8\n'
@@ -90,14 +101,51 @@ def _config(folder: Path, base: str) -> Path:
     return folder / "c.toml"
 
 
-def test_poll_threads_enter_lxml_only_holding_the_lock(tmp_path: Path, watch: Watch) -> None:
+def test_poll_threads_enter_lxml_only_holding_the_lock(
+    tmp_path: Path, watch: Watch, capfd: pytest.CaptureFixture[str]
+) -> None:
     with FixtureServer() as server:
         server.serve_dir("/", SITE)
-        assert main(["-c", str(_config(tmp_path, server.url)), "once", "--workers", "1"]) == 0
+        config = _config(tmp_path, server.url)
+        assert main(["-c", str(config), "once", "--workers", "1"]) == 0
         paths = {r.path for r in server.requests}
-    assert {"/tags/turkey.html", "/feeds/steppe-daily.xml"} <= paths and any(p.startswith("/news/") for p in paths)
+    assert {"/tags/turkey.html", "/tags/turkey.html?found", "/feeds/steppe-daily.xml"} <= paths
+    assert any(p.startswith("/news/") for p in paths)
+    assert "event=source.discovered source=found" in capfd.readouterr().err
     assert watch.calls > 1000, watch.calls  # the hook saw the polls' lxml work
     assert not watch.outside, "\n".join(watch.outside.values())
+    # `run` renders the feeds in a job's thread (`once` in its main thread, not hooked).
+    calls = watch.calls
+    _publish_in_a_thread(load_config(config))
+    assert watch.calls > calls + 100, watch.calls - calls
+    assert not watch.outside, "\n".join(watch.outside.values())
+
+
+def _publish_in_a_thread(config: Config) -> None:
+    store = Store.open(config.store_path, datetime.now(UTC))
+    try:
+        publisher = Publisher(config, store, StoryChanges())
+        job = threading.Thread(target=publisher.publish)
+        job.start()
+        job.join()
+    finally:
+        store.close()
+
+
+def test_an_inline_stage_error_frees_its_trees_inside_the_lock() -> None:
+    """A stage that fails ("no article") leaves its page's tree in its error's frames; the
+    caller drops the error outside LXML, so the frames are cleared before it leaves."""
+    trees: list[weakref.ref[object]] = []
+    with pytest.raises(ParseError) as failed:
+        CpuPool(1).call(_fails_holding_a_tree, trees)
+    assert trees and trees[0]() is None, "the tree outlived the lock"
+    assert "no main text" in str(failed.value)
+
+
+def _fails_holding_a_tree(trees: list[weakref.ref[object]]) -> None:
+    tree = lxml.html.document_fromstring("<p>Only a teaser</p>")
+    trees.append(weakref.ref(tree))
+    raise ParseError("http://x.test/a", "no main text found")
 
 
 def test_the_watch_sees_lxml_work_outside_the_lock(watch: Watch) -> None:

@@ -104,6 +104,8 @@ def test_two_workers_share_the_sources_and_the_stories(tmp_path: Path, pg_url: s
         times = feed_times(clock.stop())
         assert b.returncode == 0, failure_log(err_b)
         assert "Traceback" not in err_a + err_b, (err_a + err_b)[-3000:]
+        # A native crash of A before its SIGKILL prints faulthandler's dump, no "Traceback".
+        assert "Fatal Python error" not in err_a + err_b, failure_log(err_a + err_b)
         # Each feed was requested several times, never twice at once: consecutive requests
         # of one feed are at least most of an interval apart (jitter only adds), whoever polls.
         assert set(times) == {f"/{p}" for p in FEEDS} | {f"/copy{n}.xml" for n in range(COPIES)}

@@ -272,7 +272,9 @@ class Daemon:
         self.pipeline = Pipeline(
             config, self.store, self.fetcher, desk=desk, changes=self.changes, metrics=self.metrics, cpu=self.cpu
         )
-        self.feeds = Publisher(config, self.store, self.changes, websub=websub, metrics=self.metrics)
+        self.feeds = Publisher(
+            config, self.store, self.changes, websub=websub, metrics=self.metrics, render_cache=old_feeds.render_cache
+        )
         self.upkeep = Upkeep.of(self.pipeline)
         self.deliverer.configure(config)
         with self.publisher.no_render():

@@ -147,7 +147,9 @@ def publish_index(out_dir: Path, docs: Sequence[FeedDoc], title: str) -> Path:
     """Write ``index.opml`` listing every topic; returns its path."""
     _ensure_dir(out_dir)
     path = out_dir / INDEX_NAME
-    write_atomic(path, render_opml(docs, title))
+    with LXML:  # OPML is built with the standard library's ElementTree, but render.py is lxml's
+        opml = render_opml(docs, title)
+    write_atomic(path, opml)
     return path
 
 

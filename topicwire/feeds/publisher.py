@@ -51,6 +51,7 @@ class Publisher:
         websub: WebSubPinger | None = None,  # None: a new one if output.websub_hub is set
         metrics: Metrics | None = None,
         clock: Clock = utc_now,
+        render_cache: EntryCache | None = None,  # a reload's: kept, and never freed outside LXML
     ) -> None:
         self.config = config
         self.store = store
@@ -58,7 +59,9 @@ class Publisher:
         self.websub = websub if websub is not None else pinger_for(config)
         self.metrics = metrics if metrics is not None else Metrics.off()
         self.clock = clock
-        self.render_cache = EntryCache()  # entries rendered once while they stay in a feed
+        # Entries rendered once while they stay in a feed. Its lxml elements are freed only by
+        # sweep(), under LXML; so a reload hands it on rather than dropping it (lxmlock.py).
+        self.render_cache = render_cache if render_cache is not None else EntryCache()
         self.doc_cache = FeedDocCache(store, config.base_url, config.max_items, config.title)
         self.speaker_queries = {t.name: SpeakerQuery(t.statements) for t in config.topics if t.statements}
         self._shown: tuple[FeedDoc, ...] | None = None  # the topics as last published, for index.html
