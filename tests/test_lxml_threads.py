@@ -2,9 +2,12 @@
 
 Two threads in lxml at once can crash the daemon (bench/lxml_threads.py crashes within a
 second; CI saw it twice in `once`). A race is not caught by running it, so this checks the
-rule itself: `once` polls feed, full-text and page sources of the fixture site on 8 threads
-in this process, and no function of a module that works with lxml (ours, trafilatura,
-htmldate, justext, feedgen, lxml.html) runs in a poll thread without LXML held.
+rule itself: `once` polls full-text feeds, a page source and an `auto` source that discovers
+its feed, all of the fixture site, on 8 threads in this process, then feeds are published
+from a thread as `run` does; no function of a module that works with lxml (ours,
+trafilatura, htmldate, justext, feedgen, lxml.html) runs in those threads without LXML held.
+A profile hook sees Python functions only: a tree freed outside the lock (an error's frames)
+is checked on its own.
 """
 
 from __future__ import annotations
