@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import types
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from topicwire.cpu import CpuPool
 from topicwire.daemon.cli import main
 from topicwire.errors import ParseError
 from topicwire.feeds.publisher import Publisher
-from topicwire.lxmlock import LXML
+from topicwire.lxmlock import LXML, holding_lxml
 from topicwire.store import Store
 
 _LIBRARIES = ("lxml", "trafilatura", "htmldate", "justext", "feedgen", "lxml_html_clean")
@@ -135,12 +135,22 @@ def _publish_in_a_thread(config: Config) -> None:
         store.close()
 
 
-def test_an_inline_stage_error_frees_its_trees_inside_the_lock() -> None:
-    """A stage that fails ("no article") leaves its page's tree in its error's frames; the
+def _through_holding_lxml(trees: list[weakref.ref[object]]) -> None:
+    with holding_lxml():  # as the pipeline's own lxml work (a small feed's parse, discovery)
+        _fails_holding_a_tree(trees)
+
+
+@pytest.mark.parametrize(
+    "enter",
+    [lambda trees: CpuPool(1).call(_fails_holding_a_tree, trees), _through_holding_lxml],
+    ids=["inline stage", "holding_lxml"],
+)
+def test_an_error_frees_its_trees_inside_the_lock(enter: Callable[[list[weakref.ref[object]]], None]) -> None:
+    """Work that fails ("no article") leaves its page's tree in its error's frames; the
     caller drops the error outside LXML, so the frames are cleared before it leaves."""
     trees: list[weakref.ref[object]] = []
     with pytest.raises(ParseError) as failed:
-        CpuPool(1).call(_fails_holding_a_tree, trees)
+        enter(trees)
     assert trees and trees[0]() is None, "the tree outlived the lock"
     assert "no main text" in str(failed.value)
 

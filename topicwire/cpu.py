@@ -21,7 +21,6 @@ import multiprocessing
 import os
 import threading
 import time
-import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -29,7 +28,7 @@ from contextlib import suppress
 from typing import ParamSpec, TypeVar
 
 from topicwire import log
-from topicwire.lxmlock import LXML
+from topicwire.lxmlock import holding_lxml
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -57,13 +56,15 @@ class CpuPool:
         """``fn(*args, **kwargs)``, in a worker process when there are any. ``fn`` must be a
         module-level function and its arguments and result picklable."""
         if self.inline:
-            return _locked(fn, *args, **kwargs)
+            with holding_lxml():  # the stages parse with lxml, one thread at a time (lxmlock.py)
+                return fn(*args, **kwargs)
         pool = self._started()
         try:
             return pool.submit(fn, *args, **kwargs).result()
         except BrokenProcessPool:
             self._broken(pool)
-            return _locked(fn, *args, **kwargs)
+            with holding_lxml():
+                return fn(*args, **kwargs)
 
     def _started(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -86,31 +87,6 @@ class CpuPool:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _locked(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-    """``fn`` here, holding LXML: the stages parse with lxml, one thread at a time (lxmlock.py).
-    An error leaves without the frames it passed through: they hold the stage's trees (a page
-    that was "no article"), which would be freed outside the lock where the caller drops it.
-    Its message and lines stay; an error from a worker process arrives without frames too."""
-    with LXML:
-        try:
-            return fn(*args, **kwargs)
-        except BaseException as e:
-            _drop_frames(e)
-            raise
-
-
-def _drop_frames(error: BaseException) -> None:
-    seen: set[int] = set()
-    todo: list[BaseException | None] = [error]
-    while todo:
-        e = todo.pop()
-        if e is None or id(e) in seen:
-            continue
-        seen.add(id(e))
-        traceback.clear_frames(e.__traceback__)
-        todo += [e.__cause__, e.__context__]
 
 
 def _watch_parent(daemon: int) -> None:

@@ -16,10 +16,40 @@ waited on the GIL for each other already (bench/README.md). Worker processes run
 at a time and take it uncontended.
 
 Reentrant: a stage that calls another entry point (discovery inside a poll's parse) nests.
+Enter it with ``holding_lxml()``, which also frees the trees an error's frames hold.
 """
 
 from __future__ import annotations
 
 import threading
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 LXML = threading.RLock()
+
+
+@contextmanager
+def holding_lxml() -> Iterator[None]:
+    """LXML held around lxml work. An error leaves without the frames it passed through:
+    they hold the work's trees (a page that was "no article"), which would be freed outside
+    the lock where the caller drops the error. Its message and lines stay; an error from a
+    worker process arrives without frames too."""
+    with LXML:
+        try:
+            yield
+        except BaseException as e:
+            _drop_frames(e)
+            raise
+
+
+def _drop_frames(error: BaseException) -> None:
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [error]
+    while todo:
+        e = todo.pop()
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        traceback.clear_frames(e.__traceback__)
+        todo += [e.__cause__, e.__context__]

@@ -45,7 +45,7 @@ from topicwire.extract.layout import Layout
 from topicwire.extract.shape import MAX_ELEMENTS
 from topicwire.extract.template import Template, from_json, to_json, unsettled
 from topicwire.extract.urls import canonicalize_url
-from topicwire.lxmlock import LXML
+from topicwire.lxmlock import holding_lxml
 from topicwire.metrics import Metrics
 from topicwire.placement import Placer
 from topicwire.prepare import Keys, keys_of, prepare_poll
@@ -268,7 +268,7 @@ class Pipeline:
 
     def discover(self, source: SourceConfig, page: FetchResult) -> FetchResult:
         """An HTML page that advertises a feed: poll the feed (and from now on, only it)."""
-        with LXML:  # lxmlock.py
+        with holding_lxml():  # lxmlock.py
             found = discover_feeds(decode_html(page.content, page.charset), page.url)
         if not found:
             return page
@@ -281,7 +281,7 @@ class Pipeline:
         kind = source.kind if source.kind != "auto" else sniff_kind(result)
         if kind == "feed":
             if len(result.content) < OFFLOAD_BYTES:  # shipping it costs more than parsing it here
-                with LXML:  # lxmlock.py
+                with holding_lxml():  # lxmlock.py
                     return _noting(_parse_declared_feed, result, source.name)
             return self.cpu.call(_noting, _parse_declared_feed, result, source.name)
         html, cut = self.bounded_html(source.name, result)
@@ -531,7 +531,7 @@ def _fallback(item: RawItem, now: datetime, teaser: bool) -> Article:
 
 def _article(item: RawItem, extracted: Extracted | None, now: datetime, *, teaser: bool = False) -> Article:
     """build_article in a poll's thread: it cleans the entry's HTML with lxml (lxmlock.py)."""
-    with LXML:
+    with holding_lxml():
         return build_article(item, extracted, now, teaser=teaser)
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from topicwire.errors import PublishError
 from topicwire.feeds.render import EntryCache, render_atom, render_json, render_opml, render_rss
-from topicwire.lxmlock import LXML
+from topicwire.lxmlock import holding_lxml
 from topicwire.types import FeedDoc
 
 INDEX_NAME = "index.opml"
@@ -130,7 +130,7 @@ def publish_topics(
     for doc in docs:
         _check_name(doc.name)
     _ensure_dir(out_dir)
-    with LXML:  # feedgen builds with lxml, one thread at a time (lxmlock.py)
+    with holding_lxml():  # feedgen builds with lxml, one thread at a time (lxmlock.py)
         files = [(out_dir / f"{doc.name}.{ext}", render(doc, hub, cache)) for doc in docs for ext, render in _RENDERERS]
     with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
         changed = list(pool.map(lambda f: write_atomic(f[0], f[1], sync_dir=False), files))
@@ -147,7 +147,7 @@ def publish_index(out_dir: Path, docs: Sequence[FeedDoc], title: str) -> Path:
     """Write ``index.opml`` listing every topic; returns its path."""
     _ensure_dir(out_dir)
     path = out_dir / INDEX_NAME
-    with LXML:  # OPML is built with the standard library's ElementTree, but render.py is lxml's
+    with holding_lxml():  # OPML is built with the standard library's ElementTree, but render.py is lxml's
         opml = render_opml(docs, title)
     write_atomic(path, opml)
     return path

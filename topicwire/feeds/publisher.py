@@ -34,7 +34,7 @@ from topicwire.feeds.publish import (
 )
 from topicwire.feeds.render import EntryCache
 from topicwire.feeds.websub import WebSubPinger, feed_urls, pinger_for
-from topicwire.lxmlock import LXML
+from topicwire.lxmlock import holding_lxml
 from topicwire.metrics import Metrics
 from topicwire.statements.speakers import SpeakerQuery
 from topicwire.store import Store
@@ -107,7 +107,7 @@ class Publisher:
             docs = [self.feed_doc(t.name, t.title, t.description) for t in self.config.topics]
         hub, cache = self.config.websub_hub, self.render_cache
         written = list(publish_topics(self.config.output_dir, docs, hub, cache))
-        with LXML:  # frees the lxml elements of entries no feed shows any more (lxmlock.py)
+        with holding_lxml():  # frees the lxml elements of entries no feed shows any more (lxmlock.py)
             cache.sweep()
         self.doc_cache.sweep()
         if self.websub is not None:  # also retries pings that failed last time; returns at once
